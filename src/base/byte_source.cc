@@ -1,0 +1,82 @@
+#include "base/byte_source.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace till {
+namespace {
+
+class FileSource final : public ByteSource {
+ public:
+  FileSource(int fd, std::string path, int64_t size)
+      : fd_(fd), path_(std::move(path)), size_(size) {}
+  ~FileSource() override { ::close(fd_); }
+  FileSource(const FileSource&) = delete;
+  FileSource& operator=(const FileSource&) = delete;
+
+  Result<size_t> Read(char* buffer, size_t size) override {
+    for (;;) {
+      ssize_t n = ::read(fd_, buffer, size);
+      if (n >= 0) return static_cast<size_t>(n);
+      if (errno == EINTR) continue;
+      return MakeError(ErrorCode::kIoError,
+                       fmt::format("{}: read failed: {}", path_, std::strerror(errno)));
+    }
+  }
+
+  int64_t SizeHint() const override { return size_; }
+
+ private:
+  int fd_;
+  std::string path_;
+  int64_t size_;
+};
+
+class StringSource final : public ByteSource {
+ public:
+  explicit StringSource(std::string data) : data_(std::move(data)) {}
+
+  Result<size_t> Read(char* buffer, size_t size) override {
+    size_t n = std::min(size, data_.size() - offset_);
+    std::memcpy(buffer, data_.data() + offset_, n);
+    offset_ += n;
+    return n;
+  }
+
+  int64_t SizeHint() const override { return static_cast<int64_t>(data_.size()); }
+
+ private:
+  std::string data_;
+  size_t offset_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    return MakeError(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIoError,
+                     fmt::format("{}: cannot open: {}", path, std::strerror(err)));
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return MakeError(ErrorCode::kIoError, fmt::format("{}: not a readable file", path));
+  }
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  int64_t size = S_ISREG(st.st_mode) ? static_cast<int64_t>(st.st_size) : -1;
+  return std::unique_ptr<ByteSource>(std::make_unique<FileSource>(fd, path, size));
+}
+
+std::unique_ptr<ByteSource> MakeStringSource(std::string data) {
+  return std::make_unique<StringSource>(std::move(data));
+}
+
+}  // namespace till

@@ -1,0 +1,100 @@
+#include "base/text.h"
+
+#include <cstdint>
+
+namespace till {
+namespace {
+
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+}  // namespace
+
+std::string_view TrimAscii(std::string_view text) {
+  size_t begin = 0;
+  size_t end = text.size();
+  while (begin < end && IsSpace(text[begin])) ++begin;
+  while (end > begin && IsSpace(text[end - 1])) --end;
+  return text.substr(begin, end - begin);
+}
+
+std::string FoldKey(std::string_view text) {
+  std::string key;
+  key.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c == ' ' || c == '\t' || c == '_' || c == '-') continue;
+    if (c >= 'A' && c <= 'Z') {
+      key.push_back(static_cast<char>(c + ('a' - 'A')));
+    } else if (c == 0xC3 && i + 1 < text.size()) {
+      // U+00C0..U+00DE (except U+00D7, the multiplication sign) are upper-case Latin-1
+      // letters whose lower-case form is 0x20 higher, in the same two-byte sequence.
+      auto next = static_cast<unsigned char>(text[i + 1]);
+      if (next >= 0x80 && next <= 0x9E && next != 0x97) next = static_cast<unsigned char>(next + 0x20);
+      key.push_back(static_cast<char>(c));
+      key.push_back(static_cast<char>(next));
+      ++i;
+    } else {
+      key.push_back(static_cast<char>(c));
+    }
+  }
+  return key;
+}
+
+bool IsValidUtf8(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  while (p < end) {
+    unsigned char c = *p;
+    if (c < 0x80) {
+      if (c == 0) return false;
+      ++p;
+      continue;
+    }
+    int extra;
+    uint32_t code;
+    if (c >= 0xC2 && c <= 0xDF) {
+      extra = 1;
+      code = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      extra = 2;
+      code = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      extra = 3;
+      code = c & 0x07;
+    } else {
+      return false;
+    }
+    if (end - p <= extra) return false;
+    for (int k = 1; k <= extra; ++k) {
+      if ((p[k] & 0xC0) != 0x80) return false;
+      code = (code << 6) | (p[k] & 0x3F);
+    }
+    if ((extra == 2 && code < 0x800) || (extra == 3 && code < 0x10000) || code > 0x10FFFF ||
+        (code >= 0xD800 && code <= 0xDFFF)) {
+      return false;
+    }
+    p += extra + 1;
+  }
+  return true;
+}
+
+std::string CollapseSpaces(std::string_view text) {
+  text = TrimAscii(text);
+  std::string out;
+  out.reserve(text.size());
+  bool in_space = false;
+  for (char c : text) {
+    if (IsSpace(c)) {
+      in_space = true;
+      continue;
+    }
+    if (in_space) out.push_back(' ');
+    in_space = false;
+    out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace till

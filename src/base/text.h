@@ -1,0 +1,25 @@
+// Small text helpers shared by every stage. All work on UTF-8 bytes and allocate only where
+// they return a std::string.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace till {
+
+// Removes leading and trailing ASCII white space (space, tab, CR, LF, FF, VT).
+std::string_view TrimAscii(std::string_view text);
+
+// Returns the key under which spellings of one name compare equal: letters lower-cased (ASCII
+// and the Latin-1 letters À–Þ), and spaces, tabs, underscores and hyphens removed. So
+// "Same-Day", "same day" and "SAME_DAY" fold alike, and so do "Düsseldorf" and "DÜSSELDORF".
+std::string FoldKey(std::string_view text);
+
+// True when `text` is well-formed UTF-8 (no overlong forms, no surrogates, nothing past
+// U+10FFFF) and holds no NUL byte.
+bool IsValidUtf8(std::string_view text);
+
+// Collapses every run of ASCII white space inside `text` to one space and trims both ends.
+std::string CollapseSpaces(std::string_view text);
+
+}  // namespace till
