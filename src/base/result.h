@@ -98,7 +98,7 @@ using Status = Result<void>;
 // Returns the error of `expr` (a Result or Status) from the enclosing function if it failed.
 #define TILL_RETURN_IF_ERROR(expr)                                   \
   do {                                                               \
-    if (auto till_status_ = (expr); !till_status_) {                 \
+    if (const auto& till_status_ = (expr); !till_status_) {         \
       return ::till::Unexpected<::till::Error>(till_status_.error()); \
     }                                                                \
   } while (false)

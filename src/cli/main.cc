@@ -1,1 +1,247 @@
-int main() { return 0; }
+// The till command: one subcommand per user task. Exceptions that end a run are caught here and
+// become one clear message and an exit code: 0 success, 1 a failed file or operation, 2 a usage
+// error.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/config.h"
+#include "cli/report.h"
+#include "generate/generator.h"
+#include "pipeline/ingest.h"
+#include "warehouse/warehouse.h"
+
+namespace till {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+
+int Fail(const Error& error) {
+  fmt::print(stderr, "till: {}\n", error.message());
+  return kExitFailed;
+}
+
+Result<std::unique_ptr<Warehouse>> OpenMigrated(const std::string& location) {
+  auto warehouse = OpenWarehouse(location);
+  TILL_RETURN_IF_ERROR(warehouse);
+  TILL_RETURN_IF_ERROR((*warehouse)->Migrate());
+  return warehouse;
+}
+
+// A one-line progress bar on a terminal, redrawn at most ten times a second.
+class ProgressBar {
+ public:
+  void Update(const std::string& uri, int64_t done, int64_t total) {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(100) && done != total) return;
+    last_ = now;
+    std::string name = uri.substr(uri.find_last_of('/') + 1);
+    if (total > 0) {
+      double share = static_cast<double>(done) / static_cast<double>(total);
+      int filled = static_cast<int>(share * 30);
+      fmt::print(stderr, "\r{} [{}{}] {:5.1f}% {:.1f}/{:.1f} MB", name, std::string(filled, '#'),
+                 std::string(30 - filled, ' '), share * 100, static_cast<double>(done) / 1e6,
+                 static_cast<double>(total) / 1e6);
+    } else {
+      fmt::print(stderr, "\r{} {:.1f} MB", name, static_cast<double>(done) / 1e6);
+    }
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+  void Clear() {
+    if (drawn_) fmt::print(stderr, "\r\033[K");
+    drawn_ = false;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_{};
+  bool drawn_ = false;
+};
+
+nlohmann::json FileJson(const FileOutcome& file, int64_t run_id) {
+  nlohmann::json json = {
+      {"uri", file.uri},
+      {"status", FileStatusName(file.status)},
+      {"rows_read", file.rows_read},
+      {"rows_loaded", file.rows_loaded},
+      {"rows_rejected", file.rows_rejected},
+      {"rows_duplicate", file.rows_duplicate},
+      {"values_nulled", file.values_nulled},
+      {"month_mismatches", file.month_mismatches},
+      {"sha256", file.sha256},
+      {"size_bytes", file.size_bytes},
+      {"run_id", run_id},
+      {"extra_columns", file.extra_columns},
+      {"error", file.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(file.error)},
+  };
+  return json;
+}
+
+int RunIngest(const Config& config, const std::vector<std::string>& paths, bool json,
+              const std::string& trigger) {
+  auto warehouse = OpenWarehouse(config.warehouse);
+  if (!warehouse) return Fail(warehouse.error());
+  IngestOptions options;
+  options.max_reject_ratio = config.max_reject_ratio;
+  options.trigger = trigger;
+  ProgressBar bar;
+  if (!json && isatty(STDERR_FILENO)) {
+    options.progress = [&bar](const std::string& uri, int64_t done, int64_t total) {
+      bar.Update(uri, done, total);
+    };
+  }
+  auto start = std::chrono::steady_clock::now();
+  auto report = IngestFiles(**warehouse, paths, options);
+  bar.Clear();
+  if (!report) return Fail(report.error());
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (const FileOutcome& file : report->files) {
+    if (json) {
+      std::cout << FileJson(file, report->run_id).dump() << "\n";
+      continue;
+    }
+    std::string counts = fmt::format("{} read, {} loaded, {} rejected, {} duplicate",
+                                     file.rows_read, file.rows_loaded, file.rows_rejected,
+                                     file.rows_duplicate);
+    switch (file.status) {
+      case FileStatus::kLoaded:
+        fmt::print("loaded   {}: {}\n", file.uri, counts);
+        if (!file.extra_columns.empty()) {
+          fmt::print("         ignored columns: {}\n", fmt::join(file.extra_columns, ", "));
+        }
+        break;
+      case FileStatus::kSkipped:
+        fmt::print("skipped  {}: {}\n", file.uri, file.error);
+        break;
+      case FileStatus::kFailed:
+        fmt::print(stderr, "failed   {}: {}\n", file.uri, file.error);
+        break;
+    }
+  }
+  if (!json) {
+    fmt::print("run {} {} in {:.2f} s; warehouse {}\n", report->run_id,
+               report->succeeded ? "succeeded" : "failed", seconds, (*warehouse)->Describe());
+  }
+  return report->succeeded ? kExitOk : kExitFailed;
+}
+
+int RunGenerate(int64_t rows, uint64_t seed, const std::string& output) {
+  std::FILE* out = output == "-" ? stdout : std::fopen(output.c_str(), "wb");
+  if (out == nullptr) {
+    fmt::print(stderr, "till: cannot write {}: {}\n", output, std::strerror(errno));
+    return kExitFailed;
+  }
+  GenerateOptions options;
+  options.rows = rows;
+  options.seed = seed;
+  Status status = GenerateRawFile(options, out);
+  bool closed = out == stdout ? std::fflush(out) == 0 : std::fclose(out) == 0;
+  if (!status) return Fail(status.error());
+  if (!closed) {
+    fmt::print(stderr, "till: writing {} failed: {}\n", output, std::strerror(errno));
+    return kExitFailed;
+  }
+  return kExitOk;
+}
+
+int Main(int argc, char** argv) {
+  CLI::App app{"Till: raw retail transaction files to a star-schema warehouse"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("till ") + TILL_VERSION);
+
+  auto config = LoadConfig();
+  if (!config) {
+    fmt::print(stderr, "till: {}\n", config.error().message());
+    return kExitUsage;
+  }
+  auto add_warehouse = [&](CLI::App* command) {
+    command->add_option("--warehouse,-w", config->warehouse,
+                        "Warehouse: a SQLite file path (default till.db; also TILL_WAREHOUSE "
+                        "or till.toml)");
+  };
+
+  int64_t rows = 302010;
+  uint64_t seed = 42;
+  std::string output = "-";
+  auto* generate = app.add_subcommand("generate", "Write a realistic synthetic raw retail file");
+  generate->add_option("--rows,-n", rows, "Data rows to write")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
+  generate->add_option("--seed,-s", seed, "Random seed; the same seed gives the same file");
+  generate->add_option("--output,-o", output, "Output file ('-' for standard output)");
+
+  std::vector<std::string> paths;
+  bool json = false;
+  std::string trigger = "cli";
+  auto* ingest = app.add_subcommand("ingest", "Load raw files into the warehouse");
+  ingest->add_option("paths", paths, "Raw CSV files")->required()->check(CLI::ExistingFile);
+  add_warehouse(ingest);
+  ingest->add_option("--max-reject-ratio", config->max_reject_ratio,
+                     "Fail a file whose rejected rows exceed this share (default 0.05)")
+      ->check(CLI::Range(0.0, 1.0));
+  ingest->add_flag("--json", json, "Print one JSON object per file");
+  ingest->add_option("--trigger", trigger, "What started this run, for the run record");
+
+  auto* init = app.add_subcommand("init", "Create or upgrade the warehouse schema");
+  add_warehouse(init);
+
+  int limit = 20;
+  auto* runs = app.add_subcommand("runs", "List recent runs and their files");
+  add_warehouse(runs);
+  runs->add_option("--limit", limit, "How many runs")->check(CLI::PositiveNumber);
+  runs->add_flag("--json", json, "Print JSON");
+
+  RejectFilter filter;
+  auto* rejects = app.add_subcommand("rejects", "List rejected rows and nulled values");
+  add_warehouse(rejects);
+  rejects->add_option("--file", filter.file_id, "Only this file id");
+  rejects->add_option("--run", filter.run_id, "Only files of this run");
+  rejects->add_option("--reason", filter.reason, "Only this reason code, e.g. bad_date");
+  rejects->add_option("--limit", filter.limit, "How many")->check(CLI::PositiveNumber);
+  rejects->add_flag("--json", json, "Print JSON lines");
+
+  auto* report = app.add_subcommand("report", "Print a short report of the warehouse");
+  add_warehouse(report);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+
+  if (*generate) return RunGenerate(rows, seed, output);
+  if (*ingest) return RunIngest(*config, paths, json, trigger);
+  auto warehouse = OpenMigrated(config->warehouse);
+  if (!warehouse) return Fail(warehouse.error());
+  if (*init) {
+    auto version = (*warehouse)->SchemaVersion();
+    if (!version) return Fail(version.error());
+    fmt::print("{} is at schema version {}\n", (*warehouse)->Describe(), *version);
+    return kExitOk;
+  }
+  Status status;
+  if (*runs) status = PrintRuns(**warehouse, limit, json);
+  if (*rejects) status = PrintRejects(**warehouse, filter, json);
+  if (*report) status = PrintReport(**warehouse);
+  if (!status) return Fail(status.error());
+  return kExitOk;
+}
+
+}  // namespace
+}  // namespace till
+
+int main(int argc, char** argv) {
+  try {
+    return till::Main(argc, argv);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "till: internal error: {}\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,34 @@
+# The two commands a new machine needs: `make demo` and `make test`. Both install what is
+# missing (Debian 12), build, and run.
+JOBS ?= $(shell nproc)
+
+.PHONY: all setup build demo test test-asan bench clean
+
+all: build
+
+setup:
+	@scripts/install-deps.sh
+
+build: setup
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+
+demo: build
+	@scripts/demo.sh
+
+# The CI preset: release build with warnings as errors, every test tier.
+test: setup
+	cmake --preset ci >/dev/null
+	cmake --build --preset ci -j $(JOBS)
+	ctest --preset ci -j $(JOBS)
+
+test-asan: setup
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan -j $(JOBS)
+
+bench: build
+	bench/ingest_vs_sqlite_import.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,45 @@
+// The money rule of a sale: Total_Amount = Total_Purchases × Amount. Any one of the three may
+// be missing and is then recovered from the other two; given values are kept exactly as
+// written (no rounding).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "clean/rules.h"
+
+namespace till {
+
+enum class AmountVerdict {
+  kOk,
+  kMissingAmounts,        // fewer than two of the three are given
+  kNonPositiveQuantity,   // quantity given (or recovered) as zero or less
+  kFractionalQuantity,    // quantity given as a fraction
+  kNegativeAmount,        // a negative unit price or total
+  kInconsistentAmounts,   // the three disagree by more than rounding explains
+};
+
+enum class RecoveredAmount { kNone, kQuantity, kUnitPrice, kTotal };
+
+struct GivenAmounts {
+  std::optional<Decimal> quantity;
+  std::optional<Decimal> unit_price;
+  std::optional<Decimal> total;
+};
+
+struct SaleAmounts {
+  int64_t quantity = 0;
+  double unit_price = 0;
+  double total = 0;
+  RecoveredAmount recovered = RecoveredAmount::kNone;
+};
+
+// The largest difference between quantity × unit_price and total that still counts as
+// consistent: a cent, plus what rounding the two amounts to the decimals they were written
+// with can account for (a file rounded to cents can be off by quantity × half a cent).
+double AmountTolerance(int64_t quantity, const Decimal& unit_price, const Decimal& total);
+
+// Checks and completes the amounts of one sale. On kOk, *out holds all three.
+AmountVerdict ReconcileAmounts(const GivenAmounts& given, SaleAmounts* out);
+
+}  // namespace till

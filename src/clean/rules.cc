@@ -1,0 +1,239 @@
+#include "clean/rules.h"
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "base/text.h"
+
+namespace till {
+namespace {
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Reads 1..max_digits digits at text[*pos], advancing *pos. Returns -1 if none.
+int ReadDigits(std::string_view text, size_t* pos, size_t max_digits, size_t* count) {
+  int value = 0;
+  size_t start = *pos;
+  while (*pos < text.size() && IsDigit(text[*pos]) && *pos - start < max_digits) {
+    value = value * 10 + (text[*pos] - '0');
+    ++*pos;
+  }
+  *count = *pos - start;
+  if (*count == 0) return -1;
+  return value;
+}
+
+bool IsLeapYear(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+
+int DaysInMonth(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return month == 2 && IsLeapYear(year) ? 29 : kDays[month - 1];
+}
+
+std::optional<CivilDate> MakeDate(int year, int month, int day) {
+  if (year < 1900 || year > 2199 || month < 1 || month > 12 || day < 1 ||
+      day > DaysInMonth(year, month)) {
+    return std::nullopt;
+  }
+  return CivilDate{year, month, day};
+}
+
+}  // namespace
+
+std::optional<Decimal> ParseDecimal(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  size_t start = (text[0] == '+') ? 1 : 0;
+  // from_chars accepts "inf", "nan" and hex; only plain decimal notation is a number here.
+  bool digit_seen = false;
+  int decimals = 0;
+  bool after_point = false;
+  for (size_t i = start; i < text.size(); ++i) {
+    char c = text[i];
+    if (IsDigit(c)) {
+      digit_seen = true;
+      if (after_point) ++decimals;
+    } else if (c == '.') {
+      if (after_point) return std::nullopt;
+      after_point = true;
+    } else if (c == 'e' || c == 'E') {
+      break;  // exponent: validated by from_chars below
+    } else if (c == '-' && i == start && start == 0) {
+      continue;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (!digit_seen) return std::nullopt;
+  Decimal result;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data() + start, end, result.value);
+  if (ec != std::errc() || ptr != end || !std::isfinite(result.value)) return std::nullopt;
+  result.decimals = decimals;
+  return result;
+}
+
+std::optional<int64_t> ParseWholeNumber(std::string_view text) {
+  // Fast path: plain digits, possibly followed by ".0…".
+  size_t i = 0;
+  bool negative = false;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) negative = text[i++] == '-';
+  int64_t value = 0;
+  size_t digits = 0;
+  while (i < text.size() && IsDigit(text[i]) && digits < 16) {
+    value = value * 10 + (text[i++] - '0');
+    ++digits;
+  }
+  if (digits > 0 && digits < 16) {
+    if (i == text.size()) return negative ? -value : value;
+    if (text[i] == '.') {
+      size_t j = i + 1;
+      while (j < text.size() && text[j] == '0') ++j;
+      if (j == text.size()) return negative ? -value : value;
+    }
+  }
+  auto decimal = ParseDecimal(text);
+  if (!decimal) return std::nullopt;
+  double v = decimal->value;
+  if (std::fabs(v) > 9007199254740992.0 || v != std::trunc(v)) return std::nullopt;
+  return static_cast<int64_t>(v);
+}
+
+std::optional<CivilDate> ParseDate(std::string_view text) {
+  size_t pos = 0;
+  size_t n1 = 0;
+  int first = ReadDigits(text, &pos, 4, &n1);
+  if (first < 0 || pos >= text.size()) return std::nullopt;
+  char sep = text[pos];
+  if (sep != '/' && sep != '-' && sep != '.') return std::nullopt;
+  ++pos;
+  size_t n2 = 0;
+  int second = ReadDigits(text, &pos, 2, &n2);
+  if (second < 0 || pos >= text.size() || text[pos] != sep) return std::nullopt;
+  ++pos;
+  size_t n3 = 0;
+  int third = ReadDigits(text, &pos, 4, &n3);
+  if (third < 0 || pos != text.size()) return std::nullopt;
+  if (n1 == 4) {  // ISO: YYYY-MM-DD
+    if (n3 > 2) return std::nullopt;
+    return MakeDate(first, second, third);
+  }
+  if (n1 > 2) return std::nullopt;
+  // Month first, as every copy of the retail file writes it.
+  int year;
+  if (n3 == 4) {
+    year = third;
+  } else if (n3 == 2) {
+    year = 2000 + third;
+  } else {
+    return std::nullopt;
+  }
+  return MakeDate(year, first, second);
+}
+
+std::optional<int32_t> ParseTime(std::string_view text) {
+  size_t pos = 0;
+  size_t n = 0;
+  int hours = ReadDigits(text, &pos, 2, &n);
+  if (hours < 0 || pos >= text.size() || text[pos] != ':') return std::nullopt;
+  ++pos;
+  int minutes = ReadDigits(text, &pos, 2, &n);
+  if (minutes < 0 || n != 2) return std::nullopt;
+  int seconds = 0;
+  if (pos < text.size()) {
+    if (text[pos] != ':') return std::nullopt;
+    ++pos;
+    seconds = ReadDigits(text, &pos, 2, &n);
+    if (seconds < 0 || n != 2 || pos != text.size()) return std::nullopt;
+  }
+  if (hours > 23 || minutes > 59 || seconds > 59) return std::nullopt;
+  return hours * 3600 + minutes * 60 + seconds;
+}
+
+std::string FormatTime(int32_t seconds) {
+  return fmt::format("{:02}:{:02}:{:02}", seconds / 3600, seconds / 60 % 60, seconds % 60);
+}
+
+std::string FormatDate(const CivilDate& date) {
+  return fmt::format("{:04}-{:02}-{:02}", date.year, date.month, date.day);
+}
+
+std::optional<int> ParseMonth(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  if (IsDigit(text[0])) {
+    auto number = ParseWholeNumber(text);
+    if (!number || *number < 1 || *number > 12) return std::nullopt;
+    return static_cast<int>(*number);
+  }
+  static constexpr std::string_view kNames[] = {"january", "february", "march",     "april",
+                                                "may",     "june",     "july",      "august",
+                                                "september", "october", "november", "december"};
+  std::string folded = FoldKey(text);
+  if (folded.size() < 3) return std::nullopt;
+  for (int m = 0; m < 12; ++m) {
+    // A full name, or an abbreviation of at least three letters ("Sep", "Sept").
+    if (kNames[m].substr(0, folded.size()) == folded) return m + 1;
+  }
+  return std::nullopt;
+}
+
+std::string_view NormalizeIdentifier(std::string_view text, std::string* scratch) {
+  size_t i = 0;
+  while (i < text.size() && IsDigit(text[i])) ++i;
+  if (i == text.size() || i == 0) return text;
+  if (text[i] == '.') {
+    size_t j = i + 1;
+    while (j < text.size() && text[j] == '0') ++j;
+    if (j == text.size()) return text.substr(0, i);
+  }
+  bool has_exponent = text.find_first_of("eE") != std::string_view::npos;
+  if (has_exponent) {
+    if (auto whole = ParseWholeNumber(text); whole && *whole >= 0) {
+      *scratch = fmt::format("{}", *whole);
+      return *scratch;
+    }
+  }
+  return text;
+}
+
+int64_t DaysFromCivil(const CivilDate& date) {
+  // Howard Hinnant's days_from_civil: exact for the proleptic Gregorian calendar.
+  int y = date.year - (date.month <= 2 ? 1 : 0);
+  int era = (y >= 0 ? y : y - 399) / 400;
+  int yoe = y - era * 400;
+  int mp = (date.month + 9) % 12;
+  int doy = (153 * mp + 2) / 5 + date.day - 1;
+  int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return static_cast<int64_t>(era) * 146097 + doe - 719468;
+}
+
+CivilDate CivilFromDays(int64_t days) {
+  days += 719468;
+  int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  auto doe = static_cast<int>(days - era * 146097);
+  int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int mp = (5 * doy + 2) / 153;
+  int day = doy - (153 * mp + 2) / 5 + 1;
+  int month = mp < 10 ? mp + 3 : mp - 9;
+  auto year = static_cast<int>(yoe + era * 400 + (month <= 2 ? 1 : 0));
+  return CivilDate{year, month, day};
+}
+
+int DayOfWeek(const CivilDate& date) {
+  // 1970-01-01 was a Thursday (3 when Monday is 0).
+  int64_t days = DaysFromCivil(date);
+  return static_cast<int>(((days % 7) + 7 + 3) % 7);
+}
+
+int IsoWeek(const CivilDate& date) {
+  int64_t days = DaysFromCivil(date);
+  int64_t thursday = days - DayOfWeek(date) + 3;  // the Thursday of this ISO week
+  CivilDate th = CivilFromDays(thursday);
+  int64_t jan1 = DaysFromCivil(CivilDate{th.year, 1, 1});
+  return static_cast<int>((thursday - jan1) / 7 + 1);
+}
+
+}  // namespace till

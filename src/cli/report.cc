@@ -1,0 +1,135 @@
+#include "cli/report.h"
+
+#include <algorithm>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace till {
+namespace {
+
+// Prints rows as an aligned text table.
+void PrintTable(const QueryResult& result) {
+  std::vector<size_t> widths;
+  for (const auto& column : result.columns) widths.push_back(column.size());
+  for (const auto& row : result.rows) {
+    for (size_t c = 0; c < row.size(); ++c) {
+      widths[c] = std::max(widths[c], row[c] ? std::min<size_t>(row[c]->size(), 60) : 1);
+    }
+  }
+  auto print_row = [&](const std::vector<std::string>& cells) {
+    std::string line;
+    for (size_t c = 0; c < cells.size(); ++c) {
+      std::string cell = cells[c].size() > 60 ? cells[c].substr(0, 57) + "..." : cells[c];
+      line += fmt::format("{:<{}}", cell, widths[c] + 2);
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    fmt::print("{}\n", line);
+  };
+  print_row(result.columns);
+  for (const auto& row : result.rows) {
+    std::vector<std::string> cells;
+    for (const auto& value : row) cells.push_back(value ? *value : "-");
+    print_row(cells);
+  }
+}
+
+void PrintJsonLines(const QueryResult& result) {
+  for (const auto& row : result.rows) {
+    nlohmann::json object = nlohmann::json::object();
+    for (size_t c = 0; c < row.size(); ++c) {
+      object[result.columns[c]] = row[c] ? nlohmann::json(*row[c]) : nlohmann::json(nullptr);
+    }
+    std::cout << object.dump() << "\n";
+  }
+}
+
+}  // namespace
+
+Status PrintRuns(Warehouse& warehouse, int limit, bool json) {
+  auto result = warehouse.Query(
+      "SELECT r.run_id, r.trigger, r.started_at, r.finished_at, r.status, "
+      "  count(f.file_id) AS files, "
+      "  coalesce(sum(f.status = 'loaded'), 0) AS loaded, "
+      "  coalesce(sum(f.status = 'skipped'), 0) AS skipped, "
+      "  coalesce(sum(f.status = 'failed'), 0) AS failed, "
+      "  coalesce(sum(CASE WHEN f.status = 'loaded' THEN f.rows_loaded END), 0) AS rows_loaded, "
+      "  coalesce(sum(f.rows_rejected), 0) AS rows_rejected, r.error "
+      "FROM etl_run r LEFT JOIN etl_file f ON f.run_id = r.run_id "
+      "GROUP BY r.run_id ORDER BY r.run_id DESC LIMIT ?",
+      std::vector<std::string>{std::to_string(limit)});
+  TILL_RETURN_IF_ERROR(result);
+  if (json) {
+    PrintJsonLines(*result);
+  } else {
+    PrintTable(*result);
+  }
+  return {};
+}
+
+Status PrintRejects(Warehouse& warehouse, const RejectFilter& filter, bool json) {
+  auto result = warehouse.Query(
+      "SELECT j.reject_id, j.file_id, f.uri, j.line, j.column_name AS column, j.reason, "
+      "  CASE j.row_rejected WHEN 1 THEN 'rejected' ELSE 'nulled' END AS outcome, j.message, "
+      "  j.raw_line "
+      "FROM etl_reject j JOIN etl_file f ON f.file_id = j.file_id "
+      "WHERE (?1 = '0' OR j.file_id = CAST(?1 AS INTEGER)) "
+      "  AND (?2 = '0' OR f.run_id = CAST(?2 AS INTEGER)) "
+      "  AND (?3 = '' OR j.reason = ?3) "
+      "ORDER BY j.file_id DESC, j.line LIMIT CAST(?4 AS INTEGER)",
+      std::vector<std::string>{std::to_string(filter.file_id), std::to_string(filter.run_id),
+                               filter.reason, std::to_string(filter.limit)});
+  TILL_RETURN_IF_ERROR(result);
+  if (json) {
+    PrintJsonLines(*result);
+  } else {
+    QueryResult brief = *result;
+    for (auto& row : brief.rows) row.pop_back();  // the raw line is in --json
+    brief.columns.pop_back();
+    PrintTable(brief);
+  }
+  return {};
+}
+
+Status PrintReport(Warehouse& warehouse) {
+  auto totals = warehouse.Query(
+      "SELECT coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0), "
+      "  coalesce(sum(rows_rejected), 0), coalesce(sum(rows_duplicate), 0), count(*) "
+      "FROM etl_file WHERE status = 'loaded'");
+  TILL_RETURN_IF_ERROR(totals);
+  const auto& t = totals->rows.at(0);
+  fmt::print("Files loaded: {}   rows read: {}   loaded: {}   rejected: {}   duplicate: {}\n\n",
+             *t[4], *t[0], *t[1], *t[2], *t[3]);
+
+  auto categories = warehouse.Query(
+      "SELECT coalesce(p.category, '(unknown)') AS category, count(*) AS sales, "
+      "  printf('%.2f', sum(f.total_amount)) AS revenue "
+      "FROM fact_sales f JOIN dim_product p ON p.product_key = f.product_key "
+      "GROUP BY 1 ORDER BY sum(f.total_amount) DESC");
+  TILL_RETURN_IF_ERROR(categories);
+  fmt::print("Revenue by category\n");
+  PrintTable(*categories);
+
+  auto brands = warehouse.Query(
+      "SELECT coalesce(p.brand, '(unknown)') AS brand, count(*) AS sales, "
+      "  printf('%.2f', sum(f.total_amount)) AS revenue "
+      "FROM fact_sales f JOIN dim_product p ON p.product_key = f.product_key "
+      "GROUP BY 1 ORDER BY sum(f.total_amount) DESC LIMIT 5");
+  TILL_RETURN_IF_ERROR(brands);
+  fmt::print("\nTop brands\n");
+  PrintTable(*brands);
+
+  auto last = warehouse.Query(
+      "SELECT r.run_id, r.status, "
+      "  printf('%.2f', (julianday(r.finished_at) - julianday(r.started_at)) * 86400.0) "
+      "FROM etl_run r ORDER BY r.run_id DESC LIMIT 1");
+  TILL_RETURN_IF_ERROR(last);
+  if (!last->rows.empty()) {
+    const auto& r = last->rows[0];
+    fmt::print("\nLast run: {} {} in {} s\n", *r[0], *r[1], r[2] ? *r[2] : "?");
+  }
+  return {};
+}
+
+}  // namespace till

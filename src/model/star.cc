@@ -1,0 +1,236 @@
+#include "model/star.h"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+#define XXH_STATIC_LINKING_ONLY  // for XXH3_state_t on the stack
+#include <xxhash.h>
+
+#include "base/text.h"
+
+namespace till {
+namespace {
+
+const std::array<DimensionSpec, kDimensionCount>& Specs() {
+  static const std::array<DimensionSpec, kDimensionCount> specs = {{
+      {Dimension::kGender, "gender", "dim_gender", "gender_key", {"gender"}, {Column::kGender}, true},
+      {Dimension::kIncome, "income", "dim_income", "income_key", {"income"}, {Column::kIncome}, true},
+      {Dimension::kFeedback, "feedback", "dim_feedback", "feedback_key", {"feedback"},
+       {Column::kFeedback}, true},
+      {Dimension::kShippingMethod, "shipping_method", "dim_shipping_method",
+       "shipping_method_key", {"shipping_method"}, {Column::kShippingMethod}, true},
+      {Dimension::kPaymentMethod, "payment_method", "dim_payment_method", "payment_method_key",
+       {"payment_method"}, {Column::kPaymentMethod}, true},
+      {Dimension::kOrderStatus, "order_status", "dim_order_status", "order_status_key",
+       {"order_status"}, {Column::kOrderStatus}, true},
+      {Dimension::kLocation, "location", "dim_location", "location_key",
+       {"country", "state", "city"}, {Column::kCountry, Column::kState, Column::kCity}, true},
+      {Dimension::kProduct, "product", "dim_product", "product_key",
+       {"category", "brand", "product_type", "product_name"},
+       {Column::kProductCategory, Column::kProductBrand, Column::kProductType,
+        Column::kProducts},
+       true},
+      {Dimension::kCustomer, "customer", "dim_customer", "customer_key",
+       {"customer_id", "name", "email", "phone", "address", "zipcode", "age",
+        "customer_segment"},
+       {Column::kCustomerId, Column::kName, Column::kEmail, Column::kPhone, Column::kAddress,
+        Column::kZipcode, Column::kAge, Column::kCustomerSegment},
+       false},
+  }};
+  return specs;
+}
+
+// Streams values into a 128-bit XXH3 hash, each prefixed by its length, so that ("ab", "c")
+// and ("a", "bc") hash apart and null differs from "".
+class Hasher {
+ public:
+  Hasher() { XXH3_128bits_reset(&state_); }
+  void Add(const std::optional<std::string_view>& value) {
+    uint32_t length = value ? static_cast<uint32_t>(value->size()) : 0xFFFFFFFFu;
+    XXH3_128bits_update(&state_, &length, sizeof length);
+    if (value) XXH3_128bits_update(&state_, value->data(), value->size());
+  }
+  template <typename T>
+  void AddScalar(T value) {
+    XXH3_128bits_update(&state_, &value, sizeof value);
+  }
+  RowHash Digest() {
+    XXH128_hash_t hash = XXH3_128bits_digest(&state_);
+    return RowHash{hash.high64, hash.low64};
+  }
+
+ private:
+  XXH3_state_t state_;
+};
+
+// A positive 63-bit surrogate key from a natural-key hash; 0 is reserved for Unknown.
+int64_t KeyOf(const RowHash& hash) {
+  auto key = static_cast<int64_t>(hash.high & 0x7FFFFFFFFFFFFFFFull);
+  return key == 0 ? 1 : key;
+}
+
+}  // namespace
+
+const DimensionSpec& Spec(Dimension dimension) { return Specs()[static_cast<size_t>(dimension)]; }
+
+const std::array<Dimension, kDimensionCount>& AllDimensions() {
+  static const std::array<Dimension, kDimensionCount> all = {
+      Dimension::kGender,         Dimension::kIncome,        Dimension::kFeedback,
+      Dimension::kShippingMethod, Dimension::kPaymentMethod, Dimension::kOrderStatus,
+      Dimension::kLocation,       Dimension::kProduct,       Dimension::kCustomer};
+  return all;
+}
+
+StarBuilder::StarBuilder() = default;
+
+void StarBuilder::Widen(MemberEntry& entry, int32_t date_key) {
+  if (date_key == 0) return;
+  bool widened = false;
+  if (entry.range.first == 0 || date_key < entry.range.first) {
+    entry.range.first = date_key;
+    widened = true;
+  }
+  if (date_key > entry.range.last) {
+    entry.range.last = date_key;
+    widened = true;
+  }
+  if (widened && !entry.widened) {
+    entry.widened = true;
+    widened_.push_back(&entry);
+  }
+}
+
+int64_t StarBuilder::Resolve(Dimension dimension, const CleanRow& row, int32_t date_key,
+                             std::vector<MemberSighting>* new_members) {
+  const DimensionSpec& spec = Spec(dimension);
+  const size_t arity = spec.sources.size();
+  std::array<std::optional<std::string_view>, 8> values;
+  char age_buffer[24];
+  bool all_null = true;
+  for (size_t i = 0; i < arity; ++i) {
+    Column source = spec.sources[i];
+    if (source == Column::kAge) {
+      if (row.age) {
+        auto written = fmt::format_to_n(age_buffer, sizeof age_buffer, "{}", *row.age);
+        values[i] = std::string_view(age_buffer, written.size);
+      }
+    } else {
+      values[i] = row.Text(source);
+    }
+    all_null = all_null && !values[i];
+  }
+  if (all_null) return 0;
+
+  const auto index = static_cast<size_t>(dimension);
+  Hasher exact;
+  for (size_t i = 0; i < arity; ++i) exact.Add(values[i]);
+  RowHash spelling = exact.Digest();
+  auto cached = spellings_[index].find(spelling);
+  if (cached != spellings_[index].end()) {
+    if (dimension == Dimension::kCustomer) Widen(*cached->second, date_key);
+    return cached->second->member.key;
+  }
+
+  RowHash natural = spelling;
+  if (spec.folded) {
+    Hasher folded;
+    for (size_t i = 0; i < arity; ++i) {
+      folded.Add(values[i] ? std::optional<std::string_view>(FoldKey(*values[i])) : std::nullopt);
+    }
+    natural = folded.Digest();
+  }
+  int64_t key = KeyOf(natural);
+  auto [it, inserted] = members_[index].try_emplace(key);
+  MemberEntry& entry = it->second;
+  spellings_[index].emplace(spelling, &entry);
+  if (inserted) {
+    entry.check = natural.low;
+    entry.member.key = key;
+    entry.member.attributes.reserve(arity);
+    for (size_t i = 0; i < arity; ++i) {
+      entry.member.attributes.emplace_back(values[i] ? std::optional<std::string>(*values[i])
+                                                     : std::nullopt);
+    }
+    entry.range = SeenRange{date_key, date_key};
+    new_members->push_back(MemberSighting{dimension, &entry.member});
+    return key;
+  }
+  // Two natural keys sharing 63 bits of hash is a one-in-2^63 event, but must never merge
+  // two members silently.
+  if (entry.check != natural.low) {
+    throw std::runtime_error(fmt::format("surrogate key collision in {}", spec.table));
+  }
+  // Among spellings of one member, the smallest is its label: independent of row order.
+  for (size_t i = 0; i < arity; ++i) {
+    auto& label = entry.member.attributes[i];
+    if (label && values[i] && *values[i] < *label) {
+      *label = std::string(*values[i]);
+      new_members->push_back(MemberSighting{dimension, &entry.member});
+    }
+  }
+  if (dimension == Dimension::kCustomer) Widen(entry, date_key);
+  return key;
+}
+
+void StarBuilder::Build(const CleanRow& row, FactSale* fact,
+                        std::vector<MemberSighting>* new_members) {
+  fact->source_line = row.line;
+  const auto& transaction = row.Text(Column::kTransactionId);
+  if (transaction) {
+    fact->transaction_id.emplace(*transaction);
+  } else {
+    fact->transaction_id.reset();
+  }
+  fact->date_key = row.date ? row.date->Key() : 0;
+  if (fact->date_key != 0 && date_set_.insert(fact->date_key).second) {
+    dates_.push_back(fact->date_key);
+  }
+  fact->time = row.time.value_or(-1);
+  for (Dimension dimension : AllDimensions()) {
+    fact->keys[static_cast<size_t>(dimension)] =
+        Resolve(dimension, row, fact->date_key, new_members);
+  }
+  fact->quantity = row.amounts.quantity;
+  fact->unit_price = row.amounts.unit_price;
+  fact->total_amount = row.amounts.total;
+  fact->rating = row.rating ? static_cast<int32_t>(*row.rating) : -1;
+  fact->recovered = row.amounts.recovered;
+
+  // Rows identical after cleaning have the same transaction, date, time, members (which stand
+  // for the cleaned text of every other column) and amounts.
+  Hasher hasher;
+  hasher.Add(fact->transaction_id ? std::optional<std::string_view>(*fact->transaction_id)
+                                  : std::nullopt);
+  hasher.AddScalar(fact->date_key);
+  hasher.AddScalar(fact->time);
+  for (int64_t key : fact->keys) hasher.AddScalar(key);
+  hasher.AddScalar(fact->quantity);
+  hasher.AddScalar(fact->unit_price);
+  hasher.AddScalar(fact->total_amount);
+  hasher.AddScalar(fact->rating);
+  fact->row_hash = hasher.Digest();
+}
+
+const StarBuilder::SeenRange& StarBuilder::CustomerRange(int64_t key) const {
+  static const SeenRange kNone;
+  const auto& customers = members_[static_cast<size_t>(Dimension::kCustomer)];
+  auto it = customers.find(key);
+  return it == customers.end() ? kNone : it->second.range;
+}
+
+std::vector<const Member*> StarBuilder::TakeWidenedCustomers() {
+  std::vector<const Member*> result;
+  result.reserve(widened_.size());
+  for (MemberEntry* entry : widened_) {
+    entry->widened = false;
+    result.push_back(&entry->member);
+  }
+  widened_.clear();
+  return result;
+}
+
+size_t StarBuilder::member_count(Dimension dimension) const {
+  return members_[static_cast<size_t>(dimension)].size();
+}
+
+}  // namespace till

@@ -1,0 +1,137 @@
+// The star schema in memory: how a cleaned row becomes one fact and a handful of dimension
+// members, and how members get their surrogate keys.
+//
+// Keys are derived from content, not from arrival order: a member's key is a 63-bit hash of its
+// natural key (folded spellings for categorical members, exact values for customer versions),
+// and 0 is Unknown in every dimension. dim_date keys are YYYYMMDD. So loading the same rows in
+// any order, in one file or many, on one loader or several at once, gives the same keys and
+// the same tables; two loaders never need to agree on a sequence.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "clean/row_cleaner.h"
+
+namespace till {
+
+// The dimensions, in the order the original design's load jobs ran.
+enum class Dimension {
+  kGender,
+  kIncome,
+  kFeedback,
+  kShippingMethod,
+  kPaymentMethod,
+  kOrderStatus,
+  kLocation,
+  kProduct,
+  kCustomer,
+};
+inline constexpr size_t kDimensionCount = 9;
+
+struct DimensionSpec {
+  Dimension dimension;
+  std::string_view step;        // etl_step name: "gender" … "customer"
+  std::string_view table;       // "dim_gender"
+  std::string_view key_column;  // "gender_key"; also the fact_sales column
+  std::vector<std::string_view> attributes;  // warehouse columns, in order
+  std::vector<Column> sources;               // the raw column of each attribute
+  bool folded;  // natural key compares folded spellings (categorical) or exact values
+};
+
+const DimensionSpec& Spec(Dimension dimension);
+const std::array<Dimension, kDimensionCount>& AllDimensions();
+
+// A 128-bit hash. For a fact: equal for rows identical after cleaning.
+struct RowHash {
+  uint64_t high = 0;
+  uint64_t low = 0;
+  friend bool operator==(const RowHash&, const RowHash&) = default;
+};
+
+// One member of a dimension, as the cleaned rows spelled it.
+struct Member {
+  int64_t key = 0;
+  std::vector<std::optional<std::string>> attributes;  // parallel to DimensionSpec::attributes
+};
+
+// One fact_sales row.
+struct FactSale {
+  int64_t source_line = 0;
+  RowHash row_hash;
+  std::optional<std::string> transaction_id;
+  int32_t date_key = 0;     // YYYYMMDD, 0 = Unknown
+  int32_t time = -1;        // seconds since midnight, -1 = null
+  std::array<int64_t, kDimensionCount> keys{};  // by Dimension
+  int64_t quantity = 0;
+  double unit_price = 0;
+  double total_amount = 0;
+  int32_t rating = -1;      // -1 = null
+  RecoveredAmount recovered = RecoveredAmount::kNone;
+};
+
+// What one row contributes to a dimension: the member, and whether this load has seen it.
+struct MemberSighting {
+  Dimension dimension;
+  const Member* member;
+};
+
+// Builds facts and dimension members from cleaned rows for one load. Remembers the members
+// it has handed out so that each is written once per load (plus again when a customer version's
+// seen-range widens). Memory grows with distinct members, not with rows. Not thread-safe.
+class StarBuilder {
+ public:
+  StarBuilder();
+
+  // Fills *fact from `row`. Appends to *new_members each member this load had not seen before
+  // (pointers stay valid for the builder's life). A customer version seen again on a date
+  // outside its range so far is queued for TakeWidenedCustomers().
+  void Build(const CleanRow& row, FactSale* fact, std::vector<MemberSighting>* new_members);
+
+  // First and last date (YYYYMMDD, 0 = none) on which this load saw a customer version.
+  struct SeenRange {
+    int32_t first = 0;
+    int32_t last = 0;
+  };
+  const SeenRange& CustomerRange(int64_t key) const;
+
+  // Customer versions whose range grew after they were first handed out; cleared by the call.
+  std::vector<const Member*> TakeWidenedCustomers();
+
+  // Dates seen by this load.
+  const std::vector<int32_t>& dates() const { return dates_; }
+
+  // Distinct members seen so far in `dimension`.
+  size_t member_count(Dimension dimension) const;
+
+ private:
+  struct MemberEntry {
+    Member member;
+    uint64_t check = 0;  // a second hash of the natural key, to catch key collisions
+    SeenRange range;
+    bool widened = false;
+  };
+  int64_t Resolve(Dimension dimension, const CleanRow& row, int32_t date_key,
+                  std::vector<MemberSighting>* new_members);
+  void Widen(MemberEntry& entry, int32_t date_key);
+
+  std::array<std::unordered_map<int64_t, MemberEntry>, kDimensionCount> members_;
+  // Exact spellings already resolved, by a 128-bit hash of them: most rows repeat spellings,
+  // and this spares folding them again.
+  struct SpellingHash {
+    size_t operator()(const RowHash& h) const { return static_cast<size_t>(h.low); }
+  };
+  std::array<std::unordered_map<RowHash, MemberEntry*, SpellingHash>, kDimensionCount> spellings_;
+  std::vector<MemberEntry*> widened_;
+  std::vector<int32_t> dates_;
+  std::unordered_set<int32_t> date_set_;
+};
+
+}  // namespace till

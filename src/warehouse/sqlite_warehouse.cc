@@ -1,0 +1,631 @@
+#include "warehouse/sqlite_warehouse.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "base/clock.h"
+#include "clean/rules.h"
+#include "domain/domains.h"
+#include "warehouse/sqlite_schema.h"
+
+#ifndef TILL_VERSION
+#define TILL_VERSION "dev"
+#endif
+
+namespace till {
+namespace {
+
+Unexpected<Error> SqliteError(sqlite3* db, std::string_view what) {
+  return MakeError(ErrorCode::kWarehouseError,
+                   fmt::format("SQLite: {}: {}", what, sqlite3_errmsg(db)));
+}
+
+// A prepared statement, finalized on destruction.
+class Statement {
+ public:
+  Statement() = default;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement() { sqlite3_finalize(stmt_); }
+
+  Status Prepare(sqlite3* db, std::string_view sql) {
+    sqlite3_finalize(stmt_);
+    stmt_ = nullptr;
+    db_ = db;
+    if (sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                           &stmt_, nullptr) != SQLITE_OK) {
+      return SqliteError(db, fmt::format("preparing {}", sql.substr(0, 60)));
+    }
+    return {};
+  }
+
+  void BindNull(int index) { sqlite3_bind_null(stmt_, index); }
+  void Bind(int index, int64_t value) { sqlite3_bind_int64(stmt_, index, value); }
+  void Bind(int index, double value) { sqlite3_bind_double(stmt_, index, value); }
+  void Bind(int index, std::string_view value) {
+    sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+  }
+  void BindBlob(int index, const void* data, int size) {
+    sqlite3_bind_blob(stmt_, index, data, size, SQLITE_STATIC);
+  }
+  void Bind(int index, const std::optional<std::string>& value) {
+    if (value) {
+      Bind(index, std::string_view(*value));
+    } else {
+      BindNull(index);
+    }
+  }
+
+  // Runs to completion (for statements that return no rows). Resets for reuse.
+  Status Run() {
+    int rc = sqlite3_step(stmt_);
+    sqlite3_reset(stmt_);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return SqliteError(db_, "executing a statement");
+    return {};
+  }
+
+  // Steps once: true with a row, false when done.
+  Result<bool> Step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return SqliteError(db_, "reading rows");
+  }
+  void Reset() { sqlite3_reset(stmt_); }
+
+  sqlite3_stmt* get() { return stmt_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+Status Exec(sqlite3* db, std::string_view sql) {
+  std::string text(sql);
+  char* message = nullptr;
+  if (sqlite3_exec(db, text.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string detail = message ? message : "unknown error";
+    sqlite3_free(message);
+    return MakeError(ErrorCode::kWarehouseError,
+                     fmt::format("SQLite: {}: {}", text.substr(0, 60), detail));
+  }
+  return {};
+}
+
+std::string_view RecoveredName(RecoveredAmount recovered) {
+  switch (recovered) {
+    case RecoveredAmount::kQuantity: return "quantity";
+    case RecoveredAmount::kUnitPrice: return "unit_price";
+    case RecoveredAmount::kTotal: return "total_amount";
+    case RecoveredAmount::kNone: break;
+  }
+  return "";
+}
+
+std::string UpsertSql(const DimensionSpec& spec) {
+  std::vector<std::string> placeholders(spec.attributes.size() + 1, "?");
+  std::vector<std::string> updates;
+  std::string columns = std::string(spec.key_column);
+  for (std::string_view attribute : spec.attributes) columns += fmt::format(", {}", attribute);
+  if (spec.dimension == Dimension::kCustomer) {
+    columns += ", first_seen, last_seen, is_current";
+    placeholders.insert(placeholders.end(), {"?", "?", "?"});
+    updates.push_back(
+        "first_seen = CASE WHEN first_seen IS NULL OR excluded.first_seen < first_seen "
+        "THEN excluded.first_seen ELSE first_seen END");
+    updates.push_back(
+        "last_seen = CASE WHEN last_seen IS NULL OR excluded.last_seen > last_seen "
+        "THEN excluded.last_seen ELSE last_seen END");
+  } else {
+    // The smallest spelling of a member is its label, whichever file brought it first.
+    for (std::string_view attribute : spec.attributes) {
+      updates.push_back(fmt::format("{0} = min({0}, excluded.{0})", attribute));
+    }
+  }
+  return fmt::format("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {}",
+                     spec.table, columns, fmt::join(placeholders, ", "), spec.key_column,
+                     fmt::join(updates, ", "));
+}
+
+class SqliteWarehouse;
+
+class SqliteLoad final : public WarehouseLoad {
+ public:
+  SqliteLoad(sqlite3* db, int64_t file_id) : db_(db), file_id_(file_id) {}
+  ~SqliteLoad() override {
+    if (!committed_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+
+  Status Prepare() {
+    for (Dimension dimension : AllDimensions()) {
+      TILL_RETURN_IF_ERROR(upserts_[static_cast<size_t>(dimension)].Prepare(
+          db_, UpsertSql(Spec(dimension))));
+    }
+    TILL_RETURN_IF_ERROR(insert_fact_.Prepare(
+        db_,
+        "INSERT OR IGNORE INTO fact_sales (row_hash, file_id, source_line, transaction_id, "
+        "date_key, sale_time, gender_key, income_key, feedback_key, shipping_method_key, "
+        "payment_method_key, order_status_key, location_key, product_key, customer_key, "
+        "quantity, unit_price, total_amount, rating, recovered) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    TILL_RETURN_IF_ERROR(insert_reject_.Prepare(
+        db_,
+        "INSERT INTO etl_reject (file_id, line, column_name, reason, message, raw_line, "
+        "row_rejected) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    return {};
+  }
+
+  int64_t file_id() const override { return file_id_; }
+
+  Status UpsertMembers(Dimension dimension, std::span<const MemberWrite> members) override {
+    Statement& statement = upserts_[static_cast<size_t>(dimension)];
+    const DimensionSpec& spec = Spec(dimension);
+    const bool customer = dimension == Dimension::kCustomer;
+    for (const MemberWrite& write : members) {
+      const Member& member = *write.member;
+      statement.Bind(1, member.key);
+      for (size_t i = 0; i < member.attributes.size(); ++i) {
+        int index = static_cast<int>(i) + 2;
+        if (spec.attributes[i] == "age" && member.attributes[i]) {
+          statement.Bind(index, static_cast<int64_t>(std::stoll(*member.attributes[i])));
+        } else {
+          statement.Bind(index, member.attributes[i]);
+        }
+      }
+      if (customer) {
+        int index = static_cast<int>(member.attributes.size()) + 2;
+        auto bind_date = [&](int at, int32_t key) {
+          if (key == 0) {
+            statement.BindNull(at);
+          } else {
+            statement.Bind(at, static_cast<int64_t>(key));
+          }
+        };
+        bind_date(index, write.first_seen);
+        bind_date(index + 1, write.last_seen);
+        // A version without a customer id stands alone and is always current; the others are
+        // settled by RefreshCurrentCustomers.
+        statement.Bind(index + 2, static_cast<int64_t>(member.attributes[0] ? 0 : 1));
+      }
+      TILL_RETURN_IF_ERROR(statement.Run());
+    }
+    return {};
+  }
+
+  Status EnsureDates(std::span<const int32_t> date_keys) override {
+    if (date_keys.empty()) return {};
+    std::set<int32_t> wanted(date_keys.begin(), date_keys.end());
+    Statement bounds;
+    TILL_RETURN_IF_ERROR(bounds.Prepare(
+        db_, "SELECT min(date_key), max(date_key) FROM dim_date WHERE date_key > 0"));
+    auto row = bounds.Step();
+    TILL_RETURN_IF_ERROR(row);
+    int32_t low = *wanted.begin();
+    int32_t high = *wanted.rbegin();
+    if (sqlite3_column_type(bounds.get(), 0) != SQLITE_NULL) {
+      low = std::min(low, sqlite3_column_int(bounds.get(), 0));
+      high = std::max(high, sqlite3_column_int(bounds.get(), 1));
+    }
+    auto to_date = [](int32_t key) { return CivilDate{key / 10000, key / 100 % 100, key % 100}; };
+    // A calendar without gaps between the first and last sale, unless a stray far-off date
+    // would make it absurdly long.
+    int64_t first_day = DaysFromCivil(to_date(low));
+    int64_t last_day = DaysFromCivil(to_date(high));
+    if (last_day - first_day <= 3700) {
+      for (int64_t day = first_day; day <= last_day; ++day) wanted.insert(CivilFromDays(day).Key());
+    }
+    Statement insert;
+    TILL_RETURN_IF_ERROR(insert.Prepare(
+        db_,
+        "INSERT OR IGNORE INTO dim_date (date_key, full_date, year, quarter, month, month_name, "
+        "day, day_of_week, day_name, iso_week, is_weekend) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?)"));
+    static constexpr std::string_view kDayNames[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+                                                     "Friday", "Saturday", "Sunday"};
+    for (int32_t key : wanted) {
+      CivilDate date = to_date(key);
+      std::string iso = FormatDate(date);
+      int weekday = DayOfWeek(date);
+      insert.Bind(1, static_cast<int64_t>(key));
+      insert.Bind(2, std::string_view(iso));
+      insert.Bind(3, static_cast<int64_t>(date.year));
+      insert.Bind(4, static_cast<int64_t>((date.month - 1) / 3 + 1));
+      insert.Bind(5, static_cast<int64_t>(date.month));
+      insert.Bind(6, kMonthNames[date.month - 1]);
+      insert.Bind(7, static_cast<int64_t>(date.day));
+      insert.Bind(8, static_cast<int64_t>(weekday + 1));
+      insert.Bind(9, kDayNames[weekday]);
+      insert.Bind(10, static_cast<int64_t>(IsoWeek(date)));
+      insert.Bind(11, static_cast<int64_t>(weekday >= 5 ? 1 : 0));
+      TILL_RETURN_IF_ERROR(insert.Run());
+    }
+    return {};
+  }
+
+  Result<int64_t> AppendFacts(std::span<const FactSale> facts) override {
+    int64_t inserted = 0;
+    Statement& s = insert_fact_;
+    std::string time_text;
+    for (const FactSale& fact : facts) {
+      uint64_t hash[2] = {fact.row_hash.high, fact.row_hash.low};
+      s.BindBlob(1, hash, sizeof hash);
+      s.Bind(2, file_id_);
+      s.Bind(3, fact.source_line);
+      s.Bind(4, fact.transaction_id);
+      s.Bind(5, static_cast<int64_t>(fact.date_key));
+      if (fact.time >= 0) {
+        time_text = FormatTime(fact.time);
+        s.Bind(6, std::string_view(time_text));
+      } else {
+        s.BindNull(6);
+      }
+      for (size_t d = 0; d < kDimensionCount; ++d) s.Bind(static_cast<int>(7 + d), fact.keys[d]);
+      s.Bind(16, fact.quantity);
+      s.Bind(17, fact.unit_price);
+      s.Bind(18, fact.total_amount);
+      if (fact.rating >= 0) {
+        s.Bind(19, static_cast<int64_t>(fact.rating));
+      } else {
+        s.BindNull(19);
+      }
+      if (fact.recovered == RecoveredAmount::kNone) {
+        s.BindNull(20);
+      } else {
+        s.Bind(20, RecoveredName(fact.recovered));
+      }
+      TILL_RETURN_IF_ERROR(s.Run());
+      inserted += sqlite3_changes(db_);
+    }
+    return inserted;
+  }
+
+  Status AddRejects(std::span<const RejectRecord> rejects) override {
+    for (const RejectRecord& reject : rejects) {
+      TILL_RETURN_IF_ERROR(InsertReject(insert_reject_, file_id_, reject));
+    }
+    return {};
+  }
+
+  static Status InsertReject(Statement& s, int64_t file_id, const RejectRecord& reject) {
+    s.Bind(1, file_id);
+    s.Bind(2, reject.line);
+    if (reject.column.empty()) {
+      s.BindNull(3);
+    } else {
+      s.Bind(3, std::string_view(reject.column));
+    }
+    s.Bind(4, std::string_view(reject.reason));
+    s.Bind(5, std::string_view(reject.message));
+    s.Bind(6, std::string_view(reject.raw));
+    s.Bind(7, static_cast<int64_t>(reject.row_rejected ? 1 : 0));
+    return s.Run();
+  }
+
+  Status RefreshCurrentCustomers(std::span<const std::string> customer_ids) override {
+    if (customer_ids.empty()) return {};
+    TILL_RETURN_IF_ERROR(Exec(db_,
+                              "CREATE TEMP TABLE IF NOT EXISTS till_touched_customer "
+                              "(customer_id TEXT PRIMARY KEY) WITHOUT ROWID; "
+                              "DELETE FROM temp.till_touched_customer;"));
+    Statement insert;
+    TILL_RETURN_IF_ERROR(insert.Prepare(
+        db_, "INSERT OR IGNORE INTO temp.till_touched_customer (customer_id) VALUES (?)"));
+    for (const std::string& id : customer_ids) {
+      insert.Bind(1, std::string_view(id));
+      TILL_RETURN_IF_ERROR(insert.Run());
+    }
+    return Exec(db_,
+                "UPDATE dim_customer SET is_current = (customer_key = ("
+                "  SELECT c2.customer_key FROM dim_customer c2"
+                "  WHERE c2.customer_id = dim_customer.customer_id"
+                "  ORDER BY c2.last_seen IS NULL, c2.last_seen DESC, c2.first_seen DESC,"
+                "           c2.customer_key DESC LIMIT 1))"
+                " WHERE customer_id IN (SELECT customer_id FROM temp.till_touched_customer)");
+  }
+
+  Status AddSteps(std::span<const StepTiming> steps) override {
+    Statement insert;
+    TILL_RETURN_IF_ERROR(insert.Prepare(
+        db_,
+        "INSERT OR REPLACE INTO etl_step (run_id, file_id, step, rows, seconds) "
+        "SELECT run_id, file_id, ?, ?, ? FROM etl_file WHERE file_id = ?"));
+    for (const StepTiming& step : steps) {
+      insert.Bind(1, std::string_view(step.step));
+      insert.Bind(2, step.rows);
+      insert.Bind(3, step.seconds);
+      insert.Bind(4, file_id_);
+      TILL_RETURN_IF_ERROR(insert.Run());
+    }
+    return {};
+  }
+
+  Status Commit(const FileOutcome& outcome) override {
+    Statement update;
+    TILL_RETURN_IF_ERROR(update.Prepare(
+        db_,
+        "UPDATE etl_file SET status = 'loaded', rows_read = ?, rows_loaded = ?, "
+        "rows_rejected = ?, rows_duplicate = ?, values_nulled = ?, year_mismatches = ?, "
+        "month_mismatches = ?, extra_columns = ?, missing_columns = ?, finished_at = ? "
+        "WHERE file_id = ?"));
+    std::string extra = fmt::format("{}", fmt::join(outcome.extra_columns, ","));
+    std::string missing = fmt::format("{}", fmt::join(outcome.missing_columns, ","));
+    update.Bind(1, outcome.rows_read);
+    update.Bind(2, outcome.rows_loaded);
+    update.Bind(3, outcome.rows_rejected);
+    update.Bind(4, outcome.rows_duplicate);
+    update.Bind(5, outcome.values_nulled);
+    update.Bind(6, outcome.year_mismatches);
+    update.Bind(7, outcome.month_mismatches);
+    update.Bind(8, std::string_view(extra));
+    update.Bind(9, std::string_view(missing));
+    update.Bind(10, std::string_view(outcome.finished_at));
+    update.Bind(11, file_id_);
+    TILL_RETURN_IF_ERROR(update.Run());
+    TILL_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
+    committed_ = true;
+    return {};
+  }
+
+ private:
+  sqlite3* db_;
+  int64_t file_id_;
+  bool committed_ = false;
+  std::array<Statement, kDimensionCount> upserts_;
+  Statement insert_fact_;
+  Statement insert_reject_;
+};
+
+class SqliteWarehouse final : public Warehouse {
+ public:
+  SqliteWarehouse(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  ~SqliteWarehouse() override { sqlite3_close_v2(db_); }
+
+  Status Configure() {
+    // WAL lets the dashboard read while a load writes; synchronous=FULL makes each commit
+    // durable when it returns. Foreign keys are declared for readers and BI tools but not
+    // checked row by row: the loader writes every member before the transaction commits.
+    sqlite3_busy_timeout(db_, 30000);
+    return Exec(db_,
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+                "PRAGMA cache_size = -131072; PRAGMA temp_store = MEMORY;");
+  }
+
+  Status Migrate() override {
+    TILL_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+    Status status = ApplyMigrations();
+    if (!status) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      return status;
+    }
+    return Exec(db_, "COMMIT");
+  }
+
+  Result<int> SchemaVersion() override {
+    auto result = Query(
+        "SELECT coalesce(max(version), 0) FROM till_schema WHERE EXISTS "
+        "(SELECT 1 FROM sqlite_master WHERE name = 'till_schema')",
+        {});
+    if (!result) {
+      // No till_schema table yet: a new, empty warehouse.
+      return 0;
+    }
+    if (result->rows.empty() || !result->rows[0][0]) return 0;
+    return std::stoi(*result->rows[0][0]);
+  }
+
+  Result<int64_t> StartRun(std::string_view trigger) override {
+    Statement insert;
+    TILL_RETURN_IF_ERROR(insert.Prepare(
+        db_,
+        "INSERT INTO etl_run (trigger, started_at, status, till_version) "
+        "VALUES (?, ?, 'running', ?)"));
+    std::string now = FormatTimestamp(Clock::Real().Now());
+    insert.Bind(1, trigger);
+    insert.Bind(2, std::string_view(now));
+    insert.Bind(3, std::string_view(TILL_VERSION));
+    TILL_RETURN_IF_ERROR(insert.Run());
+    return static_cast<int64_t>(sqlite3_last_insert_rowid(db_));
+  }
+
+  Status FinishRun(int64_t run_id, bool succeeded, std::string_view error) override {
+    Statement update;
+    TILL_RETURN_IF_ERROR(update.Prepare(
+        db_, "UPDATE etl_run SET finished_at = ?, status = ?, error = ? WHERE run_id = ?"));
+    std::string now = FormatTimestamp(Clock::Real().Now());
+    update.Bind(1, std::string_view(now));
+    update.Bind(2, std::string_view(succeeded ? "succeeded" : "failed"));
+    if (error.empty()) {
+      update.BindNull(3);
+    } else {
+      update.Bind(3, error);
+    }
+    update.Bind(4, run_id);
+    return update.Run();
+  }
+
+  Result<std::optional<int64_t>> FindLoadedContent(std::string_view sha256) override {
+    Statement select;
+    TILL_RETURN_IF_ERROR(select.Prepare(
+        db_, "SELECT file_id FROM etl_file WHERE sha256 = ? AND status = 'loaded'"));
+    select.Bind(1, sha256);
+    auto row = select.Step();
+    TILL_RETURN_IF_ERROR(row);
+    if (!*row) return std::optional<int64_t>();
+    return std::optional<int64_t>(sqlite3_column_int64(select.get(), 0));
+  }
+
+  Result<std::unique_ptr<WarehouseLoad>> BeginLoad(int64_t run_id,
+                                                   const FileOutcome& outcome) override {
+    TILL_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+    auto file_id = InsertFile(run_id, outcome, "loaded");
+    if (!file_id) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      return Unexpected<Error>(file_id.error());
+    }
+    auto load = std::make_unique<SqliteLoad>(db_, *file_id);
+    TILL_RETURN_IF_ERROR(load->Prepare());  // the load's destructor rolls back on failure
+    return std::unique_ptr<WarehouseLoad>(std::move(load));
+  }
+
+  Result<int64_t> RecordFile(int64_t run_id, const FileOutcome& outcome,
+                             std::span<const RejectRecord> rejects) override {
+    TILL_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+    auto file_id = InsertFile(run_id, outcome, std::string(FileStatusName(outcome.status)));
+    if (file_id) {
+      Statement insert;
+      Status status = insert.Prepare(
+          db_,
+          "INSERT INTO etl_reject (file_id, line, column_name, reason, message, raw_line, "
+          "row_rejected) VALUES (?, ?, ?, ?, ?, ?, ?)");
+      for (size_t i = 0; status && i < rejects.size(); ++i) {
+        status = SqliteLoad::InsertReject(insert, *file_id, rejects[i]);
+      }
+      if (status) status = Exec(db_, "COMMIT");
+      if (status) return *file_id;
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      return Unexpected<Error>(status.error());
+    }
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return Unexpected<Error>(file_id.error());
+  }
+
+  Result<QueryResult> Query(std::string_view sql, std::span<const std::string> params) override {
+    Statement statement;
+    TILL_RETURN_IF_ERROR(statement.Prepare(db_, sql));
+    for (size_t i = 0; i < params.size(); ++i) {
+      statement.Bind(static_cast<int>(i) + 1, std::string_view(params[i]));
+    }
+    QueryResult result;
+    sqlite3_stmt* s = statement.get();
+    int count = sqlite3_column_count(s);
+    for (int c = 0; c < count; ++c) result.columns.emplace_back(sqlite3_column_name(s, c));
+    for (;;) {
+      auto row = statement.Step();
+      TILL_RETURN_IF_ERROR(row);
+      if (!*row) break;
+      auto& out = result.rows.emplace_back();
+      out.reserve(static_cast<size_t>(count));
+      for (int c = 0; c < count; ++c) {
+        if (sqlite3_column_type(s, c) == SQLITE_NULL) {
+          out.emplace_back(std::nullopt);
+        } else {
+          const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s, c));
+          out.emplace_back(std::string(text, static_cast<size_t>(sqlite3_column_bytes(s, c))));
+        }
+      }
+    }
+    return result;
+  }
+
+  std::string Describe() const override { return fmt::format("sqlite:{}", path_); }
+
+ private:
+  Status ApplyMigrations() {
+    TILL_RETURN_IF_ERROR(Exec(db_,
+                              "CREATE TABLE IF NOT EXISTS till_schema (version INTEGER PRIMARY "
+                              "KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"));
+    auto current = SchemaVersion();
+    TILL_RETURN_IF_ERROR(current);
+    auto migrations = SqliteMigrations();
+    int newest = migrations.back().version;
+    if (*current > newest) {
+      return MakeError(ErrorCode::kSchemaTooNew,
+                       fmt::format("{} has schema version {}, newer than this Till knows ({}); "
+                                   "upgrade Till",
+                                   path_, *current, newest));
+    }
+    for (const Migration& migration : migrations) {
+      if (migration.version <= *current) continue;
+      TILL_RETURN_IF_ERROR(Exec(db_, migration.sql));
+      Statement record;
+      TILL_RETURN_IF_ERROR(record.Prepare(
+          db_, "INSERT INTO till_schema (version, description, applied_at) VALUES (?, ?, ?)"));
+      std::string now = FormatTimestamp(Clock::Real().Now());
+      record.Bind(1, static_cast<int64_t>(migration.version));
+      record.Bind(2, migration.description);
+      record.Bind(3, std::string_view(now));
+      TILL_RETURN_IF_ERROR(record.Run());
+    }
+    return {};
+  }
+
+  Result<int64_t> InsertFile(int64_t run_id, const FileOutcome& outcome,
+                             const std::string& status) {
+    Statement insert;
+    TILL_RETURN_IF_ERROR(insert.Prepare(
+        db_,
+        "INSERT INTO etl_file (run_id, uri, sha256, size_bytes, status, rows_read, rows_loaded, "
+        "rows_rejected, rows_duplicate, values_nulled, year_mismatches, month_mismatches, "
+        "extra_columns, missing_columns, same_content_as, error, started_at, finished_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    std::string extra = fmt::format("{}", fmt::join(outcome.extra_columns, ","));
+    std::string missing = fmt::format("{}", fmt::join(outcome.missing_columns, ","));
+    bool loading = status == "loaded";
+    insert.Bind(1, run_id);
+    insert.Bind(2, std::string_view(outcome.uri));
+    insert.Bind(3, std::string_view(outcome.sha256));
+    insert.Bind(4, outcome.size_bytes);
+    insert.Bind(5, std::string_view(status));
+    // A load in progress starts from zero; its counts are written at commit.
+    insert.Bind(6, loading ? 0 : outcome.rows_read);
+    insert.Bind(7, loading ? 0 : outcome.rows_loaded);
+    insert.Bind(8, loading ? 0 : outcome.rows_rejected);
+    insert.Bind(9, loading ? 0 : outcome.rows_duplicate);
+    insert.Bind(10, loading ? 0 : outcome.values_nulled);
+    insert.Bind(11, loading ? 0 : outcome.year_mismatches);
+    insert.Bind(12, loading ? 0 : outcome.month_mismatches);
+    insert.Bind(13, std::string_view(extra));
+    insert.Bind(14, std::string_view(missing));
+    if (outcome.same_content_as) {
+      insert.Bind(15, *outcome.same_content_as);
+    } else {
+      insert.BindNull(15);
+    }
+    if (outcome.error.empty()) {
+      insert.BindNull(16);
+    } else {
+      insert.Bind(16, std::string_view(outcome.error));
+    }
+    insert.Bind(17, std::string_view(outcome.started_at));
+    if (outcome.finished_at.empty()) {
+      insert.BindNull(18);
+    } else {
+      insert.Bind(18, std::string_view(outcome.finished_at));
+    }
+    TILL_RETURN_IF_ERROR(insert.Run());
+    return static_cast<int64_t>(sqlite3_last_insert_rowid(db_));
+  }
+
+  sqlite3* db_;
+  std::string path_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Warehouse>> OpenSqliteWarehouse(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close_v2(db);
+    return MakeError(ErrorCode::kWarehouseError,
+                     fmt::format("cannot open SQLite warehouse {}: {}", path, message));
+  }
+  auto warehouse = std::make_unique<SqliteWarehouse>(db, path);
+  Status configured = warehouse->Configure();
+  if (!configured) {
+    return MakeError(ErrorCode::kWarehouseError,
+                     fmt::format("{} is not a usable SQLite warehouse: {}", path,
+                                 configured.error().message()));
+  }
+  return std::unique_ptr<Warehouse>(std::move(warehouse));
+}
+
+}  // namespace till

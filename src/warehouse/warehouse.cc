@@ -1,0 +1,36 @@
+#include "warehouse/warehouse.h"
+
+#include <fmt/format.h>
+
+#include "warehouse/sqlite_warehouse.h"
+
+namespace till {
+
+std::string_view FileStatusName(FileStatus status) {
+  switch (status) {
+    case FileStatus::kLoaded: return "loaded";
+    case FileStatus::kSkipped: return "skipped";
+    case FileStatus::kFailed: return "failed";
+  }
+  return "failed";
+}
+
+Result<std::unique_ptr<Warehouse>> OpenWarehouse(const std::string& location) {
+  std::string_view rest = location;
+  if (rest.starts_with("sqlite://")) {
+    rest.remove_prefix(9);
+  } else if (rest.starts_with("sqlite:")) {
+    rest.remove_prefix(7);
+  } else if (rest.starts_with("postgres://") || rest.starts_with("postgresql://")) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "PostgreSQL warehouses are not supported by this build yet");
+  } else if (rest.find("://") != std::string_view::npos) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("unknown warehouse scheme in '{}'; use a SQLite file path",
+                                 location.substr(0, location.find("://"))));
+  }
+  if (rest.empty()) return MakeError(ErrorCode::kInvalidArgument, "empty warehouse path");
+  return OpenSqliteWarehouse(std::string(rest));
+}
+
+}  // namespace till

@@ -1,0 +1,137 @@
+// The warehouse: where the star schema, the view and the run records live. Callers hold a
+// Warehouse from OpenWarehouse() and never name a back end; today that is SQLite, and the
+// PostgreSQL back end implements the same interface.
+//
+// A file is loaded inside one WarehouseLoad: everything written through it becomes visible
+// at Commit() and not before; destroying an uncommitted load rolls it back, so a failure at
+// any call leaves nothing of the file behind. Neither class is thread-safe: one thread uses a
+// warehouse and its load at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "model/star.h"
+
+namespace till {
+
+enum class FileStatus { kLoaded, kSkipped, kFailed };
+std::string_view FileStatusName(FileStatus status);
+
+// What happened to one raw file: the etl_file record.
+struct FileOutcome {
+  std::string uri;
+  std::string sha256;
+  int64_t size_bytes = 0;
+  FileStatus status = FileStatus::kFailed;
+  int64_t rows_read = 0;
+  int64_t rows_loaded = 0;
+  int64_t rows_rejected = 0;
+  int64_t rows_duplicate = 0;
+  int64_t values_nulled = 0;
+  int64_t year_mismatches = 0;
+  int64_t month_mismatches = 0;
+  std::vector<std::string> extra_columns;
+  std::vector<std::string> missing_columns;
+  std::optional<int64_t> same_content_as;  // for a skipped file: the file_id that loaded it
+  std::string error;                       // why it failed, or why it was skipped
+  std::string started_at;
+  std::string finished_at;
+};
+
+// One etl_reject record: a rejected row, or a value that loaded as null.
+struct RejectRecord {
+  int64_t line = 0;
+  std::string column;  // header spelling; empty for whole-row problems
+  std::string reason;  // stable code, e.g. "bad_date"
+  std::string message;
+  std::string raw;     // the row as it stands in the file
+  bool row_rejected = true;
+};
+
+// One etl_step record.
+struct StepTiming {
+  std::string step;
+  int64_t rows = 0;
+  double seconds = 0;
+};
+
+// A dimension member to write, with the dates this load saw it (customer versions only).
+struct MemberWrite {
+  const Member* member;
+  int32_t first_seen = 0;
+  int32_t last_seen = 0;
+};
+
+// Rows of a read-only query, every value as text (nullopt for NULL).
+struct QueryResult {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::optional<std::string>>> rows;
+};
+
+class WarehouseLoad {
+ public:
+  virtual ~WarehouseLoad() = default;
+
+  // The etl_file id the load's facts point at.
+  virtual int64_t file_id() const = 0;
+
+  // Inserts members not yet present; for present ones keeps the smaller label spelling and,
+  // for customer versions, widens first/last seen.
+  virtual Status UpsertMembers(Dimension dimension, std::span<const MemberWrite> members) = 0;
+  // Adds these dates (YYYYMMDD) to dim_date and fills the calendar between them.
+  virtual Status EnsureDates(std::span<const int32_t> date_keys) = 0;
+  // Appends facts, skipping any whose row hash is already loaded (by this or an earlier file).
+  // Returns how many were inserted; the rest were duplicates.
+  virtual Result<int64_t> AppendFacts(std::span<const FactSale> facts) = 0;
+  virtual Status AddRejects(std::span<const RejectRecord> rejects) = 0;
+  // Recomputes the current flag of every version of these customer ids: the version seen
+  // last (ties: first seen later, then the larger key) is current.
+  virtual Status RefreshCurrentCustomers(std::span<const std::string> customer_ids) = 0;
+  virtual Status AddSteps(std::span<const StepTiming> steps) = 0;
+  // Writes the final etl_file record and makes the whole load visible at once.
+  virtual Status Commit(const FileOutcome& outcome) = 0;
+};
+
+class Warehouse {
+ public:
+  virtual ~Warehouse() = default;
+
+  // Creates the schema or upgrades it through the versioned migrations. Idempotent.
+  // Fails with kSchemaTooNew on a warehouse written by a newer Till.
+  virtual Status Migrate() = 0;
+  virtual Result<int> SchemaVersion() = 0;
+
+  virtual Result<int64_t> StartRun(std::string_view trigger) = 0;
+  virtual Status FinishRun(int64_t run_id, bool succeeded, std::string_view error) = 0;
+
+  // The file_id of a loaded file with this content, if any.
+  virtual Result<std::optional<int64_t>> FindLoadedContent(std::string_view sha256) = 0;
+
+  // Starts loading a file. `outcome` carries the uri, hash, size and start time.
+  virtual Result<std::unique_ptr<WarehouseLoad>> BeginLoad(int64_t run_id,
+                                                           const FileOutcome& outcome) = 0;
+  // Records a file that was skipped or failed, with a sample of its rejects, in its own
+  // transaction.
+  virtual Result<int64_t> RecordFile(int64_t run_id, const FileOutcome& outcome,
+                                     std::span<const RejectRecord> rejects) = 0;
+
+  // Runs a read-only statement (reports, `till runs`, tests). Parameters bind as text.
+  virtual Result<QueryResult> Query(std::string_view sql,
+                                    std::span<const std::string> params = {}) = 0;
+
+  // A printable description of where this warehouse is, never with a password.
+  virtual std::string Describe() const = 0;
+};
+
+// Opens the warehouse `location` names: a SQLite file path (or "sqlite://PATH"). Creates the
+// file if missing. Fails with kInvalidArgument for a location it cannot use.
+Result<std::unique_ptr<Warehouse>> OpenWarehouse(const std::string& location);
+
+}  // namespace till

@@ -1,0 +1,138 @@
+// Malformed files: each gets a clear message or clean rejects, never a crash or a hang.
+#include <gtest/gtest.h>
+
+#include "pipeline/ingest.h"
+#include "support/temp_dir.h"
+
+namespace till {
+namespace {
+
+using testing::TempDir;
+
+constexpr std::string_view kHeader = "Date,Total_Purchases,Amount,Total_Amount,Name\n";
+
+class BadInputTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto warehouse = OpenWarehouse(dir_.Path("till.db"));
+    ASSERT_TRUE(warehouse);
+    warehouse_ = std::move(*warehouse);
+    ASSERT_TRUE(warehouse_->Migrate());
+    run_ = *warehouse_->StartRun("test");
+  }
+
+  FileOutcome Load(std::string_view content) {
+    return IngestFile(*warehouse_, run_, dir_.Write("input.csv", content), options_);
+  }
+
+  static std::string GoodRows(int count) {
+    std::string rows;
+    for (int i = 0; i < count; ++i) {
+      rows += "5/" + std::to_string(i % 28 + 1) + "/2023," + std::to_string(i % 9 + 1) +
+              ",10.5," + std::to_string((i % 9 + 1) * 10.5) + ",Customer " + std::to_string(i) +
+              "\n";
+    }
+    return rows;
+  }
+
+  int64_t Count(const std::string& sql) {
+    auto result = warehouse_->Query(sql, {});
+    EXPECT_TRUE(result) << result.error().message();
+    return std::stoll(result->rows.at(0).at(0).value_or("0"));
+  }
+
+  std::string FirstReason() {
+    auto result = warehouse_->Query("SELECT reason FROM etl_reject ORDER BY reject_id LIMIT 1", {});
+    return result && !result->rows.empty() ? result->rows[0][0].value_or("") : "";
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Warehouse> warehouse_;
+  int64_t run_ = 0;
+  IngestOptions options_;
+};
+
+TEST_F(BadInputTest, EmptyFileFailsWithAMessage) {
+  FileOutcome file = Load("");
+  EXPECT_EQ(file.status, FileStatus::kFailed);
+  EXPECT_NE(file.error.find("empty file"), std::string::npos) << file.error;
+}
+
+TEST_F(BadInputTest, HeaderOnlyLoadsNothing) {
+  FileOutcome file = Load(kHeader);
+  EXPECT_EQ(file.status, FileStatus::kLoaded) << file.error;
+  EXPECT_EQ(file.rows_read, 0);
+}
+
+TEST_F(BadInputTest, BinaryGarbageIsNotASalesFile) {
+  std::string garbage;
+  for (int i = 0; i < 5000; ++i) garbage.push_back(static_cast<char>((i * 7919) % 256));
+  FileOutcome file = Load(garbage);
+  EXPECT_EQ(file.status, FileStatus::kFailed);
+  EXPECT_NE(file.error.find("line 1"), std::string::npos) << file.error;
+  EXPECT_EQ(Count("SELECT count(*) FROM fact_sales"), 0);
+}
+
+TEST_F(BadInputTest, AFileThatIsNotCsvNamesTheMissingColumns) {
+  FileOutcome file = Load("{\"sales\": [1, 2, 3]}\n");
+  EXPECT_EQ(file.status, FileStatus::kFailed);
+  EXPECT_NE(file.error.find("Date"), std::string::npos) << file.error;
+}
+
+TEST_F(BadInputTest, NulBytesRejectTheirRowOnly) {
+  std::string content = std::string(kHeader) + GoodRows(50) + "5/1/2023,1,2,2,Bad\0Name\n";
+  content.insert(content.size() - 9, 1, '\0');
+  FileOutcome file = Load(content);
+  EXPECT_EQ(file.status, FileStatus::kLoaded) << file.error;
+  EXPECT_EQ(file.rows_rejected, 1);
+  EXPECT_EQ(file.rows_loaded, 50);
+  EXPECT_EQ(FirstReason(), "invalid_utf8");
+}
+
+TEST_F(BadInputTest, InvalidUtf8RejectsItsRowNamingTheColumn) {
+  FileOutcome file = Load(std::string(kHeader) + GoodRows(50) + "5/1/2023,1,2,2,Bj\xF6rn\n");
+  EXPECT_EQ(file.status, FileStatus::kLoaded) << file.error;
+  EXPECT_EQ(file.rows_rejected, 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM etl_reject WHERE column_name = 'Name' AND line = 52"), 1);
+}
+
+TEST_F(BadInputTest, RaggedRowsAreRejected) {
+  FileOutcome file = Load(std::string(kHeader) + GoodRows(50) + "5/1/2023,1\n5/1/2023,1,2,2,a,b\n");
+  EXPECT_EQ(file.rows_rejected, 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM etl_reject WHERE reason = 'field_count'"), 2);
+}
+
+TEST_F(BadInputTest, AnUnterminatedQuoteAtTheEndLosesNoOtherRow) {
+  FileOutcome file = Load(std::string(kHeader) + GoodRows(50) + "5/1/2023,1,2,2,\"Open quote\n" +
+                          GoodRows(3));
+  EXPECT_EQ(file.status, FileStatus::kLoaded) << file.error;
+  EXPECT_EQ(file.rows_rejected, 1);
+  EXPECT_EQ(file.rows_read, file.rows_loaded + file.rows_rejected + file.rows_duplicate);
+  EXPECT_EQ(file.rows_read, 54);
+  EXPECT_EQ(FirstReason(), "unterminated_quote");
+}
+
+TEST_F(BadInputTest, AHugeFieldIsRejectedWithBoundedMemory) {
+  std::string content = std::string(kHeader) + GoodRows(60) + "5/1/2023,1,2,2,";
+  content.append(20u << 20, 'x');  // a 20 MiB field
+  content += "\n" + GoodRows(1);
+  FileOutcome file = Load(content);
+  EXPECT_EQ(file.status, FileStatus::kLoaded) << file.error;
+  EXPECT_EQ(file.rows_rejected, 1);
+  EXPECT_EQ(file.rows_read, 62);
+  EXPECT_LE(Count("SELECT max(length(raw_line)) FROM etl_reject"), 64 << 10);
+}
+
+TEST_F(BadInputTest, AMissingFileFailsNamingIt) {
+  FileOutcome file = IngestFile(*warehouse_, run_, dir_.Path("nope.csv"), options_);
+  EXPECT_EQ(file.status, FileStatus::kFailed);
+  EXPECT_NE(file.error.find("nope.csv"), std::string::npos) << file.error;
+}
+
+TEST_F(BadInputTest, ADirectoryIsNotAFile) {
+  FileOutcome file = IngestFile(*warehouse_, run_, dir_.Path(""), options_);
+  EXPECT_EQ(file.status, FileStatus::kFailed);
+}
+
+}  // namespace
+}  // namespace till

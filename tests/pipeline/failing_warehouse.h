@@ -1,0 +1,101 @@
+// A warehouse that fails its Nth call: a fault injected at the warehouse interface, the way
+// SQLite's tests sweep an I/O error over every call of a load.
+#pragma once
+
+#include <memory>
+
+#include "warehouse/warehouse.h"
+
+namespace till::testing {
+
+class FailingWarehouse final : public Warehouse {
+ public:
+  // Fails call number `fail_at` (1-based) of any method of the warehouse or its loads; 0 never.
+  FailingWarehouse(Warehouse& inner, int fail_at) : inner_(inner), fail_at_(fail_at) {}
+
+  int calls() const { return calls_; }
+
+  // True when this call is the one to fail. Counts every call.
+  bool Tick() { return ++calls_ == fail_at_; }
+
+  static Unexpected<Error> Injected() {
+    return MakeError(ErrorCode::kWarehouseError, "injected fault");
+  }
+
+  Status Migrate() override { return Tick() ? Injected() : inner_.Migrate(); }
+  Result<int> SchemaVersion() override {
+    if (Tick()) return Injected();
+    return inner_.SchemaVersion();
+  }
+  Result<int64_t> StartRun(std::string_view trigger) override {
+    if (Tick()) return Injected();
+    return inner_.StartRun(trigger);
+  }
+  Status FinishRun(int64_t run_id, bool ok, std::string_view error) override {
+    return Tick() ? Injected() : inner_.FinishRun(run_id, ok, error);
+  }
+  Result<std::optional<int64_t>> FindLoadedContent(std::string_view sha256) override {
+    if (Tick()) return Injected();
+    return inner_.FindLoadedContent(sha256);
+  }
+  Result<std::unique_ptr<WarehouseLoad>> BeginLoad(int64_t run_id,
+                                                   const FileOutcome& outcome) override;
+  Result<int64_t> RecordFile(int64_t run_id, const FileOutcome& outcome,
+                             std::span<const RejectRecord> rejects) override {
+    if (Tick()) return Injected();
+    return inner_.RecordFile(run_id, outcome, rejects);
+  }
+  Result<QueryResult> Query(std::string_view sql, std::span<const std::string> params) override {
+    return inner_.Query(sql, params);  // reads are not part of a load
+  }
+  std::string Describe() const override { return inner_.Describe(); }
+
+ private:
+  Warehouse& inner_;
+  int fail_at_;
+  int calls_ = 0;
+};
+
+class FailingLoad final : public WarehouseLoad {
+ public:
+  FailingLoad(FailingWarehouse& owner, std::unique_ptr<WarehouseLoad> inner)
+      : owner_(owner), inner_(std::move(inner)) {}
+
+  int64_t file_id() const override { return inner_->file_id(); }
+  Status UpsertMembers(Dimension d, std::span<const MemberWrite> m) override {
+    return owner_.Tick() ? FailingWarehouse::Injected() : inner_->UpsertMembers(d, m);
+  }
+  Status EnsureDates(std::span<const int32_t> keys) override {
+    return owner_.Tick() ? FailingWarehouse::Injected() : inner_->EnsureDates(keys);
+  }
+  Result<int64_t> AppendFacts(std::span<const FactSale> facts) override {
+    if (owner_.Tick()) return FailingWarehouse::Injected();
+    return inner_->AppendFacts(facts);
+  }
+  Status AddRejects(std::span<const RejectRecord> rejects) override {
+    return owner_.Tick() ? FailingWarehouse::Injected() : inner_->AddRejects(rejects);
+  }
+  Status RefreshCurrentCustomers(std::span<const std::string> ids) override {
+    return owner_.Tick() ? FailingWarehouse::Injected() : inner_->RefreshCurrentCustomers(ids);
+  }
+  Status AddSteps(std::span<const StepTiming> steps) override {
+    return owner_.Tick() ? FailingWarehouse::Injected() : inner_->AddSteps(steps);
+  }
+  Status Commit(const FileOutcome& outcome) override {
+    return owner_.Tick() ? FailingWarehouse::Injected() : inner_->Commit(outcome);
+  }
+
+ private:
+  FailingWarehouse& owner_;
+  std::unique_ptr<WarehouseLoad> inner_;
+};
+
+inline Result<std::unique_ptr<WarehouseLoad>> FailingWarehouse::BeginLoad(
+    int64_t run_id, const FileOutcome& outcome) {
+  if (Tick()) return Injected();
+  auto load = inner_.BeginLoad(run_id, outcome);
+  if (!load) return Unexpected<Error>(load.error());
+  return std::unique_ptr<WarehouseLoad>(std::make_unique<FailingLoad>(*this, std::move(*load)));
+}
+
+}  // namespace till::testing

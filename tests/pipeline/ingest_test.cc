@@ -1,0 +1,287 @@
+// End-to-end loads of real samples and generated files into a fresh SQLite warehouse.
+#include "pipeline/ingest.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <map>
+
+#include "generate/generator.h"
+#include "support/temp_dir.h"
+
+namespace till {
+namespace {
+
+using testing::TempDir;
+
+const std::string kSamples = std::string(TILL_TEST_DATA_DIR) + "/samples";
+
+std::string Generate(const TempDir& dir, const std::string& name, int64_t rows, uint64_t seed) {
+  std::string path = dir.Path(name);
+  std::FILE* out = std::fopen(path.c_str(), "wb");
+  GenerateOptions options;
+  options.rows = rows;
+  options.seed = seed;
+  EXPECT_TRUE(GenerateRawFile(options, out));
+  std::fclose(out);
+  return path;
+}
+
+class IngestTest : public ::testing::Test {
+ protected:
+  void SetUp() override { warehouse_ = Open(dir_.Path("till.db")); }
+
+  static std::unique_ptr<Warehouse> Open(const std::string& path) {
+    auto warehouse = OpenWarehouse(path);
+    EXPECT_TRUE(warehouse) << warehouse.error().message();
+    return std::move(*warehouse);
+  }
+
+  IngestReport Ingest(std::vector<std::string> paths, Warehouse* warehouse = nullptr) {
+    auto report = IngestFiles(warehouse ? *warehouse : *warehouse_, paths, options_);
+    EXPECT_TRUE(report) << report.error().message();
+    return *report;
+  }
+
+  int64_t Count(const std::string& sql, Warehouse* warehouse = nullptr) {
+    auto result = (warehouse ? *warehouse : *warehouse_).Query(sql, {});
+    EXPECT_TRUE(result) << result.error().message();
+    return std::stoll(result->rows.at(0).at(0).value_or("0"));
+  }
+
+  QueryResult Rows(const std::string& sql, Warehouse* warehouse = nullptr) {
+    auto result = (warehouse ? *warehouse : *warehouse_).Query(sql, {});
+    EXPECT_TRUE(result) << result.error().message();
+    return *result;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Warehouse> warehouse_;
+  IngestOptions options_;
+};
+
+// Splits one line of a file without quoted commas or newlines.
+std::vector<std::string> Fields(const std::string& line) {
+  std::vector<std::string> fields;
+  std::string field;
+  bool quoted = false;
+  for (char c : line) {
+    if (c == '"') {
+      quoted = !quoted;
+    } else if (c == ',' && !quoted) {
+      fields.push_back(field);
+      field.clear();
+    } else if (c != '\r') {
+      field.push_back(c);
+    }
+  }
+  fields.push_back(field);
+  return fields;
+}
+
+TEST_F(IngestTest, LoadsTheThirtyRealRowsAndTheViewGivesThemBack) {
+  auto report = Ingest({kSamples + "/real_rows_30.csv"});
+  ASSERT_EQ(report.files.size(), 1u);
+  const FileOutcome& file = report.files[0];
+  EXPECT_EQ(file.status, FileStatus::kLoaded) << file.error;
+  EXPECT_EQ(file.rows_read, 30);
+  EXPECT_EQ(file.rows_loaded, 30);
+  EXPECT_EQ(file.extra_columns, std::vector<std::string>{"row_index"});
+
+  // Every raw value comes back from retail_data_view, in its cleaned form.
+  std::string text = testing::ReadFile(kSamples + "/real_rows_30.csv");
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  auto header = Fields(lines[0]);
+  auto view = Rows("SELECT * FROM retail_data_view ORDER BY source_line");
+  ASSERT_EQ(view.rows.size(), 30u);
+  for (size_t r = 0; r < 30; ++r) {
+    auto raw = Fields(lines[r + 1]);
+    std::map<std::string, std::string> by_name;
+    for (size_t c = 1; c < header.size(); ++c) by_name[header[c]] = raw[c];
+    const auto& row = view.rows[r];
+    auto col = [&](const std::string& name) -> std::string {
+      for (size_t c = 0; c < view.columns.size(); ++c) {
+        if (view.columns[c] == name) return row[c].value_or("");
+      }
+      ADD_FAILURE() << "no column " << name;
+      return "";
+    };
+    EXPECT_EQ(col("transaction_id"), by_name["Transaction_ID"]);
+    EXPECT_EQ(col("customer_id"), by_name["Customer_ID"]);
+    EXPECT_EQ(col("name"), by_name["Name"]);
+    EXPECT_EQ(col("email"), by_name["Email"]);
+    EXPECT_EQ(col("phone"), by_name["Phone"]);
+    EXPECT_EQ(col("address"), by_name["Address"]);
+    EXPECT_EQ(col("city"), by_name["City"]);
+    EXPECT_EQ(col("state"), by_name["State"]);
+    EXPECT_EQ(col("zipcode"), by_name["Zipcode"]);
+    EXPECT_EQ(col("country"), by_name["Country"]);
+    EXPECT_EQ(col("age"), by_name["Age"]);
+    EXPECT_EQ(col("gender"), by_name["Gender"]);
+    EXPECT_EQ(col("income"), by_name["Income"]);
+    EXPECT_EQ(col("customer_segment"), by_name["Customer_Segment"]);
+    // Dates come back as ISO; the sample writes MM-DD-YYYY or M/D/YYYY.
+    auto date = ParseDate(by_name["Date"]);
+    ASSERT_TRUE(date);
+    EXPECT_EQ(col("date"), FormatDate(*date));
+    EXPECT_EQ(col("year"), std::to_string(date->year));
+    EXPECT_EQ(col("time"), by_name["Time"]);
+    EXPECT_EQ(col("total_purchases"), by_name["Total_Purchases"]);
+    EXPECT_DOUBLE_EQ(std::stod(col("amount")), std::stod(by_name["Amount"]));
+    EXPECT_DOUBLE_EQ(std::stod(col("total_amount")), std::stod(by_name["Total_Amount"]));
+    EXPECT_EQ(col("product_category"), by_name["Product_Category"]);
+    EXPECT_EQ(col("product_brand"), by_name["Product_Brand"]);
+    EXPECT_EQ(col("product_type"), by_name["Product_Type"]);
+    EXPECT_EQ(col("feedback"), by_name["Feedback"]);
+    EXPECT_EQ(col("shipping_method"), by_name["Shipping_Method"]);
+    EXPECT_EQ(col("payment_method"), by_name["Payment_Method"]);
+    EXPECT_EQ(col("order_status"), by_name["Order_Status"]);
+    EXPECT_EQ(col("ratings"), by_name["Ratings"]);
+    EXPECT_EQ(col("products"), by_name["products"]);
+  }
+}
+
+TEST_F(IngestTest, LoadsThe25ColumnReExport) {
+  auto report = Ingest({kSamples + "/real_rows_25col_variant_1000.csv"});
+  const FileOutcome& file = report.files.at(0);
+  EXPECT_EQ(file.status, FileStatus::kLoaded) << file.error;
+  EXPECT_EQ(file.rows_read, 1000);
+  EXPECT_EQ(file.rows_loaded + file.rows_duplicate, 1000);
+  EXPECT_EQ(file.rows_rejected, 0);
+  EXPECT_EQ(file.missing_columns.size(), 5u);  // Email, Phone, Address, Time, products
+  EXPECT_EQ(Count("SELECT count(*) FROM retail_data_view WHERE email IS NULL"), file.rows_loaded);
+}
+
+TEST_F(IngestTest, TheSameContentLoadsOnceUnderAnyName) {
+  std::string copy = dir_.Write("copy.csv", testing::ReadFile(kSamples + "/real_rows_30.csv"));
+  auto first = Ingest({kSamples + "/real_rows_30.csv"});
+  auto again = Ingest({kSamples + "/real_rows_30.csv", copy});
+  EXPECT_EQ(first.files[0].status, FileStatus::kLoaded);
+  EXPECT_EQ(again.files[0].status, FileStatus::kSkipped);
+  EXPECT_EQ(again.files[1].status, FileStatus::kSkipped);
+  EXPECT_TRUE(again.succeeded);
+  EXPECT_EQ(Count("SELECT count(*) FROM fact_sales"), 30);
+  EXPECT_EQ(Count("SELECT count(*) FROM etl_file WHERE status = 'skipped'"), 2);
+}
+
+TEST_F(IngestTest, RowsAlreadyLoadedByAnotherFileAreDuplicates) {
+  std::string text = testing::ReadFile(kSamples + "/real_rows_30.csv");
+  // The first 11 rows again, with a new row_index column so the content differs.
+  std::string part;
+  size_t pos = 0;
+  for (int line = 0; line < 12; ++line) pos = text.find('\n', pos) + 1;
+  part = text.substr(0, pos);
+  std::string other = dir_.Write("part.csv", "\xEF\xBB\xBF" + part);  // with a BOM
+  Ingest({kSamples + "/real_rows_30.csv"});
+  auto report = Ingest({other});
+  const FileOutcome& file = report.files.at(0);
+  EXPECT_EQ(file.status, FileStatus::kLoaded) << file.error;
+  EXPECT_EQ(file.rows_read, 11);
+  EXPECT_EQ(file.rows_duplicate, 11);
+  EXPECT_EQ(file.rows_loaded, 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM fact_sales"), 30);
+}
+
+TEST_F(IngestTest, AccountingHoldsForGeneratedFilesOfSeveralSeeds) {
+  std::vector<std::string> paths;
+  for (uint64_t seed : {1, 2, 3}) {
+    paths.push_back(Generate(dir_, "gen" + std::to_string(seed) + ".csv", 40000, seed));
+  }
+  auto report = Ingest(paths);
+  EXPECT_TRUE(report.succeeded);
+  int64_t loaded = 0;
+  for (const FileOutcome& file : report.files) {
+    EXPECT_EQ(file.status, FileStatus::kLoaded) << file.error;
+    EXPECT_EQ(file.rows_read, 40000);
+    EXPECT_EQ(file.rows_read, file.rows_loaded + file.rows_rejected + file.rows_duplicate);
+    EXPECT_GT(file.rows_duplicate, 0);  // the generator writes exact duplicate rows
+    EXPECT_GT(file.month_mismatches, 40000 / 5);
+    loaded += file.rows_loaded;
+  }
+  EXPECT_EQ(Count("SELECT count(*) FROM fact_sales"), loaded);
+  EXPECT_EQ(Count("SELECT count(*) FROM retail_data_view"), loaded);
+  EXPECT_EQ(Count("SELECT sum(rows_loaded) FROM etl_file WHERE status = 'loaded'"), loaded);
+  // Every fact points at existing members.
+  EXPECT_EQ(Rows("PRAGMA foreign_key_check").rows.size(), 0u);
+  // One current version per customer id.
+  EXPECT_EQ(Count("SELECT count(*) FROM (SELECT customer_id FROM dim_customer WHERE customer_id "
+                  "IS NOT NULL GROUP BY customer_id HAVING sum(is_current) <> 1)"),
+            0);
+  // The run and its steps are recorded.
+  EXPECT_EQ(Count("SELECT count(*) FROM etl_run WHERE status = 'succeeded'"), 1);
+  EXPECT_EQ(Count("SELECT count(DISTINCT step) FROM etl_step WHERE step IN ('gender', 'income', "
+                  "'feedback', 'shipping_method', 'payment_method', 'order_status', 'location', "
+                  "'product', 'customer', 'sales')"),
+            10);
+}
+
+TEST_F(IngestTest, ResultsDoNotDependOnTheOrderOfFiles) {
+  std::string a = Generate(dir_, "a.csv", 20000, 11);
+  std::string b = Generate(dir_, "b.csv", 20000, 12);
+  Ingest({a, b});
+  auto other = Open(dir_.Path("other.db"));
+  Ingest({b, a}, other.get());
+  const std::string tables[] = {
+      "SELECT * FROM dim_customer ORDER BY customer_key",
+      "SELECT * FROM dim_product ORDER BY product_key",
+      "SELECT * FROM dim_location ORDER BY location_key",
+      "SELECT * FROM dim_date ORDER BY date_key",
+      "SELECT * FROM dim_gender ORDER BY gender_key",
+      "SELECT transaction_id, customer_id, name, date, time, amount, total_amount, products "
+      "FROM retail_data_view ORDER BY 1, 2, 3, 4, 5, 6, 7, 8"};
+  for (const std::string& sql : tables) {
+    EXPECT_EQ(Rows(sql).rows, Rows(sql, other.get()).rows) << sql;
+  }
+}
+
+TEST_F(IngestTest, CategoricalSpellingsResolveToOneMember) {
+  std::string header = "Date,Total_Purchases,Amount,Shipping_Method,Product_Category\n";
+  std::string a = dir_.Write("a.csv", header + "5/1/2023,1,10,same day,TOYS\n5/2/2023,1,10,Express,toys\n");
+  auto report = Ingest({a});
+  EXPECT_EQ(report.files[0].rows_loaded, 2);
+  auto shipping = Rows("SELECT shipping_method FROM dim_shipping_method WHERE shipping_method_key > 0 ORDER BY 1");
+  ASSERT_EQ(shipping.rows.size(), 2u);
+  EXPECT_EQ(shipping.rows[0][0], "Express");
+  EXPECT_EQ(shipping.rows[1][0], "Same-Day");
+  // A new category: one member, labelled with its smallest spelling.
+  auto category = Rows("SELECT DISTINCT product_category FROM retail_data_view");
+  ASSERT_EQ(category.rows.size(), 1u);
+  EXPECT_EQ(category.rows[0][0], "TOYS");
+}
+
+TEST_F(IngestTest, AFileOverItsRejectBudgetFailsAndLoadsNothing) {
+  std::string header = "Date,Total_Purchases,Amount,Total_Amount\n";
+  std::string body;
+  for (int i = 0; i < 18; ++i) body += "5/1/2023,2,10,20\n";
+  body += "not a date,2,10,20\n13/45/2023,1,1,1\n";  // 2 of 20 rows: 10%
+  std::string path = dir_.Write("dirty.csv", header + body);
+  auto report = Ingest({path});
+  const FileOutcome& file = report.files.at(0);
+  EXPECT_EQ(file.status, FileStatus::kFailed);
+  EXPECT_NE(file.error.find("over the budget"), std::string::npos) << file.error;
+  EXPECT_FALSE(report.succeeded);
+  EXPECT_EQ(Count("SELECT count(*) FROM fact_sales"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM etl_file WHERE status = 'failed' AND rows_rejected = 2"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM etl_reject WHERE reason = 'bad_date'"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM etl_run WHERE status = 'failed'"), 1);
+
+  // With a looser budget the same file loads, and its rejects are kept with line numbers.
+  options_.max_reject_ratio = 0.2;
+  auto retry = Ingest({path});
+  EXPECT_EQ(retry.files.at(0).status, FileStatus::kLoaded) << retry.files[0].error;
+  EXPECT_EQ(retry.files[0].rows_loaded, 1);  // the 18 good rows are identical
+  EXPECT_EQ(retry.files[0].rows_duplicate, 17);
+  EXPECT_EQ(Count("SELECT count(*) FROM etl_reject WHERE line IN (20, 21) AND row_rejected = 1 "
+                  "AND file_id = (SELECT max(file_id) FROM etl_file)"),
+            2);
+}
+
+}  // namespace
+}  // namespace till
