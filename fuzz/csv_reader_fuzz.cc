@@ -6,7 +6,10 @@
 //   - fields, values and problems agree with a plain in-memory parse of the record's raw text;
 //   - the reader terminates (at most one record per input byte);
 //   - reading the input in one piece and in pieces of input-chosen sizes, down to one byte,
-//     gives the same records: buffering must never change the result.
+//     gives the same records: buffering must never change the result;
+//   - and those records are exactly what a naive reader over the whole input returns (one that
+//     finds each record's end by scanning on to it, and recovers from an unterminated quote by
+//     rescanning to the end of the input from the next line).
 // Every byte of every returned view is read, so a view outside the reader's buffers is an
 // AddressSanitizer report. Any failed check aborts.
 //
@@ -159,6 +162,103 @@ void CheckAgainstRaw(const till::CsvRecord& record) {
   FUZZ_CHECK(record.problem_field == problem_field);
 }
 
+OwnedRecord RecordFromRaw(std::string_view raw, int64_t line) {
+  ExpectedRecord parsed = ParseRaw(raw);
+  OwnedRecord record;
+  record.line = line;
+  record.raw = std::string(raw.substr(0, kOptions.max_raw_bytes));
+  for (size_t k = 0; k < parsed.fields.size(); ++k) {
+    bool too_long = parsed.fields[k].size() > kOptions.max_field_bytes;
+    record.fields.push_back(parsed.fields[k].substr(0, kOptions.max_field_bytes));
+    if (record.problem_field == -1 && (too_long || parsed.stray[k])) {
+      record.problem =
+          too_long ? till::RecordProblem::kFieldTooLong : till::RecordProblem::kStrayQuote;
+      record.problem_field = static_cast<int>(k);
+    }
+  }
+  if (parsed.unterminated) {
+    record.problem = till::RecordProblem::kUnterminatedQuote;
+    record.problem_field = static_cast<int>(record.fields.size()) - 1;
+  }
+  return record;
+}
+
+OwnedRecord TooLongRecord(std::string_view input, size_t start, int64_t line) {
+  OwnedRecord record;
+  record.line = line;
+  record.raw = std::string(
+      input.substr(start, std::min(kOptions.max_raw_bytes, kOptions.max_record_bytes)));
+  record.problem = till::RecordProblem::kRecordTooLong;
+  return record;
+}
+
+// The naive reader: the whole input at hand, nothing clever.
+std::vector<OwnedRecord> NaiveReadAll(std::string_view input) {
+  std::vector<OwnedRecord> records;
+  size_t pos = input.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+  int64_t line = 1;
+  while (pos < input.size()) {
+    // Find the record's end: the first LF or CRLF outside quotes, or the end of the input.
+    size_t i = pos;
+    int64_t quoted_lfs = 0;
+    bool at_field_start = true;
+    bool quoted = false;
+    bool ended = false;
+    size_t content_end = input.size();
+    size_t next = input.size();
+    while (i < input.size()) {
+      char c = input[i];
+      if (quoted) {
+        if (c == '"' && i + 1 < input.size() && input[i + 1] == '"') {
+          i += 2;
+          continue;
+        }
+        if (c == '"') quoted = false;
+        if (c == '\n') ++quoted_lfs;
+        ++i;
+        continue;
+      }
+      if (at_field_start && c == '"') {
+        quoted = true;
+        at_field_start = false;
+        ++i;
+        continue;
+      }
+      at_field_start = c == ',';
+      if (c == '\n' || (c == '\r' && i + 1 < input.size() && input[i + 1] == '\n')) {
+        content_end = i;
+        next = c == '\n' ? i + 1 : i + 2;
+        ended = true;
+        break;
+      }
+      ++i;
+    }
+    if (!quoted || ended) {
+      if (content_end - pos > kOptions.max_record_bytes) {
+        records.push_back(TooLongRecord(input, pos, line));
+      } else {
+        records.push_back(RecordFromRaw(input.substr(pos, content_end - pos), line));
+      }
+      line += quoted_lfs + (next > content_end ? 1 : 0);
+      pos = next;
+    } else if (input.size() - pos > kOptions.max_record_bytes) {
+      records.push_back(TooLongRecord(input, pos, line));
+      pos = input.size();
+    } else {
+      // Unterminated: its first line alone, then on from the next line.
+      size_t lf = input.find('\n', pos);
+      size_t line_end = lf == std::string_view::npos ? input.size() : lf;
+      if (lf != std::string_view::npos && line_end > pos && input[line_end - 1] == '\r') {
+        --line_end;
+      }
+      records.push_back(RecordFromRaw(input.substr(pos, line_end - pos), line));
+      line += 1;
+      pos = lf == std::string_view::npos ? input.size() : lf + 1;
+    }
+  }
+  return records;
+}
+
 std::vector<OwnedRecord> ReadAll(till::ByteSource& source, std::string_view input) {
   till::CsvReader reader(source, kOptions);
   std::vector<OwnedRecord> records;
@@ -237,6 +337,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
   WholeSource whole(input);
   std::vector<OwnedRecord> expected = ReadAll(whole, input);
+  FUZZ_CHECK(expected == NaiveReadAll(input));
 
   uint64_t seed = 0xcbf29ce484222325ULL;  // FNV-1a of the input
   for (unsigned char c : input) seed = (seed ^ c) * 0x100000001b3ULL;

@@ -149,6 +149,7 @@ struct CsvReader::Impl {
   void BuildFields(CsvRecord* record, size_t record_end);
   void MarkTooLong(CsvRecord* record);
   Result<bool> SkipRestOfRecord();
+  bool EndsInQuotesAtFirstLineEnd();
   void RecoverUnterminated(CsvRecord* record);
 
   ByteSource& source_;
@@ -170,6 +171,9 @@ struct CsvReader::Impl {
   bool started_ = false;
   bool had_bom_ = false;
   int64_t next_line_ = 1;
+  // Set once an unterminated record has been recovered: the rest of the input is in the
+  // buffer, and every line of it that is entered inside quotes stays inside quotes to the end.
+  bool in_quoted_tail_ = false;
 
   Cursor cursor_;
   std::vector<Span> spans_;
@@ -185,6 +189,10 @@ Result<bool> CsvReader::Impl::Next(CsvRecord* record) {
 
   record->line = next_line_;
   StartScan();
+  if (in_quoted_tail_ && EndsInQuotesAtFirstLineEnd()) {
+    RecoverUnterminated(record);
+    return true;
+  }
   for (;;) {
     switch (Scan<true>(data_end_, eof_)) {
       case ScanEnd::kRecord:
@@ -475,6 +483,24 @@ Result<bool> CsvReader::Impl::SkipRestOfRecord() {
   }
 }
 
+// In the quoted tail, scans the record's first line and says whether the record is still
+// inside quotes at its line end; if so it is unterminated, for every later line would keep it
+// inside quotes. Otherwise the cursor is left for the ordinary scan to finish the record (at
+// that line end). This keeps recovery linear: without it, a run of lines such as `a","` (each
+// opens a quote whether entered inside quotes or not) would each be scanned to the end of the
+// input again.
+bool CsvReader::Impl::EndsInQuotesAtFirstLineEnd() {
+  const void* lf = std::memchr(buffer_.get() + pos_, '\n', data_end_ - pos_);
+  if (lf == nullptr) return false;  // the last line: the ordinary scan is as short
+  size_t line_end = static_cast<size_t>(static_cast<const char*>(lf) - buffer_.get());
+  // Bounded by the LF itself (a stop byte), with more input said to follow, the scan stops at
+  // the LF without deciding anything there, or just before it when it needs to see it. The
+  // tail's lines are shorter than the cap, so kTooLong cannot happen.
+  [[maybe_unused]] ScanEnd end = Scan<true>(line_end, /*at_eof=*/false);
+  assert(end == ScanEnd::kNeedMore);
+  return cursor_.state == State::kQuoted && cursor_.at == line_end;
+}
+
 // The whole unterminated record, [pos_, data_end_), is in the buffer. Returns its first
 // physical line as the problem record and resumes at the next one.
 void CsvReader::Impl::RecoverUnterminated(CsvRecord* record) {
@@ -499,6 +525,9 @@ void CsvReader::Impl::RecoverUnterminated(CsvRecord* record) {
   record->problem_field = static_cast<int>(spans_.size() - 1);
   next_line_ += lf != nullptr ? 1 : 0;
   pos_ = next;
+  // Every LF after the record's first line was passed inside quotes, so each later line, when
+  // entered inside quotes, is left inside quotes.
+  in_quoted_tail_ = true;
 }
 
 CsvReader::CsvReader(ByteSource& source, CsvReaderOptions options)

@@ -400,6 +400,37 @@ TEST(CsvReaderTest, UnterminatedQuoteAfterAGoodQuotedNewline) {
                       }));
 }
 
+// Each line `a","` opens a quote whether it is entered inside quotes or not, so every one of
+// them starts a record that is unterminated. Recovering each by scanning to the end of the
+// input again would take hours for this input (quadratic); it must stay linear.
+TEST(CsvReaderTest, RunOfUnterminatedRecordsIsRecoveredInLinearTime) {
+  constexpr int kLines = 400'000;
+  std::string input;
+  for (int i = 0; i < kLines; ++i) input += "a\",\"\n";
+  ReadOutcome out = ReadString(input);
+  ASSERT_EQ(out.rows.size(), static_cast<size_t>(kLines));
+  EXPECT_EQ(out.rows.front(),
+            MakeRow(1, {"a\"", ""}, "a\",\"", RecordProblem::kUnterminatedQuote, 1));
+  EXPECT_EQ(out.rows.back(),
+            MakeRow(kLines, {"a\"", ""}, "a\",\"", RecordProblem::kUnterminatedQuote, 1));
+  EXPECT_EQ(out.bytes_consumed, static_cast<int64_t>(input.size()));
+}
+
+TEST(CsvReaderTest, GoodRecordsAfterAnUnterminatedOneAreStillRead) {
+  // Entered inside quotes, every line after the first stays inside quotes (no quote, paired
+  // quotes, or a quote that closes and another that opens), so the first record runs to the
+  // end. Read on their own, they are good records, stray quotes, and one more unterminated.
+  ReadOutcome out = ReadString("\"open\nq,x\r\nx,\"\"\"\"\na\",\"\ne\"\"f\nz");
+  EXPECT_EQ(out.rows, (std::vector<Row>{
+                          MakeRow(1, {"open"}, "\"open", RecordProblem::kUnterminatedQuote, 0),
+                          MakeRow(2, {"q", "x"}, "q,x"),
+                          MakeRow(3, {"x", "\""}, "x,\"\"\"\""),
+                          MakeRow(4, {"a\"", ""}, "a\",\"", RecordProblem::kUnterminatedQuote, 1),
+                          MakeRow(5, {"e\"\"f"}, "e\"\"f", RecordProblem::kStrayQuote, 0),
+                          MakeRow(6, {"z"}, "z"),
+                      }));
+}
+
 TEST(CsvReaderTest, UnterminatedQuoteLongerThanTheRecordCapIsRecordTooLong) {
   CsvReaderOptions options;
   options.max_record_bytes = 16;

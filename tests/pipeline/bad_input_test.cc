@@ -115,7 +115,8 @@ TEST_F(BadInputTest, AnUnterminatedQuoteAtTheEndLosesNoOtherRow) {
 TEST_F(BadInputTest, AHugeFieldIsRejectedWithBoundedMemory) {
   std::string content = std::string(kHeader) + GoodRows(60) + "5/1/2023,1,2,2,";
   content.append(20u << 20, 'x');  // a 20 MiB field
-  content += "\n" + GoodRows(1);
+  content += '\n';
+  content += GoodRows(1);
   FileOutcome file = Load(content);
   EXPECT_EQ(file.status, FileStatus::kLoaded) << file.error;
   EXPECT_EQ(file.rows_rejected, 1);
