@@ -28,12 +28,12 @@
 
 namespace {
 
-#define FUZZ_CHECK(condition)                                                           \
-  do {                                                                                  \
-    if (!(condition)) {                                                                 \
+#define FUZZ_CHECK(condition)                                                            \
+  do {                                                                                   \
+    if (!(condition)) {                                                                  \
       std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #condition); \
-      std::abort();                                                                     \
-    }                                                                                   \
+      std::abort();                                                                      \
+    }                                                                                    \
   } while (false)
 
 constexpr till::CsvReaderOptions kOptions{
@@ -139,16 +139,14 @@ ExpectedRecord ParseRaw(std::string_view raw) {
 void CheckAgainstRaw(const till::CsvRecord& record) {
   ExpectedRecord expected = ParseRaw(record.raw);
   FUZZ_CHECK(!expected.unquoted_lf);
-  FUZZ_CHECK(expected.unterminated ==
-             (record.problem == till::RecordProblem::kUnterminatedQuote));
+  FUZZ_CHECK(expected.unterminated == (record.problem == till::RecordProblem::kUnterminatedQuote));
   FUZZ_CHECK(record.fields.size() == expected.fields.size());
   till::RecordProblem problem = till::RecordProblem::kNone;
   int problem_field = -1;
   for (size_t k = 0; k < expected.fields.size(); ++k) {
     const std::string& value = expected.fields[k];
     bool too_long = value.size() > kOptions.max_field_bytes;
-    FUZZ_CHECK(record.fields[k] ==
-               std::string_view(value).substr(0, kOptions.max_field_bytes));
+    FUZZ_CHECK(record.fields[k] == std::string_view(value).substr(0, kOptions.max_field_bytes));
     if (problem_field == -1 && (too_long || expected.stray[k])) {
       problem = too_long ? till::RecordProblem::kFieldTooLong : till::RecordProblem::kStrayQuote;
       problem_field = static_cast<int>(k);
@@ -186,8 +184,8 @@ OwnedRecord RecordFromRaw(std::string_view raw, int64_t line) {
 OwnedRecord TooLongRecord(std::string_view input, size_t start, int64_t line) {
   OwnedRecord record;
   record.line = line;
-  record.raw = std::string(
-      input.substr(start, std::min(kOptions.max_raw_bytes, kOptions.max_record_bytes)));
+  record.raw =
+      std::string(input.substr(start, std::min(kOptions.max_raw_bytes, kOptions.max_record_bytes)));
   record.problem = till::RecordProblem::kRecordTooLong;
   return record;
 }
@@ -299,8 +297,7 @@ std::vector<OwnedRecord> ReadAll(till::ByteSource& source, std::string_view inpu
 
     if (record.problem == till::RecordProblem::kRecordTooLong) {
       FUZZ_CHECK(record.fields.empty());
-      FUZZ_CHECK(record.raw.size() ==
-                 std::min(kOptions.max_raw_bytes, kOptions.max_record_bytes));
+      FUZZ_CHECK(record.raw.size() == std::min(kOptions.max_raw_bytes, kOptions.max_record_bytes));
     } else {
       FUZZ_CHECK(!record.fields.empty());
       // When raw is complete, it must be followed by exactly the line end that was consumed,

@@ -100,10 +100,10 @@ struct CsvReader::Impl {
   enum class State : int { kFieldStart, kUnquoted, kQuoted, kAfterClose };
 
   enum class ScanEnd : int {
-    kRecord,        // the record ended; cursor_ says where and how
-    kNeedMore,      // the buffered bytes ran out first
-    kTooLong,       // the record is already known to exceed max_record_bytes
-    kEndInQuotes,   // the input ended inside a quoted field
+    kRecord,       // the record ended; cursor_ says where and how
+    kNeedMore,     // the buffered bytes ran out first
+    kTooLong,      // the record is already known to exceed max_record_bytes
+    kEndInQuotes,  // the input ended inside a quoted field
   };
 
   // Where the scan of the current record stands. Offsets are into buffer_.
@@ -136,9 +136,7 @@ struct CsvReader::Impl {
         max_capacity_(SaturatingAdd(SaturatingAdd(options.max_record_bytes, 1), read_chunk_)) {}
 
   Result<bool> Next(CsvRecord* record);
-  int64_t BytesConsumed() const {
-    return bytes_read_ - static_cast<int64_t>(data_end_ - pos_);
-  }
+  int64_t BytesConsumed() const { return bytes_read_ - static_cast<int64_t>(data_end_ - pos_); }
 
   Status Start();
   Status Fill();
@@ -249,8 +247,8 @@ Status CsvReader::Impl::Fill() {
       cursor_.field_start -= shift;
     }
     if (capacity_ - data_end_ < min_read_ && capacity_ < max_capacity_) {
-      size_t capacity = std::min(
-          max_capacity_, std::max(capacity_ * 2, SaturatingAdd(data_end_, read_chunk_)));
+      size_t capacity =
+          std::min(max_capacity_, std::max(capacity_ * 2, SaturatingAdd(data_end_, read_chunk_)));
       auto grown = std::make_unique_for_overwrite<char[]>(capacity + 1);
       if (data_end_ > 0) std::memcpy(grown.get(), buffer_.get(), data_end_);
       buffer_ = std::move(grown);
@@ -518,8 +516,8 @@ void CsvReader::Impl::RecoverUnterminated(CsvRecord* record) {
   StartScan();
   [[maybe_unused]] ScanEnd end = Scan<true>(line_end, /*at_eof=*/true);
   assert(end == ScanEnd::kEndInQuotes);
-  spans_.push_back({cursor_.field_start - pos_, line_end - pos_,
-                    cursor_.field_flags | kNeedsUnescape});
+  spans_.push_back(
+      {cursor_.field_start - pos_, line_end - pos_, cursor_.field_flags | kNeedsUnescape});
   BuildFields(record, line_end);
   record->problem = RecordProblem::kUnterminatedQuote;
   record->problem_field = static_cast<int>(spans_.size() - 1);

@@ -70,9 +70,9 @@ struct CsvRecord {
 };
 
 struct CsvReaderOptions {
-  size_t max_field_bytes = 1 << 20;    // 1 MiB
-  size_t max_record_bytes = 8 << 20;   // 8 MiB
-  size_t max_raw_bytes = 64 << 10;     // what a reject record keeps of the raw text
+  size_t max_field_bytes = 1 << 20;   // 1 MiB
+  size_t max_record_bytes = 8 << 20;  // 8 MiB
+  size_t max_raw_bytes = 64 << 10;    // what a reject record keeps of the raw text
 };
 
 // Not thread-safe: one reader belongs to one thread at a time.

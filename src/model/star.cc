@@ -1,5 +1,7 @@
 #include "model/star.h"
 
+#include <algorithm>
+#include <cstring>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -81,24 +83,55 @@ const std::array<Dimension, kDimensionCount>& AllDimensions() {
   return all;
 }
 
+char* TextArena::Allocate(size_t size) {
+  constexpr size_t kBlock = 1 << 20;
+  if (size > kBlock / 4) {  // a large value gets a block of its own
+    blocks_.push_back(std::make_unique<char[]>(size));
+    return blocks_.back().get();
+  }
+  if (used_ + size > capacity_) {
+    blocks_.push_back(std::make_unique<char[]>(kBlock));
+    used_ = 0;
+    capacity_ = kBlock;
+  }
+  char* at = blocks_.back().get() + used_;
+  used_ += size;
+  return at;
+}
+
 StarBuilder::StarBuilder() = default;
 
-void StarBuilder::Widen(MemberEntry& entry, int32_t date_key) {
-  if (date_key == 0) return;
-  bool widened = false;
-  if (entry.range.first == 0 || date_key < entry.range.first) {
-    entry.range.first = date_key;
-    widened = true;
+Member StarBuilder::MakeMember(int64_t key,
+                               const std::array<std::optional<std::string_view>, 8>& values,
+                               size_t arity) {
+  Member member;
+  member.key = key;
+  member.arity = static_cast<uint32_t>(arity);
+  size_t total = 0;
+  for (size_t i = 0; i < arity; ++i) total += values[i] ? values[i]->size() : 0;
+  char* text = arena_.Allocate(total);
+  member.text = text;
+  for (size_t i = 0; i < arity; ++i) {
+    if (!values[i]) {
+      member.lengths[i] = Member::kNull;
+      continue;
+    }
+    std::memcpy(text, values[i]->data(), values[i]->size());
+    text += values[i]->size();
+    member.lengths[i] = static_cast<uint32_t>(values[i]->size());
   }
-  if (date_key > entry.range.last) {
-    entry.range.last = date_key;
-    widened = true;
-  }
-  if (widened && !entry.widened) {
-    entry.widened = true;
-    widened_.push_back(&entry);
-  }
+  return member;
 }
+
+namespace {
+
+void Widen(int32_t* first, int32_t* last, int32_t date_key) {
+  if (date_key == 0) return;
+  if (*first == 0 || date_key < *first) *first = date_key;
+  if (date_key > *last) *last = date_key;
+}
+
+}  // namespace
 
 int64_t StarBuilder::Resolve(Dimension dimension, const CleanRow& row, int32_t date_key,
                              std::vector<MemberSighting>* new_members) {
@@ -127,8 +160,9 @@ int64_t StarBuilder::Resolve(Dimension dimension, const CleanRow& row, int32_t d
   RowHash spelling = exact.Digest();
   auto cached = spellings_[index].find(spelling);
   if (cached != spellings_[index].end()) {
-    if (dimension == Dimension::kCustomer) Widen(*cached->second, date_key);
-    return cached->second->member.key;
+    MemberEntry& entry = *cached->second;
+    if (dimension == Dimension::kCustomer) Widen(&entry.first, &entry.last, date_key);
+    return entry.member.key;
   }
 
   RowHash natural = spelling;
@@ -145,14 +179,12 @@ int64_t StarBuilder::Resolve(Dimension dimension, const CleanRow& row, int32_t d
   spellings_[index].emplace(spelling, &entry);
   if (inserted) {
     entry.check = natural.low;
-    entry.member.key = key;
-    entry.member.attributes.reserve(arity);
-    for (size_t i = 0; i < arity; ++i) {
-      entry.member.attributes.emplace_back(values[i] ? std::optional<std::string>(*values[i])
-                                                     : std::nullopt);
+    entry.member = MakeMember(key, values, arity);
+    entry.first = date_key;
+    entry.last = date_key;
+    if (dimension != Dimension::kCustomer) {
+      new_members->push_back(MemberSighting{dimension, entry.member});
     }
-    entry.range = SeenRange{date_key, date_key};
-    new_members->push_back(MemberSighting{dimension, &entry.member});
     return key;
   }
   // Two natural keys sharing 63 bits of hash is a one-in-2^63 event, but must never merge
@@ -161,14 +193,20 @@ int64_t StarBuilder::Resolve(Dimension dimension, const CleanRow& row, int32_t d
     throw std::runtime_error(fmt::format("surrogate key collision in {}", spec.table));
   }
   // Among spellings of one member, the smallest is its label: independent of row order.
+  bool smaller = false;
+  std::array<std::optional<std::string_view>, kMaxAttributes> labels;
   for (size_t i = 0; i < arity; ++i) {
-    auto& label = entry.member.attributes[i];
-    if (label && values[i] && *values[i] < *label) {
-      *label = std::string(*values[i]);
-      new_members->push_back(MemberSighting{dimension, &entry.member});
+    labels[i] = entry.member.attribute(i);
+    if (labels[i] && values[i] && *values[i] < *labels[i]) {
+      labels[i] = values[i];
+      smaller = true;
     }
   }
-  if (dimension == Dimension::kCustomer) Widen(entry, date_key);
+  if (smaller) {
+    entry.member = MakeMember(key, labels, arity);
+    new_members->push_back(MemberSighting{dimension, entry.member});
+  }
+  if (dimension == Dimension::kCustomer) Widen(&entry.first, &entry.last, date_key);
   return key;
 }
 
@@ -211,21 +249,16 @@ void StarBuilder::Build(const CleanRow& row, FactSale* fact,
   fact->row_hash = hasher.Digest();
 }
 
-const StarBuilder::SeenRange& StarBuilder::CustomerRange(int64_t key) const {
-  static const SeenRange kNone;
+std::vector<StarBuilder::CustomerSighting> StarBuilder::Customers() const {
   const auto& customers = members_[static_cast<size_t>(Dimension::kCustomer)];
-  auto it = customers.find(key);
-  return it == customers.end() ? kNone : it->second.range;
-}
-
-std::vector<const Member*> StarBuilder::TakeWidenedCustomers() {
-  std::vector<const Member*> result;
-  result.reserve(widened_.size());
-  for (MemberEntry* entry : widened_) {
-    entry->widened = false;
-    result.push_back(&entry->member);
+  std::vector<CustomerSighting> result;
+  result.reserve(customers.size());
+  for (const auto& [key, entry] : customers) {
+    result.push_back(CustomerSighting{&entry.member, entry.first, entry.last});
   }
-  widened_.clear();
+  std::sort(result.begin(), result.end(), [](const CustomerSighting& a, const CustomerSighting& b) {
+    return a.member->key < b.member->key;
+  });
   return result;
 }
 

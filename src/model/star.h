@@ -9,6 +9,7 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -56,10 +57,37 @@ struct RowHash {
   friend bool operator==(const RowHash&, const RowHash&) = default;
 };
 
-// One member of a dimension, as the cleaned rows spelled it.
+inline constexpr size_t kMaxAttributes = 8;
+
+// One member of a dimension, as the cleaned rows spelled it. Its text lives in the
+// StarBuilder's arena, which never moves or changes bytes once written, so a Member can be
+// copied by value and read from another thread while the builder goes on.
 struct Member {
   int64_t key = 0;
-  std::vector<std::optional<std::string>> attributes;  // parallel to DimensionSpec::attributes
+  const char* text = nullptr;  // the attributes' bytes, one after the other
+  std::array<uint32_t, kMaxAttributes> lengths{};  // kNull for a null attribute
+  uint32_t arity = 0;
+
+  static constexpr uint32_t kNull = 0xFFFFFFFFu;
+
+  // Attribute `i` (parallel to DimensionSpec::attributes), nullopt when null.
+  std::optional<std::string_view> attribute(size_t i) const {
+    size_t offset = 0;
+    for (size_t k = 0; k < i; ++k) offset += lengths[k] == kNull ? 0 : lengths[k];
+    if (lengths[i] == kNull) return std::nullopt;
+    return std::string_view(text + offset, lengths[i]);
+  }
+};
+
+// Append-only storage for member text: blocks that are never moved or freed before the arena.
+class TextArena {
+ public:
+  char* Allocate(size_t size);
+
+ private:
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  size_t used_ = 0;
+  size_t capacity_ = 0;
 };
 
 // One fact_sales row.
@@ -77,10 +105,10 @@ struct FactSale {
   RecoveredAmount recovered = RecoveredAmount::kNone;
 };
 
-// What one row contributes to a dimension: the member, and whether this load has seen it.
+// A member a row brought that the load must write: new, or with a smaller label spelling.
 struct MemberSighting {
   Dimension dimension;
-  const Member* member;
+  Member member;  // a copy: safe to hand to another thread
 };
 
 // Builds facts and dimension members from cleaned rows for one load. Remembers the members
@@ -90,20 +118,18 @@ class StarBuilder {
  public:
   StarBuilder();
 
-  // Fills *fact from `row`. Appends to *new_members each member this load had not seen before
-  // (pointers stay valid for the builder's life). A customer version seen again on a date
-  // outside its range so far is queued for TakeWidenedCustomers().
+  // Fills *fact from `row`. Appends to *new_members each member this load had not seen before,
+  // or whose label spelling got smaller. Customer versions are not appended: the caller takes
+  // them all at the end with Customers().
   void Build(const CleanRow& row, FactSale* fact, std::vector<MemberSighting>* new_members);
 
-  // First and last date (YYYYMMDD, 0 = none) on which this load saw a customer version.
-  struct SeenRange {
-    int32_t first = 0;
+  // Every customer version this load saw, with the dates it saw it, sorted by key.
+  struct CustomerSighting {
+    const Member* member;
+    int32_t first = 0;  // YYYYMMDD, 0 = no known date
     int32_t last = 0;
   };
-  const SeenRange& CustomerRange(int64_t key) const;
-
-  // Customer versions whose range grew after they were first handed out; cleared by the call.
-  std::vector<const Member*> TakeWidenedCustomers();
+  std::vector<CustomerSighting> Customers() const;
 
   // Dates seen by this load.
   const std::vector<int32_t>& dates() const { return dates_; }
@@ -115,12 +141,13 @@ class StarBuilder {
   struct MemberEntry {
     Member member;
     uint64_t check = 0;  // a second hash of the natural key, to catch key collisions
-    SeenRange range;
-    bool widened = false;
+    int32_t first = 0;   // customer versions: dates seen
+    int32_t last = 0;
   };
+  Member MakeMember(int64_t key, const std::array<std::optional<std::string_view>, 8>& values,
+                    size_t arity);
   int64_t Resolve(Dimension dimension, const CleanRow& row, int32_t date_key,
                   std::vector<MemberSighting>* new_members);
-  void Widen(MemberEntry& entry, int32_t date_key);
 
   std::array<std::unordered_map<int64_t, MemberEntry>, kDimensionCount> members_;
   // Exact spellings already resolved, by a 128-bit hash of them: most rows repeat spellings,
@@ -129,9 +156,9 @@ class StarBuilder {
     size_t operator()(const RowHash& h) const { return static_cast<size_t>(h.low); }
   };
   std::array<std::unordered_map<RowHash, MemberEntry*, SpellingHash>, kDimensionCount> spellings_;
-  std::vector<MemberEntry*> widened_;
   std::vector<int32_t> dates_;
   std::unordered_set<int32_t> date_set_;
+  TextArena arena_;
 };
 
 }  // namespace till

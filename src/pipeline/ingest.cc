@@ -3,11 +3,15 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <tuple>
+#include <unordered_map>
 #include <set>
 #include <stdexcept>
+#include <thread>
 
 #include <fmt/format.h>
 
+#include "base/bounded_queue.h"
 #include "base/byte_source.h"
 #include "base/clock.h"
 #include "base/sha256.h"
@@ -36,6 +40,14 @@ struct StepTimer {
 // returns early and the caller rolls the load back.
 class FileLoader {
  public:
+  // What the producer hands the writer: facts, the members they point at, rejects.
+  struct Batch {
+    std::vector<FactSale> facts;
+    std::array<std::vector<Member>, kDimensionCount> members;
+    std::vector<RejectRecord> rejects;
+  };
+  static constexpr size_t kQueuedBatches = 4;
+
   FileLoader(const IngestOptions& options, FileOutcome* outcome)
       : options_(options), outcome_(outcome) {
     for (Dimension dimension : AllDimensions()) {
@@ -43,53 +55,31 @@ class FileLoader {
     }
   }
 
-  // Reads, cleans and stages every row. Returns the reader's or the warehouse's error.
+  // Reads, cleans and writes every row. Two stages on two threads, joined by a bounded queue:
+  // a producer reads, cleans and builds star rows into batches; the calling thread writes
+  // batches to the warehouse. Returns the reader's or the warehouse's error; rethrows what the
+  // producer threw.
   Status Run(CsvReader& reader, RowCleaner& cleaner, WarehouseLoad& load, int64_t size) {
-    CsvRecord record;
-    CleanRow row;
-    std::vector<RowIssue> issues;
-    std::vector<MemberSighting> sightings;
-    facts_.reserve(options_.batch_rows);
-    auto read_start = SteadyClock::now();
-    double write_seconds = 0;
-    int64_t records = 0;
-    for (;;) {
-      auto more = reader.Next(&record);
-      TILL_RETURN_IF_ERROR(more);
-      if (!*more) break;
-      ++outcome_->rows_read;
-      if (options_.progress && (++records & 0x3FFF) == 0) {
-        options_.progress(outcome_->uri, reader.bytes_consumed(), size);
+    BoundedQueue<Batch> queue(kQueuedBatches);
+    Status produced;
+    std::exception_ptr thrown;
+    std::thread producer([&] {
+      try {
+        produced = Produce(reader, cleaner, queue, size);
+      } catch (...) {
+        thrown = std::current_exception();
       }
-      if (cleaner.Clean(record, &row, &issues) == CleanOutcome::kRejected) {
-        ++outcome_->rows_rejected;
-        AddReject(record, issues.front(), /*row_rejected=*/true);
-        continue;
-      }
-      for (const RowIssue& issue : issues) {
-        ++outcome_->values_nulled;
-        AddReject(record, issue, /*row_rejected=*/false);
-      }
-      outcome_->year_mismatches += row.year_mismatch;
-      outcome_->month_mismatches += row.month_mismatch;
-      FactSale& fact = facts_.emplace_back();
-      star_.Build(row, &fact, &sightings);
-      for (const MemberSighting& sighting : sightings) {
-        pending_[static_cast<size_t>(sighting.dimension)].push_back(sighting.member);
-      }
-      sightings.clear();
-      if (facts_.size() >= options_.batch_rows || rejects_.size() >= options_.batch_rows) {
-        auto write_start = SteadyClock::now();
-        TILL_RETURN_IF_ERROR(Flush(load));
-        write_seconds += SecondsSince(write_start);
-      }
+      queue.Close();
+    });
+    Status written;
+    while (auto batch = queue.Pop()) {
+      if (written) written = Write(*batch, load);
+      if (!written) queue.Close();  // the producer stops at its next push
     }
-    auto write_start = SteadyClock::now();
-    TILL_RETURN_IF_ERROR(Flush(load));
-    write_seconds += SecondsSince(write_start);
-    read_seconds_ = SecondsSince(read_start) - write_seconds;
-    if (options_.progress) options_.progress(outcome_->uri, reader.bytes_consumed(), size);
-    return {};
+    producer.join();
+    if (thrown) std::rethrow_exception(thrown);
+    if (!produced) return produced;
+    return written;
   }
 
   // Finishes a load that is within its budget: calendar, current customer versions, steps.
@@ -99,10 +89,11 @@ class FileLoader {
     double date_seconds = SecondsSince(start);
 
     start = SteadyClock::now();
-    std::vector<std::string> ids(touched_customer_ids_.begin(), touched_customer_ids_.end());
-    TILL_RETURN_IF_ERROR(load.RefreshCurrentCustomers(ids));
+    auto written = WriteCustomers(load);
+    TILL_RETURN_IF_ERROR(written);
     StepTimer& customer = steps_[static_cast<size_t>(Dimension::kCustomer)];
     customer.seconds += SecondsSince(start);
+    customer.rows += *written;
 
     std::vector<StepTiming> timings;
     timings.push_back(StepTiming{"read", outcome_->rows_read, read_seconds_});
@@ -130,68 +121,156 @@ class FileLoader {
   }
 
  private:
-  void AddReject(const CsvRecord& record, const RowIssue& issue, bool row_rejected) {
+  void AddReject(Batch& batch, const CsvRecord& record, const RowIssue& issue, bool row_rejected) {
     RejectRecord reject{record.line, issue.column,  std::string(IssueCodeName(issue.code)),
                         issue.message, std::string(record.raw), row_rejected};
     if (row_rejected) ++reason_counts_[reject.reason];
     if (row_rejected && reject_sample_.size() < options_.failed_reject_sample) {
       reject_sample_.push_back(reject);
     }
-    rejects_.push_back(std::move(reject));
+    batch.rejects.push_back(std::move(reject));
   }
 
-  // Writes staged members first, then the facts that point at them, then rejects.
-  Status Flush(WarehouseLoad& load) {
+  // The producer: reads, cleans and builds. Counts what it reads into the outcome fields the
+  // writer never touches.
+  Status Produce(CsvReader& reader, RowCleaner& cleaner, BoundedQueue<Batch>& queue,
+                 int64_t size) {
+    CsvRecord record;
+    CleanRow row;
+    std::vector<RowIssue> issues;
+    std::vector<MemberSighting> sightings;
+    Batch batch;
+    batch.facts.reserve(options_.batch_rows);
+    double waited = 0;
+    auto start = SteadyClock::now();
+    auto push = [&]() {
+      auto wait_start = SteadyClock::now();
+      bool open = queue.Push(std::move(batch));
+      waited += SecondsSince(wait_start);
+      batch = Batch{};
+      batch.facts.reserve(options_.batch_rows);
+      return open;
+    };
+    int64_t records = 0;
+    for (;;) {
+      auto more = reader.Next(&record);
+      TILL_RETURN_IF_ERROR(more);
+      if (!*more) break;
+      ++outcome_->rows_read;
+      if (options_.progress && (++records & 0x3FFF) == 0) {
+        options_.progress(outcome_->uri, reader.bytes_consumed(), size);
+      }
+      if (cleaner.Clean(record, &row, &issues) == CleanOutcome::kRejected) {
+        ++outcome_->rows_rejected;
+        AddReject(batch, record, issues.front(), /*row_rejected=*/true);
+      } else {
+        for (const RowIssue& issue : issues) {
+          ++outcome_->values_nulled;
+          AddReject(batch, record, issue, /*row_rejected=*/false);
+        }
+        outcome_->year_mismatches += row.year_mismatch;
+        outcome_->month_mismatches += row.month_mismatch;
+        star_.Build(row, &batch.facts.emplace_back(), &sightings);
+        for (const MemberSighting& sighting : sightings) {
+          batch.members[static_cast<size_t>(sighting.dimension)].push_back(sighting.member);
+        }
+        sightings.clear();
+      }
+      if (batch.facts.size() >= options_.batch_rows ||
+          batch.rejects.size() >= options_.batch_rows) {
+        if (!push()) return {};  // the writer failed and says why
+      }
+    }
+    push();
+    read_seconds_ = SecondsSince(start) - waited;
+    if (options_.progress) options_.progress(outcome_->uri, reader.bytes_consumed(), size);
+    return {};
+  }
+
+  // The writer: members first, then the facts that point at them, then rejects.
+  Status Write(Batch& batch, WarehouseLoad& load) {
     std::vector<MemberWrite> writes;
     for (Dimension dimension : AllDimensions()) {
-      auto& pending = pending_[static_cast<size_t>(dimension)];
-      if (dimension == Dimension::kCustomer) {
-        for (const Member* member : star_.TakeWidenedCustomers()) pending.push_back(member);
-      }
-      if (pending.empty()) continue;
+      auto& members = batch.members[static_cast<size_t>(dimension)];
+      if (members.empty()) continue;
       writes.clear();
-      for (const Member* member : pending) {
-        MemberWrite write{member};
-        if (dimension == Dimension::kCustomer) {
-          const auto& range = star_.CustomerRange(member->key);
-          write.first_seen = range.first;
-          write.last_seen = range.last;
-          if (member->attributes[0]) touched_customer_ids_.insert(*member->attributes[0]);
-        }
-        writes.push_back(write);
-      }
+      for (const Member& member : members) writes.push_back(MemberWrite{&member});
       auto start = SteadyClock::now();
       TILL_RETURN_IF_ERROR(load.UpsertMembers(dimension, writes));
       StepTimer& step = steps_[static_cast<size_t>(dimension)];
       step.seconds += SecondsSince(start);
       step.rows += static_cast<int64_t>(writes.size());
-      pending.clear();
     }
-    if (!facts_.empty()) {
+    if (!batch.facts.empty()) {
       auto start = SteadyClock::now();
-      auto inserted = load.AppendFacts(facts_);
+      auto inserted = load.AppendFacts(batch.facts);
       TILL_RETURN_IF_ERROR(inserted);
       sales_seconds_ += SecondsSince(start);
       outcome_->rows_loaded += *inserted;
-      outcome_->rows_duplicate += static_cast<int64_t>(facts_.size()) - *inserted;
-      facts_.clear();
+      outcome_->rows_duplicate += static_cast<int64_t>(batch.facts.size()) - *inserted;
     }
-    if (!rejects_.empty()) {
-      TILL_RETURN_IF_ERROR(load.AddRejects(rejects_));
-      rejects_.clear();
-    }
+    if (!batch.rejects.empty()) TILL_RETURN_IF_ERROR(load.AddRejects(batch.rejects));
     return {};
+  }
+
+  // Writes every customer version this load saw, in key order, and settles which version of
+  // each customer id is current: the one seen last (ties: first seen later, then the larger
+  // key). A version without a customer id stands alone and is always current. Returns how
+  // many versions were written.
+  Result<int64_t> WriteCustomers(WarehouseLoad& load) {
+    auto sightings = star_.Customers();
+    auto has_customers = load.HasCustomers();
+    TILL_RETURN_IF_ERROR(has_customers);
+    std::vector<CustomerWrite> writes;
+    writes.reserve(sightings.size());
+    for (const auto& sighting : sightings) {
+      writes.push_back(CustomerWrite{sighting.member, SeenRange{sighting.first, sighting.last},
+                                     !sighting.member->attribute(0).has_value()});
+    }
+    auto better = [](const CustomerVersion& a, const CustomerVersion& b) {
+      return std::tie(a.seen.last, a.seen.first, a.key) > std::tie(b.seen.last, b.seen.first, b.key);
+    };
+    // The best version of each customer id among those this load saw.
+    auto best_by_id = [&](const std::vector<SeenRange>& ranges) {
+      std::unordered_map<std::string_view, std::pair<CustomerVersion, size_t>> best;
+      for (size_t i = 0; i < writes.size(); ++i) {
+        auto id = writes[i].member->attribute(0);
+        if (!id) continue;
+        CustomerVersion version{writes[i].member->key, ranges[i]};
+        auto [it, inserted] = best.try_emplace(*id, version, i);
+        if (!inserted && better(version, it->second.first)) it->second = {version, i};
+      }
+      return best;
+    };
+    if (!*has_customers) {
+      // A warehouse without customers: this load's versions are all there is.
+      std::vector<SeenRange> ranges;
+      ranges.reserve(writes.size());
+      for (const CustomerWrite& write : writes) ranges.push_back(write.seen);
+      for (const auto& [id, best] : best_by_id(ranges)) writes[best.second].current = true;
+      auto merged = load.UpsertCustomers(writes);
+      TILL_RETURN_IF_ERROR(merged);
+      return static_cast<int64_t>(writes.size());
+    }
+    auto merged = load.UpsertCustomers(writes);
+    TILL_RETURN_IF_ERROR(merged);
+    for (const auto& [id, best] : best_by_id(*merged)) {
+      auto current = load.CurrentCustomer(id);
+      TILL_RETURN_IF_ERROR(current);
+      const CustomerVersion& candidate = best.first;
+      if (*current && (*current)->key == candidate.key) continue;
+      if (*current && !better(candidate, **current)) continue;
+      if (*current) TILL_RETURN_IF_ERROR(load.SetCustomerCurrent((*current)->key, false));
+      TILL_RETURN_IF_ERROR(load.SetCustomerCurrent(candidate.key, true));
+    }
+    return static_cast<int64_t>(writes.size());
   }
 
   const IngestOptions& options_;
   FileOutcome* outcome_;
   StarBuilder star_;
-  std::vector<FactSale> facts_;
-  std::vector<RejectRecord> rejects_;
   std::vector<RejectRecord> reject_sample_;
   std::map<std::string, int64_t> reason_counts_;
-  std::array<std::vector<const Member*>, kDimensionCount> pending_;
-  std::set<std::string> touched_customer_ids_;
   std::vector<StepTimer> steps_;
   double read_seconds_ = 0;
   double sales_seconds_ = 0;

@@ -114,7 +114,9 @@ CREATE TABLE dim_customer (
   last_seen        INTEGER,
   is_current       INTEGER NOT NULL DEFAULT 1 CHECK (is_current IN (0, 1))
 );
-CREATE INDEX dim_customer_id ON dim_customer (customer_id) WHERE customer_id IS NOT NULL;
+-- The current version of each customer id: how a load finds what its versions compete with.
+CREATE INDEX dim_customer_current ON dim_customer (customer_id)
+  WHERE is_current = 1 AND customer_id IS NOT NULL;
 
 INSERT INTO dim_gender VALUES (0, NULL);
 INSERT INTO dim_income VALUES (0, NULL);

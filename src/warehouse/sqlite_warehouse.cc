@@ -3,7 +3,9 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <mutex>
 #include <set>
+#include <unordered_set>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -97,6 +99,9 @@ Status Exec(sqlite3* db, std::string_view sql) {
   return {};
 }
 
+// The unique row-hash index of fact_sales, as migration 1 creates it.
+constexpr const char* kFactRowIndex = "CREATE UNIQUE INDEX fact_sales_row ON fact_sales (row_hash)";
+
 std::string_view RecoveredName(RecoveredAmount recovered) {
   switch (recovered) {
     case RecoveredAmount::kQuantity: return "quantity";
@@ -127,9 +132,11 @@ std::string UpsertSql(const DimensionSpec& spec) {
       updates.push_back(fmt::format("{0} = min({0}, excluded.{0})", attribute));
     }
   }
-  return fmt::format("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {}",
+  return fmt::format("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {}{}",
                      spec.table, columns, fmt::join(placeholders, ", "), spec.key_column,
-                     fmt::join(updates, ", "));
+                     fmt::join(updates, ", "),
+                     spec.dimension == Dimension::kCustomer ? " RETURNING first_seen, last_seen"
+                                                            : "");
 }
 
 class SqliteWarehouse;
@@ -142,6 +149,16 @@ class SqliteLoad final : public WarehouseLoad {
   }
 
   Status Prepare() {
+    // Into an empty fact table, rows are appended without the row-hash index and duplicates are
+    // caught in memory; the index is built once at commit, which is several times faster than
+    // growing it row by row in random order. DDL is transactional: a rollback restores it.
+    Statement any_fact;
+    TILL_RETURN_IF_ERROR(any_fact.Prepare(db_, "SELECT EXISTS (SELECT 1 FROM fact_sales)"));
+    auto row = any_fact.Step();
+    TILL_RETURN_IF_ERROR(row);
+    bulk_ = sqlite3_column_int(any_fact.get(), 0) == 0;
+    any_fact.Reset();
+    if (bulk_) TILL_RETURN_IF_ERROR(Exec(db_, "DROP INDEX fact_sales_row"));
     for (Dimension dimension : AllDimensions()) {
       TILL_RETURN_IF_ERROR(upserts_[static_cast<size_t>(dimension)].Prepare(
           db_, UpsertSql(Spec(dimension))));
@@ -164,37 +181,73 @@ class SqliteLoad final : public WarehouseLoad {
 
   Status UpsertMembers(Dimension dimension, std::span<const MemberWrite> members) override {
     Statement& statement = upserts_[static_cast<size_t>(dimension)];
-    const DimensionSpec& spec = Spec(dimension);
-    const bool customer = dimension == Dimension::kCustomer;
     for (const MemberWrite& write : members) {
-      const Member& member = *write.member;
-      statement.Bind(1, member.key);
-      for (size_t i = 0; i < member.attributes.size(); ++i) {
-        int index = static_cast<int>(i) + 2;
-        if (spec.attributes[i] == "age" && member.attributes[i]) {
-          statement.Bind(index, static_cast<int64_t>(std::stoll(*member.attributes[i])));
-        } else {
-          statement.Bind(index, member.attributes[i]);
-        }
-      }
-      if (customer) {
-        int index = static_cast<int>(member.attributes.size()) + 2;
-        auto bind_date = [&](int at, int32_t key) {
-          if (key == 0) {
-            statement.BindNull(at);
-          } else {
-            statement.Bind(at, static_cast<int64_t>(key));
-          }
-        };
-        bind_date(index, write.first_seen);
-        bind_date(index + 1, write.last_seen);
-        // A version without a customer id stands alone and is always current; the others are
-        // settled by RefreshCurrentCustomers.
-        statement.Bind(index + 2, static_cast<int64_t>(member.attributes[0] ? 0 : 1));
-      }
+      BindMember(statement, dimension, *write.member);
       TILL_RETURN_IF_ERROR(statement.Run());
     }
     return {};
+  }
+
+  Result<bool> HasCustomers() override {
+    Statement select;
+    TILL_RETURN_IF_ERROR(
+        select.Prepare(db_, "SELECT EXISTS (SELECT 1 FROM dim_customer WHERE customer_key <> 0)"));
+    auto row = select.Step();
+    TILL_RETURN_IF_ERROR(row);
+    return *row && sqlite3_column_int(select.get(), 0) != 0;
+  }
+
+  Result<std::vector<SeenRange>> UpsertCustomers(
+      std::span<const CustomerWrite> versions) override {
+    Statement& statement = upserts_[static_cast<size_t>(Dimension::kCustomer)];
+    const int first_at = static_cast<int>(Spec(Dimension::kCustomer).attributes.size()) + 2;
+    std::vector<SeenRange> merged;
+    merged.reserve(versions.size());
+    for (const CustomerWrite& version : versions) {
+      BindMember(statement, Dimension::kCustomer, *version.member);
+      BindDate(statement, first_at, version.seen.first);
+      BindDate(statement, first_at + 1, version.seen.last);
+      statement.Bind(first_at + 2, static_cast<int64_t>(version.current ? 1 : 0));
+      auto row = statement.Step();
+      if (!row) {
+        statement.Reset();
+        return Unexpected<Error>(row.error());
+      }
+      sqlite3_stmt* s = statement.get();
+      merged.push_back(SeenRange{sqlite3_column_int(s, 0), sqlite3_column_int(s, 1)});
+      statement.Reset();
+    }
+    return merged;
+  }
+
+  Result<std::optional<CustomerVersion>> CurrentCustomer(std::string_view customer_id) override {
+    if (!current_customer_.get()) {
+      TILL_RETURN_IF_ERROR(current_customer_.Prepare(
+          db_,
+          "SELECT customer_key, coalesce(first_seen, 0), coalesce(last_seen, 0) FROM "
+          "dim_customer WHERE customer_id = ? AND is_current = 1 AND customer_id IS NOT NULL"));
+    }
+    current_customer_.Bind(1, customer_id);
+    auto row = current_customer_.Step();
+    std::optional<CustomerVersion> version;
+    if (row && *row) {
+      sqlite3_stmt* s = current_customer_.get();
+      version = CustomerVersion{sqlite3_column_int64(s, 0),
+                                SeenRange{sqlite3_column_int(s, 1), sqlite3_column_int(s, 2)}};
+    }
+    current_customer_.Reset();
+    TILL_RETURN_IF_ERROR(row);
+    return version;
+  }
+
+  Status SetCustomerCurrent(int64_t customer_key, bool current) override {
+    if (!set_current_.get()) {
+      TILL_RETURN_IF_ERROR(set_current_.Prepare(
+          db_, "UPDATE dim_customer SET is_current = ? WHERE customer_key = ?"));
+    }
+    set_current_.Bind(1, static_cast<int64_t>(current ? 1 : 0));
+    set_current_.Bind(2, customer_key);
+    return set_current_.Run();
   }
 
   Status EnsureDates(std::span<const int32_t> date_keys) override {
@@ -250,8 +303,9 @@ class SqliteLoad final : public WarehouseLoad {
   Result<int64_t> AppendFacts(std::span<const FactSale> facts) override {
     int64_t inserted = 0;
     Statement& s = insert_fact_;
-    std::string time_text;
+    char time_text[9];
     for (const FactSale& fact : facts) {
+      if (bulk_ && !seen_rows_.insert(fact.row_hash).second) continue;  // a duplicate
       uint64_t hash[2] = {fact.row_hash.high, fact.row_hash.low};
       s.BindBlob(1, hash, sizeof hash);
       s.Bind(2, file_id_);
@@ -259,8 +313,15 @@ class SqliteLoad final : public WarehouseLoad {
       s.Bind(4, fact.transaction_id);
       s.Bind(5, static_cast<int64_t>(fact.date_key));
       if (fact.time >= 0) {
-        time_text = FormatTime(fact.time);
-        s.Bind(6, std::string_view(time_text));
+        // HH:MM:SS without an allocation per row.
+        int t = fact.time;
+        char* p = time_text;
+        for (int part : {t / 3600, t / 60 % 60, t % 60}) {
+          *p++ = static_cast<char>('0' + part / 10);
+          *p++ = static_cast<char>('0' + part % 10);
+          *p++ = ':';
+        }
+        s.Bind(6, std::string_view(time_text, 8));
       } else {
         s.BindNull(6);
       }
@@ -306,28 +367,6 @@ class SqliteLoad final : public WarehouseLoad {
     return s.Run();
   }
 
-  Status RefreshCurrentCustomers(std::span<const std::string> customer_ids) override {
-    if (customer_ids.empty()) return {};
-    TILL_RETURN_IF_ERROR(Exec(db_,
-                              "CREATE TEMP TABLE IF NOT EXISTS till_touched_customer "
-                              "(customer_id TEXT PRIMARY KEY) WITHOUT ROWID; "
-                              "DELETE FROM temp.till_touched_customer;"));
-    Statement insert;
-    TILL_RETURN_IF_ERROR(insert.Prepare(
-        db_, "INSERT OR IGNORE INTO temp.till_touched_customer (customer_id) VALUES (?)"));
-    for (const std::string& id : customer_ids) {
-      insert.Bind(1, std::string_view(id));
-      TILL_RETURN_IF_ERROR(insert.Run());
-    }
-    return Exec(db_,
-                "UPDATE dim_customer SET is_current = (customer_key = ("
-                "  SELECT c2.customer_key FROM dim_customer c2"
-                "  WHERE c2.customer_id = dim_customer.customer_id"
-                "  ORDER BY c2.last_seen IS NULL, c2.last_seen DESC, c2.first_seen DESC,"
-                "           c2.customer_key DESC LIMIT 1))"
-                " WHERE customer_id IN (SELECT customer_id FROM temp.till_touched_customer)");
-  }
-
   Status AddSteps(std::span<const StepTiming> steps) override {
     Statement insert;
     TILL_RETURN_IF_ERROR(insert.Prepare(
@@ -366,15 +405,51 @@ class SqliteLoad final : public WarehouseLoad {
     update.Bind(10, std::string_view(outcome.finished_at));
     update.Bind(11, file_id_);
     TILL_RETURN_IF_ERROR(update.Run());
+    if (bulk_) {
+      TILL_RETURN_IF_ERROR(Exec(db_, kFactRowIndex));
+      seen_rows_.clear();
+    }
     TILL_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
     committed_ = true;
     return {};
   }
 
  private:
+  static void BindDate(Statement& statement, int index, int32_t key) {
+    if (key == 0) {
+      statement.BindNull(index);
+    } else {
+      statement.Bind(index, static_cast<int64_t>(key));
+    }
+  }
+
+  // Binds the key and the attributes of `member` as parameters 1..n+1.
+  static void BindMember(Statement& statement, Dimension dimension, const Member& member) {
+    const DimensionSpec& spec = Spec(dimension);
+    statement.Bind(1, member.key);
+    for (size_t i = 0; i < member.arity; ++i) {
+      int index = static_cast<int>(i) + 2;
+      auto value = member.attribute(i);
+      if (!value) {
+        statement.BindNull(index);
+      } else if (spec.attributes[i] == "age") {
+        statement.Bind(index, static_cast<int64_t>(std::stoll(std::string(*value))));
+      } else {
+        statement.Bind(index, *value);
+      }
+    }
+  }
+
   sqlite3* db_;
   int64_t file_id_;
   bool committed_ = false;
+  Statement current_customer_;
+  Statement set_current_;
+  bool bulk_ = false;
+  struct RowHashHasher {
+    size_t operator()(const RowHash& h) const { return static_cast<size_t>(h.low); }
+  };
+  std::unordered_set<RowHash, RowHashHasher> seen_rows_;  // bulk mode only
   std::array<Statement, kDimensionCount> upserts_;
   Statement insert_fact_;
   Statement insert_reject_;
@@ -608,6 +683,11 @@ class SqliteWarehouse final : public Warehouse {
 }  // namespace
 
 Result<std::unique_ptr<Warehouse>> OpenSqliteWarehouse(const std::string& path) {
+  static std::once_flag configured_library;
+  std::call_once(configured_library, [] {
+    // Memory statistics take a global mutex on every allocation; Till does not read them.
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  });
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,

@@ -62,11 +62,28 @@ struct StepTiming {
   double seconds = 0;
 };
 
-// A dimension member to write, with the dates this load saw it (customer versions only).
+// A dimension member to write.
 struct MemberWrite {
   const Member* member;
-  int32_t first_seen = 0;
-  int32_t last_seen = 0;
+};
+
+// First and last date (YYYYMMDD) a customer version was seen; 0 where none is known.
+struct SeenRange {
+  int32_t first = 0;
+  int32_t last = 0;
+};
+
+// A customer version to write, with the dates this load saw it.
+struct CustomerWrite {
+  const Member* member;
+  SeenRange seen;
+  bool current = false;
+};
+
+// A stored customer version.
+struct CustomerVersion {
+  int64_t key = 0;
+  SeenRange seen;
 };
 
 // Rows of a read-only query, every value as text (nullopt for NULL).
@@ -82,8 +99,8 @@ class WarehouseLoad {
   // The etl_file id the load's facts point at.
   virtual int64_t file_id() const = 0;
 
-  // Inserts members not yet present; for present ones keeps the smaller label spelling and,
-  // for customer versions, widens first/last seen.
+  // Inserts members not yet present; for present ones keeps the smaller label spelling. Not for
+  // customer versions (see UpsertCustomers).
   virtual Status UpsertMembers(Dimension dimension, std::span<const MemberWrite> members) = 0;
   // Adds these dates (YYYYMMDD) to dim_date and fills the calendar between them.
   virtual Status EnsureDates(std::span<const int32_t> date_keys) = 0;
@@ -91,9 +108,15 @@ class WarehouseLoad {
   // Returns how many were inserted; the rest were duplicates.
   virtual Result<int64_t> AppendFacts(std::span<const FactSale> facts) = 0;
   virtual Status AddRejects(std::span<const RejectRecord> rejects) = 0;
-  // Recomputes the current flag of every version of these customer ids: the version seen
-  // last (ties: first seen later, then the larger key) is current.
-  virtual Status RefreshCurrentCustomers(std::span<const std::string> customer_ids) = 0;
+  // True when dim_customer holds versions besides Unknown.
+  virtual Result<bool> HasCustomers() = 0;
+  // Inserts customer versions or widens the first/last seen of those present. `current` is
+  // written for new versions only; present versions keep their flag. Returns, in order, each
+  // version's seen range after the merge. Fastest with versions sorted by key.
+  virtual Result<std::vector<SeenRange>> UpsertCustomers(std::span<const CustomerWrite> versions) = 0;
+  // The current version of `customer_id`, if the warehouse has one.
+  virtual Result<std::optional<CustomerVersion>> CurrentCustomer(std::string_view customer_id) = 0;
+  virtual Status SetCustomerCurrent(int64_t customer_key, bool current) = 0;
   virtual Status AddSteps(std::span<const StepTiming> steps) = 0;
   // Writes the final etl_file record and makes the whole load visible at once.
   virtual Status Commit(const FileOutcome& outcome) = 0;

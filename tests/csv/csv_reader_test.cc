@@ -1,5 +1,6 @@
 #include "csv/csv_reader.h"
 
+#include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -11,8 +12,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace till {
 namespace {
@@ -35,8 +34,8 @@ void PrintTo(const Row& row, std::ostream* os) {
   for (size_t i = 0; i < row.fields.size(); ++i) {
     *os << (i == 0 ? "" : ", ") << ::testing::PrintToString(row.fields[i]);
   }
-  *os << "], raw " << ::testing::PrintToString(row.raw) << ", "
-      << RecordProblemCode(row.problem) << " in field " << row.problem_field << "}";
+  *os << "], raw " << ::testing::PrintToString(row.raw) << ", " << RecordProblemCode(row.problem)
+      << " in field " << row.problem_field << "}";
 }
 
 Row MakeRow(int64_t line, std::vector<std::string> fields, std::string raw,
@@ -194,8 +193,9 @@ TEST(CsvReaderTest, TrailingCommaAtEndOfInputIsAnEmptyLastField) {
 
 TEST(CsvReaderTest, QuotedFieldKeepsCommas) {
   ReadOutcome out = ReadString("\"Smith, John\",\"1,000\",x\n");
-  EXPECT_EQ(out.rows, (std::vector<Row>{MakeRow(1, {"Smith, John", "1,000", "x"},
-                                                "\"Smith, John\",\"1,000\",x")}));
+  EXPECT_EQ(
+      out.rows,
+      (std::vector<Row>{MakeRow(1, {"Smith, John", "1,000", "x"}, "\"Smith, John\",\"1,000\",x")}));
 }
 
 TEST(CsvReaderTest, DoubledQuoteIsOneQuote) {
@@ -214,8 +214,7 @@ TEST(CsvReaderTest, NewlineInsideQuotesKeepsLaterLineNumbersRight) {
   EXPECT_EQ(out.rows, (std::vector<Row>{
                           MakeRow(1, {"h1", "h2"}, "h1,h2"),
                           MakeRow(2, {"1", "two\nlines"}, "1,\"two\nlines\""),
-                          MakeRow(4, {"2", "three\r\nmore\nlines"},
-                                  "2,\"three\r\nmore\nlines\""),
+                          MakeRow(4, {"2", "three\r\nmore\nlines"}, "2,\"three\r\nmore\nlines\""),
                           MakeRow(7, {"3", "x"}, "3,x"),
                       }));
 }
@@ -256,9 +255,12 @@ TEST(CsvReaderTest, ByteOrderMarkOnlyInput) {
 }
 
 TEST(CsvReaderTest, ByteOrderMarkLaterIsData) {
-  ReadOutcome out = ReadString("a\n\xEF\xBB\xBF" "b\n");
+  ReadOutcome out = ReadString(
+      "a\n\xEF\xBB\xBF"
+      "b\n");
   EXPECT_FALSE(out.had_bom);
-  EXPECT_EQ(out.rows[1].fields, (std::vector<std::string>{"\xEF\xBB\xBF" "b"}));
+  EXPECT_EQ(out.rows[1].fields, (std::vector<std::string>{"\xEF\xBB\xBF"
+                                                          "b"}));
 }
 
 TEST(CsvReaderTest, PartialByteOrderMarkIsData) {
@@ -268,7 +270,10 @@ TEST(CsvReaderTest, PartialByteOrderMarkIsData) {
 }
 
 TEST(CsvReaderTest, ByteOrderMarkSplitAcrossReads) {
-  ChunkedSource source("\xEF\xBB\xBF" "a\n", {1});
+  ChunkedSource source(
+      "\xEF\xBB\xBF"
+      "a\n",
+      {1});
   ReadOutcome out = ReadAll(source);
   EXPECT_TRUE(out.had_bom);
   EXPECT_EQ(out.rows, (std::vector<Row>{MakeRow(1, {"a"}, "a")}));
@@ -346,11 +351,11 @@ TEST(CsvReaderTest, CrInsideQuotesIsData) {
 
 TEST(CsvReaderTest, StrayQuoteInUnquotedFieldIsKeptLiterally) {
   ReadOutcome out = ReadString("tv,5\" TV,x\nnext\n");
-  EXPECT_EQ(out.rows, (std::vector<Row>{
-                          MakeRow(1, {"tv", "5\" TV", "x"}, "tv,5\" TV,x",
-                                  RecordProblem::kStrayQuote, 1),
-                          MakeRow(2, {"next"}, "next"),
-                      }));
+  EXPECT_EQ(out.rows,
+            (std::vector<Row>{
+                MakeRow(1, {"tv", "5\" TV", "x"}, "tv,5\" TV,x", RecordProblem::kStrayQuote, 1),
+                MakeRow(2, {"next"}, "next"),
+            }));
 }
 
 TEST(CsvReaderTest, TextAfterClosingQuoteIsKeptLiterally) {
@@ -361,8 +366,9 @@ TEST(CsvReaderTest, TextAfterClosingQuoteIsKeptLiterally) {
 
 TEST(CsvReaderTest, LoneCrAfterClosingQuoteIsStrayText) {
   ReadOutcome out = ReadString("a,\"b\"\rc\n");
-  EXPECT_EQ(out.rows, (std::vector<Row>{MakeRow(1, {"a", "b\rc"}, "a,\"b\"\rc",
-                                                RecordProblem::kStrayQuote, 1)}));
+  EXPECT_EQ(
+      out.rows,
+      (std::vector<Row>{MakeRow(1, {"a", "b\rc"}, "a,\"b\"\rc", RecordProblem::kStrayQuote, 1)}));
 }
 
 TEST(CsvReaderTest, UnterminatedQuoteRecoversTheFollowingLines) {
@@ -394,8 +400,7 @@ TEST(CsvReaderTest, UnterminatedQuoteAfterAGoodQuotedNewline) {
   ReadOutcome out = ReadString("\"a\nb\",\"c\nd\n");
   EXPECT_EQ(out.rows, (std::vector<Row>{
                           MakeRow(1, {"a"}, "\"a", RecordProblem::kUnterminatedQuote, 0),
-                          MakeRow(2, {"b\"", "c"}, "b\",\"c",
-                                  RecordProblem::kUnterminatedQuote, 1),
+                          MakeRow(2, {"b\"", "c"}, "b\",\"c", RecordProblem::kUnterminatedQuote, 1),
                           MakeRow(3, {"d"}, "d"),
                       }));
 }
@@ -458,9 +463,9 @@ TEST(CsvReaderTest, QuotedFieldIsMeasuredAfterUnescaping) {
   CsvReaderOptions options;
   options.max_field_bytes = 4;
   ReadOutcome out = ReadString("\"a\"\"b\"\"\",\"a\"\"\"\"bc\"\n", options);
-  EXPECT_EQ(out.rows, (std::vector<Row>{MakeRow(1, {"a\"b\"", "a\"\"b"},
-                                                "\"a\"\"b\"\"\",\"a\"\"\"\"bc\"",
-                                                RecordProblem::kFieldTooLong, 1)}));
+  EXPECT_EQ(out.rows,
+            (std::vector<Row>{MakeRow(1, {"a\"b\"", "a\"\"b"}, "\"a\"\"b\"\"\",\"a\"\"\"\"bc\"",
+                                      RecordProblem::kFieldTooLong, 1)}));
 }
 
 TEST(CsvReaderTest, ProblemOfTheFirstFieldWins) {
@@ -529,9 +534,8 @@ TEST(CsvReaderTest, HugeUnquotedFieldIsSkippedInBoundedMemory) {
   CsvReaderOptions defaults;
   ASSERT_EQ(out.rows.size(), 3u);
   EXPECT_EQ(out.rows[0], MakeRow(1, {"id", "note"}, "id,note"));
-  EXPECT_EQ(out.rows[1],
-            MakeRow(2, {}, "1," + std::string(defaults.max_raw_bytes - 2, 'x'),
-                    RecordProblem::kRecordTooLong));
+  EXPECT_EQ(out.rows[1], MakeRow(2, {}, "1," + std::string(defaults.max_raw_bytes - 2, 'x'),
+                                 RecordProblem::kRecordTooLong));
   EXPECT_EQ(out.rows[2], MakeRow(3, {"2", "ok"}, "2,ok"));
   EXPECT_EQ(out.bytes_consumed, static_cast<int64_t>(8 + 2 + kFieldBytes + 5 + 5));
 }
@@ -566,11 +570,12 @@ TEST(CsvReaderTest, HugeFieldWithSmallLimits) {
 TEST(CsvReaderTest, NulBytesAreData) {
   std::string input("a\0b,\"\0\"\n\0\n", 10);
   ReadOutcome out = ReadString(input);
-  EXPECT_EQ(out.rows, (std::vector<Row>{
-                          MakeRow(1, {std::string("a\0b", 3), std::string(1, '\0')},
-                                  std::string("a\0b,\"\0\"", 7)),
-                          MakeRow(2, {std::string(1, '\0')}, std::string(1, '\0')),
-                      }));
+  EXPECT_EQ(
+      out.rows,
+      (std::vector<Row>{
+          MakeRow(1, {std::string("a\0b", 3), std::string(1, '\0')}, std::string("a\0b,\"\0\"", 7)),
+          MakeRow(2, {std::string(1, '\0')}, std::string(1, '\0')),
+      }));
 }
 
 TEST(CsvReaderTest, RawIsTheOriginalText) {
@@ -691,7 +696,8 @@ std::vector<std::string> BoundaryInputs() {
       "",
       "a",
       "a,b\nc,d\n",
-      "\xEF\xBB\xBF" "a,\"b\"\r\n",
+      "\xEF\xBB\xBF"
+      "a,\"b\"\r\n",
       "\"a\"\"b\",\"\"\"\"\r\n\"\"\n",
       "\"x\ny\r\nz\",w\r\n\r\n\n",
       "a\r\rb\r\n\r",
@@ -737,9 +743,8 @@ INSTANTIATE_TEST_SUITE_P(
     Limits, BoundaryTest,
     ::testing::Values(Limits{"Default", {}},
                       // A small cap means a 4 KiB buffer, so ManyRows() moves and grows it.
-                      Limits{"Small", {.max_field_bytes = 8,
-                                       .max_record_bytes = 32,
-                                       .max_raw_bytes = 16}}),
+                      Limits{"Small",
+                             {.max_field_bytes = 8, .max_record_bytes = 32, .max_raw_bytes = 16}}),
     [](const ::testing::TestParamInfo<Limits>& param_info) {
       return std::string(param_info.param.name);
     });

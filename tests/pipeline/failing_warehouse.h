@@ -75,8 +75,20 @@ class FailingLoad final : public WarehouseLoad {
   Status AddRejects(std::span<const RejectRecord> rejects) override {
     return owner_.Tick() ? FailingWarehouse::Injected() : inner_->AddRejects(rejects);
   }
-  Status RefreshCurrentCustomers(std::span<const std::string> ids) override {
-    return owner_.Tick() ? FailingWarehouse::Injected() : inner_->RefreshCurrentCustomers(ids);
+  Result<bool> HasCustomers() override {
+    if (owner_.Tick()) return FailingWarehouse::Injected();
+    return inner_->HasCustomers();
+  }
+  Result<std::vector<SeenRange>> UpsertCustomers(std::span<const CustomerWrite> v) override {
+    if (owner_.Tick()) return FailingWarehouse::Injected();
+    return inner_->UpsertCustomers(v);
+  }
+  Result<std::optional<CustomerVersion>> CurrentCustomer(std::string_view id) override {
+    if (owner_.Tick()) return FailingWarehouse::Injected();
+    return inner_->CurrentCustomer(id);
+  }
+  Status SetCustomerCurrent(int64_t key, bool current) override {
+    return owner_.Tick() ? FailingWarehouse::Injected() : inner_->SetCustomerCurrent(key, current);
   }
   Status AddSteps(std::span<const StepTiming> steps) override {
     return owner_.Tick() ? FailingWarehouse::Injected() : inner_->AddSteps(steps);

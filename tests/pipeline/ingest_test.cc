@@ -241,6 +241,35 @@ TEST_F(IngestTest, ResultsDoNotDependOnTheOrderOfFiles) {
   }
 }
 
+TEST_F(IngestTest, TheCustomerVersionSeenLastIsCurrentWhateverTheFileOrder) {
+  std::string header = "Customer_ID,Name,Date,Total_Purchases,Amount\n";
+  std::string a = dir_.Write("a.csv", header + "1001,Ann Lee,5/1/2023,1,10\n");
+  std::string b = dir_.Write("b.csv", header + "1001,Ann Smith,6/1/2023,1,10\n1001,Ann Lee,4/1/2023,2,10\n");
+  std::string c = dir_.Write("c.csv", header + "1001,Ann Lee,7/1/2023,3,10\n");
+  const std::string versions =
+      "SELECT name, first_seen, last_seen, is_current FROM dim_customer "
+      "WHERE customer_id = '1001' ORDER BY name";
+
+  Ingest({a, b});
+  auto after_b = Rows(versions);
+  ASSERT_EQ(after_b.rows.size(), 2u);
+  EXPECT_EQ(after_b.rows[0], (std::vector<std::optional<std::string>>{"Ann Lee", "20230401", "20230501", "0"}));
+  EXPECT_EQ(after_b.rows[1], (std::vector<std::optional<std::string>>{"Ann Smith", "20230601", "20230601", "1"}));
+
+  Ingest({c});
+  auto after_c = Rows(versions);
+  EXPECT_EQ(after_c.rows[0], (std::vector<std::optional<std::string>>{"Ann Lee", "20230401", "20230701", "1"}));
+  EXPECT_EQ(after_c.rows[1][3], "0");
+
+  auto other = Open(dir_.Path("other.db"));
+  Ingest({c, b, a}, other.get());
+  EXPECT_EQ(Rows(versions, other.get()).rows, after_c.rows);
+  auto single = Open(dir_.Path("single.db"));
+  std::string all = dir_.Write("all.csv", header + "1001,Ann Lee,7/1/2023,3,10\n1001,Ann Smith,6/1/2023,1,10\n1001,Ann Lee,5/1/2023,1,10\n1001,Ann Lee,4/1/2023,2,10\n");
+  Ingest({all}, single.get());
+  EXPECT_EQ(Rows(versions, single.get()).rows, after_c.rows);
+}
+
 TEST_F(IngestTest, CategoricalSpellingsResolveToOneMember) {
   std::string header = "Date,Total_Purchases,Amount,Shipping_Method,Product_Category\n";
   std::string a = dir_.Write("a.csv", header + "5/1/2023,1,10,same day,TOYS\n5/2/2023,1,10,Express,toys\n");

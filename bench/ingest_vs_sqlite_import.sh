@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Times `till ingest` of a generated raw file into a fresh SQLite warehouse beside the peer,
+# `sqlite3 .import` of the same file into one flat table, in the same run, alternating the two.
+# Reports medians of wall time and peak memory, the ratio, rows/s and MB/s, for each size.
+#
+#   bench/ingest_vs_sqlite_import.sh [RUNS] [ROWS...]     (defaults: 5 runs; 302010 3020100)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+runs=${1:-5}
+shift || true
+sizes=("$@")
+[ ${#sizes[@]} -eq 0 ] && sizes=(302010 3020100)
+till=${TILL:-build/release/src/cli/till}
+[ -x "$till" ] || { echo "build Till first: make build" >&2; exit 2; }
+command -v sqlite3 >/dev/null || { echo "sqlite3 is missing: scripts/install-deps.sh" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "/usr/bin/time is missing: scripts/install-deps.sh" >&2; exit 2; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# Runs a command, appends "seconds peak_kib" to a file.
+measure() {
+  local out=$1
+  shift
+  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || {
+    cat "$work/stderr" >&2
+    exit 1
+  }
+  cat "$work/time" >>"$out"
+}
+
+printf "%-9s %-16s %9s %12s %9s %10s\n" rows tool median_s rows_per_s MB_per_s peak_MiB
+for rows in "${sizes[@]}"; do
+  raw="$work/raw_$rows.csv"
+  "$till" generate --rows "$rows" --seed 42 --output "$raw"
+  bytes=$(stat -c %s "$raw")
+  : >"$work/till.$rows"
+  : >"$work/peer.$rows"
+  for ((i = 0; i < runs; i++)); do
+    rm -f "$work"/w.db*
+    measure "$work/till.$rows" "$till" ingest "$raw" --warehouse "$work/w.db"
+    rm -f "$work"/w.db*
+    measure "$work/peer.$rows" sqlite3 "$work/w.db" -cmd ".mode csv" ".import $raw raw"
+  done
+  rm -f "$work"/w.db*
+  for tool in till peer; do
+    t=$(cut -d' ' -f1 "$work/$tool.$rows" | median)
+    m=$(cut -d' ' -f2 "$work/$tool.$rows" | median)
+    name=$([ $tool = till ] && echo "till ingest" || echo "sqlite3 .import")
+    awk -v r="$rows" -v t="$t" -v m="$m" -v b="$bytes" -v n="$name" \
+      'BEGIN { printf "%-9d %-16s %9.3f %12.0f %9.1f %10.1f\n", r, n, t, r / t, b / 1e6 / t, m / 1024 }'
+  done
+  paste -d' ' <(cut -d' ' -f1 "$work/till.$rows") <(cut -d' ' -f1 "$work/peer.$rows") |
+    awk '{ print $1 / $2 }' | median | awk -v r="$rows" '{ printf "%-9d ratio till/peer (median of pairs): %.2f\n", r, $1 }'
+done

@@ -1,0 +1,127 @@
+// The till command as a user runs it: exit codes, output formats, configuration.
+#include <sys/wait.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "support/temp_dir.h"
+
+namespace till {
+namespace {
+
+using testing::ReadFile;
+using testing::TempDir;
+
+struct Outcome {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+class CliTest : public ::testing::Test {
+ protected:
+  // Runs `till ARGS` in the test's folder with `env` prepended (e.g. "TILL_WAREHOUSE=x").
+  Outcome Till(const std::string& args, const std::string& env = "") {
+    std::string command = "cd '" + dir_.Path("") + "' && env -u TILL_WAREHOUSE -u TILL_CONFIG " +
+                          env + " '" TILL_BINARY "' " + args + " >out.txt 2>err.txt";
+    int status = std::system(command.c_str());
+    Outcome outcome;
+    outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    outcome.out = ReadFile(dir_.Path("out.txt"));
+    outcome.err = ReadFile(dir_.Path("err.txt"));
+    return outcome;
+  }
+
+  std::string Sample() const { return std::string(TILL_TEST_DATA_DIR) + "/samples/real_rows_30.csv"; }
+
+  TempDir dir_;
+};
+
+TEST_F(CliTest, IngestPrintsOneJsonObjectPerFile) {
+  dir_.Write("bad.csv", "Name,Amount\nx,1\n");
+  Outcome run = Till("ingest '" + Sample() + "' bad.csv --json");
+  EXPECT_EQ(run.exit_code, 1) << run.err;  // one file failed
+  std::vector<nlohmann::json> files;
+  size_t start = 0;
+  while (start < run.out.size()) {
+    size_t end = run.out.find('\n', start);
+    files.push_back(nlohmann::json::parse(run.out.substr(start, end - start)));
+    start = end + 1;
+  }
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0]["status"], "loaded");
+  EXPECT_EQ(files[0]["rows_read"], 30);
+  EXPECT_EQ(files[0]["rows_loaded"], 30);
+  EXPECT_EQ(files[0]["rows_rejected"], 0);
+  EXPECT_EQ(files[0]["rows_duplicate"], 0);
+  EXPECT_TRUE(files[0]["error"].is_null());
+  EXPECT_NE(files[0]["uri"].get<std::string>().find("real_rows_30.csv"), std::string::npos);
+  EXPECT_EQ(files[1]["status"], "failed");
+  EXPECT_NE(files[1]["error"].get<std::string>().find("Date"), std::string::npos);
+
+  Outcome again = Till("ingest '" + Sample() + "' --json");
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_EQ(nlohmann::json::parse(again.out)["status"], "skipped");
+}
+
+TEST_F(CliTest, UsageErrorsExitWithTwo) {
+  EXPECT_EQ(Till("").exit_code, 2);
+  EXPECT_EQ(Till("ingest").exit_code, 2);
+  EXPECT_EQ(Till("ingest no-such-file.csv").exit_code, 2);
+  EXPECT_EQ(Till("ingest '" + Sample() + "' --max-reject-ratio 2").exit_code, 2);
+  EXPECT_EQ(Till("frobnicate").exit_code, 2);
+  EXPECT_EQ(Till("--version").exit_code, 0);
+}
+
+TEST_F(CliTest, WarehouseComesFromFlagEnvironmentOrTillToml) {
+  EXPECT_EQ(Till("ingest '" + Sample() + "' --warehouse flag.db").exit_code, 0);
+  EXPECT_EQ(Till("ingest '" + Sample() + "'", "TILL_WAREHOUSE=env.db").exit_code, 0);
+  dir_.Write("till.toml", "warehouse = \"toml.db\"\n");
+  EXPECT_EQ(Till("ingest '" + Sample() + "'").exit_code, 0);
+  for (const char* name : {"flag.db", "env.db", "toml.db"}) {
+    EXPECT_FALSE(ReadFile(dir_.Path(name)).empty()) << name;
+  }
+  EXPECT_TRUE(ReadFile(dir_.Path("till.db")).empty());
+}
+
+TEST_F(CliTest, AMalformedTillTomlIsAUsageErrorNamingTheLine) {
+  dir_.Write("till.toml", "warehouse = \"a.db\"\nmax_reject_ratio = = 3\n");
+  Outcome run = Till("runs");
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("till.toml:2"), std::string::npos) << run.err;
+}
+
+TEST_F(CliTest, GenerateIsDeterministic) {
+  Outcome first = Till("generate --rows 50 --seed 9");
+  Outcome second = Till("generate --rows 50 --seed 9");
+  EXPECT_EQ(first.exit_code, 0);
+  EXPECT_EQ(first.out, second.out);
+  EXPECT_EQ(std::count(first.out.begin(), first.out.end(), '\n'), 51);
+  EXPECT_NE(first.out, Till("generate --rows 50 --seed 10").out);
+}
+
+TEST_F(CliTest, RunsRejectsAndReportReadTheRecords) {
+  std::string rows = "Date,Total_Purchases,Amount\n";
+  for (int i = 0; i < 40; ++i) rows += "5/1/2023," + std::to_string(i + 1) + ",2.5\n";
+  rows += "5/45/2023,1,1\n";
+  dir_.Write("one-bad.csv", rows);
+  ASSERT_EQ(Till("ingest one-bad.csv").exit_code, 0);
+  Outcome runs = Till("runs --json");
+  EXPECT_EQ(runs.exit_code, 0);
+  auto run = nlohmann::json::parse(runs.out.substr(0, runs.out.find('\n')));
+  EXPECT_EQ(run["status"], "succeeded");
+  EXPECT_EQ(run["rows_loaded"], "40");
+  Outcome rejects = Till("rejects --json --reason bad_date");
+  auto reject = nlohmann::json::parse(rejects.out.substr(0, rejects.out.find('\n')));
+  EXPECT_EQ(reject["line"], "42");
+  EXPECT_EQ(reject["column"], "Date");
+  EXPECT_EQ(reject["raw_line"], "5/45/2023,1,1");
+  Outcome report = Till("report");
+  EXPECT_EQ(report.exit_code, 0);
+  EXPECT_NE(report.out.find("Revenue by category"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace till
