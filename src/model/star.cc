@@ -158,7 +158,9 @@ int64_t StarBuilder::Resolve(Dimension dimension, const CleanRow& row, int32_t d
   Hasher exact;
   for (size_t i = 0; i < arity; ++i) exact.Add(values[i]);
   RowHash spelling = exact.Digest();
-  auto cached = spellings_[index].find(spelling);
+  // Folded dimensions look the exact spelling up first; for the others the spelling is the
+  // natural key and the member map answers directly.
+  auto cached = spec.folded ? spellings_[index].find(spelling) : spellings_[index].end();
   if (cached != spellings_[index].end()) {
     MemberEntry& entry = *cached->second;
     if (dimension == Dimension::kCustomer) Widen(&entry.first, &entry.last, date_key);
@@ -176,7 +178,7 @@ int64_t StarBuilder::Resolve(Dimension dimension, const CleanRow& row, int32_t d
   int64_t key = KeyOf(natural);
   auto [it, inserted] = members_[index].try_emplace(key);
   MemberEntry& entry = it->second;
-  spellings_[index].emplace(spelling, &entry);
+  if (spec.folded) spellings_[index].emplace(spelling, &entry);
   if (inserted) {
     entry.check = natural.low;
     entry.member = MakeMember(key, values, arity);
