@@ -1,10 +1,11 @@
 // The reader scans one record at a time with a four-state machine (field start, unquoted,
 // quoted, just after a closing quote) whose state lives in a Cursor, so that a scan that runs
-// out of buffered bytes can be resumed exactly where it stopped once more bytes are read;
-// nothing is ever scanned twice. While scanning it only records where each field begins and
-// ends (as offsets from the record's start, which survive the buffer being compacted) and
-// whether the field needs unescaping; the values are built once the record is complete.
-// Most fields are plain, and their values are views straight into the buffer; only quoted
+// out of buffered bytes can be resumed exactly where it stopped once more bytes are read, and
+// nothing is scanned twice (but for the recovery from an unterminated quote, which rereads
+// what followed it: see RecoverUnterminated). While scanning it only records where each field
+// begins and ends (as offsets from the record's start, which survive the buffer being
+// compacted) and whether the field needs unescaping; the values are built once the record is
+// complete. Most fields are plain, and their values are views straight into the buffer; only quoted
 // fields with '""' or stray text are unescaped, into a scratch string reused across records,
 // which keeps `raw` the untouched original bytes.
 //
@@ -182,11 +183,11 @@ struct CsvReader::Impl {
 Result<bool> CsvReader::Impl::Next(CsvRecord* record) {
   if (error_) return Unexpected<Error>(*error_);
   if (!started_) TILL_RETURN_IF_ERROR(Start());
+  StartScan();
   while (pos_ == data_end_ && !eof_) TILL_RETURN_IF_ERROR(Fill());
   if (pos_ == data_end_) return false;
 
   record->line = next_line_;
-  StartScan();
   if (in_quoted_tail_ && EndsInQuotesAtFirstLineEnd()) {
     RecoverUnterminated(record);
     return true;
@@ -212,13 +213,11 @@ Result<bool> CsvReader::Impl::Next(CsvRecord* record) {
         MarkTooLong(record);
         return SkipRestOfRecord();
       case ScanEnd::kEndInQuotes:
-        if (data_end_ - pos_ > options_.max_record_bytes) {
-          MarkTooLong(record);
-          next_line_ += cursor_.quoted_lfs;
-          pos_ = data_end_;
-        } else {
-          RecoverUnterminated(record);
-        }
+        // eof_ is only set by a read that adds no bytes, so the kNeedMore check before it has
+        // already measured all of [pos_, data_end_): an unterminated record over the cap was
+        // found too long there.
+        assert(data_end_ - pos_ <= options_.max_record_bytes);
+        RecoverUnterminated(record);
         return true;
     }
   }
@@ -474,7 +473,9 @@ Result<bool> CsvReader::Impl::SkipRestOfRecord() {
         return true;
       case ScanEnd::kNeedMore:
       case ScanEnd::kTooLong:  // only returned while collecting
+        // Nothing before the scan point is needed any more (no fields are kept).
         pos_ = cursor_.at;
+        cursor_.field_start = cursor_.at;
         TILL_RETURN_IF_ERROR(Fill());
         break;
     }
