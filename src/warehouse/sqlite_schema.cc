@@ -135,7 +135,7 @@ CREATE TABLE fact_sales (
   source_line         INTEGER NOT NULL,
   transaction_id      TEXT,
   date_key            INTEGER NOT NULL REFERENCES dim_date (date_key),
-  sale_time           TEXT,
+  sale_time           INTEGER CHECK (sale_time BETWEEN 0 AND 86399),  -- seconds since midnight
   customer_key        INTEGER NOT NULL REFERENCES dim_customer (customer_key),
   location_key        INTEGER NOT NULL REFERENCES dim_location (location_key),
   gender_key          INTEGER NOT NULL REFERENCES dim_gender (gender_key),
@@ -174,7 +174,9 @@ SELECT
   d.full_date           AS date,
   d.year                AS year,
   d.month_name          AS month,
-  f.sale_time           AS time,
+  CASE WHEN f.sale_time IS NOT NULL THEN
+    printf('%02d:%02d:%02d', f.sale_time / 3600, f.sale_time / 60 % 60, f.sale_time % 60)
+  END                   AS time,
   f.quantity            AS total_purchases,
   f.unit_price          AS amount,
   f.total_amount        AS total_amount,

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <charconv>
 #include <mutex>
 #include <set>
 #include <unordered_set>
@@ -199,6 +200,10 @@ class SqliteLoad final : public WarehouseLoad {
 
   Result<std::vector<SeenRange>> UpsertCustomers(
       std::span<const CustomerWrite> versions) override {
+    // Into an empty dimension a plain INSERT does: no conflict to resolve, nothing to return.
+    auto has_customers = HasCustomers();
+    TILL_RETURN_IF_ERROR(has_customers);
+    if (!*has_customers) return InsertNewCustomers(versions);
     Statement& statement = upserts_[static_cast<size_t>(Dimension::kCustomer)];
     const int first_at = static_cast<int>(Spec(Dimension::kCustomer).attributes.size()) + 2;
     std::vector<SeenRange> merged;
@@ -218,6 +223,25 @@ class SqliteLoad final : public WarehouseLoad {
       statement.Reset();
     }
     return merged;
+  }
+
+  Result<std::vector<SeenRange>> InsertNewCustomers(std::span<const CustomerWrite> versions) {
+    std::string sql = UpsertSql(Spec(Dimension::kCustomer));
+    sql.resize(sql.find(" ON CONFLICT"));
+    Statement insert;
+    TILL_RETURN_IF_ERROR(insert.Prepare(db_, sql));
+    const int first_at = static_cast<int>(Spec(Dimension::kCustomer).attributes.size()) + 2;
+    std::vector<SeenRange> ranges;
+    ranges.reserve(versions.size());
+    for (const CustomerWrite& version : versions) {
+      BindMember(insert, Dimension::kCustomer, *version.member);
+      BindDate(insert, first_at, version.seen.first);
+      BindDate(insert, first_at + 1, version.seen.last);
+      insert.Bind(first_at + 2, static_cast<int64_t>(version.current ? 1 : 0));
+      TILL_RETURN_IF_ERROR(insert.Run());
+      ranges.push_back(version.seen);
+    }
+    return ranges;
   }
 
   Result<std::optional<CustomerVersion>> CurrentCustomer(std::string_view customer_id) override {
@@ -303,7 +327,6 @@ class SqliteLoad final : public WarehouseLoad {
   Result<int64_t> AppendFacts(std::span<const FactSale> facts) override {
     int64_t inserted = 0;
     Statement& s = insert_fact_;
-    char time_text[9];
     for (const FactSale& fact : facts) {
       if (bulk_ && !seen_rows_.insert(fact.row_hash).second) continue;  // a duplicate
       uint64_t hash[2] = {fact.row_hash.high, fact.row_hash.low};
@@ -313,15 +336,7 @@ class SqliteLoad final : public WarehouseLoad {
       s.Bind(4, fact.transaction_id);
       s.Bind(5, static_cast<int64_t>(fact.date_key));
       if (fact.time >= 0) {
-        // HH:MM:SS without an allocation per row.
-        int t = fact.time;
-        char* p = time_text;
-        for (int part : {t / 3600, t / 60 % 60, t % 60}) {
-          *p++ = static_cast<char>('0' + part / 10);
-          *p++ = static_cast<char>('0' + part % 10);
-          *p++ = ':';
-        }
-        s.Bind(6, std::string_view(time_text, 8));
+        s.Bind(6, static_cast<int64_t>(fact.time));
       } else {
         s.BindNull(6);
       }
@@ -433,7 +448,9 @@ class SqliteLoad final : public WarehouseLoad {
       if (!value) {
         statement.BindNull(index);
       } else if (spec.attributes[i] == "age") {
-        statement.Bind(index, static_cast<int64_t>(std::stoll(std::string(*value))));
+        int64_t age = 0;
+        std::from_chars(value->data(), value->data() + value->size(), age);
+        statement.Bind(index, age);
       } else {
         statement.Bind(index, *value);
       }
