@@ -15,9 +15,11 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
+#include <absl/container/node_hash_map.h>
 
 #include "clean/row_cleaner.h"
 
@@ -149,15 +151,16 @@ class StarBuilder {
   int64_t Resolve(Dimension dimension, const CleanRow& row, int32_t date_key,
                   std::vector<MemberSighting>* new_members);
 
-  std::array<std::unordered_map<int64_t, MemberEntry>, kDimensionCount> members_;
+  // Members by key. Node-based, so that spellings_ can point into it.
+  std::array<absl::node_hash_map<int64_t, MemberEntry>, kDimensionCount> members_;
   // Exact spellings already resolved, by a 128-bit hash of them: most rows repeat spellings,
   // and this spares folding them again.
   struct SpellingHash {
     size_t operator()(const RowHash& h) const { return static_cast<size_t>(h.low); }
   };
-  std::array<std::unordered_map<RowHash, MemberEntry*, SpellingHash>, kDimensionCount> spellings_;
+  std::array<absl::flat_hash_map<RowHash, MemberEntry*, SpellingHash>, kDimensionCount> spellings_;
   std::vector<int32_t> dates_;
-  std::unordered_set<int32_t> date_set_;
+  absl::flat_hash_set<int32_t> date_set_;
   TextArena arena_;
 };
 

@@ -2,11 +2,12 @@
 
 #include <sqlite3.h>
 
+#include <absl/container/flat_hash_set.h>
+
 #include <algorithm>
 #include <charconv>
 #include <mutex>
 #include <set>
-#include <unordered_set>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -466,7 +467,7 @@ class SqliteLoad final : public WarehouseLoad {
   struct RowHashHasher {
     size_t operator()(const RowHash& h) const { return static_cast<size_t>(h.low); }
   };
-  std::unordered_set<RowHash, RowHashHasher> seen_rows_;  // bulk mode only
+  absl::flat_hash_set<RowHash, RowHashHasher> seen_rows_;  // bulk mode only
   std::array<Statement, kDimensionCount> upserts_;
   Statement insert_fact_;
   Statement insert_reject_;
