@@ -5,7 +5,6 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
-#define XXH_STATIC_LINKING_ONLY  // for XXH3_state_t on the stack
 #include <xxhash.h>
 
 #include "base/text.h"
@@ -42,28 +41,36 @@ const std::array<DimensionSpec, kDimensionCount>& Specs() {
   return specs;
 }
 
-// Streams values into a 128-bit XXH3 hash, each prefixed by its length, so that ("ab", "c")
-// and ("a", "bc") hash apart and null differs from "".
+// Collects values, each prefixed by its length, so that ("ab", "c") and ("a", "bc") hash apart
+// and null differs from ""; then hashes them in one 128-bit XXH3 call, which is several times
+// cheaper than XXH3's streaming interface for inputs this small.
 class Hasher {
  public:
-  Hasher() { XXH3_128bits_reset(&state_); }
+  Hasher() { buffer_.clear(); }
   void Add(const std::optional<std::string_view>& value) {
     uint32_t length = value ? static_cast<uint32_t>(value->size()) : 0xFFFFFFFFu;
-    XXH3_128bits_update(&state_, &length, sizeof length);
-    if (value) XXH3_128bits_update(&state_, value->data(), value->size());
+    Append(&length, sizeof length);
+    if (value) Append(value->data(), value->size());
   }
   template <typename T>
   void AddScalar(T value) {
-    XXH3_128bits_update(&state_, &value, sizeof value);
+    Append(&value, sizeof value);
   }
-  RowHash Digest() {
-    XXH128_hash_t hash = XXH3_128bits_digest(&state_);
+  RowHash Digest() const {
+    XXH128_hash_t hash = XXH3_128bits(buffer_.data(), buffer_.size());
     return RowHash{hash.high64, hash.low64};
   }
 
  private:
-  XXH3_state_t state_;
+  void Append(const void* data, size_t size) {
+    buffer_.append(static_cast<const char*>(data), size);
+  }
+  // One buffer per thread, reused: no allocation once it has grown. So only one Hasher may be
+  // in use on a thread at a time.
+  static thread_local std::string buffer_;
 };
+
+thread_local std::string Hasher::buffer_;
 
 // A positive 63-bit surrogate key from a natural-key hash; 0 is reserved for Unknown.
 int64_t KeyOf(const RowHash& hash) {
