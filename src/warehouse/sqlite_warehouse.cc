@@ -145,9 +145,11 @@ class SqliteWarehouse;
 
 class SqliteLoad final : public WarehouseLoad {
  public:
-  SqliteLoad(sqlite3* db, int64_t file_id) : db_(db), file_id_(file_id) {}
+  SqliteLoad(sqlite3* db, int64_t file_id, bool restore_wal)
+      : db_(db), file_id_(file_id), restore_wal_(restore_wal) {}
   ~SqliteLoad() override {
     if (!committed_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    if (restore_wal_) sqlite3_exec(db_, "PRAGMA journal_mode = WAL", nullptr, nullptr, nullptr);
   }
 
   Status Prepare() {
@@ -165,13 +167,15 @@ class SqliteLoad final : public WarehouseLoad {
       TILL_RETURN_IF_ERROR(upserts_[static_cast<size_t>(dimension)].Prepare(
           db_, UpsertSql(Spec(dimension))));
     }
-    TILL_RETURN_IF_ERROR(insert_fact_.Prepare(
-        db_,
+    const std::string insert =
         "INSERT OR IGNORE INTO fact_sales (row_hash, file_id, source_line, transaction_id, "
         "date_key, sale_time, gender_key, income_key, feedback_key, shipping_method_key, "
         "payment_method_key, order_status_key, location_key, product_key, customer_key, "
-        "quantity, unit_price, total_amount, rating, recovered) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        "quantity, unit_price, total_amount, rating, recovered) VALUES ";
+    const std::string one_row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    std::vector<std::string> rows(kFactsPerInsert, one_row);
+    TILL_RETURN_IF_ERROR(insert_fact_.Prepare(db_, insert + one_row));
+    TILL_RETURN_IF_ERROR(insert_facts_.Prepare(db_, fmt::format("{}{}", insert, fmt::join(rows, ", "))));
     TILL_RETURN_IF_ERROR(insert_reject_.Prepare(
         db_,
         "INSERT INTO etl_reject (file_id, line, column_name, reason, message, raw_line, "
@@ -326,39 +330,58 @@ class SqliteLoad final : public WarehouseLoad {
   }
 
   Result<int64_t> AppendFacts(std::span<const FactSale> facts) override {
+    // Rows go kFactsPerInsert to a statement: one VDBE program run per 32 rows instead of per
+    // row saves about a fifth of the insert time.
     int64_t inserted = 0;
-    Statement& s = insert_fact_;
+    std::array<const FactSale*, kFactsPerInsert> chunk;
+    size_t filled = 0;
     for (const FactSale& fact : facts) {
       if (bulk_ && !seen_rows_.insert(fact.row_hash).second) continue;  // a duplicate
-      uint64_t hash[2] = {fact.row_hash.high, fact.row_hash.low};
-      s.BindBlob(1, hash, sizeof hash);
-      s.Bind(2, file_id_);
-      s.Bind(3, fact.source_line);
-      s.Bind(4, fact.transaction_id);
-      s.Bind(5, static_cast<int64_t>(fact.date_key));
-      if (fact.time >= 0) {
-        s.Bind(6, static_cast<int64_t>(fact.time));
-      } else {
-        s.BindNull(6);
+      chunk[filled++] = &fact;
+      if (filled == kFactsPerInsert) {
+        for (size_t i = 0; i < filled; ++i) BindFact(insert_facts_, i * kFactColumns, *chunk[i]);
+        TILL_RETURN_IF_ERROR(insert_facts_.Run());
+        inserted += sqlite3_changes(db_);
+        filled = 0;
       }
-      for (size_t d = 0; d < kDimensionCount; ++d) s.Bind(static_cast<int>(7 + d), fact.keys[d]);
-      s.Bind(16, fact.quantity);
-      s.Bind(17, fact.unit_price);
-      s.Bind(18, fact.total_amount);
-      if (fact.rating >= 0) {
-        s.Bind(19, static_cast<int64_t>(fact.rating));
-      } else {
-        s.BindNull(19);
-      }
-      if (fact.recovered == RecoveredAmount::kNone) {
-        s.BindNull(20);
-      } else {
-        s.Bind(20, RecoveredName(fact.recovered));
-      }
-      TILL_RETURN_IF_ERROR(s.Run());
+    }
+    for (size_t i = 0; i < filled; ++i) {
+      BindFact(insert_fact_, 0, *chunk[i]);
+      TILL_RETURN_IF_ERROR(insert_fact_.Run());
       inserted += sqlite3_changes(db_);
     }
     return inserted;
+  }
+
+  // Binds `fact` to parameters first+1 … first+kFactColumns. Text and blobs are bound without
+  // copies: `fact` must stay put until the statement has run.
+  void BindFact(Statement& s, size_t first, const FactSale& fact) {
+    int at = static_cast<int>(first);
+    static_assert(sizeof(RowHash) == 16);
+    s.BindBlob(at + 1, &fact.row_hash, sizeof(RowHash));
+    s.Bind(at + 2, file_id_);
+    s.Bind(at + 3, fact.source_line);
+    s.Bind(at + 4, fact.transaction_id);
+    s.Bind(at + 5, static_cast<int64_t>(fact.date_key));
+    if (fact.time >= 0) {
+      s.Bind(at + 6, static_cast<int64_t>(fact.time));
+    } else {
+      s.BindNull(at + 6);
+    }
+    for (size_t d = 0; d < kDimensionCount; ++d) s.Bind(at + 7 + static_cast<int>(d), fact.keys[d]);
+    s.Bind(at + 16, fact.quantity);
+    s.Bind(at + 17, fact.unit_price);
+    s.Bind(at + 18, fact.total_amount);
+    if (fact.rating >= 0) {
+      s.Bind(at + 19, static_cast<int64_t>(fact.rating));
+    } else {
+      s.BindNull(at + 19);
+    }
+    if (fact.recovered == RecoveredAmount::kNone) {
+      s.BindNull(at + 20);
+    } else {
+      s.Bind(at + 20, RecoveredName(fact.recovered));
+    }
   }
 
   Status AddRejects(std::span<const RejectRecord> rejects) override {
@@ -460,6 +483,7 @@ class SqliteLoad final : public WarehouseLoad {
 
   sqlite3* db_;
   int64_t file_id_;
+  bool restore_wal_;
   bool committed_ = false;
   Statement current_customer_;
   Statement set_current_;
@@ -469,7 +493,10 @@ class SqliteLoad final : public WarehouseLoad {
   };
   absl::flat_hash_set<RowHash, RowHashHasher> seen_rows_;  // bulk mode only
   std::array<Statement, kDimensionCount> upserts_;
-  Statement insert_fact_;
+  static constexpr size_t kFactColumns = 20;
+  static constexpr size_t kFactsPerInsert = 32;
+  Statement insert_fact_;   // one row
+  Statement insert_facts_;  // kFactsPerInsert rows
   Statement insert_reject_;
 };
 
@@ -556,13 +583,28 @@ class SqliteWarehouse final : public Warehouse {
 
   Result<std::unique_ptr<WarehouseLoad>> BeginLoad(int64_t run_id,
                                                    const FileOutcome& outcome) override {
-    TILL_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+    // The first load into a warehouse without facts runs under a rollback journal: SQLite does
+    // not journal pages past the file's old end, so each page is written once instead of to the
+    // WAL and again at checkpoint. Nobody can be reading data that does not exist yet; if
+    // another connection has the file open the switch is refused and the load stays in WAL.
+    bool restore_wal = false;
+    auto facts = Query("SELECT EXISTS (SELECT 1 FROM fact_sales)", {});
+    TILL_RETURN_IF_ERROR(facts);
+    if (facts->rows.at(0).at(0) == "0") {
+      auto mode = Query("PRAGMA journal_mode = DELETE", {});
+      restore_wal = mode && !mode->rows.empty() && mode->rows[0][0] == "delete";
+    }
+    if (Status begun = Exec(db_, "BEGIN IMMEDIATE"); !begun) {
+      if (restore_wal) (void)Exec(db_, "PRAGMA journal_mode = WAL");
+      return Unexpected<Error>(begun.error());
+    }
     auto file_id = InsertFile(run_id, outcome, "loaded");
     if (!file_id) {
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      if (restore_wal) (void)Exec(db_, "PRAGMA journal_mode = WAL");
       return Unexpected<Error>(file_id.error());
     }
-    auto load = std::make_unique<SqliteLoad>(db_, *file_id);
+    auto load = std::make_unique<SqliteLoad>(db_, *file_id, restore_wal);
     TILL_RETURN_IF_ERROR(load->Prepare());  // the load's destructor rolls back on failure
     return std::unique_ptr<WarehouseLoad>(std::move(load));
   }
