@@ -122,12 +122,15 @@ Status PrintReport(Warehouse& warehouse) {
 
   auto last = warehouse.Query(
       "SELECT r.run_id, r.status, "
-      "  printf('%.2f', (julianday(r.finished_at) - julianday(r.started_at)) * 86400.0) "
-      "FROM etl_run r ORDER BY r.run_id DESC LIMIT 1");
+      "  printf('%.2f', (julianday(r.finished_at) - julianday(r.started_at)) * 86400.0), "
+      "  sum(f.rows_loaded) "
+      "FROM etl_run r JOIN etl_file f ON f.run_id = r.run_id AND f.status = 'loaded' "
+      "GROUP BY r.run_id ORDER BY r.run_id DESC LIMIT 1");
   TILL_RETURN_IF_ERROR(last);
   if (!last->rows.empty()) {
     const auto& r = last->rows[0];
-    fmt::print("\nLast run: {} {} in {} s\n", *r[0], *r[1], r[2] ? *r[2] : "?");
+    fmt::print("\nLast load: run {} {}, {} rows in {} s\n", *r[0], *r[1], r[3].value_or("0"),
+               r[2].value_or("?"));
   }
   return {};
 }
