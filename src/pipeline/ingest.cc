@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include <absl/container/flat_hash_map.h>
 #include <fmt/format.h>
 
 #include "base/bounded_queue.h"
@@ -232,7 +233,7 @@ class FileLoader {
     };
     // The best version of each customer id among those this load saw.
     auto best_by_id = [&](const std::vector<SeenRange>& ranges) {
-      std::unordered_map<std::string_view, std::pair<CustomerVersion, size_t>> best;
+      absl::flat_hash_map<std::string_view, std::pair<CustomerVersion, size_t>> best;
       for (size_t i = 0; i < writes.size(); ++i) {
         auto id = writes[i].member->attribute(0);
         if (!id) continue;

@@ -5,7 +5,6 @@
 #include <absl/container/flat_hash_set.h>
 
 #include <algorithm>
-#include <charconv>
 #include <mutex>
 #include <set>
 
@@ -188,7 +187,7 @@ class SqliteLoad final : public WarehouseLoad {
   Status UpsertMembers(Dimension dimension, std::span<const MemberWrite> members) override {
     Statement& statement = upserts_[static_cast<size_t>(dimension)];
     for (const MemberWrite& write : members) {
-      BindMember(statement, dimension, *write.member);
+      BindMember(statement, *write.member);
       TILL_RETURN_IF_ERROR(statement.Run());
     }
     return {};
@@ -214,7 +213,7 @@ class SqliteLoad final : public WarehouseLoad {
     std::vector<SeenRange> merged;
     merged.reserve(versions.size());
     for (const CustomerWrite& version : versions) {
-      BindMember(statement, Dimension::kCustomer, *version.member);
+      BindMember(statement, *version.member);
       BindDate(statement, first_at, version.seen.first);
       BindDate(statement, first_at + 1, version.seen.last);
       statement.Bind(first_at + 2, static_cast<int64_t>(version.current ? 1 : 0));
@@ -239,7 +238,7 @@ class SqliteLoad final : public WarehouseLoad {
     std::vector<SeenRange> ranges;
     ranges.reserve(versions.size());
     for (const CustomerWrite& version : versions) {
-      BindMember(insert, Dimension::kCustomer, *version.member);
+      BindMember(insert, *version.member);
       BindDate(insert, first_at, version.seen.first);
       BindDate(insert, first_at + 1, version.seen.last);
       insert.Bind(first_at + 2, static_cast<int64_t>(version.current ? 1 : 0));
@@ -462,21 +461,16 @@ class SqliteLoad final : public WarehouseLoad {
     }
   }
 
-  // Binds the key and the attributes of `member` as parameters 1..n+1.
-  static void BindMember(Statement& statement, Dimension dimension, const Member& member) {
-    const DimensionSpec& spec = Spec(dimension);
+  // Binds the key and the attributes of `member` as parameters 1..n+1. Every attribute binds
+  // as text; the age column's INTEGER affinity stores "21" as the integer 21.
+  static void BindMember(Statement& statement, const Member& member) {
     statement.Bind(1, member.key);
     for (size_t i = 0; i < member.arity; ++i) {
       int index = static_cast<int>(i) + 2;
-      auto value = member.attribute(i);
-      if (!value) {
-        statement.BindNull(index);
-      } else if (spec.attributes[i] == "age") {
-        int64_t age = 0;
-        std::from_chars(value->data(), value->data() + value->size(), age);
-        statement.Bind(index, age);
-      } else {
+      if (auto value = member.attribute(i)) {
         statement.Bind(index, *value);
+      } else {
+        statement.BindNull(index);
       }
     }
   }
