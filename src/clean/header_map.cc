@@ -41,6 +41,16 @@ Result<HeaderMap> MapHeader(const std::vector<std::string_view>& header) {
     std::string hint = amounts < 2 ? " (a sales file needs Date and at least two of "
                                      "Total_Purchases, Amount and Total_Amount)"
                                    : "";
+    if (header.size() == 1) {
+      for (char separator : {';', '\t', '|'}) {
+        if (header[0].find(separator) != std::string_view::npos) {
+          hint += fmt::format("; the header is one field holding '{}': Till reads comma-separated "
+                              "files",
+                              separator == '\t' ? std::string("\\t") : std::string(1, separator));
+          break;
+        }
+      }
+    }
     return MakeError(ErrorCode::kBadFormat,
                      fmt::format("not a sales file: header lacks required column{} {}{}",
                                  lacking.size() > 1 ? "s" : "", fmt::join(lacking, ", "), hint));

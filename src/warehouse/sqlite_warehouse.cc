@@ -655,6 +655,8 @@ class SqliteWarehouse final : public Warehouse {
 
   std::string Describe() const override { return fmt::format("sqlite:{}", path_); }
 
+  sqlite3* handle() const { return db_; }
+
  private:
   Status ApplyMigrations() {
     TILL_RETURN_IF_ERROR(Exec(db_,
@@ -759,7 +761,7 @@ Result<std::unique_ptr<Warehouse>> OpenSqliteWarehouse(const std::string& path) 
   if (!configured) {
     return MakeError(ErrorCode::kWarehouseError,
                      fmt::format("{} is not a usable SQLite warehouse: {}", path,
-                                 configured.error().message()));
+                                 sqlite3_errmsg(warehouse->handle())));
   }
   return std::unique_ptr<Warehouse>(std::move(warehouse));
 }

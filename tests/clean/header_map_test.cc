@@ -63,6 +63,12 @@ TEST(MapHeader, FailsOnAColumnNamedTwice) {
   EXPECT_NE(map.error().message().find("twice"), std::string::npos);
 }
 
+TEST(MapHeader, SaysWhenTheFileUsesAnotherSeparator) {
+  auto map = MapHeader(Split("Transaction_ID;Date;Amount;Total_Amount"));
+  ASSERT_FALSE(map);
+  EXPECT_NE(map.error().message().find("';'"), std::string::npos) << map.error().message();
+}
+
 TEST(MapHeader, RefusesANonCsvHeader) {
   EXPECT_FALSE(MapHeader(Split("\x89PNG\r\n\x1a")));
   EXPECT_FALSE(MapHeader(Split("")));
