@@ -149,7 +149,10 @@ CleanOutcome RowCleaner::Clean(const CsvRecord& record, CleanRow* row,
   }
 
   row->line = record.line;
-  for (size_t c = 0; c < kColumnCount; ++c) {
+  // One pass over the whole record settles the common case; fields are checked one by one only
+  // to name the column at fault (or when `raw` was cut short).
+  bool record_valid = record.raw.size() < CsvReaderOptions{}.max_raw_bytes && IsValidUtf8(record.raw);
+  for (size_t c = 0; c < kColumnCount && !record_valid; ++c) {
     int position = header_.position[c];
     if (position < 0) continue;
     if (!IsValidUtf8(record.fields[static_cast<size_t>(position)])) {

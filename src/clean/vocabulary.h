@@ -5,8 +5,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
+
+#include <absl/container/flat_hash_map.h>
 
 namespace till {
 
@@ -21,8 +22,8 @@ class Vocabulary {
   std::optional<std::string_view> Match(std::string_view value) const;
 
  private:
-  std::unordered_map<std::string_view, std::string_view> exact_;
-  std::unordered_map<std::string, std::string_view> folded_;
+  absl::flat_hash_map<std::string_view, std::string_view> exact_;
+  absl::flat_hash_map<std::string, std::string_view> folded_;
 };
 
 }  // namespace till
