@@ -2,7 +2,7 @@
 
 #include <sqlite3.h>
 
-#include <absl/container/flat_hash_set.h>
+#include <absl/container/flat_hash_map.h>
 
 #include <algorithm>
 #include <mutex>
@@ -100,9 +100,6 @@ Status Exec(sqlite3* db, std::string_view sql) {
   return {};
 }
 
-// The unique row-hash index of fact_sales, as migration 1 creates it.
-constexpr const char* kFactRowIndex = "CREATE UNIQUE INDEX fact_sales_row ON fact_sales (row_hash)";
-
 std::string_view RecoveredName(RecoveredAmount recovered) {
   switch (recovered) {
     case RecoveredAmount::kQuantity: return "quantity";
@@ -152,22 +149,23 @@ class SqliteLoad final : public WarehouseLoad {
   }
 
   Status Prepare() {
-    // Into an empty fact table, rows are appended without the row-hash index and duplicates are
-    // caught in memory; the index is built once at commit, which is several times faster than
-    // growing it row by row in random order. DDL is transactional: a rollback restores it.
-    Statement any_fact;
-    TILL_RETURN_IF_ERROR(any_fact.Prepare(db_, "SELECT EXISTS (SELECT 1 FROM fact_sales)"));
-    auto row = any_fact.Step();
+    // Into an empty fact table, duplicates are caught in memory and fact_sales_row is written
+    // once at commit in key order: many times faster than growing it row by row in random order.
+    // Otherwise each fact first claims its row hash in fact_sales_row.
+    Statement last_sale;
+    TILL_RETURN_IF_ERROR(last_sale.Prepare(db_, "SELECT coalesce(max(sale_id), 0) FROM fact_sales"));
+    auto row = last_sale.Step();
     TILL_RETURN_IF_ERROR(row);
-    bulk_ = sqlite3_column_int(any_fact.get(), 0) == 0;
-    any_fact.Reset();
-    if (bulk_) TILL_RETURN_IF_ERROR(Exec(db_, "DROP INDEX fact_sales_row"));
+    next_sale_id_ = sqlite3_column_int64(last_sale.get(), 0) + 1;
+    bulk_ = next_sale_id_ == 1;
+    TILL_RETURN_IF_ERROR(claim_row_.Prepare(
+        db_, "INSERT OR IGNORE INTO fact_sales_row (row_hash, sale_id) VALUES (?, ?)"));
     for (Dimension dimension : AllDimensions()) {
       TILL_RETURN_IF_ERROR(upserts_[static_cast<size_t>(dimension)].Prepare(
           db_, UpsertSql(Spec(dimension))));
     }
     const std::string insert =
-        "INSERT OR IGNORE INTO fact_sales (row_hash, file_id, source_line, transaction_id, "
+        "INSERT INTO fact_sales (sale_id, file_id, source_line, transaction_id, "
         "date_key, sale_time, gender_key, income_key, feedback_key, shipping_method_key, "
         "payment_method_key, order_status_key, location_key, product_key, customer_key, "
         "quantity, unit_price, total_amount, rating, recovered) VALUES ";
@@ -335,29 +333,60 @@ class SqliteLoad final : public WarehouseLoad {
     std::array<const FactSale*, kFactsPerInsert> chunk;
     size_t filled = 0;
     for (const FactSale& fact : facts) {
-      if (bulk_ && !seen_rows_.insert(fact.row_hash).second) continue;  // a duplicate
+      auto claimed = ClaimRow(fact.row_hash);
+      TILL_RETURN_IF_ERROR(claimed);
+      if (!*claimed) continue;  // a duplicate
+      sale_ids_[filled] = next_sale_id_++;
       chunk[filled++] = &fact;
       if (filled == kFactsPerInsert) {
-        for (size_t i = 0; i < filled; ++i) BindFact(insert_facts_, i * kFactColumns, *chunk[i]);
+        for (size_t i = 0; i < filled; ++i) {
+          BindFact(insert_facts_, i * kFactColumns, sale_ids_[i], *chunk[i]);
+        }
         TILL_RETURN_IF_ERROR(insert_facts_.Run());
         inserted += sqlite3_changes(db_);
         filled = 0;
       }
     }
     for (size_t i = 0; i < filled; ++i) {
-      BindFact(insert_fact_, 0, *chunk[i]);
+      BindFact(insert_fact_, 0, sale_ids_[i], *chunk[i]);
       TILL_RETURN_IF_ERROR(insert_fact_.Run());
       inserted += sqlite3_changes(db_);
     }
     return inserted;
   }
 
-  // Binds `fact` to parameters first+1 … first+kFactColumns. Text and blobs are bound without
-  // copies: `fact` must stay put until the statement has run.
-  void BindFact(Statement& s, size_t first, const FactSale& fact) {
-    int at = static_cast<int>(first);
+  // Claims `hash` for the fact about to get next_sale_id_: false when a loaded row (of this
+  // file or an earlier one) holds it already.
+  Result<bool> ClaimRow(const RowHash& hash) {
+    if (bulk_) return claimed_rows_.try_emplace(hash, next_sale_id_).second;
     static_assert(sizeof(RowHash) == 16);
-    s.BindBlob(at + 1, &fact.row_hash, sizeof(RowHash));
+    claim_row_.BindBlob(1, &hash, sizeof hash);
+    claim_row_.Bind(2, next_sale_id_);
+    TILL_RETURN_IF_ERROR(claim_row_.Run());
+    return sqlite3_changes(db_) == 1;
+  }
+
+  // Writes the row hashes a bulk load claimed, in the order of their bytes (how SQLite compares
+  // blobs), so that the table grows by appending.
+  Status WriteClaimedRows() {
+    std::vector<std::pair<RowHash, int64_t>> rows(claimed_rows_.begin(), claimed_rows_.end());
+    claimed_rows_ = {};
+    std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+      return std::memcmp(&a.first, &b.first, sizeof(RowHash)) < 0;
+    });
+    for (const auto& [hash, sale_id] : rows) {
+      claim_row_.BindBlob(1, &hash, sizeof hash);
+      claim_row_.Bind(2, sale_id);
+      TILL_RETURN_IF_ERROR(claim_row_.Run());
+    }
+    return {};
+  }
+
+  // Binds `fact` to parameters first+1 … first+kFactColumns. Text is bound without copies:
+  // `fact` must stay put until the statement has run.
+  void BindFact(Statement& s, size_t first, int64_t sale_id, const FactSale& fact) {
+    int at = static_cast<int>(first);
+    s.Bind(at + 1, sale_id);
     s.Bind(at + 2, file_id_);
     s.Bind(at + 3, fact.source_line);
     s.Bind(at + 4, fact.transaction_id);
@@ -443,10 +472,7 @@ class SqliteLoad final : public WarehouseLoad {
     update.Bind(10, std::string_view(outcome.finished_at));
     update.Bind(11, file_id_);
     TILL_RETURN_IF_ERROR(update.Run());
-    if (bulk_) {
-      TILL_RETURN_IF_ERROR(Exec(db_, kFactRowIndex));
-      seen_rows_.clear();
-    }
+    if (bulk_) TILL_RETURN_IF_ERROR(WriteClaimedRows());
     TILL_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
     committed_ = true;
     return {};
@@ -485,10 +511,13 @@ class SqliteLoad final : public WarehouseLoad {
   struct RowHashHasher {
     size_t operator()(const RowHash& h) const { return static_cast<size_t>(h.low); }
   };
-  absl::flat_hash_set<RowHash, RowHashHasher> seen_rows_;  // bulk mode only
+  absl::flat_hash_map<RowHash, int64_t, RowHashHasher> claimed_rows_;  // bulk mode only
+  int64_t next_sale_id_ = 1;
+  Statement claim_row_;
   std::array<Statement, kDimensionCount> upserts_;
   static constexpr size_t kFactColumns = 20;
   static constexpr size_t kFactsPerInsert = 32;
+  std::array<int64_t, kFactsPerInsert> sale_ids_{};  // of the chunk being bound
   Statement insert_fact_;   // one row
   Statement insert_facts_;  // kFactsPerInsert rows
   Statement insert_reject_;
