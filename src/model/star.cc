@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #include <fmt/format.h>
 #include <xxhash.h>
@@ -106,9 +107,9 @@ char* TextArena::Allocate(size_t size) {
   return at;
 }
 
-StarBuilder::StarBuilder() = default;
+StarBuilder::StarBuilder() : batch_arena_(std::make_unique<TextArena>()) {}
 
-Member StarBuilder::MakeMember(int64_t key,
+Member StarBuilder::MakeMember(TextArena& arena, int64_t key,
                                const std::array<std::optional<std::string_view>, 8>& values,
                                size_t arity) {
   Member member;
@@ -116,7 +117,7 @@ Member StarBuilder::MakeMember(int64_t key,
   member.arity = static_cast<uint32_t>(arity);
   size_t total = 0;
   for (size_t i = 0; i < arity; ++i) total += values[i] ? values[i]->size() : 0;
-  char* text = arena_.Allocate(total);
+  char* text = arena.Allocate(total);
   member.text = text;
   for (size_t i = 0; i < arity; ++i) {
     if (!values[i]) {
@@ -130,70 +131,59 @@ Member StarBuilder::MakeMember(int64_t key,
   return member;
 }
 
-namespace {
-
-void Widen(int32_t* first, int32_t* last, int32_t date_key) {
-  if (date_key == 0) return;
-  if (*first == 0 || date_key < *first) *first = date_key;
-  if (date_key > *last) *last = date_key;
+// Reads the attributes of `dimension` from `row` into *values. Returns false when all are null
+// (the Unknown member).
+bool StarBuilder::ReadValues(Dimension dimension, const CleanRow& row,
+                             std::array<std::optional<std::string_view>, 8>* values,
+                             char (&age_buffer)[24]) {
+  const DimensionSpec& spec = Spec(dimension);
+  bool any = false;
+  for (size_t i = 0; i < spec.sources.size(); ++i) {
+    Column source = spec.sources[i];
+    if (source == Column::kAge) {
+      (*values)[i].reset();
+      if (row.age) {
+        auto written = fmt::format_to_n(age_buffer, sizeof age_buffer, "{}", *row.age);
+        (*values)[i] = std::string_view(age_buffer, written.size);
+      }
+    } else {
+      (*values)[i] = row.Text(source);
+    }
+    any = any || (*values)[i].has_value();
+  }
+  return any;
 }
-
-}  // namespace
 
 int64_t StarBuilder::Resolve(Dimension dimension, const CleanRow& row, int32_t date_key,
                              std::vector<MemberSighting>* new_members) {
+  if (dimension == Dimension::kCustomer) return ResolveCustomer(row, date_key, new_members);
   const DimensionSpec& spec = Spec(dimension);
   const size_t arity = spec.sources.size();
   std::array<std::optional<std::string_view>, 8> values;
   char age_buffer[24];
-  bool all_null = true;
-  for (size_t i = 0; i < arity; ++i) {
-    Column source = spec.sources[i];
-    if (source == Column::kAge) {
-      if (row.age) {
-        auto written = fmt::format_to_n(age_buffer, sizeof age_buffer, "{}", *row.age);
-        values[i] = std::string_view(age_buffer, written.size);
-      }
-    } else {
-      values[i] = row.Text(source);
-    }
-    all_null = all_null && !values[i];
-  }
-  if (all_null) return 0;
+  if (!ReadValues(dimension, row, &values, age_buffer)) return 0;
 
   const auto index = static_cast<size_t>(dimension);
   Hasher exact;
   for (size_t i = 0; i < arity; ++i) exact.Add(values[i]);
   RowHash spelling = exact.Digest();
-  // Folded dimensions look the exact spelling up first; for the others the spelling is the
-  // natural key and the member map answers directly.
-  auto cached = spec.folded ? spellings_[index].find(spelling) : spellings_[index].end();
-  if (cached != spellings_[index].end()) {
-    MemberEntry& entry = *cached->second;
-    if (dimension == Dimension::kCustomer) Widen(&entry.first, &entry.last, date_key);
-    return entry.member.key;
-  }
+  auto cached = spellings_[index].find(spelling);
+  if (cached != spellings_[index].end()) return cached->second->member.key;
 
-  RowHash natural = spelling;
-  if (spec.folded) {
-    Hasher folded;
-    for (size_t i = 0; i < arity; ++i) {
-      folded.Add(values[i] ? std::optional<std::string_view>(FoldKey(*values[i])) : std::nullopt);
-    }
-    natural = folded.Digest();
+  // Categorical members compare by folded spelling: "same day" is "Same-Day".
+  Hasher folded;
+  for (size_t i = 0; i < arity; ++i) {
+    folded.Add(values[i] ? std::optional<std::string_view>(FoldKey(*values[i])) : std::nullopt);
   }
+  RowHash natural = folded.Digest();
   int64_t key = KeyOf(natural);
   auto [it, inserted] = members_[index].try_emplace(key);
   MemberEntry& entry = it->second;
-  if (spec.folded) spellings_[index].emplace(spelling, &entry);
+  spellings_[index].emplace(spelling, &entry);
   if (inserted) {
     entry.check = natural.low;
-    entry.member = MakeMember(key, values, arity);
-    entry.first = date_key;
-    entry.last = date_key;
-    if (dimension != Dimension::kCustomer) {
-      new_members->push_back(MemberSighting{dimension, entry.member});
-    }
+    entry.member = MakeMember(arena_, key, values, arity);
+    new_members->push_back(MemberSighting{dimension, entry.member});
     return key;
   }
   // Two natural keys sharing 63 bits of hash is a one-in-2^63 event, but must never merge
@@ -212,11 +202,75 @@ int64_t StarBuilder::Resolve(Dimension dimension, const CleanRow& row, int32_t d
     }
   }
   if (smaller) {
-    entry.member = MakeMember(key, labels, arity);
+    entry.member = MakeMember(arena_, key, labels, arity);
     new_members->push_back(MemberSighting{dimension, entry.member});
   }
-  if (dimension == Dimension::kCustomer) Widen(&entry.first, &entry.last, date_key);
   return key;
+}
+
+int64_t StarBuilder::ResolveCustomer(const CleanRow& row, int32_t date_key,
+                                     std::vector<MemberSighting>* new_members) {
+  // A customer version is its exact values: two spellings of a name are two profiles.
+  const size_t arity = Spec(Dimension::kCustomer).sources.size();
+  std::array<std::optional<std::string_view>, 8> values;
+  char age_buffer[24];
+  if (!ReadValues(Dimension::kCustomer, row, &values, age_buffer)) return 0;
+  Hasher hasher;
+  for (size_t i = 0; i < arity; ++i) hasher.Add(values[i]);
+  RowHash natural = hasher.Digest();
+  int64_t key = KeyOf(natural);
+  auto [it, inserted] = customers_.try_emplace(key);
+  CustomerEntry& entry = it->second;
+  if (inserted) {
+    entry.check = natural.low;
+    entry.first = entry.last = entry.written_first = entry.written_last = date_key;
+    if (values[0]) entry.id = InternCustomerId(*values[0]);
+    new_members->push_back(MemberSighting{
+        Dimension::kCustomer, MakeMember(*batch_arena_, key, values, arity), date_key});
+    return key;
+  }
+  if (entry.check != natural.low) {
+    throw std::runtime_error("surrogate key collision in dim_customer");
+  }
+  if (date_key != 0) {
+    if (entry.first == 0 || date_key < entry.first) entry.first = date_key;
+    if (date_key > entry.last) entry.last = date_key;
+    if (!entry.widened &&
+        (entry.first != entry.written_first || entry.last != entry.written_last)) {
+      entry.widened = true;
+      widened_.push_back(key);
+    }
+  }
+  return key;
+}
+
+uint32_t StarBuilder::InternCustomerId(std::string_view id) {
+  auto found = customer_id_index_.find(id);
+  if (found != customer_id_index_.end()) return found->second;
+  auto index = static_cast<uint32_t>(customer_ids_.size());
+  customer_ids_.emplace_back(id);
+  customer_id_index_.emplace(customer_ids_.back(), index);
+  return index;
+}
+
+std::unique_ptr<TextArena> StarBuilder::TakeBatchArena() {
+  return std::exchange(batch_arena_, std::make_unique<TextArena>());
+}
+
+std::vector<StarBuilder::WidenedCustomer> StarBuilder::TakeWidenedCustomers() {
+  std::vector<WidenedCustomer> result;
+  result.reserve(widened_.size());
+  for (int64_t key : widened_) {
+    CustomerEntry& entry = customers_.at(key);
+    entry.widened = false;
+    entry.written_first = entry.first;
+    entry.written_last = entry.last;
+    std::optional<std::string_view> id;
+    if (entry.id != kNoId) id = customer_ids_[entry.id];
+    result.push_back(WidenedCustomer{key, id, entry.first, entry.last});
+  }
+  widened_.clear();
+  return result;
 }
 
 void StarBuilder::Build(const CleanRow& row, FactSale* fact,
@@ -258,20 +312,8 @@ void StarBuilder::Build(const CleanRow& row, FactSale* fact,
   fact->row_hash = hasher.Digest();
 }
 
-std::vector<StarBuilder::CustomerSighting> StarBuilder::Customers() const {
-  const auto& customers = members_[static_cast<size_t>(Dimension::kCustomer)];
-  std::vector<CustomerSighting> result;
-  result.reserve(customers.size());
-  for (const auto& [key, entry] : customers) {
-    result.push_back(CustomerSighting{&entry.member, entry.first, entry.last});
-  }
-  std::sort(result.begin(), result.end(), [](const CustomerSighting& a, const CustomerSighting& b) {
-    return a.member->key < b.member->key;
-  });
-  return result;
-}
-
 size_t StarBuilder::member_count(Dimension dimension) const {
+  if (dimension == Dimension::kCustomer) return customers_.size();
   return members_[static_cast<size_t>(dimension)].size();
 }
 

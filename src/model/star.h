@@ -9,6 +9,7 @@
 #pragma once
 
 #include <array>
+#include <deque>
 #include <memory>
 #include <cstdint>
 #include <optional>
@@ -110,28 +111,36 @@ struct FactSale {
 // A member a row brought that the load must write: new, or with a smaller label spelling.
 struct MemberSighting {
   Dimension dimension;
-  Member member;  // a copy: safe to hand to another thread
+  Member member;      // a copy: safe to hand to another thread
+  int32_t date = 0;   // customer versions: the date (YYYYMMDD) of the row that brought it
 };
 
 // Builds facts and dimension members from cleaned rows for one load. Remembers the members
-// it has handed out so that each is written once per load (plus again when a customer version's
-// seen-range widens). Memory grows with distinct members, not with rows. Not thread-safe.
+// it has handed out so that each is written once per load. Customer versions, nearly one per
+// row in real files, keep only their key, seen range and id here; their text goes out with the
+// batch that writes them (TakeBatchArena). Not thread-safe.
 class StarBuilder {
  public:
   StarBuilder();
 
   // Fills *fact from `row`. Appends to *new_members each member this load had not seen before,
-  // or whose label spelling got smaller. Customer versions are not appended: the caller takes
-  // them all at the end with Customers().
+  // or whose label spelling got smaller.
   void Build(const CleanRow& row, FactSale* fact, std::vector<MemberSighting>* new_members);
 
-  // Every customer version this load saw, with the dates it saw it, sorted by key.
-  struct CustomerSighting {
-    const Member* member;
-    int32_t first = 0;  // YYYYMMDD, 0 = no known date
-    int32_t last = 0;
+  // The arena holding the text of the customer versions handed out since the last call. It must
+  // outlive the writing of those members.
+  std::unique_ptr<TextArena> TakeBatchArena();
+
+  // A customer version seen by this load over a wider range of dates than it was first written
+  // with.
+  struct WidenedCustomer {
+    int64_t key;
+    std::optional<std::string_view> customer_id;  // valid for the builder's life
+    int32_t first;
+    int32_t last;
   };
-  std::vector<CustomerSighting> Customers() const;
+  // The versions widened since the last call.
+  std::vector<WidenedCustomer> TakeWidenedCustomers();
 
   // Dates seen by this load.
   const std::vector<int32_t>& dates() const { return dates_; }
@@ -143,13 +152,29 @@ class StarBuilder {
   struct MemberEntry {
     Member member;
     uint64_t check = 0;  // a second hash of the natural key, to catch key collisions
-    int32_t first = 0;   // customer versions: dates seen
-    int32_t last = 0;
   };
-  Member MakeMember(int64_t key, const std::array<std::optional<std::string_view>, 8>& values,
-                    size_t arity);
+  struct CustomerEntry {
+    uint64_t check = 0;
+    int32_t first = 0;  // dates this load saw the version; 0 = none
+    int32_t last = 0;
+    int32_t written_first = 0;  // the range it was handed out with
+    int32_t written_last = 0;
+    uint32_t id = kNoId;  // index into customer_ids_
+    bool widened = false;
+  };
+  static constexpr uint32_t kNoId = 0xFFFFFFFFu;
+
+  static Member MakeMember(TextArena& arena, int64_t key,
+                           const std::array<std::optional<std::string_view>, 8>& values,
+                           size_t arity);
   int64_t Resolve(Dimension dimension, const CleanRow& row, int32_t date_key,
                   std::vector<MemberSighting>* new_members);
+  static bool ReadValues(Dimension dimension, const CleanRow& row,
+                         std::array<std::optional<std::string_view>, 8>* values,
+                         char (&age_buffer)[24]);
+  int64_t ResolveCustomer(const CleanRow& row, int32_t date_key,
+                          std::vector<MemberSighting>* new_members);
+  uint32_t InternCustomerId(std::string_view id);
 
   // Members by key. Node-based, so that spellings_ can point into it.
   std::array<absl::node_hash_map<int64_t, MemberEntry>, kDimensionCount> members_;
@@ -159,9 +184,14 @@ class StarBuilder {
     size_t operator()(const RowHash& h) const { return static_cast<size_t>(h.low); }
   };
   std::array<absl::flat_hash_map<RowHash, MemberEntry*, SpellingHash>, kDimensionCount> spellings_;
+  absl::flat_hash_map<int64_t, CustomerEntry> customers_;
+  std::deque<std::string> customer_ids_;  // interned; a deque so that views stay valid
+  absl::flat_hash_map<std::string_view, uint32_t> customer_id_index_;
+  std::vector<int64_t> widened_;
   std::vector<int32_t> dates_;
   absl::flat_hash_set<int32_t> date_set_;
-  TextArena arena_;
+  TextArena arena_;  // text of non-customer members, for the builder's life
+  std::unique_ptr<TextArena> batch_arena_;
 };
 
 }  // namespace till

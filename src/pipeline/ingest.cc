@@ -46,7 +46,9 @@ class FileLoader {
   // What the producer hands the writer: facts, the members they point at, rejects.
   struct Batch {
     std::vector<FactSale> facts;
-    std::array<std::vector<Member>, kDimensionCount> members;
+    std::array<std::vector<Member>, kDimensionCount> members;  // customer versions excepted
+    std::vector<MemberSighting> customers;
+    std::unique_ptr<TextArena> customer_text;  // what the customer versions point into
     std::vector<RejectRecord> rejects;
   };
   static constexpr size_t kQueuedBatches = 4;
@@ -63,6 +65,9 @@ class FileLoader {
   // batches to the warehouse. Returns the reader's or the warehouse's error; rethrows what the
   // producer threw.
   Status Run(CsvReader& reader, RowCleaner& cleaner, WarehouseLoad& load, int64_t size) {
+    auto has_customers = load.HasCustomers();
+    TILL_RETURN_IF_ERROR(has_customers);
+    customers_before_ = *has_customers;
     BoundedQueue<Batch> queue(kQueuedBatches);
     Status produced;
     std::exception_ptr thrown;
@@ -92,12 +97,7 @@ class FileLoader {
     TILL_RETURN_IF_ERROR(load.EnsureDates(star_.dates()));
     double date_seconds = SecondsSince(start);
 
-    start = SteadyClock::now();
-    auto written = WriteCustomers(load);
-    TILL_RETURN_IF_ERROR(written);
-    StepTimer& customer = steps_[static_cast<size_t>(Dimension::kCustomer)];
-    customer.seconds += SecondsSince(start);
-    customer.rows += *written;
+    TILL_RETURN_IF_ERROR(SettleCustomers(load));
 
     std::vector<StepTiming> timings;
     timings.push_back(StepTiming{"read", outcome_->rows_read, read_seconds_});
@@ -148,6 +148,7 @@ class FileLoader {
     double waited = 0;
     auto start = SteadyClock::now();
     auto push = [&]() {
+      batch.customer_text = star_.TakeBatchArena();
       auto wait_start = SteadyClock::now();
       bool open = queue.Push(std::move(batch));
       waited += SecondsSince(wait_start);
@@ -176,7 +177,11 @@ class FileLoader {
         outcome_->month_mismatches += row.month_mismatch;
         star_.Build(row, &batch.facts.emplace_back(), &sightings);
         for (const MemberSighting& sighting : sightings) {
-          batch.members[static_cast<size_t>(sighting.dimension)].push_back(sighting.member);
+          if (sighting.dimension == Dimension::kCustomer) {
+            batch.customers.push_back(sighting);
+          } else {
+            batch.members[static_cast<size_t>(sighting.dimension)].push_back(sighting.member);
+          }
         }
         sightings.clear();
       }
@@ -205,6 +210,7 @@ class FileLoader {
       step.seconds += SecondsSince(start);
       step.rows += static_cast<int64_t>(writes.size());
     }
+    if (!batch.customers.empty()) TILL_RETURN_IF_ERROR(WriteCustomers(batch.customers, load));
     if (!batch.facts.empty()) {
       auto start = SteadyClock::now();
       auto inserted = load.AppendFacts(batch.facts);
@@ -217,57 +223,83 @@ class FileLoader {
     return {};
   }
 
-  // Writes every customer version this load saw, in key order, and settles which version of
-  // each customer id is current: the one seen last (ties: first seen later, then the larger
-  // key). A version without a customer id stands alone and is always current. Returns how
-  // many versions were written.
-  Result<int64_t> WriteCustomers(WarehouseLoad& load) {
-    auto sightings = star_.Customers();
-    auto has_customers = load.HasCustomers();
-    TILL_RETURN_IF_ERROR(has_customers);
+  // Writes customer versions new to this load, in the order they came, and keeps the best
+  // version of each customer id seen so far.
+  Status WriteCustomers(const std::vector<MemberSighting>& customers, WarehouseLoad& load) {
+    auto start = SteadyClock::now();
     std::vector<CustomerWrite> writes;
-    writes.reserve(sightings.size());
-    for (const auto& sighting : sightings) {
-      writes.push_back(CustomerWrite{sighting.member, SeenRange{sighting.first, sighting.last},
-                                     !sighting.member->attribute(0).has_value()});
-    }
-    auto better = [](const CustomerVersion& a, const CustomerVersion& b) {
-      return std::tie(a.seen.last, a.seen.first, a.key) > std::tie(b.seen.last, b.seen.first, b.key);
-    };
-    // The best version of each customer id among those this load saw.
-    auto best_by_id = [&](const std::vector<SeenRange>& ranges) {
-      absl::flat_hash_map<std::string_view, std::pair<CustomerVersion, size_t>> best;
-      for (size_t i = 0; i < writes.size(); ++i) {
-        auto id = writes[i].member->attribute(0);
-        if (!id) continue;
-        CustomerVersion version{writes[i].member->key, ranges[i]};
-        auto [it, inserted] = best.try_emplace(*id, version, i);
-        if (!inserted && better(version, it->second.first)) it->second = {version, i};
-      }
-      return best;
-    };
-    if (!*has_customers) {
-      // A warehouse without customers: this load's versions are all there is.
-      std::vector<SeenRange> ranges;
-      ranges.reserve(writes.size());
-      for (const CustomerWrite& write : writes) ranges.push_back(write.seen);
-      for (const auto& [id, best] : best_by_id(ranges)) writes[best.second].current = true;
-      auto merged = load.UpsertCustomers(writes);
-      TILL_RETURN_IF_ERROR(merged);
-      return static_cast<int64_t>(writes.size());
+    writes.reserve(customers.size());
+    for (const MemberSighting& sighting : customers) {
+      // A version without a customer id stands alone and is always current; the others are
+      // settled at the end of the file.
+      writes.push_back(CustomerWrite{&sighting.member, SeenRange{sighting.date, sighting.date},
+                                     !sighting.member.attribute(0).has_value()});
     }
     auto merged = load.UpsertCustomers(writes);
     TILL_RETURN_IF_ERROR(merged);
-    for (const auto& [id, best] : best_by_id(*merged)) {
-      auto current = load.CurrentCustomer(id);
-      TILL_RETURN_IF_ERROR(current);
-      const CustomerVersion& candidate = best.first;
-      if (*current && (*current)->key == candidate.key) continue;
-      if (*current && !better(candidate, **current)) continue;
-      if (*current) TILL_RETURN_IF_ERROR(load.SetCustomerCurrent((*current)->key, false));
-      TILL_RETURN_IF_ERROR(load.SetCustomerCurrent(candidate.key, true));
+    for (size_t i = 0; i < writes.size(); ++i) {
+      auto id = writes[i].member->attribute(0);
+      if (id) Compete(*id, CustomerVersion{writes[i].member->key, (*merged)[i]});
     }
-    return static_cast<int64_t>(writes.size());
+    StepTimer& step = steps_[static_cast<size_t>(Dimension::kCustomer)];
+    step.seconds += SecondsSince(start);
+    step.rows += static_cast<int64_t>(writes.size());
+    return {};
+  }
+
+  // The current version of a customer id is the one seen last (ties: the larger key). Widening
+  // a version's range never lowers its rank, so the best can be kept as rows stream by.
+  static bool Better(const CustomerVersion& a, const CustomerVersion& b) {
+    return std::tie(a.seen.last, a.key) > std::tie(b.seen.last, b.key);
+  }
+
+  void Compete(std::string_view customer_id, const CustomerVersion& version) {
+    auto [it, inserted] = best_.try_emplace(std::string(customer_id), version);
+    if (!inserted && (it->second.key == version.key || Better(version, it->second))) {
+      it->second = version;
+    }
+  }
+
+  // Widens the versions seen again on other dates, then settles which version of each customer
+  // id this load touched is current.
+  Status SettleCustomers(WarehouseLoad& load) {
+    auto start = SteadyClock::now();
+    auto widened = star_.TakeWidenedCustomers();
+    if (!widened.empty()) {
+      std::vector<CustomerVersion> versions;
+      versions.reserve(widened.size());
+      for (const auto& w : widened) versions.push_back(CustomerVersion{w.key, SeenRange{w.first, w.last}});
+      auto merged = load.WidenCustomers(versions);
+      TILL_RETURN_IF_ERROR(merged);
+      for (size_t i = 0; i < widened.size(); ++i) {
+        if (widened[i].customer_id) {
+          Compete(*widened[i].customer_id, CustomerVersion{widened[i].key, (*merged)[i]});
+        }
+      }
+    }
+    std::vector<int64_t> promote;
+    std::vector<int64_t> demote;
+    if (!customers_before_) {
+      // A warehouse without customers before this load: its versions are all there is.
+      for (const auto& [id, best] : best_) promote.push_back(best.key);
+    } else {
+      std::vector<std::string_view> ids;
+      ids.reserve(best_.size());
+      for (const auto& [id, best] : best_) ids.push_back(id);
+      auto current = load.CurrentCustomers(ids);
+      TILL_RETURN_IF_ERROR(current);
+      for (size_t i = 0; i < ids.size(); ++i) {
+        const CustomerVersion& best = best_.at(std::string(ids[i]));
+        const auto& stored = (*current)[i];
+        if (stored && (stored->key == best.key || !Better(best, *stored))) continue;
+        if (stored) demote.push_back(stored->key);
+        promote.push_back(best.key);
+      }
+    }
+    TILL_RETURN_IF_ERROR(load.SetCustomersCurrent(demote, false));
+    TILL_RETURN_IF_ERROR(load.SetCustomersCurrent(promote, true));
+    steps_[static_cast<size_t>(Dimension::kCustomer)].seconds += SecondsSince(start);
+    return {};
   }
 
   const IngestOptions& options_;
@@ -276,6 +308,10 @@ class FileLoader {
   std::vector<RejectRecord> reject_sample_;
   std::map<std::string, int64_t> reason_counts_;
   std::vector<StepTimer> steps_;
+  // Writer state: the best version of each customer id this load touched, and whether the
+  // warehouse held customer versions before it.
+  absl::flat_hash_map<std::string, CustomerVersion> best_;
+  bool customers_before_ = false;
   double read_seconds_ = 0;
   double sales_seconds_ = 0;
 };

@@ -100,8 +100,11 @@ CREATE TABLE dim_product (
   product_type TEXT,
   product_name TEXT
 );
+-- Versions are stored in the order loads met them (the rowid) and found by customer_key
+-- through a unique index: a load appends versions as they come instead of inserting them at
+-- random places of a table ordered by a hash.
 CREATE TABLE dim_customer (
-  customer_key     INTEGER PRIMARY KEY,
+  customer_key     INTEGER NOT NULL,
   customer_id      TEXT,
   name             TEXT,
   email            TEXT,
@@ -114,6 +117,7 @@ CREATE TABLE dim_customer (
   last_seen        INTEGER,
   is_current       INTEGER NOT NULL DEFAULT 1 CHECK (is_current IN (0, 1))
 );
+CREATE UNIQUE INDEX dim_customer_key ON dim_customer (customer_key);
 -- The current version of each customer id: how a load finds what its versions compete with.
 CREATE INDEX dim_customer_current ON dim_customer (customer_id)
   WHERE is_current = 1 AND customer_id IS NOT NULL;

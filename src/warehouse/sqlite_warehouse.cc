@@ -100,6 +100,10 @@ Status Exec(sqlite3* db, std::string_view sql) {
   return {};
 }
 
+// The customer-key index, as migration 1 creates it.
+constexpr const char* kCustomerKeyIndex =
+    "CREATE UNIQUE INDEX dim_customer_key ON dim_customer (customer_key)";
+
 std::string_view RecoveredName(RecoveredAmount recovered) {
   switch (recovered) {
     case RecoveredAmount::kQuantity: return "quantity";
@@ -158,9 +162,16 @@ class SqliteLoad final : public WarehouseLoad {
     TILL_RETURN_IF_ERROR(row);
     next_sale_id_ = sqlite3_column_int64(last_sale.get(), 0) + 1;
     bulk_ = next_sale_id_ == 1;
+    last_sale.Reset();
+    auto has_customers = HasCustomers();
+    TILL_RETURN_IF_ERROR(has_customers);
+    customers_bulk_ = !*has_customers;
+    if (customers_bulk_) TILL_RETURN_IF_ERROR(Exec(db_, "DROP INDEX dim_customer_key"));
     TILL_RETURN_IF_ERROR(claim_row_.Prepare(
         db_, "INSERT OR IGNORE INTO fact_sales_row (row_hash, sale_id) VALUES (?, ?)"));
     for (Dimension dimension : AllDimensions()) {
+      // A bulk load has no customer-key index to resolve conflicts on, and needs none.
+      if (dimension == Dimension::kCustomer && customers_bulk_) continue;
       TILL_RETURN_IF_ERROR(upserts_[static_cast<size_t>(dimension)].Prepare(
           db_, UpsertSql(Spec(dimension))));
     }
@@ -203,9 +214,7 @@ class SqliteLoad final : public WarehouseLoad {
   Result<std::vector<SeenRange>> UpsertCustomers(
       std::span<const CustomerWrite> versions) override {
     // Into an empty dimension a plain INSERT does: no conflict to resolve, nothing to return.
-    auto has_customers = HasCustomers();
-    TILL_RETURN_IF_ERROR(has_customers);
-    if (!*has_customers) return InsertNewCustomers(versions);
+    if (customers_bulk_) return InsertNewCustomers(versions);
     Statement& statement = upserts_[static_cast<size_t>(Dimension::kCustomer)];
     const int first_at = static_cast<int>(Spec(Dimension::kCustomer).attributes.size()) + 2;
     std::vector<SeenRange> merged;
@@ -228,10 +237,12 @@ class SqliteLoad final : public WarehouseLoad {
   }
 
   Result<std::vector<SeenRange>> InsertNewCustomers(std::span<const CustomerWrite> versions) {
-    std::string sql = UpsertSql(Spec(Dimension::kCustomer));
-    sql.resize(sql.find(" ON CONFLICT"));
-    Statement insert;
-    TILL_RETURN_IF_ERROR(insert.Prepare(db_, sql));
+    if (!insert_customer_.get()) {
+      std::string sql = UpsertSql(Spec(Dimension::kCustomer));
+      sql.resize(sql.find(" ON CONFLICT"));
+      TILL_RETURN_IF_ERROR(insert_customer_.Prepare(db_, sql));
+    }
+    Statement& insert = insert_customer_;
     const int first_at = static_cast<int>(Spec(Dimension::kCustomer).attributes.size()) + 2;
     std::vector<SeenRange> ranges;
     ranges.reserve(versions.size());
@@ -246,34 +257,82 @@ class SqliteLoad final : public WarehouseLoad {
     return ranges;
   }
 
-  Result<std::optional<CustomerVersion>> CurrentCustomer(std::string_view customer_id) override {
-    if (!current_customer_.get()) {
-      TILL_RETURN_IF_ERROR(current_customer_.Prepare(
-          db_,
-          "SELECT customer_key, coalesce(first_seen, 0), coalesce(last_seen, 0) FROM "
-          "dim_customer WHERE customer_id = ? AND is_current = 1 AND customer_id IS NOT NULL"));
+  Result<std::vector<std::optional<CustomerVersion>>> CurrentCustomers(
+      std::span<const std::string_view> customer_ids) override {
+    Statement select;
+    TILL_RETURN_IF_ERROR(select.Prepare(
+        db_,
+        "SELECT customer_key, coalesce(first_seen, 0), coalesce(last_seen, 0) FROM "
+        "dim_customer WHERE customer_id = ? AND is_current = 1 AND customer_id IS NOT NULL"));
+    std::vector<std::optional<CustomerVersion>> versions;
+    versions.reserve(customer_ids.size());
+    for (std::string_view id : customer_ids) {
+      select.Bind(1, id);
+      auto row = select.Step();
+      if (!row) {
+        select.Reset();
+        return Unexpected<Error>(row.error());
+      }
+      auto& version = versions.emplace_back();
+      if (*row) {
+        sqlite3_stmt* s = select.get();
+        version = CustomerVersion{sqlite3_column_int64(s, 0),
+                                  SeenRange{sqlite3_column_int(s, 1), sqlite3_column_int(s, 2)}};
+      }
+      select.Reset();
     }
-    current_customer_.Bind(1, customer_id);
-    auto row = current_customer_.Step();
-    std::optional<CustomerVersion> version;
-    if (row && *row) {
-      sqlite3_stmt* s = current_customer_.get();
-      version = CustomerVersion{sqlite3_column_int64(s, 0),
-                                SeenRange{sqlite3_column_int(s, 1), sqlite3_column_int(s, 2)}};
-    }
-    current_customer_.Reset();
-    TILL_RETURN_IF_ERROR(row);
-    return version;
+    return versions;
   }
 
-  Status SetCustomerCurrent(int64_t customer_key, bool current) override {
-    if (!set_current_.get()) {
-      TILL_RETURN_IF_ERROR(set_current_.Prepare(
-          db_, "UPDATE dim_customer SET is_current = ? WHERE customer_key = ?"));
+  Result<std::vector<SeenRange>> WidenCustomers(
+      std::span<const CustomerVersion> versions) override {
+    TILL_RETURN_IF_ERROR(EnsureCustomerKeyIndex());
+    Statement update;
+    TILL_RETURN_IF_ERROR(update.Prepare(
+        db_,
+        "UPDATE dim_customer SET "
+        "first_seen = CASE WHEN first_seen IS NULL OR ?1 < first_seen THEN ?1 ELSE first_seen END, "
+        "last_seen = CASE WHEN last_seen IS NULL OR ?2 > last_seen THEN ?2 ELSE last_seen END "
+        "WHERE customer_key = ?3 RETURNING coalesce(first_seen, 0), coalesce(last_seen, 0)"));
+    std::vector<SeenRange> merged;
+    merged.reserve(versions.size());
+    for (const CustomerVersion& version : versions) {
+      BindDate(update, 1, version.seen.first);
+      BindDate(update, 2, version.seen.last);
+      update.Bind(3, version.key);
+      auto row = update.Step();
+      if (!row || !*row) {
+        update.Reset();
+        if (!row) return Unexpected<Error>(row.error());
+        return MakeError(ErrorCode::kInternal, "widening a customer version not written");
+      }
+      merged.push_back(
+          SeenRange{sqlite3_column_int(update.get(), 0), sqlite3_column_int(update.get(), 1)});
+      update.Reset();
     }
-    set_current_.Bind(1, static_cast<int64_t>(current ? 1 : 0));
-    set_current_.Bind(2, customer_key);
-    return set_current_.Run();
+    return merged;
+  }
+
+  // A bulk load drops the customer-key index and appends versions without it; anything that
+  // looks versions up by key first rebuilds it, in one sort.
+  Status EnsureCustomerKeyIndex() {
+    if (!customers_bulk_ || customer_index_built_) return {};
+    TILL_RETURN_IF_ERROR(Exec(db_, kCustomerKeyIndex));
+    customer_index_built_ = true;
+    return {};
+  }
+
+  Status SetCustomersCurrent(std::span<const int64_t> customer_keys, bool current) override {
+    TILL_RETURN_IF_ERROR(EnsureCustomerKeyIndex());
+    Statement update;
+    TILL_RETURN_IF_ERROR(
+        update.Prepare(db_, "UPDATE dim_customer SET is_current = ? WHERE customer_key = ?"));
+    for (int64_t key : customer_keys) {
+      update.Bind(1, static_cast<int64_t>(current ? 1 : 0));
+      update.Bind(2, key);
+      TILL_RETURN_IF_ERROR(update.Run());
+    }
+    return {};
   }
 
   Status EnsureDates(std::span<const int32_t> date_keys) override {
@@ -473,6 +532,7 @@ class SqliteLoad final : public WarehouseLoad {
     update.Bind(11, file_id_);
     TILL_RETURN_IF_ERROR(update.Run());
     if (bulk_) TILL_RETURN_IF_ERROR(WriteClaimedRows());
+    TILL_RETURN_IF_ERROR(EnsureCustomerKeyIndex());
     TILL_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
     committed_ = true;
     return {};
@@ -505,8 +565,9 @@ class SqliteLoad final : public WarehouseLoad {
   int64_t file_id_;
   bool restore_wal_;
   bool committed_ = false;
-  Statement current_customer_;
-  Statement set_current_;
+  Statement insert_customer_;
+  bool customers_bulk_ = false;
+  bool customer_index_built_ = false;
   bool bulk_ = false;
   struct RowHashHasher {
     size_t operator()(const RowHash& h) const { return static_cast<size_t>(h.low); }

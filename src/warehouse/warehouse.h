@@ -112,11 +112,16 @@ class WarehouseLoad {
   virtual Result<bool> HasCustomers() = 0;
   // Inserts customer versions or widens the first/last seen of those present. `current` is
   // written for new versions only; present versions keep their flag. Returns, in order, each
-  // version's seen range after the merge. Fastest with versions sorted by key.
+  // version's seen range after the merge.
   virtual Result<std::vector<SeenRange>> UpsertCustomers(std::span<const CustomerWrite> versions) = 0;
-  // The current version of `customer_id`, if the warehouse has one.
-  virtual Result<std::optional<CustomerVersion>> CurrentCustomer(std::string_view customer_id) = 0;
-  virtual Status SetCustomerCurrent(int64_t customer_key, bool current) = 0;
+  // Widens the first/last seen of versions this load already wrote. Returns, in order, each
+  // version's range after the merge.
+  virtual Result<std::vector<SeenRange>> WidenCustomers(
+      std::span<const CustomerVersion> versions) = 0;
+  // The current version of each of `customer_ids`, where the warehouse has one.
+  virtual Result<std::vector<std::optional<CustomerVersion>>> CurrentCustomers(
+      std::span<const std::string_view> customer_ids) = 0;
+  virtual Status SetCustomersCurrent(std::span<const int64_t> customer_keys, bool current) = 0;
   virtual Status AddSteps(std::span<const StepTiming> steps) = 0;
   // Writes the final etl_file record and makes the whole load visible at once.
   virtual Status Commit(const FileOutcome& outcome) = 0;

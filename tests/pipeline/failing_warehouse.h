@@ -83,12 +83,17 @@ class FailingLoad final : public WarehouseLoad {
     if (owner_.Tick()) return FailingWarehouse::Injected();
     return inner_->UpsertCustomers(v);
   }
-  Result<std::optional<CustomerVersion>> CurrentCustomer(std::string_view id) override {
+  Result<std::vector<SeenRange>> WidenCustomers(std::span<const CustomerVersion> v) override {
     if (owner_.Tick()) return FailingWarehouse::Injected();
-    return inner_->CurrentCustomer(id);
+    return inner_->WidenCustomers(v);
   }
-  Status SetCustomerCurrent(int64_t key, bool current) override {
-    return owner_.Tick() ? FailingWarehouse::Injected() : inner_->SetCustomerCurrent(key, current);
+  Result<std::vector<std::optional<CustomerVersion>>> CurrentCustomers(
+      std::span<const std::string_view> ids) override {
+    if (owner_.Tick()) return FailingWarehouse::Injected();
+    return inner_->CurrentCustomers(ids);
+  }
+  Status SetCustomersCurrent(std::span<const int64_t> keys, bool current) override {
+    return owner_.Tick() ? FailingWarehouse::Injected() : inner_->SetCustomersCurrent(keys, current);
   }
   Status AddSteps(std::span<const StepTiming> steps) override {
     return owner_.Tick() ? FailingWarehouse::Injected() : inner_->AddSteps(steps);
