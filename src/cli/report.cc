@@ -45,6 +45,22 @@ void PrintJsonLines(const QueryResult& result) {
   }
 }
 
+// Sales and revenue by one dim_product attribute, largest first.
+Status PrintRevenueBy(Warehouse& warehouse, std::string_view attribute, std::string_view title,
+                      int limit) {
+  auto result = warehouse.Query(
+      fmt::format("SELECT coalesce(p.{0}, '(unknown)') AS {0}, count(*) AS sales, "
+                  "  printf('%.2f', sum(f.total_amount)) AS revenue "
+                  "FROM fact_sales f JOIN dim_product p ON p.product_key = f.product_key "
+                  "GROUP BY 1 ORDER BY sum(f.total_amount) DESC LIMIT {1}",
+                  attribute, limit),
+      {});
+  TILL_RETURN_IF_ERROR(result);
+  fmt::print("{}\n", title);
+  PrintTable(*result);
+  return {};
+}
+
 }  // namespace
 
 Status PrintRuns(Warehouse& warehouse, int limit, bool json) {
@@ -102,23 +118,9 @@ Status PrintReport(Warehouse& warehouse) {
   fmt::print("Files loaded: {}   rows read: {}   loaded: {}   rejected: {}   duplicate: {}\n\n",
              *t[4], *t[0], *t[1], *t[2], *t[3]);
 
-  auto categories = warehouse.Query(
-      "SELECT coalesce(p.category, '(unknown)') AS category, count(*) AS sales, "
-      "  printf('%.2f', sum(f.total_amount)) AS revenue "
-      "FROM fact_sales f JOIN dim_product p ON p.product_key = f.product_key "
-      "GROUP BY 1 ORDER BY sum(f.total_amount) DESC");
-  TILL_RETURN_IF_ERROR(categories);
-  fmt::print("Revenue by category\n");
-  PrintTable(*categories);
-
-  auto brands = warehouse.Query(
-      "SELECT coalesce(p.brand, '(unknown)') AS brand, count(*) AS sales, "
-      "  printf('%.2f', sum(f.total_amount)) AS revenue "
-      "FROM fact_sales f JOIN dim_product p ON p.product_key = f.product_key "
-      "GROUP BY 1 ORDER BY sum(f.total_amount) DESC LIMIT 5");
-  TILL_RETURN_IF_ERROR(brands);
-  fmt::print("\nTop brands\n");
-  PrintTable(*brands);
+  TILL_RETURN_IF_ERROR(PrintRevenueBy(warehouse, "category", "Revenue by category", 100));
+  fmt::print("\n");
+  TILL_RETURN_IF_ERROR(PrintRevenueBy(warehouse, "brand", "Top brands", 5));
 
   auto last = warehouse.Query(
       "SELECT r.run_id, r.status, "

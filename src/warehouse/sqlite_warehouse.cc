@@ -216,14 +216,10 @@ class SqliteLoad final : public WarehouseLoad {
     // Into an empty dimension a plain INSERT does: no conflict to resolve, nothing to return.
     if (customers_bulk_) return InsertNewCustomers(versions);
     Statement& statement = upserts_[static_cast<size_t>(Dimension::kCustomer)];
-    const int first_at = static_cast<int>(Spec(Dimension::kCustomer).attributes.size()) + 2;
     std::vector<SeenRange> merged;
     merged.reserve(versions.size());
     for (const CustomerWrite& version : versions) {
-      BindMember(statement, *version.member);
-      BindDate(statement, first_at, version.seen.first);
-      BindDate(statement, first_at + 1, version.seen.last);
-      statement.Bind(first_at + 2, static_cast<int64_t>(version.current ? 1 : 0));
+      BindCustomer(statement, version);
       auto row = statement.Step();
       if (!row) {
         statement.Reset();
@@ -242,16 +238,11 @@ class SqliteLoad final : public WarehouseLoad {
       sql.resize(sql.find(" ON CONFLICT"));
       TILL_RETURN_IF_ERROR(insert_customer_.Prepare(db_, sql));
     }
-    Statement& insert = insert_customer_;
-    const int first_at = static_cast<int>(Spec(Dimension::kCustomer).attributes.size()) + 2;
     std::vector<SeenRange> ranges;
     ranges.reserve(versions.size());
     for (const CustomerWrite& version : versions) {
-      BindMember(insert, *version.member);
-      BindDate(insert, first_at, version.seen.first);
-      BindDate(insert, first_at + 1, version.seen.last);
-      insert.Bind(first_at + 2, static_cast<int64_t>(version.current ? 1 : 0));
-      TILL_RETURN_IF_ERROR(insert.Run());
+      BindCustomer(insert_customer_, version);
+      TILL_RETURN_IF_ERROR(insert_customer_.Run());
       ranges.push_back(version.seen);
     }
     return ranges;
@@ -545,6 +536,15 @@ class SqliteLoad final : public WarehouseLoad {
     } else {
       statement.Bind(index, static_cast<int64_t>(key));
     }
+  }
+
+  // Binds a customer version as UpsertSql(customer) lays its parameters out.
+  static void BindCustomer(Statement& statement, const CustomerWrite& version) {
+    static const int first_at = static_cast<int>(Spec(Dimension::kCustomer).attributes.size()) + 2;
+    BindMember(statement, *version.member);
+    BindDate(statement, first_at, version.seen.first);
+    BindDate(statement, first_at + 1, version.seen.last);
+    statement.Bind(first_at + 2, static_cast<int64_t>(version.current ? 1 : 0));
   }
 
   // Binds the key and the attributes of `member` as parameters 1..n+1. Every attribute binds

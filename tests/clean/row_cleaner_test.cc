@@ -2,21 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "support/split.h"
+
 namespace till {
 namespace {
 
-// Splits on commas (no quotes needed in these tests).
-std::vector<std::string> SplitOwned(std::string_view line) {
-  std::vector<std::string> fields;
-  size_t start = 0;
-  for (;;) {
-    size_t comma = line.find(',', start);
-    fields.emplace_back(line.substr(start, comma - start));
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
-  }
-  return fields;
-}
+using testing::SplitCommas;
 
 class RowCleanerTest : public ::testing::Test {
  protected:
@@ -32,12 +23,12 @@ class RowCleanerTest : public ::testing::Test {
       "Shipped,5.0,Cycling shorts";
 
   CleanOutcome CleanLine(std::string_view line, std::string_view header = kHeader) {
-    header_fields_ = SplitOwned(header);
+    header_fields_ = SplitCommas(header);
     std::vector<std::string_view> views(header_fields_.begin(), header_fields_.end());
     auto map = MapHeader(views);
     EXPECT_TRUE(map);
     cleaner_.emplace(*map);
-    fields_ = SplitOwned(line);
+    fields_ = SplitCommas(line);
     record_ = CsvRecord{};
     record_.fields.assign(fields_.begin(), fields_.end());
     record_.line = 2;
@@ -47,7 +38,7 @@ class RowCleanerTest : public ::testing::Test {
 
   // kRow with field `index` replaced by `value`.
   static std::string WithField(size_t index, std::string_view value) {
-    auto fields = SplitOwned(kRow);
+    auto fields = SplitCommas(kRow);
     fields[index] = value;
     std::string line;
     for (size_t i = 0; i < fields.size(); ++i) line += (i ? "," : "") + fields[i];
@@ -132,7 +123,7 @@ TEST_F(RowCleanerTest, RecoversOneMissingAmount) {
 
 TEST_F(RowCleanerTest, RejectsTwoMissingAmounts) {
   std::string line = WithField(20, "");
-  auto fields = SplitOwned(line);
+  auto fields = SplitCommas(line);
   fields[19] = "";
   std::string joined;
   for (size_t i = 0; i < fields.size(); ++i) joined += (i ? "," : "") + fields[i];
