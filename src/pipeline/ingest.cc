@@ -39,6 +39,17 @@ struct StepTimer {
   double seconds = 0;
 };
 
+// Records are capped at 2 MiB (a retail row is a few hundred bytes), which also bounds what a
+// pathological record of nothing but commas can cost. `raw` is kept whole so that lines
+// swallowed by a stray quote can be read again (see FileLoader::SplitSwallowedLines).
+CsvReaderOptions ReaderOptions() {
+  CsvReaderOptions options;
+  options.max_field_bytes = 1 << 20;
+  options.max_record_bytes = 2 << 20;
+  options.max_raw_bytes = options.max_record_bytes;
+  return options;
+}
+
 // Loads one file whose content is not loaded yet. All writes go through `load`; any error
 // returns early and the caller rolls the load back.
 class FileLoader {
@@ -126,23 +137,26 @@ class FileLoader {
 
  private:
   void AddReject(Batch& batch, const CsvRecord& record, const RowIssue& issue, bool row_rejected) {
-    RejectRecord reject{record.line, issue.column,  std::string(IssueCodeName(issue.code)),
-                        issue.message, std::string(record.raw), row_rejected};
-    if (row_rejected) ++reason_counts_[reject.reason];
-    if (row_rejected && reject_sample_.size() < options_.failed_reject_sample) {
+    AddReject(batch, RejectRecord{record.line, issue.column, std::string(IssueCodeName(issue.code)),
+                                  issue.message, std::string(StoredRaw(record.raw)), row_rejected});
+  }
+
+  void AddReject(Batch& batch, RejectRecord reject) {
+    if (reject.row_rejected) ++reason_counts_[reject.reason];
+    if (reject.row_rejected && reject_sample_.size() < options_.failed_reject_sample) {
       reject_sample_.push_back(reject);
     }
     batch.rejects.push_back(std::move(reject));
   }
+
+  // What etl_reject keeps of a raw record: its first 64 KiB.
+  static std::string_view StoredRaw(std::string_view raw) { return raw.substr(0, 64 << 10); }
 
   // The producer: reads, cleans and builds. Counts what it reads into the outcome fields the
   // writer never touches.
   Status Produce(CsvReader& reader, RowCleaner& cleaner, BoundedQueue<Batch>& queue,
                  int64_t size) {
     CsvRecord record;
-    CleanRow row;
-    std::vector<RowIssue> issues;
-    std::vector<MemberSighting> sightings;
     Batch batch;
     batch.facts.reserve(options_.batch_rows);
     double waited = 0;
@@ -165,26 +179,7 @@ class FileLoader {
       if (options_.progress && (++records & 0x3FFF) == 0) {
         options_.progress(outcome_->uri, reader.bytes_consumed(), size);
       }
-      if (cleaner.Clean(record, &row, &issues) == CleanOutcome::kRejected) {
-        ++outcome_->rows_rejected;
-        AddReject(batch, record, issues.front(), /*row_rejected=*/true);
-      } else {
-        for (const RowIssue& issue : issues) {
-          ++outcome_->values_nulled;
-          AddReject(batch, record, issue, /*row_rejected=*/false);
-        }
-        outcome_->year_mismatches += row.year_mismatch;
-        outcome_->month_mismatches += row.month_mismatch;
-        star_.Build(row, &batch.facts.emplace_back(), &sightings);
-        for (const MemberSighting& sighting : sightings) {
-          if (sighting.dimension == Dimension::kCustomer) {
-            batch.customers.push_back(sighting);
-          } else {
-            batch.members[static_cast<size_t>(sighting.dimension)].push_back(sighting.member);
-          }
-        }
-        sightings.clear();
-      }
+      Stage(record, cleaner, batch);
       if (batch.facts.size() >= options_.batch_rows ||
           batch.rejects.size() >= options_.batch_rows) {
         if (!push()) return {};  // the writer failed and says why
@@ -194,6 +189,73 @@ class FileLoader {
     read_seconds_ = SecondsSince(start) - waited;
     if (options_.progress) options_.progress(outcome_->uri, reader.bytes_consumed(), size);
     return {};
+  }
+
+  // Cleans one record and stages its fact, members and rejects into `batch`.
+  void Stage(const CsvRecord& record, RowCleaner& cleaner, Batch& batch) {
+    // A quoted field that runs over line ends and then has text after its closing quote is a
+    // stray quote that swallowed lines, even when the field count happens to come out right.
+    if (record.problem == RecordProblem::kStrayQuote && SplitSwallowedLines(record, cleaner, batch)) {
+      return;
+    }
+    if (cleaner.Clean(record, &row_, &issues_) == CleanOutcome::kRejected) {
+      if (issues_.front().code == IssueCode::kFieldCount && SplitSwallowedLines(record, cleaner, batch)) {
+        return;
+      }
+      ++outcome_->rows_rejected;
+      AddReject(batch, record, issues_.front(), /*row_rejected=*/true);
+      return;
+    }
+    for (const RowIssue& issue : issues_) {
+      ++outcome_->values_nulled;
+      AddReject(batch, record, issue, /*row_rejected=*/false);
+    }
+    outcome_->year_mismatches += row_.year_mismatch;
+    outcome_->month_mismatches += row_.month_mismatch;
+    star_.Build(row_, &batch.facts.emplace_back(), &sightings_);
+    for (const MemberSighting& sighting : sightings_) {
+      if (sighting.dimension == Dimension::kCustomer) {
+        batch.customers.push_back(sighting);
+      } else {
+        batch.members[static_cast<size_t>(sighting.dimension)].push_back(sighting.member);
+      }
+    }
+    sightings_.clear();
+  }
+
+  // A stray opening quote makes the reader take the lines after it as one quoted field until
+  // some later quote closes it; the record then has the wrong number of fields, or text after
+  // the closing quote. Rather than
+  // lose those lines inside one rejected record, this rejects the first line alone and reads
+  // each following line as a record of its own. Returns false when `record` is not such a case
+  // (one line, or its raw text was cut short).
+  bool SplitSwallowedLines(const CsvRecord& record, RowCleaner& cleaner, Batch& batch) {
+    size_t line_end = record.raw.find('\n');
+    if (line_end == std::string_view::npos ||
+        (record.problem != RecordProblem::kNone && record.problem != RecordProblem::kStrayQuote)) {
+      return false;
+    }
+    std::string_view first = record.raw.substr(0, line_end);
+    if (first.ends_with('\r')) first.remove_suffix(1);
+    ++outcome_->rows_rejected;
+    AddReject(batch, RejectRecord{record.line, "",
+                                  std::string(IssueCodeName(IssueCode::kUnterminatedQuote)),
+                                  "a quote opened on this line does not close on it; the lines "
+                                  "it ran into were read on their own",
+                                  std::string(StoredRaw(first)), true});
+
+    // The rest is re-read from a copy: `record` points into the outer reader's buffer.
+    auto source = MakeStringSource(std::string(record.raw.substr(line_end + 1)));
+    CsvReader reader(*source, ReaderOptions());
+    CsvRecord inner;
+    for (;;) {
+      auto more = reader.Next(&inner);
+      if (!more || !*more) break;  // a string source does not fail
+      inner.line += record.line;
+      ++outcome_->rows_read;
+      Stage(inner, cleaner, batch);
+    }
+    return true;
   }
 
   // The writer: members first, then the facts that point at them, then rejects.
@@ -304,7 +366,11 @@ class FileLoader {
 
   const IngestOptions& options_;
   FileOutcome* outcome_;
+  // Producer state.
   StarBuilder star_;
+  CleanRow row_;
+  std::vector<RowIssue> issues_;
+  std::vector<MemberSighting> sightings_;
   std::vector<RejectRecord> reject_sample_;
   std::map<std::string, int64_t> reason_counts_;
   std::vector<StepTimer> steps_;
@@ -365,7 +431,7 @@ FileOutcome IngestChecked(Warehouse& warehouse, int64_t run_id, const std::strin
 
   auto source = OpenFileSource(path);
   if (!source) return Record(warehouse, run_id, Failed(outcome, source.error().message()));
-  CsvReader reader(**source);
+  CsvReader reader(**source, ReaderOptions());
   CsvRecord header;
   auto has_header = reader.Next(&header);
   if (!has_header) return Record(warehouse, run_id, Failed(outcome, has_header.error().message()));

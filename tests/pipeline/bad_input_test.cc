@@ -112,6 +112,22 @@ TEST_F(BadInputTest, AnUnterminatedQuoteAtTheEndLosesNoOtherRow) {
   EXPECT_EQ(FirstReason(), "unterminated_quote");
 }
 
+TEST_F(BadInputTest, AStrayQuoteInTheMiddleLosesOnlyItsOwnLine) {
+  // The quote opened on line 42 runs on until the quote of line 45 closes it; lines 43 to 45
+  // must still load on their own.
+  std::string content = std::string(kHeader) + GoodRows(40) + "5/1/2023,1,2,2,\"Stray\n" +
+                        "5/2/2023,1,3,3,Plain\n5/3/2023,1,4,4,Plain\n5/4/2023,1,5,5,\"Quoted\"\n" +
+                        "5/45/2023,1,1,1,Bad date\n";
+  FileOutcome file = Load(content);
+  EXPECT_EQ(file.status, FileStatus::kLoaded) << file.error;
+  EXPECT_EQ(file.rows_read, 45);
+  EXPECT_EQ(file.rows_loaded, 43);
+  EXPECT_EQ(file.rows_rejected, 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM etl_reject WHERE line = 42 AND reason = 'unterminated_quote'"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM etl_reject WHERE line = 46 AND reason = 'bad_date'"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM fact_sales WHERE source_line IN (43, 44, 45)"), 3);
+}
+
 TEST_F(BadInputTest, AHugeFieldIsRejectedWithBoundedMemory) {
   std::string content = std::string(kHeader) + GoodRows(60) + "5/1/2023,1,2,2,";
   content.append(20u << 20, 'x');  // a 20 MiB field
