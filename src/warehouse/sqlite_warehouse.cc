@@ -114,31 +114,26 @@ std::string_view RecoveredName(RecoveredAmount recovered) {
   return "";
 }
 
+// INSERT INTO dim_customer (customer_key, attributes…, first_seen, last_seen, is_current).
+std::string CustomerInsertSql() {
+  const DimensionSpec& spec = Spec(Dimension::kCustomer);
+  std::vector<std::string> placeholders(spec.attributes.size() + 4, "?");
+  return fmt::format(
+      "INSERT INTO dim_customer ({}, {}, first_seen, last_seen, is_current) VALUES ({})",
+      spec.key_column, fmt::join(spec.attributes, ", "), fmt::join(placeholders, ", "));
+}
+
+// Inserts a categorical member, or keeps the smaller label spelling of one present: the
+// smallest spelling of a member is its label, whichever file brought it first.
 std::string UpsertSql(const DimensionSpec& spec) {
   std::vector<std::string> placeholders(spec.attributes.size() + 1, "?");
   std::vector<std::string> updates;
-  std::string columns = std::string(spec.key_column);
-  for (std::string_view attribute : spec.attributes) columns += fmt::format(", {}", attribute);
-  if (spec.dimension == Dimension::kCustomer) {
-    columns += ", first_seen, last_seen, is_current";
-    placeholders.insert(placeholders.end(), {"?", "?", "?"});
-    updates.push_back(
-        "first_seen = CASE WHEN first_seen IS NULL OR excluded.first_seen < first_seen "
-        "THEN excluded.first_seen ELSE first_seen END");
-    updates.push_back(
-        "last_seen = CASE WHEN last_seen IS NULL OR excluded.last_seen > last_seen "
-        "THEN excluded.last_seen ELSE last_seen END");
-  } else {
-    // The smallest spelling of a member is its label, whichever file brought it first.
-    for (std::string_view attribute : spec.attributes) {
-      updates.push_back(fmt::format("{0} = min({0}, excluded.{0})", attribute));
-    }
+  for (std::string_view attribute : spec.attributes) {
+    updates.push_back(fmt::format("{0} = min({0}, excluded.{0})", attribute));
   }
-  return fmt::format("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {}{}",
-                     spec.table, columns, fmt::join(placeholders, ", "), spec.key_column,
-                     fmt::join(updates, ", "),
-                     spec.dimension == Dimension::kCustomer ? " RETURNING first_seen, last_seen"
-                                                            : "");
+  return fmt::format("INSERT INTO {} ({}, {}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {}",
+                     spec.table, spec.key_column, fmt::join(spec.attributes, ", "),
+                     fmt::join(placeholders, ", "), spec.key_column, fmt::join(updates, ", "));
 }
 
 class SqliteWarehouse;
@@ -170,8 +165,7 @@ class SqliteLoad final : public WarehouseLoad {
     TILL_RETURN_IF_ERROR(claim_row_.Prepare(
         db_, "INSERT OR IGNORE INTO fact_sales_row (row_hash, sale_id) VALUES (?, ?)"));
     for (Dimension dimension : AllDimensions()) {
-      // A bulk load has no customer-key index to resolve conflicts on, and needs none.
-      if (dimension == Dimension::kCustomer && customers_bulk_) continue;
+      if (dimension == Dimension::kCustomer) continue;  // see UpsertCustomers
       TILL_RETURN_IF_ERROR(upserts_[static_cast<size_t>(dimension)].Prepare(
           db_, UpsertSql(Spec(dimension))));
     }
@@ -213,39 +207,28 @@ class SqliteLoad final : public WarehouseLoad {
 
   Result<std::vector<SeenRange>> UpsertCustomers(
       std::span<const CustomerWrite> versions) override {
-    // Into an empty dimension a plain INSERT does: no conflict to resolve, nothing to return.
-    if (customers_bulk_) return InsertNewCustomers(versions);
-    Statement& statement = upserts_[static_cast<size_t>(Dimension::kCustomer)];
+    // Most versions are new: a plain insert, or one that yields to a version already stored,
+    // whose seen range is then widened instead.
+    Statement& insert = customers_bulk_ ? insert_customer_ : insert_or_ignore_customer_;
+    if (!insert.get()) {
+      std::string sql = CustomerInsertSql();
+      if (!customers_bulk_) sql.replace(0, 6, "INSERT OR IGNORE");
+      TILL_RETURN_IF_ERROR(insert.Prepare(db_, sql));
+    }
     std::vector<SeenRange> merged;
     merged.reserve(versions.size());
     for (const CustomerWrite& version : versions) {
-      BindCustomer(statement, version);
-      auto row = statement.Step();
-      if (!row) {
-        statement.Reset();
-        return Unexpected<Error>(row.error());
+      BindCustomer(insert, version);
+      TILL_RETURN_IF_ERROR(insert.Run());
+      if (customers_bulk_ || sqlite3_changes(db_) == 1) {
+        merged.push_back(version.seen);
+        continue;
       }
-      sqlite3_stmt* s = statement.get();
-      merged.push_back(SeenRange{sqlite3_column_int(s, 0), sqlite3_column_int(s, 1)});
-      statement.Reset();
+      auto widened = Widen(CustomerVersion{version.member->key, version.seen});
+      TILL_RETURN_IF_ERROR(widened);
+      merged.push_back(*widened);
     }
     return merged;
-  }
-
-  Result<std::vector<SeenRange>> InsertNewCustomers(std::span<const CustomerWrite> versions) {
-    if (!insert_customer_.get()) {
-      std::string sql = UpsertSql(Spec(Dimension::kCustomer));
-      sql.resize(sql.find(" ON CONFLICT"));
-      TILL_RETURN_IF_ERROR(insert_customer_.Prepare(db_, sql));
-    }
-    std::vector<SeenRange> ranges;
-    ranges.reserve(versions.size());
-    for (const CustomerWrite& version : versions) {
-      BindCustomer(insert_customer_, version);
-      TILL_RETURN_IF_ERROR(insert_customer_.Run());
-      ranges.push_back(version.seen);
-    }
-    return ranges;
   }
 
   Result<std::vector<std::optional<CustomerVersion>>> CurrentCustomers(
@@ -277,30 +260,36 @@ class SqliteLoad final : public WarehouseLoad {
 
   Result<std::vector<SeenRange>> WidenCustomers(
       std::span<const CustomerVersion> versions) override {
-    TILL_RETURN_IF_ERROR(EnsureCustomerKeyIndex());
-    Statement update;
-    TILL_RETURN_IF_ERROR(update.Prepare(
-        db_,
-        "UPDATE dim_customer SET "
-        "first_seen = CASE WHEN first_seen IS NULL OR ?1 < first_seen THEN ?1 ELSE first_seen END, "
-        "last_seen = CASE WHEN last_seen IS NULL OR ?2 > last_seen THEN ?2 ELSE last_seen END "
-        "WHERE customer_key = ?3 RETURNING coalesce(first_seen, 0), coalesce(last_seen, 0)"));
     std::vector<SeenRange> merged;
     merged.reserve(versions.size());
     for (const CustomerVersion& version : versions) {
-      BindDate(update, 1, version.seen.first);
-      BindDate(update, 2, version.seen.last);
-      update.Bind(3, version.key);
-      auto row = update.Step();
-      if (!row || !*row) {
-        update.Reset();
-        if (!row) return Unexpected<Error>(row.error());
-        return MakeError(ErrorCode::kInternal, "widening a customer version not written");
-      }
-      merged.push_back(
-          SeenRange{sqlite3_column_int(update.get(), 0), sqlite3_column_int(update.get(), 1)});
-      update.Reset();
+      auto widened = Widen(version);
+      TILL_RETURN_IF_ERROR(widened);
+      merged.push_back(*widened);
     }
+    return merged;
+  }
+
+  // Widens the stored seen range of a version to include `version.seen`; returns the result.
+  Result<SeenRange> Widen(const CustomerVersion& version) {
+    TILL_RETURN_IF_ERROR(EnsureCustomerKeyIndex());
+    if (!widen_.get()) {
+      TILL_RETURN_IF_ERROR(widen_.Prepare(
+          db_,
+          "UPDATE dim_customer SET "
+          "first_seen = CASE WHEN first_seen IS NULL OR ?1 < first_seen THEN ?1 ELSE first_seen "
+          "END, "
+          "last_seen = CASE WHEN last_seen IS NULL OR ?2 > last_seen THEN ?2 ELSE last_seen END "
+          "WHERE customer_key = ?3 RETURNING coalesce(first_seen, 0), coalesce(last_seen, 0)"));
+    }
+    BindDate(widen_, 1, version.seen.first);
+    BindDate(widen_, 2, version.seen.last);
+    widen_.Bind(3, version.key);
+    auto row = widen_.Step();
+    SeenRange merged{sqlite3_column_int(widen_.get(), 0), sqlite3_column_int(widen_.get(), 1)};
+    widen_.Reset();
+    TILL_RETURN_IF_ERROR(row);
+    if (!*row) return MakeError(ErrorCode::kInternal, "widening a customer version not stored");
     return merged;
   }
 
@@ -538,7 +527,7 @@ class SqliteLoad final : public WarehouseLoad {
     }
   }
 
-  // Binds a customer version as UpsertSql(customer) lays its parameters out.
+  // Binds a customer version as CustomerInsertSql() lays its parameters out.
   static void BindCustomer(Statement& statement, const CustomerWrite& version) {
     static const int first_at = static_cast<int>(Spec(Dimension::kCustomer).attributes.size()) + 2;
     BindMember(statement, *version.member);
@@ -565,7 +554,9 @@ class SqliteLoad final : public WarehouseLoad {
   int64_t file_id_;
   bool restore_wal_;
   bool committed_ = false;
-  Statement insert_customer_;
+  Statement insert_customer_;            // into an empty dimension
+  Statement insert_or_ignore_customer_;  // into one that may hold the version already
+  Statement widen_;
   bool customers_bulk_ = false;
   bool customer_index_built_ = false;
   bool bulk_ = false;
