@@ -114,6 +114,8 @@ std::string_view RecoveredName(RecoveredAmount recovered) {
   return "";
 }
 
+size_t bulk_row_check_limit = 2'000'000;
+
 // INSERT INTO dim_customer (customer_key, attributes…, first_seen, last_seen, is_current).
 std::string CustomerInsertSql() {
   const DimensionSpec& spec = Spec(Dimension::kCustomer);
@@ -397,7 +399,16 @@ class SqliteLoad final : public WarehouseLoad {
   // Claims `hash` for the fact about to get next_sale_id_: false when a loaded row (of this
   // file or an earlier one) holds it already.
   Result<bool> ClaimRow(const RowHash& hash) {
-    if (bulk_) return claimed_rows_.try_emplace(hash, next_sale_id_).second;
+    if (bulk_) {
+      if (claimed_rows_.size() < bulk_row_check_limit) {
+        return claimed_rows_.try_emplace(hash, next_sale_id_).second;
+      }
+      // Past the limit the hashes held so far go to the table (in key order, into an empty
+      // table: still appended) and the rest of the file claims through it, so memory stays
+      // bounded whatever the file's size.
+      TILL_RETURN_IF_ERROR(WriteClaimedRows());
+      bulk_ = false;
+    }
     static_assert(sizeof(RowHash) == 16);
     claim_row_.BindBlob(1, &hash, sizeof hash);
     claim_row_.Bind(2, next_sale_id_);
@@ -408,7 +419,12 @@ class SqliteLoad final : public WarehouseLoad {
   // Writes the row hashes a bulk load claimed, in the order of their bytes (how SQLite compares
   // blobs), so that the table grows by appending.
   Status WriteClaimedRows() {
-    std::vector<std::pair<RowHash, int64_t>> rows(claimed_rows_.begin(), claimed_rows_.end());
+    std::vector<std::pair<RowHash, int64_t>> rows;
+    rows.reserve(claimed_rows_.size());
+    for (auto it = claimed_rows_.begin(); it != claimed_rows_.end();) {
+      rows.push_back(*it);
+      claimed_rows_.erase(it++);
+    }
     claimed_rows_ = {};
     std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
       return std::memcmp(&a.first, &b.first, sizeof(RowHash)) < 0;
@@ -820,6 +836,8 @@ class SqliteWarehouse final : public Warehouse {
 };
 
 }  // namespace
+
+void SetBulkRowCheckLimitForTesting(size_t rows) { bulk_row_check_limit = rows; }
 
 Result<std::unique_ptr<Warehouse>> OpenSqliteWarehouse(const std::string& path) {
   static std::once_flag configured_library;

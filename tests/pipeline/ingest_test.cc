@@ -7,6 +7,7 @@
 #include <map>
 
 #include "generate/generator.h"
+#include "warehouse/sqlite_warehouse.h"
 #include "support/temp_dir.h"
 
 namespace till {
@@ -220,6 +221,21 @@ TEST_F(IngestTest, AccountingHoldsForGeneratedFilesOfSeveralSeeds) {
                   "'feedback', 'shipping_method', 'payment_method', 'order_status', 'location', "
                   "'product', 'customer', 'sales')"),
             10);
+}
+
+TEST_F(IngestTest, DuplicatesAreFoundPastTheInMemoryLimitOfAFirstLoad) {
+  std::string path = Generate(dir_, "big.csv", 60000, 5);
+  auto reference = Open(dir_.Path("reference.db"));
+  Ingest({path}, reference.get());
+  SetBulkRowCheckLimitForTesting(1000);
+  auto report = Ingest({path});
+  SetBulkRowCheckLimitForTesting(2'000'000);
+  const FileOutcome& file = report.files.at(0);
+  EXPECT_EQ(file.status, FileStatus::kLoaded) << file.error;
+  EXPECT_GT(file.rows_duplicate, 0);
+  const std::string facts = "SELECT count(*) FROM fact_sales";
+  EXPECT_EQ(Count(facts), Count(facts, reference.get()));
+  EXPECT_EQ(Count("SELECT count(*) FROM fact_sales_row"), Count(facts));
 }
 
 TEST_F(IngestTest, ResultsDoNotDependOnTheOrderOfFiles) {
