@@ -114,7 +114,7 @@ std::string_view RecoveredName(RecoveredAmount recovered) {
   return "";
 }
 
-size_t bulk_row_check_limit = 2'000'000;
+size_t bulk_row_check_limit = 4'000'000;
 
 // INSERT INTO dim_customer (customer_key, attributes…, first_seen, last_seen, is_current).
 std::string CustomerInsertSql() {

@@ -229,7 +229,7 @@ TEST_F(IngestTest, DuplicatesAreFoundPastTheInMemoryLimitOfAFirstLoad) {
   Ingest({path}, reference.get());
   SetBulkRowCheckLimitForTesting(1000);
   auto report = Ingest({path});
-  SetBulkRowCheckLimitForTesting(2'000'000);
+  SetBulkRowCheckLimitForTesting(4'000'000);
   const FileOutcome& file = report.files.at(0);
   EXPECT_EQ(file.status, FileStatus::kLoaded) << file.error;
   EXPECT_GT(file.rows_duplicate, 0);
