@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -56,7 +57,48 @@ class StringSource final : public ByteSource {
   size_t offset_ = 0;
 };
 
+class PrefixedSource final : public ByteSource {
+ public:
+  PrefixedSource(std::string prefix, std::unique_ptr<ByteSource> rest)
+      : prefix_(std::move(prefix)), rest_(std::move(rest)) {}
+
+  Result<size_t> Read(char* buffer, size_t size) override {
+    if (offset_ < prefix_.size()) {
+      size_t n = std::min(size, prefix_.size() - offset_);
+      std::memcpy(buffer, prefix_.data() + offset_, n);
+      offset_ += n;
+      return n;
+    }
+    return rest_->Read(buffer, size);
+  }
+
+  int64_t SizeHint() const override { return rest_->SizeHint(); }
+
+ private:
+  std::string prefix_;
+  size_t offset_ = 0;
+  std::unique_ptr<ByteSource> rest_;
+};
+
 }  // namespace
+
+std::unique_ptr<ByteSource> MakePrefixedSource(std::string prefix,
+                                               std::unique_ptr<ByteSource> rest) {
+  return std::make_unique<PrefixedSource>(std::move(prefix), std::move(rest));
+}
+
+Result<std::string> ReadPrefix(ByteSource& source, size_t size) {
+  std::string prefix(size, '\0');
+  size_t filled = 0;
+  while (filled < size) {
+    auto n = source.Read(prefix.data() + filled, size - filled);
+    TILL_RETURN_IF_ERROR(n);
+    if (*n == 0) break;
+    filled += *n;
+  }
+  prefix.resize(filled);
+  return prefix;
+}
 
 Result<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

@@ -4,8 +4,6 @@
 #include <filesystem>
 #include <map>
 #include <tuple>
-#include <unordered_map>
-#include <set>
 #include <stdexcept>
 #include <thread>
 

@@ -16,5 +16,16 @@ TEST(Sha256, MatchesKnownDigests) {
   EXPECT_EQ(size, 3);
 }
 
+TEST(PrefixedSource, YieldsThePrefixThenTheRest) {
+  auto source = MakeStringSource("abcdefgh");
+  auto prefix = ReadPrefix(*source, 3);
+  ASSERT_TRUE(prefix);
+  EXPECT_EQ(*prefix, "abc");
+  auto whole = MakePrefixedSource(*prefix, std::move(source));
+  auto all = ReadPrefix(*whole, 100);
+  ASSERT_TRUE(all);
+  EXPECT_EQ(*all, "abcdefgh");
+}
+
 }  // namespace
 }  // namespace till
