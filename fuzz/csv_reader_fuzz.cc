@@ -13,6 +13,12 @@
 // Every byte of every returned view is read, so a view outside the reader's buffers is an
 // AddressSanitizer report. Any failed check aborts.
 //
+// The first byte may choose the delimiter (see ChooseDelimiter): 0x01, 0x02 or 0x03 select ';',
+// '\t' or '|', and 0x04 makes the byte after it the delimiter, whatever it is ('"', CR and LF
+// included, which the reader must treat as ','); those bytes are not part of the CSV. Any other
+// first byte selects ',' and is part of the CSV, so that plain CSV files are seeds as they are.
+// The checks and the naive reader use the delimiter chosen.
+//
 // Also compiled without libFuzzer into csv_reader_fuzz_replay (tests/csv), which replays
 // fuzz/corpus/csv_reader/ on every test run.
 #include <algorithm>
@@ -38,6 +44,35 @@ namespace {
 
 constexpr till::CsvReaderOptions kOptions{
     .max_field_bytes = 64, .max_record_bytes = 256, .max_raw_bytes = 100};
+
+struct Delimited {
+  char delimiter;          // as passed to the reader
+  std::string_view input;  // the CSV
+};
+
+Delimited ChooseDelimiter(std::string_view data) {
+  if (!data.empty()) {
+    switch (data[0]) {
+      case '\x01':
+        return {';', data.substr(1)};
+      case '\x02':
+        return {'\t', data.substr(1)};
+      case '\x03':
+        return {'|', data.substr(1)};
+      case '\x04':
+        if (data.size() >= 2) return {data[1], data.substr(2)};
+        break;
+      default:
+        break;
+    }
+  }
+  return {',', data};
+}
+
+// What the reader is documented to do with the delimiter it is given.
+char EffectiveDelimiter(char delimiter) {
+  return delimiter == '"' || delimiter == '\r' || delimiter == '\n' ? ',' : delimiter;
+}
 
 // Hands out the input in pieces whose sizes come from a generator seeded by the input, mostly
 // 1 to 8 bytes, sometimes larger.
@@ -98,7 +133,7 @@ struct ExpectedRecord {
   bool unquoted_lf = false;  // an LF outside quotes: the record should have ended there
 };
 
-ExpectedRecord ParseRaw(std::string_view raw) {
+ExpectedRecord ParseRaw(std::string_view raw, char delimiter) {
   ExpectedRecord expected;
   size_t i = 0;
   for (;;) {
@@ -122,9 +157,9 @@ ExpectedRecord ParseRaw(std::string_view raw) {
         }
         value += raw[i++];
       }
-      if (i < raw.size() && raw[i] != ',') stray = true;
+      if (i < raw.size() && raw[i] != delimiter) stray = true;
     }
-    while (i < raw.size() && raw[i] != ',') {
+    while (i < raw.size() && raw[i] != delimiter) {
       if (raw[i] == '"') stray = true;
       if (raw[i] == '\n') expected.unquoted_lf = true;
       value += raw[i++];
@@ -132,12 +167,12 @@ ExpectedRecord ParseRaw(std::string_view raw) {
     expected.fields.push_back(std::move(value));
     expected.stray.push_back(stray);
     if (i == raw.size()) return expected;
-    ++i;  // the comma
+    ++i;  // the delimiter
   }
 }
 
-void CheckAgainstRaw(const till::CsvRecord& record) {
-  ExpectedRecord expected = ParseRaw(record.raw);
+void CheckAgainstRaw(const till::CsvRecord& record, char delimiter) {
+  ExpectedRecord expected = ParseRaw(record.raw, delimiter);
   FUZZ_CHECK(!expected.unquoted_lf);
   FUZZ_CHECK(expected.unterminated == (record.problem == till::RecordProblem::kUnterminatedQuote));
   FUZZ_CHECK(record.fields.size() == expected.fields.size());
@@ -160,8 +195,8 @@ void CheckAgainstRaw(const till::CsvRecord& record) {
   FUZZ_CHECK(record.problem_field == problem_field);
 }
 
-OwnedRecord RecordFromRaw(std::string_view raw, int64_t line) {
-  ExpectedRecord parsed = ParseRaw(raw);
+OwnedRecord RecordFromRaw(std::string_view raw, int64_t line, char delimiter) {
+  ExpectedRecord parsed = ParseRaw(raw, delimiter);
   OwnedRecord record;
   record.line = line;
   record.raw = std::string(raw.substr(0, kOptions.max_raw_bytes));
@@ -191,7 +226,8 @@ OwnedRecord TooLongRecord(std::string_view input, size_t start, int64_t line) {
 }
 
 // The naive reader: the whole input at hand, nothing clever.
-std::vector<OwnedRecord> NaiveReadAll(std::string_view input) {
+// `delimiter` is the effective one.
+std::vector<OwnedRecord> NaiveReadAll(std::string_view input, char delimiter) {
   std::vector<OwnedRecord> records;
   size_t pos = input.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
   int64_t line = 1;
@@ -222,7 +258,7 @@ std::vector<OwnedRecord> NaiveReadAll(std::string_view input) {
         ++i;
         continue;
       }
-      at_field_start = c == ',';
+      at_field_start = c == delimiter;
       if (c == '\n' || (c == '\r' && i + 1 < input.size() && input[i + 1] == '\n')) {
         content_end = i;
         next = c == '\n' ? i + 1 : i + 2;
@@ -235,7 +271,7 @@ std::vector<OwnedRecord> NaiveReadAll(std::string_view input) {
       if (content_end - pos > kOptions.max_record_bytes) {
         records.push_back(TooLongRecord(input, pos, line));
       } else {
-        records.push_back(RecordFromRaw(input.substr(pos, content_end - pos), line));
+        records.push_back(RecordFromRaw(input.substr(pos, content_end - pos), line, delimiter));
       }
       line += quoted_lfs + (next > content_end ? 1 : 0);
       pos = next;
@@ -249,7 +285,7 @@ std::vector<OwnedRecord> NaiveReadAll(std::string_view input) {
       if (lf != std::string_view::npos && line_end > pos && input[line_end - 1] == '\r') {
         --line_end;
       }
-      records.push_back(RecordFromRaw(input.substr(pos, line_end - pos), line));
+      records.push_back(RecordFromRaw(input.substr(pos, line_end - pos), line, delimiter));
       line += 1;
       pos = lf == std::string_view::npos ? input.size() : lf + 1;
     }
@@ -257,8 +293,11 @@ std::vector<OwnedRecord> NaiveReadAll(std::string_view input) {
   return records;
 }
 
-std::vector<OwnedRecord> ReadAll(till::ByteSource& source, std::string_view input) {
-  till::CsvReader reader(source, kOptions);
+// `delimiter` is given to the reader as it is; the checks use the effective one.
+std::vector<OwnedRecord> ReadAll(till::ByteSource& source, std::string_view input, char delimiter) {
+  till::CsvReaderOptions options = kOptions;
+  options.delimiter = delimiter;
+  till::CsvReader reader(source, options);
   std::vector<OwnedRecord> records;
   till::CsvRecord record;
   int64_t lfs_before = 0;  // LFs in input[0, start)
@@ -308,7 +347,7 @@ std::vector<OwnedRecord> ReadAll(till::ByteSource& source, std::string_view inpu
         FUZZ_CHECK(line_end.empty() || line_end == "\n" || line_end == "\r\n");
         FUZZ_CHECK(!line_end.empty() || end == input.size());
         FUZZ_CHECK(line_end != "\n" || record.raw.empty() || record.raw.back() != '\r');
-        CheckAgainstRaw(record);
+        CheckAgainstRaw(record, EffectiveDelimiter(delimiter));
       }
     }
 
@@ -331,14 +370,15 @@ std::vector<OwnedRecord> ReadAll(till::ByteSource& source, std::string_view inpu
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::string_view input(reinterpret_cast<const char*>(data), size);
+  auto [delimiter, input] =
+      ChooseDelimiter(std::string_view(reinterpret_cast<const char*>(data), size));
   WholeSource whole(input);
-  std::vector<OwnedRecord> expected = ReadAll(whole, input);
-  FUZZ_CHECK(expected == NaiveReadAll(input));
+  std::vector<OwnedRecord> expected = ReadAll(whole, input, delimiter);
+  FUZZ_CHECK(expected == NaiveReadAll(input, EffectiveDelimiter(delimiter)));
 
   uint64_t seed = 0xcbf29ce484222325ULL;  // FNV-1a of the input
   for (unsigned char c : input) seed = (seed ^ c) * 0x100000001b3ULL;
   ChunkedSource chunked(input, seed);
-  FUZZ_CHECK(ReadAll(chunked, input) == expected);
+  FUZZ_CHECK(ReadAll(chunked, input, delimiter) == expected);
   return 0;
 }

@@ -11,7 +11,8 @@
 //
 // The hot loop skips ordinary bytes with a 256-entry table lookup and no bounds check: the
 // byte just past the scanned range is always one of the table's stop bytes (a '\n' sentinel
-// written after every read, or the line end that bounds a rescan).
+// written after every read, or the line end that bounds a rescan). The table for unquoted
+// fields depends on the delimiter, so each reader builds its own.
 //
 // Bytes that decide something only with the byte after them (a '"' inside quotes: escape or
 // close; a '\r': line end or data) make the scan stop before them when that byte is not read
@@ -59,10 +60,22 @@ constexpr StopTable MakeStopTable(std::string_view stops) {
   return table;
 }
 
-// Bytes at which the scan of an unquoted field, or of a quoted one, must look closer. '\r' is a
-// stop inside quotes only so that a rescan bounded by a CRLF line end stops at its bound.
-constexpr StopTable kUnquotedStops = MakeStopTable(",\n\r\"");
+// Bytes at which the scan of a quoted field must look closer. '\r' is a stop inside quotes only
+// so that a rescan bounded by a CRLF line end stops at its bound.
 constexpr StopTable kQuotedStops = MakeStopTable("\"\n\r");
+
+// The delimiter the reader uses: the one asked for, or ',' when that cannot be one.
+constexpr char EffectiveDelimiter(char delimiter) {
+  return delimiter == '"' || delimiter == '\r' || delimiter == '\n' ? ',' : delimiter;
+}
+
+// Bytes at which the scan of an unquoted field must look closer: the delimiter, a line end, or
+// a (stray) quote.
+constexpr StopTable MakeUnquotedStops(char delimiter) {
+  StopTable table = MakeStopTable("\n\r\"");
+  table[static_cast<unsigned char>(delimiter)] = true;
+  return table;
+}
 
 bool IsStop(const StopTable& table, char c) { return table[static_cast<unsigned char>(c)]; }
 
@@ -130,6 +143,8 @@ struct CsvReader::Impl {
   Impl(ByteSource& source, CsvReaderOptions options)
       : source_(source),
         options_(options),
+        delimiter_(EffectiveDelimiter(options.delimiter)),
+        unquoted_stops_(MakeUnquotedStops(delimiter_)),
         read_chunk_(std::clamp(options.max_record_bytes, kMinReadChunk, kMaxReadChunk)),
         min_read_(read_chunk_ / 16),
         // A record under the cap plus the byte after it (a possible CR of a CRLF) always fits
@@ -153,6 +168,8 @@ struct CsvReader::Impl {
 
   ByteSource& source_;
   const CsvReaderOptions options_;
+  const char delimiter_;  // options_.delimiter, or ',' when that is not a valid one
+  const StopTable unquoted_stops_;
   const size_t read_chunk_;
   const size_t min_read_;  // compact or grow the buffer rather than read less than this
   const size_t max_capacity_;
@@ -288,6 +305,8 @@ CsvReader::Impl::ScanEnd CsvReader::Impl::Scan(size_t limit, bool at_eof) {
   const char* const b = buffer_.get();
   const size_t record_start = pos_;
   const size_t max_record = options_.max_record_bytes;
+  const char delimiter = delimiter_;
+  const StopTable& unquoted_stops = unquoted_stops_;
   Cursor c = cursor_;
   size_t i = c.at;
 
@@ -316,7 +335,7 @@ CsvReader::Impl::ScanEnd CsvReader::Impl::Scan(size_t limit, bool at_eof) {
         c.field_start = i;
         if (i == limit) {
           if (!at_eof) return stop(ScanEnd::kNeedMore);
-          c.field_flags = 0;  // "a," at the end of the input: an empty last field
+          c.field_flags = 0;  // "a," (delimiter last) at the end of the input: empty last field
           return end_record(i, false);
         }
         if (b[i] == '"') {
@@ -330,36 +349,33 @@ CsvReader::Impl::ScanEnd CsvReader::Impl::Scan(size_t limit, bool at_eof) {
         break;
 
       case State::kUnquoted:
-        while (!IsStop(kUnquotedStops, b[i])) ++i;
+        while (!IsStop(unquoted_stops, b[i])) ++i;
         if (i == limit) {
           if (!at_eof) return stop(ScanEnd::kNeedMore);
           return end_record(i, false);
         }
-        switch (b[i]) {
-          case ',':
-            end_field();
+        // The delimiter is never '\n', '\r' or '"' (EffectiveDelimiter), so it is tested first.
+        if (b[i] == delimiter) {
+          end_field();
+          ++i;
+          c.state = State::kFieldStart;
+          // Checked per field so that a long line of short fields cannot grow spans_ past the
+          // cap.
+          if (kCollect && i - record_start > max_record) return stop(ScanEnd::kTooLong);
+        } else if (b[i] == '\n') {
+          return end_record(i + 1, true);
+        } else if (b[i] == '"') {
+          c.field_flags |= kStray;
+          ++i;
+        } else {  // '\r'
+          if (i + 1 == limit) {
+            if (!at_eof) return stop(ScanEnd::kNeedMore);
+            ++i;  // the last byte of the input: data
+          } else if (b[i + 1] == '\n') {
+            return end_record(i + 2, true);
+          } else {
             ++i;
-            c.state = State::kFieldStart;
-            // Checked per field so that a long line of short fields cannot grow spans_ past
-            // the cap.
-            if (kCollect && i - record_start > max_record) return stop(ScanEnd::kTooLong);
-            break;
-          case '\n':
-            return end_record(i + 1, true);
-          case '"':
-            c.field_flags |= kStray;
-            ++i;
-            break;
-          default:  // '\r'
-            if (i + 1 == limit) {
-              if (!at_eof) return stop(ScanEnd::kNeedMore);
-              ++i;  // the last byte of the input: data
-            } else if (b[i + 1] == '\n') {
-              return end_record(i + 2, true);
-            } else {
-              ++i;
-            }
-            break;
+          }
         }
         break;
 
@@ -388,8 +404,8 @@ CsvReader::Impl::ScanEnd CsvReader::Impl::Scan(size_t limit, bool at_eof) {
         break;
 
       case State::kAfterClose:
-        // A comma or a line end is handled as in an unquoted field; anything else is stray
-        // text, kept literally up to the next comma.
+        // The delimiter or a line end is handled as in an unquoted field; anything else is
+        // stray text, kept literally up to the next delimiter.
         if (i == limit) {
           if (!at_eof) return stop(ScanEnd::kNeedMore);
           return end_record(i, false);
@@ -397,7 +413,7 @@ CsvReader::Impl::ScanEnd CsvReader::Impl::Scan(size_t limit, bool at_eof) {
         if (b[i] == '\r') {
           if (i + 1 == limit && !at_eof) return stop(ScanEnd::kNeedMore);
           if (i + 1 == limit || b[i + 1] != '\n') c.field_flags |= kStray | kNeedsUnescape;
-        } else if (b[i] != ',' && b[i] != '\n') {
+        } else if (b[i] != delimiter && b[i] != '\n') {
           c.field_flags |= kStray | kNeedsUnescape;
         }
         c.state = State::kUnquoted;

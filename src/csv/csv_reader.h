@@ -1,8 +1,9 @@
 // Streaming RFC 4180 reader. It holds one buffer of bounded size whatever the file size:
 // records are handed out as views into that buffer, valid until the next call to Next().
 //
-// Accepts: fields separated by commas; fields quoted with '"', with '""' for a literal quote
-// and commas, CR and LF allowed inside quotes; records ended by LF or CRLF (a lone CR inside an
+// Accepts: fields separated by a delimiter byte (a comma unless CsvReaderOptions::delimiter
+// says otherwise); fields quoted with '"', with '""' for a literal quote and the delimiter, CR
+// and LF allowed inside quotes; records ended by LF or CRLF (a lone CR inside an
 // unquoted field is kept as data, and so is a CR that is the last byte of the input); a UTF-8
 // byte-order mark at the very start; a final record with no line end. A blank line (zero bytes
 // between two line ends) is a record of one empty field, so that every physical line is
@@ -47,7 +48,7 @@ enum class RecordProblem {
   kUnterminatedQuote,
   // A quote inside an unquoted field (`5" TV`), or text after a closing quote (`"ab"c`). The
   // value is read leniently: `5" TV` stays `5" TV`; `"ab"c` becomes `abc`, and after the
-  // closing quote every character, quotes included, is literal up to the next comma.
+  // closing quote every character, quotes included, is literal up to the next delimiter.
   kStrayQuote,
 };
 
@@ -73,6 +74,10 @@ struct CsvReaderOptions {
   size_t max_field_bytes = 1 << 20;   // 1 MiB
   size_t max_record_bytes = 8 << 20;  // 8 MiB
   size_t max_raw_bytes = 64 << 10;    // what a reject record keeps of the raw text
+  // The byte that separates fields, chosen by the caller: ',' (the default), ';', '\t', '|' or
+  // any other single byte except '"', '\r' and '\n'. Any other byte is then plain data, even a
+  // comma. An invalid delimiter ('"', '\r' or '\n') is not an error: the reader uses ','.
+  char delimiter = ',';
 };
 
 // Not thread-safe: one reader belongs to one thread at a time.

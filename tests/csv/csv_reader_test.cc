@@ -764,5 +764,161 @@ TEST(CsvReaderTest, ManyRowsReadAsExpected) {
   EXPECT_EQ(last, MakeRow(last.line, {"3", "\"x"}, "3,\"\"\"\"x", RecordProblem::kStrayQuote, 1));
 }
 
+// Delimiters other than the comma.
+
+CsvReaderOptions WithDelimiter(char delimiter, CsvReaderOptions options = {}) {
+  options.delimiter = delimiter;
+  return options;
+}
+
+TEST(CsvReaderDelimiterTest, DefaultDelimiterIsComma) {
+  EXPECT_EQ(CsvReaderOptions{}.delimiter, ',');
+}
+
+TEST(CsvReaderDelimiterTest, SemicolonSeparatedWithQuotedSemicolonsAndCommas) {
+  // With ';' as the delimiter a comma is plain data, quoted or not; a quoted ';' is data too.
+  ReadOutcome out = ReadString(
+      "id;name;amount\n"
+      "1;\"Smith; John\";\"1,5\"\n"
+      "2;a,b;\"x;\"\"y\"\"\";\n"
+      ";\"\";\"q\"\n",
+      WithDelimiter(';'));
+  EXPECT_EQ(out.rows, (std::vector<Row>{
+                          MakeRow(1, {"id", "name", "amount"}, "id;name;amount"),
+                          MakeRow(2, {"1", "Smith; John", "1,5"}, "1;\"Smith; John\";\"1,5\""),
+                          MakeRow(3, {"2", "a,b", "x;\"y\"", ""}, "2;a,b;\"x;\"\"y\"\"\";"),
+                          MakeRow(4, {"", "", "q"}, ";\"\";\"q\""),
+                      }));
+}
+
+TEST(CsvReaderDelimiterTest, CommaAfterAClosingQuoteIsStrayTextWithSemicolons) {
+  // After a closing quote only the delimiter or a line end may follow; a comma is stray text.
+  ReadOutcome out = ReadString("\"ab\",c;\"d\";e\n", WithDelimiter(';'));
+  EXPECT_EQ(out.rows, (std::vector<Row>{MakeRow(1, {"ab,c", "d", "e"}, "\"ab\",c;\"d\";e",
+                                                RecordProblem::kStrayQuote, 0)}));
+}
+
+TEST(CsvReaderDelimiterTest, TabSeparated) {
+  ReadOutcome out =
+      ReadString("id\tname\tnote\n1\t\"a\tb\"\tx, y; z\n2\t\t\n\t", WithDelimiter('\t'));
+  EXPECT_EQ(out.rows, (std::vector<Row>{
+                          MakeRow(1, {"id", "name", "note"}, "id\tname\tnote"),
+                          MakeRow(2, {"1", "a\tb", "x, y; z"}, "1\t\"a\tb\"\tx, y; z"),
+                          MakeRow(3, {"2", "", ""}, "2\t\t"),
+                          MakeRow(4, {"", ""}, "\t"),
+                      }));
+}
+
+TEST(CsvReaderDelimiterTest, PipeSeparated) {
+  ReadOutcome out = ReadString("a|b|c\n\"x|y\"|\"say \"\"hi\"\"\"|1,2\n|", WithDelimiter('|'));
+  EXPECT_EQ(out.rows,
+            (std::vector<Row>{
+                MakeRow(1, {"a", "b", "c"}, "a|b|c"),
+                MakeRow(2, {"x|y", "say \"hi\"", "1,2"}, "\"x|y\"|\"say \"\"hi\"\"\"|1,2"),
+                MakeRow(3, {"", ""}, "|"),
+            }));
+}
+
+TEST(CsvReaderDelimiterTest, CrlfWithSemicolons) {
+  ReadOutcome out =
+      ReadString("a;b\r\nc;\"d\"\r\n\"e\r\nf\";g,h\r\n\r\ni\rj;k\r\n", WithDelimiter(';'));
+  EXPECT_EQ(out.rows, (std::vector<Row>{
+                          MakeRow(1, {"a", "b"}, "a;b"),
+                          MakeRow(2, {"c", "d"}, "c;\"d\""),
+                          MakeRow(3, {"e\r\nf", "g,h"}, "\"e\r\nf\";g,h"),
+                          MakeRow(5, {""}, ""),
+                          MakeRow(6, {"i\rj", "k"}, "i\rj;k"),
+                      }));
+}
+
+TEST(CsvReaderDelimiterTest, UnterminatedQuoteAtEndOfFileWithSemicolons) {
+  // The quote opened on line 2 is never closed: only line 2 is the problem record, and the
+  // lines it would have swallowed are read on their own.
+  std::string input =
+      "id;note\n1;\"oops; no close\r\n2;fine, really\r\n3;\"\"\"\"x\n4;\"ok;\"\n5;x";
+  ReadOutcome out = ReadString(input, WithDelimiter(';'));
+  EXPECT_EQ(out.rows, (std::vector<Row>{
+                          MakeRow(1, {"id", "note"}, "id;note"),
+                          MakeRow(2, {"1", "oops; no close"}, "1;\"oops; no close",
+                                  RecordProblem::kUnterminatedQuote, 1),
+                          MakeRow(3, {"2", "fine, really"}, "2;fine, really"),
+                          MakeRow(4, {"3", "\"x"}, "3;\"\"\"\"x", RecordProblem::kStrayQuote, 1),
+                          MakeRow(5, {"4", "ok;"}, "4;\"ok;\""),
+                          MakeRow(6, {"5", "x"}, "5;x"),
+                      }));
+  EXPECT_EQ(out.bytes_consumed, static_cast<int64_t>(input.size()));
+}
+
+TEST(CsvReaderDelimiterTest, ManyShortFieldsCanMakeARecordTooLongWithSemicolons) {
+  CsvReaderOptions options = WithDelimiter(';');
+  options.max_record_bytes = 100;
+  std::string semicolons(10000, ';');
+  ReadOutcome out = ReadString("a\n" + semicolons + "\nb\n", options);
+  ASSERT_EQ(out.rows.size(), 3u);
+  EXPECT_EQ(out.rows[1].problem, RecordProblem::kRecordTooLong);
+  EXPECT_EQ(out.rows[1].raw, semicolons.substr(0, 100));
+  EXPECT_EQ(out.rows[2], MakeRow(3, {"b"}, "b"));
+}
+
+TEST(CsvReaderDelimiterTest, InvalidDelimiterIsTreatedAsComma) {
+  const std::string input = "a,\"b;c\"\r\n\"d\"\"\",e\nf";
+  ReadOutcome comma = ReadString(input);
+  ASSERT_EQ(comma.rows.size(), 3u);
+  EXPECT_EQ(comma.rows[0], MakeRow(1, {"a", "b;c"}, "a,\"b;c\""));
+  for (char delimiter : {'"', '\r', '\n'}) {
+    SCOPED_TRACE(static_cast<int>(delimiter));
+    EXPECT_EQ(ReadString(input, WithDelimiter(delimiter)).rows, comma.rows);
+  }
+}
+
+TEST(CsvReaderDelimiterTest, UnusualDelimiterBytes) {
+  // Any byte but '"', CR and LF will do, even a NUL or a letter.
+  EXPECT_EQ(ReadString(std::string("a\0\"b\0c\"\0\n", 9), WithDelimiter('\0')).rows,
+            (std::vector<Row>{
+                MakeRow(1, {"a", std::string("b\0c", 3), ""}, std::string("a\0\"b\0c\"\0", 8))}));
+  EXPECT_EQ(ReadString("axbx\"x\"\n", WithDelimiter('x')).rows,
+            (std::vector<Row>{MakeRow(1, {"a", "b", "x"}, "axbx\"x\"")}));
+}
+
+// Swaps ',' and ';', so that an input read with ';' reads as the original did with ','.
+std::string SwapCommasAndSemicolons(std::string text) {
+  for (char& c : text) {
+    if (c == ',') {
+      c = ';';
+    } else if (c == ';') {
+      c = ',';
+    }
+  }
+  return text;
+}
+
+TEST(CsvReaderDelimiterTest, OneByteReadsWithSemicolonsGiveTheSameRecords) {
+  for (CsvReaderOptions limits :
+       {CsvReaderOptions{},
+        CsvReaderOptions{.max_field_bytes = 8, .max_record_bytes = 32, .max_raw_bytes = 16}}) {
+    SCOPED_TRACE(limits.max_record_bytes);
+    CsvReaderOptions options = WithDelimiter(';', limits);
+    for (const std::string& comma_input : BoundaryInputs()) {
+      std::string input = SwapCommasAndSemicolons(comma_input);
+      SCOPED_TRACE(::testing::PrintToString(input.substr(0, 60)));
+      ReadOutcome whole = ReadString(input, options);
+      ChunkedSource source(input, {1});
+      ReadOutcome bytewise = ReadAll(source, options);
+      EXPECT_EQ(bytewise.rows, whole.rows);
+      EXPECT_EQ(bytewise.had_bom, whole.had_bom);
+      EXPECT_EQ(bytewise.bytes_consumed, static_cast<int64_t>(input.size()));
+      EXPECT_EQ(whole.bytes_consumed, static_cast<int64_t>(input.size()));
+
+      // And they are the comma input's records with the two bytes swapped back.
+      ReadOutcome with_commas = ReadString(comma_input, limits);
+      for (Row& row : whole.rows) {
+        for (std::string& field : row.fields) field = SwapCommasAndSemicolons(field);
+        row.raw = SwapCommasAndSemicolons(row.raw);
+      }
+      EXPECT_EQ(whole.rows, with_commas.rows);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace till
