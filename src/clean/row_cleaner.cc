@@ -1,5 +1,6 @@
 #include "clean/row_cleaner.h"
 
+#include <algorithm>
 #include <set>
 
 #include <fmt/format.h>
@@ -103,7 +104,8 @@ bool RejectsRow(IssueCode code) {
   return code != IssueCode::kBadInteger && code != IssueCode::kBadTime;
 }
 
-RowCleaner::RowCleaner(HeaderMap header) : header_(std::move(header)) {
+RowCleaner::RowCleaner(HeaderMap header, DecimalMark decimal_mark)
+    : header_(std::move(header)), decimal_mark_(decimal_mark) {
   const Vocabularies& vocabularies = Vocabularies::Get();
   for (Column c : kCategorical) vocabulary_[Index(c)] = &vocabularies.by_column[Index(c)];
 }
@@ -222,6 +224,14 @@ CleanOutcome RowCleaner::Clean(const CsvRecord& record, CleanRow* row,
     auto value = Field(record, f.column);
     if (!value) continue;
     *f.slot = ParseDecimal(*value);
+    if (!*f.slot && decimal_mark_ == DecimalMark::kPointOrComma &&
+        std::count(value->begin(), value->end(), ',') == 1 &&
+        value->find('.') == std::string_view::npos) {
+      std::string& scratch = scratch_[Index(f.column)];
+      scratch.assign(*value);
+      scratch[scratch.find(',')] = '.';
+      *f.slot = ParseDecimal(scratch);
+    }
     if (!*f.slot) {
       return Reject(issues, IssueCode::kBadNumber, std::string(RawName(f.column)),
                     fmt::format("'{}' is not a number", *value));

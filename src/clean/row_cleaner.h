@@ -76,7 +76,11 @@ enum class CleanOutcome { kClean, kRejected };
 
 class RowCleaner {
  public:
-  explicit RowCleaner(HeaderMap header);
+  // How a file writes decimal numbers: with a point only, or (in files whose fields are not
+  // separated by commas) with a comma as well, "10,5".
+  enum class DecimalMark { kPoint, kPointOrComma };
+
+  explicit RowCleaner(HeaderMap header, DecimalMark decimal_mark = DecimalMark::kPoint);
 
   // Cleans `record` into *row. On kRejected, issues->front() says why. On kClean, *issues may
   // hold value issues (values that loaded as null). Not thread-safe; one cleaner per file.
@@ -91,6 +95,7 @@ class RowCleaner {
                       std::string message);
 
   HeaderMap header_;
+  DecimalMark decimal_mark_;
   std::array<const Vocabulary*, kColumnCount> vocabulary_{};
   std::array<std::string, kColumnCount> scratch_;
 };

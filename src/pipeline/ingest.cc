@@ -38,10 +38,11 @@ struct StepTimer {
 };
 
 // Records are capped at 2 MiB (a retail row is a few hundred bytes), which also bounds what a
-// pathological record of nothing but commas can cost. `raw` is kept whole so that lines
+// pathological record of nothing but separators can cost. `raw` is kept whole so that lines
 // swallowed by a stray quote can be read again (see FileLoader::SplitSwallowedLines).
-CsvReaderOptions ReaderOptions() {
+CsvReaderOptions ReaderOptions(char delimiter) {
   CsvReaderOptions options;
+  options.delimiter = delimiter;
   options.max_field_bytes = 1 << 20;
   options.max_record_bytes = 2 << 20;
   options.max_raw_bytes = options.max_record_bytes;
@@ -62,8 +63,8 @@ class FileLoader {
   };
   static constexpr size_t kQueuedBatches = 4;
 
-  FileLoader(const IngestOptions& options, FileOutcome* outcome)
-      : options_(options), outcome_(outcome) {
+  FileLoader(const IngestOptions& options, CsvReaderOptions reader_options, FileOutcome* outcome)
+      : options_(options), reader_options_(reader_options), outcome_(outcome) {
     for (Dimension dimension : AllDimensions()) {
       steps_.push_back(StepTimer{std::string(Spec(dimension).step)});
     }
@@ -244,7 +245,7 @@ class FileLoader {
 
     // The rest is re-read from a copy: `record` points into the outer reader's buffer.
     auto source = MakeStringSource(std::string(record.raw.substr(line_end + 1)));
-    CsvReader reader(*source, ReaderOptions());
+    CsvReader reader(*source, reader_options_);
     CsvRecord inner;
     for (;;) {
       auto more = reader.Next(&inner);
@@ -363,6 +364,7 @@ class FileLoader {
   }
 
   const IngestOptions& options_;
+  const CsvReaderOptions reader_options_;
   FileOutcome* outcome_;
   // Producer state.
   StarBuilder star_;
@@ -427,9 +429,17 @@ FileOutcome IngestChecked(Warehouse& warehouse, int64_t run_id, const std::strin
     return Record(warehouse, run_id, outcome);
   }
 
-  auto source = OpenFileSource(path);
-  if (!source) return Record(warehouse, run_id, Failed(outcome, source.error().message()));
-  CsvReader reader(**source, ReaderOptions());
+  auto file = OpenFileSource(path);
+  if (!file) return Record(warehouse, run_id, Failed(outcome, file.error().message()));
+  // The separator is told by the header line: ',' in the usual export, ';', tab or '|' in
+  // others.
+  auto head = ReadPrefix(**file, 64 << 10);
+  if (!head) return Record(warehouse, run_id, Failed(outcome, head.error().message()));
+  std::string_view first_line = std::string_view(*head).substr(0, head->find('\n'));
+  if (first_line.starts_with("\xEF\xBB\xBF")) first_line.remove_prefix(3);
+  CsvReaderOptions reader_options = ReaderOptions(DetectDelimiter(first_line));
+  auto source = MakePrefixedSource(std::move(*head), std::move(*file));
+  CsvReader reader(*source, reader_options);
   CsvRecord header;
   auto has_header = reader.Next(&header);
   if (!has_header) return Record(warehouse, run_id, Failed(outcome, has_header.error().message()));
@@ -448,11 +458,13 @@ FileOutcome IngestChecked(Warehouse& warehouse, int64_t run_id, const std::strin
   }
   outcome.extra_columns = header_map->extra_columns;
   outcome.missing_columns = header_map->missing_columns;
-  RowCleaner cleaner(std::move(*header_map));
+  RowCleaner cleaner(std::move(*header_map), reader_options.delimiter == ','
+                                                 ? RowCleaner::DecimalMark::kPoint
+                                                 : RowCleaner::DecimalMark::kPointOrComma);
 
   auto load = warehouse.BeginLoad(run_id, outcome);
   if (!load) return Record(warehouse, run_id, Failed(outcome, load.error().message()));
-  FileLoader loader(options, &outcome);
+  FileLoader loader(options, reader_options, &outcome);
   Status ran = loader.Run(reader, cleaner, **load, outcome.size_bytes);
   if (!ran) {
     load->reset();  // rolls back

@@ -139,6 +139,25 @@ TEST_F(RowCleanerTest, RejectsUnreadableAmounts) {
   EXPECT_EQ(issues_.front().column, "Amount");
 }
 
+TEST_F(RowCleanerTest, ReadsDecimalCommasOnlyWhenAsked) {
+  auto map = MapHeader(std::vector<std::string_view>{"Date", "Total_Purchases", "Amount"});
+  ASSERT_TRUE(map);
+  std::vector<std::string_view> fields = {"5/1/2023", "2", "10,5"};
+  CsvRecord record;
+  record.fields = fields;
+  record.line = 2;
+  record.raw = "5/1/2023;2;10,5";
+  RowCleaner comma(*map, RowCleaner::DecimalMark::kPointOrComma);
+  ASSERT_EQ(comma.Clean(record, &row_, &issues_), CleanOutcome::kClean);
+  EXPECT_EQ(row_.amounts.unit_price, 10.5);
+  RowCleaner point(*map);
+  ASSERT_EQ(point.Clean(record, &row_, &issues_), CleanOutcome::kRejected);
+  EXPECT_EQ(issues_.front().code, IssueCode::kBadNumber);
+  fields[2] = "1,000.5";  // a thousands separator is never a decimal comma
+  record.fields = fields;
+  EXPECT_EQ(comma.Clean(record, &row_, &issues_), CleanOutcome::kRejected);
+}
+
 TEST_F(RowCleanerTest, RejectsInconsistentAmounts) {
   ASSERT_EQ(CleanLine(WithField(20, "400")), CleanOutcome::kRejected);
   EXPECT_EQ(issues_.front().code, IssueCode::kInconsistentAmounts);

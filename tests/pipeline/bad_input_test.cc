@@ -79,6 +79,28 @@ TEST_F(BadInputTest, AFileThatIsNotCsvNamesTheMissingColumns) {
   EXPECT_NE(file.error.find("Date"), std::string::npos) << file.error;
 }
 
+TEST_F(BadInputTest, SemicolonAndTabSeparatedFilesLoad) {
+  FileOutcome semicolons = Load("\xEF\xBB\xBF" "Date;Total_Purchases;Amount;Name\r\n"
+                                "5/1/2023;2;10,5;\"Smith; John\"\r\n5/2/2023;1;3;Ann\r\n");
+  EXPECT_EQ(semicolons.status, FileStatus::kLoaded) << semicolons.error;
+  EXPECT_EQ(semicolons.rows_read, 2);
+  EXPECT_EQ(semicolons.rows_loaded, 2);
+  // Where commas do not separate fields, "10,5" is a decimal comma.
+  EXPECT_EQ(Count("SELECT count(*) FROM retail_data_view WHERE amount = 10.5 AND total_amount = 21 "
+                  "AND name = 'Smith; John'"),
+            1);
+
+  auto run = warehouse_->StartRun("test");
+  ASSERT_TRUE(run);
+  FileOutcome tabs = IngestFile(*warehouse_, *run,
+                                dir_.Write("tabs.tsv", "Date\tTotal_Purchases\tAmount\tName\n"
+                                                       "5/3/2023\t4\t2.5\tSmith, John\n"),
+                                options_);
+  EXPECT_EQ(tabs.status, FileStatus::kLoaded) << tabs.error;
+  EXPECT_EQ(tabs.rows_loaded, 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM retail_data_view WHERE name = 'Smith, John'"), 1);
+}
+
 TEST_F(BadInputTest, NulBytesRejectTheirRowOnly) {
   std::string content = std::string(kHeader) + GoodRows(50) + "5/1/2023,1,2,2,Bad\0Name\n";
   content.insert(content.size() - 9, 1, '\0');
