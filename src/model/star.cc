@@ -15,29 +15,27 @@ namespace {
 
 const std::array<DimensionSpec, kDimensionCount>& Specs() {
   static const std::array<DimensionSpec, kDimensionCount> specs = {{
-      {Dimension::kGender, "gender", "dim_gender", "gender_key", {"gender"}, {Column::kGender}, true},
-      {Dimension::kIncome, "income", "dim_income", "income_key", {"income"}, {Column::kIncome}, true},
+      {Dimension::kGender, "gender", "dim_gender", "gender_key", {"gender"}, {Column::kGender}},
+      {Dimension::kIncome, "income", "dim_income", "income_key", {"income"}, {Column::kIncome}},
       {Dimension::kFeedback, "feedback", "dim_feedback", "feedback_key", {"feedback"},
-       {Column::kFeedback}, true},
+       {Column::kFeedback}},
       {Dimension::kShippingMethod, "shipping_method", "dim_shipping_method",
-       "shipping_method_key", {"shipping_method"}, {Column::kShippingMethod}, true},
+       "shipping_method_key", {"shipping_method"}, {Column::kShippingMethod}},
       {Dimension::kPaymentMethod, "payment_method", "dim_payment_method", "payment_method_key",
-       {"payment_method"}, {Column::kPaymentMethod}, true},
+       {"payment_method"}, {Column::kPaymentMethod}},
       {Dimension::kOrderStatus, "order_status", "dim_order_status", "order_status_key",
-       {"order_status"}, {Column::kOrderStatus}, true},
+       {"order_status"}, {Column::kOrderStatus}},
       {Dimension::kLocation, "location", "dim_location", "location_key",
-       {"country", "state", "city"}, {Column::kCountry, Column::kState, Column::kCity}, true},
+       {"country", "state", "city"}, {Column::kCountry, Column::kState, Column::kCity}},
       {Dimension::kProduct, "product", "dim_product", "product_key",
        {"category", "brand", "product_type", "product_name"},
        {Column::kProductCategory, Column::kProductBrand, Column::kProductType,
-        Column::kProducts},
-       true},
+        Column::kProducts}},
       {Dimension::kCustomer, "customer", "dim_customer", "customer_key",
        {"customer_id", "name", "email", "phone", "address", "zipcode", "age",
         "customer_segment"},
        {Column::kCustomerId, Column::kName, Column::kEmail, Column::kPhone, Column::kAddress,
-        Column::kZipcode, Column::kAge, Column::kCustomerSegment},
-       false},
+        Column::kZipcode, Column::kAge, Column::kCustomerSegment}},
   }};
   return specs;
 }

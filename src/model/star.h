@@ -47,7 +47,6 @@ struct DimensionSpec {
   std::string_view key_column;  // "gender_key"; also the fact_sales column
   std::vector<std::string_view> attributes;  // warehouse columns, in order
   std::vector<Column> sources;               // the raw column of each attribute
-  bool folded;  // natural key compares folded spellings (categorical) or exact values
 };
 
 const DimensionSpec& Spec(Dimension dimension);

@@ -259,17 +259,14 @@ class FileLoader {
 
   // The writer: members first, then the facts that point at them, then rejects.
   Status Write(Batch& batch, WarehouseLoad& load) {
-    std::vector<MemberWrite> writes;
     for (Dimension dimension : AllDimensions()) {
-      auto& members = batch.members[static_cast<size_t>(dimension)];
+      const auto& members = batch.members[static_cast<size_t>(dimension)];
       if (members.empty()) continue;
-      writes.clear();
-      for (const Member& member : members) writes.push_back(MemberWrite{&member});
       auto start = SteadyClock::now();
-      TILL_RETURN_IF_ERROR(load.UpsertMembers(dimension, writes));
+      TILL_RETURN_IF_ERROR(load.UpsertMembers(dimension, members));
       StepTimer& step = steps_[static_cast<size_t>(dimension)];
       step.seconds += SecondsSince(start);
-      step.rows += static_cast<int64_t>(writes.size());
+      step.rows += static_cast<int64_t>(members.size());
     }
     if (!batch.customers.empty()) TILL_RETURN_IF_ERROR(WriteCustomers(batch.customers, load));
     if (!batch.facts.empty()) {

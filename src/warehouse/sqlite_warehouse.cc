@@ -189,10 +189,10 @@ class SqliteLoad final : public WarehouseLoad {
 
   int64_t file_id() const override { return file_id_; }
 
-  Status UpsertMembers(Dimension dimension, std::span<const MemberWrite> members) override {
+  Status UpsertMembers(Dimension dimension, std::span<const Member> members) override {
     Statement& statement = upserts_[static_cast<size_t>(dimension)];
-    for (const MemberWrite& write : members) {
-      BindMember(statement, *write.member);
+    for (const Member& member : members) {
+      BindMember(statement, member);
       TILL_RETURN_IF_ERROR(statement.Run());
     }
     return {};

@@ -62,11 +62,6 @@ struct StepTiming {
   double seconds = 0;
 };
 
-// A dimension member to write.
-struct MemberWrite {
-  const Member* member;
-};
-
 // First and last date (YYYYMMDD) a customer version was seen; 0 where none is known.
 struct SeenRange {
   int32_t first = 0;
@@ -101,7 +96,7 @@ class WarehouseLoad {
 
   // Inserts members not yet present; for present ones keeps the smaller label spelling. Not for
   // customer versions (see UpsertCustomers).
-  virtual Status UpsertMembers(Dimension dimension, std::span<const MemberWrite> members) = 0;
+  virtual Status UpsertMembers(Dimension dimension, std::span<const Member> members) = 0;
   // Adds these dates (YYYYMMDD) to dim_date and fills the calendar between them.
   virtual Status EnsureDates(std::span<const int32_t> date_keys) = 0;
   // Appends facts, skipping any whose row hash is already loaded (by this or an earlier file).

@@ -62,7 +62,7 @@ class FailingLoad final : public WarehouseLoad {
       : owner_(owner), inner_(std::move(inner)) {}
 
   int64_t file_id() const override { return inner_->file_id(); }
-  Status UpsertMembers(Dimension d, std::span<const MemberWrite> m) override {
+  Status UpsertMembers(Dimension d, std::span<const Member> m) override {
     return owner_.Tick() ? FailingWarehouse::Injected() : inner_->UpsertMembers(d, m);
   }
   Status EnsureDates(std::span<const int32_t> keys) override {
