@@ -1,14 +1,13 @@
 #include "base/byte_source.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace till {
 namespace {

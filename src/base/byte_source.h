@@ -28,7 +28,8 @@ Result<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path);
 
 // A source that yields `prefix` and then the rest of `rest`: how a caller that peeked at the
 // start of a stream hands the whole stream on.
-std::unique_ptr<ByteSource> MakePrefixedSource(std::string prefix, std::unique_ptr<ByteSource> rest);
+std::unique_ptr<ByteSource> MakePrefixedSource(std::string prefix,
+                                               std::unique_ptr<ByteSource> rest);
 
 // Reads up to `size` bytes from the start of `source` (fewer at its end).
 Result<std::string> ReadPrefix(ByteSource& source, size_t size);

@@ -12,14 +12,14 @@ namespace till {
 
 // Stable error codes. Tests, exit codes and metric labels check codes, never message text.
 enum class ErrorCode {
-  kInvalidArgument,   // a caller or user passed something unusable
-  kNotFound,          // a file, table or record that must exist does not
-  kIoError,           // reading or writing a file failed
-  kBadFormat,         // input that is not what it claims to be (not CSV, wrong header)
-  kWarehouseError,    // the warehouse refused or failed a statement
-  kSchemaTooNew,      // the warehouse was written by a newer Till
-  kRejectBudget,      // a file's rejects exceed the allowed ratio
-  kInternal,          // a broken invariant; a bug
+  kInvalidArgument,  // a caller or user passed something unusable
+  kNotFound,         // a file, table or record that must exist does not
+  kIoError,          // reading or writing a file failed
+  kBadFormat,        // input that is not what it claims to be (not CSV, wrong header)
+  kWarehouseError,   // the warehouse refused or failed a statement
+  kSchemaTooNew,     // the warehouse was written by a newer Till
+  kRejectBudget,     // a file's rejects exceed the allowed ratio
+  kInternal,         // a broken invariant; a bug
 };
 
 // Returns the stable lower-case name of `code`, e.g. "bad_format".
@@ -96,9 +96,9 @@ using Status = Result<void>;
 }  // namespace till
 
 // Returns the error of `expr` (a Result or Status) from the enclosing function if it failed.
-#define TILL_RETURN_IF_ERROR(expr)                                   \
-  do {                                                               \
-    if (const auto& till_status_ = (expr); !till_status_) {         \
+#define TILL_RETURN_IF_ERROR(expr)                                    \
+  do {                                                                \
+    if (const auto& till_status_ = (expr); !till_status_) {           \
       return ::till::Unexpected<::till::Error>(till_status_.error()); \
-    }                                                                \
+    }                                                                 \
   } while (false)

@@ -32,7 +32,8 @@ std::string FoldKey(std::string_view text) {
       // U+00C0..U+00DE (except U+00D7, the multiplication sign) are upper-case Latin-1
       // letters whose lower-case form is 0x20 higher, in the same two-byte sequence.
       auto next = static_cast<unsigned char>(text[i + 1]);
-      if (next >= 0x80 && next <= 0x9E && next != 0x97) next = static_cast<unsigned char>(next + 0x20);
+      if (next >= 0x80 && next <= 0x9E && next != 0x97)
+        next = static_cast<unsigned char>(next + 0x20);
       key.push_back(static_cast<char>(c));
       key.push_back(static_cast<char>(next));
       ++i;

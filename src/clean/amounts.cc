@@ -10,8 +10,8 @@ double HalfUnit(int decimals) { return decimals >= 15 ? 0.0 : 0.5 * std::pow(10.
 }  // namespace
 
 double AmountTolerance(int64_t quantity, const Decimal& unit_price, const Decimal& total) {
-  double rounding = static_cast<double>(quantity) * HalfUnit(unit_price.decimals) +
-                    HalfUnit(total.decimals);
+  double rounding =
+      static_cast<double>(quantity) * HalfUnit(unit_price.decimals) + HalfUnit(total.decimals);
   // The relative term keeps very large totals from failing on binary floating-point error.
   return 0.01 + rounding + 1e-9 * std::fabs(total.value);
 }
@@ -19,7 +19,8 @@ double AmountTolerance(int64_t quantity, const Decimal& unit_price, const Decima
 AmountVerdict ReconcileAmounts(const GivenAmounts& given, SaleAmounts* out) {
   int present = given.quantity.has_value() + given.unit_price.has_value() + given.total.has_value();
   if (present < 2) return AmountVerdict::kMissingAmounts;
-  if ((given.unit_price && given.unit_price->value < 0) || (given.total && given.total->value < 0)) {
+  if ((given.unit_price && given.unit_price->value < 0) ||
+      (given.total && given.total->value < 0)) {
     return AmountVerdict::kNegativeAmount;
   }
   *out = SaleAmounts{};

@@ -12,11 +12,11 @@ namespace till {
 
 enum class AmountVerdict {
   kOk,
-  kMissingAmounts,        // fewer than two of the three are given
-  kNonPositiveQuantity,   // quantity given (or recovered) as zero or less
-  kFractionalQuantity,    // quantity given as a fraction
-  kNegativeAmount,        // a negative unit price or total
-  kInconsistentAmounts,   // the three disagree by more than rounding explains
+  kMissingAmounts,       // fewer than two of the three are given
+  kNonPositiveQuantity,  // quantity given (or recovered) as zero or less
+  kFractionalQuantity,   // quantity given as a fraction
+  kNegativeAmount,       // a negative unit price or total
+  kInconsistentAmounts,  // the three disagree by more than rounding explains
 };
 
 enum class RecoveredAmount { kNone, kQuantity, kUnitPrice, kTotal };

@@ -56,8 +56,8 @@ Result<HeaderMap> MapHeader(const std::vector<std::string_view>& header) {
   }
   std::vector<std::string_view> lacking;
   if (!map.Has(Column::kDate)) lacking.push_back(RawName(Column::kDate));
-  int amounts = map.Has(Column::kTotalPurchases) + map.Has(Column::kAmount) +
-                map.Has(Column::kTotalAmount);
+  int amounts =
+      map.Has(Column::kTotalPurchases) + map.Has(Column::kAmount) + map.Has(Column::kTotalAmount);
   if (amounts < 2) {
     for (Column c : {Column::kTotalPurchases, Column::kAmount, Column::kTotalAmount}) {
       if (!map.Has(c)) lacking.push_back(RawName(c));
@@ -70,9 +70,10 @@ Result<HeaderMap> MapHeader(const std::vector<std::string_view>& header) {
     if (header.size() == 1) {
       for (char separator : {';', '\t', '|'}) {
         if (header[0].find(separator) != std::string_view::npos) {
-          hint += fmt::format("; the header is one field holding '{}': Till reads comma-separated "
-                              "files",
-                              separator == '\t' ? std::string("\\t") : std::string(1, separator));
+          hint += fmt::format(
+              "; the header is one field holding '{}': Till reads comma-separated "
+              "files",
+              separator == '\t' ? std::string("\\t") : std::string(1, separator));
           break;
         }
       }

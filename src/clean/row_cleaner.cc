@@ -1,9 +1,9 @@
 #include "clean/row_cleaner.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "base/text.h"
 #include "domain/domains.h"
@@ -56,12 +56,20 @@ struct Vocabularies {
   }
 };
 
-constexpr Column kCategorical[] = {
-    Column::kGender,          Column::kIncome,         Column::kCustomerSegment,
-    Column::kFeedback,        Column::kShippingMethod, Column::kPaymentMethod,
-    Column::kOrderStatus,     Column::kProductCategory, Column::kProductBrand,
-    Column::kProductType,     Column::kProducts,       Column::kCountry,
-    Column::kCity,            Column::kState};
+constexpr Column kCategorical[] = {Column::kGender,
+                                   Column::kIncome,
+                                   Column::kCustomerSegment,
+                                   Column::kFeedback,
+                                   Column::kShippingMethod,
+                                   Column::kPaymentMethod,
+                                   Column::kOrderStatus,
+                                   Column::kProductCategory,
+                                   Column::kProductBrand,
+                                   Column::kProductType,
+                                   Column::kProducts,
+                                   Column::kCountry,
+                                   Column::kCity,
+                                   Column::kState};
 
 constexpr Column kIdentifiers[] = {Column::kTransactionId, Column::kCustomerId, Column::kPhone,
                                    Column::kZipcode};
@@ -81,21 +89,36 @@ bool HasInnerSpaceRun(std::string_view text) {
 
 std::string_view IssueCodeName(IssueCode code) {
   switch (code) {
-    case IssueCode::kBlankLine: return "blank_line";
-    case IssueCode::kFieldCount: return "field_count";
-    case IssueCode::kUnterminatedQuote: return "unterminated_quote";
-    case IssueCode::kFieldTooLong: return "field_too_long";
-    case IssueCode::kRecordTooLong: return "record_too_long";
-    case IssueCode::kInvalidUtf8: return "invalid_utf8";
-    case IssueCode::kBadDate: return "bad_date";
-    case IssueCode::kBadNumber: return "bad_number";
-    case IssueCode::kMissingAmounts: return "missing_amounts";
-    case IssueCode::kNonPositiveQuantity: return "non_positive_quantity";
-    case IssueCode::kFractionalQuantity: return "fractional_quantity";
-    case IssueCode::kNegativeAmount: return "negative_amount";
-    case IssueCode::kInconsistentAmounts: return "inconsistent_amounts";
-    case IssueCode::kBadInteger: return "bad_integer";
-    case IssueCode::kBadTime: return "bad_time";
+    case IssueCode::kBlankLine:
+      return "blank_line";
+    case IssueCode::kFieldCount:
+      return "field_count";
+    case IssueCode::kUnterminatedQuote:
+      return "unterminated_quote";
+    case IssueCode::kFieldTooLong:
+      return "field_too_long";
+    case IssueCode::kRecordTooLong:
+      return "record_too_long";
+    case IssueCode::kInvalidUtf8:
+      return "invalid_utf8";
+    case IssueCode::kBadDate:
+      return "bad_date";
+    case IssueCode::kBadNumber:
+      return "bad_number";
+    case IssueCode::kMissingAmounts:
+      return "missing_amounts";
+    case IssueCode::kNonPositiveQuantity:
+      return "non_positive_quantity";
+    case IssueCode::kFractionalQuantity:
+      return "fractional_quantity";
+    case IssueCode::kNegativeAmount:
+      return "negative_amount";
+    case IssueCode::kInconsistentAmounts:
+      return "inconsistent_amounts";
+    case IssueCode::kBadInteger:
+      return "bad_integer";
+    case IssueCode::kBadTime:
+      return "bad_time";
   }
   return "unknown";
 }
@@ -145,15 +168,16 @@ CleanOutcome RowCleaner::Clean(const CsvRecord& record, CleanRow* row,
     return Reject(issues, IssueCode::kBlankLine, "", "blank line");
   }
   if (record.fields.size() != header_.field_count) {
-    return Reject(issues, IssueCode::kFieldCount, "",
-                  fmt::format("expected {} fields, found {}", header_.field_count,
-                              record.fields.size()));
+    return Reject(
+        issues, IssueCode::kFieldCount, "",
+        fmt::format("expected {} fields, found {}", header_.field_count, record.fields.size()));
   }
 
   row->line = record.line;
   // One pass over the whole record settles the common case; fields are checked one by one only
   // to name the column at fault (or when `raw` was cut short).
-  bool record_valid = record.raw.size() < CsvReaderOptions{}.max_raw_bytes && IsValidUtf8(record.raw);
+  bool record_valid =
+      record.raw.size() < CsvReaderOptions{}.max_raw_bytes && IsValidUtf8(record.raw);
   for (size_t c = 0; c < kColumnCount && !record_valid; ++c) {
     int position = header_.position[c];
     if (position < 0) continue;
@@ -285,10 +309,10 @@ CleanOutcome RowCleaner::Clean(const CsvRecord& record, CleanRow* row,
     if (parsed && *parsed >= f.low && *parsed <= f.high) {
       *f.slot = parsed;
     } else {
-      issues->push_back(RowIssue{
-          IssueCode::kBadInteger, std::string(RawName(f.column)),
-          fmt::format("'{}' is not a whole number from {} to {}; loaded as null", *value, f.low,
-                      f.high)});
+      issues->push_back(
+          RowIssue{IssueCode::kBadInteger, std::string(RawName(f.column)),
+                   fmt::format("'{}' is not a whole number from {} to {}; loaded as null", *value,
+                               f.low, f.high)});
     }
   }
   return CleanOutcome::kClean;

@@ -1,10 +1,10 @@
 #include "clean/rules.h"
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <charconv>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "base/text.h"
 
@@ -167,9 +167,9 @@ std::optional<int> ParseMonth(std::string_view text) {
     if (!number || *number < 1 || *number > 12) return std::nullopt;
     return static_cast<int>(*number);
   }
-  static constexpr std::string_view kNames[] = {"january", "february", "march",     "april",
-                                                "may",     "june",     "july",      "august",
-                                                "september", "october", "november", "december"};
+  static constexpr std::string_view kNames[] = {"january",   "february", "march",    "april",
+                                                "may",       "june",     "july",     "august",
+                                                "september", "october",  "november", "december"};
   std::string folded = FoldKey(text);
   if (folded.size() < 3) return std::nullopt;
   for (int m = 0; m < 12; ++m) {

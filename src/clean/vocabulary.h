@@ -2,12 +2,12 @@
 // when they are equal after FoldKey (case, spaces, hyphens and underscores ignored).
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
+
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <absl/container/flat_hash_map.h>
 
 namespace till {
 

@@ -1,10 +1,10 @@
 #include "cli/config.h"
 
-#include <cstdlib>
-#include <filesystem>
-
 #include <fmt/format.h>
 #include <toml++/toml.h>
+
+#include <cstdlib>
+#include <filesystem>
 
 namespace till {
 
@@ -39,7 +39,8 @@ Result<Config> LoadConfig() {
       config.max_reject_ratio = *value;
     }
   } else if (explicit_path) {
-    return MakeError(ErrorCode::kNotFound, fmt::format("TILL_CONFIG names {}, which does not exist", path));
+    return MakeError(ErrorCode::kNotFound,
+                     fmt::format("TILL_CONFIG names {}, which does not exist", path));
   }
   if (const char* warehouse = std::getenv("TILL_WAREHOUSE"); warehouse && *warehouse) {
     config.warehouse = warehouse;

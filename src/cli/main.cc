@@ -1,14 +1,13 @@
 // The till command: one subcommand per user task. Exceptions that end a run are caught here and
 // become one clear message and an exit code: 0 success, 1 a failed file or operation, 2 a usage
 // error.
+#include <fmt/format.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/config.h"
@@ -108,9 +107,9 @@ int RunIngest(const Config& config, const std::vector<std::string>& paths, bool 
       std::cout << FileJson(file, report->run_id).dump() << "\n";
       continue;
     }
-    std::string counts = fmt::format("{} read, {} loaded, {} rejected, {} duplicate",
-                                     file.rows_read, file.rows_loaded, file.rows_rejected,
-                                     file.rows_duplicate);
+    std::string counts =
+        fmt::format("{} read, {} loaded, {} rejected, {} duplicate", file.rows_read,
+                    file.rows_loaded, file.rows_rejected, file.rows_duplicate);
     switch (file.status) {
       case FileStatus::kLoaded:
         fmt::print("loaded   {}: {}\n", file.uri, counts);
@@ -172,7 +171,8 @@ int Main(int argc, char** argv) {
   uint64_t seed = 42;
   std::string output = "-";
   auto* generate = app.add_subcommand("generate", "Write a realistic synthetic raw retail file");
-  generate->add_option("--rows,-n", rows, "Data rows to write")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
+  generate->add_option("--rows,-n", rows, "Data rows to write")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   generate->add_option("--seed,-s", seed, "Random seed; the same seed gives the same file");
   generate->add_option("--output,-o", output, "Output file ('-' for standard output)");
 
@@ -182,8 +182,9 @@ int Main(int argc, char** argv) {
   auto* ingest = app.add_subcommand("ingest", "Load raw files into the warehouse");
   ingest->add_option("paths", paths, "Raw CSV files")->required()->check(CLI::ExistingFile);
   add_warehouse(ingest);
-  ingest->add_option("--max-reject-ratio", config->max_reject_ratio,
-                     "Fail a file whose rejected rows exceed this share (default 0.05)")
+  ingest
+      ->add_option("--max-reject-ratio", config->max_reject_ratio,
+                   "Fail a file whose rejected rows exceed this share (default 0.05)")
       ->check(CLI::Range(0.0, 1.0));
   ingest->add_flag("--json", json, "Print one JSON object per file");
   ingest->add_option("--trigger", trigger, "What started this run, for the run record");

@@ -1,9 +1,9 @@
 #include "cli/report.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <iostream>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace till {

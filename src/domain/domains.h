@@ -34,9 +34,9 @@ inline constexpr std::string_view kPaymentMethods[] = {"Credit Card", "Debit Car
                                                        "PayPal"};
 inline constexpr std::string_view kOrderStatuses[] = {"Delivered", "Shipped", "Processing",
                                                       "Pending"};
-inline constexpr std::string_view kMonthNames[] = {
-    "January", "February", "March",     "April",   "May",      "June",
-    "July",    "August",   "September", "October", "November", "December"};
+inline constexpr std::string_view kMonthNames[] = {"January",   "February", "March",    "April",
+                                                   "May",       "June",     "July",     "August",
+                                                   "September", "October",  "November", "December"};
 
 // The embedded text of domains.json.
 std::string_view DomainsJson();

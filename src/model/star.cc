@@ -1,12 +1,12 @@
 #include "model/star.h"
 
+#include <fmt/format.h>
+#include <xxhash.h>
+
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <utility>
-
-#include <fmt/format.h>
-#include <xxhash.h>
 
 #include "base/text.h"
 
@@ -17,23 +17,47 @@ const std::array<DimensionSpec, kDimensionCount>& Specs() {
   static const std::array<DimensionSpec, kDimensionCount> specs = {{
       {Dimension::kGender, "gender", "dim_gender", "gender_key", {"gender"}, {Column::kGender}},
       {Dimension::kIncome, "income", "dim_income", "income_key", {"income"}, {Column::kIncome}},
-      {Dimension::kFeedback, "feedback", "dim_feedback", "feedback_key", {"feedback"},
+      {Dimension::kFeedback,
+       "feedback",
+       "dim_feedback",
+       "feedback_key",
+       {"feedback"},
        {Column::kFeedback}},
-      {Dimension::kShippingMethod, "shipping_method", "dim_shipping_method",
-       "shipping_method_key", {"shipping_method"}, {Column::kShippingMethod}},
-      {Dimension::kPaymentMethod, "payment_method", "dim_payment_method", "payment_method_key",
-       {"payment_method"}, {Column::kPaymentMethod}},
-      {Dimension::kOrderStatus, "order_status", "dim_order_status", "order_status_key",
-       {"order_status"}, {Column::kOrderStatus}},
-      {Dimension::kLocation, "location", "dim_location", "location_key",
-       {"country", "state", "city"}, {Column::kCountry, Column::kState, Column::kCity}},
-      {Dimension::kProduct, "product", "dim_product", "product_key",
+      {Dimension::kShippingMethod,
+       "shipping_method",
+       "dim_shipping_method",
+       "shipping_method_key",
+       {"shipping_method"},
+       {Column::kShippingMethod}},
+      {Dimension::kPaymentMethod,
+       "payment_method",
+       "dim_payment_method",
+       "payment_method_key",
+       {"payment_method"},
+       {Column::kPaymentMethod}},
+      {Dimension::kOrderStatus,
+       "order_status",
+       "dim_order_status",
+       "order_status_key",
+       {"order_status"},
+       {Column::kOrderStatus}},
+      {Dimension::kLocation,
+       "location",
+       "dim_location",
+       "location_key",
+       {"country", "state", "city"},
+       {Column::kCountry, Column::kState, Column::kCity}},
+      {Dimension::kProduct,
+       "product",
+       "dim_product",
+       "product_key",
        {"category", "brand", "product_type", "product_name"},
-       {Column::kProductCategory, Column::kProductBrand, Column::kProductType,
-        Column::kProducts}},
-      {Dimension::kCustomer, "customer", "dim_customer", "customer_key",
-       {"customer_id", "name", "email", "phone", "address", "zipcode", "age",
-        "customer_segment"},
+       {Column::kProductCategory, Column::kProductBrand, Column::kProductType, Column::kProducts}},
+      {Dimension::kCustomer,
+       "customer",
+       "dim_customer",
+       "customer_key",
+       {"customer_id", "name", "email", "phone", "address", "zipcode", "age", "customer_segment"},
        {Column::kCustomerId, Column::kName, Column::kEmail, Column::kPhone, Column::kAddress,
         Column::kZipcode, Column::kAge, Column::kCustomerSegment}},
   }};
@@ -223,8 +247,8 @@ int64_t StarBuilder::ResolveCustomer(const CleanRow& row, int32_t date_key,
     entry.check = natural.low;
     entry.first = entry.last = entry.written_first = entry.written_last = date_key;
     if (values[0]) entry.id = InternCustomerId(*values[0]);
-    new_members->push_back(MemberSighting{
-        Dimension::kCustomer, MakeMember(*batch_arena_, key, values, arity), date_key});
+    new_members->push_back(MemberSighting{Dimension::kCustomer,
+                                          MakeMember(*batch_arena_, key, values, arity), date_key});
     return key;
   }
   if (entry.check != natural.low) {

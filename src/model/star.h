@@ -8,19 +8,19 @@
 // the same tables; two loaders never need to agree on a sequence.
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
+#include <absl/container/node_hash_map.h>
+
 #include <array>
+#include <cstdint>
 #include <deque>
 #include <memory>
-#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <absl/container/flat_hash_map.h>
-#include <absl/container/flat_hash_set.h>
-#include <absl/container/node_hash_map.h>
 
 #include "clean/row_cleaner.h"
 
@@ -42,9 +42,9 @@ inline constexpr size_t kDimensionCount = 9;
 
 struct DimensionSpec {
   Dimension dimension;
-  std::string_view step;        // etl_step name: "gender" … "customer"
-  std::string_view table;       // "dim_gender"
-  std::string_view key_column;  // "gender_key"; also the fact_sales column
+  std::string_view step;                     // etl_step name: "gender" … "customer"
+  std::string_view table;                    // "dim_gender"
+  std::string_view key_column;               // "gender_key"; also the fact_sales column
   std::vector<std::string_view> attributes;  // warehouse columns, in order
   std::vector<Column> sources;               // the raw column of each attribute
 };
@@ -66,7 +66,7 @@ inline constexpr size_t kMaxAttributes = 8;
 // copied by value and read from another thread while the builder goes on.
 struct Member {
   int64_t key = 0;
-  const char* text = nullptr;  // the attributes' bytes, one after the other
+  const char* text = nullptr;                      // the attributes' bytes, one after the other
   std::array<uint32_t, kMaxAttributes> lengths{};  // kNull for a null attribute
   uint32_t arity = 0;
 
@@ -97,21 +97,21 @@ struct FactSale {
   int64_t source_line = 0;
   RowHash row_hash;
   std::optional<std::string> transaction_id;
-  int32_t date_key = 0;     // YYYYMMDD, 0 = Unknown
-  int32_t time = -1;        // seconds since midnight, -1 = null
+  int32_t date_key = 0;                         // YYYYMMDD, 0 = Unknown
+  int32_t time = -1;                            // seconds since midnight, -1 = null
   std::array<int64_t, kDimensionCount> keys{};  // by Dimension
   int64_t quantity = 0;
   double unit_price = 0;
   double total_amount = 0;
-  int32_t rating = -1;      // -1 = null
+  int32_t rating = -1;  // -1 = null
   RecoveredAmount recovered = RecoveredAmount::kNone;
 };
 
 // A member a row brought that the load must write: new, or with a smaller label spelling.
 struct MemberSighting {
   Dimension dimension;
-  Member member;      // a copy: safe to hand to another thread
-  int32_t date = 0;   // customer versions: the date (YYYYMMDD) of the row that brought it
+  Member member;     // a copy: safe to hand to another thread
+  int32_t date = 0;  // customer versions: the date (YYYYMMDD) of the row that brought it
 };
 
 // Builds facts and dimension members from cleaned rows for one load. Remembers the members

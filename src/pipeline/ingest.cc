@@ -1,16 +1,15 @@
 #include "pipeline/ingest.h"
 
+#include <absl/container/flat_hash_map.h>
+#include <fmt/format.h>
+#include <pthread.h>
+
 #include <chrono>
 #include <filesystem>
 #include <map>
-#include <tuple>
 #include <stdexcept>
 #include <thread>
-
-#include <pthread.h>
-
-#include <absl/container/flat_hash_map.h>
-#include <fmt/format.h>
+#include <tuple>
 
 #include "base/bounded_queue.h"
 #include "base/byte_source.h"
@@ -114,8 +113,7 @@ class FileLoader {
     for (const StepTimer& step : steps_) {
       timings.push_back(StepTiming{step.name, step.rows, step.seconds});
     }
-    timings.push_back(
-        StepTiming{"date", static_cast<int64_t>(star_.dates().size()), date_seconds});
+    timings.push_back(StepTiming{"date", static_cast<int64_t>(star_.dates().size()), date_seconds});
     timings.push_back(StepTiming{"sales", outcome_->rows_loaded, sales_seconds_});
     return load.AddSteps(timings);
   }
@@ -153,8 +151,7 @@ class FileLoader {
 
   // The producer: reads, cleans and builds. Counts what it reads into the outcome fields the
   // writer never touches.
-  Status Produce(CsvReader& reader, RowCleaner& cleaner, BoundedQueue<Batch>& queue,
-                 int64_t size) {
+  Status Produce(CsvReader& reader, RowCleaner& cleaner, BoundedQueue<Batch>& queue, int64_t size) {
     CsvRecord record;
     Batch batch;
     batch.facts.reserve(options_.batch_rows);
@@ -194,11 +191,13 @@ class FileLoader {
   void Stage(const CsvRecord& record, RowCleaner& cleaner, Batch& batch) {
     // A quoted field that runs over line ends and then has text after its closing quote is a
     // stray quote that swallowed lines, even when the field count happens to come out right.
-    if (record.problem == RecordProblem::kStrayQuote && SplitSwallowedLines(record, cleaner, batch)) {
+    if (record.problem == RecordProblem::kStrayQuote &&
+        SplitSwallowedLines(record, cleaner, batch)) {
       return;
     }
     if (cleaner.Clean(record, &row_, &issues_) == CleanOutcome::kRejected) {
-      if (issues_.front().code == IssueCode::kFieldCount && SplitSwallowedLines(record, cleaner, batch)) {
+      if (issues_.front().code == IssueCode::kFieldCount &&
+          SplitSwallowedLines(record, cleaner, batch)) {
         return;
       }
       ++outcome_->rows_rejected;
@@ -326,7 +325,8 @@ class FileLoader {
     if (!widened.empty()) {
       std::vector<CustomerVersion> versions;
       versions.reserve(widened.size());
-      for (const auto& w : widened) versions.push_back(CustomerVersion{w.key, SeenRange{w.first, w.last}});
+      for (const auto& w : widened)
+        versions.push_back(CustomerVersion{w.key, SeenRange{w.first, w.last}});
       auto merged = load.WidenCustomers(versions);
       TILL_RETURN_IF_ERROR(merged);
       for (size_t i = 0; i < widened.size(); ++i) {
@@ -441,7 +441,8 @@ FileOutcome IngestChecked(Warehouse& warehouse, int64_t run_id, const std::strin
   auto has_header = reader.Next(&header);
   if (!has_header) return Record(warehouse, run_id, Failed(outcome, has_header.error().message()));
   if (!*has_header) {
-    return Record(warehouse, run_id, Failed(outcome, fmt::format("{}: empty file, no header line", path)));
+    return Record(warehouse, run_id,
+                  Failed(outcome, fmt::format("{}: empty file, no header line", path)));
   }
   if (header.problem != RecordProblem::kNone && header.problem != RecordProblem::kStrayQuote) {
     return Record(warehouse, run_id,
@@ -450,8 +451,9 @@ FileOutcome IngestChecked(Warehouse& warehouse, int64_t run_id, const std::strin
   }
   auto header_map = MapHeader(header.fields);
   if (!header_map) {
-    return Record(warehouse, run_id,
-                  Failed(outcome, fmt::format("{}: line 1: {}", path, header_map.error().message())));
+    return Record(
+        warehouse, run_id,
+        Failed(outcome, fmt::format("{}: line 1: {}", path, header_map.error().message())));
   }
   outcome.extra_columns = header_map->extra_columns;
   outcome.missing_columns = header_map->missing_columns;
@@ -467,10 +469,9 @@ FileOutcome IngestChecked(Warehouse& warehouse, int64_t run_id, const std::strin
     load->reset();  // rolls back
     return Record(warehouse, run_id, Failed(outcome, ran.error().message()));
   }
-  double ratio = outcome.rows_read == 0
-                     ? 0.0
-                     : static_cast<double>(outcome.rows_rejected) /
-                           static_cast<double>(outcome.rows_read);
+  double ratio = outcome.rows_read == 0 ? 0.0
+                                        : static_cast<double>(outcome.rows_rejected) /
+                                              static_cast<double>(outcome.rows_read);
   if (ratio > options.max_reject_ratio) {
     load->reset();
     std::string error = fmt::format(

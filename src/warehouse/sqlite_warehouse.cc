@@ -1,15 +1,13 @@
 #include "warehouse/sqlite_warehouse.h"
 
-#include <sqlite3.h>
-
 #include <absl/container/flat_hash_map.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <mutex>
 #include <set>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include "base/clock.h"
 #include "clean/rules.h"
@@ -106,10 +104,14 @@ constexpr const char* kCustomerKeyIndex =
 
 std::string_view RecoveredName(RecoveredAmount recovered) {
   switch (recovered) {
-    case RecoveredAmount::kQuantity: return "quantity";
-    case RecoveredAmount::kUnitPrice: return "unit_price";
-    case RecoveredAmount::kTotal: return "total_amount";
-    case RecoveredAmount::kNone: break;
+    case RecoveredAmount::kQuantity:
+      return "quantity";
+    case RecoveredAmount::kUnitPrice:
+      return "unit_price";
+    case RecoveredAmount::kTotal:
+      return "total_amount";
+    case RecoveredAmount::kNone:
+      break;
   }
   return "";
 }
@@ -154,7 +156,8 @@ class SqliteLoad final : public WarehouseLoad {
     // once at commit in key order: many times faster than growing it row by row in random order.
     // Otherwise each fact first claims its row hash in fact_sales_row.
     Statement last_sale;
-    TILL_RETURN_IF_ERROR(last_sale.Prepare(db_, "SELECT coalesce(max(sale_id), 0) FROM fact_sales"));
+    TILL_RETURN_IF_ERROR(
+        last_sale.Prepare(db_, "SELECT coalesce(max(sale_id), 0) FROM fact_sales"));
     auto row = last_sale.Step();
     TILL_RETURN_IF_ERROR(row);
     next_sale_id_ = sqlite3_column_int64(last_sale.get(), 0) + 1;
@@ -168,8 +171,8 @@ class SqliteLoad final : public WarehouseLoad {
         db_, "INSERT OR IGNORE INTO fact_sales_row (row_hash, sale_id) VALUES (?, ?)"));
     for (Dimension dimension : AllDimensions()) {
       if (dimension == Dimension::kCustomer) continue;  // see UpsertCustomers
-      TILL_RETURN_IF_ERROR(upserts_[static_cast<size_t>(dimension)].Prepare(
-          db_, UpsertSql(Spec(dimension))));
+      TILL_RETURN_IF_ERROR(
+          upserts_[static_cast<size_t>(dimension)].Prepare(db_, UpsertSql(Spec(dimension))));
     }
     const std::string insert =
         "INSERT INTO fact_sales (sale_id, file_id, source_line, transaction_id, "
@@ -179,7 +182,8 @@ class SqliteLoad final : public WarehouseLoad {
     const std::string one_row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     std::vector<std::string> rows(kFactsPerInsert, one_row);
     TILL_RETURN_IF_ERROR(insert_fact_.Prepare(db_, insert + one_row));
-    TILL_RETURN_IF_ERROR(insert_facts_.Prepare(db_, fmt::format("{}{}", insert, fmt::join(rows, ", "))));
+    TILL_RETURN_IF_ERROR(
+        insert_facts_.Prepare(db_, fmt::format("{}{}", insert, fmt::join(rows, ", "))));
     TILL_RETURN_IF_ERROR(insert_reject_.Prepare(
         db_,
         "INSERT INTO etl_reject (file_id, line, column_name, reason, message, raw_line, "
@@ -207,8 +211,7 @@ class SqliteLoad final : public WarehouseLoad {
     return *row && sqlite3_column_int(select.get(), 0) != 0;
   }
 
-  Result<std::vector<SeenRange>> UpsertCustomers(
-      std::span<const CustomerWrite> versions) override {
+  Result<std::vector<SeenRange>> UpsertCustomers(std::span<const CustomerWrite> versions) override {
     // Most versions are new: a plain insert, or one that yields to a version already stored,
     // whose seen range is then widened instead.
     Statement& insert = customers_bulk_ ? insert_customer_ : insert_or_ignore_customer_;
@@ -491,10 +494,10 @@ class SqliteLoad final : public WarehouseLoad {
 
   Status AddSteps(std::span<const StepTiming> steps) override {
     Statement insert;
-    TILL_RETURN_IF_ERROR(insert.Prepare(
-        db_,
-        "INSERT OR REPLACE INTO etl_step (run_id, file_id, step, rows, seconds) "
-        "SELECT run_id, file_id, ?, ?, ? FROM etl_file WHERE file_id = ?"));
+    TILL_RETURN_IF_ERROR(
+        insert.Prepare(db_,
+                       "INSERT OR REPLACE INTO etl_step (run_id, file_id, step, rows, seconds) "
+                       "SELECT run_id, file_id, ?, ?, ? FROM etl_file WHERE file_id = ?"));
     for (const StepTiming& step : steps) {
       insert.Bind(1, std::string_view(step.step));
       insert.Bind(2, step.rows);
@@ -586,8 +589,8 @@ class SqliteLoad final : public WarehouseLoad {
   static constexpr size_t kFactColumns = 20;
   static constexpr size_t kFactsPerInsert = 32;
   std::array<int64_t, kFactsPerInsert> sale_ids_{};  // of the chunk being bound
-  Statement insert_fact_;   // one row
-  Statement insert_facts_;  // kFactsPerInsert rows
+  Statement insert_fact_;                            // one row
+  Statement insert_facts_;                           // kFactsPerInsert rows
   Statement insert_reject_;
 };
 
@@ -633,10 +636,10 @@ class SqliteWarehouse final : public Warehouse {
 
   Result<int64_t> StartRun(std::string_view trigger) override {
     Statement insert;
-    TILL_RETURN_IF_ERROR(insert.Prepare(
-        db_,
-        "INSERT INTO etl_run (trigger, started_at, status, till_version) "
-        "VALUES (?, ?, 'running', ?)"));
+    TILL_RETURN_IF_ERROR(
+        insert.Prepare(db_,
+                       "INSERT INTO etl_run (trigger, started_at, status, till_version) "
+                       "VALUES (?, ?, 'running', ?)"));
     std::string now = FormatTimestamp(Clock::Real().Now());
     insert.Bind(1, trigger);
     insert.Bind(2, std::string_view(now));
@@ -663,8 +666,8 @@ class SqliteWarehouse final : public Warehouse {
 
   Result<std::optional<int64_t>> FindLoadedContent(std::string_view sha256) override {
     Statement select;
-    TILL_RETURN_IF_ERROR(select.Prepare(
-        db_, "SELECT file_id FROM etl_file WHERE sha256 = ? AND status = 'loaded'"));
+    TILL_RETURN_IF_ERROR(
+        select.Prepare(db_, "SELECT file_id FROM etl_file WHERE sha256 = ? AND status = 'loaded'"));
     select.Bind(1, sha256);
     auto row = select.Step();
     TILL_RETURN_IF_ERROR(row);
@@ -846,9 +849,8 @@ Result<std::unique_ptr<Warehouse>> OpenSqliteWarehouse(const std::string& path) 
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   });
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close_v2(db);

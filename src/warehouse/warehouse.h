@@ -51,7 +51,7 @@ struct RejectRecord {
   std::string column;  // header spelling; empty for whole-row problems
   std::string reason;  // stable code, e.g. "bad_date"
   std::string message;
-  std::string raw;     // the row as it stands in the file
+  std::string raw;  // the row as it stands in the file
   bool row_rejected = true;
 };
 
@@ -108,7 +108,8 @@ class WarehouseLoad {
   // Inserts customer versions or widens the first/last seen of those present. `current` is
   // written for new versions only; present versions keep their flag. Returns, in order, each
   // version's seen range after the merge.
-  virtual Result<std::vector<SeenRange>> UpsertCustomers(std::span<const CustomerWrite> versions) = 0;
+  virtual Result<std::vector<SeenRange>> UpsertCustomers(
+      std::span<const CustomerWrite> versions) = 0;
   // Widens the first/last seen of versions this load already wrote. Returns, in order, each
   // version's range after the merge.
   virtual Result<std::vector<SeenRange>> WidenCustomers(

@@ -63,8 +63,7 @@ TEST(ReconcileAmounts, RejectsRowsThatCannotBeASale) {
   SaleAmounts out;
   EXPECT_EQ(ReconcileAmounts({D("3"), std::nullopt, std::nullopt}, &out),
             AmountVerdict::kMissingAmounts);
-  EXPECT_EQ(ReconcileAmounts({D("0"), D("10"), D("0")}, &out),
-            AmountVerdict::kNonPositiveQuantity);
+  EXPECT_EQ(ReconcileAmounts({D("0"), D("10"), D("0")}, &out), AmountVerdict::kNonPositiveQuantity);
   EXPECT_EQ(ReconcileAmounts({D("-2"), D("10"), D("-20")}, &out), AmountVerdict::kNegativeAmount);
   EXPECT_EQ(ReconcileAmounts({D("-2"), D("10"), std::nullopt}, &out),
             AmountVerdict::kNonPositiveQuantity);

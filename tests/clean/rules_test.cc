@@ -17,8 +17,8 @@ TEST(ParseDecimal, ReadsIntegersFloatsAndExponents) {
 }
 
 TEST(ParseDecimal, RejectsWhatIsNotAPlainNumber) {
-  for (const char* text : {"", "abc", "nan", "inf", "-inf", "1,234.5", "12a", "1.2.3", "0x1A",
-                           "-", "+-1", "1e", "e5", "1 000"}) {
+  for (const char* text : {"", "abc", "nan", "inf", "-inf", "1,234.5", "12a", "1.2.3", "0x1A", "-",
+                           "+-1", "1e", "e5", "1 000"}) {
     EXPECT_FALSE(ParseDecimal(text)) << text;
   }
 }
@@ -66,7 +66,8 @@ TEST(ParseTime, ReadsOneAndTwoDigitHours) {
 }
 
 TEST(ParseTime, RejectsOutOfRangeAndMalformedTimes) {
-  for (const char* text : {"24:00:00", "8:60:00", "8:00:60", "8:4:04", "8", "8:42:04pm", "", "::"}) {
+  for (const char* text :
+       {"24:00:00", "8:60:00", "8:00:60", "8:4:04", "8", "8:42:04pm", "", "::"}) {
     EXPECT_FALSE(ParseTime(text)) << text;
   }
 }

@@ -1,7 +1,6 @@
 // The till command as a user runs it: exit codes, output formats, configuration.
-#include <sys/wait.h>
-
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -34,7 +33,9 @@ class CliTest : public ::testing::Test {
     return outcome;
   }
 
-  std::string Sample() const { return std::string(TILL_TEST_DATA_DIR) + "/samples/real_rows_30.csv"; }
+  std::string Sample() const {
+    return std::string(TILL_TEST_DATA_DIR) + "/samples/real_rows_30.csv";
+  }
 
   TempDir dir_;
 };

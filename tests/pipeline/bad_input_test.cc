@@ -28,9 +28,8 @@ class BadInputTest : public ::testing::Test {
   static std::string GoodRows(int count) {
     std::string rows;
     for (int i = 0; i < count; ++i) {
-      rows += "5/" + std::to_string(i % 28 + 1) + "/2023," + std::to_string(i % 9 + 1) +
-              ",10.5," + std::to_string((i % 9 + 1) * 10.5) + ",Customer " + std::to_string(i) +
-              "\n";
+      rows += "5/" + std::to_string(i % 28 + 1) + "/2023," + std::to_string(i % 9 + 1) + ",10.5," +
+              std::to_string((i % 9 + 1) * 10.5) + ",Customer " + std::to_string(i) + "\n";
     }
     return rows;
   }
@@ -80,8 +79,10 @@ TEST_F(BadInputTest, AFileThatIsNotCsvNamesTheMissingColumns) {
 }
 
 TEST_F(BadInputTest, SemicolonAndTabSeparatedFilesLoad) {
-  FileOutcome semicolons = Load("\xEF\xBB\xBF" "Date;Total_Purchases;Amount;Name\r\n"
-                                "5/1/2023;2;10,5;\"Smith; John\"\r\n5/2/2023;1;3;Ann\r\n");
+  FileOutcome semicolons = Load(
+      "\xEF\xBB\xBF"
+      "Date;Total_Purchases;Amount;Name\r\n"
+      "5/1/2023;2;10,5;\"Smith; John\"\r\n5/2/2023;1;3;Ann\r\n");
   EXPECT_EQ(semicolons.status, FileStatus::kLoaded) << semicolons.error;
   EXPECT_EQ(semicolons.rows_read, 2);
   EXPECT_EQ(semicolons.rows_loaded, 2);
@@ -93,8 +94,9 @@ TEST_F(BadInputTest, SemicolonAndTabSeparatedFilesLoad) {
   auto run = warehouse_->StartRun("test");
   ASSERT_TRUE(run);
   FileOutcome tabs = IngestFile(*warehouse_, *run,
-                                dir_.Write("tabs.tsv", "Date\tTotal_Purchases\tAmount\tName\n"
-                                                       "5/3/2023\t4\t2.5\tSmith, John\n"),
+                                dir_.Write("tabs.tsv",
+                                           "Date\tTotal_Purchases\tAmount\tName\n"
+                                           "5/3/2023\t4\t2.5\tSmith, John\n"),
                                 options_);
   EXPECT_EQ(tabs.status, FileStatus::kLoaded) << tabs.error;
   EXPECT_EQ(tabs.rows_loaded, 1);
@@ -125,8 +127,8 @@ TEST_F(BadInputTest, RaggedRowsAreRejected) {
 }
 
 TEST_F(BadInputTest, AnUnterminatedQuoteAtTheEndLosesNoOtherRow) {
-  FileOutcome file = Load(std::string(kHeader) + GoodRows(50) + "5/1/2023,1,2,2,\"Open quote\n" +
-                          GoodRows(3));
+  FileOutcome file =
+      Load(std::string(kHeader) + GoodRows(50) + "5/1/2023,1,2,2,\"Open quote\n" + GoodRows(3));
   EXPECT_EQ(file.status, FileStatus::kLoaded) << file.error;
   EXPECT_EQ(file.rows_rejected, 1);
   EXPECT_EQ(file.rows_read, file.rows_loaded + file.rows_rejected + file.rows_duplicate);
@@ -145,7 +147,9 @@ TEST_F(BadInputTest, AStrayQuoteInTheMiddleLosesOnlyItsOwnLine) {
   EXPECT_EQ(file.rows_read, 45);
   EXPECT_EQ(file.rows_loaded, 43);
   EXPECT_EQ(file.rows_rejected, 2);
-  EXPECT_EQ(Count("SELECT count(*) FROM etl_reject WHERE line = 42 AND reason = 'unterminated_quote'"), 1);
+  EXPECT_EQ(
+      Count("SELECT count(*) FROM etl_reject WHERE line = 42 AND reason = 'unterminated_quote'"),
+      1);
   EXPECT_EQ(Count("SELECT count(*) FROM etl_reject WHERE line = 46 AND reason = 'bad_date'"), 1);
   EXPECT_EQ(Count("SELECT count(*) FROM fact_sales WHERE source_line IN (43, 44, 45)"), 3);
 }

@@ -93,7 +93,8 @@ class FailingLoad final : public WarehouseLoad {
     return inner_->CurrentCustomers(ids);
   }
   Status SetCustomersCurrent(std::span<const int64_t> keys, bool current) override {
-    return owner_.Tick() ? FailingWarehouse::Injected() : inner_->SetCustomersCurrent(keys, current);
+    return owner_.Tick() ? FailingWarehouse::Injected()
+                         : inner_->SetCustomersCurrent(keys, current);
   }
   Status AddSteps(std::span<const StepTiming> steps) override {
     return owner_.Tick() ? FailingWarehouse::Injected() : inner_->AddSteps(steps);

@@ -69,8 +69,9 @@ TEST(FaultSweep, NothingPartialAtAnyFailurePoint) {
     if (loaded_files == 0) {
       EXPECT_EQ(visible, 0);
       EXPECT_EQ(Count(**inner, "SELECT count(*) FROM dim_customer"), 1);  // only Unknown
-      EXPECT_EQ(Count(**inner, "SELECT count(*) FROM etl_reject r JOIN etl_file f USING (file_id) "
-                               "WHERE f.status = 'loaded'"),
+      EXPECT_EQ(Count(**inner,
+                      "SELECT count(*) FROM etl_reject r JOIN etl_file f USING (file_id) "
+                      "WHERE f.status = 'loaded'"),
                 0);
     } else {
       EXPECT_EQ(visible, facts);  // the fault came after the commit

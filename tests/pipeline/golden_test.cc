@@ -2,12 +2,11 @@
 // (the file's counts, its rejects, and retail_data_view in line order). A regression is one new
 // folder. Set TILL_UPDATE_GOLDEN=1 to rewrite expected.txt from what Till produces, then read
 // the diff before committing it.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include <fmt/format.h>
 
 #include "pipeline/ingest.h"
 #include "support/temp_dir.h"
@@ -40,7 +39,8 @@ std::string Describe(Warehouse& warehouse, const FileOutcome& file) {
       text += '\n';
     }
   };
-  dump("rejects", "SELECT line, column_name, reason, row_rejected FROM etl_reject ORDER BY line, reason");
+  dump("rejects",
+       "SELECT line, column_name, reason, row_rejected FROM etl_reject ORDER BY line, reason");
   dump("retail_data_view",
        "SELECT source_line, transaction_id, customer_id, name, email, phone, address, city, state, "
        "zipcode, country, age, gender, income, customer_segment, date, year, month, time, "
@@ -59,8 +59,8 @@ TEST_P(GoldenTest, MatchesExpectedTables) {
   ASSERT_TRUE(warehouse);
   IngestOptions options;
   options.max_reject_ratio = 1.0;  // golden inputs are dirty on purpose
-  auto report = IngestFiles(**warehouse, std::vector<std::string>{(folder / "input.csv").string()},
-                            options);
+  auto report =
+      IngestFiles(**warehouse, std::vector<std::string>{(folder / "input.csv").string()}, options);
   ASSERT_TRUE(report) << report.error().message();
   std::string actual = Describe(**warehouse, report->files.at(0));
   std::filesystem::path expected_path = folder / "expected.txt";

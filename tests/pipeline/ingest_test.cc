@@ -7,8 +7,8 @@
 #include <map>
 
 #include "generate/generator.h"
-#include "warehouse/sqlite_warehouse.h"
 #include "support/temp_dir.h"
+#include "warehouse/sqlite_warehouse.h"
 
 namespace till {
 namespace {
@@ -260,7 +260,8 @@ TEST_F(IngestTest, ResultsDoNotDependOnTheOrderOfFiles) {
 TEST_F(IngestTest, TheCustomerVersionSeenLastIsCurrentWhateverTheFileOrder) {
   std::string header = "Customer_ID,Name,Date,Total_Purchases,Amount\n";
   std::string a = dir_.Write("a.csv", header + "1001,Ann Lee,5/1/2023,1,10\n");
-  std::string b = dir_.Write("b.csv", header + "1001,Ann Smith,6/1/2023,1,10\n1001,Ann Lee,4/1/2023,2,10\n");
+  std::string b =
+      dir_.Write("b.csv", header + "1001,Ann Smith,6/1/2023,1,10\n1001,Ann Lee,4/1/2023,2,10\n");
   std::string c = dir_.Write("c.csv", header + "1001,Ann Lee,7/1/2023,3,10\n");
   const std::string versions =
       "SELECT name, first_seen, last_seen, is_current FROM dim_customer "
@@ -269,29 +270,37 @@ TEST_F(IngestTest, TheCustomerVersionSeenLastIsCurrentWhateverTheFileOrder) {
   Ingest({a, b});
   auto after_b = Rows(versions);
   ASSERT_EQ(after_b.rows.size(), 2u);
-  EXPECT_EQ(after_b.rows[0], (std::vector<std::optional<std::string>>{"Ann Lee", "20230401", "20230501", "0"}));
-  EXPECT_EQ(after_b.rows[1], (std::vector<std::optional<std::string>>{"Ann Smith", "20230601", "20230601", "1"}));
+  EXPECT_EQ(after_b.rows[0],
+            (std::vector<std::optional<std::string>>{"Ann Lee", "20230401", "20230501", "0"}));
+  EXPECT_EQ(after_b.rows[1],
+            (std::vector<std::optional<std::string>>{"Ann Smith", "20230601", "20230601", "1"}));
 
   Ingest({c});
   auto after_c = Rows(versions);
-  EXPECT_EQ(after_c.rows[0], (std::vector<std::optional<std::string>>{"Ann Lee", "20230401", "20230701", "1"}));
+  EXPECT_EQ(after_c.rows[0],
+            (std::vector<std::optional<std::string>>{"Ann Lee", "20230401", "20230701", "1"}));
   EXPECT_EQ(after_c.rows[1][3], "0");
 
   auto other = Open(dir_.Path("other.db"));
   Ingest({c, b, a}, other.get());
   EXPECT_EQ(Rows(versions, other.get()).rows, after_c.rows);
   auto single = Open(dir_.Path("single.db"));
-  std::string all = dir_.Write("all.csv", header + "1001,Ann Lee,7/1/2023,3,10\n1001,Ann Smith,6/1/2023,1,10\n1001,Ann Lee,5/1/2023,1,10\n1001,Ann Lee,4/1/2023,2,10\n");
+  std::string all = dir_.Write(
+      "all.csv", header +
+                     "1001,Ann Lee,7/1/2023,3,10\n1001,Ann Smith,6/1/2023,1,10\n1001,Ann "
+                     "Lee,5/1/2023,1,10\n1001,Ann Lee,4/1/2023,2,10\n");
   Ingest({all}, single.get());
   EXPECT_EQ(Rows(versions, single.get()).rows, after_c.rows);
 }
 
 TEST_F(IngestTest, CategoricalSpellingsResolveToOneMember) {
   std::string header = "Date,Total_Purchases,Amount,Shipping_Method,Product_Category\n";
-  std::string a = dir_.Write("a.csv", header + "5/1/2023,1,10,same day,TOYS\n5/2/2023,1,10,Express,toys\n");
+  std::string a =
+      dir_.Write("a.csv", header + "5/1/2023,1,10,same day,TOYS\n5/2/2023,1,10,Express,toys\n");
   auto report = Ingest({a});
   EXPECT_EQ(report.files[0].rows_loaded, 2);
-  auto shipping = Rows("SELECT shipping_method FROM dim_shipping_method WHERE shipping_method_key > 0 ORDER BY 1");
+  auto shipping = Rows(
+      "SELECT shipping_method FROM dim_shipping_method WHERE shipping_method_key > 0 ORDER BY 1");
   ASSERT_EQ(shipping.rows.size(), 2u);
   EXPECT_EQ(shipping.rows[0][0], "Express");
   EXPECT_EQ(shipping.rows[1][0], "Same-Day");
@@ -313,7 +322,8 @@ TEST_F(IngestTest, AFileOverItsRejectBudgetFailsAndLoadsNothing) {
   EXPECT_NE(file.error.find("over the budget"), std::string::npos) << file.error;
   EXPECT_FALSE(report.succeeded);
   EXPECT_EQ(Count("SELECT count(*) FROM fact_sales"), 0);
-  EXPECT_EQ(Count("SELECT count(*) FROM etl_file WHERE status = 'failed' AND rows_rejected = 2"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM etl_file WHERE status = 'failed' AND rows_rejected = 2"),
+            1);
   EXPECT_EQ(Count("SELECT count(*) FROM etl_reject WHERE reason = 'bad_date'"), 2);
   EXPECT_EQ(Count("SELECT count(*) FROM etl_run WHERE status = 'failed'"), 1);
 
