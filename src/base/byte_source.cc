@@ -79,7 +79,27 @@ class PrefixedSource final : public ByteSource {
   std::unique_ptr<ByteSource> rest_;
 };
 
+class CrToLfSource final : public ByteSource {
+ public:
+  explicit CrToLfSource(std::unique_ptr<ByteSource> source) : source_(std::move(source)) {}
+
+  Result<size_t> Read(char* buffer, size_t size) override {
+    auto n = source_->Read(buffer, size);
+    if (n) std::replace(buffer, buffer + *n, '\r', '\n');
+    return n;
+  }
+
+  int64_t SizeHint() const override { return source_->SizeHint(); }
+
+ private:
+  std::unique_ptr<ByteSource> source_;
+};
+
 }  // namespace
+
+std::unique_ptr<ByteSource> MakeCrToLfSource(std::unique_ptr<ByteSource> source) {
+  return std::make_unique<CrToLfSource>(std::move(source));
+}
 
 std::unique_ptr<ByteSource> MakePrefixedSource(std::string prefix,
                                                std::unique_ptr<ByteSource> rest) {

@@ -31,6 +31,10 @@ Result<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path);
 std::unique_ptr<ByteSource> MakePrefixedSource(std::string prefix,
                                                std::unique_ptr<ByteSource> rest);
 
+// A source that yields `source` with every CR turned into LF: how a file whose lines end with
+// a lone CR (old Mac exports) reads as lines.
+std::unique_ptr<ByteSource> MakeCrToLfSource(std::unique_ptr<ByteSource> source);
+
 // Reads up to `size` bytes from the start of `source` (fewer at its end).
 Result<std::string> ReadPrefix(ByteSource& source, size_t size);
 

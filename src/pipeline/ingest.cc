@@ -432,10 +432,21 @@ FileOutcome IngestChecked(Warehouse& warehouse, int64_t run_id, const std::strin
   // others.
   auto head = ReadPrefix(**file, 64 << 10);
   if (!head) return Record(warehouse, run_id, Failed(outcome, head.error().message()));
-  std::string_view first_line = std::string_view(*head).substr(0, head->find('\n'));
+  if (head->starts_with("\xFF\xFE") || head->starts_with("\xFE\xFF")) {
+    return Record(warehouse, run_id,
+                  Failed(outcome, fmt::format("{}: the file is UTF-16 text; save it as UTF-8 "
+                                              "(or \"CSV UTF-8\") and load it again",
+                                              path)));
+  }
+  // Lines that end with a lone CR and never with LF are an old Mac export: read CR as LF.
+  const bool cr_lines =
+      head->find('\n') == std::string::npos && head->find('\r') != std::string::npos;
+  std::string_view first_line =
+      std::string_view(*head).substr(0, head->find(cr_lines ? '\r' : '\n'));
   if (first_line.starts_with("\xEF\xBB\xBF")) first_line.remove_prefix(3);
   CsvReaderOptions reader_options = ReaderOptions(DetectDelimiter(first_line));
-  auto source = MakePrefixedSource(std::move(*head), std::move(*file));
+  std::unique_ptr<ByteSource> source = MakePrefixedSource(std::move(*head), std::move(*file));
+  if (cr_lines) source = MakeCrToLfSource(std::move(source));
   CsvReader reader(*source, reader_options);
   CsvRecord header;
   auto has_header = reader.Next(&header);

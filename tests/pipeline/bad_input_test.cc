@@ -1,6 +1,8 @@
 // Malformed files: each gets a clear message or clean rejects, never a crash or a hang.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "pipeline/ingest.h"
 #include "support/temp_dir.h"
 
@@ -101,6 +103,24 @@ TEST_F(BadInputTest, SemicolonAndTabSeparatedFilesLoad) {
   EXPECT_EQ(tabs.status, FileStatus::kLoaded) << tabs.error;
   EXPECT_EQ(tabs.rows_loaded, 1);
   EXPECT_EQ(Count("SELECT count(*) FROM retail_data_view WHERE name = 'Smith, John'"), 1);
+}
+
+TEST_F(BadInputTest, LinesEndedByALoneCrLoad) {
+  std::string content = std::string(kHeader) + GoodRows(3);
+  std::replace(content.begin(), content.end(), '\n', '\r');
+  FileOutcome file = Load(content);
+  EXPECT_EQ(file.status, FileStatus::kLoaded) << file.error;
+  EXPECT_EQ(file.rows_read, 3);
+  EXPECT_EQ(file.rows_loaded, 3);
+}
+
+TEST_F(BadInputTest, Utf16FilesFailWithAHint) {
+  FileOutcome file =
+      Load(std::string("\xFF\xFE"
+                       "D\0a\0t\0e\0",
+                       10));
+  EXPECT_EQ(file.status, FileStatus::kFailed);
+  EXPECT_NE(file.error.find("UTF-16"), std::string::npos) << file.error;
 }
 
 TEST_F(BadInputTest, NulBytesRejectTheirRowOnly) {
