@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 
@@ -291,6 +292,39 @@ TEST_F(IngestTest, TheCustomerVersionSeenLastIsCurrentWhateverTheFileOrder) {
                      "Lee,5/1/2023,1,10\n1001,Ann Lee,4/1/2023,2,10\n");
   Ingest({all}, single.get());
   EXPECT_EQ(Rows(versions, single.get()).rows, after_c.rows);
+}
+
+TEST_F(IngestTest, ResultsDoNotDependOnTheOrderOfRows) {
+  std::string path = Generate(dir_, "rows.csv", 20000, 21);
+  std::string text = testing::ReadFile(path);
+  size_t header_end = text.find('\n') + 1;
+  std::vector<std::string> lines;
+  for (size_t start = header_end; start < text.size();) {
+    size_t end = text.find('\n', start);
+    lines.push_back(text.substr(start, end - start + 1));
+    start = end + 1;
+  }
+  std::reverse(lines.begin(), lines.end());
+  std::swap(lines[0], lines[lines.size() / 2]);
+  std::string reversed = text.substr(0, header_end);
+  for (const std::string& line : lines) reversed += line;
+  std::string other_path = dir_.Write("reversed.csv", reversed);
+
+  Ingest({path});
+  auto other = Open(dir_.Path("other.db"));
+  Ingest({other_path}, other.get());
+  const std::string tables[] = {
+      "SELECT * FROM dim_customer ORDER BY customer_key",
+      "SELECT * FROM dim_product ORDER BY product_key",
+      "SELECT * FROM dim_location ORDER BY location_key",
+      "SELECT * FROM dim_date ORDER BY date_key",
+      "SELECT * FROM dim_shipping_method ORDER BY shipping_method_key",
+      "SELECT rows_read, rows_loaded, rows_rejected, rows_duplicate FROM etl_file",
+      "SELECT transaction_id, customer_id, name, date, time, amount, total_amount, products, "
+      "city, payment_method FROM retail_data_view ORDER BY 1, 2, 3, 4, 5, 6, 7, 8"};
+  for (const std::string& sql : tables) {
+    EXPECT_EQ(Rows(sql).rows, Rows(sql, other.get()).rows) << sql;
+  }
 }
 
 TEST_F(IngestTest, CategoricalSpellingsResolveToOneMember) {
