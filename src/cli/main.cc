@@ -5,8 +5,11 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -132,6 +135,36 @@ int RunIngest(const Config& config, const std::vector<std::string>& paths, bool 
   return report->succeeded ? kExitOk : kExitFailed;
 }
 
+// Files stay as given; a folder stands for its *.csv and *.tsv files (not its subfolders), in
+// name order. A folder with none is a usage error.
+Result<std::vector<std::string>> ExpandPaths(const std::vector<std::string>& paths) {
+  std::vector<std::string> files;
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(path, ec)) {
+      files.push_back(path);
+      continue;
+    }
+    std::vector<std::string> found;
+    for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
+      std::string extension = entry.path().extension().string();
+      std::transform(extension.begin(), extension.end(), extension.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      if (entry.is_regular_file() && (extension == ".csv" || extension == ".tsv")) {
+        found.push_back(entry.path().string());
+      }
+    }
+    if (ec) return MakeError(ErrorCode::kIoError, fmt::format("{}: {}", path, ec.message()));
+    if (found.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("{} is a folder with no .csv or .tsv files", path));
+    }
+    std::sort(found.begin(), found.end());
+    files.insert(files.end(), found.begin(), found.end());
+  }
+  return files;
+}
+
 int RunGenerate(int64_t rows, uint64_t seed, const std::string& output) {
   std::FILE* out = output == "-" ? stdout : std::fopen(output.c_str(), "wb");
   if (out == nullptr) {
@@ -180,7 +213,10 @@ int Main(int argc, char** argv) {
   bool json = false;
   std::string trigger = "cli";
   auto* ingest = app.add_subcommand("ingest", "Load raw files into the warehouse");
-  ingest->add_option("paths", paths, "Raw CSV files")->required()->check(CLI::ExistingFile);
+  ingest
+      ->add_option("paths", paths, "Raw CSV files, or folders whose *.csv and *.tsv files to load")
+      ->required()
+      ->check(CLI::ExistingPath);
   add_warehouse(ingest);
   ingest
       ->add_option("--max-reject-ratio", config->max_reject_ratio,
@@ -218,7 +254,14 @@ int Main(int argc, char** argv) {
   }
 
   if (*generate) return RunGenerate(rows, seed, output);
-  if (*ingest) return RunIngest(*config, paths, json, trigger);
+  if (*ingest) {
+    auto files = ExpandPaths(paths);
+    if (!files) {
+      fmt::print(stderr, "till: {}\n", files.error().message());
+      return kExitUsage;
+    }
+    return RunIngest(*config, *files, json, trigger);
+  }
   auto warehouse = OpenMigrated(config->warehouse);
   if (!warehouse) return Fail(warehouse.error());
   if (*init) {

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "support/temp_dir.h"
@@ -65,6 +66,22 @@ TEST_F(CliTest, IngestPrintsOneJsonObjectPerFile) {
   Outcome again = Till("ingest '" + Sample() + "' --json");
   EXPECT_EQ(again.exit_code, 0);
   EXPECT_EQ(nlohmann::json::parse(again.out)["status"], "skipped");
+}
+
+TEST_F(CliTest, AFolderStandsForItsCsvFiles) {
+  std::filesystem::create_directory(dir_.Path("landing"));
+  std::string rows = "Date,Total_Purchases,Amount\n";
+  dir_.Write("landing/b.csv", rows + "5/2/2023,1,2\n");
+  dir_.Write("landing/a.CSV", rows + "5/1/2023,1,2\n");
+  dir_.Write("landing/notes.txt", "not data");
+  Outcome run = Till("ingest landing --json");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(std::count(run.out.begin(), run.out.end(), '\n'), 2);
+  EXPECT_LT(run.out.find("a.CSV"), run.out.find("b.csv"));
+  std::filesystem::create_directory(dir_.Path("empty"));
+  Outcome empty = Till("ingest empty");
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_NE(empty.err.find("no .csv"), std::string::npos) << empty.err;
 }
 
 TEST_F(CliTest, UsageErrorsExitWithTwo) {
