@@ -230,7 +230,26 @@ class SqliteLoad final : public WarehouseLoad {
     }
     std::vector<SeenRange> merged;
     merged.reserve(versions.size());
-    for (const CustomerWrite& version : versions) {
+    size_t done = 0;
+    if (customers_bulk_) {
+      // Into an empty dimension, many rows to a statement, as for facts.
+      if (!insert_customers_.get()) {
+        std::string sql = CustomerInsertSql();
+        size_t values = sql.find("VALUES ") + 7;
+        std::vector<std::string> rows(kCustomersPerInsert, sql.substr(values));
+        TILL_RETURN_IF_ERROR(insert_customers_.Prepare(
+            db_, fmt::format("{}{}", sql.substr(0, values), fmt::join(rows, ", "))));
+      }
+      for (; done + kCustomersPerInsert <= versions.size(); done += kCustomersPerInsert) {
+        for (size_t i = 0; i < kCustomersPerInsert; ++i) {
+          BindCustomer(insert_customers_, versions[done + i],
+                       static_cast<int>(i * kCustomerColumns));
+        }
+        TILL_RETURN_IF_ERROR(insert_customers_.Run());
+      }
+      for (size_t i = 0; i < done; ++i) merged.push_back(versions[i].seen);
+    }
+    for (const CustomerWrite& version : versions.subspan(done)) {
       BindCustomer(insert, version);
       TILL_RETURN_IF_ERROR(insert.Run());
       if (customers_bulk_ || sqlite3_changes(db_) == 1) {
@@ -555,21 +574,22 @@ class SqliteLoad final : public WarehouseLoad {
     }
   }
 
-  // Binds a customer version as CustomerInsertSql() lays its parameters out.
-  static void BindCustomer(Statement& statement, const CustomerWrite& version) {
-    static const int first_at = static_cast<int>(Spec(Dimension::kCustomer).attributes.size()) + 2;
-    BindMember(statement, *version.member);
+  // Binds a customer version as CustomerInsertSql() lays its parameters out, from parameter
+  // offset+1 on.
+  static void BindCustomer(Statement& statement, const CustomerWrite& version, int offset = 0) {
+    const int first_at = offset + static_cast<int>(kCustomerColumns) - 2;
+    BindMember(statement, *version.member, offset);
     BindDate(statement, first_at, version.seen.first);
     BindDate(statement, first_at + 1, version.seen.last);
     statement.Bind(first_at + 2, static_cast<int64_t>(version.current ? 1 : 0));
   }
 
-  // Binds the key and the attributes of `member` as parameters 1..n+1. Every attribute binds
-  // as text; the age column's INTEGER affinity stores "21" as the integer 21.
-  static void BindMember(Statement& statement, const Member& member) {
-    statement.Bind(1, member.key);
+  // Binds the key and the attributes of `member` as parameters offset+1 … offset+n+1. Every
+  // attribute binds as text; the age column's INTEGER affinity stores "21" as the integer 21.
+  static void BindMember(Statement& statement, const Member& member, int offset = 0) {
+    statement.Bind(offset + 1, member.key);
     for (size_t i = 0; i < member.arity; ++i) {
-      int index = static_cast<int>(i) + 2;
+      int index = offset + static_cast<int>(i) + 2;
       if (auto value = member.attribute(i)) {
         statement.Bind(index, *value);
       } else {
@@ -582,6 +602,9 @@ class SqliteLoad final : public WarehouseLoad {
   int64_t file_id_;
   bool restore_wal_;
   bool committed_ = false;
+  static constexpr size_t kCustomerColumns = 12;  // key, 8 attributes, seen range, current
+  static constexpr size_t kCustomersPerInsert = 32;
+  Statement insert_customers_;           // kCustomersPerInsert at a time, into an empty dimension
   Statement insert_customer_;            // into an empty dimension
   Statement insert_or_ignore_customer_;  // into one that may hold the version already
   Statement widen_;
