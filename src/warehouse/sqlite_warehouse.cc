@@ -145,6 +145,28 @@ std::string UpsertSql(const DimensionSpec& spec) {
 
 class SqliteWarehouse;
 
+// etl_file's extra and missing columns, joined with commas for binding.
+struct JoinedColumns {
+  std::string extra;
+  std::string missing;
+};
+
+// Binds an etl_file's counts (rows_read, rows_loaded, rows_rejected, rows_duplicate,
+// values_nulled, year_mismatches, month_mismatches, extra_columns, missing_columns) as
+// parameters offset+1 … offset+9. `joined` holds the bound column lists until the statement runs.
+void BindFileCounts(Statement& s, int offset, const FileOutcome& outcome, JoinedColumns* joined) {
+  joined->extra = fmt::format("{}", fmt::join(outcome.extra_columns, ","));
+  joined->missing = fmt::format("{}", fmt::join(outcome.missing_columns, ","));
+  int at = offset;
+  for (int64_t count :
+       {outcome.rows_read, outcome.rows_loaded, outcome.rows_rejected, outcome.rows_duplicate,
+        outcome.values_nulled, outcome.year_mismatches, outcome.month_mismatches}) {
+    s.Bind(++at, count);
+  }
+  s.Bind(++at, std::string_view(joined->extra));
+  s.Bind(++at, std::string_view(joined->missing));
+}
+
 class SqliteLoad final : public WarehouseLoad {
  public:
   SqliteLoad(sqlite3* db, int64_t file_id, bool restore_wal)
@@ -543,17 +565,8 @@ class SqliteLoad final : public WarehouseLoad {
         "rows_rejected = ?, rows_duplicate = ?, values_nulled = ?, year_mismatches = ?, "
         "month_mismatches = ?, extra_columns = ?, missing_columns = ?, finished_at = ? "
         "WHERE file_id = ?"));
-    std::string extra = fmt::format("{}", fmt::join(outcome.extra_columns, ","));
-    std::string missing = fmt::format("{}", fmt::join(outcome.missing_columns, ","));
-    update.Bind(1, outcome.rows_read);
-    update.Bind(2, outcome.rows_loaded);
-    update.Bind(3, outcome.rows_rejected);
-    update.Bind(4, outcome.rows_duplicate);
-    update.Bind(5, outcome.values_nulled);
-    update.Bind(6, outcome.year_mismatches);
-    update.Bind(7, outcome.month_mismatches);
-    update.Bind(8, std::string_view(extra));
-    update.Bind(9, std::string_view(missing));
+    JoinedColumns joined;
+    BindFileCounts(update, 0, outcome, &joined);
     update.Bind(10, std::string_view(outcome.finished_at));
     update.Bind(11, file_id_);
     TILL_RETURN_IF_ERROR(update.Run());
@@ -828,24 +841,18 @@ class SqliteWarehouse final : public Warehouse {
         "rows_rejected, rows_duplicate, values_nulled, year_mismatches, month_mismatches, "
         "extra_columns, missing_columns, same_content_as, error, started_at, finished_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-    std::string extra = fmt::format("{}", fmt::join(outcome.extra_columns, ","));
-    std::string missing = fmt::format("{}", fmt::join(outcome.missing_columns, ","));
-    bool loading = status == "loaded";
     insert.Bind(1, run_id);
     insert.Bind(2, std::string_view(outcome.uri));
     insert.Bind(3, std::string_view(outcome.sha256));
     insert.Bind(4, outcome.size_bytes);
     insert.Bind(5, std::string_view(status));
     // A load in progress starts from zero; its counts are written at commit.
-    insert.Bind(6, loading ? 0 : outcome.rows_read);
-    insert.Bind(7, loading ? 0 : outcome.rows_loaded);
-    insert.Bind(8, loading ? 0 : outcome.rows_rejected);
-    insert.Bind(9, loading ? 0 : outcome.rows_duplicate);
-    insert.Bind(10, loading ? 0 : outcome.values_nulled);
-    insert.Bind(11, loading ? 0 : outcome.year_mismatches);
-    insert.Bind(12, loading ? 0 : outcome.month_mismatches);
-    insert.Bind(13, std::string_view(extra));
-    insert.Bind(14, std::string_view(missing));
+    FileOutcome counts;
+    const FileOutcome& bound = status == "loaded" ? counts : outcome;
+    counts.extra_columns = outcome.extra_columns;
+    counts.missing_columns = outcome.missing_columns;
+    JoinedColumns joined;
+    BindFileCounts(insert, 5, bound, &joined);
     if (outcome.same_content_as) {
       insert.Bind(15, *outcome.same_content_as);
     } else {
