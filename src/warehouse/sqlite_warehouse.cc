@@ -188,9 +188,13 @@ class SqliteLoad final : public WarehouseLoad {
     next_sale_id_ = sqlite3_column_int64(last_sale.get(), 0) + 1;
     bulk_ = next_sale_id_ == 1;
     last_sale.Reset();
-    auto has_customers = HasCustomers();
-    TILL_RETURN_IF_ERROR(has_customers);
-    customers_bulk_ = !*has_customers;
+    Statement any_customer;
+    TILL_RETURN_IF_ERROR(any_customer.Prepare(
+        db_, "SELECT EXISTS (SELECT 1 FROM dim_customer WHERE customer_key <> 0)"));
+    auto customer_row = any_customer.Step();
+    TILL_RETURN_IF_ERROR(customer_row);
+    customers_bulk_ = sqlite3_column_int(any_customer.get(), 0) == 0;
+    any_customer.Reset();
     if (customers_bulk_) {
       // Both customer indexes are built once, at the end: the current-version index has
       // nothing to find in an empty dimension.
@@ -232,14 +236,7 @@ class SqliteLoad final : public WarehouseLoad {
     return {};
   }
 
-  Result<bool> HasCustomers() override {
-    Statement select;
-    TILL_RETURN_IF_ERROR(
-        select.Prepare(db_, "SELECT EXISTS (SELECT 1 FROM dim_customer WHERE customer_key <> 0)"));
-    auto row = select.Step();
-    TILL_RETURN_IF_ERROR(row);
-    return *row && sqlite3_column_int(select.get(), 0) != 0;
-  }
+  Result<bool> HasCustomers() override { return !customers_bulk_; }
 
   Result<std::vector<SeenRange>> UpsertCustomers(std::span<const CustomerWrite> versions) override {
     // Most versions are new: a plain insert, or one that yields to a version already stored,

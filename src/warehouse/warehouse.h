@@ -103,7 +103,7 @@ class WarehouseLoad {
   // Returns how many were inserted; the rest were duplicates.
   virtual Result<int64_t> AppendFacts(std::span<const FactSale> facts) = 0;
   virtual Status AddRejects(std::span<const RejectRecord> rejects) = 0;
-  // True when dim_customer holds versions besides Unknown.
+  // True when dim_customer held versions besides Unknown when this load began.
   virtual Result<bool> HasCustomers() = 0;
   // Inserts customer versions or widens the first/last seen of those present. `current` is
   // written for new versions only; present versions keep their flag. Returns, in order, each
