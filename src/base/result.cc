@@ -18,6 +18,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "schema_too_new";
     case ErrorCode::kRejectBudget:
       return "reject_budget";
+    case ErrorCode::kAlreadyLoaded:
+      return "already_loaded";
     case ErrorCode::kInternal:
       return "internal";
   }

@@ -19,6 +19,7 @@ enum class ErrorCode {
   kWarehouseError,   // the warehouse refused or failed a statement
   kSchemaTooNew,     // the warehouse was written by a newer Till
   kRejectBudget,     // a file's rejects exceed the allowed ratio
+  kAlreadyLoaded,    // the content was loaded by someone else while this load waited to start
   kInternal,         // a broken invariant; a bug
 };
 

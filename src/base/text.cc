@@ -44,6 +44,41 @@ std::string FoldKey(std::string_view text) {
   return key;
 }
 
+namespace {
+
+// The length of the well-formed UTF-8 sequence at `p` (no overlong forms, no surrogates,
+// nothing past U+10FFFF, no NUL), or 0 when there is none.
+int SequenceLength(const unsigned char* p, const unsigned char* end) {
+  unsigned char c = *p;
+  if (c < 0x80) return c == 0 ? 0 : 1;
+  int extra;
+  uint32_t code;
+  if (c >= 0xC2 && c <= 0xDF) {
+    extra = 1;
+    code = c & 0x1F;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    extra = 2;
+    code = c & 0x0F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    extra = 3;
+    code = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (end - p <= extra) return 0;
+  for (int k = 1; k <= extra; ++k) {
+    if ((p[k] & 0xC0) != 0x80) return 0;
+    code = (code << 6) | (p[k] & 0x3F);
+  }
+  if ((extra == 2 && code < 0x800) || (extra == 3 && code < 0x10000) || code > 0x10FFFF ||
+      (code >= 0xD800 && code <= 0xDFFF)) {
+    return 0;
+  }
+  return extra + 1;
+}
+
+}  // namespace
+
 bool IsValidUtf8(std::string_view text) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const auto* end = p + text.size();
@@ -58,38 +93,30 @@ bool IsValidUtf8(std::string_view text) {
     p += 8;
   }
   while (p < end) {
-    unsigned char c = *p;
-    if (c < 0x80) {
-      if (c == 0) return false;
-      ++p;
-      continue;
-    }
-    int extra;
-    uint32_t code;
-    if (c >= 0xC2 && c <= 0xDF) {
-      extra = 1;
-      code = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      extra = 2;
-      code = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      extra = 3;
-      code = c & 0x07;
-    } else {
-      return false;
-    }
-    if (end - p <= extra) return false;
-    for (int k = 1; k <= extra; ++k) {
-      if ((p[k] & 0xC0) != 0x80) return false;
-      code = (code << 6) | (p[k] & 0x3F);
-    }
-    if ((extra == 2 && code < 0x800) || (extra == 3 && code < 0x10000) || code > 0x10FFFF ||
-        (code >= 0xD800 && code <= 0xDFFF)) {
-      return false;
-    }
-    p += extra + 1;
+    int length = SequenceLength(p, end);
+    if (length == 0) return false;
+    p += length;
   }
   return true;
+}
+
+std::string ReplaceInvalidUtf8(std::string_view text) {
+  if (IsValidUtf8(text)) return std::string(text);
+  std::string out;
+  out.reserve(text.size() + 16);
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  while (p < end) {
+    int length = SequenceLength(p, end);
+    if (length == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
+      ++p;
+    } else {
+      out.append(reinterpret_cast<const char*>(p), static_cast<size_t>(length));
+      p += length;
+    }
+  }
+  return out;
 }
 
 std::string CollapseSpaces(std::string_view text) {

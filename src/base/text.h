@@ -19,6 +19,10 @@ std::string FoldKey(std::string_view text);
 // U+10FFFF) and holds no NUL byte.
 bool IsValidUtf8(std::string_view text);
 
+// `text` with each byte that starts no well-formed sequence (and each NUL) replaced by U+FFFD,
+// for stores that take only valid UTF-8 text.
+std::string ReplaceInvalidUtf8(std::string_view text);
+
 // Collapses every run of ASCII white space inside `text` to one space and trims both ends.
 std::string CollapseSpaces(std::string_view text);
 

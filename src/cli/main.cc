@@ -9,6 +9,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -36,6 +37,25 @@ Result<std::unique_ptr<Warehouse>> OpenMigrated(const std::string& location) {
   TILL_RETURN_IF_ERROR(warehouse);
   TILL_RETURN_IF_ERROR((*warehouse)->Migrate());
   return warehouse;
+}
+
+// `till init --create-roles`: prints each role, and a generated password once.
+int CreateRoles(Warehouse& warehouse) {
+  auto from_env = [](const char* name) {
+    const char* value = std::getenv(name);
+    return std::string(value ? value : "");
+  };
+  auto roles = warehouse.CreateRoles(
+      RolePasswords{from_env("TILL_LOADER_PASSWORD"), from_env("TILL_READER_PASSWORD")});
+  if (!roles) return Fail(roles.error());
+  for (const RoleCredential& role : *roles) {
+    fmt::print("role {} {}", role.role, role.created ? "created" : "updated");
+    if (!role.generated_password.empty()) {
+      fmt::print(" with password {} (shown only now)", role.generated_password);
+    }
+    fmt::print("\n");
+  }
+  return kExitOk;
 }
 
 // A one-line progress bar on a terminal, redrawn at most ten times a second.
@@ -225,8 +245,14 @@ int Main(int argc, char** argv) {
   ingest->add_flag("--json", json, "Print one JSON object per file");
   ingest->add_option("--trigger", trigger, "What started this run, for the run record");
 
+  bool create_roles = false;
   auto* init = app.add_subcommand("init", "Create or upgrade the warehouse schema");
   add_warehouse(init);
+  init->add_flag("--create-roles", create_roles,
+                 "PostgreSQL: create the login roles till_loader (owns and loads the warehouse) "
+                 "and till_reader (reads the reporting views, personal data masked); passwords "
+                 "from TILL_LOADER_PASSWORD and TILL_READER_PASSWORD, or generated and printed "
+                 "once");
 
   int limit = 20;
   auto* runs = app.add_subcommand("runs", "List recent runs and their files");
@@ -268,6 +294,7 @@ int Main(int argc, char** argv) {
     auto version = (*warehouse)->SchemaVersion();
     if (!version) return Fail(version.error());
     fmt::print("{} is at schema version {}\n", (*warehouse)->Describe(), *version);
+    if (create_roles) return CreateRoles(**warehouse);
     return kExitOk;
   }
   Status status;

@@ -3,8 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
+
+#include "clean/rules.h"
 
 namespace till {
 namespace {
@@ -45,17 +50,33 @@ void PrintJsonLines(const QueryResult& result) {
   }
 }
 
+// Seconds since the epoch of a UTC timestamp as either warehouse writes it:
+// "2024-02-01T10:00:00.250Z" (SQLite) or "2024-02-01 10:00:00.25+00" (PostgreSQL).
+std::optional<double> ParseTimestamp(const std::string& text) {
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0;
+  double second = 0;
+  if (std::sscanf(text.c_str(), "%d-%d-%d%*c%d:%d:%lf", &year, &month, &day, &hour, &minute,
+                  &second) != 6) {
+    return std::nullopt;
+  }
+  return static_cast<double>(DaysFromCivil(CivilDate{year, month, day})) * 86400.0 + hour * 3600.0 +
+         minute * 60.0 + second;
+}
+
 // Sales and revenue by one dim_product attribute, largest first.
 Status PrintRevenueBy(Warehouse& warehouse, std::string_view attribute, std::string_view title,
                       int limit) {
   auto result = warehouse.Query(
       fmt::format("SELECT coalesce(p.{0}, '(unknown)') AS {0}, count(*) AS sales, "
-                  "  printf('%.2f', sum(f.total_amount)) AS revenue "
+                  "  sum(f.total_amount) AS revenue "
                   "FROM fact_sales f JOIN dim_product p ON p.product_key = f.product_key "
                   "GROUP BY 1 ORDER BY sum(f.total_amount) DESC LIMIT {1}",
                   attribute, limit),
       {});
   TILL_RETURN_IF_ERROR(result);
+  for (auto& row : result->rows) {
+    if (row[2]) row[2] = fmt::format("{:.2f}", std::strtod(row[2]->c_str(), nullptr));
+  }
   fmt::print("{}\n", title);
   PrintTable(*result);
   return {};
@@ -67,9 +88,9 @@ Status PrintRuns(Warehouse& warehouse, int limit, bool json) {
   auto result = warehouse.Query(
       "SELECT r.run_id, r.trigger, r.started_at, r.finished_at, r.status, "
       "  count(f.file_id) AS files, "
-      "  coalesce(sum(f.status = 'loaded'), 0) AS loaded, "
-      "  coalesce(sum(f.status = 'skipped'), 0) AS skipped, "
-      "  coalesce(sum(f.status = 'failed'), 0) AS failed, "
+      "  sum(CASE WHEN f.status = 'loaded' THEN 1 ELSE 0 END) AS loaded, "
+      "  sum(CASE WHEN f.status = 'skipped' THEN 1 ELSE 0 END) AS skipped, "
+      "  sum(CASE WHEN f.status = 'failed' THEN 1 ELSE 0 END) AS failed, "
       "  coalesce(sum(CASE WHEN f.status = 'loaded' THEN f.rows_loaded END), 0) AS rows_loaded, "
       "  coalesce(sum(f.rows_rejected), 0) AS rows_rejected, r.error "
       "FROM etl_run r LEFT JOIN etl_file f ON f.run_id = r.run_id "
@@ -87,11 +108,11 @@ Status PrintRuns(Warehouse& warehouse, int limit, bool json) {
 Status PrintRejects(Warehouse& warehouse, const RejectFilter& filter, bool json) {
   auto result = warehouse.Query(
       "SELECT j.reject_id, j.file_id, f.uri, j.line, j.column_name AS column, j.reason, "
-      "  CASE j.row_rejected WHEN 1 THEN 'rejected' ELSE 'nulled' END AS outcome, j.message, "
+      "  CASE WHEN j.row_rejected THEN 'rejected' ELSE 'nulled' END AS outcome, j.message, "
       "  j.raw_line "
       "FROM etl_reject j JOIN etl_file f ON f.file_id = j.file_id "
-      "WHERE (?1 = '0' OR j.file_id = CAST(?1 AS INTEGER)) "
-      "  AND (?2 = '0' OR f.run_id = CAST(?2 AS INTEGER)) "
+      "WHERE (CAST(?1 AS INTEGER) = 0 OR j.file_id = CAST(?1 AS INTEGER)) "
+      "  AND (CAST(?2 AS INTEGER) = 0 OR f.run_id = CAST(?2 AS INTEGER)) "
       "  AND (?3 = '' OR j.reason = ?3) "
       "ORDER BY j.file_id DESC, j.line LIMIT CAST(?4 AS INTEGER)",
       std::vector<std::string>{std::to_string(filter.file_id), std::to_string(filter.run_id),
@@ -123,16 +144,18 @@ Status PrintReport(Warehouse& warehouse) {
   TILL_RETURN_IF_ERROR(PrintRevenueBy(warehouse, "brand", "Top brands", 5));
 
   auto last = warehouse.Query(
-      "SELECT r.run_id, r.status, "
-      "  printf('%.2f', (julianday(r.finished_at) - julianday(r.started_at)) * 86400.0), "
-      "  sum(f.rows_loaded) "
+      "SELECT r.run_id, r.status, r.started_at, r.finished_at, sum(f.rows_loaded) "
       "FROM etl_run r JOIN etl_file f ON f.run_id = r.run_id AND f.status = 'loaded' "
       "GROUP BY r.run_id ORDER BY r.run_id DESC LIMIT 1");
   TILL_RETURN_IF_ERROR(last);
   if (!last->rows.empty()) {
     const auto& r = last->rows[0];
-    fmt::print("\nLast load: run {} {}, {} rows in {} s\n", *r[0], *r[1], r[3].value_or("0"),
-               r[2].value_or("?"));
+    auto started = ParseTimestamp(r[2].value_or(""));
+    auto finished = ParseTimestamp(r[3].value_or(""));
+    std::string seconds =
+        started && finished ? fmt::format("{:.2f}", *finished - *started) : std::string("?");
+    fmt::print("\nLast load: run {} {}, {} rows in {} s\n", *r[0], *r[1], r[4].value_or("0"),
+               seconds);
   }
   return {};
 }

@@ -473,6 +473,16 @@ FileOutcome IngestChecked(Warehouse& warehouse, int64_t run_id, const std::strin
                                                  : RowCleaner::DecimalMark::kPointOrComma);
 
   auto load = warehouse.BeginLoad(run_id, outcome);
+  if (!load && load.error().code() == ErrorCode::kAlreadyLoaded) {
+    // Another loader brought the same content while this one waited for the warehouse.
+    auto holder = warehouse.FindLoadedContent(outcome.sha256);
+    if (holder && *holder) {
+      outcome.status = FileStatus::kSkipped;
+      outcome.same_content_as = **holder;
+      outcome.error = fmt::format("content already loaded as file {}", **holder);
+      return Record(warehouse, run_id, outcome);
+    }
+  }
   if (!load) return Record(warehouse, run_id, Failed(outcome, load.error().message()));
   FileLoader loader(options, reader_options, &outcome);
   Status ran = loader.Run(reader, cleaner, **load, outcome.size_bytes);

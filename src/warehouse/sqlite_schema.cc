@@ -1,4 +1,4 @@
-#include "warehouse/sqlite_schema.h"
+#include "warehouse/schema.h"
 
 namespace till {
 namespace {

@@ -7,12 +7,11 @@
 
 #include <algorithm>
 #include <mutex>
-#include <set>
 
 #include "base/clock.h"
 #include "clean/rules.h"
-#include "domain/domains.h"
-#include "warehouse/sqlite_schema.h"
+#include "warehouse/calendar.h"
+#include "warehouse/schema.h"
 
 #ifndef TILL_VERSION
 #define TILL_VERSION "dev"
@@ -118,8 +117,6 @@ std::string_view RecoveredName(RecoveredAmount recovered) {
   }
   return "";
 }
-
-size_t bulk_row_check_limit = 4'000'000;
 
 // INSERT INTO dim_customer (customer_key, attributes…, first_seen, last_seen, is_current).
 std::string CustomerInsertSql() {
@@ -368,25 +365,14 @@ class SqliteLoad final : public WarehouseLoad {
 
   Status EnsureDates(std::span<const int32_t> date_keys) override {
     if (date_keys.empty()) return {};
-    std::set<int32_t> wanted(date_keys.begin(), date_keys.end());
     Statement bounds;
     TILL_RETURN_IF_ERROR(bounds.Prepare(
         db_, "SELECT min(date_key), max(date_key) FROM dim_date WHERE date_key > 0"));
     auto row = bounds.Step();
     TILL_RETURN_IF_ERROR(row);
-    int32_t low = *wanted.begin();
-    int32_t high = *wanted.rbegin();
+    std::optional<std::pair<int32_t, int32_t>> stored;
     if (sqlite3_column_type(bounds.get(), 0) != SQLITE_NULL) {
-      low = std::min(low, sqlite3_column_int(bounds.get(), 0));
-      high = std::max(high, sqlite3_column_int(bounds.get(), 1));
-    }
-    auto to_date = [](int32_t key) { return CivilDate{key / 10000, key / 100 % 100, key % 100}; };
-    // A calendar without gaps between the first and last sale, unless a stray far-off date
-    // would make it absurdly long.
-    int64_t first_day = DaysFromCivil(to_date(low));
-    int64_t last_day = DaysFromCivil(to_date(high));
-    if (last_day - first_day <= 3700) {
-      for (int64_t day = first_day; day <= last_day; ++day) wanted.insert(CivilFromDays(day).Key());
+      stored.emplace(sqlite3_column_int(bounds.get(), 0), sqlite3_column_int(bounds.get(), 1));
     }
     Statement insert;
     TILL_RETURN_IF_ERROR(insert.Prepare(
@@ -394,23 +380,18 @@ class SqliteLoad final : public WarehouseLoad {
         "INSERT OR IGNORE INTO dim_date (date_key, full_date, year, quarter, month, month_name, "
         "day, day_of_week, day_name, iso_week, is_weekend) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
         "?, ?)"));
-    static constexpr std::string_view kDayNames[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
-                                                     "Friday", "Saturday", "Sunday"};
-    for (int32_t key : wanted) {
-      CivilDate date = to_date(key);
-      std::string iso = FormatDate(date);
-      int weekday = DayOfWeek(date);
-      insert.Bind(1, static_cast<int64_t>(key));
-      insert.Bind(2, std::string_view(iso));
-      insert.Bind(3, static_cast<int64_t>(date.year));
-      insert.Bind(4, static_cast<int64_t>((date.month - 1) / 3 + 1));
-      insert.Bind(5, static_cast<int64_t>(date.month));
-      insert.Bind(6, kMonthNames[date.month - 1]);
-      insert.Bind(7, static_cast<int64_t>(date.day));
-      insert.Bind(8, static_cast<int64_t>(weekday + 1));
-      insert.Bind(9, kDayNames[weekday]);
-      insert.Bind(10, static_cast<int64_t>(IsoWeek(date)));
-      insert.Bind(11, static_cast<int64_t>(weekday >= 5 ? 1 : 0));
+    for (const CalendarDay& day : CalendarDays(date_keys, stored)) {
+      insert.Bind(1, static_cast<int64_t>(day.key));
+      insert.Bind(2, std::string_view(day.full_date));
+      insert.Bind(3, static_cast<int64_t>(day.year));
+      insert.Bind(4, static_cast<int64_t>(day.quarter));
+      insert.Bind(5, static_cast<int64_t>(day.month));
+      insert.Bind(6, day.month_name);
+      insert.Bind(7, static_cast<int64_t>(day.day));
+      insert.Bind(8, static_cast<int64_t>(day.day_of_week));
+      insert.Bind(9, day.day_name);
+      insert.Bind(10, static_cast<int64_t>(day.iso_week));
+      insert.Bind(11, static_cast<int64_t>(day.is_weekend ? 1 : 0));
       TILL_RETURN_IF_ERROR(insert.Run());
     }
     return {};
@@ -449,7 +430,7 @@ class SqliteLoad final : public WarehouseLoad {
   // file or an earlier one) holds it already.
   Result<bool> ClaimRow(const RowHash& hash) {
     if (bulk_) {
-      if (claimed_rows_.size() < bulk_row_check_limit) {
+      if (claimed_rows_.size() < BulkRowCheckLimit()) {
         return claimed_rows_.try_emplace(hash, next_sale_id_).second;
       }
       // Past the limit the hashes held so far go to the table (in key order, into an empty
@@ -797,6 +778,12 @@ class SqliteWarehouse final : public Warehouse {
 
   std::string Describe() const override { return fmt::format("sqlite:{}", path_); }
 
+  Result<std::vector<RoleCredential>> CreateRoles(const RolePasswords&) override {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "a SQLite warehouse has no roles: it is a file, readable by whoever can "
+                     "read the file; roles are for PostgreSQL warehouses");
+  }
+
   sqlite3* handle() const { return db_; }
 
  private:
@@ -875,8 +862,6 @@ class SqliteWarehouse final : public Warehouse {
 };
 
 }  // namespace
-
-void SetBulkRowCheckLimitForTesting(size_t rows) { bulk_row_check_limit = rows; }
 
 Result<std::unique_ptr<Warehouse>> OpenSqliteWarehouse(const std::string& path) {
   static std::once_flag configured_library;

@@ -2,9 +2,15 @@
 
 #include <fmt/format.h>
 
+#include "warehouse/postgres_warehouse.h"
 #include "warehouse/sqlite_warehouse.h"
 
 namespace till {
+namespace {
+
+size_t bulk_row_check_limit = 4'000'000;
+
+}  // namespace
 
 std::string_view FileStatusName(FileStatus status) {
   switch (status) {
@@ -20,20 +26,28 @@ std::string_view FileStatusName(FileStatus status) {
 
 Result<std::unique_ptr<Warehouse>> OpenWarehouse(const std::string& location) {
   std::string_view rest = location;
+  if (rest.starts_with("postgres://") || rest.starts_with("postgresql://")) {
+    return OpenPostgresWarehouse(location);
+  }
+  if (rest.starts_with("postgres:") || rest.starts_with("postgresql:")) {
+    return OpenPostgresWarehouse(std::string(rest.substr(rest.find(':') + 1)));
+  }
+  if (IsPostgresKeywordString(rest)) return OpenPostgresWarehouse(location);
   if (rest.starts_with("sqlite://")) {
     rest.remove_prefix(9);
   } else if (rest.starts_with("sqlite:")) {
     rest.remove_prefix(7);
-  } else if (rest.starts_with("postgres://") || rest.starts_with("postgresql://")) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "PostgreSQL warehouses are not supported by this build yet");
   } else if (rest.find("://") != std::string_view::npos) {
     return MakeError(ErrorCode::kInvalidArgument,
-                     fmt::format("unknown warehouse scheme in '{}'; use a SQLite file path",
+                     fmt::format("unknown warehouse scheme in '{}'; use a SQLite file path or a "
+                                 "postgres:// URL",
                                  location.substr(0, location.find("://"))));
   }
   if (rest.empty()) return MakeError(ErrorCode::kInvalidArgument, "empty warehouse path");
   return OpenSqliteWarehouse(std::string(rest));
 }
+
+size_t BulkRowCheckLimit() { return bulk_row_check_limit; }
+void SetBulkRowCheckLimitForTesting(size_t rows) { bulk_row_check_limit = rows; }
 
 }  // namespace till

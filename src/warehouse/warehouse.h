@@ -87,6 +87,21 @@ struct QueryResult {
   std::vector<std::vector<std::optional<std::string>>> rows;
 };
 
+// Passwords for CreateRoles; an empty one keeps an existing role's password, or generates one
+// for a new role.
+struct RolePasswords {
+  std::string loader;
+  std::string reader;
+};
+
+// A role CreateRoles made or changed, with the password it generated (empty when it was given
+// or kept).
+struct RoleCredential {
+  std::string role;
+  bool created = false;
+  std::string generated_password;
+};
+
 class WarehouseLoad {
  public:
   virtual ~WarehouseLoad() = default;
@@ -138,7 +153,9 @@ class Warehouse {
   // The file_id of a loaded file with this content, if any.
   virtual Result<std::optional<int64_t>> FindLoadedContent(std::string_view sha256) = 0;
 
-  // Starts loading a file. `outcome` carries the uri, hash, size and start time.
+  // Starts loading a file. `outcome` carries the uri, hash, size and start time. A back end
+  // shared by several loaders may wait here for another load to finish; it fails with
+  // kAlreadyLoaded when that load brought the same content.
   virtual Result<std::unique_ptr<WarehouseLoad>> BeginLoad(int64_t run_id,
                                                            const FileOutcome& outcome) = 0;
   // Records a file that was skipped or failed, with a sample of its rejects, in its own
@@ -152,10 +169,25 @@ class Warehouse {
 
   // A printable description of where this warehouse is, never with a password.
   virtual std::string Describe() const = 0;
+
+  // Creates (or updates) the login roles of a shared warehouse: till_loader, which owns and
+  // writes the schema, and till_reader, which reads the reporting views only, with customer
+  // emails, phones and addresses masked. Back ends without users refuse.
+  virtual Result<std::vector<RoleCredential>> CreateRoles(const RolePasswords& passwords) = 0;
 };
 
-// Opens the warehouse `location` names: a SQLite file path (or "sqlite://PATH"). Creates the
-// file if missing. Fails with kInvalidArgument for a location it cannot use.
+// Opens the warehouse `location` names:
+//  - a SQLite file path (or "sqlite://PATH"), created if missing;
+//  - a PostgreSQL database: "postgres://…" or "postgresql://…" URLs, libpq "key=value"
+//    strings ("host=… dbname=…"), or "postgres:" alone for the PG* environment variables.
+// Fails with kInvalidArgument for a location it cannot use, and with kWarehouseError when the
+// database cannot be reached; no message holds a password.
 Result<std::unique_ptr<Warehouse>> OpenWarehouse(const std::string& location);
+
+// A first load into a warehouse without facts checks rows for duplicates in memory up to this
+// many rows (4,000,000 by default, about 160 MB), then through the warehouse, on every back
+// end. Tests lower it to reach the switch with small files. Not thread-safe; set before loading.
+size_t BulkRowCheckLimit();
+void SetBulkRowCheckLimitForTesting(size_t rows);
 
 }  // namespace till

@@ -49,6 +49,9 @@ class FailingWarehouse final : public Warehouse {
     return inner_.Query(sql, params);  // reads are not part of a load
   }
   std::string Describe() const override { return inner_.Describe(); }
+  Result<std::vector<RoleCredential>> CreateRoles(const RolePasswords& passwords) override {
+    return inner_.CreateRoles(passwords);
+  }
 
  private:
   Warehouse& inner_;

@@ -1,4 +1,4 @@
-// The SQLite warehouse schema as versioned migrations. A migration is never edited once
+// Each back end's warehouse schema as versioned migrations. A migration is never edited once
 // released: a change is a new migration appended to the list.
 #pragma once
 
@@ -14,5 +14,6 @@ struct Migration {
 };
 
 std::span<const Migration> SqliteMigrations();
+std::span<const Migration> PostgresMigrations();
 
 }  // namespace till

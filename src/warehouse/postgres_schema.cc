@@ -1,0 +1,309 @@
+#include "warehouse/schema.h"
+
+namespace till {
+namespace {
+
+// Version 1: the same star schema, view and run records as the SQLite warehouse, with the
+// constraints stated in full.
+//
+// fact_sales is partitioned by file: each load writes its facts into a table of its own,
+// without foreign keys, then attaches it at commit. Attaching checks every key of the file
+// against the dimensions in one join per dimension; the same keys checked row by row as the
+// rows arrive cost about twenty times as much. The partition is also what a reload of a
+// changed file drops.
+//
+// Dimension keys are content hashes (see model/star.h); key 0 is the Unknown member with NULL
+// attributes. Labels compare byte by byte (COLLATE "C"), as SQLite compares them, so both
+// warehouses keep the same smallest spelling of a member.
+constexpr std::string_view kVersion1 = R"sql(
+CREATE TABLE etl_run (
+  run_id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  trigger      text NOT NULL,
+  started_at   timestamptz NOT NULL,
+  finished_at  timestamptz,
+  status       text NOT NULL CHECK (status IN ('running', 'succeeded', 'failed')),
+  error        text,
+  till_version text NOT NULL
+);
+
+CREATE TABLE etl_file (
+  file_id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  run_id           bigint NOT NULL REFERENCES etl_run (run_id),
+  uri              text NOT NULL,
+  sha256           text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+  size_bytes       bigint NOT NULL CHECK (size_bytes >= 0),
+  status           text NOT NULL CHECK (status IN ('loaded', 'skipped', 'failed')),
+  rows_read        bigint NOT NULL DEFAULT 0 CHECK (rows_read >= 0),
+  rows_loaded      bigint NOT NULL DEFAULT 0 CHECK (rows_loaded >= 0),
+  rows_rejected    bigint NOT NULL DEFAULT 0 CHECK (rows_rejected >= 0),
+  rows_duplicate   bigint NOT NULL DEFAULT 0 CHECK (rows_duplicate >= 0),
+  values_nulled    bigint NOT NULL DEFAULT 0 CHECK (values_nulled >= 0),
+  year_mismatches  bigint NOT NULL DEFAULT 0 CHECK (year_mismatches >= 0),
+  month_mismatches bigint NOT NULL DEFAULT 0 CHECK (month_mismatches >= 0),
+  extra_columns    text,
+  missing_columns  text,
+  same_content_as  bigint REFERENCES etl_file (file_id),
+  error            text,
+  started_at       timestamptz NOT NULL,
+  finished_at      timestamptz,
+  CHECK (status <> 'loaded' OR rows_read = rows_loaded + rows_rejected + rows_duplicate)
+);
+-- A content is loaded at most once, whatever its name.
+CREATE UNIQUE INDEX etl_file_loaded_content ON etl_file (sha256) WHERE status = 'loaded';
+CREATE INDEX etl_file_run ON etl_file (run_id);
+
+CREATE TABLE etl_step (
+  run_id  bigint NOT NULL REFERENCES etl_run (run_id),
+  file_id bigint NOT NULL REFERENCES etl_file (file_id),
+  step    text NOT NULL,
+  rows    bigint NOT NULL,
+  seconds double precision NOT NULL,
+  PRIMARY KEY (file_id, step)
+);
+
+CREATE TABLE etl_reject (
+  reject_id    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  file_id      bigint NOT NULL REFERENCES etl_file (file_id),
+  line         bigint NOT NULL,
+  column_name  text,
+  reason       text NOT NULL,
+  message      text NOT NULL,
+  raw_line     text NOT NULL,
+  row_rejected boolean NOT NULL
+);
+CREATE INDEX etl_reject_file ON etl_reject (file_id, line);
+
+CREATE TABLE dim_date (
+  date_key    integer PRIMARY KEY,
+  full_date   date UNIQUE,
+  year        integer,
+  quarter     integer CHECK (quarter BETWEEN 1 AND 4),
+  month       integer CHECK (month BETWEEN 1 AND 12),
+  month_name  text,
+  day         integer CHECK (day BETWEEN 1 AND 31),
+  day_of_week integer CHECK (day_of_week BETWEEN 1 AND 7),
+  day_name    text,
+  iso_week    integer CHECK (iso_week BETWEEN 1 AND 53),
+  is_weekend  boolean,
+  CHECK ((date_key = 0) = (full_date IS NULL)),
+  CHECK (date_key = 0 OR date_key = to_char(full_date, 'YYYYMMDD')::integer)
+);
+INSERT INTO dim_date (date_key) VALUES (0);
+
+CREATE TABLE dim_gender (
+  gender_key bigint PRIMARY KEY,
+  gender     text COLLATE "C" UNIQUE
+);
+CREATE TABLE dim_income (
+  income_key bigint PRIMARY KEY,
+  income     text COLLATE "C" UNIQUE
+);
+CREATE TABLE dim_feedback (
+  feedback_key bigint PRIMARY KEY,
+  feedback     text COLLATE "C" UNIQUE
+);
+CREATE TABLE dim_shipping_method (
+  shipping_method_key bigint PRIMARY KEY,
+  shipping_method     text COLLATE "C" UNIQUE
+);
+CREATE TABLE dim_payment_method (
+  payment_method_key bigint PRIMARY KEY,
+  payment_method     text COLLATE "C" UNIQUE
+);
+CREATE TABLE dim_order_status (
+  order_status_key bigint PRIMARY KEY,
+  order_status     text COLLATE "C" UNIQUE
+);
+CREATE TABLE dim_location (
+  location_key bigint PRIMARY KEY,
+  country      text COLLATE "C",
+  state        text COLLATE "C",
+  city         text COLLATE "C",
+  UNIQUE NULLS NOT DISTINCT (country, state, city)
+);
+CREATE TABLE dim_product (
+  product_key  bigint PRIMARY KEY,
+  category     text COLLATE "C",
+  brand        text COLLATE "C",
+  product_type text COLLATE "C",
+  product_name text COLLATE "C",
+  UNIQUE NULLS NOT DISTINCT (category, brand, product_type, product_name)
+);
+-- Every profile a Customer_ID was seen with is a version; customer_key is the hash of the
+-- whole profile, so it is the natural key. One version of each customer id is current.
+CREATE TABLE dim_customer (
+  customer_key     bigint PRIMARY KEY,
+  customer_id      text,
+  name             text,
+  email            text,
+  phone            text,
+  address          text,
+  zipcode          text,
+  age              integer CHECK (age BETWEEN 0 AND 150),
+  customer_segment text,
+  first_seen       integer,
+  last_seen        integer,
+  is_current       boolean NOT NULL DEFAULT true,
+  CHECK (first_seen <= last_seen)
+);
+CREATE UNIQUE INDEX dim_customer_current ON dim_customer (customer_id)
+  WHERE is_current AND customer_id IS NOT NULL;
+
+INSERT INTO dim_gender VALUES (0, NULL);
+INSERT INTO dim_income VALUES (0, NULL);
+INSERT INTO dim_feedback VALUES (0, NULL);
+INSERT INTO dim_shipping_method VALUES (0, NULL);
+INSERT INTO dim_payment_method VALUES (0, NULL);
+INSERT INTO dim_order_status VALUES (0, NULL);
+INSERT INTO dim_location VALUES (0, NULL, NULL, NULL);
+INSERT INTO dim_product VALUES (0, NULL, NULL, NULL, NULL);
+INSERT INTO dim_customer (customer_key, is_current) VALUES (0, true);
+
+CREATE TABLE fact_sales (
+  sale_id             bigint NOT NULL,
+  file_id             bigint NOT NULL REFERENCES etl_file (file_id),
+  source_line         bigint NOT NULL CHECK (source_line > 0),
+  transaction_id      text,
+  date_key            integer NOT NULL REFERENCES dim_date (date_key),
+  sale_time           integer CHECK (sale_time BETWEEN 0 AND 86399),  -- seconds since midnight
+  customer_key        bigint NOT NULL REFERENCES dim_customer (customer_key),
+  location_key        bigint NOT NULL REFERENCES dim_location (location_key),
+  gender_key          bigint NOT NULL REFERENCES dim_gender (gender_key),
+  income_key          bigint NOT NULL REFERENCES dim_income (income_key),
+  product_key         bigint NOT NULL REFERENCES dim_product (product_key),
+  feedback_key        bigint NOT NULL REFERENCES dim_feedback (feedback_key),
+  shipping_method_key bigint NOT NULL REFERENCES dim_shipping_method (shipping_method_key),
+  payment_method_key  bigint NOT NULL REFERENCES dim_payment_method (payment_method_key),
+  order_status_key    bigint NOT NULL REFERENCES dim_order_status (order_status_key),
+  quantity            bigint NOT NULL CHECK (quantity > 0),
+  unit_price          double precision NOT NULL,
+  total_amount        double precision NOT NULL,
+  rating              integer,
+  recovered           text CHECK (recovered IN ('quantity', 'unit_price', 'total_amount')),
+  PRIMARY KEY (sale_id, file_id)
+) PARTITION BY LIST (file_id);
+-- The dashboards filter by date, product and customer.
+CREATE INDEX fact_sales_date ON fact_sales (date_key);
+CREATE INDEX fact_sales_product ON fact_sales (product_key);
+CREATE INDEX fact_sales_customer ON fact_sales (customer_key);
+
+-- Rows identical after cleaning load once: each loaded fact under the 128-bit hash of its
+-- cleaned row, pointing at the fact by its file and line.
+CREATE TABLE fact_sales_row (
+  row_hash    uuid PRIMARY KEY,
+  file_id     bigint NOT NULL,
+  source_line bigint NOT NULL
+);
+CREATE INDEX fact_sales_row_file ON fact_sales_row (file_id);
+
+CREATE VIEW retail_data_view AS
+SELECT
+  f.transaction_id      AS transaction_id,
+  c.customer_id         AS customer_id,
+  c.name                AS name,
+  c.email               AS email,
+  c.phone               AS phone,
+  c.address             AS address,
+  l.city                AS city,
+  l.state               AS state,
+  c.zipcode             AS zipcode,
+  l.country             AS country,
+  c.age                 AS age,
+  g.gender              AS gender,
+  i.income              AS income,
+  c.customer_segment    AS customer_segment,
+  d.full_date           AS date,
+  d.year                AS year,
+  d.month_name          AS month,
+  to_char(make_interval(secs => f.sale_time), 'HH24:MI:SS') AS time,
+  f.quantity            AS total_purchases,
+  f.unit_price          AS amount,
+  f.total_amount        AS total_amount,
+  p.category            AS product_category,
+  p.brand               AS product_brand,
+  p.product_type        AS product_type,
+  fb.feedback           AS feedback,
+  sm.shipping_method    AS shipping_method,
+  pm.payment_method     AS payment_method,
+  os.order_status       AS order_status,
+  f.rating              AS ratings,
+  p.product_name        AS products,
+  d.month               AS month_number,
+  d.quarter             AS quarter,
+  d.day_name            AS day_of_week,
+  f.sale_id             AS sale_id,
+  f.file_id             AS file_id,
+  f.source_line         AS source_line
+FROM fact_sales f
+JOIN dim_date d             ON d.date_key = f.date_key
+JOIN dim_customer c         ON c.customer_key = f.customer_key
+JOIN dim_location l         ON l.location_key = f.location_key
+JOIN dim_gender g           ON g.gender_key = f.gender_key
+JOIN dim_income i           ON i.income_key = f.income_key
+JOIN dim_product p          ON p.product_key = f.product_key
+JOIN dim_feedback fb        ON fb.feedback_key = f.feedback_key
+JOIN dim_shipping_method sm ON sm.shipping_method_key = f.shipping_method_key
+JOIN dim_payment_method pm  ON pm.payment_method_key = f.payment_method_key
+JOIN dim_order_status os    ON os.order_status_key = f.order_status_key;
+
+-- What the reporting role (till_reader, see `till init --create-roles`) sees: views only, with
+-- customer emails, phones and addresses masked. Its search_path puts this schema first, so a BI
+-- tool connected as till_reader finds retail_data_view here.
+CREATE SCHEMA reporting;
+
+CREATE FUNCTION reporting.mask_email(email text) RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN CASE WHEN email IS NULL THEN NULL
+              WHEN position('@' IN email) > 1
+                THEN left(email, 1) || '***@' || split_part(email, '@', 2)
+              ELSE '***' END;
+CREATE FUNCTION reporting.mask_phone(phone text) RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN CASE WHEN phone IS NULL THEN NULL
+              WHEN length(phone) > 4 THEN '***' || right(phone, 2)
+              ELSE '***' END;
+CREATE FUNCTION reporting.mask_address(address text) RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN CASE WHEN address IS NULL THEN NULL ELSE '***' END;
+
+CREATE VIEW reporting.retail_data_view AS
+SELECT transaction_id, customer_id, name,
+       reporting.mask_email(email) AS email,
+       reporting.mask_phone(phone) AS phone,
+       reporting.mask_address(address) AS address,
+       city, state, zipcode, country, age, gender, income, customer_segment, date, year, month,
+       time, total_purchases, amount, total_amount, product_category, product_brand,
+       product_type, feedback, shipping_method, payment_method, order_status, ratings,
+       products, month_number, quarter, day_of_week, sale_id, file_id, source_line
+FROM public.retail_data_view;
+
+CREATE VIEW reporting.fact_sales AS SELECT * FROM public.fact_sales;
+CREATE VIEW reporting.dim_date AS SELECT * FROM public.dim_date;
+CREATE VIEW reporting.dim_gender AS SELECT * FROM public.dim_gender;
+CREATE VIEW reporting.dim_income AS SELECT * FROM public.dim_income;
+CREATE VIEW reporting.dim_feedback AS SELECT * FROM public.dim_feedback;
+CREATE VIEW reporting.dim_shipping_method AS SELECT * FROM public.dim_shipping_method;
+CREATE VIEW reporting.dim_payment_method AS SELECT * FROM public.dim_payment_method;
+CREATE VIEW reporting.dim_order_status AS SELECT * FROM public.dim_order_status;
+CREATE VIEW reporting.dim_location AS SELECT * FROM public.dim_location;
+CREATE VIEW reporting.dim_product AS SELECT * FROM public.dim_product;
+CREATE VIEW reporting.dim_customer AS
+SELECT customer_key, customer_id, name,
+       reporting.mask_email(email) AS email,
+       reporting.mask_phone(phone) AS phone,
+       reporting.mask_address(address) AS address,
+       zipcode, age, customer_segment, first_seen, last_seen, is_current
+FROM public.dim_customer;
+CREATE VIEW reporting.etl_run AS SELECT * FROM public.etl_run;
+CREATE VIEW reporting.etl_file AS SELECT * FROM public.etl_file;
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, "star schema, retail_data_view, reporting views and run records", kVersion1},
+};
+
+}  // namespace
+
+std::span<const Migration> PostgresMigrations() { return kMigrations; }
+
+}  // namespace till

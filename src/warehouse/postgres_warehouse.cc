@@ -1,0 +1,1213 @@
+#include "warehouse/postgres_warehouse.h"
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <libpq-fe.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+
+#include "base/clock.h"
+#include "base/text.h"
+#include "warehouse/calendar.h"
+#include "warehouse/schema.h"
+
+namespace till {
+namespace {
+
+// Transaction-level advisory locks (pg_advisory_xact_lock keys). Migrations take one; every
+// load takes the other for its whole transaction, so concurrent loaders into one database
+// write one after the other: each finds the dimensions as the previous one left them and no
+// two ever wait on each other's rows. Reading, cleaning and staging run outside it.
+constexpr int64_t kMigrateLock = 0x74696c6c'00000001;  // "till" 1
+constexpr int64_t kLoadLock = 0x74696c6c'00000002;     // "till" 2
+
+struct ResultDeleter {
+  void operator()(PGresult* result) const { PQclear(result); }
+};
+using PgResult = std::unique_ptr<PGresult, ResultDeleter>;
+
+// The first line of a libpq message, without its trailing newline and "ERROR:  " prefix.
+std::string Trimmed(const char* message) {
+  std::string_view text = message ? message : "";
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  return std::string(text);
+}
+
+// A PostgreSQL failure as an Error: what was being done, the server's message, and the
+// constraint, table and column involved when the server names them.
+Unexpected<Error> PgError(PGconn* conn, const PGresult* result, std::string_view what) {
+  std::string message =
+      Trimmed(result ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr);
+  if (message.empty()) message = Trimmed(PQerrorMessage(conn));
+  if (message.empty()) message = "unknown error";
+  std::string detail;
+  if (result) {
+    for (auto [field, label] :
+         {std::pair{PG_DIAG_CONSTRAINT_NAME, "constraint"}, std::pair{PG_DIAG_TABLE_NAME, "table"},
+          std::pair{PG_DIAG_COLUMN_NAME, "column"}}) {
+      if (const char* value = PQresultErrorField(result, field)) {
+        detail += fmt::format("{}{} {}", detail.empty() ? "" : ", ", label, value);
+      }
+    }
+    if (const char* extra = PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL)) {
+      detail += fmt::format("{}{}", detail.empty() ? "" : "; ", Trimmed(extra));
+    }
+  }
+  if (PQstatus(conn) == CONNECTION_BAD) message += " (the connection to the server was lost)";
+  return MakeError(ErrorCode::kWarehouseError,
+                   fmt::format("PostgreSQL: {}: {}{}", what, message,
+                               detail.empty() ? "" : fmt::format(" ({})", detail)));
+}
+
+// Appends `value` to a COPY text-format line, escaped.
+void AppendCopyText(std::string& out, std::string_view value) {
+  size_t start = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    char c = value[i];
+    const char* escape = nullptr;
+    switch (c) {
+      case '\\':
+        escape = "\\\\";
+        break;
+      case '\t':
+        escape = "\\t";
+        break;
+      case '\n':
+        escape = "\\n";
+        break;
+      case '\r':
+        escape = "\\r";
+        break;
+      default:
+        continue;
+    }
+    out.append(value.substr(start, i - start));
+    out += escape;
+    start = i + 1;
+  }
+  out.append(value.substr(start));
+}
+
+void AppendCopyField(std::string& out, std::optional<std::string_view> value) {
+  if (value) {
+    AppendCopyText(out, *value);
+  } else {
+    out += "\\N";
+  }
+}
+
+// A date key of a seen range: 0 (unknown) is NULL.
+void AppendCopyDate(std::string& out, int32_t key) {
+  if (key == 0) {
+    out += "\\N";
+  } else {
+    fmt::format_to(std::back_inserter(out), "{}", key);
+  }
+}
+
+// A 128-bit row hash as a uuid: high half first, big-endian, so PostgreSQL orders uuids as the
+// loader sorts the hashes.
+void AppendUuid(std::string& out, const RowHash& hash) {
+  std::string hex = fmt::format("{:016x}{:016x}", hash.high, hash.low);
+  out.append(hex, 0, 8);
+  out += '-';
+  out.append(hex, 8, 4);
+  out += '-';
+  out.append(hex, 12, 4);
+  out += '-';
+  out.append(hex, 16, 4);
+  out += '-';
+  out.append(hex, 20, 12);
+}
+
+// Turns the "?" and "?N" placeholders the warehouse interface uses (SQLite's) into PostgreSQL's
+// "$N", leaving string literals, quoted names and comments alone.
+std::string ToDollarPlaceholders(std::string_view sql) {
+  std::string out;
+  out.reserve(sql.size() + 8);
+  int next = 0;
+  for (size_t i = 0; i < sql.size(); ++i) {
+    char c = sql[i];
+    if (c == '\'' || c == '"') {
+      size_t end = sql.find(c, i + 1);
+      while (end != std::string_view::npos && end + 1 < sql.size() && sql[end + 1] == c) {
+        end = sql.find(c, end + 2);
+      }
+      end = end == std::string_view::npos ? sql.size() : end + 1;
+      out.append(sql.substr(i, end - i));
+      i = end - 1;
+    } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+      size_t end = sql.find('\n', i);
+      end = end == std::string_view::npos ? sql.size() : end;
+      out.append(sql.substr(i, end - i));
+      i = end - 1;
+    } else if (c == '?') {
+      size_t digits = i + 1;
+      while (digits < sql.size() && sql[digits] >= '0' && sql[digits] <= '9') ++digits;
+      if (digits > i + 1) {
+        out += '$';
+        out.append(sql.substr(i + 1, digits - i - 1));
+        i = digits - 1;
+      } else {
+        out += fmt::format("${}", ++next);
+      }
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// One libpq connection and the few ways Till talks over it.
+class Connection {
+ public:
+  explicit Connection(std::string conninfo) : conninfo_(std::move(conninfo)) {}
+  ~Connection() { PQfinish(conn_); }
+
+  // Connects, or reconnects after the server went away.
+  Status Connect() {
+    PQfinish(conn_);
+    // Settings the user's connection string or PG* variables do not set: a bounded wait for an
+    // unreachable server, and a name in pg_stat_activity. The user's string comes last and wins.
+    std::vector<const char*> keys;
+    std::vector<const char*> values;
+    if (!std::getenv("PGCONNECT_TIMEOUT")) {
+      keys.push_back("connect_timeout");
+      values.push_back("10");
+    }
+    if (!std::getenv("PGAPPNAME")) {
+      keys.push_back("application_name");
+      values.push_back("till");
+    }
+    keys.push_back("dbname");
+    values.push_back(conninfo_.c_str());
+    keys.push_back(nullptr);
+    values.push_back(nullptr);
+    conn_ = PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1);
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      return MakeError(ErrorCode::kWarehouseError,
+                       fmt::format("cannot connect to PostgreSQL warehouse {}: {}", Describe(),
+                                   Trimmed(PQerrorMessage(conn_))));
+    }
+    // Timestamps in UTC and ISO form, whatever the server's or the role's defaults.
+    return Exec(
+        "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'; "
+        "SET client_min_messages = 'warning'",
+        "setting up the session");
+  }
+
+  // Reconnects when the connection was lost (the server restarted, say).
+  Status EnsureConnected() {
+    if (conn_ && PQstatus(conn_) == CONNECTION_OK) return {};
+    return Connect();
+  }
+
+  // postgres://user@host:port/database: where this connection goes, never with a password.
+  std::string Describe() const {
+    if (!conn_) return "postgres://";
+    auto text = [](const char* value) { return std::string(value ? value : ""); };
+    std::string host = text(PQhost(conn_));
+    if (host.find(':') != std::string::npos) host = fmt::format("[{}]", host);  // IPv6
+    return fmt::format("postgres://{}@{}:{}/{}", text(PQuser(conn_)), host, text(PQport(conn_)),
+                       text(PQdb(conn_)));
+  }
+
+  PGconn* get() const { return conn_; }
+
+  // Runs one or more statements without parameters.
+  Status Exec(std::string_view sql, std::string_view what) {
+    std::string text(sql);
+    PgResult result(PQexec(conn_, text.c_str()));
+    ExecStatusType status = PQresultStatus(result.get());
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+      return PgError(conn_, result.get(), what);
+    }
+    return {};
+  }
+
+  // Runs one statement with text parameters (nullopt binds NULL).
+  Result<PgResult> Query(std::string_view sql, std::span<const std::optional<std::string>> params,
+                         std::string_view what) {
+    std::string text(sql);
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto& param : params) values.push_back(param ? param->c_str() : nullptr);
+    PgResult result(PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
+                                 values.data(), nullptr, nullptr, 0));
+    ExecStatusType status = PQresultStatus(result.get());
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+      return PgError(conn_, result.get(), what);
+    }
+    return result;
+  }
+
+  Result<PgResult> Query(std::string_view sql, std::initializer_list<std::string> params,
+                         std::string_view what) {
+    std::vector<std::optional<std::string>> bound(params.begin(), params.end());
+    return Query(sql, bound, what);
+  }
+
+  // COPY … FROM STDIN with `data` in text format (lines ending in '\n').
+  Status CopyIn(std::string_view copy_sql, std::string_view data, std::string_view what) {
+    std::string text(copy_sql);
+    PgResult start(PQexec(conn_, text.c_str()));
+    if (PQresultStatus(start.get()) != PGRES_COPY_IN) return PgError(conn_, start.get(), what);
+    // Sent in pieces of at most 1 MiB: libpq takes any size, but the server reads messages of
+    // at most 1 GiB, and smaller pieces keep both sides busy.
+    constexpr size_t kPiece = 1 << 20;
+    for (size_t at = 0; at < data.size(); at += kPiece) {
+      std::string_view piece = data.substr(at, kPiece);
+      if (PQputCopyData(conn_, piece.data(), static_cast<int>(piece.size())) != 1) {
+        return PgError(conn_, nullptr, what);
+      }
+    }
+    if (PQputCopyEnd(conn_, nullptr) != 1) return PgError(conn_, nullptr, what);
+    PgResult end(PQgetResult(conn_));
+    Status status = PQresultStatus(end.get()) == PGRES_COMMAND_OK
+                        ? Status{}
+                        : Status(PgError(conn_, end.get(), what));
+    // Drain what is left so the connection is ready for the next statement.
+    while (PgResult more{PQgetResult(conn_)}) {
+    }
+    return status;
+  }
+
+  // Rolls back whatever transaction is open; quiet when there is none or the server is gone.
+  void Rollback() {
+    if (conn_ && PQstatus(conn_) == CONNECTION_OK) PgResult(PQexec(conn_, "ROLLBACK"));
+  }
+
+ private:
+  std::string conninfo_;
+  PGconn* conn_ = nullptr;
+};
+
+std::optional<std::string> Value(const PgResult& result, int row, int column) {
+  if (PQgetisnull(result.get(), row, column)) return std::nullopt;
+  return std::string(PQgetvalue(result.get(), row, column),
+                     static_cast<size_t>(PQgetlength(result.get(), row, column)));
+}
+
+int64_t IntValue(const PgResult& result, int row, int column) {
+  if (PQgetisnull(result.get(), row, column)) return 0;
+  return std::strtoll(PQgetvalue(result.get(), row, column), nullptr, 10);
+}
+
+std::optional<std::string> Nullable(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  return std::string(text);
+}
+
+std::string_view RecoveredName(RecoveredAmount recovered) {
+  switch (recovered) {
+    case RecoveredAmount::kQuantity:
+      return "quantity";
+    case RecoveredAmount::kUnitPrice:
+      return "unit_price";
+    case RecoveredAmount::kTotal:
+      return "total_amount";
+    case RecoveredAmount::kNone:
+      break;
+  }
+  return "";
+}
+
+// A PostgreSQL array literal of `items`, each quoted.
+std::string TextArray(std::span<const std::string_view> items) {
+  std::string out = "{";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+std::string IntArray(std::span<const int64_t> items) {
+  return fmt::format("{{{}}}", fmt::join(items, ","));
+}
+
+// The COPY line of an etl_reject record.
+void AppendReject(std::string& out, int64_t file_id, const RejectRecord& reject) {
+  fmt::format_to(std::back_inserter(out), "{}\t{}\t", file_id, reject.line);
+  // etl_reject keeps text; a raw line that is not UTF-8 (why it was rejected, often) keeps
+  // its readable parts.
+  AppendCopyField(
+      out, reject.column.empty() ? std::nullopt : std::optional<std::string_view>(reject.column));
+  out += '\t';
+  AppendCopyText(out, ReplaceInvalidUtf8(reject.reason));
+  out += '\t';
+  AppendCopyText(out, ReplaceInvalidUtf8(reject.message));
+  out += '\t';
+  AppendCopyText(out, ReplaceInvalidUtf8(reject.raw));
+  out += reject.row_rejected ? "\tt\n" : "\tf\n";
+}
+
+constexpr std::string_view kCopyRejects =
+    "COPY etl_reject (file_id, line, column_name, reason, message, raw_line, row_rejected) "
+    "FROM STDIN";
+
+constexpr std::string_view kFactColumns =
+    "sale_id, file_id, source_line, transaction_id, date_key, sale_time, gender_key, income_key, "
+    "feedback_key, shipping_method_key, payment_method_key, order_status_key, location_key, "
+    "product_key, customer_key, quantity, unit_price, total_amount, rating, recovered";
+
+// A customer version waiting, in a load into an empty customer dimension, to be written at
+// commit with its final seen range and flag.
+struct PendingCustomer {
+  int64_t key = 0;
+  std::string attributes;  // COPY text of the attribute columns, tab-separated
+  SeenRange seen;
+  bool current = false;
+};
+
+SeenRange Widened(SeenRange a, SeenRange b) {
+  auto pick = [](int32_t x, int32_t y, bool low) {
+    if (x == 0) return y;
+    if (y == 0) return x;
+    return low ? std::min(x, y) : std::max(x, y);
+  };
+  return SeenRange{pick(a.first, b.first, true), pick(a.last, b.last, false)};
+}
+
+class PostgresLoad final : public WarehouseLoad {
+ public:
+  PostgresLoad(Connection& connection, int64_t file_id)
+      : connection_(connection),
+        file_id_(file_id),
+        partition_(fmt::format("fact_sales_file_{}", file_id)) {}
+  ~PostgresLoad() override {
+    if (!committed_) connection_.Rollback();
+  }
+
+  // Runs inside the load's transaction, under the load lock.
+  Status Prepare() {
+    auto state = connection_.Query(
+        "SELECT NOT EXISTS (SELECT 1 FROM fact_sales_row), "
+        "  NOT EXISTS (SELECT 1 FROM dim_customer WHERE customer_key <> 0), "
+        "  (SELECT coalesce(max(sale_id), 0) FROM fact_sales)",
+        {}, "reading the warehouse's state");
+    TILL_RETURN_IF_ERROR(state);
+    facts_bulk_ = *Value(*state, 0, 0) == "t";
+    customers_bulk_ = *Value(*state, 0, 1) == "t";
+    next_sale_id_ = IntValue(*state, 0, 2) + 1;
+    // The file's facts go to a table of its own, attached to fact_sales at commit (see
+    // postgres_schema.cc). The CHECK lets the attach skip scanning it for the partition bound.
+    return connection_.Exec(
+        fmt::format("CREATE TABLE {0} (LIKE fact_sales INCLUDING DEFAULTS INCLUDING CONSTRAINTS); "
+                    "ALTER TABLE {0} ADD CONSTRAINT {0}_file CHECK (file_id = {1}); "
+                    "CREATE TEMPORARY TABLE till_claim (row_hash uuid, source_line bigint) "
+                    "ON COMMIT DROP",
+                    partition_, file_id_),
+        "creating the file's fact table");
+  }
+
+  int64_t file_id() const override { return file_id_; }
+
+  Status UpsertMembers(Dimension dimension, std::span<const Member> members) override {
+    const DimensionSpec& spec = Spec(dimension);
+    // One statement may not touch a row twice: a member met twice in a batch (a smaller
+    // spelling came later) is merged here first, keeping each attribute's smallest spelling.
+    std::map<int64_t, std::vector<std::optional<std::string_view>>> merged;
+    for (const Member& member : members) {
+      auto [it, inserted] = merged.try_emplace(member.key);
+      auto& values = it->second;
+      for (size_t i = 0; i < member.arity; ++i) {
+        auto value = member.attribute(i);
+        if (inserted) {
+          values.push_back(value);
+        } else if (value && (!values[i] || *value < *values[i])) {
+          values[i] = value;
+        }
+      }
+    }
+    std::vector<std::string> updates;
+    for (std::string_view attribute : spec.attributes) {
+      updates.push_back(fmt::format("{0} = least(t.{0}, excluded.{0})", attribute));
+    }
+    constexpr size_t kRowsPerStatement = 1000;
+    std::vector<std::optional<std::string>> params;
+    std::vector<std::string> rows;
+    auto flush = [&]() -> Status {
+      if (rows.empty()) return {};
+      std::string sql = fmt::format(
+          "INSERT INTO {0} AS t ({1}, {2}) VALUES {3} ON CONFLICT ({1}) DO UPDATE SET {4}",
+          spec.table, spec.key_column, fmt::join(spec.attributes, ", "), fmt::join(rows, ", "),
+          fmt::join(updates, ", "));
+      auto done = connection_.Query(sql, params, fmt::format("writing {}", spec.table));
+      rows.clear();
+      params.clear();
+      return done ? Status{} : Status(Unexpected<Error>(done.error()));
+    };
+    for (const auto& [key, values] : merged) {
+      std::vector<std::string> placeholders;
+      params.push_back(std::to_string(key));
+      placeholders.push_back(fmt::format("${}::bigint", params.size()));
+      for (const auto& value : values) {
+        params.push_back(value ? std::optional<std::string>(*value) : std::nullopt);
+        placeholders.push_back(fmt::format("${}", params.size()));
+      }
+      rows.push_back(fmt::format("({})", fmt::join(placeholders, ", ")));
+      if (rows.size() == kRowsPerStatement) TILL_RETURN_IF_ERROR(flush());
+    }
+    return flush();
+  }
+
+  Status EnsureDates(std::span<const int32_t> date_keys) override {
+    if (date_keys.empty()) return {};
+    auto bounds =
+        connection_.Query("SELECT min(date_key), max(date_key) FROM dim_date WHERE date_key > 0",
+                          {}, "reading the calendar");
+    TILL_RETURN_IF_ERROR(bounds);
+    std::optional<std::pair<int32_t, int32_t>> stored;
+    if (!PQgetisnull(bounds->get(), 0, 0)) {
+      stored.emplace(static_cast<int32_t>(IntValue(*bounds, 0, 0)),
+                     static_cast<int32_t>(IntValue(*bounds, 0, 1)));
+    }
+    std::string data;
+    for (const CalendarDay& day : CalendarDays(date_keys, stored)) {
+      fmt::format_to(std::back_inserter(data), "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+                     day.key, day.full_date, day.year, day.quarter, day.month, day.month_name,
+                     day.day, day.day_of_week, day.day_name, day.iso_week,
+                     day.is_weekend ? 't' : 'f');
+    }
+    TILL_RETURN_IF_ERROR(connection_.Exec(
+        "CREATE TEMPORARY TABLE till_date (LIKE dim_date) ON COMMIT DROP", "staging the calendar"));
+    TILL_RETURN_IF_ERROR(
+        connection_.CopyIn("COPY till_date FROM STDIN", data, "staging the calendar"));
+    return connection_.Exec(
+        "INSERT INTO dim_date SELECT * FROM till_date ORDER BY date_key ON CONFLICT DO NOTHING",
+        "writing dim_date");
+  }
+
+  Result<int64_t> AppendFacts(std::span<const FactSale> facts) override {
+    std::vector<const FactSale*> kept;
+    kept.reserve(facts.size());
+    if (facts_bulk_ && claimed_.size() + facts.size() > BulkRowCheckLimit()) {
+      // Past the limit the hashes held so far go to the table and the rest of the file claims
+      // through it, so memory stays bounded whatever the file's size.
+      TILL_RETURN_IF_ERROR(WriteClaimedRows());
+      facts_bulk_ = false;
+    }
+    if (facts_bulk_) {
+      // Nothing was loaded before this file: only its own rows can repeat one another.
+      for (const FactSale& fact : facts) {
+        if (claimed_.insert(ClaimedRow{fact.row_hash, fact.source_line}).second) {
+          kept.push_back(&fact);
+        }
+      }
+    } else {
+      auto claimed = ClaimThroughTable(facts);
+      TILL_RETURN_IF_ERROR(claimed);
+      kept = std::move(*claimed);
+    }
+    std::string data;
+    data.reserve(kept.size() * 160);
+    for (const FactSale* fact : kept) AppendFact(data, next_sale_id_++, *fact);
+    TILL_RETURN_IF_ERROR(connection_.CopyIn(
+        fmt::format("COPY {} ({}) FROM STDIN", partition_, kFactColumns), data, "writing facts"));
+    return static_cast<int64_t>(kept.size());
+  }
+
+  Status AddRejects(std::span<const RejectRecord> rejects) override {
+    std::string data;
+    for (const RejectRecord& reject : rejects) AppendReject(data, file_id_, reject);
+    return connection_.CopyIn(kCopyRejects, data, "writing rejects");
+  }
+
+  Result<bool> HasCustomers() override { return !customers_bulk_; }
+
+  Result<std::vector<SeenRange>> UpsertCustomers(std::span<const CustomerWrite> versions) override {
+    std::vector<SeenRange> merged;
+    merged.reserve(versions.size());
+    if (customers_bulk_) {
+      // Into an empty dimension nothing stored can widen a version: each is kept here and
+      // written once, at commit, with its final range and flag, in key order.
+      for (const CustomerWrite& version : versions) {
+        auto [it, inserted] = pending_index_.try_emplace(version.member->key, pending_.size());
+        if (inserted) {
+          PendingCustomer& pending = pending_.emplace_back();
+          pending.key = version.member->key;
+          pending.attributes = CustomerAttributes(*version.member);
+          pending.seen = version.seen;
+          pending.current = version.current;
+          merged.push_back(version.seen);
+        } else {
+          PendingCustomer& pending = pending_[it->second];
+          pending.seen = Widened(pending.seen, version.seen);
+          merged.push_back(pending.seen);
+        }
+      }
+      return merged;
+    }
+    std::string data;
+    for (const CustomerWrite& version : versions) {
+      fmt::format_to(std::back_inserter(data), "{}\t{}\t", version.member->key,
+                     CustomerAttributes(*version.member));
+      AppendCopyDate(data, version.seen.first);
+      data += '\t';
+      AppendCopyDate(data, version.seen.last);
+      data += version.current ? "\tt\n" : "\tf\n";
+    }
+    TILL_RETURN_IF_ERROR(EnsureCustomerStage());
+    TILL_RETURN_IF_ERROR(
+        connection_.CopyIn("COPY till_customer FROM STDIN", data, "staging customers"));
+    auto rows = connection_.Query(
+        "INSERT INTO dim_customer AS c SELECT * FROM till_customer ORDER BY customer_key "
+        "ON CONFLICT (customer_key) DO UPDATE SET "
+        "  first_seen = least(c.first_seen, excluded.first_seen), "
+        "  last_seen = greatest(c.last_seen, excluded.last_seen) "
+        "RETURNING customer_key, coalesce(first_seen, 0), coalesce(last_seen, 0)",
+        {}, "writing dim_customer");
+    TILL_RETURN_IF_ERROR(rows);
+    TILL_RETURN_IF_ERROR(connection_.Exec("TRUNCATE till_customer", "staging customers"));
+    return InOrder(*rows, versions.size(), [&](size_t i) { return versions[i].member->key; });
+  }
+
+  Result<std::vector<SeenRange>> WidenCustomers(
+      std::span<const CustomerVersion> versions) override {
+    if (customers_bulk_) {
+      std::vector<SeenRange> merged;
+      merged.reserve(versions.size());
+      for (const CustomerVersion& version : versions) {
+        auto it = pending_index_.find(version.key);
+        if (it == pending_index_.end()) {
+          return MakeError(ErrorCode::kInternal, "widening a customer version not written");
+        }
+        PendingCustomer& pending = pending_[it->second];
+        pending.seen = Widened(pending.seen, version.seen);
+        merged.push_back(pending.seen);
+      }
+      return merged;
+    }
+    std::string data;
+    for (const CustomerVersion& version : versions) {
+      fmt::format_to(std::back_inserter(data), "{}\t", version.key);
+      AppendCopyDate(data, version.seen.first);
+      data += '\t';
+      AppendCopyDate(data, version.seen.last);
+      data += '\n';
+    }
+    TILL_RETURN_IF_ERROR(connection_.Exec(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS till_widen "
+        "(customer_key bigint, first_seen integer, last_seen integer) ON COMMIT DROP",
+        "staging customers"));
+    TILL_RETURN_IF_ERROR(
+        connection_.CopyIn("COPY till_widen FROM STDIN", data, "staging customers"));
+    auto rows = connection_.Query(
+        "UPDATE dim_customer c SET "
+        "  first_seen = least(c.first_seen, w.first_seen), "
+        "  last_seen = greatest(c.last_seen, w.last_seen) "
+        "FROM till_widen w WHERE c.customer_key = w.customer_key "
+        "RETURNING c.customer_key, coalesce(c.first_seen, 0), coalesce(c.last_seen, 0)",
+        {}, "widening customer versions");
+    TILL_RETURN_IF_ERROR(rows);
+    TILL_RETURN_IF_ERROR(connection_.Exec("TRUNCATE till_widen", "staging customers"));
+    return InOrder(*rows, versions.size(), [&](size_t i) { return versions[i].key; });
+  }
+
+  Result<std::vector<std::optional<CustomerVersion>>> CurrentCustomers(
+      std::span<const std::string_view> customer_ids) override {
+    TILL_RETURN_IF_ERROR(WritePendingCustomers());
+    auto rows = connection_.Query(
+        "SELECT u.ord, c.customer_key, coalesce(c.first_seen, 0), coalesce(c.last_seen, 0) "
+        "FROM unnest($1::text[]) WITH ORDINALITY AS u (id, ord) "
+        "JOIN dim_customer c ON c.customer_id = u.id AND c.is_current",
+        {TextArray(customer_ids)}, "reading current customer versions");
+    TILL_RETURN_IF_ERROR(rows);
+    std::vector<std::optional<CustomerVersion>> versions(customer_ids.size());
+    for (int r = 0; r < PQntuples(rows->get()); ++r) {
+      auto at = static_cast<size_t>(IntValue(*rows, r, 0) - 1);
+      versions.at(at) = CustomerVersion{IntValue(*rows, r, 1),
+                                        SeenRange{static_cast<int32_t>(IntValue(*rows, r, 2)),
+                                                  static_cast<int32_t>(IntValue(*rows, r, 3))}};
+    }
+    return versions;
+  }
+
+  Status SetCustomersCurrent(std::span<const int64_t> customer_keys, bool current) override {
+    if (customer_keys.empty()) return {};
+    if (customers_bulk_) {
+      for (int64_t key : customer_keys) {
+        auto it = pending_index_.find(key);
+        if (it == pending_index_.end()) {
+          return MakeError(ErrorCode::kInternal, "flagging a customer version not written");
+        }
+        pending_[it->second].current = current;
+      }
+      return {};
+    }
+    auto done = connection_.Query(
+        "UPDATE dim_customer SET is_current = $1 WHERE customer_key = ANY ($2::bigint[])",
+        {current ? "true" : "false", IntArray(customer_keys)}, "flagging current customers");
+    TILL_RETURN_IF_ERROR(done);
+    return {};
+  }
+
+  Status AddSteps(std::span<const StepTiming> steps) override {
+    std::string data;
+    for (const StepTiming& step : steps) {
+      fmt::format_to(std::back_inserter(data), "{}\t", file_id_);
+      AppendCopyText(data, step.step);
+      fmt::format_to(std::back_inserter(data), "\t{}\t{}\n", step.rows, step.seconds);
+    }
+    TILL_RETURN_IF_ERROR(connection_.Exec(
+        fmt::format("DELETE FROM etl_step WHERE file_id = {}", file_id_), "writing steps"));
+    TILL_RETURN_IF_ERROR(connection_.Exec(
+        "CREATE TEMPORARY TABLE till_step (file_id bigint, step text, rows bigint, "
+        "seconds double precision) ON COMMIT DROP",
+        "writing steps"));
+    TILL_RETURN_IF_ERROR(connection_.CopyIn("COPY till_step FROM STDIN", data, "writing steps"));
+    return connection_.Exec(
+        "INSERT INTO etl_step (run_id, file_id, step, rows, seconds) "
+        "SELECT f.run_id, s.file_id, s.step, s.rows, s.seconds "
+        "FROM till_step s JOIN etl_file f USING (file_id)",
+        "writing steps");
+  }
+
+  Status Commit(const FileOutcome& outcome) override {
+    TILL_RETURN_IF_ERROR(WritePendingCustomers());
+    if (facts_bulk_) TILL_RETURN_IF_ERROR(WriteClaimedRows());
+    // Attaching checks the file's facts against every dimension in one pass each, and builds
+    // the partition's indexes in one sort each.
+    TILL_RETURN_IF_ERROR(connection_.Exec(
+        fmt::format("ALTER TABLE fact_sales ATTACH PARTITION {} FOR VALUES IN ({})", partition_,
+                    file_id_),
+        "attaching the file's facts"));
+    std::vector<std::optional<std::string>> params = {
+        std::to_string(outcome.rows_read),
+        std::to_string(outcome.rows_loaded),
+        std::to_string(outcome.rows_rejected),
+        std::to_string(outcome.rows_duplicate),
+        std::to_string(outcome.values_nulled),
+        std::to_string(outcome.year_mismatches),
+        std::to_string(outcome.month_mismatches),
+        Nullable(fmt::format("{}", fmt::join(outcome.extra_columns, ","))),
+        Nullable(fmt::format("{}", fmt::join(outcome.missing_columns, ","))),
+        Nullable(outcome.finished_at),
+        std::to_string(file_id_)};
+    auto updated = connection_.Query(
+        "UPDATE etl_file SET status = 'loaded', rows_read = $1, rows_loaded = $2, "
+        "rows_rejected = $3, rows_duplicate = $4, values_nulled = $5, year_mismatches = $6, "
+        "month_mismatches = $7, extra_columns = $8, missing_columns = $9, finished_at = $10 "
+        "WHERE file_id = $11",
+        params, "recording the file");
+    TILL_RETURN_IF_ERROR(updated);
+    TILL_RETURN_IF_ERROR(connection_.Exec("COMMIT", "committing the load"));
+    committed_ = true;
+    return {};
+  }
+
+ private:
+  struct ClaimedRow {
+    RowHash hash;
+    int64_t source_line = 0;
+    friend bool operator==(const ClaimedRow& a, const ClaimedRow& b) { return a.hash == b.hash; }
+    template <typename H>
+    friend H AbslHashValue(H h, const ClaimedRow& row) {
+      return H::combine(std::move(h), row.hash.high, row.hash.low);
+    }
+  };
+
+  // Claims each fact's row hash in fact_sales_row; returns the facts whose hash nobody held,
+  // in their order. Rows repeated within `facts` keep their first.
+  Result<std::vector<const FactSale*>> ClaimThroughTable(std::span<const FactSale> facts) {
+    absl::flat_hash_set<ClaimedRow> batch;
+    std::string data;
+    data.reserve(facts.size() * 56);
+    for (const FactSale& fact : facts) {
+      if (!batch.insert(ClaimedRow{fact.row_hash, fact.source_line}).second) continue;
+      AppendUuid(data, fact.row_hash);
+      fmt::format_to(std::back_inserter(data), "\t{}\n", fact.source_line);
+    }
+    TILL_RETURN_IF_ERROR(
+        connection_.CopyIn("COPY till_claim FROM STDIN", data, "checking rows for duplicates"));
+    auto rows = connection_.Query(
+        "INSERT INTO fact_sales_row (row_hash, file_id, source_line) "
+        "SELECT row_hash, $1, source_line FROM till_claim ORDER BY row_hash "
+        "ON CONFLICT DO NOTHING RETURNING source_line",
+        {std::to_string(file_id_)}, "checking rows for duplicates");
+    TILL_RETURN_IF_ERROR(rows);
+    TILL_RETURN_IF_ERROR(connection_.Exec("TRUNCATE till_claim", "checking rows for duplicates"));
+    absl::flat_hash_set<int64_t> lines;
+    for (int r = 0; r < PQntuples(rows->get()); ++r) lines.insert(IntValue(*rows, r, 0));
+    std::vector<const FactSale*> kept;
+    kept.reserve(lines.size());
+    for (const FactSale& fact : facts) {
+      if (lines.erase(fact.source_line)) kept.push_back(&fact);
+    }
+    return kept;
+  }
+
+  // Writes the row hashes a bulk load claimed into fact_sales_row, in uuid order so that its
+  // primary key grows by appending.
+  Status WriteClaimedRows() {
+    std::vector<ClaimedRow> rows(claimed_.begin(), claimed_.end());
+    claimed_ = {};
+    std::sort(rows.begin(), rows.end(), [](const ClaimedRow& a, const ClaimedRow& b) {
+      return std::tie(a.hash.high, a.hash.low) < std::tie(b.hash.high, b.hash.low);
+    });
+    std::string data;
+    data.reserve(rows.size() * 64);
+    for (const ClaimedRow& row : rows) {
+      AppendUuid(data, row.hash);
+      fmt::format_to(std::back_inserter(data), "\t{}\t{}\n", file_id_, row.source_line);
+    }
+    return connection_.CopyIn("COPY fact_sales_row (row_hash, file_id, source_line) FROM STDIN",
+                              data, "writing row hashes");
+  }
+
+  void AppendFact(std::string& out, int64_t sale_id, const FactSale& fact) {
+    auto it = std::back_inserter(out);
+    fmt::format_to(it, "{}\t{}\t{}\t", sale_id, file_id_, fact.source_line);
+    AppendCopyField(out, fact.transaction_id);
+    fmt::format_to(it, "\t{}\t", fact.date_key);
+    if (fact.time >= 0) {
+      fmt::format_to(it, "{}", fact.time);
+    } else {
+      out += "\\N";
+    }
+    for (int64_t key : fact.keys) fmt::format_to(it, "\t{}", key);
+    fmt::format_to(it, "\t{}\t{}\t{}\t", fact.quantity, fact.unit_price, fact.total_amount);
+    if (fact.rating >= 0) {
+      fmt::format_to(it, "{}", fact.rating);
+    } else {
+      out += "\\N";
+    }
+    out += '\t';
+    if (fact.recovered == RecoveredAmount::kNone) {
+      out += "\\N";
+    } else {
+      out += RecoveredName(fact.recovered);
+    }
+    out += '\n';
+  }
+
+  static std::string CustomerAttributes(const Member& member) {
+    std::string out;
+    for (size_t i = 0; i < member.arity; ++i) {
+      if (i) out += '\t';
+      AppendCopyField(out, member.attribute(i));
+    }
+    return out;
+  }
+
+  Status EnsureCustomerStage() {
+    return connection_.Exec(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS till_customer "
+        "(LIKE dim_customer INCLUDING DEFAULTS) ON COMMIT DROP",
+        "staging customers");
+  }
+
+  // Writes the customer versions a load into an empty dimension kept back, in key order, and
+  // goes on as a load into a dimension that has versions.
+  Status WritePendingCustomers() {
+    if (!customers_bulk_) return {};
+    std::sort(pending_.begin(), pending_.end(),
+              [](const PendingCustomer& a, const PendingCustomer& b) { return a.key < b.key; });
+    std::string data;
+    for (const PendingCustomer& pending : pending_) {
+      fmt::format_to(std::back_inserter(data), "{}\t{}\t", pending.key, pending.attributes);
+      AppendCopyDate(data, pending.seen.first);
+      data += '\t';
+      AppendCopyDate(data, pending.seen.last);
+      data += pending.current ? "\tt\n" : "\tf\n";
+    }
+    pending_ = {};
+    pending_index_ = {};
+    customers_bulk_ = false;
+    return connection_.CopyIn("COPY dim_customer FROM STDIN", data, "writing dim_customer");
+  }
+
+  // The seen ranges RETURNING gave back (customer_key, first, last), in the order of the keys
+  // `key_at` lists.
+  template <typename KeyAt>
+  static Result<std::vector<SeenRange>> InOrder(const PgResult& rows, size_t count, KeyAt key_at) {
+    absl::flat_hash_map<int64_t, SeenRange> by_key;
+    for (int r = 0; r < PQntuples(rows.get()); ++r) {
+      by_key[IntValue(rows, r, 0)] = SeenRange{static_cast<int32_t>(IntValue(rows, r, 1)),
+                                               static_cast<int32_t>(IntValue(rows, r, 2))};
+    }
+    std::vector<SeenRange> merged;
+    merged.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      auto it = by_key.find(key_at(i));
+      if (it == by_key.end()) {
+        return MakeError(ErrorCode::kInternal, "a customer version went missing while written");
+      }
+      merged.push_back(it->second);
+    }
+    return merged;
+  }
+
+  Connection& connection_;
+  const int64_t file_id_;
+  const std::string partition_;
+  bool committed_ = false;
+  bool facts_bulk_ = false;
+  bool customers_bulk_ = false;
+  int64_t next_sale_id_ = 1;
+  absl::flat_hash_set<ClaimedRow> claimed_;  // bulk mode only
+  std::vector<PendingCustomer> pending_;     // customers bulk mode only
+  absl::flat_hash_map<int64_t, size_t> pending_index_;
+};
+
+// A password for a role nobody gave one: 24 random bytes, hex.
+Result<std::string> RandomPassword() {
+  unsigned char bytes[24];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) {
+    return MakeError(ErrorCode::kInternal, "no random bytes for a password");
+  }
+  std::string out;
+  for (unsigned char b : bytes) out += fmt::format("{:02x}", b);
+  return out;
+}
+
+class PostgresWarehouse final : public Warehouse {
+ public:
+  explicit PostgresWarehouse(std::string conninfo) : connection_(std::move(conninfo)) {}
+
+  Status Open() { return connection_.Connect(); }
+
+  Status Migrate() override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    TILL_RETURN_IF_ERROR(connection_.Exec("BEGIN", "starting the migration"));
+    Status status = ApplyMigrations();
+    if (status) status = connection_.Exec("COMMIT", "committing the migration");
+    if (!status) connection_.Rollback();
+    return status;
+  }
+
+  Result<int> SchemaVersion() override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    auto exists = connection_.Query("SELECT to_regclass('till_schema') IS NOT NULL", {},
+                                    "reading the schema version");
+    TILL_RETURN_IF_ERROR(exists);
+    if (*Value(*exists, 0, 0) == "f") return 0;
+    auto version = connection_.Query("SELECT coalesce(max(version), 0) FROM till_schema", {},
+                                     "reading the schema version");
+    TILL_RETURN_IF_ERROR(version);
+    return static_cast<int>(IntValue(*version, 0, 0));
+  }
+
+  Result<int64_t> StartRun(std::string_view trigger) override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    auto row = connection_.Query(
+        "INSERT INTO etl_run (trigger, started_at, status, till_version) "
+        "VALUES ($1, $2, 'running', $3) RETURNING run_id",
+        {std::string(trigger), FormatTimestamp(Clock::Real().Now()), TILL_VERSION},
+        "starting a run");
+    TILL_RETURN_IF_ERROR(row);
+    return IntValue(*row, 0, 0);
+  }
+
+  Status FinishRun(int64_t run_id, bool succeeded, std::string_view error) override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    std::vector<std::optional<std::string>> params = {FormatTimestamp(Clock::Real().Now()),
+                                                      succeeded ? "succeeded" : "failed",
+                                                      Nullable(error), std::to_string(run_id)};
+    auto done = connection_.Query(
+        "UPDATE etl_run SET finished_at = $1, status = $2, error = $3 WHERE run_id = $4", params,
+        "finishing the run");
+    TILL_RETURN_IF_ERROR(done);
+    return {};
+  }
+
+  Result<std::optional<int64_t>> FindLoadedContent(std::string_view sha256) override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    auto row =
+        connection_.Query("SELECT file_id FROM etl_file WHERE sha256 = $1 AND status = 'loaded'",
+                          {std::string(sha256)}, "looking up the file's content");
+    TILL_RETURN_IF_ERROR(row);
+    if (PQntuples(row->get()) == 0) return std::optional<int64_t>();
+    return std::optional<int64_t>(IntValue(*row, 0, 0));
+  }
+
+  Result<std::unique_ptr<WarehouseLoad>> BeginLoad(int64_t run_id,
+                                                   const FileOutcome& outcome) override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    TILL_RETURN_IF_ERROR(connection_.Exec("BEGIN", "starting the load"));
+    auto started = StartLoad(run_id, outcome);
+    if (!started) connection_.Rollback();
+    return started;
+  }
+
+  Result<int64_t> RecordFile(int64_t run_id, const FileOutcome& outcome,
+                             std::span<const RejectRecord> rejects) override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    TILL_RETURN_IF_ERROR(connection_.Exec("BEGIN", "recording the file"));
+    auto file_id = InsertFile(run_id, outcome, std::string(FileStatusName(outcome.status)));
+    Status status = file_id ? Status{} : Status(Unexpected<Error>(file_id.error()));
+    if (status && !rejects.empty()) {
+      std::string data;
+      for (const RejectRecord& reject : rejects) AppendReject(data, *file_id, reject);
+      status = connection_.CopyIn(kCopyRejects, data, "recording the file's rejects");
+    }
+    if (status) status = connection_.Exec("COMMIT", "recording the file");
+    if (!status) {
+      connection_.Rollback();
+      return Unexpected<Error>(status.error());
+    }
+    return *file_id;
+  }
+
+  Result<QueryResult> Query(std::string_view sql, std::span<const std::string> params) override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    std::vector<std::optional<std::string>> bound(params.begin(), params.end());
+    auto rows = connection_.Query(ToDollarPlaceholders(sql), bound, "running a query");
+    TILL_RETURN_IF_ERROR(rows);
+    QueryResult result;
+    PGresult* r = rows->get();
+    for (int c = 0; c < PQnfields(r); ++c) result.columns.emplace_back(PQfname(r, c));
+    result.rows.reserve(static_cast<size_t>(PQntuples(r)));
+    for (int row = 0; row < PQntuples(r); ++row) {
+      auto& out = result.rows.emplace_back();
+      out.reserve(static_cast<size_t>(PQnfields(r)));
+      for (int c = 0; c < PQnfields(r); ++c) out.push_back(Value(*rows, row, c));
+    }
+    return result;
+  }
+
+  std::string Describe() const override { return connection_.Describe(); }
+
+  Result<std::vector<RoleCredential>> CreateRoles(const RolePasswords& passwords) override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    TILL_RETURN_IF_ERROR(connection_.Exec("BEGIN", "creating roles"));
+    auto made = SetUpRoles(passwords);
+    if (made) {
+      Status committed = connection_.Exec("COMMIT", "creating roles");
+      if (!committed) made = Unexpected<Error>(committed.error());
+    }
+    if (!made) connection_.Rollback();
+    return made;
+  }
+
+ private:
+  Status ApplyMigrations() {
+    TILL_RETURN_IF_ERROR(
+        connection_.Exec(fmt::format("SELECT pg_advisory_xact_lock({})", kMigrateLock),
+                         "waiting for other migrations"));
+    TILL_RETURN_IF_ERROR(
+        connection_.Exec("CREATE TABLE IF NOT EXISTS till_schema (version integer PRIMARY KEY, "
+                         "description text NOT NULL, applied_at timestamptz NOT NULL)",
+                         "creating the schema table"));
+    auto current = connection_.Query("SELECT coalesce(max(version), 0) FROM till_schema", {},
+                                     "reading the schema version");
+    TILL_RETURN_IF_ERROR(current);
+    int version = static_cast<int>(IntValue(*current, 0, 0));
+    auto migrations = PostgresMigrations();
+    int newest = migrations.back().version;
+    if (version > newest) {
+      return MakeError(ErrorCode::kSchemaTooNew,
+                       fmt::format("{} has schema version {}, newer than this Till knows ({}); "
+                                   "upgrade Till",
+                                   Describe(), version, newest));
+    }
+    for (const Migration& migration : migrations) {
+      if (migration.version <= version) continue;
+      TILL_RETURN_IF_ERROR(connection_.Exec(
+          migration.sql,
+          fmt::format("applying migration {} ({})", migration.version, migration.description)));
+      auto recorded = connection_.Query(
+          "INSERT INTO till_schema (version, description, applied_at) VALUES ($1, $2, $3)",
+          {std::to_string(migration.version), std::string(migration.description),
+           FormatTimestamp(Clock::Real().Now())},
+          "recording the migration");
+      TILL_RETURN_IF_ERROR(recorded);
+    }
+    return {};
+  }
+
+  Result<std::unique_ptr<WarehouseLoad>> StartLoad(int64_t run_id, const FileOutcome& outcome) {
+    TILL_RETURN_IF_ERROR(connection_.Exec(
+        fmt::format("SELECT pg_advisory_xact_lock({})", kLoadLock), "waiting for other loads"));
+    // Another loader may have brought the same content while this one waited.
+    auto loaded = FindLoadedContent(outcome.sha256);
+    TILL_RETURN_IF_ERROR(loaded);
+    if (*loaded) {
+      return MakeError(ErrorCode::kAlreadyLoaded,
+                       fmt::format("content already loaded as file {}", **loaded));
+    }
+    auto file_id = InsertFile(run_id, outcome, "loaded");
+    TILL_RETURN_IF_ERROR(file_id);
+    auto load = std::make_unique<PostgresLoad>(connection_, *file_id);
+    TILL_RETURN_IF_ERROR(load->Prepare());
+    return std::unique_ptr<WarehouseLoad>(std::move(load));
+  }
+
+  Result<int64_t> InsertFile(int64_t run_id, const FileOutcome& outcome,
+                             const std::string& status) {
+    // A load in progress starts from zero; its counts are written at commit.
+    const bool in_progress = status == "loaded";
+    auto count = [&](int64_t value) { return std::to_string(in_progress ? 0 : value); };
+    std::vector<std::optional<std::string>> params = {
+        std::to_string(run_id),
+        outcome.uri,
+        outcome.sha256,
+        std::to_string(outcome.size_bytes),
+        status,
+        count(outcome.rows_read),
+        count(outcome.rows_loaded),
+        count(outcome.rows_rejected),
+        count(outcome.rows_duplicate),
+        count(outcome.values_nulled),
+        count(outcome.year_mismatches),
+        count(outcome.month_mismatches),
+        Nullable(fmt::format("{}", fmt::join(outcome.extra_columns, ","))),
+        Nullable(fmt::format("{}", fmt::join(outcome.missing_columns, ","))),
+        outcome.same_content_as
+            ? std::optional<std::string>(std::to_string(*outcome.same_content_as))
+            : std::nullopt,
+        Nullable(ReplaceInvalidUtf8(outcome.error)),
+        outcome.started_at,
+        Nullable(outcome.finished_at)};
+    // A uri from a file name that is not UTF-8 is kept readable.
+    params[1] = ReplaceInvalidUtf8(outcome.uri);
+    auto row = connection_.Query(
+        "INSERT INTO etl_file (run_id, uri, sha256, size_bytes, status, rows_read, rows_loaded, "
+        "rows_rejected, rows_duplicate, values_nulled, year_mismatches, month_mismatches, "
+        "extra_columns, missing_columns, same_content_as, error, started_at, finished_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) "
+        "RETURNING file_id",
+        params, "recording the file");
+    TILL_RETURN_IF_ERROR(row);
+    return IntValue(*row, 0, 0);
+  }
+
+  // Creates or updates till_loader and till_reader inside the caller's transaction.
+  Result<std::vector<RoleCredential>> SetUpRoles(const RolePasswords& passwords) {
+    std::vector<RoleCredential> credentials;
+    for (auto [role, given] :
+         {std::pair<std::string, std::string>{"till_loader", passwords.loader},
+          std::pair<std::string, std::string>{"till_reader", passwords.reader}}) {
+      auto exists = connection_.Query("SELECT 1 FROM pg_roles WHERE rolname = $1", {role},
+                                      "looking up roles");
+      TILL_RETURN_IF_ERROR(exists);
+      RoleCredential credential{role, PQntuples(exists->get()) == 0, ""};
+      std::string password = given;
+      if (password.empty() && credential.created) {
+        auto generated = RandomPassword();
+        TILL_RETURN_IF_ERROR(generated);
+        password = credential.generated_password = *generated;
+      }
+      std::string statement =
+          fmt::format("{} ROLE {} LOGIN", credential.created ? "CREATE" : "ALTER", role);
+      if (!password.empty()) {
+        // The password goes to the server already hashed, so no log line can show it.
+        char* hashed =
+            PQencryptPasswordConn(connection_.get(), password.c_str(), role.c_str(), nullptr);
+        if (!hashed) return PgError(connection_.get(), nullptr, "hashing a role's password");
+        char* literal = PQescapeLiteral(connection_.get(), hashed, std::strlen(hashed));
+        PQfreemem(hashed);
+        statement += fmt::format(" PASSWORD {}", literal);
+        PQfreemem(literal);
+      }
+      TILL_RETURN_IF_ERROR(connection_.Exec(statement, fmt::format("creating role {}", role)));
+      credentials.push_back(std::move(credential));
+    }
+    // The loader owns the schema (attaching a file's facts needs the owner) and every object in
+    // it; the reader reads the reporting views only, and cannot write or create anything.
+    auto database =
+        connection_.Query("SELECT quote_ident(current_database())", {}, "granting privileges");
+    TILL_RETURN_IF_ERROR(database);
+    std::string db = *Value(*database, 0, 0);
+    TILL_RETURN_IF_ERROR(connection_.Exec(fmt::format(R"sql(
+GRANT till_loader TO CURRENT_USER;
+GRANT CONNECT, TEMPORARY ON DATABASE {0} TO till_loader;
+GRANT CONNECT ON DATABASE {0} TO till_reader;
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+GRANT USAGE, CREATE ON SCHEMA public TO till_loader;
+ALTER SCHEMA reporting OWNER TO till_loader;
+DO $$
+DECLARE object record;
+BEGIN
+  FOR object IN
+    SELECT c.relkind, format('%I.%I', n.nspname, c.relname) AS name
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname IN ('public', 'reporting') AND c.relkind IN ('r', 'p', 'v')
+      AND NOT c.relispartition
+      AND (c.relname IN ('till_schema', 'etl_run', 'etl_file', 'etl_step', 'etl_reject',
+                         'fact_sales', 'fact_sales_row', 'retail_data_view')
+           OR c.relname LIKE 'dim\_%' OR n.nspname = 'reporting')
+  LOOP
+    EXECUTE format('ALTER %s %s OWNER TO till_loader',
+                   CASE object.relkind WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END, object.name);
+  END LOOP;
+  FOR object IN
+    SELECT format('%I.%I', n.nspname, c.relname) AS name
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND c.relispartition AND c.relname LIKE 'fact\_sales\_file\_%'
+  LOOP
+    EXECUTE format('ALTER TABLE %s OWNER TO till_loader', object.name);
+  END LOOP;
+  FOR object IN
+    SELECT format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid))
+      AS name
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE n.nspname = 'reporting'
+  LOOP
+    EXECUTE format('ALTER FUNCTION %s OWNER TO till_loader', object.name);
+  END LOOP;
+END $$;
+REVOKE ALL ON SCHEMA reporting FROM PUBLIC;
+GRANT USAGE ON SCHEMA reporting TO till_reader;
+GRANT SELECT ON ALL TABLES IN SCHEMA reporting TO till_reader;
+ALTER DEFAULT PRIVILEGES FOR ROLE till_loader IN SCHEMA reporting
+  GRANT SELECT ON TABLES TO till_reader;
+ALTER ROLE till_reader SET search_path = reporting;
+ALTER ROLE till_reader SET default_transaction_read_only = on;
+)sql",
+                                                      db),
+                                          "granting privileges"));
+    return credentials;
+  }
+
+  Connection connection_;
+};
+
+}  // namespace
+
+bool IsPostgresKeywordString(std::string_view location) {
+  size_t equals = location.find('=');
+  if (equals == std::string_view::npos) return false;
+  std::string key(TrimAscii(location.substr(0, equals)));
+  if (key.empty() || key.find_first_of(" /\\") != std::string::npos) return false;
+  // A libpq keyword, as libpq itself lists them.
+  PQconninfoOption* options = PQconndefaults();
+  bool known = false;
+  for (PQconninfoOption* option = options; option && option->keyword; ++option) {
+    if (key == option->keyword) known = true;
+  }
+  PQconninfoFree(options);
+  return known;
+}
+
+Result<std::unique_ptr<Warehouse>> OpenPostgresWarehouse(const std::string& conninfo) {
+  char* message = nullptr;
+  if (!conninfo.empty()) {
+    PQconninfoOption* parsed = PQconninfoParse(conninfo.c_str(), &message);
+    if (!parsed) {
+      std::string reason = Trimmed(message);
+      PQfreemem(message);
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("not a PostgreSQL connection string: {}", reason));
+    }
+    PQconninfoFree(parsed);
+  }
+  auto warehouse = std::make_unique<PostgresWarehouse>(conninfo);
+  TILL_RETURN_IF_ERROR(warehouse->Open());
+  return std::unique_ptr<Warehouse>(std::move(warehouse));
+}
+
+}  // namespace till
