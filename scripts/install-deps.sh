@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libsqlite3-dev sqlite3 libssl-dev libxxhash-dev
+  libpq-dev postgresql-15 postgresql-client-15
   nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libfmt-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   time
