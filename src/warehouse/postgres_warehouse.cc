@@ -402,6 +402,16 @@ class PostgresLoad final : public WarehouseLoad {
     facts_bulk_ = *Value(*state, 0, 0) == "t";
     customers_bulk_ = *Value(*state, 0, 1) == "t";
     next_sale_id_ = IntValue(*state, 0, 2) + 1;
+    no_facts_ = next_sale_id_ == 1;
+    if (facts_bulk_) {
+      // Into an empty fact_sales_row the load appends its row hashes as they come and builds
+      // the indexes once, at commit, in one sort each (see RestoreRowIndexes): growing a
+      // b-tree of random hashes row by row costs several times as much.
+      TILL_RETURN_IF_ERROR(
+          connection_.Exec("ALTER TABLE fact_sales_row DROP CONSTRAINT fact_sales_row_pkey; "
+                           "DROP INDEX fact_sales_row_file",
+                           "preparing fact_sales_row"));
+    }
     // The file's facts go to a table of its own, attached to fact_sales at commit (see
     // postgres_schema.cc). The CHECK lets the attach skip scanning it for the partition bound.
     return connection_.Exec(
@@ -495,18 +505,24 @@ class PostgresLoad final : public WarehouseLoad {
     std::vector<const FactSale*> kept;
     kept.reserve(facts.size());
     if (facts_bulk_ && claimed_.size() + facts.size() > BulkRowCheckLimit()) {
-      // Past the limit the hashes held so far go to the table and the rest of the file claims
-      // through it, so memory stays bounded whatever the file's size.
-      TILL_RETURN_IF_ERROR(WriteClaimedRows());
-      facts_bulk_ = false;
+      // Past the limit the rest of the file claims through the table, whose indexes now hold
+      // every hash so far, so memory stays bounded whatever the file's size.
+      TILL_RETURN_IF_ERROR(RestoreRowIndexes());
     }
     if (facts_bulk_) {
       // Nothing was loaded before this file: only its own rows can repeat one another.
+      std::string rows;
+      rows.reserve(facts.size() * 64);
       for (const FactSale& fact : facts) {
-        if (claimed_.insert(ClaimedRow{fact.row_hash, fact.source_line}).second) {
+        if (claimed_.insert(fact.row_hash).second) {
           kept.push_back(&fact);
+          AppendUuid(rows, fact.row_hash);
+          fmt::format_to(std::back_inserter(rows), "\t{}\t{}\n", file_id_, fact.source_line);
         }
       }
+      TILL_RETURN_IF_ERROR(
+          connection_.CopyIn("COPY fact_sales_row (row_hash, file_id, source_line) FROM STDIN",
+                             rows, "writing row hashes"));
     } else {
       auto claimed = ClaimThroughTable(facts);
       TILL_RETURN_IF_ERROR(claimed);
@@ -678,7 +694,7 @@ class PostgresLoad final : public WarehouseLoad {
 
   Status Commit(const FileOutcome& outcome) override {
     TILL_RETURN_IF_ERROR(WritePendingCustomers());
-    if (facts_bulk_) TILL_RETURN_IF_ERROR(WriteClaimedRows());
+    TILL_RETURN_IF_ERROR(RestoreRowIndexes());
     // Attaching checks the file's facts against every dimension in one pass each, and builds
     // the partition's indexes in one sort each.
     TILL_RETURN_IF_ERROR(connection_.Exec(
@@ -710,24 +726,18 @@ class PostgresLoad final : public WarehouseLoad {
   }
 
  private:
-  struct ClaimedRow {
-    RowHash hash;
-    int64_t source_line = 0;
-    friend bool operator==(const ClaimedRow& a, const ClaimedRow& b) { return a.hash == b.hash; }
-    template <typename H>
-    friend H AbslHashValue(H h, const ClaimedRow& row) {
-      return H::combine(std::move(h), row.hash.high, row.hash.low);
-    }
+  struct RowHashHasher {
+    size_t operator()(const RowHash& h) const { return static_cast<size_t>(h.low); }
   };
 
   // Claims each fact's row hash in fact_sales_row; returns the facts whose hash nobody held,
   // in their order. Rows repeated within `facts` keep their first.
   Result<std::vector<const FactSale*>> ClaimThroughTable(std::span<const FactSale> facts) {
-    absl::flat_hash_set<ClaimedRow> batch;
+    absl::flat_hash_set<RowHash, RowHashHasher> batch;
     std::string data;
     data.reserve(facts.size() * 56);
     for (const FactSale& fact : facts) {
-      if (!batch.insert(ClaimedRow{fact.row_hash, fact.source_line}).second) continue;
+      if (!batch.insert(fact.row_hash).second) continue;
       AppendUuid(data, fact.row_hash);
       fmt::format_to(std::back_inserter(data), "\t{}\n", fact.source_line);
     }
@@ -750,22 +760,15 @@ class PostgresLoad final : public WarehouseLoad {
     return kept;
   }
 
-  // Writes the row hashes a bulk load claimed into fact_sales_row, in uuid order so that its
-  // primary key grows by appending.
-  Status WriteClaimedRows() {
-    std::vector<ClaimedRow> rows(claimed_.begin(), claimed_.end());
+  // Builds the fact_sales_row indexes a bulk load dropped; from here on rows claim through them.
+  Status RestoreRowIndexes() {
+    if (!facts_bulk_) return {};
     claimed_ = {};
-    std::sort(rows.begin(), rows.end(), [](const ClaimedRow& a, const ClaimedRow& b) {
-      return std::tie(a.hash.high, a.hash.low) < std::tie(b.hash.high, b.hash.low);
-    });
-    std::string data;
-    data.reserve(rows.size() * 64);
-    for (const ClaimedRow& row : rows) {
-      AppendUuid(data, row.hash);
-      fmt::format_to(std::back_inserter(data), "\t{}\t{}\n", file_id_, row.source_line);
-    }
-    return connection_.CopyIn("COPY fact_sales_row (row_hash, file_id, source_line) FROM STDIN",
-                              data, "writing row hashes");
+    facts_bulk_ = false;
+    return connection_.Exec(
+        "ALTER TABLE fact_sales_row ADD CONSTRAINT fact_sales_row_pkey PRIMARY KEY (row_hash); "
+        "CREATE INDEX fact_sales_row_file ON fact_sales_row (file_id)",
+        "indexing fact_sales_row");
   }
 
   void AppendFact(std::string& out, int64_t sale_id, const FactSale& fact) {
@@ -827,7 +830,26 @@ class PostgresLoad final : public WarehouseLoad {
     pending_ = {};
     pending_index_ = {};
     customers_bulk_ = false;
-    return connection_.CopyIn("COPY dim_customer FROM STDIN", data, "writing dim_customer");
+    if (!no_facts_) {
+      return connection_.CopyIn("COPY dim_customer FROM STDIN", data, "writing dim_customer");
+    }
+    // With no facts pointing at customers, the key and current-version indexes (and the
+    // foreign key that needs the first) are dropped for the copy and built after it in one
+    // sort each, instead of grown row by row.
+    TILL_RETURN_IF_ERROR(
+        connection_.Exec("ALTER TABLE fact_sales DROP CONSTRAINT fact_sales_customer_key_fkey; "
+                         "ALTER TABLE dim_customer DROP CONSTRAINT dim_customer_pkey; "
+                         "DROP INDEX dim_customer_current",
+                         "preparing dim_customer"));
+    TILL_RETURN_IF_ERROR(
+        connection_.CopyIn("COPY dim_customer FROM STDIN", data, "writing dim_customer"));
+    return connection_.Exec(
+        "ALTER TABLE dim_customer ADD CONSTRAINT dim_customer_pkey PRIMARY KEY (customer_key); "
+        "CREATE UNIQUE INDEX dim_customer_current ON dim_customer (customer_id) "
+        "  WHERE is_current AND customer_id IS NOT NULL; "
+        "ALTER TABLE fact_sales ADD CONSTRAINT fact_sales_customer_key_fkey "
+        "  FOREIGN KEY (customer_key) REFERENCES dim_customer (customer_key)",
+        "indexing dim_customer");
   }
 
   // The seen ranges RETURNING gave back (customer_key, first, last), in the order of the keys
@@ -855,11 +877,12 @@ class PostgresLoad final : public WarehouseLoad {
   const int64_t file_id_;
   const std::string partition_;
   bool committed_ = false;
-  bool facts_bulk_ = false;
+  bool facts_bulk_ = false;  // fact_sales_row was empty: its indexes are dropped until commit
+  bool no_facts_ = false;    // fact_sales was empty when the load began
   bool customers_bulk_ = false;
   int64_t next_sale_id_ = 1;
-  absl::flat_hash_set<ClaimedRow> claimed_;  // bulk mode only
-  std::vector<PendingCustomer> pending_;     // customers bulk mode only
+  absl::flat_hash_set<RowHash, RowHashHasher> claimed_;  // bulk mode only
+  std::vector<PendingCustomer> pending_;                 // customers bulk mode only
   absl::flat_hash_map<int64_t, size_t> pending_index_;
 };
 
