@@ -8,9 +8,11 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <type_traits>
 
 #include "base/clock.h"
 #include "base/text.h"
@@ -125,6 +127,53 @@ void AppendUuid(std::string& out, const RowHash& hash) {
   out += '-';
   out.append(hex, 20, 12);
 }
+
+// COPY's binary format, written by hand because libpq leaves it to the caller: a header, then
+// per row a field count and each field as a big-endian length and value (-1 for NULL), then a
+// trailer. The server skips parsing text for every number, which is most of a fact.
+class BinaryCopy {
+ public:
+  explicit BinaryCopy(size_t reserve) {
+    out_.reserve(reserve + 32);
+    out_.append("PGCOPY\n\xff\r\n\0", 11);
+    Put<int32_t>(0);  // flags
+    Put<int32_t>(0);  // header extension length
+  }
+
+  void Row(int16_t fields) { Put(fields); }
+  void Int8(int64_t value) { Field(value); }
+  void Int4(int32_t value) { Field(value); }
+  void Float8(double value) { Field(std::bit_cast<int64_t>(value)); }
+  void Null() { Put<int32_t>(-1); }
+  void Text(std::string_view value) {
+    Put(static_cast<int32_t>(value.size()));
+    out_.append(value);
+  }
+
+  // The finished data, trailer included.
+  std::string& Finish() {
+    Put<int16_t>(-1);
+    return out_;
+  }
+
+ private:
+  template <typename T>
+  void Field(T value) {
+    Put(static_cast<int32_t>(sizeof(T)));
+    Put(value);
+  }
+  template <typename T>
+  void Put(T value) {
+    auto bits = static_cast<std::make_unsigned_t<T>>(value);
+    char bytes[sizeof(T)];
+    for (size_t i = 0; i < sizeof(T); ++i) {
+      bytes[i] = static_cast<char>(bits >> (8 * (sizeof(T) - 1 - i)));
+    }
+    out_.append(bytes, sizeof(T));
+  }
+
+  std::string out_;
+};
 
 // Turns the "?" and "?N" placeholders the warehouse interface uses (SQLite's) into PostgreSQL's
 // "$N", leaving string literals, quoted names and comments alone.
@@ -528,11 +577,11 @@ class PostgresLoad final : public WarehouseLoad {
       TILL_RETURN_IF_ERROR(claimed);
       kept = std::move(*claimed);
     }
-    std::string data;
-    data.reserve(kept.size() * 160);
-    for (const FactSale* fact : kept) AppendFact(data, next_sale_id_++, *fact);
+    BinaryCopy copy(kept.size() * 200);
+    for (const FactSale* fact : kept) AppendFact(copy, next_sale_id_++, *fact);
     TILL_RETURN_IF_ERROR(connection_.CopyIn(
-        fmt::format("COPY {} ({}) FROM STDIN", partition_, kFactColumns), data, "writing facts"));
+        fmt::format("COPY {} ({}) FROM STDIN (FORMAT binary)", partition_, kFactColumns),
+        copy.Finish(), "writing facts"));
     return static_cast<int64_t>(kept.size());
   }
 
@@ -771,30 +820,37 @@ class PostgresLoad final : public WarehouseLoad {
         "indexing fact_sales_row");
   }
 
-  void AppendFact(std::string& out, int64_t sale_id, const FactSale& fact) {
-    auto it = std::back_inserter(out);
-    fmt::format_to(it, "{}\t{}\t{}\t", sale_id, file_id_, fact.source_line);
-    AppendCopyField(out, fact.transaction_id);
-    fmt::format_to(it, "\t{}\t", fact.date_key);
+  // One fact in the column order of kFactColumns.
+  void AppendFact(BinaryCopy& copy, int64_t sale_id, const FactSale& fact) {
+    copy.Row(20);
+    copy.Int8(sale_id);
+    copy.Int8(file_id_);
+    copy.Int8(fact.source_line);
+    if (fact.transaction_id) {
+      copy.Text(*fact.transaction_id);
+    } else {
+      copy.Null();
+    }
+    copy.Int4(fact.date_key);
     if (fact.time >= 0) {
-      fmt::format_to(it, "{}", fact.time);
+      copy.Int4(fact.time);
     } else {
-      out += "\\N";
+      copy.Null();
     }
-    for (int64_t key : fact.keys) fmt::format_to(it, "\t{}", key);
-    fmt::format_to(it, "\t{}\t{}\t{}\t", fact.quantity, fact.unit_price, fact.total_amount);
+    for (int64_t key : fact.keys) copy.Int8(key);
+    copy.Int8(fact.quantity);
+    copy.Float8(fact.unit_price);
+    copy.Float8(fact.total_amount);
     if (fact.rating >= 0) {
-      fmt::format_to(it, "{}", fact.rating);
+      copy.Int4(fact.rating);
     } else {
-      out += "\\N";
+      copy.Null();
     }
-    out += '\t';
     if (fact.recovered == RecoveredAmount::kNone) {
-      out += "\\N";
+      copy.Null();
     } else {
-      out += RecoveredName(fact.recovered);
+      copy.Text(RecoveredName(fact.recovered));
     }
-    out += '\n';
   }
 
   static std::string CustomerAttributes(const Member& member) {
