@@ -2,7 +2,7 @@
 # missing (Debian 12), build, and run.
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup build demo test test-asan bench clean
+.PHONY: all setup build demo test test-asan bench bench-pg clean
 
 all: build
 
@@ -29,6 +29,9 @@ test-asan: setup
 
 bench: build
 	bench/ingest_vs_sqlite_import.sh
+
+bench-pg: build
+	bench/ingest_vs_psql_copy.sh
 
 clean:
 	rm -rf build
