@@ -302,11 +302,16 @@ class Connection {
     return Query(sql, bound, what);
   }
 
-  // COPY … FROM STDIN with `data` in text format (lines ending in '\n').
-  Status CopyIn(std::string_view copy_sql, std::string_view data, std::string_view what) {
+  // COPY … FROM STDIN: StartCopy, then PutCopy any number of times, then EndCopy. The data is
+  // COPY's text format (lines ending in '\n') or, when the statement asks for it, binary.
+  Status StartCopy(std::string_view copy_sql, std::string_view what) {
     std::string text(copy_sql);
     PgResult start(PQexec(conn_, text.c_str()));
     if (PQresultStatus(start.get()) != PGRES_COPY_IN) return PgError(conn_, start.get(), what);
+    return {};
+  }
+
+  Status PutCopy(std::string_view data, std::string_view what) {
     // Sent in pieces of at most 1 MiB: libpq takes any size, but the server reads messages of
     // at most 1 GiB, and smaller pieces keep both sides busy.
     constexpr size_t kPiece = 1 << 20;
@@ -316,6 +321,10 @@ class Connection {
         return PgError(conn_, nullptr, what);
       }
     }
+    return {};
+  }
+
+  Status EndCopy(std::string_view what) {
     if (PQputCopyEnd(conn_, nullptr) != 1) return PgError(conn_, nullptr, what);
     PgResult end(PQgetResult(conn_));
     Status status = PQresultStatus(end.get()) == PGRES_COMMAND_OK
@@ -325,6 +334,13 @@ class Connection {
     while (PgResult more{PQgetResult(conn_)}) {
     }
     return status;
+  }
+
+  Status CopyIn(std::string_view copy_sql, std::string_view data, std::string_view what) {
+    TILL_RETURN_IF_ERROR(StartCopy(copy_sql, what));
+    Status put = PutCopy(data, what);
+    Status ended = EndCopy(what);  // ends the copy even when a piece failed
+    return put ? ended : put;
   }
 
   // Rolls back whatever transaction is open; quiet when there is none or the server is gone.
@@ -450,6 +466,7 @@ class PostgresLoad final : public WarehouseLoad {
     TILL_RETURN_IF_ERROR(state);
     facts_bulk_ = *Value(*state, 0, 0) == "t";
     customers_bulk_ = *Value(*state, 0, 1) == "t";
+    customers_before_ = !customers_bulk_;
     next_sale_id_ = IntValue(*state, 0, 2) + 1;
     no_facts_ = next_sale_id_ == 1;
     if (facts_bulk_) {
@@ -591,11 +608,17 @@ class PostgresLoad final : public WarehouseLoad {
     return connection_.CopyIn(kCopyRejects, data, "writing rejects");
   }
 
-  Result<bool> HasCustomers() override { return !customers_bulk_; }
+  Result<bool> HasCustomers() override { return customers_before_; }
 
   Result<std::vector<SeenRange>> UpsertCustomers(std::span<const CustomerWrite> versions) override {
     std::vector<SeenRange> merged;
     merged.reserve(versions.size());
+    if (customers_bulk_ &&
+        pending_.size() + versions.size() > std::min(kMaxPendingCustomers, BulkRowCheckLimit())) {
+      // Memory stays bounded: the versions kept so far go to the table, and the rest of the
+      // load writes through it.
+      TILL_RETURN_IF_ERROR(WritePendingCustomers());
+    }
     if (customers_bulk_) {
       // Into an empty dimension nothing stored can widen a version: each is kept here and
       // written once, at commit, with its final range and flag, in key order.
@@ -875,20 +898,11 @@ class PostgresLoad final : public WarehouseLoad {
     if (!customers_bulk_) return {};
     std::sort(pending_.begin(), pending_.end(),
               [](const PendingCustomer& a, const PendingCustomer& b) { return a.key < b.key; });
-    std::string data;
-    for (const PendingCustomer& pending : pending_) {
-      fmt::format_to(std::back_inserter(data), "{}\t{}\t", pending.key, pending.attributes);
-      AppendCopyDate(data, pending.seen.first);
-      data += '\t';
-      AppendCopyDate(data, pending.seen.last);
-      data += pending.current ? "\tt\n" : "\tf\n";
-    }
+    std::vector<PendingCustomer> pending = std::move(pending_);
     pending_ = {};
     pending_index_ = {};
     customers_bulk_ = false;
-    if (!no_facts_) {
-      return connection_.CopyIn("COPY dim_customer FROM STDIN", data, "writing dim_customer");
-    }
+    if (!no_facts_) return CopyCustomers(pending);
     // With no facts pointing at customers, the key and current-version indexes (and the
     // foreign key that needs the first) are dropped for the copy and built after it in one
     // sort each, instead of grown row by row.
@@ -897,8 +911,7 @@ class PostgresLoad final : public WarehouseLoad {
                          "ALTER TABLE dim_customer DROP CONSTRAINT dim_customer_pkey; "
                          "DROP INDEX dim_customer_current",
                          "preparing dim_customer"));
-    TILL_RETURN_IF_ERROR(
-        connection_.CopyIn("COPY dim_customer FROM STDIN", data, "writing dim_customer"));
+    TILL_RETURN_IF_ERROR(CopyCustomers(pending));
     return connection_.Exec(
         "ALTER TABLE dim_customer ADD CONSTRAINT dim_customer_pkey PRIMARY KEY (customer_key); "
         "CREATE UNIQUE INDEX dim_customer_current ON dim_customer (customer_id) "
@@ -906,6 +919,29 @@ class PostgresLoad final : public WarehouseLoad {
         "ALTER TABLE fact_sales ADD CONSTRAINT fact_sales_customer_key_fkey "
         "  FOREIGN KEY (customer_key) REFERENCES dim_customer (customer_key)",
         "indexing dim_customer");
+  }
+
+  // Copies customer versions into dim_customer a megabyte at a time.
+  Status CopyCustomers(const std::vector<PendingCustomer>& pending) {
+    constexpr std::string_view kWhat = "writing dim_customer";
+    TILL_RETURN_IF_ERROR(connection_.StartCopy("COPY dim_customer FROM STDIN", kWhat));
+    std::string data;
+    Status put;
+    for (size_t i = 0; put && i < pending.size(); ++i) {
+      const PendingCustomer& version = pending[i];
+      fmt::format_to(std::back_inserter(data), "{}\t{}\t", version.key, version.attributes);
+      AppendCopyDate(data, version.seen.first);
+      data += '\t';
+      AppendCopyDate(data, version.seen.last);
+      data += version.current ? "\tt\n" : "\tf\n";
+      if (data.size() >= (1 << 20)) {
+        put = connection_.PutCopy(data, kWhat);
+        data.clear();
+      }
+    }
+    if (put) put = connection_.PutCopy(data, kWhat);
+    Status ended = connection_.EndCopy(kWhat);
+    return put ? ended : put;
   }
 
   // The seen ranges RETURNING gave back (customer_key, first, last), in the order of the keys
@@ -933,9 +969,13 @@ class PostgresLoad final : public WarehouseLoad {
   const int64_t file_id_;
   const std::string partition_;
   bool committed_ = false;
-  bool facts_bulk_ = false;  // fact_sales_row was empty: its indexes are dropped until commit
-  bool no_facts_ = false;    // fact_sales was empty when the load began
-  bool customers_bulk_ = false;
+  bool facts_bulk_ = false;        // fact_sales_row was empty: its indexes are dropped until commit
+  bool no_facts_ = false;          // fact_sales was empty when the load began
+  bool customers_bulk_ = false;    // versions are kept in pending_ until commit
+  bool customers_before_ = false;  // dim_customer held versions when the load began
+  // About 200 bytes each: a first load keeps at most this many versions in memory (or
+  // BulkRowCheckLimit(), when tests lower it).
+  static constexpr size_t kMaxPendingCustomers = 1'000'000;
   int64_t next_sale_id_ = 1;
   absl::flat_hash_set<RowHash, RowHashHasher> claimed_;  // bulk mode only
   std::vector<PendingCustomer> pending_;                 // customers bulk mode only
