@@ -1,0 +1,1045 @@
+// The PostgreSQL warehouse against a real server (a throwaway cluster, support/pg_cluster.h):
+// it answers as the SQLite warehouse does for the same files, skips content it has, leaves
+// nothing of a file that fails, migrates once, states the star schema's keys to the server,
+// opens every location form without showing a password, and keeps the reporting role to
+// masked views.
+//
+// Each test works in a database of its own on the binary's shared cluster. The role tests start
+// a cluster each (PgCluster::Start), because roles belong to a whole cluster: each begins with
+// no till_loader or till_reader, whatever ran before it.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "generate/generator.h"
+#include "model/star.h"
+#include "pipeline/ingest.h"
+#include "support/pg_cluster.h"
+#include "support/temp_dir.h"
+#include "warehouse/schema.h"
+#include "warehouse/warehouse.h"
+
+namespace till {
+namespace {
+
+using testing::PgCluster;
+using testing::PgRows;
+using testing::ReadFile;
+using testing::TempDir;
+
+const std::string kData = TILL_TEST_DATA_DIR;
+const std::string kThirtyRows = kData + "/samples/real_rows_30.csv";
+const std::string kTwentyFiveColumns = kData + "/samples/real_rows_25col_variant_1000.csv";
+
+constexpr std::string_view kInsufficientPrivilege = "42501";
+constexpr std::string_view kForeignKeyViolation = "23503";
+
+// The fact_sales columns that point at the ten dimensions and at the file record, each with the
+// table it points at (under a column of the same name).
+const std::map<std::string, std::string> kFactReferences = {
+    {"date_key", "dim_date"},
+    {"customer_key", "dim_customer"},
+    {"location_key", "dim_location"},
+    {"gender_key", "dim_gender"},
+    {"income_key", "dim_income"},
+    {"product_key", "dim_product"},
+    {"feedback_key", "dim_feedback"},
+    {"shipping_method_key", "dim_shipping_method"},
+    {"payment_method_key", "dim_payment_method"},
+    {"order_status_key", "dim_order_status"},
+    {"file_id", "etl_file"},
+};
+
+std::string Generate(const TempDir& dir, const std::string& name, int64_t rows, uint64_t seed) {
+  std::string path = dir.Path(name);
+  std::FILE* out = std::fopen(path.c_str(), "wb");
+  GenerateOptions options;
+  options.rows = rows;
+  options.seed = seed;
+  EXPECT_TRUE(GenerateRawFile(options, out));
+  std::fclose(out);
+  return path;
+}
+
+// The lines of a file without their '\n' (the files read here quote no line breaks).
+std::vector<std::string> Lines(const std::string& path) {
+  std::string text = ReadFile(path);
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+// A file with the header of `first`, every `step`th data row of it again, then the data rows
+// of `more` (a file with the same header): rows already loaded, and some that are new.
+std::string WriteRepeats(const TempDir& dir, const std::string& name, const std::string& first,
+                         size_t step, const std::string& more) {
+  std::vector<std::string> lines = Lines(first);
+  std::string text = lines.at(0) + "\n";
+  for (size_t i = 1; i < lines.size(); i += step) text += lines[i] + "\n";
+  std::vector<std::string> extra = Lines(more);
+  for (size_t i = 1; i < extra.size(); ++i) text += extra[i] + "\n";
+  return dir.Write(name, text);
+}
+
+std::vector<std::string> GoldenInputs() {
+  std::vector<std::string> inputs;
+  for (const auto& entry : std::filesystem::directory_iterator(kData + "/golden")) {
+    inputs.push_back((entry.path() / "input.csv").string());
+  }
+  std::sort(inputs.begin(), inputs.end());
+  return inputs;
+}
+
+// What the comparisons load: two generated files that share thousands of customers (20,000 rows
+// each over 90,000 customer ids), one that repeats rows of the first, the 25-column sample and
+// every golden input.
+struct ComparisonInputs {
+  explicit ComparisonInputs(const TempDir& dir)
+      : first(Generate(dir, "first.csv", 20'000, 3)),
+        second(Generate(dir, "second.csv", 20'000, 4)),
+        repeats(WriteRepeats(dir, "repeats.csv", first, 7, Generate(dir, "new.csv", 500, 5))),
+        samples(GoldenInputs()) {
+    samples.insert(samples.begin(), kTwentyFiveColumns);
+  }
+
+  std::vector<std::string> InOrder() const {
+    std::vector<std::string> files = {first, second, repeats};
+    files.insert(files.end(), samples.begin(), samples.end());
+    return files;
+  }
+
+  // Another order: the repeated rows load from `repeats` before `first` brings them again.
+  std::vector<std::string> Shuffled() const {
+    std::vector<std::string> files = {second, repeats};
+    files.insert(files.end(), samples.rbegin(), samples.rend());
+    files.push_back(first);
+    return files;
+  }
+
+  std::string first;
+  std::string second;
+  std::string repeats;
+  std::vector<std::string> samples;
+};
+
+// Opens `location` with Till; nullptr, and a failed test, when it cannot.
+std::unique_ptr<Warehouse> Open(const std::string& location) {
+  auto warehouse = OpenWarehouse(location);
+  if (!warehouse) {
+    ADD_FAILURE() << "opening a warehouse: " << warehouse.error().message();
+    return nullptr;
+  }
+  return std::move(*warehouse);
+}
+
+QueryResult Rows(Warehouse& warehouse, std::string_view sql,
+                 const std::vector<std::string>& params = {}) {
+  auto result = warehouse.Query(sql, params);
+  EXPECT_TRUE(result) << sql << ": " << result.error().message();
+  return result ? *result : QueryResult{};
+}
+
+// The first value of the first row, "NULL" for SQL NULL, "" when there is no row.
+std::string Scalar(Warehouse& warehouse, std::string_view sql,
+                   const std::vector<std::string>& params = {}) {
+  QueryResult result = Rows(warehouse, sql, params);
+  if (result.rows.empty() || result.rows[0].empty()) return "";
+  return result.rows[0][0].value_or("NULL");
+}
+
+int64_t Count(Warehouse& warehouse, std::string_view sql,
+              const std::vector<std::string>& params = {}) {
+  std::string value = Scalar(warehouse, sql, params);
+  return value.empty() || value == "NULL" ? -1 : std::stoll(value);
+}
+
+IngestReport Ingest(Warehouse& warehouse, const std::vector<std::string>& paths,
+                    const IngestOptions& options = {}) {
+  auto report = IngestFiles(warehouse, paths, options);
+  EXPECT_TRUE(report) << report.error().message();
+  return report ? *report : IngestReport{};
+}
+
+std::string Show(const std::optional<std::string>& value) { return value.value_or("NULL"); }
+
+std::string Show(const std::vector<std::optional<std::string>>& row) {
+  std::vector<std::string> cells;
+  for (const auto& value : row) cells.push_back(Show(value));
+  return fmt::format("{}", fmt::join(cells, " | "));
+}
+
+// A libpq session of the test's own, for what Till's Query does not show: the SQLSTATE of a
+// refused statement, and statements Till would not run.
+class Session {
+ public:
+  struct Outcome {
+    bool ok = false;
+    std::string sqlstate;  // on failure
+    std::string message;
+  };
+
+  explicit Session(const std::string& url) {
+    const char* keys[] = {"dbname", "sslmode", "connect_timeout", nullptr};
+    const char* values[] = {url.c_str(), "disable", "10", nullptr};
+    connection_.reset(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
+  }
+
+  bool connected() const { return PQstatus(connection_.get()) == CONNECTION_OK; }
+  std::string error() const { return PQerrorMessage(connection_.get()); }
+
+  Outcome Run(const std::string& sql) {
+    std::unique_ptr<PGresult, void (*)(PGresult*)> result(PQexec(connection_.get(), sql.c_str()),
+                                                          PQclear);
+    ExecStatusType status = PQresultStatus(result.get());
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return {true, "", ""};
+    const char* sqlstate = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
+    return {false, sqlstate ? sqlstate : "", PQresultErrorMessage(result.get())};
+  }
+
+ private:
+  struct Closer {
+    void operator()(PGconn* connection) const { PQfinish(connection); }
+  };
+  std::unique_ptr<PGconn, Closer> connection_;
+};
+
+// Whether two cells agree: REAL columns to a relative 1e-12 (SQLite prints 15 significant
+// digits, PostgreSQL the shortest exact form), everything else as text.
+bool SameCell(const std::optional<std::string>& a, const std::optional<std::string>& b, bool real) {
+  if (!a || !b) return a == b;
+  if (!real || *a == *b) return *a == *b;
+  double x = std::strtod(a->c_str(), nullptr);
+  double y = std::strtod(b->c_str(), nullptr);
+  return std::fabs(x - y) <= 1e-12 * std::max(std::fabs(x), std::fabs(y));
+}
+
+// Expects `actual` to have `expected`'s columns and rows, in order, and reports the first few
+// cells that differ. `real_columns` compare as numbers.
+void ExpectSameRows(const QueryResult& expected, const QueryResult& actual,
+                    const std::set<std::string>& real_columns = {}) {
+  ASSERT_EQ(expected.columns, actual.columns);
+  EXPECT_EQ(expected.rows.size(), actual.rows.size());
+  size_t rows = std::min(expected.rows.size(), actual.rows.size());
+  int differences = 0;
+  for (size_t r = 0; r < rows; ++r) {
+    for (size_t c = 0; c < expected.columns.size(); ++c) {
+      const std::string& column = expected.columns[c];
+      if (SameCell(expected.rows[r][c], actual.rows[r][c], real_columns.contains(column))) {
+        continue;
+      }
+      if (++differences <= 10) {
+        ADD_FAILURE() << "row " << r << ", column " << column << ": expected "
+                      << Show(expected.rows[r][c]) << ", got " << Show(actual.rows[r][c])
+                      << "\n  expected row: " << Show(expected.rows[r])
+                      << "\n  actual row:   " << Show(actual.rows[r]);
+      }
+    }
+  }
+  EXPECT_EQ(differences, 0) << "cells differ";
+}
+
+using Multiset = std::vector<std::vector<std::optional<std::string>>>;
+
+// retail_data_view's rows without where they came from (sale_id, file_id, source_line), sorted.
+Multiset ViewContent(Warehouse& warehouse) {
+  QueryResult view = Rows(warehouse, "SELECT * FROM retail_data_view");
+  std::vector<size_t> kept;
+  for (size_t c = 0; c < view.columns.size(); ++c) {
+    const std::string& name = view.columns[c];
+    if (name != "sale_id" && name != "file_id" && name != "source_line") kept.push_back(c);
+  }
+  Multiset rows;
+  for (const auto& row : view.rows) {
+    auto& out = rows.emplace_back();
+    for (size_t c : kept) out.push_back(row[c]);
+  }
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+void ExpectSameMultiset(const Multiset& expected, const Multiset& actual) {
+  EXPECT_EQ(expected.size(), actual.size());
+  Multiset missing;
+  Multiset extra;
+  std::set_difference(expected.begin(), expected.end(), actual.begin(), actual.end(),
+                      std::back_inserter(missing));
+  std::set_difference(actual.begin(), actual.end(), expected.begin(), expected.end(),
+                      std::back_inserter(extra));
+  EXPECT_TRUE(missing.empty()) << missing.size() << " rows missing, e.g. " << Show(missing[0]);
+  EXPECT_TRUE(extra.empty()) << extra.size() << " rows extra, e.g. " << Show(extra[0]);
+}
+
+constexpr std::string_view kViewInOrder =
+    "SELECT * FROM retail_data_view ORDER BY file_id, source_line";
+constexpr std::string_view kFileCounts =
+    "SELECT file_id, uri, status, rows_read, rows_loaded, rows_rejected, rows_duplicate, "
+    "values_nulled, year_mismatches, month_mismatches, same_content_as FROM etl_file "
+    "ORDER BY file_id";
+constexpr std::string_view kFileNotes =
+    "SELECT file_id, extra_columns, missing_columns, error FROM etl_file ORDER BY file_id";
+constexpr std::string_view kCustomers =
+    "SELECT customer_key, customer_id, name, email, phone, address, zipcode, age, "
+    "customer_segment, first_seen, last_seen, CASE WHEN is_current THEN 1 ELSE 0 END AS is_current "
+    "FROM dim_customer ORDER BY customer_key";
+constexpr std::string_view kDates =
+    "SELECT date_key, full_date, year, quarter, month, month_name, day, day_of_week, day_name, "
+    "iso_week, CASE WHEN is_weekend THEN 1 ELSE 0 END AS is_weekend FROM dim_date "
+    "ORDER BY date_key";
+
+// etl_reject's records, sorted here: the two servers order text differently.
+QueryResult Rejects(Warehouse& warehouse) {
+  QueryResult rejects = Rows(warehouse,
+                             "SELECT file_id, line, column_name, reason, message, raw_line, "
+                             "CASE WHEN row_rejected THEN 1 ELSE 0 END AS row_rejected "
+                             "FROM etl_reject");
+  std::sort(rejects.rows.begin(), rejects.rows.end());
+  return rejects;
+}
+
+std::string MembersQuery(Dimension dimension) {
+  const DimensionSpec& spec = Spec(dimension);
+  return fmt::format("SELECT {0}, {1} FROM {2} ORDER BY {0}", spec.key_column,
+                     fmt::join(spec.attributes, ", "), spec.table);
+}
+
+// Lowers, for one scope, the row count up to which a first load checks duplicates in memory.
+class BulkRowCheckLimitScope {
+ public:
+  explicit BulkRowCheckLimitScope(size_t rows) : saved_(BulkRowCheckLimit()) {
+    SetBulkRowCheckLimitForTesting(rows);
+  }
+  ~BulkRowCheckLimitScope() { SetBulkRowCheckLimitForTesting(saved_); }
+
+ private:
+  size_t saved_;
+};
+
+// Sets environment variables for one scope and restores what was there before.
+class EnvironmentScope {
+ public:
+  explicit EnvironmentScope(const std::vector<std::pair<std::string, std::string>>& values) {
+    for (const auto& [name, value] : values) {
+      const char* before = std::getenv(name.c_str());
+      saved_.emplace_back(name, before ? std::optional<std::string>(before) : std::nullopt);
+      ::setenv(name.c_str(), value.c_str(), 1);
+    }
+  }
+  ~EnvironmentScope() {
+    for (const auto& [name, before] : saved_) {
+      if (before) {
+        ::setenv(name.c_str(), before->c_str(), 1);
+      } else {
+        ::unsetenv(name.c_str());
+      }
+    }
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
+// A database of its own on the shared cluster, with Till's warehouse open on it and migrated.
+class PostgresWarehouseTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = NewDatabase();
+    warehouse_ = Open(cluster().Url(db_));
+    ASSERT_NE(warehouse_, nullptr);
+    Status migrated = warehouse_->Migrate();
+    ASSERT_TRUE(migrated) << migrated.error().message();
+  }
+
+  static PgCluster& cluster() { return testing::SharedPgCluster(); }
+
+  static std::string NewDatabase() {
+    std::string name = testing::UniqueDatabaseName();
+    std::string error;
+    EXPECT_TRUE(cluster().CreateDatabase(name, &error)) << error;
+    return name;
+  }
+
+  // Runs `sql` as the superuser on this test's database.
+  PgRows Exec(const std::string& sql) {
+    PgRows rows;
+    std::string error;
+    EXPECT_TRUE(cluster().Exec(db_, sql, &rows, &error)) << sql << ": " << error;
+    return rows;
+  }
+
+  TempDir dir_;
+  std::string db_;
+  std::unique_ptr<Warehouse> warehouse_;
+};
+
+TEST_F(PostgresWarehouseTest, AnswersAsSqliteDoesForTheSameFiles) {
+  ComparisonInputs inputs(dir_);
+  IngestOptions options;
+  options.max_reject_ratio = 1.0;  // the golden inputs are dirty on purpose
+  auto sqlite = Open(dir_.Path("till.db"));
+  ASSERT_NE(sqlite, nullptr);
+  IngestReport on_sqlite = Ingest(*sqlite, inputs.InOrder(), options);
+  IngestReport on_postgres = Ingest(*warehouse_, inputs.InOrder(), options);
+  ASSERT_EQ(on_postgres.files.size(), inputs.InOrder().size());
+  for (const FileOutcome& file : on_postgres.files) {
+    EXPECT_EQ(file.status, FileStatus::kLoaded) << file.uri << ": " << file.error;
+  }
+
+  ExpectSameRows(Rows(*sqlite, kViewInOrder), Rows(*warehouse_, kViewInOrder),
+                 {"amount", "total_amount"});
+  ExpectSameRows(Rows(*sqlite, kFileCounts), Rows(*warehouse_, kFileCounts));
+  {
+    // Including a file without extra or missing columns, or without an error.
+    SCOPED_TRACE("etl_file's column lists and error");
+    ExpectSameRows(Rows(*sqlite, kFileNotes), Rows(*warehouse_, kFileNotes));
+  }
+  ExpectSameRows(Rejects(*sqlite), Rejects(*warehouse_));
+  ExpectSameRows(Rows(*sqlite, kCustomers), Rows(*warehouse_, kCustomers));
+  ExpectSameRows(Rows(*sqlite, kDates), Rows(*warehouse_, kDates));
+  for (Dimension dimension : AllDimensions()) {
+    if (dimension == Dimension::kCustomer) continue;
+    SCOPED_TRACE(Spec(dimension).table);
+    ExpectSameRows(Rows(*sqlite, MembersQuery(dimension)),
+                   Rows(*warehouse_, MembersQuery(dimension)));
+  }
+
+  // The inputs reach what they are there for: repeated rows, customers seen in both generated
+  // files with other profiles (so older versions stop being current), and rejects.
+  EXPECT_GT(
+      Count(*warehouse_, "SELECT rows_duplicate FROM etl_file WHERE uri = ?", {inputs.repeats}),
+      2000);
+  EXPECT_GT(Count(*warehouse_, "SELECT count(*) FROM dim_customer WHERE NOT is_current"), 1000);
+  EXPECT_GT(Count(*warehouse_, "SELECT sum(rows_rejected) FROM etl_file"), 0);
+  EXPECT_GT(Count(*warehouse_, "SELECT count(*) FROM etl_reject WHERE NOT row_rejected"), 0);
+}
+
+TEST_F(PostgresWarehouseTest, LoadingTheFilesInAnotherOrderGivesTheSameViewAndTables) {
+  ComparisonInputs inputs(dir_);
+  IngestOptions options;
+  options.max_reject_ratio = 1.0;
+  Ingest(*warehouse_, inputs.InOrder(), options);
+
+  auto shuffled = Open(cluster().Url(NewDatabase()));
+  ASSERT_NE(shuffled, nullptr);
+  {
+    // The first file of this order is larger than the limit: its load switches from checking
+    // duplicates in memory to checking them through the table part way through.
+    BulkRowCheckLimitScope limit(5'000);
+    Ingest(*shuffled, inputs.Shuffled(), options);
+  }
+  ExpectSameMultiset(ViewContent(*warehouse_), ViewContent(*shuffled));
+  ExpectSameRows(Rows(*warehouse_, kCustomers), Rows(*shuffled, kCustomers));
+  ExpectSameRows(Rows(*warehouse_, kDates), Rows(*shuffled, kDates));
+  for (Dimension dimension : AllDimensions()) {
+    if (dimension == Dimension::kCustomer) continue;
+    SCOPED_TRACE(Spec(dimension).table);
+    ExpectSameRows(Rows(*warehouse_, MembersQuery(dimension)),
+                   Rows(*shuffled, MembersQuery(dimension)));
+  }
+  EXPECT_EQ(Count(*warehouse_, "SELECT count(*) FROM retail_data_view"),
+            Count(*shuffled, "SELECT count(*) FROM retail_data_view"));
+}
+
+TEST_F(PostgresWarehouseTest, SkipsContentItHasWhateverTheFileIsCalled) {
+  std::string renamed = dir_.Write("renamed.csv", ReadFile(kThirtyRows));
+  IngestReport report = Ingest(*warehouse_, {kThirtyRows, kThirtyRows, renamed});
+  ASSERT_EQ(report.files.size(), 3u);
+  EXPECT_EQ(report.files[0].status, FileStatus::kLoaded) << report.files[0].error;
+  for (size_t i : {1u, 2u}) {
+    EXPECT_EQ(report.files[i].status, FileStatus::kSkipped) << report.files[i].uri;
+    EXPECT_EQ(report.files[i].same_content_as, std::optional<int64_t>(1));
+  }
+  // And in a later run.
+  IngestReport later = Ingest(*warehouse_, {renamed});
+  ASSERT_EQ(later.files.size(), 1u);
+  EXPECT_EQ(later.files[0].status, FileStatus::kSkipped);
+
+  QueryResult files = Rows(*warehouse_,
+                           "SELECT file_id, status, same_content_as, uri LIKE '%renamed.csv' "
+                           "FROM etl_file ORDER BY file_id");
+  ASSERT_EQ(files.rows.size(), 4u);
+  EXPECT_EQ(Show(files.rows[0]), "1 | loaded | NULL | f");
+  EXPECT_EQ(Show(files.rows[1]), "2 | skipped | 1 | f");
+  EXPECT_EQ(Show(files.rows[2]), "3 | skipped | 1 | t");
+  EXPECT_EQ(Show(files.rows[3]), "4 | skipped | 1 | t");
+  EXPECT_EQ(Count(*warehouse_, "SELECT count(*) FROM fact_sales"), 30);
+}
+
+// A file of 40 good rows and 20 with an impossible date: a third rejected, over the default
+// budget of 5%.
+std::string WriteOverBudget(const TempDir& dir, const std::string& name, int salt) {
+  std::string text = "Date,Total_Purchases,Amount\n";
+  for (int i = 0; i < 40; ++i) text += fmt::format("5/1/2023,{},{}.5\n", i + 1, salt);
+  for (int i = 0; i < 20; ++i) text += fmt::format("5/45/2023,{},{}\n", i + 1, salt);
+  return dir.Write(name, text);
+}
+
+TEST_F(PostgresWarehouseTest, AFileOverItsRejectBudgetLeavesNothingBehind) {
+  auto expect_failed_and_recorded = [&](const std::string& path, size_t sample) {
+    IngestOptions options;
+    options.failed_reject_sample = sample;
+    IngestReport report = Ingest(*warehouse_, {path}, options);
+    ASSERT_EQ(report.files.size(), 1u);
+    EXPECT_EQ(report.files[0].status, FileStatus::kFailed);
+    EXPECT_FALSE(report.succeeded);
+    QueryResult file = Rows(*warehouse_,
+                            "SELECT file_id, status, rows_read, rows_loaded, rows_rejected, "
+                            "error IS NOT NULL FROM etl_file WHERE uri = ?",
+                            {report.files[0].uri});
+    ASSERT_EQ(file.rows.size(), 1u);
+    std::string file_id = file.rows[0][0].value_or("");
+    file.rows[0].erase(file.rows[0].begin());
+    EXPECT_EQ(Show(file.rows[0]), "failed | 60 | 0 | 20 | t");
+    QueryResult rejects = Rows(*warehouse_,
+                               "SELECT count(*), count(DISTINCT line), min(reason), max(reason), "
+                               "bool_and(row_rejected) FROM etl_reject WHERE file_id = ?::bigint",
+                               {file_id});
+    EXPECT_EQ(Show(rejects.rows.at(0)),
+              fmt::format("{0} | {0} | bad_date | bad_date | t", std::min<size_t>(sample, 20)));
+  };
+  // Nothing of the failed file remains: no facts, no row hashes, no fact table of its own; and
+  // the keys a first load drops are back.
+  auto expect_only_loaded_partitions = [&](int64_t facts) {
+    EXPECT_EQ(Count(*warehouse_, "SELECT count(*) FROM fact_sales"), facts);
+    EXPECT_EQ(Count(*warehouse_, "SELECT count(*) FROM fact_sales_row"), facts);
+    EXPECT_EQ(Count(*warehouse_,
+                    "SELECT count(*) FROM pg_class WHERE relname LIKE 'fact\\_sales\\_file\\_%' "
+                    "AND relkind = 'r' AND relname NOT IN (SELECT 'fact_sales_file_' || file_id "
+                    "FROM etl_file WHERE status = 'loaded')"),
+              0);
+    EXPECT_EQ(Count(*warehouse_,
+                    "SELECT count(*) FROM pg_constraint WHERE (conrelid, conname) IN ("
+                    "  ('fact_sales_row'::regclass, 'fact_sales_row_pkey'), "
+                    "  ('dim_customer'::regclass, 'dim_customer_pkey'), "
+                    "  ('fact_sales'::regclass, 'fact_sales_customer_key_fkey'))"),
+              3);
+  };
+
+  // Into an empty warehouse, where a load takes the bulk path.
+  expect_failed_and_recorded(WriteOverBudget(dir_, "first.csv", 1), 1000);
+  expect_only_loaded_partitions(0);
+  EXPECT_EQ(Count(*warehouse_, "SELECT count(*) FROM dim_date"), 1);  // nor its dates
+
+  // Into a warehouse with facts, and with a smaller sample of rejects kept.
+  IngestReport good = Ingest(*warehouse_, {kThirtyRows});
+  ASSERT_EQ(good.files.at(0).status, FileStatus::kLoaded) << good.files.at(0).error;
+  expect_failed_and_recorded(WriteOverBudget(dir_, "second.csv", 2), 5);
+  expect_only_loaded_partitions(30);
+}
+
+TEST_F(PostgresWarehouseTest, MigratesOnceAndRefusesASchemaFromANewerTill) {
+  constexpr std::string_view kObjects =
+      "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE n.nspname IN ('public', 'reporting')";
+  int64_t objects = Count(*warehouse_, kObjects);
+  Status again = warehouse_->Migrate();
+  ASSERT_TRUE(again) << again.error().message();
+  auto other = Open(cluster().Url(db_));
+  ASSERT_NE(other, nullptr);
+  Status from_another = other->Migrate();
+  ASSERT_TRUE(from_another) << from_another.error().message();
+  EXPECT_EQ(Count(*warehouse_, kObjects), objects);
+  // One record per migration, each applied once; version 1 is the star schema itself.
+  auto migrations = PostgresMigrations();
+  EXPECT_EQ(Count(*warehouse_, "SELECT count(DISTINCT version) FROM till_schema"),
+            static_cast<int64_t>(migrations.size()));
+  EXPECT_EQ(Count(*warehouse_, "SELECT count(*) FROM till_schema"),
+            static_cast<int64_t>(migrations.size()));
+  EXPECT_EQ(Count(*warehouse_, "SELECT min(version) FROM till_schema"), 1);
+  auto version = warehouse_->SchemaVersion();
+  ASSERT_TRUE(version) << version.error().message();
+  EXPECT_EQ(*version, migrations.back().version);
+
+  auto fresh = Open(cluster().Url(NewDatabase()));
+  ASSERT_NE(fresh, nullptr);
+  auto unmigrated = fresh->SchemaVersion();
+  ASSERT_TRUE(unmigrated) << unmigrated.error().message();
+  EXPECT_EQ(*unmigrated, 0);
+
+  Exec("INSERT INTO till_schema VALUES (999, 'from a newer Till', now())");
+  for (Warehouse* warehouse : {warehouse_.get(), other.get()}) {
+    Status refused = warehouse->Migrate();
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code(), ErrorCode::kSchemaTooNew) << refused.error().message();
+    EXPECT_EQ(refused.error().message().find(cluster().password()), std::string::npos);
+  }
+  // The refusal left the session usable.
+  EXPECT_EQ(Count(*warehouse_, "SELECT max(version) FROM till_schema"), 999);
+}
+
+// The tables of the public schema that have a primary key.
+std::set<std::string> WithPrimaryKeys(Warehouse& warehouse) {
+  QueryResult rows = Rows(warehouse,
+                          "SELECT conrelid::regclass::text FROM pg_constraint "
+                          "WHERE contype = 'p' AND connamespace = 'public'::regnamespace");
+  std::set<std::string> tables;
+  for (const auto& row : rows.rows) tables.insert(row[0].value_or(""));
+  return tables;
+}
+
+// The foreign keys of `table`: each column with "table(column)" it points at, and whether the
+// server validated it ("t") or not.
+std::map<std::string, std::string> ForeignKeys(Warehouse& warehouse, const std::string& table) {
+  QueryResult rows = Rows(
+      warehouse,
+      "SELECT a.attname, c.confrelid::regclass::text || '(' || fa.attname || ')', c.convalidated "
+      "FROM pg_constraint c "
+      "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+      "JOIN pg_attribute fa ON fa.attrelid = c.confrelid AND fa.attnum = c.confkey[1] "
+      "WHERE c.contype = 'f' AND c.conrelid = ?::regclass AND cardinality(c.conkey) = 1",
+      {table});
+  std::map<std::string, std::string> keys;
+  for (const auto& row : rows.rows) {
+    keys[row[0].value_or("")] = row[1].value_or("") + (row[2] == "t" ? "" : " NOT VALID");
+  }
+  return keys;
+}
+
+std::map<std::string, std::string> ExpectedFactKeys() {
+  std::map<std::string, std::string> keys;
+  for (const auto& [column, table] : kFactReferences) keys[column] = table + "(" + column + ")";
+  return keys;
+}
+
+// Loads the thirty rows (a first, bulk load), the 25-column sample, and a file whose rows are
+// all loaded already.
+void LoadThreeFiles(Warehouse& warehouse, const TempDir& dir) {
+  std::vector<std::string> lines = Lines(kThirtyRows);
+  std::string again;
+  for (size_t i = 0; i <= 10; ++i) again += lines.at(i) + "\n";
+  IngestReport report =
+      Ingest(warehouse, {kThirtyRows, kTwentyFiveColumns, dir.Write("again.csv", again)});
+  for (const FileOutcome& file : report.files) {
+    EXPECT_EQ(file.status, FileStatus::kLoaded) << file.uri << ": " << file.error;
+  }
+}
+
+TEST_F(PostgresWarehouseTest, StatesEveryKeyOfTheStarToTheServer) {
+  // Every table a fact points at, and the facts and run records themselves.
+  std::set<std::string> keyed = {"fact_sales", "fact_sales_row", "etl_run", "etl_step",
+                                 "etl_reject"};
+  for (const auto& [column, table] : kFactReferences) keyed.insert(table);
+  auto expect_keys = [&] {
+    std::set<std::string> tables = WithPrimaryKeys(*warehouse_);
+    for (const std::string& table : keyed) EXPECT_TRUE(tables.contains(table)) << table;
+    EXPECT_EQ(ForeignKeys(*warehouse_, "fact_sales"), ExpectedFactKeys());
+    EXPECT_EQ(Count(*warehouse_,
+                    "SELECT count(*) FROM pg_index WHERE indisunique AND indexrelid IN "
+                    "('dim_customer_current'::regclass, 'fact_sales_row_pkey'::regclass)"),
+              2);
+  };
+  {
+    SCOPED_TRACE("after migrating");
+    expect_keys();
+  }
+  // A first load drops some keys to build them once at its end.
+  LoadThreeFiles(*warehouse_, dir_);
+  SCOPED_TRACE("after loading");
+  expect_keys();
+}
+
+TEST_F(PostgresWarehouseTest, AttachesEachFilesFactsWithValidatedForeignKeys) {
+  LoadThreeFiles(*warehouse_, dir_);
+  QueryResult loaded = Rows(*warehouse_,
+                            "SELECT file_id, rows_loaded FROM etl_file WHERE status = 'loaded' "
+                            "ORDER BY file_id");
+  ASSERT_EQ(loaded.rows.size(), 3u);
+  std::set<std::string> partitions;
+  for (const auto& row : Rows(*warehouse_,
+                              "SELECT c.relname FROM pg_inherits i "
+                              "JOIN pg_class c ON c.oid = i.inhrelid "
+                              "WHERE i.inhparent = 'fact_sales'::regclass")
+                             .rows) {
+    partitions.insert(row[0].value_or(""));
+  }
+  std::set<std::string> expected;
+  for (const auto& row : loaded.rows) expected.insert("fact_sales_file_" + row[0].value_or(""));
+  EXPECT_EQ(partitions, expected);
+  for (size_t i = 0; i < loaded.rows.size(); ++i) {
+    std::string file_id = loaded.rows[i][0].value_or("");
+    std::string partition = "fact_sales_file_" + file_id;
+    SCOPED_TRACE(partition);
+    EXPECT_EQ(ForeignKeys(*warehouse_, partition), ExpectedFactKeys());
+    EXPECT_EQ(Count(*warehouse_,
+                    "SELECT count(*) FROM pg_constraint WHERE contype = 'p' AND conrelid = "
+                    "?::regclass",
+                    {partition}),
+              1);
+    // The partition holds exactly the file's facts.
+    std::string facts = loaded.rows[i][1].value_or("");
+    EXPECT_EQ(Scalar(*warehouse_, "SELECT count(*) FROM " + partition), facts);
+    EXPECT_EQ(
+        Scalar(*warehouse_, "SELECT count(*) FROM fact_sales WHERE file_id = ?::bigint", {file_id}),
+        facts);
+  }
+}
+
+// An INSERT of one fact of file 1 into `table`, every key Unknown (0) but `column`, set to
+// `key`.
+std::string FactInsert(const std::string& table, const std::string& column,
+                       const std::string& key) {
+  std::vector<std::string> columns = {"sale_id",  "file_id",    "source_line",
+                                      "quantity", "unit_price", "total_amount"};
+  std::vector<std::string> values = {"1000000", "1", "100000", "1", "1.5", "1.5"};
+  for (const auto& [reference, ignored] : kFactReferences) {
+    if (reference == "file_id") continue;
+    columns.push_back(reference);
+    values.push_back(reference == column ? key : "0");
+  }
+  return fmt::format("INSERT INTO {} ({}) VALUES ({})", table, fmt::join(columns, ", "),
+                     fmt::join(values, ", "));
+}
+
+TEST_F(PostgresWarehouseTest, TheServerRefusesAFactPointingAtAMissingMember) {
+  IngestReport report = Ingest(*warehouse_, {kThirtyRows});
+  ASSERT_EQ(report.files.at(0).status, FileStatus::kLoaded) << report.files.at(0).error;
+  Session session(cluster().Url(db_));
+  ASSERT_TRUE(session.connected()) << session.error();
+
+  // Every key Unknown is a fact the server takes.
+  ASSERT_TRUE(session.Run("BEGIN").ok);
+  Session::Outcome unknown = session.Run(FactInsert("fact_sales", "", ""));
+  EXPECT_TRUE(unknown.ok) << unknown.message;
+  ASSERT_TRUE(session.Run("ROLLBACK").ok);
+
+  for (const auto& [column, table] : kFactReferences) {
+    if (column == "file_id") continue;
+    // Member keys are non-negative hashes; dates are YYYYMMDD of the data's years.
+    std::string missing = column == "date_key" ? "18000101" : "-1";
+    Session::Outcome refused = session.Run(FactInsert("fact_sales", column, missing));
+    EXPECT_FALSE(refused.ok) << column;
+    EXPECT_EQ(refused.sqlstate, kForeignKeyViolation) << column << ": " << refused.message;
+  }
+  Session::Outcome direct = session.Run(FactInsert("fact_sales_file_1", "product_key", "-1"));
+  EXPECT_EQ(direct.sqlstate, kForeignKeyViolation) << direct.message;
+  EXPECT_EQ(Count(*warehouse_, "SELECT count(*) FROM fact_sales"), 30);
+}
+
+// A token every spelling of the odd role's password contains, whatever the encoding.
+constexpr std::string_view kPasswordToken = "Zq7Secret";
+
+// `value` quoted for a libpq "key=value" string.
+std::string ConninfoQuoted(std::string_view value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+TEST_F(PostgresWarehouseTest, OpensEveryLocationFormAndNeverShowsThePassword) {
+  // A role whose password needs quoting and percent-encoding wherever it goes.
+  const std::string role = "odd_" + db_;
+  const std::string password = std::string(kPasswordToken) + " it's @:/?#%=&+\\ é";
+  std::string quoted_password;
+  for (char c : password) quoted_password += c == '\'' ? std::string("''") : std::string(1, c);
+  Exec(fmt::format("CREATE ROLE {} LOGIN PASSWORD '{}'", role, quoted_password));
+
+  const std::string port = std::to_string(cluster().port());
+  const std::string postgres_url = cluster().Url(db_);
+  const std::string odd_url = cluster().Url(db_, role, password);
+  struct Case {
+    std::string location;
+    std::string user;
+  };
+  const std::vector<Case> cases = {
+      {postgres_url, "postgres"},
+      {"postgresql://" + postgres_url.substr(std::string_view("postgres://").size()), "postgres"},
+      {odd_url, role},
+      {"postgresql://" + odd_url.substr(std::string_view("postgres://").size()), role},
+      {fmt::format("host=127.0.0.1 port={} user=postgres password={} dbname={}", port,
+                   cluster().password(), db_),
+       "postgres"},
+      {fmt::format("host=127.0.0.1 port={} user={} password={} dbname={}", port, role,
+                   ConninfoQuoted(password), db_),
+       role},
+  };
+  auto expect_opens = [&](const std::string& location, const std::string& user) {
+    SCOPED_TRACE(location.substr(0, location.find(':')));
+    auto warehouse = Open(location);
+    ASSERT_NE(warehouse, nullptr);
+    QueryResult who = Rows(*warehouse, "SELECT current_user, current_database()");
+    EXPECT_EQ(Show(who.rows.at(0)), user + " | " + db_);
+    std::string described = warehouse->Describe();
+    EXPECT_NE(described.find(db_), std::string::npos) << described;
+    EXPECT_EQ(described.find(kPasswordToken), std::string::npos) << described;
+    EXPECT_EQ(described.find(cluster().password()), std::string::npos) << described;
+  };
+  for (const Case& c : cases) expect_opens(c.location, c.user);
+  for (const std::string& user : {std::string("postgres"), role}) {
+    EnvironmentScope environment({{"PGHOST", "127.0.0.1"},
+                                  {"PGPORT", port},
+                                  {"PGUSER", user},
+                                  {"PGPASSWORD", user == role ? password : cluster().password()},
+                                  {"PGDATABASE", db_}});
+    expect_opens("postgres:", user);
+  }
+
+  // Nor does a failure show it.
+  const std::string wrong = std::string(kPasswordToken) + "Wrong";
+  for (const std::string& location :
+       {cluster().Url(db_, role, wrong),
+        fmt::format("host=127.0.0.1 port={} user={} password={} dbname={}", port, role, wrong, db_),
+        cluster().Url(db_, role, wrong) + "?no_such_option=1"}) {
+    auto refused = OpenWarehouse(location);
+    ASSERT_FALSE(refused) << location;
+    EXPECT_EQ(refused.error().message().find(kPasswordToken), std::string::npos)
+        << refused.error().message();
+  }
+}
+
+TEST_F(PostgresWarehouseTest, QueryBindsPlaceholdersButNotInsideStringLiterals) {
+  auto one_row = [&](std::string_view sql, const std::vector<std::string>& params) {
+    auto result = warehouse_->Query(sql, params);
+    EXPECT_TRUE(result) << sql << ": " << result.error().message();
+    return result && !result->rows.empty() ? Show(result->rows[0]) : std::string("(none)");
+  };
+  EXPECT_EQ(one_row("SELECT ?::text || '-' || ?::text", {"a", "b"}), "a-b");
+  EXPECT_EQ(one_row("SELECT ?2::text || ?1::text || ?2::text", {"x", "y"}), "yxy");
+  EXPECT_EQ(one_row("SELECT '?' AS literal, ?::text AS bound", {"v"}), "? | v");
+  EXPECT_EQ(one_row("SELECT 'it''s ?1', ?1::int + 1", {"41"}), "it's ?1 | 42");
+  EXPECT_EQ(one_row("SELECT ?::text AS \"why?\" -- or ?\n", {"w"}), "w");
+  EXPECT_EQ(one_row("SELECT count(*) FROM etl_file WHERE status = ?", {"loaded"}), "0");
+}
+
+TEST_F(PostgresWarehouseTest, QueryLeavesQuestionMarksInOtherLiteralsAndCommentsAlone) {
+  auto one_row = [&](std::string_view sql, const std::vector<std::string>& params) {
+    auto result = warehouse_->Query(sql, params);
+    EXPECT_TRUE(result) << sql << ": " << result.error().message();
+    return result && !result->rows.empty() ? Show(result->rows[0]) : std::string("(none)");
+  };
+  EXPECT_EQ(one_row("SELECT E'it\\'s ?', ?::text", {"v"}), "it's ? | v");
+  EXPECT_EQ(one_row("SELECT $$why ?$$, ?::text", {"v"}), "why ? | v");
+  EXPECT_EQ(one_row("SELECT /* or ? */ ?::text", {"v"}), "v");
+}
+
+struct CliRun {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `till ARGS` in `dir` with `env` ("NAME=value …") and none of the caller's TILL_* or PG*
+// settings.
+CliRun Till(const TempDir& dir, const std::string& args, const std::string& env = "") {
+  std::string command = "cd '" + dir.Path("") +
+                        "' && env -u TILL_WAREHOUSE -u TILL_CONFIG -u TILL_LOADER_PASSWORD "
+                        "-u TILL_READER_PASSWORD -u PGHOST -u PGPORT -u PGUSER -u PGPASSWORD "
+                        "-u PGDATABASE " +
+                        env + " '" TILL_BINARY "' " + args + " >out.txt 2>err.txt";
+  int status = std::system(command.c_str());
+  CliRun run;
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  run.out = ReadFile(dir.Path("out.txt"));
+  run.err = ReadFile(dir.Path("err.txt"));
+  return run;
+}
+
+// The passwords `till init --create-roles` printed, by role.
+std::map<std::string, std::string> PrintedPasswords(const std::string& out) {
+  static const std::regex kLine(R"(role (\w+) created with password (\S+) \(shown only now\))");
+  std::map<std::string, std::string> passwords;
+  for (std::sregex_iterator it(out.begin(), out.end(), kLine), end; it != end; ++it) {
+    passwords[(*it)[1]] = (*it)[2];
+  }
+  return passwords;
+}
+
+constexpr std::string_view kLoaderPassword = "loader-Pw-7f3a";
+constexpr std::string_view kReaderPassword = "reader-Pw-91c2";
+
+const std::string kRoleDatabase = "retail";
+
+class RolesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    cluster_ = PgCluster::Start(&error);
+    ASSERT_NE(cluster_, nullptr) << error;
+    ASSERT_TRUE(cluster_->CreateDatabase(kRoleDatabase, &error)) << error;
+  }
+
+  std::string Url(std::string_view user = "", std::string_view password = "") const {
+    return user.empty() ? cluster_->Url(kRoleDatabase)
+                        : cluster_->Url(kRoleDatabase, user, password);
+  }
+
+  CliRun CreateRoles(const std::string& env = "") {
+    return Till(dir_, "init --create-roles --warehouse '" + Url() + "'", env);
+  }
+
+  static std::string GivenPasswords() {
+    return fmt::format("TILL_LOADER_PASSWORD={} TILL_READER_PASSWORD={}", kLoaderPassword,
+                       kReaderPassword);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<PgCluster> cluster_;
+};
+
+// Expects each of the reader's email, phone and address to mask the loader's.
+void ExpectMasked(const QueryResult& loader, const QueryResult& reader) {
+  ASSERT_EQ(loader.rows.size(), reader.rows.size());
+  int unmasked = 0;
+  for (size_t r = 0; r < loader.rows.size(); ++r) {
+    const auto& full = loader.rows[r];
+    const auto& masked = reader.rows[r];
+    ASSERT_EQ(full[0], masked[0]) << "sale_id";
+    bool ok = full[1].has_value() == masked[1].has_value() &&
+              full[2].has_value() == masked[2].has_value() &&
+              full[3].has_value() == masked[3].has_value();
+    if (ok && full[1]) {
+      // No local part before the '@' (the mask keeps its first letter).
+      std::string local = full[1]->substr(0, full[1]->find('@'));
+      ok =
+          masked[1] != full[1] && (local.size() < 2 || masked[1]->find(local) == std::string::npos);
+    }
+    if (ok && full[2]) ok = masked[2]->find(*full[2]) == std::string::npos;
+    if (ok && full[3]) ok = masked[3] == "***";
+    if (!ok && ++unmasked <= 5) {
+      ADD_FAILURE() << "loader sees " << Show(full) << ", reader sees " << Show(masked);
+    }
+  }
+  EXPECT_EQ(unmasked, 0);
+}
+
+TEST_F(RolesTest, TheReaderSeesMaskedViewsOnlyAndTheLoaderLoads) {
+  {
+    auto owner = Open(Url());
+    ASSERT_NE(owner, nullptr);
+    IngestReport report = Ingest(*owner, {kThirtyRows});
+    ASSERT_EQ(report.files.at(0).status, FileStatus::kLoaded) << report.files.at(0).error;
+  }
+  CliRun created = CreateRoles(GivenPasswords());
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_NE(created.out.find("role till_loader created"), std::string::npos) << created.out;
+  EXPECT_NE(created.out.find("role till_reader created"), std::string::npos) << created.out;
+  EXPECT_EQ(created.out.find("password"), std::string::npos) << created.out;
+  EXPECT_EQ(created.out.find(cluster_->password()), std::string::npos) << created.out;
+
+  const std::string loader_url = Url("till_loader", kLoaderPassword);
+  const std::string reader_url = Url("till_reader", kReaderPassword);
+  CliRun ingest =
+      Till(dir_, "ingest '" + kTwentyFiveColumns + "' --warehouse '" + loader_url + "'");
+  EXPECT_EQ(ingest.exit_code, 0) << ingest.out << ingest.err;
+
+  auto loader = Open(loader_url);
+  auto reader = Open(reader_url);
+  ASSERT_NE(loader, nullptr);
+  ASSERT_NE(reader, nullptr);
+  EXPECT_EQ(Count(*loader, "SELECT count(*) FROM etl_file WHERE status = 'loaded'"), 2);
+  int64_t rows = Count(*loader, "SELECT count(*) FROM public.retail_data_view");
+  EXPECT_GT(rows, 30);
+  EXPECT_GT(Count(*loader, "SELECT count(email) FROM public.retail_data_view"), 0);
+  EXPECT_EQ(Count(*reader, "SELECT count(*) FROM retail_data_view"), rows);
+  ExpectMasked(
+      Rows(*loader,
+           "SELECT sale_id, email, phone, address FROM public.retail_data_view "
+           "ORDER BY sale_id"),
+      Rows(*reader,
+           "SELECT sale_id, email, phone, address FROM retail_data_view ORDER BY sale_id"));
+
+  Session session(reader_url);
+  ASSERT_TRUE(session.connected()) << session.error();
+  for (const char* sql :
+       {"SELECT * FROM public.dim_customer", "SELECT * FROM public.retail_data_view",
+        "SELECT * FROM public.fact_sales"}) {
+    EXPECT_EQ(session.Run(sql).sqlstate, kInsufficientPrivilege) << sql;
+  }
+  const std::string insert_run =
+      "INSERT INTO etl_run (trigger, started_at, status, till_version) "
+      "VALUES ('x', now(), 'running', 'x')";
+  EXPECT_FALSE(session.Run(insert_run).ok);
+  // Refused for want of privileges, not only because the role's sessions are read-only.
+  ASSERT_TRUE(session.Run("SET default_transaction_read_only = off").ok);
+  PgRows relations;
+  std::string error;
+  ASSERT_TRUE(
+      cluster_->Exec(kRoleDatabase,
+                     "SELECT format('%I.%I', n.nspname, c.relname), c.relkind IN ('r', 'p') "
+                     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                     "WHERE n.nspname IN ('public', 'reporting') "
+                     "AND c.relkind IN ('r', 'p', 'v') ORDER BY 1",
+                     &relations, &error))
+      << error;
+  EXPECT_GT(relations.size(), 30u);
+  for (const auto& relation : relations) {
+    std::string name = relation[0].value_or("");
+    Session::Outcome insert = session.Run("INSERT INTO " + name + " DEFAULT VALUES");
+    EXPECT_FALSE(insert.ok) << name;
+    if (relation[1] == "t") {
+      EXPECT_EQ(insert.sqlstate, kInsufficientPrivilege) << name << ": " << insert.message;
+    }
+  }
+  for (const char* sql :
+       {"UPDATE public.dim_customer SET name = 'x'", "UPDATE reporting.etl_file SET error = 'x'",
+        "UPDATE reporting.dim_customer SET name = 'x'", "DELETE FROM reporting.fact_sales",
+        "TRUNCATE public.fact_sales", "CREATE TABLE public.mine (x integer)",
+        "CREATE TABLE reporting.mine (x integer)", "CREATE VIEW reporting.mine AS SELECT 1"}) {
+    EXPECT_EQ(session.Run(sql).sqlstate, kInsufficientPrivilege) << sql;
+  }
+
+  // Again, with and without the passwords: no password printed, and the given ones still work.
+  CliRun again = CreateRoles(GivenPasswords());
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("role till_loader updated"), std::string::npos) << again.out;
+  CliRun kept = CreateRoles();
+  EXPECT_EQ(kept.exit_code, 0) << kept.err;
+  EXPECT_NE(kept.out.find("role till_reader updated"), std::string::npos) << kept.out;
+  EXPECT_EQ(kept.out.find("password"), std::string::npos) << kept.out;
+  for (const std::string& url : {loader_url, reader_url}) {
+    Session login(url);
+    EXPECT_TRUE(login.connected()) << login.error();
+  }
+}
+
+TEST_F(RolesTest, GeneratedPasswordsAreShownOnceAndLetTheRolesLogIn) {
+  CliRun created = CreateRoles();
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  std::map<std::string, std::string> passwords = PrintedPasswords(created.out);
+  ASSERT_EQ(passwords.size(), 2u) << created.out;
+  ASSERT_TRUE(passwords.contains("till_loader") && passwords.contains("till_reader"))
+      << created.out;
+
+  CliRun ingest = Till(dir_, "ingest '" + kThirtyRows + "' --warehouse '" +
+                                 Url("till_loader", passwords["till_loader"]) + "'");
+  EXPECT_EQ(ingest.exit_code, 0) << ingest.out << ingest.err;
+  auto reader = Open(Url("till_reader", passwords["till_reader"]));
+  ASSERT_NE(reader, nullptr);
+  EXPECT_EQ(Count(*reader, "SELECT count(*) FROM retail_data_view"), 30);
+
+  CliRun again = CreateRoles();
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_TRUE(PrintedPasswords(again.out).empty()) << again.out;
+  EXPECT_EQ(again.out.find("password"), std::string::npos) << again.out;
+  for (const auto& [role, password] : passwords) {
+    Session login(Url(role, password));
+    EXPECT_TRUE(login.connected()) << role << ": " << login.error();
+  }
+}
+
+}  // namespace
+}  // namespace till
