@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -17,7 +18,9 @@
 #include "cli/config.h"
 #include "cli/report.h"
 #include "generate/generator.h"
+#include "landing/landing_zone.h"
 #include "pipeline/ingest.h"
+#include "pipeline/watch.h"
 #include "warehouse/warehouse.h"
 
 namespace till {
@@ -152,7 +155,75 @@ int RunIngest(const Config& config, const std::vector<std::string>& paths, bool 
     fmt::print("run {} {} in {:.2f} s; warehouse {}\n", report->run_id,
                report->succeeded ? "succeeded" : "failed", seconds, (*warehouse)->Describe());
   }
+  if (!report->run_error.empty()) {
+    fmt::print(stderr, "till: the end of run {} could not be recorded: {}\n", report->run_id,
+               report->run_error);
+  }
   return report->succeeded ? kExitOk : kExitFailed;
+}
+
+// Set by SIGTERM and SIGINT: `till watch` finishes the file in hand and stops. A second
+// signal stops at once; the load in progress rolls back.
+volatile std::sig_atomic_t stop_signals = 0;
+
+void OnStopSignal(int) {
+  if (stop_signals > 0) std::_Exit(128 + SIGTERM);
+  stop_signals = 1;
+}
+
+int RunWatch(const Config& config, const std::string& location, double rescan_seconds, bool once,
+             bool json) {
+  auto zone = OpenLandingZone(location);
+  if (!zone) return Fail(zone.error());
+  auto warehouse = OpenWarehouse(config.warehouse);
+  if (!warehouse) return Fail(warehouse.error());
+  struct sigaction action {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+
+  WatchOptions options;
+  options.ingest.max_reject_ratio = config.max_reject_ratio;
+  options.ingest.trigger = "watch";
+  options.rescan = std::chrono::milliseconds(static_cast<int64_t>(rescan_seconds * 1000));
+  options.once = once;
+  options.stopping = [] { return stop_signals > 0; };
+  options.on_file = [json](const std::string& key, const FileOutcome& file) {
+    if (json) {
+      nlohmann::json line = FileJson(file, 0);
+      line.erase("run_id");
+      line["key"] = key;
+      line["file_id"] = file.file_id;
+      std::cout << line.dump() << std::endl;
+      return;
+    }
+    std::string counts =
+        fmt::format("{} read, {} loaded, {} rejected, {} duplicate", file.rows_read,
+                    file.rows_loaded, file.rows_rejected, file.rows_duplicate);
+    switch (file.status) {
+      case FileStatus::kLoaded:
+        fmt::print("loaded   {}: {}\n", key, counts);
+        break;
+      case FileStatus::kSkipped:
+        fmt::print("skipped  {}: {}\n", key, file.error);
+        break;
+      case FileStatus::kFailed:
+        fmt::print("failed   {}: {}{}\n", key, file.error, file.transient ? " (will retry)" : "");
+        break;
+    }
+    std::fflush(stdout);
+  };
+  options.on_retry = [](const std::string& message) {
+    fmt::print(stderr, "till: {} (will retry)\n", message);
+  };
+  if (!json) {
+    fmt::print("watching {} into {}\n", (*zone)->uri(), (*warehouse)->Describe());
+    std::fflush(stdout);
+  }
+  Status watched = Watch(**warehouse, **zone, options);
+  if (!watched) return Fail(watched.error());
+  return kExitOk;
 }
 
 // Files stay as given; a folder stands for its *.csv and *.tsv files (not its subfolders), in
@@ -245,6 +316,24 @@ int Main(int argc, char** argv) {
   ingest->add_flag("--json", json, "Print one JSON object per file");
   ingest->add_option("--trigger", trigger, "What started this run, for the run record");
 
+  std::string watch_location;
+  double rescan_seconds = 2;
+  bool once = false;
+  auto* watch = app.add_subcommand(
+      "watch", "Load each new or changed file of a landing zone as it arrives, until stopped");
+  watch->add_option("zone", watch_location, "The landing zone: a folder")->required();
+  add_warehouse(watch);
+  watch
+      ->add_option("--rescan", rescan_seconds,
+                   "Seconds between listings of the zone besides its own notices (default 2)")
+      ->check(CLI::Range(0.05, 3600.0));
+  watch->add_flag("--once", once, "Stop once everything settled in the zone is loaded");
+  watch->add_flag("--json", json, "Print one JSON object per file");
+  watch
+      ->add_option("--max-reject-ratio", config->max_reject_ratio,
+                   "Fail a file whose rejected rows exceed this share (default 0.05)")
+      ->check(CLI::Range(0.0, 1.0));
+
   bool create_roles = false;
   auto* init = app.add_subcommand("init", "Create or upgrade the warehouse schema");
   add_warehouse(init);
@@ -288,6 +377,7 @@ int Main(int argc, char** argv) {
     }
     return RunIngest(*config, *files, json, trigger);
   }
+  if (*watch) return RunWatch(*config, watch_location, rescan_seconds, once, json);
   auto warehouse = OpenMigrated(config->warehouse);
   if (!warehouse) return Fail(warehouse.error());
   if (*init) {

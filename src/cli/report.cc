@@ -133,7 +133,7 @@ Status PrintReport(Warehouse& warehouse) {
   auto totals = warehouse.Query(
       "SELECT coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0), "
       "  coalesce(sum(rows_rejected), 0), coalesce(sum(rows_duplicate), 0), count(*) "
-      "FROM etl_file WHERE status = 'loaded'");
+      "FROM etl_file WHERE status = 'loaded' AND unloaded_at IS NULL");
   TILL_RETURN_IF_ERROR(totals);
   const auto& t = totals->rows.at(0);
   fmt::print("Files loaded: {}   rows read: {}   loaded: {}   rejected: {}   duplicate: {}\n\n",

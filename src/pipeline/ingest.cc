@@ -385,6 +385,13 @@ FileOutcome Failed(FileOutcome outcome, std::string error) {
   return outcome;
 }
 
+// A failure of the warehouse or of reading, not of the file's content: worth another try.
+FileOutcome Failed(FileOutcome outcome, const Error& error) {
+  outcome.transient =
+      error.code() == ErrorCode::kWarehouseError || error.code() == ErrorCode::kIoError;
+  return Failed(std::move(outcome), error.message());
+}
+
 // Records a file that did not load; a warehouse that cannot even record it adds to the error.
 FileOutcome Record(Warehouse& warehouse, int64_t run_id, FileOutcome outcome,
                    std::span<const RejectRecord> rejects = {}) {
@@ -395,8 +402,10 @@ FileOutcome Record(Warehouse& warehouse, int64_t run_id, FileOutcome outcome,
     outcome.rows_duplicate = 0;
   }
   auto recorded = warehouse.RecordFile(run_id, outcome, rejects);
+  if (recorded) outcome.file_id = *recorded;
   if (!recorded) {
     outcome.status = FileStatus::kFailed;
+    outcome.transient = true;
     outcome.error += fmt::format("{}(and recording the file failed: {})",
                                  outcome.error.empty() ? "" : " ", recorded.error().message());
   }
@@ -404,7 +413,7 @@ FileOutcome Record(Warehouse& warehouse, int64_t run_id, FileOutcome outcome,
 }
 
 FileOutcome IngestChecked(Warehouse& warehouse, int64_t run_id, const std::string& path,
-                          const IngestOptions& options) {
+                          const IngestOptions& options, const LandingTarget* target) {
   FileOutcome outcome;
   std::error_code ec;
   auto absolute = std::filesystem::absolute(path, ec);
@@ -412,13 +421,13 @@ FileOutcome IngestChecked(Warehouse& warehouse, int64_t run_id, const std::strin
   outcome.started_at = FormatTimestamp(Clock::Real().Now());
 
   auto hash_source = OpenFileSource(path);
-  if (!hash_source) return Failed(outcome, hash_source.error().message());
+  if (!hash_source) return Failed(outcome, hash_source.error());
   auto sha = Sha256Of(**hash_source, &outcome.size_bytes);
-  if (!sha) return Failed(outcome, sha.error().message());
+  if (!sha) return Failed(outcome, sha.error());
   outcome.sha256 = *sha;
 
   auto loaded = warehouse.FindLoadedContent(outcome.sha256);
-  if (!loaded) return Failed(outcome, loaded.error().message());
+  if (!loaded) return Failed(outcome, loaded.error());
   if (*loaded) {
     outcome.status = FileStatus::kSkipped;
     outcome.same_content_as = **loaded;
@@ -427,11 +436,11 @@ FileOutcome IngestChecked(Warehouse& warehouse, int64_t run_id, const std::strin
   }
 
   auto file = OpenFileSource(path);
-  if (!file) return Record(warehouse, run_id, Failed(outcome, file.error().message()));
+  if (!file) return Record(warehouse, run_id, Failed(outcome, file.error()));
   // The separator is told by the header line: ',' in the usual export, ';', tab or '|' in
   // others.
   auto head = ReadPrefix(**file, 64 << 10);
-  if (!head) return Record(warehouse, run_id, Failed(outcome, head.error().message()));
+  if (!head) return Record(warehouse, run_id, Failed(outcome, head.error()));
   if (head->starts_with("\xFF\xFE") || head->starts_with("\xFE\xFF")) {
     return Record(warehouse, run_id,
                   Failed(outcome, fmt::format("{}: the file is UTF-16 text; save it as UTF-8 "
@@ -450,7 +459,7 @@ FileOutcome IngestChecked(Warehouse& warehouse, int64_t run_id, const std::strin
   CsvReader reader(*source, reader_options);
   CsvRecord header;
   auto has_header = reader.Next(&header);
-  if (!has_header) return Record(warehouse, run_id, Failed(outcome, has_header.error().message()));
+  if (!has_header) return Record(warehouse, run_id, Failed(outcome, has_header.error()));
   if (!*has_header) {
     return Record(warehouse, run_id,
                   Failed(outcome, fmt::format("{}: empty file, no header line", path)));
@@ -483,12 +492,20 @@ FileOutcome IngestChecked(Warehouse& warehouse, int64_t run_id, const std::strin
       return Record(warehouse, run_id, outcome);
     }
   }
-  if (!load) return Record(warehouse, run_id, Failed(outcome, load.error().message()));
+  if (!load) return Record(warehouse, run_id, Failed(outcome, load.error()));
+  if (target && target->unload) {
+    // The key held other content before: its rows leave in the transaction that brings the
+    // new ones.
+    if (Status unloaded = (*load)->UnloadFile(*target->unload); !unloaded) {
+      load->reset();
+      return Record(warehouse, run_id, Failed(outcome, unloaded.error()));
+    }
+  }
   FileLoader loader(options, reader_options, &outcome);
   Status ran = loader.Run(reader, cleaner, **load, outcome.size_bytes);
   if (!ran) {
     load->reset();  // rolls back
-    return Record(warehouse, run_id, Failed(outcome, ran.error().message()));
+    return Record(warehouse, run_id, Failed(outcome, ran.error()));
   }
   double ratio = outcome.rows_read == 0 ? 0.0
                                         : static_cast<double>(outcome.rows_rejected) /
@@ -505,26 +522,64 @@ FileOutcome IngestChecked(Warehouse& warehouse, int64_t run_id, const std::strin
   Status finished = loader.Finish(**load);
   outcome.status = FileStatus::kLoaded;
   outcome.finished_at = FormatTimestamp(Clock::Real().Now());
+  if (finished && target) {
+    LandingEntry entry = target->entry;
+    entry.sha256 = outcome.sha256;
+    entry.file_id = (*load)->file_id();
+    entry.loaded = true;
+    entry.error.clear();
+    finished = (*load)->SetLandingEntry(entry);
+  }
   if (finished) finished = (*load)->Commit(outcome);
   if (!finished) {
     load->reset();
-    return Record(warehouse, run_id, Failed(outcome, finished.error().message()));
+    return Record(warehouse, run_id, Failed(outcome, finished.error()));
   }
+  outcome.file_id = (*load)->file_id();
   return outcome;
 }
 
 }  // namespace
 
 FileOutcome IngestFile(Warehouse& warehouse, int64_t run_id, const std::string& path,
-                       const IngestOptions& options) {
+                       const IngestOptions& options, const LandingTarget* target) {
+  FileOutcome outcome;
   try {
-    return IngestChecked(warehouse, run_id, path, options);
+    outcome = IngestChecked(warehouse, run_id, path, options, target);
   } catch (const std::exception& e) {
-    FileOutcome outcome;
     outcome.uri = path;
     outcome.started_at = FormatTimestamp(Clock::Real().Now());
-    return Record(warehouse, run_id, Failed(outcome, fmt::format("internal error: {}", e.what())));
+    outcome =
+        Record(warehouse, run_id, Failed(outcome, fmt::format("internal error: {}", e.what())));
   }
+  if (!target) return outcome;
+  // A key whose content is loaded already (under another key) now holds it too; a key whose
+  // content failed waits for a change or `till retry`. Loaded keys were written with the rows.
+  LandingEntry entry = target->entry;
+  entry.sha256 = outcome.sha256;
+  std::optional<int64_t> unload;
+  if (outcome.status == FileStatus::kSkipped) {
+    entry.file_id = outcome.same_content_as;
+    entry.loaded = true;
+    unload = target->unload;
+  } else if (outcome.status == FileStatus::kFailed && !outcome.transient) {
+    if (outcome.file_id) entry.file_id = outcome.file_id;
+    entry.loaded = false;
+    entry.error = outcome.error;
+  } else {
+    return outcome;
+  }
+  if (Status recorded = warehouse.RecordLandingEntry(entry, unload); !recorded) {
+    outcome.status = FileStatus::kFailed;
+    outcome.transient = true;
+    outcome.error += fmt::format("{}(and recording the landing key failed: {})",
+                                 outcome.error.empty() ? "" : " ", recorded.error().message());
+  }
+  return outcome;
+}
+
+bool IsTransientFailure(const FileOutcome& outcome) {
+  return outcome.status == FileStatus::kFailed && outcome.transient;
 }
 
 Result<IngestReport> IngestFiles(Warehouse& warehouse, std::span<const std::string> paths,
@@ -542,7 +597,11 @@ Result<IngestReport> IngestFiles(Warehouse& warehouse, std::span<const std::stri
   }
   report.succeeded = failed == 0;
   std::string error = failed ? fmt::format("{} of {} files failed", failed, paths.size()) : "";
-  TILL_RETURN_IF_ERROR(warehouse.FinishRun(*run, report.succeeded, error));
+  // The files' outcomes say more than a warehouse that went away at the end: they are kept.
+  if (Status finished = warehouse.FinishRun(*run, report.succeeded, error); !finished) {
+    report.succeeded = false;
+    report.run_error = finished.error().message();
+  }
   return report;
 }
 

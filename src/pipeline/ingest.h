@@ -30,6 +30,7 @@ struct IngestReport {
   int64_t run_id = 0;
   std::vector<FileOutcome> files;
   bool succeeded = true;  // every file loaded or was skipped
+  std::string run_error;  // why the end of the run could not be recorded, when it could not
 };
 
 // Loads each of `paths` in its own transaction within one run. Fails only when the warehouse
@@ -37,8 +38,22 @@ struct IngestReport {
 Result<IngestReport> IngestFiles(Warehouse& warehouse, std::span<const std::string> paths,
                                  const IngestOptions& options);
 
-// Loads one file within run `run_id`. Never throws; every failure is in the outcome.
+// A file that is a key of a landing zone: the ledger entry to commit with its rows, and the
+// file the key held before, to unload in the same transaction (when no other key holds it).
+struct LandingTarget {
+  LandingEntry entry;  // zone, key, version and size; the rest is filled in
+  std::optional<int64_t> unload;
+};
+
+// Loads one file within run `run_id`. Never throws; every failure is in the outcome. With a
+// landing target, the key's ledger entry is written too: with the rows when they load, on its
+// own when the content was loaded already (by another key) or failed on its content.
 FileOutcome IngestFile(Warehouse& warehouse, int64_t run_id, const std::string& path,
-                       const IngestOptions& options);
+                       const IngestOptions& options, const LandingTarget* target = nullptr);
+
+// True when `outcome` failed for a reason that may pass (the warehouse was unreachable, a
+// read failed), so the same content is worth trying again; false when the content itself
+// failed (not CSV, over the reject budget).
+bool IsTransientFailure(const FileOutcome& outcome);
 
 }  // namespace till

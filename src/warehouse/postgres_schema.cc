@@ -297,8 +297,39 @@ CREATE VIEW reporting.etl_run AS SELECT * FROM public.etl_run;
 CREATE VIEW reporting.etl_file AS SELECT * FROM public.etl_file;
 )sql";
 
+// Version 2: landing zones, as in the SQLite schema's version 2.
+constexpr std::string_view kVersion2 = R"sql(
+ALTER TABLE etl_file ADD COLUMN unloaded_at timestamptz;
+DROP INDEX etl_file_loaded_content;
+CREATE UNIQUE INDEX etl_file_loaded_content ON etl_file (sha256)
+  WHERE status = 'loaded' AND unloaded_at IS NULL;
+
+CREATE TABLE fact_sales_dup (
+  row_hash    uuid NOT NULL,
+  file_id     bigint NOT NULL REFERENCES etl_file (file_id),
+  source_line bigint NOT NULL,
+  PRIMARY KEY (row_hash, file_id, source_line)
+);
+CREATE INDEX fact_sales_dup_file ON fact_sales_dup (file_id);
+
+CREATE TABLE landing_key (
+  zone       text NOT NULL,
+  key        text NOT NULL,
+  version    text NOT NULL,
+  size_bytes bigint NOT NULL CHECK (size_bytes >= 0),
+  sha256     text CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+  file_id    bigint REFERENCES etl_file (file_id),
+  status     text NOT NULL CHECK (status IN ('loaded', 'failed')),
+  error      text,
+  seen_at    timestamptz NOT NULL,
+  PRIMARY KEY (zone, key)
+);
+CREATE INDEX landing_key_file ON landing_key (file_id);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "star schema, retail_data_view, reporting views and run records", kVersion1},
+    {2, "landing-zone ledger and unloadable files", kVersion2},
 };
 
 }  // namespace

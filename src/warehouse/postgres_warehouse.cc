@@ -9,9 +9,11 @@
 
 #include <algorithm>
 #include <bit>
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <regex>
 #include <type_traits>
 
 #include "base/clock.h"
@@ -175,28 +177,59 @@ class BinaryCopy {
   std::string out_;
 };
 
+// Where the literal or comment starting at `sql[i]` ends (one past it), or `i` when none
+// starts there: '…' (with E'…' backslash escapes), "…", $tag$…$tag$, -- … and /* … */.
+size_t SkipQuoted(std::string_view sql, size_t i) {
+  auto find_or_end = [&](std::string_view what, size_t from) {
+    size_t at = sql.find(what, from);
+    return at == std::string_view::npos ? sql.size() : at + what.size();
+  };
+  char c = sql[i];
+  if (c == '\'' || c == '"') {
+    const bool escapes =
+        c == '\'' && i > 0 && (sql[i - 1] == 'E' || sql[i - 1] == 'e') &&
+        (i < 2 || !(std::isalnum(static_cast<unsigned char>(sql[i - 2])) || sql[i - 2] == '_'));
+    for (size_t at = i + 1; at < sql.size(); ++at) {
+      if (escapes && sql[at] == '\\') {
+        ++at;
+      } else if (sql[at] == c) {
+        if (at + 1 < sql.size() && sql[at + 1] == c) {
+          ++at;  // a doubled quote
+        } else {
+          return at + 1;
+        }
+      }
+    }
+    return sql.size();
+  }
+  if (sql.substr(i, 2) == "--") return find_or_end("\n", i);
+  if (sql.substr(i, 2) == "/*") return find_or_end("*/", i + 2);
+  if (c == '$') {
+    size_t close = i + 1;
+    while (close < sql.size() &&
+           (std::isalnum(static_cast<unsigned char>(sql[close])) || sql[close] == '_')) {
+      ++close;
+    }
+    if (close < sql.size() && sql[close] == '$' &&
+        !(close > i + 1 && std::isdigit(static_cast<unsigned char>(sql[i + 1])))) {
+      std::string_view tag = sql.substr(i, close - i + 1);
+      return find_or_end(tag, close + 1);
+    }
+  }
+  return i;
+}
+
 // Turns the "?" and "?N" placeholders the warehouse interface uses (SQLite's) into PostgreSQL's
-// "$N", leaving string literals, quoted names and comments alone.
+// "$N", leaving literals, quoted names and comments alone.
 std::string ToDollarPlaceholders(std::string_view sql) {
   std::string out;
   out.reserve(sql.size() + 8);
   int next = 0;
   for (size_t i = 0; i < sql.size(); ++i) {
-    char c = sql[i];
-    if (c == '\'' || c == '"') {
-      size_t end = sql.find(c, i + 1);
-      while (end != std::string_view::npos && end + 1 < sql.size() && sql[end + 1] == c) {
-        end = sql.find(c, end + 2);
-      }
-      end = end == std::string_view::npos ? sql.size() : end + 1;
+    if (size_t end = SkipQuoted(sql, i); end != i) {
       out.append(sql.substr(i, end - i));
       i = end - 1;
-    } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
-      size_t end = sql.find('\n', i);
-      end = end == std::string_view::npos ? sql.size() : end;
-      out.append(sql.substr(i, end - i));
-      i = end - 1;
-    } else if (c == '?') {
+    } else if (sql[i] == '?') {
       size_t digits = i + 1;
       while (digits < sql.size() && sql[digits] >= '0' && sql[digits] <= '9') ++digits;
       if (digits > i + 1) {
@@ -207,7 +240,7 @@ std::string ToDollarPlaceholders(std::string_view sql) {
         out += fmt::format("${}", ++next);
       }
     } else {
-      out += c;
+      out += sql[i];
     }
   }
   return out;
@@ -253,6 +286,12 @@ class Connection {
 
   // Reconnects when the connection was lost (the server restarted, say).
   Status EnsureConnected() {
+    // A server that restarted or went away has closed the socket (or sent a last FATAL) while
+    // the connection sat idle; reading what is pending tells.
+    if (conn_ && PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) == PQTRANS_IDLE) {
+      PQconsumeInput(conn_);
+      while (PGnotify* notice = PQnotifies(conn_)) PQfreemem(notice);
+    }
     if (conn_ && PQstatus(conn_) == CONNECTION_OK) return {};
     return Connect();
   }
@@ -272,7 +311,7 @@ class Connection {
   // Runs one or more statements without parameters.
   Status Exec(std::string_view sql, std::string_view what) {
     std::string text(sql);
-    PgResult result(PQexec(conn_, text.c_str()));
+    PgResult result = Run([&] { return PQexec(conn_, text.c_str()); });
     ExecStatusType status = PQresultStatus(result.get());
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
       return PgError(conn_, result.get(), what);
@@ -287,8 +326,10 @@ class Connection {
     std::vector<const char*> values;
     values.reserve(params.size());
     for (const auto& param : params) values.push_back(param ? param->c_str() : nullptr);
-    PgResult result(PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
-                                 values.data(), nullptr, nullptr, 0));
+    PgResult result = Run([&] {
+      return PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
+                          values.data(), nullptr, nullptr, 0);
+    });
     ExecStatusType status = PQresultStatus(result.get());
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
       return PgError(conn_, result.get(), what);
@@ -341,6 +382,17 @@ class Connection {
     Status put = PutCopy(data, what);
     Status ended = EndCopy(what);  // ends the copy even when a piece failed
     return put ? ended : put;
+  }
+
+  // Runs `send` once, and once more on a new connection when the old one turned out to be
+  // dead: a server that restarted while the connection sat idle outside any transaction had
+  // nothing of this session to lose.
+  template <typename Send>
+  PgResult Run(Send send) {
+    const bool idle = PQtransactionStatus(conn_) == PQTRANS_IDLE;
+    PgResult result(send());
+    if (idle && PQstatus(conn_) == CONNECTION_BAD && Connect()) result.reset(send());
+    return result;
   }
 
   // Rolls back whatever transaction is open; quiet when there is none or the server is gone.
@@ -444,6 +496,65 @@ SeenRange Widened(SeenRange a, SeenRange b) {
     return low ? std::min(x, y) : std::max(x, y);
   };
   return SeenRange{pick(a.first, b.first, true), pick(a.last, b.last, false)};
+}
+
+// Removes the rows only `file_id` holds and marks it unloaded, inside the caller's
+// transaction: rows a still-loaded file held as duplicates move to the first such holder (into
+// its partition), then the file's partition is dropped.
+Status UnloadPostgresFile(Connection& connection, int64_t file_id) {
+  return connection.Exec(fmt::format(R"sql(
+CREATE TEMPORARY TABLE IF NOT EXISTS till_move (
+  row_hash uuid, old_line bigint, file_id bigint, source_line bigint) ON COMMIT DROP;
+TRUNCATE till_move;
+INSERT INTO till_move
+  SELECT DISTINCT ON (r.row_hash) r.row_hash, r.source_line, d.file_id, d.source_line
+  FROM fact_sales_row r
+  JOIN fact_sales_dup d ON d.row_hash = r.row_hash AND d.file_id <> r.file_id
+  JOIN etl_file e ON e.file_id = d.file_id AND e.status = 'loaded' AND e.unloaded_at IS NULL
+  WHERE r.file_id = {0}
+  ORDER BY r.row_hash, d.file_id, d.source_line;
+UPDATE fact_sales f SET file_id = m.file_id, source_line = m.source_line
+FROM till_move m WHERE f.file_id = {0} AND f.source_line = m.old_line;
+UPDATE fact_sales_row r SET file_id = m.file_id, source_line = m.source_line
+FROM till_move m WHERE r.row_hash = m.row_hash;
+DELETE FROM fact_sales_dup d USING till_move m
+WHERE d.row_hash = m.row_hash AND d.file_id = m.file_id AND d.source_line = m.source_line;
+UPDATE etl_file e SET rows_loaded = e.rows_loaded + m.moved,
+                      rows_duplicate = e.rows_duplicate - m.moved
+FROM (SELECT file_id, count(*) AS moved FROM till_move GROUP BY file_id) m
+WHERE e.file_id = m.file_id;
+DELETE FROM fact_sales_row WHERE file_id = {0};
+DELETE FROM fact_sales_dup WHERE file_id = {0};
+DO $$ BEGIN
+  IF to_regclass('fact_sales_file_{0}') IS NOT NULL THEN
+    ALTER TABLE fact_sales DETACH PARTITION fact_sales_file_{0};
+    DROP TABLE fact_sales_file_{0};
+  END IF;
+END $$;
+UPDATE etl_file SET unloaded_at = now() WHERE file_id = {0};
+)sql",
+                                     file_id),
+                         fmt::format("unloading file {}", file_id));
+}
+
+Status WriteLandingEntry(Connection& connection, const LandingEntry& entry) {
+  std::vector<std::optional<std::string>> params = {
+      entry.zone,
+      entry.key,
+      entry.version,
+      std::to_string(entry.size_bytes),
+      Nullable(entry.sha256),
+      entry.file_id ? std::optional<std::string>(std::to_string(*entry.file_id)) : std::nullopt,
+      entry.loaded ? "loaded" : "failed",
+      Nullable(ReplaceInvalidUtf8(entry.error))};
+  auto done = connection.Query(
+      "INSERT INTO landing_key (zone, key, version, size_bytes, sha256, file_id, status, error, "
+      "seen_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now()) "
+      "ON CONFLICT (zone, key) DO UPDATE SET version = excluded.version, "
+      "size_bytes = excluded.size_bytes, sha256 = excluded.sha256, file_id = excluded.file_id, "
+      "status = excluded.status, error = excluded.error, seen_at = excluded.seen_at",
+      params, "recording the landing key");
+  return done ? Status{} : Status(Unexpected<Error>(done.error()));
 }
 
 class PostgresLoad final : public WarehouseLoad {
@@ -764,6 +875,12 @@ class PostgresLoad final : public WarehouseLoad {
         "writing steps");
   }
 
+  Status UnloadFile(int64_t file_id) override { return UnloadPostgresFile(connection_, file_id); }
+
+  Status SetLandingEntry(const LandingEntry& entry) override {
+    return WriteLandingEntry(connection_, entry);
+  }
+
   Status Commit(const FileOutcome& outcome) override {
     TILL_RETURN_IF_ERROR(WritePendingCustomers());
     TILL_RETURN_IF_ERROR(RestoreRowIndexes());
@@ -821,6 +938,17 @@ class PostgresLoad final : public WarehouseLoad {
         "ON CONFLICT DO NOTHING RETURNING source_line",
         {std::to_string(file_id_)}, "checking rows for duplicates");
     TILL_RETURN_IF_ERROR(rows);
+    if (PQntuples(rows->get()) < static_cast<int>(batch.size())) {
+      // Duplicates of rows earlier files loaded: this file holds them too, which keeps each
+      // such row when that file is unloaded (see UnloadFile).
+      auto held = connection_.Query(
+          "INSERT INTO fact_sales_dup (row_hash, file_id, source_line) "
+          "SELECT c.row_hash, $1, c.source_line FROM till_claim c "
+          "JOIN fact_sales_row r ON r.row_hash = c.row_hash AND r.file_id <> $1 "
+          "ON CONFLICT DO NOTHING",
+          {std::to_string(file_id_)}, "recording duplicate rows");
+      TILL_RETURN_IF_ERROR(held);
+    }
     TILL_RETURN_IF_ERROR(connection_.Exec("TRUNCATE till_claim", "checking rows for duplicates"));
     absl::flat_hash_set<int64_t> lines;
     for (int r = 0; r < PQntuples(rows->get()); ++r) lines.insert(IntValue(*rows, r, 0));
@@ -1045,9 +1173,10 @@ class PostgresWarehouse final : public Warehouse {
 
   Result<std::optional<int64_t>> FindLoadedContent(std::string_view sha256) override {
     TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
-    auto row =
-        connection_.Query("SELECT file_id FROM etl_file WHERE sha256 = $1 AND status = 'loaded'",
-                          {std::string(sha256)}, "looking up the file's content");
+    auto row = connection_.Query(
+        "SELECT file_id FROM etl_file WHERE sha256 = $1 AND status = 'loaded' AND "
+        "unloaded_at IS NULL",
+        {std::string(sha256)}, "looking up the file's content");
     TILL_RETURN_IF_ERROR(row);
     if (PQntuples(row->get()) == 0) return std::optional<int64_t>();
     return std::optional<int64_t>(IntValue(*row, 0, 0));
@@ -1099,6 +1228,46 @@ class PostgresWarehouse final : public Warehouse {
   }
 
   std::string Describe() const override { return connection_.Describe(); }
+
+  Result<std::vector<LandingEntry>> LandingEntries(std::string_view zone) override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    auto rows = connection_.Query(
+        "SELECT key, version, size_bytes, sha256, file_id, status, error FROM landing_key "
+        "WHERE zone = $1 ORDER BY key",
+        {std::string(zone)}, "reading the landing ledger");
+    TILL_RETURN_IF_ERROR(rows);
+    std::vector<LandingEntry> entries;
+    for (int r = 0; r < PQntuples(rows->get()); ++r) {
+      LandingEntry& entry = entries.emplace_back();
+      entry.zone = std::string(zone);
+      entry.key = Value(*rows, r, 0).value_or("");
+      entry.version = Value(*rows, r, 1).value_or("");
+      entry.size_bytes = IntValue(*rows, r, 2);
+      entry.sha256 = Value(*rows, r, 3).value_or("");
+      if (!PQgetisnull(rows->get(), r, 4)) entry.file_id = IntValue(*rows, r, 4);
+      entry.loaded = Value(*rows, r, 5) == "loaded";
+      entry.error = Value(*rows, r, 6).value_or("");
+    }
+    return entries;
+  }
+
+  Status RecordLandingEntry(const LandingEntry& entry, std::optional<int64_t> unload) override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    TILL_RETURN_IF_ERROR(connection_.Exec("BEGIN", "recording the landing key"));
+    Status status;
+    if (unload) {
+      status = connection_.Exec(fmt::format("SELECT pg_advisory_xact_lock({})", kLoadLock),
+                                "waiting for other loads");
+      if (status) status = UnloadPostgresFile(connection_, *unload);
+    }
+    if (status) status = WriteLandingEntry(connection_, entry);
+    if (status) status = connection_.Exec("COMMIT", "recording the landing key");
+    if (!status) connection_.Rollback();
+    return status;
+  }
+
+  // Several watchers may share a PostgreSQL warehouse: loads take turns under the load lock.
+  Status LockWatcher(std::string_view) override { return {}; }
 
   Result<std::vector<RoleCredential>> CreateRoles(const RolePasswords& passwords) override {
     TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
@@ -1257,7 +1426,8 @@ BEGIN
     WHERE n.nspname IN ('public', 'reporting') AND c.relkind IN ('r', 'p', 'v')
       AND NOT c.relispartition
       AND (c.relname IN ('till_schema', 'etl_run', 'etl_file', 'etl_step', 'etl_reject',
-                         'fact_sales', 'fact_sales_row', 'retail_data_view')
+                         'fact_sales', 'fact_sales_row', 'fact_sales_dup', 'landing_key',
+                         'retail_data_view')
            OR c.relname LIKE 'dim\_%' OR n.nspname = 'reporting')
   LOOP
     EXECUTE format('ALTER %s %s OWNER TO till_loader',
@@ -1317,7 +1487,9 @@ Result<std::unique_ptr<Warehouse>> OpenPostgresWarehouse(const std::string& conn
   if (!conninfo.empty()) {
     PQconninfoOption* parsed = PQconninfoParse(conninfo.c_str(), &message);
     if (!parsed) {
-      std::string reason = Trimmed(message);
+      // libpq quotes the part it could not read, which may be the password: drop the quotes'
+      // content.
+      std::string reason = std::regex_replace(Trimmed(message), std::regex("\"[^\"]*\""), "\"…\"");
       PQfreemem(message);
       return MakeError(ErrorCode::kInvalidArgument,
                        fmt::format("not a PostgreSQL connection string: {}", reason));

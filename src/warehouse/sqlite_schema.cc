@@ -216,8 +216,42 @@ JOIN dim_payment_method pm  ON pm.payment_method_key = f.payment_method_key
 JOIN dim_order_status os    ON os.order_status_key = f.order_status_key;
 )sql";
 
+// Version 2: landing zones. The ledger of what each key of a landing zone holds; files that can
+// be unloaded (when the key that brought them changes); and the rows a file held that another
+// file had loaded first, so that unloading that other file moves each such row to its holder
+// instead of losing it.
+constexpr std::string_view kVersion2 = R"sql(
+ALTER TABLE etl_file ADD COLUMN unloaded_at TEXT;
+DROP INDEX etl_file_loaded_content;
+CREATE UNIQUE INDEX etl_file_loaded_content ON etl_file (sha256)
+  WHERE status = 'loaded' AND unloaded_at IS NULL;
+
+CREATE TABLE fact_sales_dup (
+  row_hash    BLOB NOT NULL,
+  file_id     INTEGER NOT NULL REFERENCES etl_file (file_id),
+  source_line INTEGER NOT NULL,
+  PRIMARY KEY (row_hash, file_id, source_line)
+) WITHOUT ROWID;
+CREATE INDEX fact_sales_dup_file ON fact_sales_dup (file_id);
+
+CREATE TABLE landing_key (
+  zone       TEXT NOT NULL,
+  key        TEXT NOT NULL,
+  version    TEXT NOT NULL,
+  size_bytes INTEGER NOT NULL,
+  sha256     TEXT,
+  file_id    INTEGER REFERENCES etl_file (file_id),
+  status     TEXT NOT NULL CHECK (status IN ('loaded', 'failed')),
+  error      TEXT,
+  seen_at    TEXT NOT NULL,
+  PRIMARY KEY (zone, key)
+);
+CREATE INDEX landing_key_file ON landing_key (file_id);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "star schema, retail_data_view and run records", kVersion1},
+    {2, "landing-zone ledger and unloadable files", kVersion2},
 };
 
 }  // namespace

@@ -1,11 +1,16 @@
 #include "warehouse/sqlite_warehouse.h"
 
 #include <absl/container/flat_hash_map.h>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <mutex>
 
 #include "base/clock.h"
@@ -160,8 +165,82 @@ void BindFileCounts(Statement& s, int offset, const FileOutcome& outcome, Joined
         outcome.values_nulled, outcome.year_mismatches, outcome.month_mismatches}) {
     s.Bind(++at, count);
   }
-  s.Bind(++at, std::string_view(joined->extra));
-  s.Bind(++at, std::string_view(joined->missing));
+  // No columns is NULL, as on PostgreSQL.
+  for (const std::string* list : {&joined->extra, &joined->missing}) {
+    if (list->empty()) {
+      s.BindNull(++at);
+    } else {
+      s.Bind(++at, std::string_view(*list));
+    }
+  }
+}
+
+// Removes the rows only `file_id` holds and marks it unloaded, inside the caller's
+// transaction. A row that a still-loaded file held as a duplicate moves to the first such
+// holder (its file and line) instead.
+Status UnloadSqliteFile(sqlite3* db, int64_t file_id) {
+  const std::string sql = fmt::format(R"sql(
+CREATE TEMP TABLE IF NOT EXISTS till_move (
+  row_hash BLOB PRIMARY KEY, sale_id INTEGER, file_id INTEGER, source_line INTEGER);
+DELETE FROM till_move;
+INSERT OR IGNORE INTO till_move
+  SELECT r.row_hash, r.sale_id, d.file_id, d.source_line
+  FROM fact_sales f
+  JOIN fact_sales_row r ON r.sale_id = f.sale_id
+  JOIN fact_sales_dup d ON d.row_hash = r.row_hash AND d.file_id <> f.file_id
+  JOIN etl_file e ON e.file_id = d.file_id AND e.status = 'loaded' AND e.unloaded_at IS NULL
+  WHERE f.file_id = {0}
+  ORDER BY d.file_id, d.source_line;
+UPDATE fact_sales SET
+  file_id = (SELECT m.file_id FROM till_move m WHERE m.sale_id = fact_sales.sale_id),
+  source_line = (SELECT m.source_line FROM till_move m WHERE m.sale_id = fact_sales.sale_id)
+WHERE sale_id IN (SELECT sale_id FROM till_move);
+DELETE FROM fact_sales_dup
+WHERE (row_hash, file_id, source_line) IN (SELECT row_hash, file_id, source_line FROM till_move);
+UPDATE etl_file SET
+  rows_loaded = rows_loaded + (SELECT count(*) FROM till_move m WHERE m.file_id = etl_file.file_id),
+  rows_duplicate = rows_duplicate - (SELECT count(*) FROM till_move m WHERE m.file_id = etl_file.file_id)
+WHERE file_id IN (SELECT file_id FROM till_move);
+DELETE FROM fact_sales_row
+WHERE sale_id IN (SELECT sale_id FROM fact_sales WHERE file_id = {0});
+DELETE FROM fact_sales WHERE file_id = {0};
+DELETE FROM fact_sales_dup WHERE file_id = {0};
+UPDATE etl_file SET unloaded_at = '{1}' WHERE file_id = {0};
+DELETE FROM till_move;
+)sql",
+                                      file_id, FormatTimestamp(Clock::Real().Now()));
+  return Exec(db, sql);
+}
+
+Status WriteLandingEntry(sqlite3* db, const LandingEntry& entry) {
+  Statement upsert;
+  TILL_RETURN_IF_ERROR(upsert.Prepare(
+      db,
+      "INSERT OR REPLACE INTO landing_key (zone, key, version, size_bytes, sha256, file_id, "
+      "status, error, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  std::string now = FormatTimestamp(Clock::Real().Now());
+  upsert.Bind(1, std::string_view(entry.zone));
+  upsert.Bind(2, std::string_view(entry.key));
+  upsert.Bind(3, std::string_view(entry.version));
+  upsert.Bind(4, entry.size_bytes);
+  if (entry.sha256.empty()) {
+    upsert.BindNull(5);
+  } else {
+    upsert.Bind(5, std::string_view(entry.sha256));
+  }
+  if (entry.file_id) {
+    upsert.Bind(6, *entry.file_id);
+  } else {
+    upsert.BindNull(6);
+  }
+  upsert.Bind(7, std::string_view(entry.loaded ? "loaded" : "failed"));
+  if (entry.error.empty()) {
+    upsert.BindNull(8);
+  } else {
+    upsert.Bind(8, std::string_view(entry.error));
+  }
+  upsert.Bind(9, std::string_view(now));
+  return upsert.Run();
 }
 
 class SqliteLoad final : public WarehouseLoad {
@@ -183,6 +262,7 @@ class SqliteLoad final : public WarehouseLoad {
     auto row = last_sale.Step();
     TILL_RETURN_IF_ERROR(row);
     next_sale_id_ = sqlite3_column_int64(last_sale.get(), 0) + 1;
+    first_sale_id_ = next_sale_id_;
     bulk_ = next_sale_id_ == 1;
     last_sale.Reset();
     Statement any_customer;
@@ -404,7 +484,7 @@ class SqliteLoad final : public WarehouseLoad {
     std::array<const FactSale*, kFactsPerInsert> chunk;
     size_t filled = 0;
     for (const FactSale& fact : facts) {
-      auto claimed = ClaimRow(fact.row_hash);
+      auto claimed = ClaimRow(fact);
       TILL_RETURN_IF_ERROR(claimed);
       if (!*claimed) continue;  // a duplicate
       sale_ids_[filled] = next_sale_id_++;
@@ -428,7 +508,8 @@ class SqliteLoad final : public WarehouseLoad {
 
   // Claims `hash` for the fact about to get next_sale_id_: false when a loaded row (of this
   // file or an earlier one) holds it already.
-  Result<bool> ClaimRow(const RowHash& hash) {
+  Result<bool> ClaimRow(const FactSale& fact) {
+    const RowHash& hash = fact.row_hash;
     if (bulk_) {
       if (claimed_rows_.size() < BulkRowCheckLimit()) {
         return claimed_rows_.try_emplace(hash, next_sale_id_).second;
@@ -443,7 +524,31 @@ class SqliteLoad final : public WarehouseLoad {
     claim_row_.BindBlob(1, &hash, sizeof hash);
     claim_row_.Bind(2, next_sale_id_);
     TILL_RETURN_IF_ERROR(claim_row_.Run());
-    return sqlite3_changes(db_) == 1;
+    if (sqlite3_changes(db_) == 1) return true;
+    TILL_RETURN_IF_ERROR(RecordHolder(fact));
+    return false;
+  }
+
+  // A duplicate of a row an earlier file loaded: this file holds it too, which keeps the row
+  // when that file is unloaded (see UnloadFile).
+  Status RecordHolder(const FactSale& fact) {
+    if (!owner_.get()) {
+      TILL_RETURN_IF_ERROR(
+          owner_.Prepare(db_, "SELECT sale_id FROM fact_sales_row WHERE row_hash = ?"));
+      TILL_RETURN_IF_ERROR(holder_.Prepare(db_,
+                                           "INSERT OR IGNORE INTO fact_sales_dup (row_hash, "
+                                           "file_id, source_line) VALUES (?, ?, ?)"));
+    }
+    owner_.BindBlob(1, &fact.row_hash, sizeof fact.row_hash);
+    auto row = owner_.Step();
+    int64_t owner = row && *row ? sqlite3_column_int64(owner_.get(), 0) : 0;
+    owner_.Reset();
+    TILL_RETURN_IF_ERROR(row);
+    if (owner >= first_sale_id_) return {};  // this file's own row, met again
+    holder_.BindBlob(1, &fact.row_hash, sizeof fact.row_hash);
+    holder_.Bind(2, file_id_);
+    holder_.Bind(3, fact.source_line);
+    return holder_.Run();
   }
 
   // Writes the row hashes a bulk load claimed, in the order of their bytes (how SQLite compares
@@ -535,6 +640,12 @@ class SqliteLoad final : public WarehouseLoad {
     return {};
   }
 
+  Status UnloadFile(int64_t file_id) override { return UnloadSqliteFile(db_, file_id); }
+
+  Status SetLandingEntry(const LandingEntry& entry) override {
+    return WriteLandingEntry(db_, entry);
+  }
+
   Status Commit(const FileOutcome& outcome) override {
     Statement update;
     TILL_RETURN_IF_ERROR(update.Prepare(
@@ -607,6 +718,9 @@ class SqliteLoad final : public WarehouseLoad {
   };
   absl::flat_hash_map<RowHash, int64_t, RowHashHasher> claimed_rows_;  // bulk mode only
   int64_t next_sale_id_ = 1;
+  int64_t first_sale_id_ = 1;  // the first sale id of this load
+  Statement owner_;
+  Statement holder_;
   Statement claim_row_;
   std::array<Statement, kDimensionCount> upserts_;
   static constexpr size_t kFactColumns = 20;
@@ -620,7 +734,10 @@ class SqliteLoad final : public WarehouseLoad {
 class SqliteWarehouse final : public Warehouse {
  public:
   SqliteWarehouse(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
-  ~SqliteWarehouse() override { sqlite3_close_v2(db_); }
+  ~SqliteWarehouse() override {
+    sqlite3_close_v2(db_);
+    if (watch_lock_fd_ >= 0) ::close(watch_lock_fd_);
+  }
 
   Status Configure() {
     // WAL lets the dashboard read while a load writes; synchronous=FULL makes each commit
@@ -690,7 +807,9 @@ class SqliteWarehouse final : public Warehouse {
   Result<std::optional<int64_t>> FindLoadedContent(std::string_view sha256) override {
     Statement select;
     TILL_RETURN_IF_ERROR(
-        select.Prepare(db_, "SELECT file_id FROM etl_file WHERE sha256 = ? AND status = 'loaded'"));
+        select.Prepare(db_,
+                       "SELECT file_id FROM etl_file WHERE sha256 = ? AND status = 'loaded' AND "
+                       "unloaded_at IS NULL"));
     select.Bind(1, sha256);
     auto row = select.Step();
     TILL_RETURN_IF_ERROR(row);
@@ -778,6 +897,58 @@ class SqliteWarehouse final : public Warehouse {
 
   std::string Describe() const override { return fmt::format("sqlite:{}", path_); }
 
+  Result<std::vector<LandingEntry>> LandingEntries(std::string_view zone) override {
+    auto rows = Query(
+        "SELECT key, version, size_bytes, sha256, file_id, status, error FROM landing_key "
+        "WHERE zone = ? ORDER BY key",
+        std::vector<std::string>{std::string(zone)});
+    TILL_RETURN_IF_ERROR(rows);
+    std::vector<LandingEntry> entries;
+    for (const auto& row : rows->rows) {
+      LandingEntry& entry = entries.emplace_back();
+      entry.zone = std::string(zone);
+      entry.key = row[0].value_or("");
+      entry.version = row[1].value_or("");
+      entry.size_bytes = std::stoll(row[2].value_or("0"));
+      entry.sha256 = row[3].value_or("");
+      if (row[4]) entry.file_id = std::stoll(*row[4]);
+      entry.loaded = row[5] == "loaded";
+      entry.error = row[6].value_or("");
+    }
+    return entries;
+  }
+
+  Status RecordLandingEntry(const LandingEntry& entry, std::optional<int64_t> unload) override {
+    TILL_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+    Status status = unload ? UnloadSqliteFile(db_, *unload) : Status{};
+    if (status) status = WriteLandingEntry(db_, entry);
+    if (status) status = Exec(db_, "COMMIT");
+    if (!status) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return status;
+  }
+
+  Status LockWatcher(std::string_view zone) override {
+    // One watcher per warehouse file: SQLite has one writer at a time, and a second watcher
+    // would only wait for it. The lock is an flock on a file beside the warehouse, released
+    // when the process ends however it ends.
+    std::string lock_path = path_ + ".watch-lock";
+    if (watch_lock_fd_ < 0) {
+      watch_lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+      if (watch_lock_fd_ < 0) {
+        return MakeError(ErrorCode::kIoError,
+                         fmt::format("{}: {}", lock_path, std::strerror(errno)));
+      }
+    }
+    if (::flock(watch_lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("another till watch is already loading into {} (a SQLite "
+                                   "warehouse takes one watcher; use PostgreSQL for several); "
+                                   "not watching {}",
+                                   path_, zone));
+    }
+    return {};
+  }
+
   Result<std::vector<RoleCredential>> CreateRoles(const RolePasswords&) override {
     return MakeError(ErrorCode::kInvalidArgument,
                      "a SQLite warehouse has no roles: it is a file, readable by whoever can "
@@ -859,6 +1030,7 @@ class SqliteWarehouse final : public Warehouse {
 
   sqlite3* db_;
   std::string path_;
+  int watch_lock_fd_ = -1;
 };
 
 }  // namespace

@@ -26,6 +26,7 @@ std::string_view FileStatusName(FileStatus status);
 
 // What happened to one raw file: the etl_file record.
 struct FileOutcome {
+  int64_t file_id = 0;  // its etl_file record, once written
   std::string uri;
   std::string sha256;
   int64_t size_bytes = 0;
@@ -41,6 +42,7 @@ struct FileOutcome {
   std::vector<std::string> missing_columns;
   std::optional<int64_t> same_content_as;  // for a skipped file: the file_id that loaded it
   std::string error;                       // why it failed, or why it was skipped
+  bool transient = false;  // failed for a reason that may pass: the warehouse, not the content
   std::string started_at;
   std::string finished_at;
 };
@@ -79,6 +81,19 @@ struct CustomerWrite {
 struct CustomerVersion {
   int64_t key = 0;
   SeenRange seen;
+};
+
+// What one key of a landing zone holds: its landing_key record, the ledger that makes watching
+// exactly-once.
+struct LandingEntry {
+  std::string zone;     // "file:///data/raw/" or "s3://bucket/raw_data/"
+  std::string key;      // the file's path within the zone
+  std::string version;  // how the zone tells contents apart without reading them
+  int64_t size_bytes = 0;
+  std::string sha256;              // of the content last read, empty when never read
+  std::optional<int64_t> file_id;  // the etl_file holding that content, or its failed attempt
+  bool loaded = false;             // false: the content failed and waits for a change or retry
+  std::string error;
 };
 
 // Rows of a read-only query, every value as text (nullopt for NULL).
@@ -134,6 +149,11 @@ class WarehouseLoad {
       std::span<const std::string_view> customer_ids) = 0;
   virtual Status SetCustomersCurrent(std::span<const int64_t> customer_keys, bool current) = 0;
   virtual Status AddSteps(std::span<const StepTiming> steps) = 0;
+  // Removes the rows only file `file_id` holds and marks it unloaded; a row another loaded file
+  // holds too moves to that file instead. For a key whose content changed.
+  virtual Status UnloadFile(int64_t file_id) = 0;
+  // Writes the ledger entry of the key this load brings, committed with the rows.
+  virtual Status SetLandingEntry(const LandingEntry& entry) = 0;
   // Writes the final etl_file record and makes the whole load visible at once.
   virtual Status Commit(const FileOutcome& outcome) = 0;
 };
@@ -166,6 +186,15 @@ class Warehouse {
   // Runs a read-only statement (reports, `till runs`, tests). Parameters bind as text.
   virtual Result<QueryResult> Query(std::string_view sql,
                                     std::span<const std::string> params = {}) = 0;
+
+  // The ledger of landing zone `zone`, every key it recorded.
+  virtual Result<std::vector<LandingEntry>> LandingEntries(std::string_view zone) = 0;
+  // Records `entry` in a transaction of its own, unloading file `unload` first when given (see
+  // WarehouseLoad::UnloadFile).
+  virtual Status RecordLandingEntry(const LandingEntry& entry, std::optional<int64_t> unload) = 0;
+  // Takes the right to watch landing zone `zone` for the life of this object. A SQLite
+  // warehouse has one watcher at a time and refuses a second; PostgreSQL takes several.
+  virtual Status LockWatcher(std::string_view zone) = 0;
 
   // A printable description of where this warehouse is, never with a password.
   virtual std::string Describe() const = 0;

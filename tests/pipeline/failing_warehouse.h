@@ -49,6 +49,13 @@ class FailingWarehouse final : public Warehouse {
     return inner_.Query(sql, params);  // reads are not part of a load
   }
   std::string Describe() const override { return inner_.Describe(); }
+  Result<std::vector<LandingEntry>> LandingEntries(std::string_view zone) override {
+    return inner_.LandingEntries(zone);
+  }
+  Status RecordLandingEntry(const LandingEntry& entry, std::optional<int64_t> unload) override {
+    return inner_.RecordLandingEntry(entry, unload);
+  }
+  Status LockWatcher(std::string_view zone) override { return inner_.LockWatcher(zone); }
   Result<std::vector<RoleCredential>> CreateRoles(const RolePasswords& passwords) override {
     return inner_.CreateRoles(passwords);
   }
@@ -101,6 +108,12 @@ class FailingLoad final : public WarehouseLoad {
   }
   Status AddSteps(std::span<const StepTiming> steps) override {
     return owner_.Tick() ? FailingWarehouse::Injected() : inner_->AddSteps(steps);
+  }
+  Status UnloadFile(int64_t file_id) override {
+    return owner_.Tick() ? FailingWarehouse::Injected() : inner_->UnloadFile(file_id);
+  }
+  Status SetLandingEntry(const LandingEntry& entry) override {
+    return owner_.Tick() ? FailingWarehouse::Injected() : inner_->SetLandingEntry(entry);
   }
   Status Commit(const FileOutcome& outcome) override {
     return owner_.Tick() ? FailingWarehouse::Injected() : inner_->Commit(outcome);

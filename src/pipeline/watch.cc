@@ -1,0 +1,213 @@
+#include "pipeline/watch.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <thread>
+
+#include "base/byte_source.h"
+#include "base/sha256.h"
+
+namespace till {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// Doubling waits with jitter, per thing being retried.
+class Backoff {
+ public:
+  Backoff(std::chrono::milliseconds first, std::chrono::milliseconds last)
+      : first_(first), last_(last) {}
+
+  // Called after a failure: when to try again.
+  SteadyClock::time_point Next() {
+    auto wait = std::min<int64_t>(last_.count(), first_.count() << std::min(failures_, 20));
+    ++failures_;
+    std::uniform_int_distribution<int64_t> jitter(wait / 2, wait);
+    return SteadyClock::now() + std::chrono::milliseconds(jitter(random_));
+  }
+  void Reset() { failures_ = 0; }
+
+ private:
+  std::chrono::milliseconds first_;
+  std::chrono::milliseconds last_;
+  int failures_ = 0;
+  std::mt19937_64 random_{std::random_device{}()};
+};
+
+class Watcher {
+ public:
+  Watcher(Warehouse& warehouse, LandingZone& zone, const WatchOptions& options)
+      : warehouse_(warehouse),
+        zone_(zone),
+        options_(options),
+        zone_backoff_(options.first_backoff, options.last_backoff) {}
+
+  Status Run() {
+    TILL_RETURN_IF_ERROR(warehouse_.Migrate());
+    TILL_RETURN_IF_ERROR(warehouse_.LockWatcher(zone_.uri()));
+    while (!options_.stopping()) {
+      auto next_scan = SteadyClock::now() + options_.rescan;
+      auto worked = Scan();
+      if (!worked) {
+        Retry(worked.error().message());
+        next_scan = zone_retry_at_;
+      } else {
+        zone_backoff_.Reset();
+        if (options_.once && !*worked && !Pending()) break;
+      }
+      WaitUntil(std::min(next_scan, EarliestRetry()));
+    }
+    return {};
+  }
+
+ private:
+  // One pass over the zone: loads every settled key whose content the ledger does not hold.
+  // True when it handled a file.
+  Result<bool> Scan() {
+    auto objects = zone_.List();
+    TILL_RETURN_IF_ERROR(objects);
+    auto ledger = warehouse_.LandingEntries(zone_.uri());
+    TILL_RETURN_IF_ERROR(ledger);
+    std::map<std::string, LandingEntry> by_key;
+    for (LandingEntry& entry : *ledger) by_key.emplace(entry.key, std::move(entry));
+
+    std::vector<const LandingObject*> due;
+    waiting_ = 0;
+    for (const LandingObject& object : *objects) {
+      auto known = by_key.find(object.key);
+      if (known != by_key.end() && known->second.version == object.version &&
+          known->second.size_bytes == object.size) {
+        retry_at_.erase(object.key);
+        continue;
+      }
+      if (!object.settled) {
+        ++waiting_;
+        continue;
+      }
+      auto retry = retry_at_.find(object.key);
+      if (retry != retry_at_.end() && retry->second.at > SteadyClock::now()) continue;
+      due.push_back(&object);
+    }
+    if (due.empty()) return false;
+
+    auto run = warehouse_.StartRun("watch");
+    TILL_RETURN_IF_ERROR(run);
+    int failed = 0;
+    for (const LandingObject* object : due) {
+      if (options_.stopping()) break;
+      auto known = by_key.find(object->key);
+      const LandingEntry* previous = known == by_key.end() ? nullptr : &known->second;
+      FileOutcome outcome = Handle(*run, *object, previous, by_key);
+      if (outcome.status == FileStatus::kFailed) ++failed;
+      if (IsTransientFailure(outcome)) {
+        auto& retry =
+            retry_at_.try_emplace(object->key, options_.first_backoff, options_.last_backoff)
+                .first->second;
+        retry.at = retry.backoff.Next();
+      } else {
+        retry_at_.erase(object->key);
+      }
+      if (options_.on_file) options_.on_file(object->key, outcome);
+    }
+    std::string error = failed ? fmt::format("{} of {} files failed", failed, due.size()) : "";
+    TILL_RETURN_IF_ERROR(warehouse_.FinishRun(*run, failed == 0, error));
+    return true;
+  }
+
+  // Brings one key's current content into the warehouse.
+  FileOutcome Handle(int64_t run_id, const LandingObject& object, const LandingEntry* previous,
+                     const std::map<std::string, LandingEntry>& by_key) {
+    LandingTarget target;
+    target.entry.zone = zone_.uri();
+    target.entry.key = object.key;
+    target.entry.version = object.version;
+    target.entry.size_bytes = object.size;
+    if (previous && !previous->sha256.empty()) {
+      // Touched, or copied over with the same bytes: only the ledger's version changes.
+      int64_t size = 0;
+      auto source = OpenFileSource(object.path);
+      auto sha = source ? Sha256Of(**source, &size) : Result<std::string>(std::string());
+      if (sha && *sha == previous->sha256) {
+        LandingEntry entry = *previous;
+        entry.version = object.version;
+        entry.size_bytes = object.size;
+        FileOutcome outcome;
+        outcome.uri = object.path;
+        outcome.sha256 = *sha;
+        outcome.size_bytes = size;
+        outcome.status = FileStatus::kSkipped;
+        outcome.file_id = previous->file_id.value_or(0);
+        outcome.error = "content unchanged";
+        if (Status recorded = warehouse_.RecordLandingEntry(entry, std::nullopt); !recorded) {
+          outcome.status = FileStatus::kFailed;
+          outcome.transient = true;
+          outcome.error = recorded.error().message();
+        }
+        return outcome;
+      }
+    }
+    // The content the key held before leaves with it, unless another key holds it too.
+    if (previous && previous->loaded && previous->file_id) {
+      bool shared = std::any_of(by_key.begin(), by_key.end(), [&](const auto& item) {
+        return item.first != object.key && item.second.loaded &&
+               item.second.file_id == previous->file_id;
+      });
+      if (!shared) target.unload = previous->file_id;
+    }
+    return IngestFile(warehouse_, run_id, object.path, options_.ingest, &target);
+  }
+
+  void Retry(const std::string& message) {
+    zone_retry_at_ = zone_backoff_.Next();
+    if (options_.on_retry) options_.on_retry(message);
+  }
+
+  bool Pending() const { return waiting_ > 0 || !retry_at_.empty(); }
+
+  SteadyClock::time_point EarliestRetry() const {
+    auto earliest = SteadyClock::time_point::max();
+    for (const auto& [key, retry] : retry_at_) earliest = std::min(earliest, retry.at);
+    return earliest;
+  }
+
+  // Waits for news from the zone, the deadline, or a stop, in steps short enough to notice a
+  // stop promptly.
+  void WaitUntil(SteadyClock::time_point deadline) {
+    constexpr auto kStep = std::chrono::milliseconds(200);
+    while (!options_.stopping()) {
+      auto now = SteadyClock::now();
+      if (now >= deadline) return;
+      auto step = std::min<SteadyClock::duration>(kStep, deadline - now);
+      if (zone_.Wait(std::chrono::duration_cast<std::chrono::milliseconds>(step) +
+                     std::chrono::milliseconds(1))) {
+        return;
+      }
+    }
+  }
+
+  struct PendingRetry {
+    PendingRetry(std::chrono::milliseconds first, std::chrono::milliseconds last)
+        : backoff(first, last) {}
+    Backoff backoff;
+    SteadyClock::time_point at;
+  };
+
+  Warehouse& warehouse_;
+  LandingZone& zone_;
+  const WatchOptions& options_;
+  Backoff zone_backoff_;
+  SteadyClock::time_point zone_retry_at_;
+  std::map<std::string, PendingRetry> retry_at_;  // keys that failed transiently
+  int waiting_ = 0;                               // keys still being written at the last scan
+};
+
+}  // namespace
+
+Status Watch(Warehouse& warehouse, LandingZone& zone, const WatchOptions& options) {
+  return Watcher(warehouse, zone, options).Run();
+}
+
+}  // namespace till

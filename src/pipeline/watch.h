@@ -1,0 +1,38 @@
+// `till watch`: keeps a warehouse equal to what a landing zone holds. Each new or changed key
+// loads once, when it is completely written; the ledger that says what each key holds is
+// committed with the rows, so a crash at any moment neither loses nor repeats a file.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "landing/landing_zone.h"
+#include "pipeline/ingest.h"
+
+namespace till {
+
+struct WatchOptions {
+  IngestOptions ingest;
+  // How often the zone is listed again even without news from it.
+  std::chrono::milliseconds rescan{2000};
+  // Transient failures (the warehouse unreachable) are retried after a wait that doubles from
+  // the first to the last, with jitter.
+  std::chrono::milliseconds first_backoff{500};
+  std::chrono::milliseconds last_backoff{60000};
+  // Asked between files and while waiting; true ends the watch.
+  std::function<bool()> stopping = [] { return false; };
+  // Told about every file the watch handled.
+  std::function<void(const std::string& key, const FileOutcome& outcome)> on_file;
+  // Told about a failure of the zone or the warehouse that the watch will retry.
+  std::function<void(const std::string& message)> on_retry;
+  // Stops after the first scan that found nothing to do (for tests and one-shot runs).
+  bool once = false;
+};
+
+// Watches `zone` until options.stopping() says so. Fails at once when the watch cannot start
+// (another watcher holds a SQLite warehouse, the schema is too new); later failures are
+// retried.
+Status Watch(Warehouse& warehouse, LandingZone& zone, const WatchOptions& options);
+
+}  // namespace till
