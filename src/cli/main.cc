@@ -334,6 +334,14 @@ int Main(int argc, char** argv) {
                    "Fail a file whose rejected rows exceed this share (default 0.05)")
       ->check(CLI::Range(0.0, 1.0));
 
+  std::string retry_location;
+  std::vector<std::string> retry_keys;
+  auto* retry = app.add_subcommand(
+      "retry", "Make till watch try again files of a landing zone that failed on their content");
+  retry->add_option("zone", retry_location, "The landing zone: a folder")->required();
+  retry->add_option("keys", retry_keys, "Only these files (paths within the zone)");
+  add_warehouse(retry);
+
   bool create_roles = false;
   auto* init = app.add_subcommand("init", "Create or upgrade the warehouse schema");
   add_warehouse(init);
@@ -378,6 +386,17 @@ int Main(int argc, char** argv) {
     return RunIngest(*config, *files, json, trigger);
   }
   if (*watch) return RunWatch(*config, watch_location, rescan_seconds, once, json);
+  if (*retry) {
+    auto zone = OpenLandingZone(retry_location);
+    if (!zone) return Fail(zone.error());
+    auto target = OpenMigrated(config->warehouse);
+    if (!target) return Fail(target.error());
+    auto marked = (*target)->RetryLandingKeys((*zone)->uri(), retry_keys);
+    if (!marked) return Fail(marked.error());
+    fmt::print("{} failed file{} of {} will be tried again by till watch\n", *marked,
+               *marked == 1 ? "" : "s", (*zone)->uri());
+    return kExitOk;
+  }
   auto warehouse = OpenMigrated(config->warehouse);
   if (!warehouse) return Fail(warehouse.error());
   if (*init) {

@@ -493,10 +493,10 @@ FileOutcome IngestChecked(Warehouse& warehouse, int64_t run_id, const std::strin
     }
   }
   if (!load) return Record(warehouse, run_id, Failed(outcome, load.error()));
-  if (target && target->unload) {
+  if (target && target->unload && target->held) {
     // The key held other content before: its rows leave in the transaction that brings the
     // new ones.
-    if (Status unloaded = (*load)->UnloadFile(*target->unload); !unloaded) {
+    if (Status unloaded = (*load)->UnloadFile(*target->held); !unloaded) {
       load->reset();
       return Record(warehouse, run_id, Failed(outcome, unloaded.error()));
     }
@@ -561,9 +561,11 @@ FileOutcome IngestFile(Warehouse& warehouse, int64_t run_id, const std::string& 
   if (outcome.status == FileStatus::kSkipped) {
     entry.file_id = outcome.same_content_as;
     entry.loaded = true;
-    unload = target->unload;
+    if (target->unload && target->held != outcome.same_content_as) unload = target->held;
   } else if (outcome.status == FileStatus::kFailed && !outcome.transient) {
-    if (outcome.file_id) entry.file_id = outcome.file_id;
+    // The rows of the content the key held before stay until a content that loads replaces
+    // them: the ledger keeps pointing at them.
+    entry.file_id = target->held;
     entry.loaded = false;
     entry.error = outcome.error;
   } else {

@@ -38,11 +38,13 @@ struct IngestReport {
 Result<IngestReport> IngestFiles(Warehouse& warehouse, std::span<const std::string> paths,
                                  const IngestOptions& options);
 
-// A file that is a key of a landing zone: the ledger entry to commit with its rows, and the
-// file the key held before, to unload in the same transaction (when no other key holds it).
+// A file that is a key of a landing zone: the ledger entry to commit with its rows, the loaded
+// file the key held before, and whether to unload that file in the same transaction (when no
+// other key holds it too).
 struct LandingTarget {
   LandingEntry entry;  // zone, key, version and size; the rest is filled in
-  std::optional<int64_t> unload;
+  std::optional<int64_t> held;
+  bool unload = false;
 };
 
 // Loads one file within run `run_id`. Never throws; every failure is in the outcome. With a

@@ -149,13 +149,13 @@ class Watcher {
         return outcome;
       }
     }
-    // The content the key held before leaves with it, unless another key holds it too.
-    if (previous && previous->loaded && previous->file_id) {
-      bool shared = std::any_of(by_key.begin(), by_key.end(), [&](const auto& item) {
-        return item.first != object.key && item.second.loaded &&
-               item.second.file_id == previous->file_id;
+    // The content the key held before (a failed entry still holds the content it had) leaves
+    // with it, unless another key holds it too.
+    if (previous && previous->file_id) {
+      target.held = previous->file_id;
+      target.unload = std::none_of(by_key.begin(), by_key.end(), [&](const auto& item) {
+        return item.first != object.key && item.second.file_id == previous->file_id;
       });
-      if (!shared) target.unload = previous->file_id;
     }
     return IngestFile(warehouse_, run_id, object.path, options_.ingest, &target);
   }

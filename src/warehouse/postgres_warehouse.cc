@@ -1266,6 +1266,19 @@ class PostgresWarehouse final : public Warehouse {
     return status;
   }
 
+  Result<int64_t> RetryLandingKeys(std::string_view zone,
+                                   std::span<const std::string> keys) override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    std::vector<std::string_view> names(keys.begin(), keys.end());
+    auto updated = connection_.Query(
+        "UPDATE landing_key SET version = 'retry', sha256 = NULL "
+        "WHERE zone = $1 AND status = 'failed' AND (cardinality($2::text[]) = 0 OR key = ANY "
+        "($2::text[]))",
+        {std::string(zone), TextArray(names)}, "marking keys for retry");
+    TILL_RETURN_IF_ERROR(updated);
+    return std::strtoll(PQcmdTuples(updated->get()), nullptr, 10);
+  }
+
   // Several watchers may share a PostgreSQL warehouse: loads take turns under the load lock.
   Status LockWatcher(std::string_view) override { return {}; }
 

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+#include <nlohmann/json.hpp>
 
 #include "base/clock.h"
 #include "clean/rules.h"
@@ -925,6 +926,25 @@ class SqliteWarehouse final : public Warehouse {
     if (status) status = Exec(db_, "COMMIT");
     if (!status) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     return status;
+  }
+
+  Result<int64_t> RetryLandingKeys(std::string_view zone,
+                                   std::span<const std::string> keys) override {
+    // A version nothing in a zone has and no hash: the watcher reads the key again. Its file_id
+    // (the content it held before failing) stays, so a content that loads still replaces it.
+    Statement update;
+    TILL_RETURN_IF_ERROR(update.Prepare(
+        db_,
+        "UPDATE landing_key SET version = 'retry', sha256 = NULL "
+        "WHERE zone = ? AND status = 'failed' AND (? = 0 OR key IN (SELECT value FROM "
+        "json_each(?)))"));
+    nlohmann::json list = keys;
+    std::string text = list.dump();
+    update.Bind(1, zone);
+    update.Bind(2, static_cast<int64_t>(keys.size()));
+    update.Bind(3, std::string_view(text));
+    TILL_RETURN_IF_ERROR(update.Run());
+    return static_cast<int64_t>(sqlite3_changes(db_));
   }
 
   Status LockWatcher(std::string_view zone) override {

@@ -91,8 +91,10 @@ struct LandingEntry {
   std::string version;  // how the zone tells contents apart without reading them
   int64_t size_bytes = 0;
   std::string sha256;              // of the content last read, empty when never read
-  std::optional<int64_t> file_id;  // the etl_file holding that content, or its failed attempt
-  bool loaded = false;             // false: the content failed and waits for a change or retry
+  // The loaded etl_file whose rows the key holds: its content, or, when its content failed,
+  // the content it held before (none for a key that never loaded).
+  std::optional<int64_t> file_id;
+  bool loaded = false;  // false: the content failed and waits for a change or `till retry`
   std::string error;
 };
 
@@ -192,6 +194,10 @@ class Warehouse {
   // Records `entry` in a transaction of its own, unloading file `unload` first when given (see
   // WarehouseLoad::UnloadFile).
   virtual Status RecordLandingEntry(const LandingEntry& entry, std::optional<int64_t> unload) = 0;
+  // Makes the watcher try again the failed keys of `zone` (those of `keys`, or all when
+  // empty), as if their content had changed. Returns how many keys it marked.
+  virtual Result<int64_t> RetryLandingKeys(std::string_view zone,
+                                           std::span<const std::string> keys) = 0;
   // Takes the right to watch landing zone `zone` for the life of this object. A SQLite
   // warehouse has one watcher at a time and refuses a second; PostgreSQL takes several.
   virtual Status LockWatcher(std::string_view zone) = 0;

@@ -56,6 +56,10 @@ class FailingWarehouse final : public Warehouse {
     return inner_.RecordLandingEntry(entry, unload);
   }
   Status LockWatcher(std::string_view zone) override { return inner_.LockWatcher(zone); }
+  Result<int64_t> RetryLandingKeys(std::string_view zone,
+                                   std::span<const std::string> keys) override {
+    return inner_.RetryLandingKeys(zone, keys);
+  }
   Result<std::vector<RoleCredential>> CreateRoles(const RolePasswords& passwords) override {
     return inner_.CreateRoles(passwords);
   }
