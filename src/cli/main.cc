@@ -232,7 +232,7 @@ Result<std::vector<std::string>> ExpandPaths(const std::vector<std::string>& pat
   std::vector<std::string> files;
   for (const std::string& path : paths) {
     std::error_code ec;
-    if (!std::filesystem::is_directory(path, ec)) {
+    if (path.starts_with("s3://") || !std::filesystem::is_directory(path, ec)) {
       files.push_back(path);
       continue;
     }
@@ -305,9 +305,16 @@ int Main(int argc, char** argv) {
   std::string trigger = "cli";
   auto* ingest = app.add_subcommand("ingest", "Load raw files into the warehouse");
   ingest
-      ->add_option("paths", paths, "Raw CSV files, or folders whose *.csv and *.tsv files to load")
+      ->add_option("paths", paths,
+                   "Raw CSV files, folders whose *.csv and *.tsv files to load, S3 objects "
+                   "(s3://bucket/key.csv) or prefixes (s3://bucket/raw_data/)")
       ->required()
-      ->check(CLI::ExistingPath);
+      ->check(CLI::ExistingPath | CLI::Validator(
+                                      [](std::string& value) {
+                                        return value.starts_with("s3://") ? std::string()
+                                                                          : std::string("no");
+                                      },
+                                      "s3://…"));
   add_warehouse(ingest);
   ingest
       ->add_option("--max-reject-ratio", config->max_reject_ratio,
@@ -317,11 +324,12 @@ int Main(int argc, char** argv) {
   ingest->add_option("--trigger", trigger, "What started this run, for the run record");
 
   std::string watch_location;
-  double rescan_seconds = 2;
+  double rescan_seconds = 0;
   bool once = false;
   auto* watch = app.add_subcommand(
       "watch", "Load each new or changed file of a landing zone as it arrives, until stopped");
-  watch->add_option("zone", watch_location, "The landing zone: a folder")->required();
+  watch->add_option("zone", watch_location, "The landing zone: a folder or s3://bucket/prefix/")
+      ->required();
   add_warehouse(watch);
   watch
       ->add_option("--rescan", rescan_seconds,
@@ -338,7 +346,8 @@ int Main(int argc, char** argv) {
   std::vector<std::string> retry_keys;
   auto* retry = app.add_subcommand(
       "retry", "Make till watch try again files of a landing zone that failed on their content");
-  retry->add_option("zone", retry_location, "The landing zone: a folder")->required();
+  retry->add_option("zone", retry_location, "The landing zone: a folder or s3://bucket/prefix/")
+      ->required();
   retry->add_option("keys", retry_keys, "Only these files (paths within the zone)");
   add_warehouse(retry);
 

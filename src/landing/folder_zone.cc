@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "landing/landing_zone.h"
+#include "landing/s3_zone.h"
 
 namespace till {
 namespace {
@@ -100,6 +101,12 @@ class FolderZone final : public LandingZone {
     return objects;
   }
 
+  Result<LocalCopy> Fetch(const LandingObject& object) override {
+    return LocalCopy(object.path, /*temporary=*/false);
+  }
+
+  std::chrono::milliseconds default_rescan() const override { return std::chrono::seconds(2); }
+
   bool Wait(std::chrono::milliseconds timeout) override {
     if (inotify_ < 0) {
       ::poll(nullptr, 0, static_cast<int>(timeout.count()));
@@ -181,13 +188,19 @@ class FolderZone final : public LandingZone {
 
 }  // namespace
 
+LocalCopy::~LocalCopy() {
+  if (temporary_) {
+    std::error_code ec;
+    fs::remove(path_, ec);
+  }
+}
+
+bool HasRawExtension(std::string_view name) { return HasRawExtension(fs::path(name)); }
+
 Result<std::unique_ptr<LandingZone>> OpenLandingZone(const std::string& location) {
+  if (location.starts_with("s3://")) return OpenS3Zone(location);
   std::string path = location;
   if (path.starts_with("file://")) path = path.substr(7);
-  if (path.starts_with("s3://")) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "S3 landing zones are not supported by this build yet; use a folder");
-  }
   std::error_code ec;
   fs::path root = fs::weakly_canonical(fs::absolute(path, ec), ec);
   if (ec || !fs::is_directory(root, ec)) {

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -17,8 +19,25 @@ struct LandingObject {
   std::string key;   // the path within the zone, '/'-separated
   std::string path;  // where to read it
   int64_t size = 0;
-  std::string version;  // folder: modification time, size and inode
+  std::string version;  // folder: modification time, size and inode; S3: ETag and size
   bool settled = true;  // false while the file may still be being written
+};
+
+// A landing-zone file on local disk for reading: the file itself, or a downloaded copy that is
+// removed when this goes.
+class LocalCopy {
+ public:
+  LocalCopy(std::string path, bool temporary) : path_(std::move(path)), temporary_(temporary) {}
+  LocalCopy(LocalCopy&& other) noexcept
+      : path_(std::move(other.path_)), temporary_(std::exchange(other.temporary_, false)) {}
+  LocalCopy& operator=(LocalCopy&&) = delete;
+  ~LocalCopy();
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  bool temporary_;
 };
 
 class LandingZone {
@@ -29,11 +48,20 @@ class LandingZone {
   virtual const std::string& uri() const = 0;
   // Every raw file (*.csv, *.tsv) in the zone, in key order.
   virtual Result<std::vector<LandingObject>> List() = 0;
+  // The object's bytes on local disk. S3 objects are streamed to a temporary file (under
+  // TMPDIR), never held in memory.
+  virtual Result<LocalCopy> Fetch(const LandingObject& object) = 0;
+  // How long to wait between listings when nothing tells of news: 2 s for a folder (inotify
+  // tells of most), 5 s for S3 (polling only).
+  virtual std::chrono::milliseconds default_rescan() const = 0;
   // Returns true as soon as something may have arrived, false after `timeout` without news.
   virtual bool Wait(std::chrono::milliseconds timeout) = 0;
 };
 
-// Opens the zone `location` names: a folder path or a file:// URL.
+// Opens the zone `location` names: a folder path, a file:// URL, or s3://bucket/prefix/.
 Result<std::unique_ptr<LandingZone>> OpenLandingZone(const std::string& location);
+
+// True for the raw files a zone takes: *.csv and *.tsv, in any case.
+bool HasRawExtension(std::string_view name);
 
 }  // namespace till

@@ -18,6 +18,7 @@
 #include "clean/header_map.h"
 #include "clean/row_cleaner.h"
 #include "csv/csv_reader.h"
+#include "landing/landing_zone.h"
 #include "model/star.h"
 
 namespace till {
@@ -413,11 +414,12 @@ FileOutcome Record(Warehouse& warehouse, int64_t run_id, FileOutcome outcome,
 }
 
 FileOutcome IngestChecked(Warehouse& warehouse, int64_t run_id, const std::string& path,
-                          const IngestOptions& options, const LandingTarget* target) {
+                          const IngestOptions& options, const LandingTarget* target,
+                          std::string_view uri) {
   FileOutcome outcome;
   std::error_code ec;
   auto absolute = std::filesystem::absolute(path, ec);
-  outcome.uri = ec ? path : absolute.lexically_normal().string();
+  outcome.uri = !uri.empty() ? std::string(uri) : ec ? path : absolute.lexically_normal().string();
   outcome.started_at = FormatTimestamp(Clock::Real().Now());
 
   auto hash_source = OpenFileSource(path);
@@ -445,7 +447,7 @@ FileOutcome IngestChecked(Warehouse& warehouse, int64_t run_id, const std::strin
     return Record(warehouse, run_id,
                   Failed(outcome, fmt::format("{}: the file is UTF-16 text; save it as UTF-8 "
                                               "(or \"CSV UTF-8\") and load it again",
-                                              path)));
+                                              outcome.uri)));
   }
   // Lines that end with a lone CR and never with LF are an old Mac export: read CR as LF.
   const bool cr_lines =
@@ -462,18 +464,18 @@ FileOutcome IngestChecked(Warehouse& warehouse, int64_t run_id, const std::strin
   if (!has_header) return Record(warehouse, run_id, Failed(outcome, has_header.error()));
   if (!*has_header) {
     return Record(warehouse, run_id,
-                  Failed(outcome, fmt::format("{}: empty file, no header line", path)));
+                  Failed(outcome, fmt::format("{}: empty file, no header line", outcome.uri)));
   }
   if (header.problem != RecordProblem::kNone && header.problem != RecordProblem::kStrayQuote) {
     return Record(warehouse, run_id,
-                  Failed(outcome, fmt::format("{}: line 1: the header is not a CSV line ({})", path,
-                                              RecordProblemCode(header.problem))));
+                  Failed(outcome, fmt::format("{}: line 1: the header is not a CSV line ({})",
+                                              outcome.uri, RecordProblemCode(header.problem))));
   }
   auto header_map = MapHeader(header.fields);
   if (!header_map) {
     return Record(
         warehouse, run_id,
-        Failed(outcome, fmt::format("{}: line 1: {}", path, header_map.error().message())));
+        Failed(outcome, fmt::format("{}: line 1: {}", outcome.uri, header_map.error().message())));
   }
   outcome.extra_columns = header_map->extra_columns;
   outcome.missing_columns = header_map->missing_columns;
@@ -542,12 +544,13 @@ FileOutcome IngestChecked(Warehouse& warehouse, int64_t run_id, const std::strin
 }  // namespace
 
 FileOutcome IngestFile(Warehouse& warehouse, int64_t run_id, const std::string& path,
-                       const IngestOptions& options, const LandingTarget* target) {
+                       const IngestOptions& options, const LandingTarget* target,
+                       std::string_view uri) {
   FileOutcome outcome;
   try {
-    outcome = IngestChecked(warehouse, run_id, path, options, target);
+    outcome = IngestChecked(warehouse, run_id, path, options, target, uri);
   } catch (const std::exception& e) {
-    outcome.uri = path;
+    outcome.uri = uri.empty() ? path : std::string(uri);
     outcome.started_at = FormatTimestamp(Clock::Real().Now());
     outcome =
         Record(warehouse, run_id, Failed(outcome, fmt::format("internal error: {}", e.what())));
@@ -592,10 +595,48 @@ Result<IngestReport> IngestFiles(Warehouse& warehouse, std::span<const std::stri
   IngestReport report;
   report.run_id = *run;
   int failed = 0;
-  for (const std::string& path : paths) {
-    FileOutcome outcome = IngestFile(warehouse, *run, path, options);
+  auto add = [&](FileOutcome outcome) {
     if (outcome.status == FileStatus::kFailed) ++failed;
     report.files.push_back(std::move(outcome));
+  };
+  for (const std::string& path : paths) {
+    if (!path.starts_with("s3://")) {
+      add(IngestFile(warehouse, *run, path, options));
+      continue;
+    }
+    // An object, or every raw file under a prefix (one ending in '/'): each streamed to a
+    // temporary file, loaded, and removed.
+    const bool prefix = path.ends_with('/');
+    std::string zone_uri = prefix ? path : path.substr(0, path.find_last_of('/') + 1);
+    auto zone = OpenLandingZone(zone_uri);
+    auto objects = zone ? (*zone)->List()
+                        : Result<std::vector<LandingObject>>(Unexpected<Error>(zone.error()));
+    std::vector<const LandingObject*> chosen;
+    if (objects) {
+      for (const LandingObject& object : *objects) {
+        if (prefix || zone_uri + object.key == path) chosen.push_back(&object);
+      }
+    }
+    if (!objects || chosen.empty()) {
+      FileOutcome outcome;
+      outcome.uri = path;
+      outcome.started_at = FormatTimestamp(Clock::Real().Now());
+      outcome.error = objects ? fmt::format("{}: no such object (or no .csv or .tsv files)", path)
+                              : objects.error().message();
+      add(Record(warehouse, *run, Failed(outcome, outcome.error)));
+      continue;
+    }
+    for (const LandingObject* object : chosen) {
+      auto copy = (*zone)->Fetch(*object);
+      if (!copy) {
+        FileOutcome outcome;
+        outcome.uri = zone_uri + object->key;
+        outcome.started_at = FormatTimestamp(Clock::Real().Now());
+        add(Record(warehouse, *run, Failed(outcome, copy.error())));
+        continue;
+      }
+      add(IngestFile(warehouse, *run, copy->path(), options, nullptr, zone_uri + object->key));
+    }
   }
   report.succeeded = failed == 0;
   std::string error = failed ? fmt::format("{} of {} files failed", failed, paths.size()) : "";

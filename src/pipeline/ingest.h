@@ -50,8 +50,10 @@ struct LandingTarget {
 // Loads one file within run `run_id`. Never throws; every failure is in the outcome. With a
 // landing target, the key's ledger entry is written too: with the rows when they load, on its
 // own when the content was loaded already (by another key) or failed on its content.
+// `uri` names the file in the run records when `path` is a local copy (of an S3 object, say).
 FileOutcome IngestFile(Warehouse& warehouse, int64_t run_id, const std::string& path,
-                       const IngestOptions& options, const LandingTarget* target = nullptr);
+                       const IngestOptions& options, const LandingTarget* target = nullptr,
+                       std::string_view uri = {});
 
 // True when `outcome` failed for a reason that may pass (the warehouse was unreachable, a
 // read failed), so the same content is worth trying again; false when the content itself

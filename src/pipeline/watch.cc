@@ -49,7 +49,8 @@ class Watcher {
     TILL_RETURN_IF_ERROR(warehouse_.Migrate());
     TILL_RETURN_IF_ERROR(warehouse_.LockWatcher(zone_.uri()));
     while (!options_.stopping()) {
-      auto next_scan = SteadyClock::now() + options_.rescan;
+      auto rescan = options_.rescan.count() > 0 ? options_.rescan : zone_.default_rescan();
+      auto next_scan = SteadyClock::now() + rescan;
       auto worked = Scan();
       if (!worked) {
         Retry(worked.error().message());
@@ -120,6 +121,16 @@ class Watcher {
   // Brings one key's current content into the warehouse.
   FileOutcome Handle(int64_t run_id, const LandingObject& object, const LandingEntry* previous,
                      const std::map<std::string, LandingEntry>& by_key) {
+    const std::string uri = zone_.uri() + object.key;
+    auto copy = zone_.Fetch(object);
+    if (!copy) {
+      FileOutcome outcome;
+      outcome.uri = uri;
+      outcome.status = FileStatus::kFailed;
+      outcome.transient = true;
+      outcome.error = copy.error().message();
+      return outcome;
+    }
     LandingTarget target;
     target.entry.zone = zone_.uri();
     target.entry.key = object.key;
@@ -128,14 +139,14 @@ class Watcher {
     if (previous && !previous->sha256.empty()) {
       // Touched, or copied over with the same bytes: only the ledger's version changes.
       int64_t size = 0;
-      auto source = OpenFileSource(object.path);
+      auto source = OpenFileSource(copy->path());
       auto sha = source ? Sha256Of(**source, &size) : Result<std::string>(std::string());
       if (sha && *sha == previous->sha256) {
         LandingEntry entry = *previous;
         entry.version = object.version;
         entry.size_bytes = object.size;
         FileOutcome outcome;
-        outcome.uri = object.path;
+        outcome.uri = uri;
         outcome.sha256 = *sha;
         outcome.size_bytes = size;
         outcome.status = FileStatus::kSkipped;
@@ -157,7 +168,7 @@ class Watcher {
         return item.first != object.key && item.second.file_id == previous->file_id;
       });
     }
-    return IngestFile(warehouse_, run_id, object.path, options_.ingest, &target);
+    return IngestFile(warehouse_, run_id, copy->path(), options_.ingest, &target, uri);
   }
 
   void Retry(const std::string& message) {

@@ -14,8 +14,9 @@ namespace till {
 
 struct WatchOptions {
   IngestOptions ingest;
-  // How often the zone is listed again even without news from it.
-  std::chrono::milliseconds rescan{2000};
+  // How often the zone is listed again even without news from it; zero takes the zone's
+  // default (2 s for a folder, 5 s for S3).
+  std::chrono::milliseconds rescan{0};
   // Transient failures (the warehouse unreachable) are retried after a wait that doubles from
   // the first to the last, with jitter.
   std::chrono::milliseconds first_backoff{500};

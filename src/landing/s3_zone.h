@@ -1,0 +1,66 @@
+// S3 and S3-compatible stores (MinIO, Ceph, moto…): listing with ListObjectsV2 and downloads,
+// signed with AWS signature version 4 by libcurl.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace till {
+
+// Where and as whom to reach S3, from the standard AWS settings: AWS_ACCESS_KEY_ID,
+// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION / AWS_DEFAULT_REGION, AWS_PROFILE with
+// the shared credentials and config files (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE), and
+// AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL for other stores. TILL_S3_ADDRESSING=path or
+// virtual overrides the addressing style (path-style by default for a custom endpoint).
+struct S3Settings {
+  std::string access_key;
+  std::string secret_key;
+  std::string session_token;
+  std::string region = "us-east-1";
+  std::string endpoint;  // empty: AWS
+  bool path_style = false;
+};
+
+Result<S3Settings> S3SettingsFromEnvironment();
+
+// "s3://bucket/some/key" split.
+struct S3Location {
+  std::string bucket;
+  std::string key;  // or prefix; may be empty
+};
+Result<S3Location> ParseS3Location(std::string_view uri);
+
+struct S3Object {
+  std::string key;
+  int64_t size = 0;
+  std::string etag;
+  std::string last_modified;
+};
+
+class S3Client {
+ public:
+  explicit S3Client(S3Settings settings);
+
+  // Every object under `prefix`, following continuation tokens.
+  Result<std::vector<S3Object>> List(std::string_view bucket, std::string_view prefix) const;
+  // Streams the object to the file at `path`.
+  Status Download(std::string_view bucket, std::string_view key, const std::string& path) const;
+
+ private:
+  std::string Url(std::string_view bucket, std::string_view key, std::string_view query) const;
+  Result<long> Get(const std::string& url, std::string* text, std::FILE* file) const;
+
+  S3Settings settings_;
+};
+
+class LandingZone;
+
+// The zone of "s3://bucket/prefix/": every raw file under the prefix.
+Result<std::unique_ptr<LandingZone>> OpenS3Zone(const std::string& uri);
+
+}  // namespace till
