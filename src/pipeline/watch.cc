@@ -99,9 +99,22 @@ class Watcher {
     int failed = 0;
     for (const LandingObject* object : due) {
       if (options_.stopping()) break;
-      auto known = by_key.find(object->key);
-      const LandingEntry* previous = known == by_key.end() ? nullptr : &known->second;
-      FileOutcome outcome = Handle(*run, *object, previous, by_key);
+      // Several watchers share a zone on PostgreSQL: a key another one holds is its work.
+      auto claimed = warehouse_.ClaimLandingKey(zone_.uri(), object->key);
+      TILL_RETURN_IF_ERROR(claimed);
+      if (!*claimed) continue;
+      auto fresh = FreshEntry(object->key, by_key);
+      if (!fresh) {
+        (void)warehouse_.ReleaseLandingKey(zone_.uri(), object->key);
+        return Unexpected<Error>(fresh.error());
+      }
+      if (*fresh && (*fresh)->version == object->version && (*fresh)->size_bytes == object->size) {
+        // Another watcher brought it while this one was listing.
+        TILL_RETURN_IF_ERROR(warehouse_.ReleaseLandingKey(zone_.uri(), object->key));
+        continue;
+      }
+      FileOutcome outcome = Handle(*run, *object, *fresh, by_key);
+      TILL_RETURN_IF_ERROR(warehouse_.ReleaseLandingKey(zone_.uri(), object->key));
       if (outcome.status == FileStatus::kFailed) ++failed;
       if (IsTransientFailure(outcome)) {
         auto& retry =
@@ -116,6 +129,18 @@ class Watcher {
     std::string error = failed ? fmt::format("{} of {} files failed", failed, due.size()) : "";
     TILL_RETURN_IF_ERROR(warehouse_.FinishRun(*run, failed == 0, error));
     return true;
+  }
+
+  // The key's ledger entry as it stands now that this watcher holds the key, refreshed in
+  // `by_key`: another watcher may have changed it since the listing.
+  Result<const LandingEntry*> FreshEntry(const std::string& key,
+                                         std::map<std::string, LandingEntry>& by_key) {
+    auto ledger = warehouse_.LandingEntries(zone_.uri());
+    TILL_RETURN_IF_ERROR(ledger);
+    by_key.clear();
+    for (LandingEntry& entry : *ledger) by_key.emplace(entry.key, std::move(entry));
+    auto found = by_key.find(key);
+    return found == by_key.end() ? nullptr : &found->second;
   }
 
   // Brings one key's current content into the warehouse.

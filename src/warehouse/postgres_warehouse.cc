@@ -1279,6 +1279,22 @@ class PostgresWarehouse final : public Warehouse {
     return std::strtoll(PQcmdTuples(updated->get()), nullptr, 10);
   }
 
+  // A claim is a session-level advisory lock on the hash of zone and key: the server lets go
+  // of it when the watcher's connection ends, so a killed watcher's keys are free again at once.
+  Result<bool> ClaimLandingKey(std::string_view zone, std::string_view key) override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    auto claimed = connection_.Query("SELECT pg_try_advisory_lock(hashtextextended($1, 0))",
+                                     {fmt::format("{}\n{}", zone, key)}, "claiming a key");
+    TILL_RETURN_IF_ERROR(claimed);
+    return Value(*claimed, 0, 0) == "t";
+  }
+
+  Status ReleaseLandingKey(std::string_view zone, std::string_view key) override {
+    auto released = connection_.Query("SELECT pg_advisory_unlock(hashtextextended($1, 0))",
+                                      {fmt::format("{}\n{}", zone, key)}, "releasing a key");
+    return released ? Status{} : Status(Unexpected<Error>(released.error()));
+  }
+
   // Several watchers may share a PostgreSQL warehouse: loads take turns under the load lock.
   Status LockWatcher(std::string_view) override { return {}; }
 

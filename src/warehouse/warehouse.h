@@ -198,6 +198,10 @@ class Warehouse {
   // empty), as if their content had changed. Returns how many keys it marked.
   virtual Result<int64_t> RetryLandingKeys(std::string_view zone,
                                            std::span<const std::string> keys) = 0;
+  // Claims key `key` of `zone` for this watcher until ReleaseLandingKey (or until the process
+  // ends, however it ends). False when another watcher holds it: it is loading that key now.
+  virtual Result<bool> ClaimLandingKey(std::string_view zone, std::string_view key) = 0;
+  virtual Status ReleaseLandingKey(std::string_view zone, std::string_view key) = 0;
   // Takes the right to watch landing zone `zone` for the life of this object. A SQLite
   // warehouse has one watcher at a time and refuses a second; PostgreSQL takes several.
   virtual Status LockWatcher(std::string_view zone) = 0;

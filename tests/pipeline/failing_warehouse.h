@@ -56,6 +56,12 @@ class FailingWarehouse final : public Warehouse {
     return inner_.RecordLandingEntry(entry, unload);
   }
   Status LockWatcher(std::string_view zone) override { return inner_.LockWatcher(zone); }
+  Result<bool> ClaimLandingKey(std::string_view zone, std::string_view key) override {
+    return inner_.ClaimLandingKey(zone, key);
+  }
+  Status ReleaseLandingKey(std::string_view zone, std::string_view key) override {
+    return inner_.ReleaseLandingKey(zone, key);
+  }
   Result<int64_t> RetryLandingKeys(std::string_view zone,
                                    std::span<const std::string> keys) override {
     return inner_.RetryLandingKeys(zone, keys);
