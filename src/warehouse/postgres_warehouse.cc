@@ -576,13 +576,14 @@ class PostgresLoad final : public WarehouseLoad {
         {}, "reading the warehouse's state");
     TILL_RETURN_IF_ERROR(state);
     facts_bulk_ = *Value(*state, 0, 0) == "t";
-    customers_bulk_ = *Value(*state, 0, 1) == "t";
-    customers_before_ = !customers_bulk_;
+    probe_rows_ = !facts_bulk_;
+    customers_before_ = *Value(*state, 0, 1) == "f";
+    probe_stored_ = customers_before_;
     next_sale_id_ = IntValue(*state, 0, 2) + 1;
     no_facts_ = next_sale_id_ == 1;
     if (facts_bulk_) {
       // Into an empty fact_sales_row the load appends its row hashes as they come and builds
-      // the indexes once, at commit, in one sort each (see RestoreRowIndexes): growing a
+      // the indexes once, at commit, in one sort each (see WriteClaims): growing a
       // b-tree of random hashes row by row costs several times as much.
       TILL_RETURN_IF_ERROR(
           connection_.Exec("ALTER TABLE fact_sales_row DROP CONSTRAINT fact_sales_row_pkey; "
@@ -593,9 +594,7 @@ class PostgresLoad final : public WarehouseLoad {
     // postgres_schema.cc). The CHECK lets the attach skip scanning it for the partition bound.
     return connection_.Exec(
         fmt::format("CREATE TABLE {0} (LIKE fact_sales INCLUDING DEFAULTS INCLUDING CONSTRAINTS); "
-                    "ALTER TABLE {0} ADD CONSTRAINT {0}_file CHECK (file_id = {1}); "
-                    "CREATE TEMPORARY TABLE till_claim (row_hash uuid, source_line bigint) "
-                    "ON COMMIT DROP",
+                    "ALTER TABLE {0} ADD CONSTRAINT {0}_file CHECK (file_id = {1})",
                     partition_, file_id_),
         "creating the file's fact table");
   }
@@ -678,33 +677,46 @@ class PostgresLoad final : public WarehouseLoad {
         "writing dim_date");
   }
 
+  // Each fact claims its row hash: a hash this load or an earlier file holds is a duplicate.
+  // This load's claims are kept in memory and written at commit in hash order (or, into an
+  // empty fact_sales_row, as they come, its indexes built at commit); earlier files' are looked
+  // up in fact_sales_row. Only Till's loaders write there, one at a time (the load lock), so a
+  // hash looked up and not found stays free until this load commits.
   Result<int64_t> AppendFacts(std::span<const FactSale> facts) override {
+    if (claimed_.size() + facts.size() > BulkRowCheckLimit()) {
+      // Memory stays bounded: the claims so far go to the table, and lookups find them there.
+      TILL_RETURN_IF_ERROR(WriteClaims());
+    }
+    absl::flat_hash_map<RowHash, int64_t, RowHashHasher> owners;
+    if (probe_rows_) {
+      auto found = Owners(facts);
+      TILL_RETURN_IF_ERROR(found);
+      owners = std::move(*found);
+    }
     std::vector<const FactSale*> kept;
     kept.reserve(facts.size());
-    if (facts_bulk_ && claimed_.size() + facts.size() > BulkRowCheckLimit()) {
-      // Past the limit the rest of the file claims through the table, whose indexes now hold
-      // every hash so far, so memory stays bounded whatever the file's size.
-      TILL_RETURN_IF_ERROR(RestoreRowIndexes());
-    }
-    if (facts_bulk_) {
-      // Nothing was loaded before this file: only its own rows can repeat one another.
-      std::string rows;
-      rows.reserve(facts.size() * 64);
-      for (const FactSale& fact : facts) {
-        if (claimed_.insert(fact.row_hash).second) {
-          kept.push_back(&fact);
-          AppendUuid(rows, fact.row_hash);
-          fmt::format_to(std::back_inserter(rows), "\t{}\t{}\n", file_id_, fact.source_line);
+    std::string holders;
+    for (const FactSale& fact : facts) {
+      if (claimed_.contains(fact.row_hash)) continue;  // this load's own row, met again
+      if (auto owner = owners.find(fact.row_hash); owner != owners.end()) {
+        if (owner->second != file_id_) {
+          // A row an earlier file loaded: this file holds it too, which keeps the row when
+          // that file is unloaded (see UnloadFile).
+          AppendUuid(holders, fact.row_hash);
+          fmt::format_to(std::back_inserter(holders), "\t{}\t{}\n", file_id_, fact.source_line);
         }
+        continue;
       }
-      TILL_RETURN_IF_ERROR(
-          connection_.CopyIn("COPY fact_sales_row (row_hash, file_id, source_line) FROM STDIN",
-                             rows, "writing row hashes"));
-    } else {
-      auto claimed = ClaimThroughTable(facts);
-      TILL_RETURN_IF_ERROR(claimed);
-      kept = std::move(*claimed);
+      claimed_.insert(fact.row_hash);
+      staged_rows_.push_back(StagedRow{fact.row_hash, fact.source_line});
+      kept.push_back(&fact);
     }
+    if (!holders.empty()) {
+      TILL_RETURN_IF_ERROR(
+          connection_.CopyIn("COPY fact_sales_dup (row_hash, file_id, source_line) FROM STDIN",
+                             holders, "recording duplicate rows"));
+    }
+    if (facts_bulk_) TILL_RETURN_IF_ERROR(WriteStagedRows());  // no index to keep in order
     BinaryCopy copy(kept.size() * 200);
     for (const FactSale* fact : kept) AppendFact(copy, next_sale_id_++, *fact);
     TILL_RETURN_IF_ERROR(connection_.CopyIn(
@@ -721,111 +733,93 @@ class PostgresLoad final : public WarehouseLoad {
 
   Result<bool> HasCustomers() override { return customers_before_; }
 
+  // Customer versions new to the warehouse are kept here and written once, at commit, with
+  // their final seen range and flag, in key order: nearly every row of a real file brings one,
+  // and writing each as it comes and again when it is widened or made current costs several
+  // times as much. Versions the warehouse holds already are widened where they are.
   Result<std::vector<SeenRange>> UpsertCustomers(std::span<const CustomerWrite> versions) override {
-    std::vector<SeenRange> merged;
-    merged.reserve(versions.size());
-    if (customers_bulk_ &&
-        pending_.size() + versions.size() > std::min(kMaxPendingCustomers, BulkRowCheckLimit())) {
-      // Memory stays bounded: the versions kept so far go to the table, and the rest of the
-      // load writes through it.
+    if (pending_.size() + versions.size() > std::min(kMaxPendingCustomers, BulkRowCheckLimit())) {
+      // Memory stays bounded: the versions kept so far go to the table now.
       TILL_RETURN_IF_ERROR(WritePendingCustomers());
     }
-    if (customers_bulk_) {
-      // Into an empty dimension nothing stored can widen a version: each is kept here and
-      // written once, at commit, with its final range and flag, in key order.
-      for (const CustomerWrite& version : versions) {
-        auto [it, inserted] = pending_index_.try_emplace(version.member->key, pending_.size());
-        if (inserted) {
-          PendingCustomer& pending = pending_.emplace_back();
-          pending.key = version.member->key;
-          pending.attributes = CustomerAttributes(*version.member);
-          pending.seen = version.seen;
-          pending.current = version.current;
-          merged.push_back(version.seen);
-        } else {
-          PendingCustomer& pending = pending_[it->second];
-          pending.seen = Widened(pending.seen, version.seen);
-          merged.push_back(pending.seen);
-        }
+    std::vector<SeenRange> merged(versions.size());
+    std::vector<size_t> unknown;  // neither kept by this load nor known to be new
+    for (size_t i = 0; i < versions.size(); ++i) {
+      auto it = pending_index_.find(versions[i].member->key);
+      if (it == pending_index_.end()) {
+        unknown.push_back(i);
+        continue;
       }
-      return merged;
+      PendingCustomer& pending = pending_[it->second];
+      pending.seen = Widened(pending.seen, versions[i].seen);
+      merged[i] = pending.seen;
     }
-    std::string data;
-    for (const CustomerWrite& version : versions) {
-      fmt::format_to(std::back_inserter(data), "{}\t{}\t", version.member->key,
-                     CustomerAttributes(*version.member));
-      AppendCopyDate(data, version.seen.first);
-      data += '\t';
-      AppendCopyDate(data, version.seen.last);
-      data += version.current ? "\tt\n" : "\tf\n";
+    absl::flat_hash_map<int64_t, SeenRange> stored;
+    if (probe_stored_ && !unknown.empty()) {
+      std::vector<CustomerVersion> probe;
+      probe.reserve(unknown.size());
+      for (size_t i : unknown) probe.push_back({versions[i].member->key, versions[i].seen});
+      auto widened = WidenStored(probe);
+      TILL_RETURN_IF_ERROR(widened);
+      stored = std::move(*widened);
     }
-    TILL_RETURN_IF_ERROR(EnsureCustomerStage());
-    TILL_RETURN_IF_ERROR(
-        connection_.CopyIn("COPY till_customer FROM STDIN", data, "staging customers"));
-    auto rows = connection_.Query(
-        "INSERT INTO dim_customer AS c SELECT * FROM till_customer ORDER BY customer_key "
-        "ON CONFLICT (customer_key) DO UPDATE SET "
-        "  first_seen = least(c.first_seen, excluded.first_seen), "
-        "  last_seen = greatest(c.last_seen, excluded.last_seen) "
-        "RETURNING customer_key, coalesce(first_seen, 0), coalesce(last_seen, 0)",
-        {}, "writing dim_customer");
-    TILL_RETURN_IF_ERROR(rows);
-    TILL_RETURN_IF_ERROR(connection_.Exec("TRUNCATE till_customer", "staging customers"));
-    return InOrder(*rows, versions.size(), [&](size_t i) { return versions[i].member->key; });
+    for (size_t i : unknown) {
+      const CustomerWrite& version = versions[i];
+      if (auto found = stored.find(version.member->key); found != stored.end()) {
+        merged[i] = found->second;
+        continue;
+      }
+      pending_index_.emplace(version.member->key, pending_.size());
+      PendingCustomer& pending = pending_.emplace_back();
+      pending.key = version.member->key;
+      pending.attributes = CustomerAttributes(*version.member);
+      pending.seen = version.seen;
+      pending.current = version.current;
+      merged[i] = version.seen;
+    }
+    return merged;
   }
 
   Result<std::vector<SeenRange>> WidenCustomers(
       std::span<const CustomerVersion> versions) override {
-    if (customers_bulk_) {
-      std::vector<SeenRange> merged;
-      merged.reserve(versions.size());
-      for (const CustomerVersion& version : versions) {
-        auto it = pending_index_.find(version.key);
-        if (it == pending_index_.end()) {
-          return MakeError(ErrorCode::kInternal, "widening a customer version not written");
-        }
-        PendingCustomer& pending = pending_[it->second];
-        pending.seen = Widened(pending.seen, version.seen);
-        merged.push_back(pending.seen);
+    std::vector<SeenRange> merged(versions.size());
+    std::vector<CustomerVersion> elsewhere;
+    for (size_t i = 0; i < versions.size(); ++i) {
+      auto it = pending_index_.find(versions[i].key);
+      if (it == pending_index_.end()) {
+        elsewhere.push_back(versions[i]);
+        continue;
       }
-      return merged;
+      PendingCustomer& pending = pending_[it->second];
+      pending.seen = Widened(pending.seen, versions[i].seen);
+      merged[i] = pending.seen;
     }
-    std::string data;
-    for (const CustomerVersion& version : versions) {
-      fmt::format_to(std::back_inserter(data), "{}\t", version.key);
-      AppendCopyDate(data, version.seen.first);
-      data += '\t';
-      AppendCopyDate(data, version.seen.last);
-      data += '\n';
+    if (elsewhere.empty()) return merged;
+    auto stored = WidenStored(elsewhere);
+    TILL_RETURN_IF_ERROR(stored);
+    for (size_t i = 0; i < versions.size(); ++i) {
+      if (pending_index_.contains(versions[i].key)) continue;
+      auto found = stored->find(versions[i].key);
+      if (found == stored->end()) {
+        return MakeError(ErrorCode::kInternal, "widening a customer version not written");
+      }
+      merged[i] = found->second;
     }
-    TILL_RETURN_IF_ERROR(connection_.Exec(
-        "CREATE TEMPORARY TABLE IF NOT EXISTS till_widen "
-        "(customer_key bigint, first_seen integer, last_seen integer) ON COMMIT DROP",
-        "staging customers"));
-    TILL_RETURN_IF_ERROR(
-        connection_.CopyIn("COPY till_widen FROM STDIN", data, "staging customers"));
-    auto rows = connection_.Query(
-        "UPDATE dim_customer c SET "
-        "  first_seen = least(c.first_seen, w.first_seen), "
-        "  last_seen = greatest(c.last_seen, w.last_seen) "
-        "FROM till_widen w WHERE c.customer_key = w.customer_key "
-        "RETURNING c.customer_key, coalesce(c.first_seen, 0), coalesce(c.last_seen, 0)",
-        {}, "widening customer versions");
-    TILL_RETURN_IF_ERROR(rows);
-    TILL_RETURN_IF_ERROR(connection_.Exec("TRUNCATE till_widen", "staging customers"));
-    return InOrder(*rows, versions.size(), [&](size_t i) { return versions[i].key; });
+    return merged;
   }
 
+  // The current version of each id among those stored before this load: the versions this load
+  // keeps are not current in the warehouse yet (or have no id).
   Result<std::vector<std::optional<CustomerVersion>>> CurrentCustomers(
       std::span<const std::string_view> customer_ids) override {
-    TILL_RETURN_IF_ERROR(WritePendingCustomers());
+    std::vector<std::optional<CustomerVersion>> versions(customer_ids.size());
+    if (!probe_stored_) return versions;
     auto rows = connection_.Query(
         "SELECT u.ord, c.customer_key, coalesce(c.first_seen, 0), coalesce(c.last_seen, 0) "
         "FROM unnest($1::text[]) WITH ORDINALITY AS u (id, ord) "
         "JOIN dim_customer c ON c.customer_id = u.id AND c.is_current",
         {TextArray(customer_ids)}, "reading current customer versions");
     TILL_RETURN_IF_ERROR(rows);
-    std::vector<std::optional<CustomerVersion>> versions(customer_ids.size());
     for (int r = 0; r < PQntuples(rows->get()); ++r) {
       auto at = static_cast<size_t>(IntValue(*rows, r, 0) - 1);
       versions.at(at) = CustomerVersion{IntValue(*rows, r, 1),
@@ -836,20 +830,19 @@ class PostgresLoad final : public WarehouseLoad {
   }
 
   Status SetCustomersCurrent(std::span<const int64_t> customer_keys, bool current) override {
-    if (customer_keys.empty()) return {};
-    if (customers_bulk_) {
-      for (int64_t key : customer_keys) {
-        auto it = pending_index_.find(key);
-        if (it == pending_index_.end()) {
-          return MakeError(ErrorCode::kInternal, "flagging a customer version not written");
-        }
+    std::vector<int64_t> stored;
+    for (int64_t key : customer_keys) {
+      auto it = pending_index_.find(key);
+      if (it == pending_index_.end()) {
+        stored.push_back(key);
+      } else {
         pending_[it->second].current = current;
       }
-      return {};
     }
+    if (stored.empty()) return {};
     auto done = connection_.Query(
         "UPDATE dim_customer SET is_current = $1 WHERE customer_key = ANY ($2::bigint[])",
-        {current ? "true" : "false", IntArray(customer_keys)}, "flagging current customers");
+        {current ? "true" : "false", IntArray(stored)}, "flagging current customers");
     TILL_RETURN_IF_ERROR(done);
     return {};
   }
@@ -883,7 +876,7 @@ class PostgresLoad final : public WarehouseLoad {
 
   Status Commit(const FileOutcome& outcome) override {
     TILL_RETURN_IF_ERROR(WritePendingCustomers());
-    TILL_RETURN_IF_ERROR(RestoreRowIndexes());
+    TILL_RETURN_IF_ERROR(WriteClaims());
     // Attaching checks the file's facts against every dimension in one pass each, and builds
     // the partition's indexes in one sort each.
     TILL_RETURN_IF_ERROR(connection_.Exec(
@@ -919,51 +912,59 @@ class PostgresLoad final : public WarehouseLoad {
     size_t operator()(const RowHash& h) const { return static_cast<size_t>(h.low); }
   };
 
-  // Claims each fact's row hash in fact_sales_row; returns the facts whose hash nobody held,
-  // in their order. Rows repeated within `facts` keep their first.
-  Result<std::vector<const FactSale*>> ClaimThroughTable(std::span<const FactSale> facts) {
-    absl::flat_hash_set<RowHash, RowHashHasher> batch;
-    std::string data;
-    data.reserve(facts.size() * 56);
+  // Which of the facts' row hashes fact_sales_row holds, with the file holding each.
+  Result<absl::flat_hash_map<RowHash, int64_t, RowHashHasher>> Owners(
+      std::span<const FactSale> facts) {
+    std::string hashes = "{";
     for (const FactSale& fact : facts) {
-      if (!batch.insert(fact.row_hash).second) continue;
-      AppendUuid(data, fact.row_hash);
-      fmt::format_to(std::back_inserter(data), "\t{}\n", fact.source_line);
+      if (hashes.size() > 1) hashes += ',';
+      AppendUuid(hashes, fact.row_hash);
     }
-    TILL_RETURN_IF_ERROR(
-        connection_.CopyIn("COPY till_claim FROM STDIN", data, "checking rows for duplicates"));
+    hashes += '}';
     auto rows = connection_.Query(
-        "INSERT INTO fact_sales_row (row_hash, file_id, source_line) "
-        "SELECT row_hash, $1, source_line FROM till_claim ORDER BY row_hash "
-        "ON CONFLICT DO NOTHING RETURNING source_line",
-        {std::to_string(file_id_)}, "checking rows for duplicates");
+        "SELECT replace(row_hash::text, '-', ''), file_id FROM fact_sales_row "
+        "WHERE row_hash = ANY ($1::uuid[])",
+        {hashes}, "checking rows for duplicates");
     TILL_RETURN_IF_ERROR(rows);
-    if (PQntuples(rows->get()) < static_cast<int>(batch.size())) {
-      // Duplicates of rows earlier files loaded: this file holds them too, which keeps each
-      // such row when that file is unloaded (see UnloadFile).
-      auto held = connection_.Query(
-          "INSERT INTO fact_sales_dup (row_hash, file_id, source_line) "
-          "SELECT c.row_hash, $1, c.source_line FROM till_claim c "
-          "JOIN fact_sales_row r ON r.row_hash = c.row_hash AND r.file_id <> $1 "
-          "ON CONFLICT DO NOTHING",
-          {std::to_string(file_id_)}, "recording duplicate rows");
-      TILL_RETURN_IF_ERROR(held);
+    absl::flat_hash_map<RowHash, int64_t, RowHashHasher> owners;
+    for (int r = 0; r < PQntuples(rows->get()); ++r) {
+      std::string hex = Value(*rows, r, 0).value_or("");
+      if (hex.size() != 32) return MakeError(ErrorCode::kInternal, "a row hash is not a uuid");
+      RowHash hash{std::stoull(hex.substr(0, 16), nullptr, 16),
+                   std::stoull(hex.substr(16), nullptr, 16)};
+      owners[hash] = IntValue(*rows, r, 1);
     }
-    TILL_RETURN_IF_ERROR(connection_.Exec("TRUNCATE till_claim", "checking rows for duplicates"));
-    absl::flat_hash_set<int64_t> lines;
-    for (int r = 0; r < PQntuples(rows->get()); ++r) lines.insert(IntValue(*rows, r, 0));
-    std::vector<const FactSale*> kept;
-    kept.reserve(lines.size());
-    for (const FactSale& fact : facts) {
-      if (lines.erase(fact.source_line)) kept.push_back(&fact);
-    }
-    return kept;
+    return owners;
   }
 
-  // Builds the fact_sales_row indexes a bulk load dropped; from here on rows claim through them.
-  Status RestoreRowIndexes() {
-    if (!facts_bulk_) return {};
+  // Writes the row hashes this load claimed and has not written yet.
+  Status WriteStagedRows() {
+    if (staged_rows_.empty()) return {};
+    if (!facts_bulk_) {
+      // Into an index, in its order.
+      std::sort(staged_rows_.begin(), staged_rows_.end(),
+                [](const StagedRow& a, const StagedRow& b) {
+                  return std::tie(a.hash.high, a.hash.low) < std::tie(b.hash.high, b.hash.low);
+                });
+    }
+    std::string data;
+    data.reserve(staged_rows_.size() * 64);
+    for (const StagedRow& row : staged_rows_) {
+      AppendUuid(data, row.hash);
+      fmt::format_to(std::back_inserter(data), "\t{}\t{}\n", file_id_, row.source_line);
+    }
+    staged_rows_.clear();
+    return connection_.CopyIn("COPY fact_sales_row (row_hash, file_id, source_line) FROM STDIN",
+                              data, "writing row hashes");
+  }
+
+  // Puts every claim of this load in fact_sales_row, indexed: at commit, and when the claims
+  // held in memory reach their limit.
+  Status WriteClaims() {
+    TILL_RETURN_IF_ERROR(WriteStagedRows());
     claimed_ = {};
+    probe_rows_ = true;
+    if (!facts_bulk_) return {};
     facts_bulk_ = false;
     return connection_.Exec(
         "ALTER TABLE fact_sales_row ADD CONSTRAINT fact_sales_row_pkey PRIMARY KEY (row_hash); "
@@ -1013,23 +1014,58 @@ class PostgresLoad final : public WarehouseLoad {
     return out;
   }
 
-  Status EnsureCustomerStage() {
-    return connection_.Exec(
-        "CREATE TEMPORARY TABLE IF NOT EXISTS till_customer "
-        "(LIKE dim_customer INCLUDING DEFAULTS) ON COMMIT DROP",
-        "staging customers");
+  // Widens the stored versions among `versions` to their seen ranges; returns the range after
+  // the merge of each one stored, by key. Only ranges that grow are written.
+  Result<absl::flat_hash_map<int64_t, SeenRange>> WidenStored(
+      std::span<const CustomerVersion> versions) {
+    std::vector<int64_t> keys;
+    keys.reserve(versions.size());
+    for (const CustomerVersion& version : versions) keys.push_back(version.key);
+    auto rows = connection_.Query(
+        "SELECT customer_key, coalesce(first_seen, 0), coalesce(last_seen, 0) FROM dim_customer "
+        "WHERE customer_key = ANY ($1::bigint[])",
+        {IntArray(keys)}, "reading stored customer versions");
+    TILL_RETURN_IF_ERROR(rows);
+    absl::flat_hash_map<int64_t, SeenRange> merged;
+    for (int r = 0; r < PQntuples(rows->get()); ++r) {
+      merged[IntValue(*rows, r, 0)] = SeenRange{static_cast<int32_t>(IntValue(*rows, r, 1)),
+                                                static_cast<int32_t>(IntValue(*rows, r, 2))};
+    }
+    std::vector<int64_t> grown_keys;
+    std::vector<int64_t> firsts;
+    std::vector<int64_t> lasts;
+    for (const CustomerVersion& version : versions) {
+      auto it = merged.find(version.key);
+      if (it == merged.end()) continue;
+      SeenRange widened = Widened(it->second, version.seen);
+      if (widened.first == it->second.first && widened.last == it->second.last) continue;
+      it->second = widened;
+      grown_keys.push_back(version.key);
+      firsts.push_back(widened.first);
+      lasts.push_back(widened.last);
+    }
+    if (!grown_keys.empty()) {
+      auto updated = connection_.Query(
+          "UPDATE dim_customer c SET first_seen = nullif(w.first_seen, 0), "
+          "  last_seen = nullif(w.last_seen, 0) "
+          "FROM unnest($1::bigint[], $2::integer[], $3::integer[]) AS w (customer_key, "
+          "  first_seen, last_seen) WHERE c.customer_key = w.customer_key",
+          {IntArray(grown_keys), IntArray(firsts), IntArray(lasts)}, "widening customer versions");
+      TILL_RETURN_IF_ERROR(updated);
+    }
+    return merged;
   }
 
-  // Writes the customer versions a load into an empty dimension kept back, in key order, and
-  // goes on as a load into a dimension that has versions.
+  // Writes the customer versions this load kept back, in key order; from then on they are
+  // stored versions like any other.
   Status WritePendingCustomers() {
-    if (!customers_bulk_) return {};
+    if (pending_.empty()) return {};
     std::sort(pending_.begin(), pending_.end(),
               [](const PendingCustomer& a, const PendingCustomer& b) { return a.key < b.key; });
     std::vector<PendingCustomer> pending = std::move(pending_);
     pending_ = {};
     pending_index_ = {};
-    customers_bulk_ = false;
+    probe_stored_ = true;
     if (!no_facts_) return CopyCustomers(pending);
     // With no facts pointing at customers, the key and current-version indexes (and the
     // foreign key that needs the first) are dropped for the copy and built after it in one
@@ -1072,41 +1108,26 @@ class PostgresLoad final : public WarehouseLoad {
     return put ? ended : put;
   }
 
-  // The seen ranges RETURNING gave back (customer_key, first, last), in the order of the keys
-  // `key_at` lists.
-  template <typename KeyAt>
-  static Result<std::vector<SeenRange>> InOrder(const PgResult& rows, size_t count, KeyAt key_at) {
-    absl::flat_hash_map<int64_t, SeenRange> by_key;
-    for (int r = 0; r < PQntuples(rows.get()); ++r) {
-      by_key[IntValue(rows, r, 0)] = SeenRange{static_cast<int32_t>(IntValue(rows, r, 1)),
-                                               static_cast<int32_t>(IntValue(rows, r, 2))};
-    }
-    std::vector<SeenRange> merged;
-    merged.reserve(count);
-    for (size_t i = 0; i < count; ++i) {
-      auto it = by_key.find(key_at(i));
-      if (it == by_key.end()) {
-        return MakeError(ErrorCode::kInternal, "a customer version went missing while written");
-      }
-      merged.push_back(it->second);
-    }
-    return merged;
-  }
-
   Connection& connection_;
   const int64_t file_id_;
   const std::string partition_;
   bool committed_ = false;
   bool facts_bulk_ = false;        // fact_sales_row was empty: its indexes are dropped until commit
   bool no_facts_ = false;          // fact_sales was empty when the load began
-  bool customers_bulk_ = false;    // versions are kept in pending_ until commit
   bool customers_before_ = false;  // dim_customer held versions when the load began
+  bool probe_stored_ = false;      // a version may be stored already: look before keeping it
   // About 200 bytes each: a first load keeps at most this many versions in memory (or
   // BulkRowCheckLimit(), when tests lower it).
   static constexpr size_t kMaxPendingCustomers = 1'000'000;
   int64_t next_sale_id_ = 1;
-  absl::flat_hash_set<RowHash, RowHashHasher> claimed_;  // bulk mode only
-  std::vector<PendingCustomer> pending_;                 // customers bulk mode only
+  struct StagedRow {
+    RowHash hash;
+    int64_t source_line = 0;
+  };
+  absl::flat_hash_set<RowHash, RowHashHasher> claimed_;  // this load's row hashes, since written
+  std::vector<StagedRow> staged_rows_;                   // claimed, not written yet
+  bool probe_rows_ = false;  // fact_sales_row may hold a hash: look it up before claiming
+  std::vector<PendingCustomer> pending_;  // versions new to the warehouse, until commit
   absl::flat_hash_map<int64_t, size_t> pending_index_;
 };
 
