@@ -375,6 +375,14 @@ int Main(int argc, char** argv) {
   rejects->add_option("--limit", filter.limit, "How many")->check(CLI::PositiveNumber);
   rejects->add_flag("--json", json, "Print JSON lines");
 
+  std::vector<std::string> status_zones;
+  auto* status_command = app.add_subcommand(
+      "status", "Is data flowing: per landing zone, files loaded, failed and pending, freshness");
+  add_warehouse(status_command);
+  status_command->add_option("zones", status_zones,
+                             "Landing zones (default: every zone the warehouse has loaded from)");
+  status_command->add_flag("--json", json, "Print JSON");
+
   auto* report = app.add_subcommand("report", "Print a short report of the warehouse");
   add_warehouse(report);
 
@@ -419,6 +427,7 @@ int Main(int argc, char** argv) {
   if (*runs) status = PrintRuns(**warehouse, limit, json);
   if (*rejects) status = PrintRejects(**warehouse, filter, json);
   if (*report) status = PrintReport(**warehouse);
+  if (*status_command) status = PrintStatus(**warehouse, status_zones, json);
   if (!status) return Fail(status.error());
   return kExitOk;
 }

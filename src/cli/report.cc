@@ -3,13 +3,16 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 
 #include "clean/rules.h"
+#include "landing/landing_zone.h"
 
 namespace till {
 namespace {
@@ -156,6 +159,131 @@ Status PrintReport(Warehouse& warehouse) {
         started && finished ? fmt::format("{:.2f}", *finished - *started) : std::string("?");
     fmt::print("\nLast load: run {} {}, {} rows in {} s\n", *r[0], *r[1], r[4].value_or("0"),
                seconds);
+  }
+  return {};
+}
+
+namespace {
+
+std::optional<double> SecondsAgo(const std::optional<std::string>& timestamp) {
+  if (!timestamp) return std::nullopt;
+  auto then = ParseTimestamp(*timestamp);
+  if (!then) return std::nullopt;
+  auto now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch());
+  return now.count() - *then;
+}
+
+std::string Ago(std::optional<double> seconds) {
+  if (!seconds) return "never";
+  double s = *seconds;
+  if (s < 120) return fmt::format("{:.0f} s ago", s);
+  if (s < 7200) return fmt::format("{:.0f} min ago", s / 60);
+  if (s < 172800) return fmt::format("{:.1f} h ago", s / 3600);
+  return fmt::format("{:.1f} days ago", s / 86400);
+}
+
+int64_t AsInt(const std::optional<std::string>& value) { return value ? std::stoll(*value) : 0; }
+
+}  // namespace
+
+Status PrintStatus(Warehouse& warehouse, const std::vector<std::string>& zones, bool json) {
+  std::vector<std::string> uris;
+  for (const std::string& zone : zones) {
+    auto opened = OpenLandingZone(zone);
+    TILL_RETURN_IF_ERROR(opened);
+    uris.push_back((*opened)->uri());
+  }
+  if (zones.empty()) {
+    auto known = warehouse.Query("SELECT DISTINCT zone FROM landing_key ORDER BY zone");
+    TILL_RETURN_IF_ERROR(known);
+    for (const auto& row : known->rows) uris.push_back(row[0].value_or(""));
+  }
+  nlohmann::json report = nlohmann::json::object();
+  report["zones"] = nlohmann::json::array();
+  for (const std::string& uri : uris) {
+    auto counts = warehouse.Query(
+        "SELECT sum(CASE WHEN k.status = 'loaded' THEN 1 ELSE 0 END), "
+        "  sum(CASE WHEN k.status = 'failed' THEN 1 ELSE 0 END), "
+        "  max(CASE WHEN f.status = 'loaded' THEN f.finished_at END), "
+        "  sum(CASE WHEN k.status = 'loaded' THEN f.rows_read END), "
+        "  sum(CASE WHEN k.status = 'loaded' THEN f.rows_rejected END) "
+        "FROM landing_key k LEFT JOIN etl_file f ON f.file_id = k.file_id WHERE k.zone = ?",
+        std::vector<std::string>{uri});
+    TILL_RETURN_IF_ERROR(counts);
+    const auto& row = counts->rows.at(0);
+    nlohmann::json zone = {{"zone", uri},
+                           {"files_loaded", AsInt(row[0])},
+                           {"files_failed", AsInt(row[1])},
+                           {"last_success", row[2] ? nlohmann::json(*row[2]) : nullptr}};
+    auto ago = SecondsAgo(row[2]);
+    zone["freshness_seconds"] = ago ? nlohmann::json(*ago) : nullptr;
+    int64_t read = AsInt(row[3]);
+    zone["reject_ratio"] =
+        read ? static_cast<double>(AsInt(row[4])) / static_cast<double>(read) : 0.0;
+    // Pending: files in the zone the ledger does not hold as they are now.
+    auto opened = OpenLandingZone(uri);
+    auto listed = opened ? (*opened)->List()
+                         : Result<std::vector<LandingObject>>(Unexpected<Error>(opened.error()));
+    auto ledger = warehouse.LandingEntries(uri);
+    TILL_RETURN_IF_ERROR(ledger);
+    if (listed) {
+      std::map<std::string, const LandingEntry*> by_key;
+      for (const LandingEntry& entry : *ledger) by_key[entry.key] = &entry;
+      int64_t pending = 0;
+      for (const LandingObject& object : *listed) {
+        auto known = by_key.find(object.key);
+        if (known == by_key.end() || known->second->version != object.version ||
+            known->second->size_bytes != object.size) {
+          ++pending;
+        }
+      }
+      zone["files_pending"] = pending;
+    } else {
+      zone["files_pending"] = nullptr;
+      zone["error"] = listed.error().message();
+    }
+    report["zones"].push_back(zone);
+  }
+  auto totals = warehouse.Query(
+      "SELECT count(*), coalesce(sum(rows_loaded), 0), max(finished_at), "
+      "  coalesce(sum(rows_read), 0), coalesce(sum(rows_rejected), 0) "
+      "FROM etl_file WHERE status = 'loaded' AND unloaded_at IS NULL");
+  TILL_RETURN_IF_ERROR(totals);
+  const auto& t = totals->rows.at(0);
+  auto failed = warehouse.Query("SELECT count(*) FROM etl_file WHERE status = 'failed'");
+  TILL_RETURN_IF_ERROR(failed);
+  int64_t read = AsInt(t[3]);
+  auto ago = SecondsAgo(t[2]);
+  report["warehouse"] = {
+      {"location", warehouse.Describe()},
+      {"files_loaded", AsInt(t[0])},
+      {"files_failed", AsInt(failed->rows.at(0)[0])},
+      {"rows_loaded", AsInt(t[1])},
+      {"last_success", t[2] ? nlohmann::json(*t[2]) : nullptr},
+      {"freshness_seconds", ago ? nlohmann::json(*ago) : nullptr},
+      {"reject_ratio", read ? static_cast<double>(AsInt(t[4])) / static_cast<double>(read) : 0.0}};
+  if (json) {
+    std::cout << report.dump() << "\n";
+    return {};
+  }
+  const auto& w = report["warehouse"];
+  fmt::print(
+      "warehouse {}: {} files loaded ({} rows), {} failed; last load {}; {:.2f}% of rows "
+      "rejected\n",
+      w["location"].get<std::string>(), w["files_loaded"].get<int64_t>(),
+      w["rows_loaded"].get<int64_t>(), w["files_failed"].get<int64_t>(), Ago(ago),
+      w["reject_ratio"].get<double>() * 100);
+  for (const auto& zone : report["zones"]) {
+    std::optional<double> zone_ago;
+    if (!zone["freshness_seconds"].is_null()) zone_ago = zone["freshness_seconds"].get<double>();
+    std::string pending =
+        zone["files_pending"].is_null()
+            ? fmt::format("pending unknown ({})", zone["error"].get<std::string>())
+            : fmt::format("{} pending", zone["files_pending"].get<int64_t>());
+    fmt::print("zone {}: {} loaded, {} failed, {}; last load {}; {:.2f}% of rows rejected\n",
+               zone["zone"].get<std::string>(), zone["files_loaded"].get<int64_t>(),
+               zone["files_failed"].get<int64_t>(), pending, Ago(zone_ago),
+               zone["reject_ratio"].get<double>() * 100);
   }
   return {};
 }
