@@ -1,0 +1,1069 @@
+// S3 landing zones against a real S3-compatible store: moto_server on a free port of 127.0.0.1,
+// filled with the aws command-line client, read by the S3 client in process and by `till ingest`
+// and `till watch` run as a user runs them.
+//
+// moto_server and aws belong to the test environment: when either is missing the tests fail and
+// say so, rather than skip. Every child runs in a process group of its own and is ended, group
+// and all, when its test ends, passes or fails; a child also dies with the test process
+// (PR_SET_PDEATHSIG), so that nothing outlives a crash either.
+#include "landing/s3_zone.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "generate/generator.h"
+#include "support/temp_dir.h"
+#include "warehouse/warehouse.h"
+
+namespace till {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using testing::ReadFile;
+using testing::TempDir;
+
+// Generous bounds for a slow CI machine; a healthy run takes a fraction of each.
+constexpr auto kServerStart = seconds(60);
+constexpr auto kCommandTimeout = seconds(120);
+constexpr auto kStopWait = seconds(10);
+constexpr auto kNewObjectLoads = seconds(20);
+// The watch retries an unreachable store after waits that double from 0.5 s up to 60 s (with
+// jitter), and lists every 0.5 s besides: past this a recovered store was not noticed.
+constexpr auto kRecoveredStoreLoads = seconds(75);
+
+// The path of `name` found on PATH the way `command -v` finds it, or "".
+std::string FindOnPath(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::string_view rest = path ? path : "";
+  for (;;) {
+    size_t colon = rest.find(':');
+    std::string folder(rest.substr(0, colon));
+    std::string candidate = (folder.empty() ? std::string(".") : folder) + "/" + name;
+    std::error_code ec;
+    if (::access(candidate.c_str(), X_OK) == 0 && !fs::is_directory(candidate, ec)) {
+      return candidate;
+    }
+    if (colon == std::string_view::npos) return "";
+    rest.remove_prefix(colon + 1);
+  }
+}
+
+// A TCP port of 127.0.0.1 that nothing listens on at this moment, or 0.
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return 0;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  int port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+    port = ntohs(address.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+bool Answers(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  bool connected = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return connected;
+}
+
+// Sets environment variables for the life of a test and puts back what was there before.
+class ScopedEnv {
+ public:
+  ScopedEnv() = default;
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+  ~ScopedEnv() {
+    for (const auto& [name, value] : saved_) {
+      if (value) {
+        ::setenv(name.c_str(), value->c_str(), 1);
+      } else {
+        ::unsetenv(name.c_str());
+      }
+    }
+  }
+
+  void Set(const std::string& name, const std::string& value) {
+    Save(name);
+    ::setenv(name.c_str(), value.c_str(), 1);
+  }
+  void Unset(const std::string& name) {
+    Save(name);
+    ::unsetenv(name.c_str());
+  }
+
+ private:
+  void Save(const std::string& name) {
+    if (saved_.count(name)) return;
+    const char* value = std::getenv(name.c_str());
+    saved_[name] = value ? std::optional<std::string>(value) : std::nullopt;
+  }
+
+  std::map<std::string, std::optional<std::string>> saved_;
+};
+
+// A child process in a process group of its own, started in `folder` with stdin from /dev/null
+// and stdout and stderr in files. Whatever is left of the group is ended on destruction.
+class Child {
+ public:
+  Child() = default;
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  ~Child() { Stop(SIGTERM, kStopWait); }
+
+  // argv[0] is an absolute path. On failure returns false and stores the reason in *error.
+  bool Start(std::vector<std::string> argv, const std::string& folder, const std::string& out_path,
+             const std::string& err_path, std::string* error) {
+    int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    std::vector<char*> pointers;
+    for (std::string& arg : argv) pointers.push_back(arg.data());
+    pointers.push_back(nullptr);
+    pid_t parent = ::getpid();
+    pid_t pid = in < 0 || out < 0 || err < 0 ? -1 : ::fork();
+    if (pid == 0) {
+      // Only async-signal-safe calls from here to exec.
+      ::setpgid(0, 0);
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(125);
+      ::dup2(in, STDIN_FILENO);
+      ::dup2(out, STDOUT_FILENO);
+      ::dup2(err, STDERR_FILENO);
+      ::close_range(3, ~0U, 0);
+      if (::chdir(folder.c_str()) != 0) ::_exit(126);
+      ::execv(pointers[0], pointers.data());
+      ::_exit(127);
+    }
+    int saved_errno = errno;
+    for (int fd : {in, out, err}) {
+      if (fd >= 0) ::close(fd);
+    }
+    if (pid < 0) {
+      *error = "starting " + argv[0] + ": " + std::strerror(saved_errno);
+      return false;
+    }
+    ::setpgid(pid, pid);  // also here, so that a stop right away reaches the group
+    pid_ = pid;
+    return true;
+  }
+
+  // True while the child has not exited.
+  bool Running() {
+    if (pid_ < 0 || exited_) return false;
+    siginfo_t info{};
+    if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        info.si_pid == pid_) {
+      Reap();
+    }
+    return !exited_;
+  }
+
+  // Waits up to `timeout` for the child to exit; returns its exit code (128 + signal when a
+  // signal ended it), or nullopt when it still runs.
+  std::optional<int> Wait(Clock::duration timeout) {
+    auto deadline = Clock::now() + timeout;
+    while (Running() && Clock::now() < deadline) std::this_thread::sleep_for(milliseconds(20));
+    if (!exited_) return std::nullopt;
+    return exit_code_;
+  }
+
+  // Sends `signal` to the group and waits up to `wait` for the child to exit, then kills what
+  // is left of the group. Returns the exit code, or nullopt when it had to be killed.
+  std::optional<int> Stop(int signal, Clock::duration wait) {
+    if (pid_ < 0) return std::nullopt;
+    if (exited_) return exit_code_;
+    ::kill(-pid_, signal);
+    auto code = Wait(wait);
+    if (!code) {
+      ::kill(-pid_, SIGKILL);
+      Wait(kStopWait);  // a child stuck in the kernel is left rather than waited for forever
+    }
+    return code;
+  }
+
+ private:
+  // The leader exited and is not reaped yet, so its group id cannot have gone to another
+  // process: whatever it started that still runs is ended, and then it is reaped.
+  void Reap() {
+    ::kill(-pid_, SIGKILL);
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    exited_ = true;
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+  pid_t pid_ = -1;
+  bool exited_ = false;
+  int exit_code_ = -1;
+};
+
+struct Outcome {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `argv` to its end in `folder`, within kCommandTimeout.
+Outcome RunToEnd(const std::vector<std::string>& argv, const TempDir& folder) {
+  static int counter = 0;
+  std::string name = "command-" + std::to_string(++counter);
+  Outcome outcome;
+  Child child;
+  if (!child.Start(argv, folder.Path(""), folder.Path(name + ".out"), folder.Path(name + ".err"),
+                   &outcome.err)) {
+    return outcome;
+  }
+  auto code = child.Wait(kCommandTimeout);
+  if (!code) child.Stop(SIGKILL, kStopWait);
+  outcome.exit_code = code.value_or(-1);
+  outcome.out = ReadFile(folder.Path(name + ".out"));
+  outcome.err = ReadFile(folder.Path(name + ".err"));
+  if (!code) outcome.err += "\n(killed after " + std::to_string(kCommandTimeout.count()) + " s)";
+  return outcome;
+}
+
+std::string Describe(const std::vector<std::string>& argv, const Outcome& outcome) {
+  std::string text;
+  for (const std::string& arg : argv) text += (text.empty() ? "" : " ") + arg;
+  return text + "\nexit " + std::to_string(outcome.exit_code) + "\nstdout:\n" + outcome.out +
+         "\nstderr:\n" + outcome.err;
+}
+
+// Every complete line of `text` as JSON; a line that is not JSON fails the test.
+std::vector<nlohmann::json> JsonLines(const std::string& text) {
+  std::vector<nlohmann::json> lines;
+  size_t start = 0;
+  for (size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
+    std::string line = text.substr(start, end - start);
+    auto parsed = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    EXPECT_FALSE(parsed.is_discarded()) << "not JSON: " << line;
+    if (!parsed.is_discarded()) lines.push_back(std::move(parsed));
+  }
+  return lines;
+}
+
+// A raw retail file from the generator, written to `path`; returns its bytes.
+std::string Generate(const std::string& path, int64_t rows, uint64_t seed) {
+  std::FILE* out = std::fopen(path.c_str(), "wb");
+  EXPECT_NE(out, nullptr) << path;
+  if (!out) return "";
+  GenerateOptions options;
+  options.rows = rows;
+  options.seed = seed;
+  EXPECT_TRUE(GenerateRawFile(options, out));
+  std::fclose(out);
+  return ReadFile(path);
+}
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// The first column of the first row of `sql` in the warehouse at `location`, as text.
+std::string QueryOne(const std::string& location, const std::string& sql) {
+  auto warehouse = OpenWarehouse(location);
+  EXPECT_TRUE(warehouse) << warehouse.error().message();
+  if (!warehouse) return "";
+  auto result = (*warehouse)->Query(sql, {});
+  EXPECT_TRUE(result) << sql << ": " << result.error().message();
+  if (!result || result->rows.empty() || result->rows[0].empty()) return "";
+  return result->rows[0][0].value_or("NULL");
+}
+
+// What two warehouses that hold the same rows agree on.
+std::string Holdings(const std::string& location) {
+  return QueryOne(location,
+                  "SELECT count(*) || ' facts, ' || coalesce(sum(quantity), 0) || ' items, ' || "
+                  "count(DISTINCT transaction_id) || ' transactions' FROM fact_sales");
+}
+
+// Points the AWS settings at files in `dir` that do not exist, and clears every other AWS
+// setting, so that nothing of the machine's own configuration leaks into a test.
+void IsolateAwsSettings(ScopedEnv& env, const TempDir& dir) {
+  for (const char* name : {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                           "AWS_SECURITY_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE",
+                           "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3",
+                           "TILL_S3_ADDRESSING", "TILL_WAREHOUSE", "TILL_CONFIG"}) {
+    env.Unset(name);
+  }
+  env.Set("AWS_SHARED_CREDENTIALS_FILE", dir.Path("no-credentials"));
+  env.Set("AWS_CONFIG_FILE", dir.Path("no-config"));
+}
+
+class S3SettingsTest : public ::testing::Test {
+ protected:
+  void SetUp() override { IsolateAwsSettings(env_, dir_); }
+
+  S3Settings Settings() {
+    auto settings = S3SettingsFromEnvironment();
+    EXPECT_TRUE(settings) << settings.error().message();
+    return settings ? *settings : S3Settings{};
+  }
+
+  TempDir dir_;
+  ScopedEnv env_;
+};
+
+TEST_F(S3SettingsTest, ComeFromTheEnvironmentVariables) {
+  env_.Set("AWS_ACCESS_KEY_ID", "AKIAENVIRONMENT");
+  env_.Set("AWS_SECRET_ACCESS_KEY", "secret/with+odd=characters");
+  env_.Set("AWS_SESSION_TOKEN", "token-from-env");
+  env_.Set("AWS_DEFAULT_REGION", "eu-west-1");
+  S3Settings settings = Settings();
+  EXPECT_EQ(settings.access_key, "AKIAENVIRONMENT");
+  EXPECT_EQ(settings.secret_key, "secret/with+odd=characters");
+  EXPECT_EQ(settings.session_token, "token-from-env");
+  EXPECT_EQ(settings.region, "eu-west-1");
+  EXPECT_EQ(settings.endpoint, "");
+  EXPECT_FALSE(settings.path_style);
+
+  env_.Set("AWS_REGION", "ap-southeast-2");  // the SDKs' name wins over the CLI's
+  EXPECT_EQ(Settings().region, "ap-southeast-2");
+  env_.Unset("AWS_REGION");
+  env_.Unset("AWS_DEFAULT_REGION");
+  EXPECT_EQ(Settings().region, "us-east-1");
+}
+
+TEST_F(S3SettingsTest, AwsProfileChoosesAProfileOfTheSharedFiles) {
+  dir_.Write("credentials",
+             "# two profiles\n"
+             "[default]\n"
+             "aws_access_key_id = AKIADEFAULT\n"
+             "aws_secret_access_key = default-secret\n"
+             "\n"
+             "[work]\n"
+             "aws_access_key_id=AKIAWORK\n"
+             "aws_secret_access_key=work-secret\n"
+             "aws_session_token = work-token\n");
+  dir_.Write("config",
+             "[default]\n"
+             "region = us-west-2\n"
+             "[profile work]\n"
+             "region = eu-central-1\n"
+             "[profile config-only]\n"
+             "aws_access_key_id = AKIACONFIG\n"
+             "aws_secret_access_key = config-secret\n"
+             "region = sa-east-1\n");
+  env_.Set("AWS_SHARED_CREDENTIALS_FILE", dir_.Path("credentials"));
+  env_.Set("AWS_CONFIG_FILE", dir_.Path("config"));
+
+  S3Settings fallback = Settings();
+  EXPECT_EQ(fallback.access_key, "AKIADEFAULT");
+  EXPECT_EQ(fallback.secret_key, "default-secret");
+  EXPECT_EQ(fallback.session_token, "");
+  EXPECT_EQ(fallback.region, "us-west-2");
+
+  env_.Set("AWS_PROFILE", "work");
+  S3Settings work = Settings();
+  EXPECT_EQ(work.access_key, "AKIAWORK");
+  EXPECT_EQ(work.secret_key, "work-secret");
+  EXPECT_EQ(work.session_token, "work-token");
+  EXPECT_EQ(work.region, "eu-central-1");  // from "[profile work]", not "[work]" or "[default]"
+
+  env_.Set("AWS_PROFILE", "config-only");  // credentials may live in the config file too
+  S3Settings config_only = Settings();
+  EXPECT_EQ(config_only.access_key, "AKIACONFIG");
+  EXPECT_EQ(config_only.secret_key, "config-secret");
+  EXPECT_EQ(config_only.region, "sa-east-1");
+}
+
+// As the aws CLI and the SDKs resolve them: AWS_DEFAULT_REGION beats the config file's region,
+// and credentials from the environment are taken whole, never completed with a session token
+// of the shared file (which belongs to other keys and would make every request fail).
+TEST_F(S3SettingsTest, TheEnvironmentBeatsTheSharedFiles) {
+  dir_.Write("credentials",
+             "[default]\n"
+             "aws_access_key_id = AKIAFILE\n"
+             "aws_secret_access_key = file-secret\n"
+             "aws_session_token = file-token\n");
+  dir_.Write("config", "[default]\nregion = us-west-2\n");
+  env_.Set("AWS_SHARED_CREDENTIALS_FILE", dir_.Path("credentials"));
+  env_.Set("AWS_CONFIG_FILE", dir_.Path("config"));
+  env_.Set("AWS_ACCESS_KEY_ID", "AKIAENVIRONMENT");
+  env_.Set("AWS_SECRET_ACCESS_KEY", "env-secret");
+  env_.Set("AWS_DEFAULT_REGION", "eu-west-1");
+  S3Settings settings = Settings();
+  EXPECT_EQ(settings.access_key, "AKIAENVIRONMENT");
+  EXPECT_EQ(settings.secret_key, "env-secret");
+  EXPECT_EQ(settings.region, "eu-west-1") << "AWS_DEFAULT_REGION must beat the config file";
+  EXPECT_EQ(settings.session_token, "")
+      << "a session token of the shared file was paired with the environment's keys";
+}
+
+TEST_F(S3SettingsTest, NoCredentialsIsAnInvalidArgumentThatSaysWhatToSet) {
+  auto none = S3SettingsFromEnvironment();
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(none.error().message().find("AWS_ACCESS_KEY_ID"), std::string::npos)
+      << none.error().message();
+
+  env_.Set("AWS_ACCESS_KEY_ID", "AKIAHALF");  // a key without its secret is no credential
+  auto half = S3SettingsFromEnvironment();
+  ASSERT_FALSE(half);
+  EXPECT_EQ(half.error().code(), ErrorCode::kInvalidArgument);
+
+  env_.Unset("AWS_ACCESS_KEY_ID");
+  env_.Set("AWS_PROFILE", "nobody");
+  auto missing_profile = S3SettingsFromEnvironment();
+  ASSERT_FALSE(missing_profile);
+  EXPECT_EQ(missing_profile.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(missing_profile.error().message().find("nobody"), std::string::npos)
+      << missing_profile.error().message();
+}
+
+TEST_F(S3SettingsTest, ACustomEndpointIsAddressedByPath) {
+  env_.Set("AWS_ACCESS_KEY_ID", "testing");
+  env_.Set("AWS_SECRET_ACCESS_KEY", "testing");
+  env_.Set("AWS_ENDPOINT_URL", "http://127.0.0.1:9000/");
+  S3Settings settings = Settings();
+  EXPECT_EQ(settings.endpoint, "http://127.0.0.1:9000");
+  EXPECT_TRUE(settings.path_style);
+
+  env_.Set("AWS_ENDPOINT_URL_S3", "http://s3.example.test:9100");  // the service's own wins
+  EXPECT_EQ(Settings().endpoint, "http://s3.example.test:9100");
+
+  env_.Set("TILL_S3_ADDRESSING", "virtual");
+  EXPECT_FALSE(Settings().path_style);
+  env_.Unset("AWS_ENDPOINT_URL");
+  env_.Unset("AWS_ENDPOINT_URL_S3");
+  env_.Set("TILL_S3_ADDRESSING", "path");
+  S3Settings aws_by_path = Settings();
+  EXPECT_EQ(aws_by_path.endpoint, "");
+  EXPECT_TRUE(aws_by_path.path_style);
+}
+
+// A moto_server of its own for each test, on a free port of 127.0.0.1, and the AWS settings
+// that the aws client, the S3 client in process and every till child read: test credentials,
+// us-east-1, and the server as endpoint.
+class S3ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    moto_server_ = FindOnPath("moto_server");
+    aws_ = FindOnPath("aws");
+    ASSERT_FALSE(moto_server_.empty())
+        << "moto_server is not on PATH. The S3 tests need it: it is part of the test "
+           "environment (pip install 'moto[server]').";
+    ASSERT_FALSE(aws_.empty()) << "aws (the AWS command-line client) is not on PATH. The S3 "
+                                  "tests need it: it is part of the test environment "
+                                  "(pip install awscli).";
+    port_ = FreePort();
+    ASSERT_NE(port_, 0) << "no free port on 127.0.0.1";
+    endpoint_ = "http://127.0.0.1:" + std::to_string(port_);
+    IsolateAwsSettings(env_, dir_);
+    env_.Set("AWS_ACCESS_KEY_ID", "testing");
+    env_.Set("AWS_SECRET_ACCESS_KEY", "testing");
+    env_.Set("AWS_DEFAULT_REGION", "us-east-1");
+    env_.Set("AWS_ENDPOINT_URL", endpoint_);
+    env_.Set("NO_PROXY", "127.0.0.1,localhost");
+    env_.Set("no_proxy", "127.0.0.1,localhost");
+  }
+
+  // Starts moto_server on port_ and waits until it answers.
+  void StartServer() {
+    std::string error;
+    ASSERT_TRUE(server_.Start({moto_server_, "-H", "127.0.0.1", "-p", std::to_string(port_)},
+                              dir_.Path(""), dir_.Path("moto.out"), dir_.Path("moto.log"), &error))
+        << error;
+    auto deadline = Clock::now() + kServerStart;
+    while (!Answers(port_)) {
+      ASSERT_TRUE(server_.Running())
+          << "moto_server exited before answering on port " << port_ << ":\n"
+          << ReadFile(dir_.Path("moto.log"));
+      ASSERT_LT(Clock::now(), deadline) << "moto_server did not answer on port " << port_
+                                        << " within " << kServerStart.count() << " s:\n"
+                                        << ReadFile(dir_.Path("moto.log"));
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+  }
+
+  // Runs `aws --endpoint-url ENDPOINT ARGS…`; fails the test when it fails.
+  Outcome Aws(std::vector<std::string> args) {
+    std::vector<std::string> argv = {aws_, "--endpoint-url", endpoint_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    Outcome outcome = RunToEnd(argv, dir_);
+    EXPECT_EQ(outcome.exit_code, 0) << Describe(argv, outcome);
+    return outcome;
+  }
+  void MakeBucket(const std::string& bucket) { Aws({"s3", "mb", "s3://" + bucket}); }
+  void Put(const std::string& local, const std::string& bucket, const std::string& key) {
+    Aws({"s3", "cp", "--only-show-errors", local, "s3://" + bucket + "/" + key});
+  }
+
+  // Runs `till ARGS…` to its end in the test's folder.
+  Outcome Till(std::vector<std::string> args) {
+    std::vector<std::string> argv = {TILL_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunToEnd(argv, dir_);
+  }
+
+  std::string moto_server_;
+  std::string aws_;
+  int port_ = 0;
+  std::string endpoint_;
+  TempDir dir_;
+  ScopedEnv env_;
+  Child server_;  // after dir_: stopped before its folder goes
+};
+
+using S3ClientTest = S3ServerTest;
+
+S3Client ClientFromEnvironment() {
+  auto settings = S3SettingsFromEnvironment();
+  EXPECT_TRUE(settings) << settings.error().message();
+  return S3Client(settings ? *settings : S3Settings{});
+}
+
+TEST_F(S3ClientTest, KeysWithSpacesPlusAndNonAsciiListAndDownloadByteExact) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  MakeBucket("odd-keys");
+  const std::vector<std::string> keys = {"odd/with space.csv", "odd/plus+sign.csv",
+                                         "odd/caf\xC3\xA9 \xE6\x97\xA5\xE6\x9C\xAC.csv",
+                                         "odd/100%25 & a=b~(1).csv", "odd/nested/deeper/file.csv"};
+  std::map<std::string, std::string> contents;
+  int index = 0;
+  for (const std::string& key : keys) {
+    // Every byte value, CR and LF and NUL among them, and enough to need many writes.
+    std::string bytes = key + "\r\n";
+    for (int c = 0; c < 256; ++c) bytes += static_cast<char>(c);
+    uint32_t state = 2166136261u + static_cast<uint32_t>(index);
+    for (int i = 0; i < 300000; ++i) {
+      state = state * 1664525u + 1013904223u;
+      bytes += static_cast<char>(state >> 24);
+    }
+    std::string local = dir_.Write("upload-" + std::to_string(index++), bytes);
+    Put(local, "odd-keys", key);
+    contents[key] = bytes;
+  }
+  Put(dir_.Write("elsewhere", "x"), "odd-keys", "other/not-listed.csv");
+
+  S3Client client = ClientFromEnvironment();
+  auto listed = client.List("odd-keys", "odd/");
+  ASSERT_TRUE(listed) << listed.error().message();
+  std::map<std::string, int64_t> sizes;
+  for (const S3Object& object : *listed) {
+    EXPECT_FALSE(object.etag.empty()) << object.key;
+    sizes[object.key] = object.size;
+  }
+  std::map<std::string, int64_t> expected_sizes;
+  for (const auto& [key, bytes] : contents) expected_sizes[key] = std::ssize(bytes);
+  EXPECT_EQ(sizes, expected_sizes);
+  EXPECT_EQ(listed->size(), keys.size()) << "a key was listed twice";
+
+  for (const auto& [key, bytes] : contents) {
+    std::string path = dir_.Path("download");
+    Status downloaded = client.Download("odd-keys", key, path);
+    ASSERT_TRUE(downloaded) << key << ": " << downloaded.error().message();
+    std::string got = ReadFile(path);
+    EXPECT_EQ(got.size(), bytes.size()) << key;
+    EXPECT_TRUE(got == bytes) << key << ": the download differs from what was uploaded";
+  }
+
+  // A prefix that is itself an odd key's start lists just that key.
+  auto cafe = client.List("odd-keys", "odd/caf\xC3\xA9 ");
+  ASSERT_TRUE(cafe) << cafe.error().message();
+  ASSERT_EQ(cafe->size(), 1u);
+  EXPECT_EQ(cafe->at(0).key, "odd/caf\xC3\xA9 \xE6\x97\xA5\xE6\x9C\xAC.csv");
+  auto plus = client.List("odd-keys", "odd/plus+");
+  ASSERT_TRUE(plus) << plus.error().message();
+  ASSERT_EQ(plus->size(), 1u);
+  EXPECT_EQ(plus->at(0).key, "odd/plus+sign.csv");
+
+  Status missing = client.Download("odd-keys", "odd/no such key.csv", dir_.Path("missing"));
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), ErrorCode::kIoError);
+  EXPECT_NE(missing.error().message().find("404"), std::string::npos) << missing.error().message();
+}
+
+TEST_F(S3ClientTest, ListFollowsContinuationTokensPastAThousandObjects) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  MakeBucket("many");
+  constexpr int kObjects = 1010;
+  fs::create_directories(dir_.Path("many/part"));
+  std::set<std::string> expected;
+  for (int i = 0; i < kObjects; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "part-%04d.csv", i);
+    dir_.Write(std::string("many/part/") + name, std::to_string(i));
+    expected.insert(std::string("daily/part/") + name);
+  }
+  dir_.Write("many/beside.csv", "not under the prefix listed");
+  Aws({"s3", "sync", "--only-show-errors", dir_.Path("many"), "s3://many/daily/"});
+
+  // The store itself pages at 1,000 keys, so this listing takes more than one request.
+  Outcome page = Aws({"s3api", "list-objects-v2", "--bucket", "many", "--prefix", "daily/part/",
+                      "--no-paginate", "--query", "IsTruncated", "--output", "text"});
+  EXPECT_EQ(page.out, "True\n") << "moto no longer pages at 1,000 keys; this test needs it to";
+
+  auto listed = ClientFromEnvironment().List("many", "daily/part/");
+  ASSERT_TRUE(listed) << listed.error().message();
+  std::multiset<std::string> keys;
+  for (const S3Object& object : *listed) keys.insert(object.key);
+  EXPECT_EQ(keys.size(), static_cast<size_t>(kObjects));
+  EXPECT_EQ(std::set<std::string>(keys.begin(), keys.end()), expected);
+  for (const std::string& key : expected) EXPECT_EQ(keys.count(key), 1u) << key;
+}
+
+TEST_F(S3ClientTest, APrefixWithNothingUnderItListsEmpty) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  MakeBucket("sparse");
+  Put(dir_.Write("one.csv", "a\n"), "sparse", "raw_data/one.csv");
+  S3Client client = ClientFromEnvironment();
+  for (const char* prefix : {"nothing/", "raw_data/one.csvx", "raw_data/two"}) {
+    auto listed = client.List("sparse", prefix);
+    ASSERT_TRUE(listed) << prefix << ": " << listed.error().message();
+    EXPECT_TRUE(listed->empty()) << prefix;
+  }
+  auto all = client.List("sparse", "");
+  ASSERT_TRUE(all) << all.error().message();
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ(all->at(0).key, "raw_data/one.csv");
+  EXPECT_EQ(all->at(0).size, 2);
+}
+
+TEST_F(S3ClientTest, AMissingBucketIsAnErrorNamingTheBucketAndTheStatus) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  auto listed = ClientFromEnvironment().List("no-such-bucket", "raw_data/");
+  ASSERT_FALSE(listed);
+  EXPECT_EQ(listed.error().code(), ErrorCode::kIoError);
+  EXPECT_NE(listed.error().message().find("no-such-bucket"), std::string::npos)
+      << listed.error().message();
+  EXPECT_NE(listed.error().message().find("404"), std::string::npos) << listed.error().message();
+}
+
+TEST_F(S3ClientTest, AnUnreachableStoreIsAnIoError) {
+  // Nothing listens on port_: no server was started.
+  auto listed = ClientFromEnvironment().List("bucket", "");
+  ASSERT_FALSE(listed);
+  EXPECT_EQ(listed.error().code(), ErrorCode::kIoError);
+}
+
+// moto checks signatures once INITIAL_NO_AUTH_ACTION_COUNT requests have passed, against the
+// keys of its own IAM users. (Its check goes wrong by itself for keys with '+' or non-ASCII
+// letters, and for listings with a prefix: the aws client fails those too. So what is signed
+// here is a listing without prefix and downloads of keys it checks right.)
+TEST_F(S3ClientTest, RequestsAreSignedSoThatAStoreThatChecksAcceptsThem) {
+  env_.Set("INITIAL_NO_AUTH_ACTION_COUNT", "3");
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  Aws({"iam", "create-user", "--user-name", "till"});
+  Aws({"iam", "put-user-policy", "--user-name", "till", "--policy-name", "s3", "--policy-document",
+       R"({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*",)"
+       R"( "Resource": "*"}]})"});
+  Outcome key = Aws({"iam", "create-access-key", "--user-name", "till", "--query",
+                     "AccessKey.[AccessKeyId,SecretAccessKey]", "--output", "text"});
+  size_t tab = key.out.find('\t');
+  ASSERT_NE(tab, std::string::npos) << key.out;
+  const std::string access_key = key.out.substr(0, tab);
+  const std::string secret_key = key.out.substr(tab + 1, key.out.find('\n') - tab - 1);
+  env_.Set("AWS_ACCESS_KEY_ID", access_key);
+  env_.Set("AWS_SECRET_ACCESS_KEY", secret_key);
+  MakeBucket("signed");
+  std::string plain = dir_.Write("plain.csv", "Date,Amount\n5/1/2023,2\n");
+  std::string spaced = dir_.Write("spaced.csv", std::string("with\0bytes\r\n", 12));
+  Put(plain, "signed", "raw_data/2024-01.csv");
+  Put(spaced, "signed", "with space/2024-02.csv");
+
+  S3Client client = ClientFromEnvironment();
+  auto listed = client.List("signed", "");
+  ASSERT_TRUE(listed) << listed.error().message();
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ(listed->at(0).key, "raw_data/2024-01.csv");
+  EXPECT_EQ(listed->at(1).key, "with space/2024-02.csv");
+  for (const auto& [key_name, local] :
+       {std::pair{"raw_data/2024-01.csv", plain}, std::pair{"with space/2024-02.csv", spaced}}) {
+    Status downloaded = client.Download("signed", key_name, dir_.Path("download"));
+    ASSERT_TRUE(downloaded) << key_name << ": " << downloaded.error().message();
+    EXPECT_EQ(ReadFile(dir_.Path("download")), ReadFile(local)) << key_name;
+  }
+
+  // A wrong secret is refused, and the error says by whom and how.
+  S3Settings wrong;
+  wrong.access_key = access_key;
+  wrong.secret_key = secret_key + "x";
+  wrong.endpoint = endpoint_;
+  wrong.path_style = true;
+  auto refused = S3Client(wrong).List("signed", "");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::kIoError);
+  EXPECT_NE(refused.error().message().find("403"), std::string::npos) << refused.error().message();
+  EXPECT_NE(refused.error().message().find("s3://signed/"), std::string::npos)
+      << refused.error().message();
+}
+
+using S3IngestTest = S3ServerTest;
+
+// `till ingest s3://…` loads what a local `till ingest` of the same bytes loads, names the
+// object by its s3:// URL, and skips content it loaded already.
+TEST_F(S3IngestTest, AnObjectAndAPrefixLoadLikeTheSameLocalFiles) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  MakeBucket("shop");
+  fs::create_directories(dir_.Path("local"));
+  Generate(dir_.Path("local/2024-02.csv"), 400, 2);
+  Generate(dir_.Path("local/2024-03.csv"), 300, 3);
+  Put(dir_.Path("local/2024-02.csv"), "shop", "raw_data/2024-02.csv");
+  Put(dir_.Path("local/2024-03.csv"), "shop", "raw_data/2024-03.csv");
+  Put(dir_.Write("notes.txt", "not a raw file"), "shop", "raw_data/notes.txt");
+  Put(dir_.Path("local/2024-03.csv"), "shop", "raw_data_old/2024-03.csv");
+
+  const std::string s3_db = dir_.Path("s3.db");
+  const std::string local_db = dir_.Path("local.db");
+  // Where till streams the objects it reads, to see that none is left behind.
+  fs::create_directories(dir_.Path("tmp"));
+  env_.Set("TMPDIR", dir_.Path("tmp"));
+  Outcome object =
+      Till({"ingest", "s3://shop/raw_data/2024-02.csv", "--warehouse", s3_db, "--json"});
+  ASSERT_EQ(object.exit_code, 0) << object.err;
+  Outcome local =
+      Till({"ingest", dir_.Path("local/2024-02.csv"), "--warehouse", local_db, "--json"});
+  ASSERT_EQ(local.exit_code, 0) << local.err;
+  auto from_s3 = JsonLines(object.out);
+  auto from_disk = JsonLines(local.out);
+  ASSERT_EQ(from_s3.size(), 1u) << object.out;
+  ASSERT_EQ(from_disk.size(), 1u) << local.out;
+  EXPECT_EQ(from_s3[0]["status"], "loaded");
+  EXPECT_EQ(from_s3[0]["uri"], "s3://shop/raw_data/2024-02.csv");
+  for (const char* field : {"rows_read", "rows_loaded", "rows_rejected", "rows_duplicate",
+                            "values_nulled", "month_mismatches", "sha256", "size_bytes"}) {
+    EXPECT_EQ(from_s3[0][field], from_disk[0][field]) << field;
+  }
+  EXPECT_GT(from_s3[0]["rows_loaded"].get<int64_t>(), 0);
+  EXPECT_EQ(QueryOne(s3_db, "SELECT group_concat(uri) FROM etl_file"),
+            "s3://shop/raw_data/2024-02.csv");
+  EXPECT_EQ(Holdings(s3_db), Holdings(local_db));
+  EXPECT_EQ(QueryOne(s3_db, "SELECT count(*) FROM etl_reject"),
+            QueryOne(local_db, "SELECT count(*) FROM etl_reject"));
+
+  Outcome again =
+      Till({"ingest", "s3://shop/raw_data/2024-02.csv", "--warehouse", s3_db, "--json"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  auto skipped = JsonLines(again.out);
+  ASSERT_EQ(skipped.size(), 1u) << again.out;
+  EXPECT_EQ(skipped[0]["status"], "skipped");
+  EXPECT_EQ(skipped[0]["uri"], "s3://shop/raw_data/2024-02.csv");
+
+  // The prefix stands for its raw files, in key order: 2024-02 is loaded already.
+  Outcome prefix = Till({"ingest", "s3://shop/raw_data/", "--warehouse", s3_db, "--json"});
+  EXPECT_EQ(prefix.exit_code, 0) << prefix.err;
+  auto files = JsonLines(prefix.out);
+  ASSERT_EQ(files.size(), 2u) << prefix.out;
+  EXPECT_EQ(files[0]["uri"], "s3://shop/raw_data/2024-02.csv");
+  EXPECT_EQ(files[0]["status"], "skipped");
+  EXPECT_EQ(files[1]["uri"], "s3://shop/raw_data/2024-03.csv");
+  EXPECT_EQ(files[1]["status"], "loaded");
+  ASSERT_EQ(Till({"ingest", dir_.Path("local/2024-03.csv"), "--warehouse", local_db}).exit_code, 0);
+  EXPECT_EQ(Holdings(s3_db), Holdings(local_db));
+  EXPECT_EQ(QueryOne(s3_db,
+                     "SELECT count(*) FROM etl_file WHERE status = 'loaded' AND uri LIKE "
+                     "'s3://shop/raw_data/%'"),
+            "2");
+
+  // An object whose key has spaces, '+' and non-ASCII letters, named by its URL as given.
+  const std::string odd_url = "s3://shop/odd keys/2024-04+caf\xC3\xA9 \xE6\x97\xA5.csv";
+  Generate(dir_.Path("local/2024-04.csv"), 200, 4);
+  Put(dir_.Path("local/2024-04.csv"), "shop", odd_url.substr(std::strlen("s3://shop/")));
+  Outcome odd = Till({"ingest", odd_url, "--warehouse", s3_db, "--json"});
+  EXPECT_EQ(odd.exit_code, 0) << odd.err;
+  auto odd_files = JsonLines(odd.out);
+  ASSERT_EQ(odd_files.size(), 1u) << odd.out;
+  EXPECT_EQ(odd_files[0]["status"], "loaded");
+  EXPECT_EQ(odd_files[0]["uri"], odd_url);
+  ASSERT_EQ(Till({"ingest", dir_.Path("local/2024-04.csv"), "--warehouse", local_db}).exit_code, 0);
+  EXPECT_EQ(Holdings(s3_db), Holdings(local_db));
+
+  EXPECT_TRUE(fs::is_empty(dir_.Path("tmp"))) << "a downloaded copy outlived its load";
+}
+
+TEST_F(S3IngestTest, AMissingObjectOrBucketExitsOneNamingIt) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  MakeBucket("shop");
+  Put(dir_.Write("2024-01.csv", "Date,Total_Purchases,Amount\n5/1/2023,1,2\n"), "shop",
+      "raw_data/2024-01.csv");
+  const std::string db = dir_.Path("till.db");
+
+  Outcome object = Till({"ingest", "s3://shop/raw_data/2024-99.csv", "--warehouse", db});
+  EXPECT_EQ(object.exit_code, 1) << object.out << object.err;
+  EXPECT_NE(object.err.find("s3://shop/raw_data/2024-99.csv"), std::string::npos) << object.err;
+  EXPECT_NE(object.err.find("no such object"), std::string::npos) << object.err;
+
+  Outcome bucket = Till({"ingest", "s3://no-such-bucket/raw_data/", "--warehouse", db});
+  EXPECT_EQ(bucket.exit_code, 1) << bucket.out << bucket.err;
+  EXPECT_NE(bucket.err.find("no-such-bucket"), std::string::npos) << bucket.err;
+
+  Outcome empty = Till({"ingest", "s3://shop/nothing_here/", "--warehouse", db});
+  EXPECT_EQ(empty.exit_code, 1) << empty.out << empty.err;
+  EXPECT_NE(empty.err.find("s3://shop/nothing_here/"), std::string::npos) << empty.err;
+
+  EXPECT_EQ(QueryOne(db, "SELECT count(*) FROM fact_sales"), "0");
+  EXPECT_EQ(QueryOne(db, "SELECT count(*) FROM etl_file WHERE status = 'failed'"), "3");
+}
+
+// A `till watch` child with its output in files of the test's folder.
+class Watcher {
+ public:
+  Watcher(const TempDir& dir, std::vector<std::string> args) : dir_(dir) {
+    std::vector<std::string> argv = {TILL_BINARY, "watch"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::string error;
+    started_ =
+        child_.Start(argv, dir.Path(""), dir.Path("watch.out"), dir.Path("watch.err"), &error);
+    EXPECT_TRUE(started_) << error;
+  }
+
+  std::string out() const { return ReadFile(dir_.Path("watch.out")); }
+  std::string err() const { return ReadFile(dir_.Path("watch.err")); }
+  Child& child() { return child_; }
+
+  // Waits until a JSON line after those seen so far satisfies `wanted`, and returns it;
+  // fails the test when the watch exits or `timeout` passes first.
+  std::optional<nlohmann::json> WaitForLine(
+      const std::function<bool(const nlohmann::json&)>& wanted, Clock::duration timeout,
+      const std::string& what) {
+    auto deadline = Clock::now() + timeout;
+    for (;;) {
+      auto lines = JsonLines(out());
+      for (; seen_ < lines.size(); ++seen_) {
+        if (wanted(lines[seen_])) return lines[seen_++];
+      }
+      if (!child_.Running()) {
+        ADD_FAILURE() << "till watch exited while waiting for " << what << "\nstdout:\n"
+                      << out() << "\nstderr:\n"
+                      << err();
+        return std::nullopt;
+      }
+      if (Clock::now() > deadline) {
+        ADD_FAILURE() << "no " << what << " within "
+                      << std::chrono::duration_cast<seconds>(timeout).count() << " s\nstdout:\n"
+                      << out() << "\nstderr:\n"
+                      << err();
+        return std::nullopt;
+      }
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+  }
+
+  // Waits for the line of `key` with `status`.
+  std::optional<nlohmann::json> WaitFor(const std::string& key, const std::string& status,
+                                        Clock::duration timeout = kNewObjectLoads) {
+    return WaitForLine(
+        [&](const nlohmann::json& line) {
+          return line.value("key", "") == key && line.value("status", "") == status;
+        },
+        timeout, "\"" + status + "\" line for " + key);
+  }
+
+ private:
+  const TempDir& dir_;
+  Child child_;
+  bool started_ = false;
+  size_t seen_ = 0;
+};
+
+using S3WatchTest = S3ServerTest;
+
+TEST_F(S3WatchTest, LoadsNewObjectsOnceAndFollowsOverwrites) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  MakeBucket("landing");
+  fs::create_directories(dir_.Path("local"));
+  const std::string first = dir_.Path("local/first.csv");
+  const std::string second = dir_.Path("local/second.csv");
+  const std::string third = dir_.Path("local/third.csv");
+  Generate(first, 300, 11);
+  Generate(second, 250, 12);
+  Generate(third, 200, 13);
+  Put(first, "landing", "raw_data/2024-01.csv");
+  Put(dir_.Write("readme.txt", "not a raw file"), "landing", "raw_data/readme.txt");
+  Put(second, "landing", "elsewhere/2024-01.csv");
+
+  const std::string db = dir_.Path("watch.db");
+  const std::string zone = "s3://landing/raw_data/";
+  fs::create_directories(dir_.Path("tmp"));
+  env_.Set("TMPDIR", dir_.Path("tmp"));
+  Watcher watch(dir_, {zone, "--warehouse", db, "--rescan", "0.5", "--json"});
+  auto loaded = watch.WaitFor("2024-01.csv", "loaded");
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ((*loaded)["uri"], zone + "2024-01.csv");
+  const int64_t first_id = (*loaded)["file_id"].get<int64_t>();
+
+  // A new object, with a key of spaces, '+' and non-ASCII letters.
+  const std::string odd_key = "new 2024-02+caf\xC3\xA9 \xE6\x97\xA5\xE6\x9C\xAC.csv";
+  auto upload_started = Clock::now();
+  Put(second, "landing", "raw_data/" + odd_key);
+  double upload = SecondsSince(upload_started);
+  auto odd = watch.WaitFor(odd_key, "loaded");
+  ASSERT_TRUE(odd);
+  double latency = SecondsSince(upload_started);
+  RecordProperty("new_object_load_seconds", std::to_string(latency));
+  std::printf(
+      "[ measured ] a new object loaded %.2f s after its upload began (the upload took "
+      "%.2f s)\n",
+      latency, upload);
+  EXPECT_EQ((*odd)["uri"], zone + odd_key);
+  const int64_t second_id = (*odd)["file_id"].get<int64_t>();
+
+  // The same bytes under a second key add nothing; the key is recorded as holding them.
+  const std::string copy_key = "copy of 2024-01.csv";
+  Put(first, "landing", "raw_data/" + copy_key);
+  auto copy = watch.WaitForLine(
+      [&](const nlohmann::json& line) { return line.value("key", "") == copy_key; },
+      kNewObjectLoads, "a line for " + copy_key);
+  ASSERT_TRUE(copy);
+  EXPECT_EQ((*copy)["status"], "skipped") << copy->dump();
+  EXPECT_EQ((*copy)["rows_loaded"], 0);
+  EXPECT_EQ(QueryOne(db, "SELECT file_id || ' ' || status FROM landing_key WHERE key = '" +
+                             copy_key + "'"),
+            std::to_string(first_id) + " loaded");
+  EXPECT_EQ(
+      QueryOne(db, "SELECT count(*) FROM fact_sales WHERE file_id = " + std::to_string(first_id)),
+      QueryOne(db, "SELECT rows_loaded FROM etl_file WHERE file_id = " + std::to_string(first_id)));
+
+  // Overwritten with new content, the key's old rows go and the new ones come, in one step.
+  Put(third, "landing", "raw_data/" + odd_key);
+  auto overwritten = watch.WaitFor(odd_key, "loaded");
+  ASSERT_TRUE(overwritten);
+  const int64_t third_id = (*overwritten)["file_id"].get<int64_t>();
+  EXPECT_NE(third_id, second_id);
+  EXPECT_EQ(
+      QueryOne(db, "SELECT count(*) FROM fact_sales WHERE file_id = " + std::to_string(second_id)),
+      "0");
+  EXPECT_NE(
+      QueryOne(db, "SELECT count(*) FROM fact_sales WHERE file_id = " + std::to_string(third_id)),
+      "0");
+  EXPECT_EQ(QueryOne(db, "SELECT file_id FROM landing_key WHERE key = '" + odd_key + "'"),
+            std::to_string(third_id));
+  // A fresh local load of what the zone holds now holds the same rows.
+  const std::string overwritten_db = dir_.Path("reference-overwritten.db");
+  ASSERT_EQ(Till({"ingest", first, first, third, "--warehouse", overwritten_db}).exit_code, 0);
+  EXPECT_EQ(Holdings(db), Holdings(overwritten_db)) << "after overwriting " << odd_key;
+
+  // And back to the content it held first: that content loads again, the other goes.
+  Put(second, "landing", "raw_data/" + odd_key);
+  auto back = watch.WaitForLine(
+      [&](const nlohmann::json& line) { return line.value("key", "") == odd_key; }, kNewObjectLoads,
+      "a line for " + odd_key + " back at its first content");
+  ASSERT_TRUE(back);
+  EXPECT_EQ((*back)["status"], "loaded") << back->dump();
+  EXPECT_EQ(
+      QueryOne(db, "SELECT count(*) FROM fact_sales WHERE file_id = " + std::to_string(third_id)),
+      "0");
+  const std::string restored_db = dir_.Path("reference-restored.db");
+  ASSERT_EQ(Till({"ingest", first, second, "--warehouse", restored_db}).exit_code, 0);
+  EXPECT_EQ(Holdings(db), Holdings(restored_db)) << "after restoring " << odd_key;
+
+  // Nothing outside the prefix, and no file that is not raw, was touched; the first file's
+  // rows never moved.
+  EXPECT_EQ(QueryOne(db, "SELECT count(*) FROM etl_file WHERE uri NOT LIKE '" + zone + "%'"), "0");
+  EXPECT_EQ(QueryOne(db, "SELECT count(*) FROM landing_key WHERE key LIKE '%readme%'"), "0");
+  EXPECT_EQ(
+      QueryOne(db, "SELECT count(*) FROM fact_sales WHERE file_id = " + std::to_string(first_id)),
+      QueryOne(db, "SELECT rows_loaded FROM etl_file WHERE file_id = " + std::to_string(first_id)));
+
+  auto code = watch.child().Stop(SIGTERM, kStopWait);
+  EXPECT_EQ(code, std::optional<int>(0)) << watch.err();
+  EXPECT_TRUE(fs::is_empty(dir_.Path("tmp"))) << "a downloaded copy outlived its load";
+  // Every line of --json is JSON (JsonLines fails the test on one that is not), and nothing
+  // but the files' lines is there.
+  auto lines = JsonLines(watch.out());
+  EXPECT_EQ(lines.size(), 5u) << watch.out();
+  for (const auto& line : lines) {
+    EXPECT_TRUE(line.contains("key") && line.contains("status") && line.contains("file_id"))
+        << line.dump();
+  }
+}
+
+// The store is down when the watch starts and for a while after: the watch keeps going, says it
+// will retry, and loads what arrives once the store is back, within the capped backoff.
+TEST_F(S3WatchTest, WaitsOutAStoreThatIsDownAndLoadsOnceItIsBack) {
+  const std::string db = dir_.Path("watch.db");
+  Watcher watch(dir_, {"s3://landing/raw_data/", "--warehouse", db, "--rescan", "0.5"});
+  auto started = Clock::now();
+  constexpr size_t kRetries = 3;
+  for (;;) {
+    std::string err = watch.err();
+    size_t retries = 0;
+    for (size_t at = 0; (at = err.find("will retry", at)) != std::string::npos; ++at) ++retries;
+    if (retries >= kRetries) break;
+    ASSERT_TRUE(watch.child().Running()) << "till watch exited while the store was down\nstdout:\n"
+                                         << watch.out() << "\nstderr:\n"
+                                         << err;
+    ASSERT_LT(Clock::now(), started + seconds(30))
+        << "fewer than " << kRetries << " \"will retry\" reports in 30 s\nstderr:\n"
+        << err;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  EXPECT_NE(watch.err().find(endpoint_), std::string::npos)
+      << "the retry report does not say what it could not reach:\n"
+      << watch.err();
+  EXPECT_TRUE(watch.child().Running());
+  std::printf("[ measured ] %zu retries reported in %.2f s while the store was down\n", kRetries,
+              SecondsSince(started));
+
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  MakeBucket("landing");
+  std::string file = dir_.Path("2024-05.csv");
+  Generate(file, 100, 5);
+  auto uploaded = Clock::now();
+  Put(file, "landing", "raw_data/2024-05.csv");
+  auto deadline = uploaded + kRecoveredStoreLoads;
+  while (watch.out().find("loaded   2024-05.csv") == std::string::npos) {
+    ASSERT_TRUE(watch.child().Running()) << "till watch exited\nstdout:\n"
+                                         << watch.out() << "\nstderr:\n"
+                                         << watch.err();
+    ASSERT_LT(Clock::now(), deadline)
+        << "the object was not loaded within " << kRecoveredStoreLoads.count()
+        << " s of its upload\nstdout:\n"
+        << watch.out() << "\nstderr:\n"
+        << watch.err();
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  double latency = SecondsSince(uploaded);
+  double down = std::chrono::duration<double>(uploaded - started).count();
+  RecordProperty("recovered_store_load_seconds", std::to_string(latency));
+  std::printf("[ measured ] down %.2f s in all; the object loaded %.2f s after its upload began\n",
+              down, latency);
+  EXPECT_EQ(QueryOne(db,
+                     "SELECT status FROM etl_file WHERE uri = 's3://landing/raw_data/"
+                     "2024-05.csv'"),
+            "loaded");
+
+  auto code = watch.child().Stop(SIGTERM, kStopWait);
+  EXPECT_EQ(code, std::optional<int>(0)) << watch.err();
+}
+
+}  // namespace
+}  // namespace till
