@@ -111,18 +111,29 @@ Result<S3Settings> S3SettingsFromEnvironment() {
   auto config = ReadIni(AwsFile("AWS_CONFIG_FILE", "config"));
   const auto& from_credentials = credentials[profile];
   const auto& from_config = config[profile == "default" ? "default" : "profile " + profile];
-  auto pick = [&](const char* variable, const char* key) {
-    std::string value = Env(variable);
-    if (value.empty() && from_credentials.count(key)) value = from_credentials.at(key);
-    if (value.empty() && from_config.count(key)) value = from_config.at(key);
-    return value;
+  auto from_files = [&](const char* key) {
+    if (from_credentials.count(key)) return from_credentials.at(key);
+    if (from_config.count(key)) return from_config.at(key);
+    return std::string();
   };
-  settings.access_key = pick("AWS_ACCESS_KEY_ID", "aws_access_key_id");
-  settings.secret_key = pick("AWS_SECRET_ACCESS_KEY", "aws_secret_access_key");
-  settings.session_token = pick("AWS_SESSION_TOKEN", "aws_session_token");
-  settings.region = pick("AWS_REGION", "region");
-  if (settings.region.empty()) settings.region = pick("AWS_DEFAULT_REGION", "region");
-  if (settings.region.empty()) settings.region = "us-east-1";
+  // As the AWS tools decide: keys from the environment when it has them, with its session
+  // token only (a token belongs to the keys it came with); otherwise from the profile.
+  if (!Env("AWS_ACCESS_KEY_ID").empty()) {
+    settings.access_key = Env("AWS_ACCESS_KEY_ID");
+    settings.secret_key = Env("AWS_SECRET_ACCESS_KEY");
+    settings.session_token = Env("AWS_SESSION_TOKEN");
+  } else {
+    settings.access_key = from_files("aws_access_key_id");
+    settings.secret_key = from_files("aws_secret_access_key");
+    settings.session_token = from_files("aws_session_token");
+  }
+  for (std::string region : {Env("AWS_REGION"), Env("AWS_DEFAULT_REGION"), from_files("region"),
+                             std::string("us-east-1")}) {
+    if (!region.empty()) {
+      settings.region = region;
+      break;
+    }
+  }
   settings.endpoint = Env("AWS_ENDPOINT_URL_S3");
   if (settings.endpoint.empty()) settings.endpoint = Env("AWS_ENDPOINT_URL");
   if (settings.endpoint.empty() && from_config.count("endpoint_url")) {
