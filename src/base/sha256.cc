@@ -50,4 +50,39 @@ Result<std::string> Sha256Of(ByteSource& source, int64_t* size) {
   return hash.HexDigest();
 }
 
+namespace {
+
+class HashingSource final : public ByteSource {
+ public:
+  HashingSource(std::unique_ptr<ByteSource> inner, std::string* digest)
+      : inner_(std::move(inner)), digest_(digest) {}
+
+  Result<size_t> Read(char* buffer, size_t size) override {
+    auto n = inner_->Read(buffer, size);
+    if (!n) return n;
+    if (*n == 0) {
+      if (!done_) *digest_ = hash_.HexDigest();
+      done_ = true;
+    } else {
+      hash_.Update(std::string_view(buffer, *n));
+    }
+    return n;
+  }
+
+  int64_t SizeHint() const override { return inner_->SizeHint(); }
+
+ private:
+  std::unique_ptr<ByteSource> inner_;
+  std::string* digest_;
+  Sha256 hash_;
+  bool done_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<ByteSource> MakeHashingSource(std::unique_ptr<ByteSource> inner,
+                                              std::string* digest) {
+  return std::make_unique<HashingSource>(std::move(inner), digest);
+}
+
 }  // namespace till

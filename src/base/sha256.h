@@ -30,4 +30,10 @@ class Sha256 {
 // Hashes everything `source` yields, counting the bytes into *size.
 Result<std::string> Sha256Of(ByteSource& source, int64_t* size);
 
+// Passes `inner` through, hashing the bytes as they are read: at the end of input *digest gets
+// their hash (and stays empty until then). How a load checks that the bytes it read are the
+// bytes it hashed before, when the file may change in between.
+std::unique_ptr<ByteSource> MakeHashingSource(std::unique_ptr<ByteSource> inner,
+                                              std::string* digest);
+
 }  // namespace till

@@ -439,6 +439,10 @@ FileOutcome IngestChecked(Warehouse& warehouse, int64_t run_id, const std::strin
 
   auto file = OpenFileSource(path);
   if (!file) return Record(warehouse, run_id, Failed(outcome, file.error()));
+  // The file may change between the hash above and the load (a landing zone's file overwritten
+  // in place): the bytes loaded are hashed again, and must be the bytes hashed.
+  std::string loaded_sha;
+  *file = MakeHashingSource(std::move(*file), &loaded_sha);
   // The separator is told by the header line: ',' in the usual export, ';', tab or '|' in
   // others.
   auto head = ReadPrefix(**file, 64 << 10);
@@ -508,6 +512,14 @@ FileOutcome IngestChecked(Warehouse& warehouse, int64_t run_id, const std::strin
   if (!ran) {
     load->reset();  // rolls back
     return Record(warehouse, run_id, Failed(outcome, ran.error()));
+  }
+  if (loaded_sha != outcome.sha256) {
+    load->reset();
+    FileOutcome changed = Failed(outcome, fmt::format("{}: the file changed while it was being "
+                                                      "loaded; nothing of it was kept",
+                                                      outcome.uri));
+    changed.transient = true;  // its new content is worth a try
+    return Record(warehouse, run_id, changed);
   }
   double ratio = outcome.rows_read == 0 ? 0.0
                                         : static_cast<double>(outcome.rows_rejected) /
