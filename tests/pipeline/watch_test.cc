@@ -1162,5 +1162,50 @@ TEST_F(WatchTest, OnPostgresqlTheWarehouseMirrorsTheFolderAfterEveryChange) {
   EXPECT_EQ(watcher->exit_code(), 0) << watcher->Describe();
 }
 
+// Two watchers on one PostgreSQL landing zone share its files: each file is loaded once, by one
+// of them, and together they leave the warehouse mirroring the folder.
+TEST_F(WatchTest, OnPostgresqlTwoWatchersShareFiftyFilesEachLoadedOnce) {
+  testing::PgCluster& cluster = testing::SharedPgCluster();
+  std::string database = testing::UniqueDatabaseName();
+  std::string error;
+  ASSERT_TRUE(cluster.CreateDatabase(database, &error)) << error;
+  std::string url = cluster.Url(database);
+  auto reader = Open(url);
+  ASSERT_NE(reader, nullptr);
+  auto first = StartWatch(url, {"--rescan", "0.3", "--json"});
+  ASSERT_NO_FATAL_FAILURE(WaitReady(*reader, *first));
+  auto second = StartWatch(url, {"--rescan", "0.3", "--json"});
+  for (int i = 0; i < 50; ++i) {
+    landing_.Deliver(fmt::format("f{:02}.csv", i), Generated(300, 5000 + static_cast<uint64_t>(i)),
+                     Delivery::kMove);
+  }
+  WaitCaughtUp(*reader, landing_);
+  ExpectMirrors(*reader, landing_);
+  EXPECT_EQ(Count(*reader, "SELECT count(*) FROM etl_file WHERE status = 'loaded'"), 50);
+  EXPECT_EQ(Count(*reader, "SELECT count(DISTINCT sha256) FROM etl_file WHERE status = 'loaded'"),
+            50);
+  EXPECT_EQ(Count(*reader, "SELECT count(*) FROM etl_file WHERE status = 'failed'"), 0);
+  // Each file was handled by one watcher only: the other never met it, not even to skip it.
+  EXPECT_EQ(Count(*reader, "SELECT count(*) FROM etl_file WHERE status = 'skipped'"), 0);
+  // Both took part: each printed at least one loaded file.
+  auto loaded_by = [](const TillProcess& watcher) {
+    const std::string out = watcher.out();
+    size_t count = 0;
+    for (size_t at = out.find("\"status\":\"loaded\""); at != std::string::npos;
+         at = out.find("\"status\":\"loaded\"", at + 1)) {
+      ++count;
+    }
+    return count;
+  };
+  EXPECT_GT(loaded_by(*first), 0u) << first->Describe();
+  EXPECT_GT(loaded_by(*second), 0u) << second->Describe();
+  EXPECT_EQ(loaded_by(*first) + loaded_by(*second), 50u) << first->Describe() << second->Describe();
+  for (TillProcess* watcher : {first.get(), second.get()}) {
+    watcher->Signal(SIGTERM);
+    ASSERT_TRUE(watcher->WaitExit(kExit)) << watcher->Describe();
+    EXPECT_EQ(watcher->exit_code(), 0) << watcher->Describe();
+  }
+}
+
 }  // namespace
 }  // namespace till
