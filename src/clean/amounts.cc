@@ -60,4 +60,18 @@ AmountVerdict ReconcileAmounts(const GivenAmounts& given, SaleAmounts* out) {
   return AmountVerdict::kOk;
 }
 
+std::string_view RecoveredAmountName(RecoveredAmount recovered) {
+  switch (recovered) {
+    case RecoveredAmount::kQuantity:
+      return "quantity";
+    case RecoveredAmount::kUnitPrice:
+      return "unit_price";
+    case RecoveredAmount::kTotal:
+      return "total_amount";
+    case RecoveredAmount::kNone:
+      break;
+  }
+  return "";
+}
+
 }  // namespace till

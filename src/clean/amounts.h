@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 
 #include "clean/rules.h"
 
@@ -20,6 +21,10 @@ enum class AmountVerdict {
 };
 
 enum class RecoveredAmount { kNone, kQuantity, kUnitPrice, kTotal };
+
+// The fact_sales.recovered value: the column the amount was recovered into ("quantity",
+// "unit_price", "total_amount"), or "" for none.
+std::string_view RecoveredAmountName(RecoveredAmount recovered);
 
 struct GivenAmounts {
   std::optional<Decimal> quantity;

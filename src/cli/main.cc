@@ -110,6 +110,28 @@ nlohmann::json FileJson(const FileOutcome& file, int64_t run_id) {
   return json;
 }
 
+// One line for a file (and one more for the columns it ignored): loaded and skipped files on
+// standard output, failed ones on standard error. A watcher tries transient failures again.
+void PrintFile(const std::string& name, const FileOutcome& file, bool watching) {
+  switch (file.status) {
+    case FileStatus::kLoaded:
+      fmt::print("loaded   {}: {} read, {} loaded, {} rejected, {} duplicate\n", name,
+                 file.rows_read, file.rows_loaded, file.rows_rejected, file.rows_duplicate);
+      if (!file.extra_columns.empty()) {
+        fmt::print("         ignored columns: {}\n", fmt::join(file.extra_columns, ", "));
+      }
+      break;
+    case FileStatus::kSkipped:
+      fmt::print("skipped  {}: {}\n", name, file.error);
+      break;
+    case FileStatus::kFailed:
+      fmt::print(stderr, "failed   {}: {}{}\n", name, file.error,
+                 watching && file.transient ? " (will retry)" : "");
+      break;
+  }
+  std::fflush(stdout);
+}
+
 int RunIngest(const Config& config, const std::vector<std::string>& paths, bool json,
               const std::string& trigger) {
   auto warehouse = OpenWarehouse(config.warehouse);
@@ -133,23 +155,7 @@ int RunIngest(const Config& config, const std::vector<std::string>& paths, bool 
       std::cout << FileJson(file, report->run_id).dump() << "\n";
       continue;
     }
-    std::string counts =
-        fmt::format("{} read, {} loaded, {} rejected, {} duplicate", file.rows_read,
-                    file.rows_loaded, file.rows_rejected, file.rows_duplicate);
-    switch (file.status) {
-      case FileStatus::kLoaded:
-        fmt::print("loaded   {}: {}\n", file.uri, counts);
-        if (!file.extra_columns.empty()) {
-          fmt::print("         ignored columns: {}\n", fmt::join(file.extra_columns, ", "));
-        }
-        break;
-      case FileStatus::kSkipped:
-        fmt::print("skipped  {}: {}\n", file.uri, file.error);
-        break;
-      case FileStatus::kFailed:
-        fmt::print(stderr, "failed   {}: {}\n", file.uri, file.error);
-        break;
-    }
+    PrintFile(file.uri, file, /*watching=*/false);
   }
   if (!json) {
     fmt::print("run {} {} in {:.2f} s; warehouse {}\n", report->run_id,
@@ -198,21 +204,7 @@ int RunWatch(const Config& config, const std::string& location, double rescan_se
       std::cout << line.dump() << std::endl;
       return;
     }
-    std::string counts =
-        fmt::format("{} read, {} loaded, {} rejected, {} duplicate", file.rows_read,
-                    file.rows_loaded, file.rows_rejected, file.rows_duplicate);
-    switch (file.status) {
-      case FileStatus::kLoaded:
-        fmt::print("loaded   {}: {}\n", key, counts);
-        break;
-      case FileStatus::kSkipped:
-        fmt::print("skipped  {}: {}\n", key, file.error);
-        break;
-      case FileStatus::kFailed:
-        fmt::print("failed   {}: {}{}\n", key, file.error, file.transient ? " (will retry)" : "");
-        break;
-    }
-    std::fflush(stdout);
+    PrintFile(key, file, /*watching=*/true);
   };
   options.on_retry = [](const std::string& message) {
     fmt::print(stderr, "till: {} (will retry)\n", message);

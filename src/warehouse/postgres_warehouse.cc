@@ -421,20 +421,6 @@ std::optional<std::string> Nullable(std::string_view text) {
   return std::string(text);
 }
 
-std::string_view RecoveredName(RecoveredAmount recovered) {
-  switch (recovered) {
-    case RecoveredAmount::kQuantity:
-      return "quantity";
-    case RecoveredAmount::kUnitPrice:
-      return "unit_price";
-    case RecoveredAmount::kTotal:
-      return "total_amount";
-    case RecoveredAmount::kNone:
-      break;
-  }
-  return "";
-}
-
 // A PostgreSQL array literal of `items`, each quoted.
 std::string TextArray(std::span<const std::string_view> items) {
   std::string out = "{";
@@ -1001,7 +987,7 @@ class PostgresLoad final : public WarehouseLoad {
     if (fact.recovered == RecoveredAmount::kNone) {
       copy.Null();
     } else {
-      copy.Text(RecoveredName(fact.recovered));
+      copy.Text(RecoveredAmountName(fact.recovered));
     }
   }
 

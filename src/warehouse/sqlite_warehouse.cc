@@ -110,20 +110,6 @@ constexpr const char* kCustomerCurrentIndex =
     "CREATE INDEX dim_customer_current ON dim_customer (customer_id) "
     "WHERE is_current = 1 AND customer_id IS NOT NULL";
 
-std::string_view RecoveredName(RecoveredAmount recovered) {
-  switch (recovered) {
-    case RecoveredAmount::kQuantity:
-      return "quantity";
-    case RecoveredAmount::kUnitPrice:
-      return "unit_price";
-    case RecoveredAmount::kTotal:
-      return "total_amount";
-    case RecoveredAmount::kNone:
-      break;
-  }
-  return "";
-}
-
 // INSERT INTO dim_customer (customer_key, attributes…, first_seen, last_seen, is_current).
 std::string CustomerInsertSql() {
   const DimensionSpec& spec = Spec(Dimension::kCustomer);
@@ -599,7 +585,7 @@ class SqliteLoad final : public WarehouseLoad {
     if (fact.recovered == RecoveredAmount::kNone) {
       s.BindNull(at + 20);
     } else {
-      s.Bind(at + 20, RecoveredName(fact.recovered));
+      s.Bind(at + 20, RecoveredAmountName(fact.recovered));
     }
   }
 
