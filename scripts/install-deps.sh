@@ -7,7 +7,7 @@ packages=(
   libsqlite3-dev sqlite3 libssl-dev libxxhash-dev
   libpq-dev postgresql-15 postgresql-client-15
   nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libfmt-dev libabsl-dev
-  libcurl4-openssl-dev libpugixml-dev
+  libcurl4-openssl-dev libpugixml-dev prometheus-cpp-dev prometheus
   libgtest-dev libgmock-dev libbenchmark-dev
   time
 )

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace till {
 
@@ -17,5 +19,9 @@ class Clock {
 
 // ISO 8601 UTC with milliseconds: "2026-11-25T15:43:11.123Z".
 std::string FormatTimestamp(std::chrono::system_clock::time_point time);
+
+// Seconds since the Unix epoch of a UTC timestamp as either warehouse writes it:
+// "2024-02-01T10:00:00.250Z" (SQLite) or "2024-02-01 10:00:00.25+00" (PostgreSQL).
+std::optional<double> ParseTimestamp(std::string_view text);
 
 }  // namespace till

@@ -19,6 +19,7 @@
 #include "cli/report.h"
 #include "generate/generator.h"
 #include "landing/landing_zone.h"
+#include "monitor/metrics.h"
 #include "pipeline/ingest.h"
 #include "pipeline/watch.h"
 #include "warehouse/warehouse.h"
@@ -178,7 +179,7 @@ void OnStopSignal(int) {
 }
 
 int RunWatch(const Config& config, const std::string& location, double rescan_seconds, bool once,
-             bool json) {
+             bool json, int metrics_port, const std::string& metrics_address) {
   auto zone = OpenLandingZone(location);
   if (!zone) return Fail(zone.error());
   auto warehouse = OpenWarehouse(config.warehouse);
@@ -189,13 +190,27 @@ int RunWatch(const Config& config, const std::string& location, double rescan_se
   sigaction(SIGTERM, &action, nullptr);
   sigaction(SIGINT, &action, nullptr);
 
+  std::unique_ptr<WatchMetrics> metrics;
+  if (metrics_port > 0) {
+    metrics = std::make_unique<WatchMetrics>((*zone)->uri(), TILL_VERSION);
+    Status serving = metrics->Serve(fmt::format("{}:{}", metrics_address, metrics_port));
+    if (!serving) return Fail(serving.error());
+  }
+
   WatchOptions options;
   options.ingest.max_reject_ratio = config.max_reject_ratio;
   options.ingest.trigger = "watch";
   options.rescan = std::chrono::milliseconds(static_cast<int64_t>(rescan_seconds * 1000));
   options.once = once;
   options.stopping = [] { return stop_signals > 0; };
-  options.on_file = [json](const std::string& key, const FileOutcome& file) {
+  if (metrics) {
+    options.on_run = [&metrics](double seconds, bool succeeded) {
+      metrics->OnRun(seconds, succeeded);
+    };
+    options.on_backlog = [&metrics](int64_t files) { metrics->OnBacklog(files); };
+  }
+  options.on_file = [json, &metrics](const std::string& key, const FileOutcome& file) {
+    if (metrics) metrics->OnFile(file);
     if (json) {
       nlohmann::json line = FileJson(file, 0);
       line.erase("run_id");
@@ -206,7 +221,8 @@ int RunWatch(const Config& config, const std::string& location, double rescan_se
     }
     PrintFile(key, file, /*watching=*/true);
   };
-  options.on_retry = [](const std::string& message) {
+  options.on_retry = [&metrics](const std::string& message) {
+    if (metrics) metrics->OnRetry();
     fmt::print(stderr, "till: {} (will retry)\n", message);
   };
   if (!json) {
@@ -328,6 +344,12 @@ int Main(int argc, char** argv) {
                    "Seconds between listings of the zone besides its own notices (default 2)")
       ->check(CLI::Range(0.05, 3600.0));
   watch->add_flag("--once", once, "Stop once everything settled in the zone is loaded");
+  int metrics_port = 0;
+  std::string metrics_address = "127.0.0.1";
+  watch->add_option("--metrics-port", metrics_port, "Serve Prometheus metrics on /metrics here")
+      ->check(CLI::Range(1, 65535));
+  watch->add_option("--metrics-address", metrics_address,
+                    "Address to serve metrics on (default 127.0.0.1; 0.0.0.0 for every one)");
   watch->add_flag("--json", json, "Print one JSON object per file");
   watch
       ->add_option("--max-reject-ratio", config->max_reject_ratio,
@@ -394,7 +416,10 @@ int Main(int argc, char** argv) {
     }
     return RunIngest(*config, *files, json, trigger);
   }
-  if (*watch) return RunWatch(*config, watch_location, rescan_seconds, once, json);
+  if (*watch) {
+    return RunWatch(*config, watch_location, rescan_seconds, once, json, metrics_port,
+                    metrics_address);
+  }
   if (*retry) {
     auto zone = OpenLandingZone(retry_location);
     if (!zone) return Fail(zone.error());

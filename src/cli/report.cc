@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "base/clock.h"
 #include "clean/rules.h"
 #include "landing/landing_zone.h"
 
@@ -51,19 +52,6 @@ void PrintJsonLines(const QueryResult& result) {
     }
     std::cout << object.dump() << "\n";
   }
-}
-
-// Seconds since the epoch of a UTC timestamp as either warehouse writes it:
-// "2024-02-01T10:00:00.250Z" (SQLite) or "2024-02-01 10:00:00.25+00" (PostgreSQL).
-std::optional<double> ParseTimestamp(const std::string& text) {
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0;
-  double second = 0;
-  if (std::sscanf(text.c_str(), "%d-%d-%d%*c%d:%d:%lf", &year, &month, &day, &hour, &minute,
-                  &second) != 6) {
-    return std::nullopt;
-  }
-  return static_cast<double>(DaysFromCivil(CivilDate{year, month, day})) * 86400.0 + hour * 3600.0 +
-         minute * 60.0 + second;
 }
 
 // Sales and revenue by one dim_product attribute, largest first.

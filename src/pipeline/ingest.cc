@@ -116,6 +116,7 @@ class FileLoader {
     }
     timings.push_back(StepTiming{"date", static_cast<int64_t>(star_.dates().size()), date_seconds});
     timings.push_back(StepTiming{"sales", outcome_->rows_loaded, sales_seconds_});
+    outcome_->steps = timings;
     return load.AddSteps(timings);
   }
 

@@ -77,6 +77,7 @@ class Watcher {
 
     std::vector<const LandingObject*> due;
     waiting_ = 0;
+    int64_t backlog = 0;  // keys whose content the ledger does not hold
     for (const LandingObject& object : *objects) {
       auto known = by_key.find(object.key);
       if (known != by_key.end() && known->second.version == object.version &&
@@ -84,6 +85,7 @@ class Watcher {
         retry_at_.erase(object.key);
         continue;
       }
+      ++backlog;
       if (!object.settled) {
         ++waiting_;
         continue;
@@ -92,8 +94,10 @@ class Watcher {
       if (retry != retry_at_.end() && retry->second.at > SteadyClock::now()) continue;
       due.push_back(&object);
     }
+    if (options_.on_backlog) options_.on_backlog(backlog);
     if (due.empty()) return false;
 
+    auto run_start = SteadyClock::now();
     auto run = warehouse_.StartRun("watch");
     TILL_RETURN_IF_ERROR(run);
     int failed = 0;
@@ -128,6 +132,10 @@ class Watcher {
     }
     std::string error = failed ? fmt::format("{} of {} files failed", failed, due.size()) : "";
     TILL_RETURN_IF_ERROR(warehouse_.FinishRun(*run, failed == 0, error));
+    if (options_.on_run) {
+      options_.on_run(std::chrono::duration<double>(SteadyClock::now() - run_start).count(),
+                      failed == 0);
+    }
     return true;
   }
 
@@ -237,7 +245,7 @@ class Watcher {
   Backoff zone_backoff_;
   SteadyClock::time_point zone_retry_at_;
   std::map<std::string, PendingRetry> retry_at_;  // keys that failed transiently
-  int waiting_ = 0;                               // keys still being written at the last scan
+  int64_t waiting_ = 0;                           // keys still being written at the last scan
 };
 
 }  // namespace

@@ -25,6 +25,12 @@ struct WatchOptions {
   std::function<bool()> stopping = [] { return false; };
   // Told about every file the watch handled.
   std::function<void(const std::string& key, const FileOutcome& outcome)> on_file;
+  // Told after each scan that found work: how long its run took and whether every file of it
+  // loaded or was skipped.
+  std::function<void(double seconds, bool succeeded)> on_run;
+  // Told after each listing: how many files of the zone wait to be loaded (new or changed,
+  // settled or still being written).
+  std::function<void(int64_t backlog)> on_backlog;
   // Told about a failure of the zone or the warehouse that the watch will retry.
   std::function<void(const std::string& message)> on_retry;
   // Stops after the first scan that found nothing to do (for tests and one-shot runs).

@@ -24,6 +24,13 @@ namespace till {
 enum class FileStatus { kLoaded, kSkipped, kFailed };
 std::string_view FileStatusName(FileStatus status);
 
+// One etl_step record.
+struct StepTiming {
+  std::string step;
+  int64_t rows = 0;
+  double seconds = 0;
+};
+
 // What happened to one raw file: the etl_file record.
 struct FileOutcome {
   int64_t file_id = 0;  // its etl_file record, once written
@@ -43,6 +50,7 @@ struct FileOutcome {
   std::optional<int64_t> same_content_as;  // for a skipped file: the file_id that loaded it
   std::string error;                       // why it failed, or why it was skipped
   bool transient = false;  // failed for a reason that may pass: the warehouse, not the content
+  std::vector<StepTiming> steps;  // how long each step of a loaded file took
   std::string started_at;
   std::string finished_at;
 };
@@ -57,12 +65,6 @@ struct RejectRecord {
   bool row_rejected = true;
 };
 
-// One etl_step record.
-struct StepTiming {
-  std::string step;
-  int64_t rows = 0;
-  double seconds = 0;
-};
 
 // First and last date (YYYYMMDD) a customer version was seen; 0 where none is known.
 struct SeenRange {
