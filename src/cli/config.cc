@@ -38,6 +38,50 @@ Result<Config> LoadConfig() {
       }
       config.max_reject_ratio = *value;
     }
+    if (auto alerts = table["alerts"]) {
+      if (!alerts.is_table()) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         fmt::format("{}: 'alerts' must be a table ([alerts])", path));
+      }
+      auto bad = [&](std::string_view key, std::string_view what) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         fmt::format("{}: alerts.{} must be {}", path, key, what));
+      };
+      if (auto node = alerts["webhooks"]) {
+        auto* list = node.as_array();
+        if (!list) return bad("webhooks", "a list of URLs");
+        for (const auto& item : *list) {
+          auto url = item.value<std::string>();
+          if (!url || !(url->starts_with("http://") || url->starts_with("https://"))) {
+            return bad("webhooks", "a list of http:// or https:// URLs");
+          }
+          config.alerts.webhooks.push_back(*url);
+        }
+      }
+      if (auto node = alerts["command"]) {
+        auto value = node.value<std::string>();
+        if (!value) return bad("command", "a string");
+        config.alerts.command = *value;
+      }
+      if (auto node = alerts["reject_ratio"]) {
+        auto value = node.value<double>();
+        if (!value || *value < 0 || *value > 1) return bad("reject_ratio", "a number from 0 to 1");
+        config.alerts.reject_ratio = *value;
+      }
+      for (auto [key, scale] :
+           {std::pair{"freshness_minutes", 60.0}, std::pair{"freshness_seconds", 1.0}}) {
+        if (auto node = alerts[key]) {
+          auto value = node.value<double>();
+          if (!value || *value < 0) return bad(key, "a number of zero or more");
+          config.alerts.freshness = std::chrono::seconds(static_cast<int64_t>(*value * scale));
+        }
+      }
+      if (auto node = alerts["failures_in_a_row"]) {
+        auto value = node.value<int64_t>();
+        if (!value || *value < 1) return bad("failures_in_a_row", "a whole number of 1 or more");
+        config.alerts.failures_in_a_row = static_cast<int>(*value);
+      }
+    }
   } else if (explicit_path) {
     return MakeError(ErrorCode::kNotFound,
                      fmt::format("TILL_CONFIG names {}, which does not exist", path));

@@ -6,15 +6,27 @@
 #include <string>
 
 #include "base/result.h"
+#include "monitor/alerts.h"
 
 namespace till {
 
 struct Config {
   std::string warehouse = "till.db";
   double max_reject_ratio = 0.05;
+  AlertConfig alerts;  // [alerts]
 };
 
-// Reads till.toml and the environment over the defaults. A malformed till.toml fails with
+// Reads till.toml and the environment over the defaults. till.toml may hold:
+//
+//   warehouse = "till.db"
+//   max_reject_ratio = 0.05
+//   [alerts]
+//   webhooks = ["https://hooks.slack.com/services/…"]
+//   command = "mail -s till ops@example.com"
+//   reject_ratio = 0.02        # a file rejecting more than this share of rows
+//   freshness_minutes = 60     # no successful load for this long
+//   failures_in_a_row = 3      # the watcher cannot reach its zone or warehouse
+// A malformed till.toml fails with
 // kInvalidArgument naming the file, line and key.
 Result<Config> LoadConfig();
 

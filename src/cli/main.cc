@@ -19,6 +19,7 @@
 #include "cli/report.h"
 #include "generate/generator.h"
 #include "landing/landing_zone.h"
+#include "monitor/alerts.h"
 #include "monitor/metrics.h"
 #include "pipeline/ingest.h"
 #include "pipeline/watch.h"
@@ -197,20 +198,26 @@ int RunWatch(const Config& config, const std::string& location, double rescan_se
     if (!serving) return Fail(serving.error());
   }
 
+  std::unique_ptr<Alerter> alerter;
+  if (config.alerts.enabled()) alerter = std::make_unique<Alerter>(config.alerts, (*zone)->uri());
+
   WatchOptions options;
   options.ingest.max_reject_ratio = config.max_reject_ratio;
   options.ingest.trigger = "watch";
   options.rescan = std::chrono::milliseconds(static_cast<int64_t>(rescan_seconds * 1000));
   options.once = once;
   options.stopping = [] { return stop_signals > 0; };
-  if (metrics) {
-    options.on_run = [&metrics](double seconds, bool succeeded) {
-      metrics->OnRun(seconds, succeeded);
-    };
-    options.on_backlog = [&metrics](int64_t files) { metrics->OnBacklog(files); };
-  }
-  options.on_file = [json, &metrics](const std::string& key, const FileOutcome& file) {
+  options.on_run = [&metrics, &alerter](double seconds, bool succeeded) {
+    if (metrics) metrics->OnRun(seconds, succeeded);
+    if (alerter) alerter->OnRun(succeeded);
+  };
+  options.on_backlog = [&metrics, &alerter](int64_t files) {
+    if (metrics) metrics->OnBacklog(files);
+    if (alerter) alerter->OnListed();
+  };
+  options.on_file = [json, &metrics, &alerter](const std::string& key, const FileOutcome& file) {
     if (metrics) metrics->OnFile(file);
+    if (alerter) alerter->OnFile(file);
     if (json) {
       nlohmann::json line = FileJson(file, 0);
       line.erase("run_id");
@@ -221,8 +228,9 @@ int RunWatch(const Config& config, const std::string& location, double rescan_se
     }
     PrintFile(key, file, /*watching=*/true);
   };
-  options.on_retry = [&metrics](const std::string& message) {
+  options.on_retry = [&metrics, &alerter](const std::string& message) {
     if (metrics) metrics->OnRetry();
+    if (alerter) alerter->OnRetry(message);
     fmt::print(stderr, "till: {} (will retry)\n", message);
   };
   if (!json) {

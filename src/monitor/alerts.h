@@ -1,0 +1,55 @@
+// Alerts for operators: a run failed, a file rejected too many rows, no load for too long, the
+// watcher keeps failing. One message when an incident starts and one when it is over, sent to
+// webhooks (a JSON POST whose "text" field suits Slack-style incoming webhooks) and/or given to
+// a command on its standard input. Delivery runs on a thread of its own and is retried with
+// backoff; a failed delivery never touches a load.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "warehouse/warehouse.h"
+
+namespace till {
+
+struct AlertConfig {
+  std::vector<std::string> webhooks;
+  std::string command;  // run with `sh -c`, the alert's JSON on its standard input
+  // A loaded file whose rejected rows exceed this share of its rows raises an alert; 0: never.
+  double reject_ratio = 0;
+  // No successful load for this long raises an alert; 0: never.
+  std::chrono::seconds freshness{0};
+  // This many failed listings of the zone (or the warehouse) in a row mean the watcher keeps
+  // failing.
+  int failures_in_a_row = 3;
+  // Deliveries are tried this many times, waiting 1 s, 2 s, 4 s … between tries.
+  int delivery_attempts = 5;
+
+  bool enabled() const { return !webhooks.empty() || !command.empty(); }
+};
+
+class Alerter {
+ public:
+  Alerter(AlertConfig config, std::string zone);
+  // Delivers what is queued (for a few seconds at most), then stops.
+  ~Alerter();
+
+  void OnFile(const FileOutcome& file);
+  void OnRun(bool succeeded);
+  void OnRetry(const std::string& message);
+  // Called after each listing of the zone that worked: the watcher works.
+  void OnListed();
+  // Called now and then: raises the freshness alert when due.
+  void Tick();
+
+  // Deliveries that failed every attempt, for tests and logs.
+  int64_t undelivered() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace till
