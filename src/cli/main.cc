@@ -7,14 +7,17 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "base/log.h"
 #include "cli/config.h"
 #include "cli/report.h"
 #include "generate/generator.h"
@@ -231,7 +234,8 @@ int RunWatch(const Config& config, const std::string& location, double rescan_se
   options.on_retry = [&metrics, &alerter](const std::string& message) {
     if (metrics) metrics->OnRetry();
     if (alerter) alerter->OnRetry(message);
-    fmt::print(stderr, "till: {} (will retry)\n", message);
+    // The event itself is logged (at warn) by the watcher.
+    (void)message;
   };
   if (!json) {
     fmt::print("watching {} into {}\n", (*zone)->uri(), (*warehouse)->Describe());
@@ -296,6 +300,16 @@ int Main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("till ") + TILL_VERSION);
 
+  // Logs, for every command: where, how and how much.
+  std::string log_level = "warn";
+  std::string log_format = "auto";
+  std::string log_file;
+  app.add_option("--log-level", log_level, "debug, info, warn (the default), error or off");
+  app.add_option("--log-format", log_format,
+                 "json (one object per line), text, or auto: text on a terminal, else json")
+      ->check(CLI::IsMember({"auto", "json", "text"}));
+  app.add_option("--log-file", log_file, "Append logs to this file instead of standard error");
+  app.fallthrough();
   auto config = LoadConfig();
   if (!config) {
     fmt::print(stderr, "till: {}\n", config.error().message());
@@ -414,6 +428,22 @@ int Main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
   }
+
+  auto level = ParseLogLevel(log_level);
+  if (!level) {
+    fmt::print(stderr, "till: {}\n", level.error().message());
+    return kExitUsage;
+  }
+  std::FILE* log_out = stderr;
+  if (!log_file.empty()) {
+    log_out = std::fopen(log_file.c_str(), "a");
+    if (!log_out) {
+      fmt::print(stderr, "till: cannot open log file {}: {}\n", log_file, std::strerror(errno));
+      return kExitUsage;
+    }
+  }
+  SetLogOptions(LogOptions{
+      *level, log_format == "json" || (log_format == "auto" && !isatty(fileno(log_out))), log_out});
 
   if (*generate) return RunGenerate(rows, seed, output);
   if (*ingest) {

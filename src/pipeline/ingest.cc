@@ -14,6 +14,7 @@
 #include "base/bounded_queue.h"
 #include "base/byte_source.h"
 #include "base/clock.h"
+#include "base/log.h"
 #include "base/sha256.h"
 #include "clean/header_map.h"
 #include "clean/row_cleaner.h"
@@ -414,6 +415,30 @@ FileOutcome Record(Warehouse& warehouse, int64_t run_id, FileOutcome outcome,
   return outcome;
 }
 
+// One log event for a file's outcome, and one per step of a loaded file (at debug level).
+void LogOutcome(int64_t run_id, const FileOutcome& outcome) {
+  nlohmann::json fields = {{"run_id", run_id},
+                           {"file", outcome.uri},
+                           {"file_id", outcome.file_id},
+                           {"status", FileStatusName(outcome.status)},
+                           {"rows_read", outcome.rows_read},
+                           {"rows_loaded", outcome.rows_loaded},
+                           {"rows_rejected", outcome.rows_rejected},
+                           {"rows_duplicate", outcome.rows_duplicate}};
+  if (!outcome.error.empty()) fields["error"] = outcome.error;
+  if (outcome.status == FileStatus::kFailed) fields["transient"] = outcome.transient;
+  Log(LogLevel::kInfo, fmt::format("file {}", FileStatusName(outcome.status)), fields);
+  if (!LogEnabled(LogLevel::kDebug)) return;
+  for (const StepTiming& step : outcome.steps) {
+    Log(LogLevel::kDebug, "step",
+        {{"run_id", run_id},
+         {"file", outcome.uri},
+         {"step", step.step},
+         {"rows", step.rows},
+         {"seconds", step.seconds}});
+  }
+}
+
 FileOutcome IngestChecked(Warehouse& warehouse, int64_t run_id, const std::string& path,
                           const IngestOptions& options, const LandingTarget* target,
                           std::string_view uri) {
@@ -568,7 +593,10 @@ FileOutcome IngestFile(Warehouse& warehouse, int64_t run_id, const std::string& 
     outcome =
         Record(warehouse, run_id, Failed(outcome, fmt::format("internal error: {}", e.what())));
   }
-  if (!target) return outcome;
+  if (!target) {
+    LogOutcome(run_id, outcome);
+    return outcome;
+  }
   // A key whose content is loaded already (under another key) now holds it too; a key whose
   // content failed waits for a change or `till retry`. Loaded keys were written with the rows.
   LandingEntry entry = target->entry;
@@ -585,6 +613,7 @@ FileOutcome IngestFile(Warehouse& warehouse, int64_t run_id, const std::string& 
     entry.loaded = false;
     entry.error = outcome.error;
   } else {
+    LogOutcome(run_id, outcome);
     return outcome;
   }
   if (Status recorded = warehouse.RecordLandingEntry(entry, unload); !recorded) {
@@ -593,6 +622,7 @@ FileOutcome IngestFile(Warehouse& warehouse, int64_t run_id, const std::string& 
     outcome.error += fmt::format("{}(and recording the landing key failed: {})",
                                  outcome.error.empty() ? "" : " ", recorded.error().message());
   }
+  LogOutcome(run_id, outcome);
   return outcome;
 }
 
@@ -607,6 +637,7 @@ Result<IngestReport> IngestFiles(Warehouse& warehouse, std::span<const std::stri
   TILL_RETURN_IF_ERROR(run);
   IngestReport report;
   report.run_id = *run;
+  Log(LogLevel::kInfo, "run started", {{"run_id", *run}, {"trigger", options.trigger}});
   int failed = 0;
   auto add = [&](FileOutcome outcome) {
     if (outcome.status == FileStatus::kFailed) ++failed;
@@ -653,6 +684,8 @@ Result<IngestReport> IngestFiles(Warehouse& warehouse, std::span<const std::stri
   }
   report.succeeded = failed == 0;
   std::string error = failed ? fmt::format("{} of {} files failed", failed, paths.size()) : "";
+  Log(failed ? LogLevel::kWarn : LogLevel::kInfo, "run finished",
+      {{"run_id", *run}, {"files", report.files.size()}, {"failed", failed}});
   // The files' outcomes say more than a warehouse that went away at the end: they are kept.
   if (Status finished = warehouse.FinishRun(*run, report.succeeded, error); !finished) {
     report.succeeded = false;

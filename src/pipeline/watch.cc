@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "base/byte_source.h"
+#include "base/log.h"
 #include "base/sha256.h"
 
 namespace till {
@@ -100,6 +101,8 @@ class Watcher {
     auto run_start = SteadyClock::now();
     auto run = warehouse_.StartRun("watch");
     TILL_RETURN_IF_ERROR(run);
+    Log(LogLevel::kInfo, "run started",
+        {{"run_id", *run}, {"trigger", "watch"}, {"zone", zone_.uri()}, {"files", due.size()}});
     int failed = 0;
     for (const LandingObject* object : due) {
       if (options_.stopping()) break;
@@ -132,6 +135,8 @@ class Watcher {
     }
     std::string error = failed ? fmt::format("{} of {} files failed", failed, due.size()) : "";
     TILL_RETURN_IF_ERROR(warehouse_.FinishRun(*run, failed == 0, error));
+    Log(failed ? LogLevel::kWarn : LogLevel::kInfo, "run finished",
+        {{"run_id", *run}, {"zone", zone_.uri()}, {"failed", failed}});
     if (options_.on_run) {
       options_.on_run(std::chrono::duration<double>(SteadyClock::now() - run_start).count(),
                       failed == 0);
@@ -206,6 +211,7 @@ class Watcher {
 
   void Retry(const std::string& message) {
     zone_retry_at_ = zone_backoff_.Next();
+    Log(LogLevel::kWarn, "will retry", {{"zone", zone_.uri()}, {"error", message}});
     if (options_.on_retry) options_.on_retry(message);
   }
 

@@ -141,5 +141,47 @@ TEST_F(CliTest, RunsRejectsAndReportReadTheRecords) {
   EXPECT_NE(report.out.find("Revenue by category"), std::string::npos);
 }
 
+// Logs: one JSON object per line on standard error (or in the log file), carrying the run id,
+// the file and, at debug level, each step.
+TEST_F(CliTest, LogsAreOneJsonObjectPerLineWithRunFileAndStep) {
+  Outcome run = Till("--log-level debug --log-format json ingest '" + Sample() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::vector<nlohmann::json> events;
+  size_t start = 0;
+  while (start < run.err.size()) {
+    size_t end = run.err.find('\n', start);
+    auto event = nlohmann::json::parse(run.err.substr(start, end - start), nullptr, false);
+    ASSERT_FALSE(event.is_discarded()) << run.err.substr(start, end - start);
+    events.push_back(event);
+    start = end + 1;
+  }
+  bool file_event = false;
+  bool step_event = false;
+  for (const auto& event : events) {
+    EXPECT_TRUE(event.contains("time") && event.contains("level") && event.contains("msg"));
+    EXPECT_EQ(event.value("run_id", 0), 1) << event.dump();
+    if (event["msg"] == "file loaded") {
+      file_event = true;
+      EXPECT_EQ(event["rows_loaded"], 30);
+      EXPECT_NE(event["file"].get<std::string>().find("real_rows_30.csv"), std::string::npos);
+    }
+    if (event["msg"] == "step" && event["step"] == "sales") step_event = true;
+  }
+  EXPECT_TRUE(file_event) << run.err;
+  EXPECT_TRUE(step_event) << run.err;
+
+  // The default level (warn) says nothing of a good load; a log file takes the events instead.
+  Outcome quiet = Till("ingest '" + Sample() + "' --warehouse other.db");
+  EXPECT_EQ(quiet.err, "");
+  Outcome to_file = Till("ingest '" + Sample() +
+                         "' --warehouse third.db --log-level info "
+                         "--log-file till.log");
+  EXPECT_EQ(to_file.err, "");
+  EXPECT_NE(ReadFile(dir_.Path("till.log")).find("\"msg\":\"file loaded\""), std::string::npos);
+  Outcome bad = Till("ingest '" + Sample() + "' --log-level loud");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("unknown log level 'loud'"), std::string::npos) << bad.err;
+}
+
 }  // namespace
 }  // namespace till
