@@ -152,6 +152,12 @@ int RunIngest(const Config& config, const std::vector<std::string>& paths, bool 
   }
   auto start = std::chrono::steady_clock::now();
   auto report = IngestFiles(**warehouse, paths, options);
+  if (report && config.alerts.enabled()) {
+    // A run that failed, or a file over the reject threshold, alerts as under till watch.
+    Alerter alerter(config.alerts, (*warehouse)->Describe());
+    for (const FileOutcome& file : report->files) alerter.OnFile(file);
+    alerter.OnRun(report->succeeded);
+  }
   bar.Clear();
   if (!report) return Fail(report.error());
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

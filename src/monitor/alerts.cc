@@ -16,6 +16,9 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
+// How long a process that ends keeps trying to deliver its last alerts.
+constexpr auto kShutdownGrace = std::chrono::seconds(10);
+
 size_t Discard(char*, size_t size, size_t count, void*) { return size * count; }
 
 // One POST of `body`; true on a 2xx answer.
@@ -69,6 +72,7 @@ struct Alerter::State {
   std::condition_variable wake;
   std::deque<WatchAlert> queue;
   bool stopping = false;
+  SteadyClock::time_point give_up_at;  // once stopping: the last moment to deliver
   int64_t undelivered = 0;
   std::thread sender;
 
@@ -110,10 +114,16 @@ struct Alerter::State {
         wake.wait(lock);
         continue;
       }
+      if (stopping && SteadyClock::now() >= give_up_at) {
+        // The process is ending: what could not be delivered by now is given up.
+        undelivered += static_cast<int64_t>(queue.size());
+        queue.clear();
+        return;
+      }
       auto next = std::min_element(queue.begin(), queue.end(),
                                    [](const auto& a, const auto& b) { return a.due < b.due; });
-      if (next->due > SteadyClock::now() && !stopping) {
-        wake.wait_until(lock, next->due);
+      if (next->due > SteadyClock::now()) {
+        wake.wait_until(lock, stopping ? std::min(next->due, give_up_at) : next->due);
         continue;
       }
       WatchAlert alert = *next;
@@ -123,7 +133,7 @@ struct Alerter::State {
                                        : PostJson(alert.target, alert.body);
       lock.lock();
       if (sent) continue;
-      if (++alert.attempts >= config.delivery_attempts || stopping) {
+      if (++alert.attempts >= config.delivery_attempts) {
         ++undelivered;
         continue;
       }
@@ -143,6 +153,7 @@ Alerter::~Alerter() {
   {
     std::lock_guard lock(state_->mutex);
     state_->stopping = true;
+    state_->give_up_at = SteadyClock::now() + kShutdownGrace;
   }
   state_->wake.notify_one();
   state_->sender.join();

@@ -33,7 +33,7 @@ struct AlertConfig {
 class Alerter {
  public:
   Alerter(AlertConfig config, std::string zone);
-  // Delivers what is queued (for a few seconds at most), then stops.
+  // Delivers what is queued, retrying for 10 s at most, then stops.
   ~Alerter();
 
   void OnFile(const FileOutcome& file);

@@ -250,5 +250,20 @@ TEST(AlerterTest, AWatcherAlertsThroughTillTomlAndAnAlertFailureNeverBreaksALoad
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << log;
 }
 
+// till ingest alerts too: a run with a failed file.
+TEST(AlerterTest, IngestAlertsWhenItsRunFails) {
+  TempDir dir;
+  dir.Write("bad.csv", "Name,Amount\nx,1\n");
+  Receiver receiver;
+  dir.Write("till.toml", "warehouse = \"" + dir.Path("till.db") + "\"\n[alerts]\nwebhooks = [\"" +
+                             receiver.url() + "\"]\n");
+  std::string command = "cd '" + dir.Path("") + "' && env -u TILL_WAREHOUSE -u TILL_CONFIG '" +
+                        TILL_BINARY + "' ingest bad.csv >/dev/null 2>&1";
+  int status = std::system(command.c_str());
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+  ASSERT_TRUE(receiver.WaitFor(1));
+  EXPECT_EQ(KindsAndStatuses(receiver.bodies()), (std::vector<std::string>{"run_failed:firing"}));
+}
+
 }  // namespace
 }  // namespace till
