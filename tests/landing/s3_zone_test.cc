@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "generate/generator.h"
+#include "support/ports.h"
 #include "support/temp_dir.h"
 #include "warehouse/warehouse.h"
 
@@ -74,21 +75,7 @@ std::string FindOnPath(const std::string& name) {
 }
 
 // A TCP port of 127.0.0.1 that nothing listens on at this moment, or 0.
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return 0;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
+int FreePort() { return testing::FreeLoopbackPort(); }
 
 bool Answers(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/ports.h"
 #include "support/temp_dir.h"
 
 namespace till {
@@ -34,13 +35,7 @@ class Receiver {
     listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
     int on = 1;
     ::setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    socklen_t size = sizeof address;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &size);
-    port_ = ntohs(address.sin_port);
+    port_ = testing::BindLoopback(listener_);
     ::listen(listener_, 16);
     thread_ = std::thread([this] { Serve(); });
   }

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "support/ports.h"
 #include "support/temp_dir.h"
 #include "warehouse/warehouse.h"
 
@@ -81,17 +82,7 @@ TEST(WatchMetricsTest, CountsFilesAndRowsAndPassesPromtool) {
   EXPECT_TRUE(ok) << report;
 }
 
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t size = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
+int FreePort() { return testing::FreeLoopbackPort(); }
 
 size_t Append(char* data, size_t size, size_t count, void* out) {
   static_cast<std::string*>(out)->append(data, size * count);

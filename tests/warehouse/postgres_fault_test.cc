@@ -32,6 +32,7 @@
 #include "generate/generator.h"
 #include "pipeline/ingest.h"
 #include "support/pg_cluster.h"
+#include "support/ports.h"
 #include "support/temp_dir.h"
 #include "warehouse/warehouse.h"
 
@@ -294,17 +295,7 @@ class TillProcess {
 
 // A port of 127.0.0.1 that nothing listens on at this moment.
 int UnusedPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  ::close(fd);
+  int port = testing::FreeLoopbackPort();
   EXPECT_NE(port, 0);
   return port;
 }
