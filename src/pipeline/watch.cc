@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -99,11 +100,11 @@ class Watcher {
     if (due.empty()) return false;
 
     auto run_start = SteadyClock::now();
-    auto run = warehouse_.StartRun("watch");
-    TILL_RETURN_IF_ERROR(run);
-    Log(LogLevel::kInfo, "run started",
-        {{"run_id", *run}, {"trigger", "watch"}, {"zone", zone_.uri()}, {"files", due.size()}});
+    // The run starts with the first file this watcher handles: keys other watchers claimed
+    // leave no empty runs behind.
+    std::optional<int64_t> run;
     int failed = 0;
+    int handled = 0;
     for (const LandingObject* object : due) {
       if (options_.stopping()) break;
       // Several watchers share a zone on PostgreSQL: a key another one holds is its work.
@@ -120,6 +121,17 @@ class Watcher {
         TILL_RETURN_IF_ERROR(warehouse_.ReleaseLandingKey(zone_.uri(), object->key));
         continue;
       }
+      if (!run) {
+        auto started = warehouse_.StartRun("watch");
+        if (!started) {
+          (void)warehouse_.ReleaseLandingKey(zone_.uri(), object->key);
+          return Unexpected<Error>(started.error());
+        }
+        run = *started;
+        Log(LogLevel::kInfo, "run started",
+            {{"run_id", *run}, {"trigger", "watch"}, {"zone", zone_.uri()}});
+      }
+      ++handled;
       FileOutcome outcome = Handle(*run, *object, *fresh, by_key);
       TILL_RETURN_IF_ERROR(warehouse_.ReleaseLandingKey(zone_.uri(), object->key));
       if (outcome.status == FileStatus::kFailed) ++failed;
@@ -133,10 +145,11 @@ class Watcher {
       }
       if (options_.on_file) options_.on_file(object->key, outcome);
     }
-    std::string error = failed ? fmt::format("{} of {} files failed", failed, due.size()) : "";
+    if (!run) return false;
+    std::string error = failed ? fmt::format("{} of {} files failed", failed, handled) : "";
     TILL_RETURN_IF_ERROR(warehouse_.FinishRun(*run, failed == 0, error));
     Log(failed ? LogLevel::kWarn : LogLevel::kInfo, "run finished",
-        {{"run_id", *run}, {"zone", zone_.uri()}, {"failed", failed}});
+        {{"run_id", *run}, {"zone", zone_.uri()}, {"files", handled}, {"failed", failed}});
     if (options_.on_run) {
       options_.on_run(std::chrono::duration<double>(SteadyClock::now() - run_start).count(),
                       failed == 0);
