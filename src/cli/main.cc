@@ -189,7 +189,7 @@ void OnStopSignal(int) {
 }
 
 int RunWatch(const Config& config, const std::string& location, double rescan_seconds, bool once,
-             bool json, int metrics_port, const std::string& metrics_address) {
+             bool keep_deleted, bool json, int metrics_port, const std::string& metrics_address) {
   auto zone = OpenLandingZone(location);
   if (!zone) return Fail(zone.error());
   auto warehouse = OpenWarehouse(config.warehouse);
@@ -215,6 +215,15 @@ int RunWatch(const Config& config, const std::string& location, double rescan_se
   options.ingest.trigger = "watch";
   options.rescan = std::chrono::milliseconds(static_cast<int64_t>(rescan_seconds * 1000));
   options.once = once;
+  options.unload_deleted = !keep_deleted;
+  options.on_removed = [json](const std::string& key) {
+    if (json) {
+      std::cout << nlohmann::json{{"key", key}, {"status", "removed"}}.dump() << std::endl;
+    } else {
+      fmt::print("removed  {}: gone from the zone; the rows only it held were unloaded\n", key);
+      std::fflush(stdout);
+    }
+  };
   options.stopping = [] { return stop_signals > 0; };
   options.on_run = [&metrics, &alerter](double seconds, bool succeeded) {
     if (metrics) metrics->OnRun(seconds, succeeded);
@@ -372,6 +381,10 @@ int Main(int argc, char** argv) {
                    "Seconds between listings of the zone besides its own notices (default 2)")
       ->check(CLI::Range(0.05, 3600.0));
   watch->add_flag("--once", once, "Stop once everything settled in the zone is loaded");
+  bool keep_deleted = false;
+  watch->add_flag("--keep-deleted", keep_deleted,
+                  "Keep the rows of files deleted from the zone (by default they leave with "
+                  "their file)");
   int metrics_port = 0;
   std::string metrics_address = "127.0.0.1";
   watch->add_option("--metrics-port", metrics_port, "Serve Prometheus metrics on /metrics here")
@@ -461,7 +474,7 @@ int Main(int argc, char** argv) {
     return RunIngest(*config, *files, json, trigger);
   }
   if (*watch) {
-    return RunWatch(*config, watch_location, rescan_seconds, once, json, metrics_port,
+    return RunWatch(*config, watch_location, rescan_seconds, once, keep_deleted, json, metrics_port,
                     metrics_address);
   }
   if (*retry) {

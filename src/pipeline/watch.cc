@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "base/byte_source.h"
@@ -97,7 +98,12 @@ class Watcher {
       due.push_back(&object);
     }
     if (options_.on_backlog) options_.on_backlog(backlog);
-    if (due.empty()) return false;
+    // Files gone from the zone are forgotten after the new ones are loaded: a file renamed
+    // within the zone is then held by its new key before its old one lets go of it.
+    if (due.empty()) {
+      TILL_RETURN_IF_ERROR(ForgetDeleted(*objects, by_key));
+      return false;
+    }
 
     auto run_start = SteadyClock::now();
     // The run starts with the first file this watcher handles: keys other watchers claimed
@@ -145,6 +151,7 @@ class Watcher {
       }
       if (options_.on_file) options_.on_file(object->key, outcome);
     }
+    TILL_RETURN_IF_ERROR(ForgetDeleted(*objects, by_key));
     if (!run) return false;
     std::string error = failed ? fmt::format("{} of {} files failed", failed, handled) : "";
     TILL_RETURN_IF_ERROR(warehouse_.FinishRun(*run, failed == 0, error));
@@ -155,6 +162,52 @@ class Watcher {
                       failed == 0);
     }
     return true;
+  }
+
+  // Forgets the keys the ledger holds that the zone no longer has, unloading the rows only
+  // they held.
+  Status ForgetDeleted(const std::vector<LandingObject>& objects,
+                       std::map<std::string, LandingEntry>& by_key) {
+    if (!options_.unload_deleted || by_key.empty()) return {};
+    if (objects.empty()) {
+      if (!warned_empty_) {
+        Log(LogLevel::kWarn, "the zone lists no file but the ledger holds some; nothing unloaded",
+            {{"zone", zone_.uri()}, {"keys", by_key.size()}});
+      }
+      warned_empty_ = true;
+      return {};
+    }
+    warned_empty_ = false;
+    std::set<std::string> listed;
+    for (const LandingObject& object : objects) listed.insert(object.key);
+    std::vector<std::string> gone;
+    for (const auto& [key, entry] : by_key) {
+      if (!listed.count(key)) gone.push_back(key);
+    }
+    for (const std::string& key : gone) {
+      auto claimed = warehouse_.ClaimLandingKey(zone_.uri(), key);
+      TILL_RETURN_IF_ERROR(claimed);
+      if (!*claimed) continue;
+      auto fresh = FreshEntry(key, by_key);
+      Status forgotten = fresh ? Status{} : Status(Unexpected<Error>(fresh.error()));
+      if (forgotten && *fresh) {
+        std::optional<int64_t> unload = (*fresh)->file_id;
+        bool shared = unload && std::any_of(by_key.begin(), by_key.end(), [&](const auto& item) {
+                        return item.first != key && item.second.file_id == unload;
+                      });
+        if (shared) unload.reset();
+        forgotten = warehouse_.ForgetLandingKey(zone_.uri(), key, unload);
+        if (forgotten) {
+          by_key.erase(key);
+          Log(LogLevel::kInfo, "file removed", {{"zone", zone_.uri()}, {"key", key}});
+          if (options_.on_removed) options_.on_removed(key);
+        }
+      }
+      Status released = warehouse_.ReleaseLandingKey(zone_.uri(), key);
+      TILL_RETURN_IF_ERROR(forgotten);
+      TILL_RETURN_IF_ERROR(released);
+    }
+    return {};
   }
 
   // The key's ledger entry as it stands now that this watcher holds the key, refreshed in
@@ -265,6 +318,7 @@ class Watcher {
   SteadyClock::time_point zone_retry_at_;
   std::map<std::string, PendingRetry> retry_at_;  // keys that failed transiently
   int64_t waiting_ = 0;                           // keys still being written at the last scan
+  bool warned_empty_ = false;                     // said once that an empty listing unloads nothing
 };
 
 }  // namespace

@@ -33,6 +33,13 @@ struct WatchOptions {
   std::function<void(int64_t backlog)> on_backlog;
   // Told about a failure of the zone or the warehouse that the watch will retry.
   std::function<void(const std::string& message)> on_retry;
+  // A file gone from the zone takes out the rows only it held (the warehouse holds what the zone
+  // holds); false keeps them. Never done from a listing that came back empty while the ledger
+  // holds keys: that is a zone gone missing (an unmounted folder, a wrong prefix), not every
+  // file deleted.
+  bool unload_deleted = true;
+  // Told about every key gone from the zone and forgotten.
+  std::function<void(const std::string& key)> on_removed;
   // Stops after the first scan that found nothing to do (for tests and one-shot runs).
   bool once = false;
 };

@@ -1258,6 +1258,27 @@ class PostgresWarehouse final : public Warehouse {
     return entries;
   }
 
+  Status ForgetLandingKey(std::string_view zone, std::string_view key,
+                          std::optional<int64_t> unload) override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    TILL_RETURN_IF_ERROR(connection_.Exec("BEGIN", "forgetting the landing key"));
+    Status status;
+    if (unload) {
+      status = connection_.Exec(fmt::format("SELECT pg_advisory_xact_lock({})", kLoadLock),
+                                "waiting for other loads");
+      if (status) status = UnloadPostgresFile(connection_, *unload);
+    }
+    if (status) {
+      auto forgotten =
+          connection_.Query("DELETE FROM landing_key WHERE zone = $1 AND key = $2",
+                            {std::string(zone), std::string(key)}, "forgetting the landing key");
+      if (!forgotten) status = Unexpected<Error>(forgotten.error());
+    }
+    if (status) status = connection_.Exec("COMMIT", "forgetting the landing key");
+    if (!status) connection_.Rollback();
+    return status;
+  }
+
   Status RecordLandingEntry(const LandingEntry& entry, std::optional<int64_t> unload) override {
     TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
     TILL_RETURN_IF_ERROR(connection_.Exec("BEGIN", "recording the landing key"));

@@ -905,6 +905,24 @@ class SqliteWarehouse final : public Warehouse {
     return entries;
   }
 
+  Status ForgetLandingKey(std::string_view zone, std::string_view key,
+                          std::optional<int64_t> unload) override {
+    TILL_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+    Status status = unload ? UnloadSqliteFile(db_, *unload) : Status{};
+    if (status) {
+      Statement forget;
+      status = forget.Prepare(db_, "DELETE FROM landing_key WHERE zone = ? AND key = ?");
+      if (status) {
+        forget.Bind(1, zone);
+        forget.Bind(2, key);
+        status = forget.Run();
+      }
+    }
+    if (status) status = Exec(db_, "COMMIT");
+    if (!status) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return status;
+  }
+
   Status RecordLandingEntry(const LandingEntry& entry, std::optional<int64_t> unload) override {
     TILL_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
     Status status = unload ? UnloadSqliteFile(db_, *unload) : Status{};

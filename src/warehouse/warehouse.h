@@ -65,7 +65,6 @@ struct RejectRecord {
   bool row_rejected = true;
 };
 
-
 // First and last date (YYYYMMDD) a customer version was seen; 0 where none is known.
 struct SeenRange {
   int32_t first = 0;
@@ -92,7 +91,7 @@ struct LandingEntry {
   std::string key;      // the file's path within the zone
   std::string version;  // how the zone tells contents apart without reading them
   int64_t size_bytes = 0;
-  std::string sha256;              // of the content last read, empty when never read
+  std::string sha256;  // of the content last read, empty when never read
   // The loaded etl_file whose rows the key holds: its content, or, when its content failed,
   // the content it held before (none for a key that never loaded).
   std::optional<int64_t> file_id;
@@ -196,6 +195,10 @@ class Warehouse {
   // Records `entry` in a transaction of its own, unloading file `unload` first when given (see
   // WarehouseLoad::UnloadFile).
   virtual Status RecordLandingEntry(const LandingEntry& entry, std::optional<int64_t> unload) = 0;
+  // Forgets key `key` of `zone`, gone from the zone, in a transaction of its own, unloading
+  // file `unload` first when given (see WarehouseLoad::UnloadFile).
+  virtual Status ForgetLandingKey(std::string_view zone, std::string_view key,
+                                  std::optional<int64_t> unload) = 0;
   // Makes the watcher try again the failed keys of `zone` (those of `keys`, or all when
   // empty), as if their content had changed. Returns how many keys it marked.
   virtual Result<int64_t> RetryLandingKeys(std::string_view zone,

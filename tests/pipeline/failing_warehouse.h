@@ -56,6 +56,10 @@ class FailingWarehouse final : public Warehouse {
     return inner_.RecordLandingEntry(entry, unload);
   }
   Status LockWatcher(std::string_view zone) override { return inner_.LockWatcher(zone); }
+  Status ForgetLandingKey(std::string_view zone, std::string_view key,
+                          std::optional<int64_t> unload) override {
+    return inner_.ForgetLandingKey(zone, key, unload);
+  }
   Result<bool> ClaimLandingKey(std::string_view zone, std::string_view key) override {
     return inner_.ClaimLandingKey(zone, key);
   }

@@ -1207,5 +1207,59 @@ TEST_F(WatchTest, OnPostgresqlTwoWatchersShareFiftyFilesEachLoadedOnce) {
   }
 }
 
+// A file deleted from the zone takes out the rows only it held; a file renamed within the zone
+// keeps them; with --keep-deleted a deleted file's rows stay.
+TEST_F(WatchTest, ADeletedFileTakesOutOnlyTheRowsItAloneHeld) {
+  auto reader = Open(db_);
+  ASSERT_NE(reader, nullptr);
+  auto watcher = StartWatch(db_, {"--rescan", "0.3", "--json"});
+  ASSERT_NO_FATAL_FAILURE(WaitReady(*reader, *watcher));
+  const std::string a = Generated(1000, 61);
+  const CsvLines a_lines = Split(a);
+  landing_.Deliver("a.csv", a, Delivery::kMove);
+  landing_.Deliver("b.csv", Csv(a_lines.header, {Slice(a_lines.rows, 0, 400)}), Delivery::kMove);
+  landing_.Deliver("c.csv", Generated(300, 62), Delivery::kMove);
+  WaitCaughtUp(*reader, landing_);
+  ExpectMirrors(*reader, landing_);
+
+  auto forgotten = [&](const std::string& key) {
+    return Eventually(
+        [&] {
+          auto ledger = TryLedger(*reader);
+          return ledger && !ledger->contains(key);
+        },
+        kCatchUp);
+  };
+  fs::remove(landing_.PathOf("a.csv"));
+  ASSERT_TRUE(forgotten("a.csv")) << watcher->Describe();
+  WaitCaughtUp(*reader, landing_);
+  ExpectMirrors(*reader, landing_);
+  EXPECT_EQ(Count(*reader, "SELECT count(*) FROM fact_sales"), 700);
+
+  // Renamed: the new key holds the content before the old one lets go; nothing is reloaded.
+  int64_t loaded_before = Count(*reader, "SELECT count(*) FROM etl_file WHERE status = 'loaded'");
+  fs::rename(landing_.PathOf("c.csv"), landing_.PathOf("c2.csv"));
+  ASSERT_TRUE(forgotten("c.csv")) << watcher->Describe();
+  WaitCaughtUp(*reader, landing_);
+  ExpectMirrors(*reader, landing_);
+  EXPECT_EQ(Count(*reader,
+                  "SELECT count(*) FROM etl_file WHERE status = 'loaded' AND "
+                  "unloaded_at IS NULL"),
+            loaded_before - 1);  // a.csv's file only
+  watcher->Signal(SIGTERM);
+  ASSERT_TRUE(watcher->WaitExit(kExit)) << watcher->Describe();
+
+  auto keeper = StartWatch(db_, {"--rescan", "0.3", "--keep-deleted"});
+  ASSERT_NO_FATAL_FAILURE(WaitWatching(*keeper));
+  fs::remove(landing_.PathOf("b.csv"));
+  Barrier(*reader, landing_);
+  EXPECT_EQ(Count(*reader,
+                  "SELECT count(*) FROM fact_sales WHERE file_id IN (SELECT file_id FROM "
+                  "landing_key WHERE key = 'b.csv')"),
+            400);
+  keeper->Signal(SIGTERM);
+  ASSERT_TRUE(keeper->WaitExit(kExit)) << keeper->Describe();
+}
+
 }  // namespace
 }  // namespace till
