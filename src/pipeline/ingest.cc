@@ -607,11 +607,12 @@ FileOutcome IngestFile(Warehouse& warehouse, int64_t run_id, const std::string& 
     entry.loaded = true;
     if (target->unload && target->held != outcome.same_content_as) unload = target->held;
   } else if (outcome.status == FileStatus::kFailed && !outcome.transient) {
-    // The rows of the content the key held before stay until a content that loads replaces
-    // them: the ledger keeps pointing at them.
-    entry.file_id = target->held;
+    // The key no longer holds the content it had: its rows leave (unless another key holds
+    // them too), and the key holds nothing until a content that loads comes.
+    entry.file_id.reset();
     entry.loaded = false;
     entry.error = outcome.error;
+    if (target->unload) unload = target->held;
   } else {
     LogOutcome(run_id, outcome);
     return outcome;

@@ -178,13 +178,26 @@ class Watcher {
       return {};
     }
     warned_empty_ = false;
-    std::set<std::string> listed;
-    for (const LandingObject& object : objects) listed.insert(object.key);
-    std::vector<std::string> gone;
-    for (const auto& [key, entry] : by_key) {
-      if (!listed.count(key)) gone.push_back(key);
-    }
-    for (const std::string& key : gone) {
+    auto gone_from = [&](const std::vector<LandingObject>& listing) {
+      std::set<std::string> listed;
+      for (const LandingObject& object : listing) listed.insert(object.key);
+      std::vector<std::string> gone;
+      for (const auto& [key, entry] : by_key) {
+        if (!listed.count(key)) gone.push_back(key);
+      }
+      return gone;
+    };
+    if (gone_from(objects).empty()) return {};
+    // The listing may be older than entries other watchers wrote since: read the ledger, then
+    // list again, so that every key in that ledger whose file exists is in the listing.
+    auto ledger = warehouse_.LandingEntries(zone_.uri());
+    TILL_RETURN_IF_ERROR(ledger);
+    by_key.clear();
+    for (LandingEntry& entry : *ledger) by_key.emplace(entry.key, std::move(entry));
+    auto relisted = zone_.List();
+    TILL_RETURN_IF_ERROR(relisted);
+    if (relisted->empty()) return {};
+    for (const std::string& key : gone_from(*relisted)) {
       auto claimed = warehouse_.ClaimLandingKey(zone_.uri(), key);
       TILL_RETURN_IF_ERROR(claimed);
       if (!*claimed) continue;
@@ -264,8 +277,7 @@ class Watcher {
         return outcome;
       }
     }
-    // The content the key held before (a failed entry still holds the content it had) leaves
-    // with it, unless another key holds it too.
+    // The content the key held before leaves with it, unless another key holds it too.
     if (previous && previous->file_id) {
       target.held = previous->file_id;
       target.unload = std::none_of(by_key.begin(), by_key.end(), [&](const auto& item) {

@@ -934,8 +934,7 @@ class SqliteWarehouse final : public Warehouse {
 
   Result<int64_t> RetryLandingKeys(std::string_view zone,
                                    std::span<const std::string> keys) override {
-    // A version nothing in a zone has and no hash: the watcher reads the key again. Its file_id
-    // (the content it held before failing) stays, so a content that loads still replaces it.
+    // A version nothing in a zone has and no hash: the watcher reads the key again.
     Statement update;
     TILL_RETURN_IF_ERROR(update.Prepare(
         db_,

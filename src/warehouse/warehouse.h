@@ -92,8 +92,7 @@ struct LandingEntry {
   std::string version;  // how the zone tells contents apart without reading them
   int64_t size_bytes = 0;
   std::string sha256;  // of the content last read, empty when never read
-  // The loaded etl_file whose rows the key holds: its content, or, when its content failed,
-  // the content it held before (none for a key that never loaded).
+  // The loaded etl_file whose rows the key holds; none while its content fails.
   std::optional<int64_t> file_id;
   bool loaded = false;  // false: the content failed and waits for a change or `till retry`
   std::string error;
