@@ -8,6 +8,7 @@
 #include <map>
 
 #include "generate/generator.h"
+#include "support/generated.h"
 #include "support/temp_dir.h"
 #include "warehouse/sqlite_warehouse.h"
 
@@ -18,16 +19,7 @@ using testing::TempDir;
 
 const std::string kSamples = std::string(TILL_TEST_DATA_DIR) + "/samples";
 
-std::string Generate(const TempDir& dir, const std::string& name, int64_t rows, uint64_t seed) {
-  std::string path = dir.Path(name);
-  std::FILE* out = std::fopen(path.c_str(), "wb");
-  GenerateOptions options;
-  options.rows = rows;
-  options.seed = seed;
-  EXPECT_TRUE(GenerateRawFile(options, out));
-  std::fclose(out);
-  return path;
-}
+using testing::Generate;
 
 class IngestTest : public ::testing::Test {
  protected:

@@ -31,6 +31,7 @@
 #include "generate/generator.h"
 #include "model/star.h"
 #include "pipeline/ingest.h"
+#include "support/generated.h"
 #include "support/pg_cluster.h"
 #include "support/temp_dir.h"
 #include "warehouse/schema.h"
@@ -67,16 +68,7 @@ const std::map<std::string, std::string> kFactReferences = {
     {"file_id", "etl_file"},
 };
 
-std::string Generate(const TempDir& dir, const std::string& name, int64_t rows, uint64_t seed) {
-  std::string path = dir.Path(name);
-  std::FILE* out = std::fopen(path.c_str(), "wb");
-  GenerateOptions options;
-  options.rows = rows;
-  options.seed = seed;
-  EXPECT_TRUE(GenerateRawFile(options, out));
-  std::fclose(out);
-  return path;
-}
+using testing::Generate;
 
 // The lines of a file without their '\n' (the files read here quote no line breaks).
 std::vector<std::string> Lines(const std::string& path) {
