@@ -1260,36 +1260,33 @@ class PostgresWarehouse final : public Warehouse {
 
   Status ForgetLandingKey(std::string_view zone, std::string_view key,
                           std::optional<int64_t> unload) override {
-    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
-    TILL_RETURN_IF_ERROR(connection_.Exec("BEGIN", "forgetting the landing key"));
-    Status status;
-    if (unload) {
-      status = connection_.Exec(fmt::format("SELECT pg_advisory_xact_lock({})", kLoadLock),
-                                "waiting for other loads");
-      if (status) status = UnloadPostgresFile(connection_, *unload);
-    }
-    if (status) {
+    return ChangeLedger(unload, "forgetting the landing key", [&]() -> Status {
       auto forgotten =
           connection_.Query("DELETE FROM landing_key WHERE zone = $1 AND key = $2",
                             {std::string(zone), std::string(key)}, "forgetting the landing key");
-      if (!forgotten) status = Unexpected<Error>(forgotten.error());
-    }
-    if (status) status = connection_.Exec("COMMIT", "forgetting the landing key");
-    if (!status) connection_.Rollback();
-    return status;
+      return forgotten ? Status{} : Status(Unexpected<Error>(forgotten.error()));
+    });
   }
 
   Status RecordLandingEntry(const LandingEntry& entry, std::optional<int64_t> unload) override {
+    return ChangeLedger(unload, "recording the landing key",
+                        [&] { return WriteLandingEntry(connection_, entry); });
+  }
+
+  // Runs `change` to the ledger in a transaction of its own, unloading file `unload` first
+  // (under the load lock) when given.
+  template <typename Change>
+  Status ChangeLedger(std::optional<int64_t> unload, std::string_view what, Change change) {
     TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
-    TILL_RETURN_IF_ERROR(connection_.Exec("BEGIN", "recording the landing key"));
+    TILL_RETURN_IF_ERROR(connection_.Exec("BEGIN", what));
     Status status;
     if (unload) {
       status = connection_.Exec(fmt::format("SELECT pg_advisory_xact_lock({})", kLoadLock),
                                 "waiting for other loads");
       if (status) status = UnloadPostgresFile(connection_, *unload);
     }
-    if (status) status = WriteLandingEntry(connection_, entry);
-    if (status) status = connection_.Exec("COMMIT", "recording the landing key");
+    if (status) status = change();
+    if (status) status = connection_.Exec("COMMIT", what);
     if (!status) connection_.Rollback();
     return status;
   }

@@ -907,26 +907,27 @@ class SqliteWarehouse final : public Warehouse {
 
   Status ForgetLandingKey(std::string_view zone, std::string_view key,
                           std::optional<int64_t> unload) override {
-    TILL_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
-    Status status = unload ? UnloadSqliteFile(db_, *unload) : Status{};
-    if (status) {
+    return ChangeLedger(unload, [&]() -> Status {
       Statement forget;
-      status = forget.Prepare(db_, "DELETE FROM landing_key WHERE zone = ? AND key = ?");
-      if (status) {
-        forget.Bind(1, zone);
-        forget.Bind(2, key);
-        status = forget.Run();
-      }
-    }
-    if (status) status = Exec(db_, "COMMIT");
-    if (!status) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    return status;
+      TILL_RETURN_IF_ERROR(
+          forget.Prepare(db_, "DELETE FROM landing_key WHERE zone = ? AND key = ?"));
+      forget.Bind(1, zone);
+      forget.Bind(2, key);
+      return forget.Run();
+    });
   }
 
   Status RecordLandingEntry(const LandingEntry& entry, std::optional<int64_t> unload) override {
+    return ChangeLedger(unload, [&] { return WriteLandingEntry(db_, entry); });
+  }
+
+  // Runs `change` to the ledger in a transaction of its own, unloading file `unload` first when
+  // given.
+  template <typename Change>
+  Status ChangeLedger(std::optional<int64_t> unload, Change change) {
     TILL_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
     Status status = unload ? UnloadSqliteFile(db_, *unload) : Status{};
-    if (status) status = WriteLandingEntry(db_, entry);
+    if (status) status = change();
     if (status) status = Exec(db_, "COMMIT");
     if (!status) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     return status;
