@@ -8,20 +8,36 @@ packages=(
   libpq-dev postgresql-15 postgresql-client-15
   nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libfmt-dev libabsl-dev
   libcurl4-openssl-dev libpugixml-dev prometheus-cpp-dev prometheus
+  libcpp-httplib-dev libbrotli-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  time
+  time nodejs npm chromium wrk
 )
 
 missing=()
 for package in "${packages[@]}"; do
+  # Node.js may come from elsewhere than Debian (the image has its own); any node and npm do.
+  if [ "$package" = nodejs ] || [ "$package" = npm ]; then
+    command -v "${package%js}" >/dev/null && continue
+  fi
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$package")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
 
-echo "Installing: ${missing[*]}"
-sudo=""
-[ "$(id -u)" -ne 0 ] && sudo="sudo"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing: ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The dashboard's npm packages (ECharts, and playwright-core for the browser tests), exactly as
+# web/package-lock.json pins them; again only when the lock file changed since.
+web="$(dirname "$0")/../web"
+stamp="$web/node_modules/.till-lock"
+if ! cmp -s "$web/package-lock.json" "$stamp" 2>/dev/null; then
+  echo "Installing the dashboard's npm packages"
+  (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$web/package-lock.json" "$stamp"
+fi

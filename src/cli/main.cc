@@ -26,6 +26,7 @@
 #include "monitor/metrics.h"
 #include "pipeline/ingest.h"
 #include "pipeline/watch.h"
+#include "serve/server.h"
 #include "warehouse/warehouse.h"
 
 namespace till {
@@ -291,6 +292,42 @@ Result<std::vector<std::string>> ExpandPaths(const std::vector<std::string>& pat
   return files;
 }
 
+// Serves the dashboard until SIGINT or SIGTERM.
+int RunServe(ServeOptions options) {
+  // The signals are taken by sigwait below; every thread started from here inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  if (options.token.empty()) {
+    if (const char* token = std::getenv("TILL_SERVE_TOKEN")) options.token = token;
+  }
+  bool loopback =
+      options.address == "127.0.0.1" || options.address == "localhost" || options.address == "::1";
+  if (!loopback && options.token.empty()) {
+    fmt::print(stderr,
+               "till: warning: serving on {} without a token: anyone who reaches this address "
+               "reads the dashboard (set --token or TILL_SERVE_TOKEN)\n",
+               options.address);
+  }
+  auto started = std::chrono::steady_clock::now();
+  DashboardServer server(options);
+  if (auto status = server.Start(); !status) return Fail(status.error());
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::string host = options.address.find(':') != std::string::npos
+                         ? fmt::format("[{}]", options.address)
+                         : options.address;
+  fmt::print("till serve: dashboard at http://{}:{}/ (warehouse read in {:.2f} s; Ctrl-C stops)\n",
+             host, server.port(), seconds);
+  std::fflush(stdout);
+  int signal = 0;
+  sigwait(&signals, &signal);
+  server.Stop();
+  return kExitOk;
+}
+
 int RunGenerate(int64_t rows, uint64_t seed, const std::string& output) {
   std::FILE* out = output == "-" ? stdout : std::fopen(output.c_str(), "wb");
   if (out == nullptr) {
@@ -441,6 +478,26 @@ int Main(int argc, char** argv) {
   auto* report = app.add_subcommand("report", "Print a short report of the warehouse");
   add_warehouse(report);
 
+  ServeOptions serve_options;
+  bool no_cache = false;
+  auto* serve =
+      app.add_subcommand("serve", "Serve the dashboard and its JSON API (read-only) until stopped");
+  add_warehouse(serve);
+  serve->add_option("--port,-p", serve_options.port, "Port to listen on (0: any free one)")
+      ->check(CLI::Range(0, 65535));
+  serve->add_option("--address", serve_options.address,
+                    "Address to listen on (default 127.0.0.1; 0.0.0.0 for every one)");
+  serve->add_option("--token", serve_options.token,
+                    "Bearer token required from clients beyond this machine (also "
+                    "TILL_SERVE_TOKEN)");
+  serve
+      ->add_option("--refresh", serve_options.refresh_seconds,
+                   "Seconds between checks of the warehouse for new data (default 2)")
+      ->check(CLI::Range(0.1, 3600.0));
+  serve->add_option("--threads", serve_options.threads, "Connections served at once (default 64)")
+      ->check(CLI::Range(1, 1024));
+  serve->add_flag("--no-cache", no_cache, "Compute every answer, even a repeated one");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -476,6 +533,12 @@ int Main(int argc, char** argv) {
   if (*watch) {
     return RunWatch(*config, watch_location, rescan_seconds, once, keep_deleted, json, metrics_port,
                     metrics_address);
+  }
+  if (*serve) {
+    serve_options.warehouse = config->warehouse;
+    serve_options.cache = !no_cache;
+    serve_options.version = TILL_VERSION;
+    return RunServe(serve_options);
   }
   if (*retry) {
     auto zone = OpenLandingZone(retry_location);

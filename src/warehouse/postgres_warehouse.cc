@@ -249,7 +249,8 @@ std::string ToDollarPlaceholders(std::string_view sql) {
 // One libpq connection and the few ways Till talks over it.
 class Connection {
  public:
-  explicit Connection(std::string conninfo) : conninfo_(std::move(conninfo)) {}
+  Connection(std::string conninfo, bool read_only)
+      : conninfo_(std::move(conninfo)), read_only_(read_only) {}
   ~Connection() { PQfinish(conn_); }
 
   // Connects, or reconnects after the server went away.
@@ -278,10 +279,12 @@ class Connection {
                                    Trimmed(PQerrorMessage(conn_))));
     }
     // Timestamps in UTC and ISO form, whatever the server's or the role's defaults.
-    return Exec(
-        "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'; "
-        "SET client_min_messages = 'warning'",
-        "setting up the session");
+    TILL_RETURN_IF_ERROR(
+        Exec("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'; "
+             "SET client_min_messages = 'warning'",
+             "setting up the session"));
+    if (!read_only_) return {};
+    return Exec("SET default_transaction_read_only = on", "making the session read-only");
   }
 
   // Reconnects when the connection was lost (the server restarted, say).
@@ -343,6 +346,42 @@ class Connection {
     return Query(sql, bound, what);
   }
 
+  // Runs one statement in libpq's single-row mode, handing each row to `visit` as it arrives.
+  Status QueryRows(std::string_view sql, std::span<const std::string> params,
+                   const Warehouse::RowVisitor& visit, std::string_view what) {
+    std::string text(sql);
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto& param : params) values.push_back(param.c_str());
+    if (!PQsendQueryParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
+                           values.data(), nullptr, nullptr, 0) ||
+        !PQsetSingleRowMode(conn_)) {
+      return PgError(conn_, nullptr, what);
+    }
+    Status status;
+    std::vector<std::optional<std::string_view>> row;
+    while (PgResult result{PQgetResult(conn_)}) {
+      PGresult* r = result.get();
+      ExecStatusType state = PQresultStatus(r);
+      if (state == PGRES_SINGLE_TUPLE && status) {
+        row.resize(static_cast<size_t>(PQnfields(r)));
+        for (int c = 0; c < PQnfields(r); ++c) {
+          if (PQgetisnull(r, 0, c)) {
+            row[c].reset();
+          } else {
+            row[c].emplace(PQgetvalue(r, 0, c), static_cast<size_t>(PQgetlength(r, 0, c)));
+          }
+        }
+        status = visit(row);
+        // Stop the server sending more; the remaining results still have to be drained.
+        if (!status) PQrequestCancel(conn_);
+      } else if (state != PGRES_SINGLE_TUPLE && state != PGRES_TUPLES_OK && status) {
+        status = PgError(conn_, r, what);
+      }
+    }
+    return status;
+  }
+
   // COPY … FROM STDIN: StartCopy, then PutCopy any number of times, then EndCopy. The data is
   // COPY's text format (lines ending in '\n') or, when the statement asks for it, binary.
   Status StartCopy(std::string_view copy_sql, std::string_view what) {
@@ -402,6 +441,7 @@ class Connection {
 
  private:
   std::string conninfo_;
+  bool read_only_ = false;
   PGconn* conn_ = nullptr;
 };
 
@@ -1130,7 +1170,8 @@ Result<std::string> RandomPassword() {
 
 class PostgresWarehouse final : public Warehouse {
  public:
-  explicit PostgresWarehouse(std::string conninfo) : connection_(std::move(conninfo)) {}
+  PostgresWarehouse(std::string conninfo, bool read_only)
+      : connection_(std::move(conninfo), read_only) {}
 
   Status Open() { return connection_.Connect(); }
 
@@ -1232,6 +1273,12 @@ class PostgresWarehouse final : public Warehouse {
       for (int c = 0; c < PQnfields(r); ++c) out.push_back(Value(*rows, row, c));
     }
     return result;
+  }
+
+  Status QueryRows(std::string_view sql, std::span<const std::string> params,
+                   const RowVisitor& visit) override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    return connection_.QueryRows(ToDollarPlaceholders(sql), params, visit, "running a query");
   }
 
   std::string Describe() const override { return connection_.Describe(); }
@@ -1536,7 +1583,8 @@ bool IsPostgresKeywordString(std::string_view location) {
   return known;
 }
 
-Result<std::unique_ptr<Warehouse>> OpenPostgresWarehouse(const std::string& conninfo) {
+Result<std::unique_ptr<Warehouse>> OpenPostgresWarehouse(const std::string& conninfo,
+                                                         Access access) {
   char* message = nullptr;
   if (!conninfo.empty()) {
     PQconninfoOption* parsed = PQconninfoParse(conninfo.c_str(), &message);
@@ -1550,7 +1598,7 @@ Result<std::unique_ptr<Warehouse>> OpenPostgresWarehouse(const std::string& conn
     }
     PQconninfoFree(parsed);
   }
-  auto warehouse = std::make_unique<PostgresWarehouse>(conninfo);
+  auto warehouse = std::make_unique<PostgresWarehouse>(conninfo, access == Access::kReadOnly);
   TILL_RETURN_IF_ERROR(warehouse->Open());
   return std::unique_ptr<Warehouse>(std::move(warehouse));
 }

@@ -738,6 +738,12 @@ class SqliteWarehouse final : public Warehouse {
                 "PRAGMA threads = 2; PRAGMA cache_size = -131072; PRAGMA temp_store = MEMORY;");
   }
 
+  // A reader leaves the file's settings alone: it only waits out writers and reads.
+  Status ConfigureReader() {
+    sqlite3_busy_timeout(db_, 30000);
+    return Exec(db_, "PRAGMA cache_size = -131072; PRAGMA temp_store = MEMORY;");
+  }
+
   Status Migrate() override {
     TILL_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
     Status status = ApplyMigrations();
@@ -880,6 +886,33 @@ class SqliteWarehouse final : public Warehouse {
       }
     }
     return result;
+  }
+
+  Status QueryRows(std::string_view sql, std::span<const std::string> params,
+                   const RowVisitor& visit) override {
+    Statement statement;
+    TILL_RETURN_IF_ERROR(statement.Prepare(db_, sql));
+    for (size_t i = 0; i < params.size(); ++i) {
+      statement.Bind(static_cast<int>(i) + 1, std::string_view(params[i]));
+    }
+    sqlite3_stmt* s = statement.get();
+    std::vector<std::optional<std::string_view>> values(
+        static_cast<size_t>(sqlite3_column_count(s)));
+    for (;;) {
+      auto row = statement.Step();
+      TILL_RETURN_IF_ERROR(row);
+      if (!*row) return {};
+      for (size_t c = 0; c < values.size(); ++c) {
+        int column = static_cast<int>(c);
+        if (sqlite3_column_type(s, column) == SQLITE_NULL) {
+          values[c].reset();
+        } else {
+          const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s, column));
+          values[c].emplace(text, static_cast<size_t>(sqlite3_column_bytes(s, column)));
+        }
+      }
+      TILL_RETURN_IF_ERROR(visit(values));
+    }
   }
 
   std::string Describe() const override { return fmt::format("sqlite:{}", path_); }
@@ -1063,15 +1096,17 @@ class SqliteWarehouse final : public Warehouse {
 
 }  // namespace
 
-Result<std::unique_ptr<Warehouse>> OpenSqliteWarehouse(const std::string& path) {
+Result<std::unique_ptr<Warehouse>> OpenSqliteWarehouse(const std::string& path, Access access) {
   static std::once_flag configured_library;
   std::call_once(configured_library, [] {
     // Memory statistics take a global mutex on every allocation; Till does not read them.
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   });
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(
-      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  const bool read_only = access == Access::kReadOnly;
+  int flags = SQLITE_OPEN_NOMUTEX |
+              (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close_v2(db);
@@ -1079,7 +1114,7 @@ Result<std::unique_ptr<Warehouse>> OpenSqliteWarehouse(const std::string& path) 
                      fmt::format("cannot open SQLite warehouse {}: {}", path, message));
   }
   auto warehouse = std::make_unique<SqliteWarehouse>(db, path);
-  Status configured = warehouse->Configure();
+  Status configured = read_only ? warehouse->ConfigureReader() : warehouse->Configure();
   if (!configured) {
     return MakeError(ErrorCode::kWarehouseError,
                      fmt::format("{} is not a usable SQLite warehouse: {}", path,

@@ -9,6 +9,7 @@
 namespace till {
 
 // Opens (creating if missing) the SQLite warehouse at `path`.
-Result<std::unique_ptr<Warehouse>> OpenSqliteWarehouse(const std::string& path);
+Result<std::unique_ptr<Warehouse>> OpenSqliteWarehouse(const std::string& path,
+                                                  Access access = Access::kReadWrite);
 
 }  // namespace till

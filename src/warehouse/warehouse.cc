@@ -24,15 +24,15 @@ std::string_view FileStatusName(FileStatus status) {
   return "failed";
 }
 
-Result<std::unique_ptr<Warehouse>> OpenWarehouse(const std::string& location) {
+Result<std::unique_ptr<Warehouse>> OpenWarehouse(const std::string& location, Access access) {
   std::string_view rest = location;
   if (rest.starts_with("postgres://") || rest.starts_with("postgresql://")) {
-    return OpenPostgresWarehouse(location);
+    return OpenPostgresWarehouse(location, access);
   }
   if (rest.starts_with("postgres:") || rest.starts_with("postgresql:")) {
-    return OpenPostgresWarehouse(std::string(rest.substr(rest.find(':') + 1)));
+    return OpenPostgresWarehouse(std::string(rest.substr(rest.find(':') + 1)), access);
   }
-  if (IsPostgresKeywordString(rest)) return OpenPostgresWarehouse(location);
+  if (IsPostgresKeywordString(rest)) return OpenPostgresWarehouse(location, access);
   if (rest.starts_with("sqlite://")) {
     rest.remove_prefix(9);
   } else if (rest.starts_with("sqlite:")) {
@@ -44,7 +44,7 @@ Result<std::unique_ptr<Warehouse>> OpenWarehouse(const std::string& location) {
                                  location.substr(0, location.find("://"))));
   }
   if (rest.empty()) return MakeError(ErrorCode::kInvalidArgument, "empty warehouse path");
-  return OpenSqliteWarehouse(std::string(rest));
+  return OpenSqliteWarehouse(std::string(rest), access);
 }
 
 size_t BulkRowCheckLimit() { return bulk_row_check_limit; }

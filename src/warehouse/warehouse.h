@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -188,6 +189,12 @@ class Warehouse {
   // Runs a read-only statement (reports, `till runs`, tests). Parameters bind as text.
   virtual Result<QueryResult> Query(std::string_view sql,
                                     std::span<const std::string> params = {}) = 0;
+  // Runs a read-only statement and hands `visit` its rows one at a time, so that a result of
+  // any size is read in constant memory. Values are text (nullopt for NULL), valid during the
+  // call only. An error `visit` returns stops the query and is returned.
+  using RowVisitor = std::function<Status(std::span<const std::optional<std::string_view>>)>;
+  virtual Status QueryRows(std::string_view sql, std::span<const std::string> params,
+                           const RowVisitor& visit) = 0;
 
   // The ledger of landing zone `zone`, every key it recorded.
   virtual Result<std::vector<LandingEntry>> LandingEntries(std::string_view zone) = 0;
@@ -225,7 +232,11 @@ class Warehouse {
 //    strings ("host=… dbname=…"), or "postgres:" alone for the PG* environment variables.
 // Fails with kInvalidArgument for a location it cannot use, and with kWarehouseError when the
 // database cannot be reached; no message holds a password.
-Result<std::unique_ptr<Warehouse>> OpenWarehouse(const std::string& location);
+// With kReadOnly the warehouse refuses every write (a SQLite file opened read-only, a
+// PostgreSQL session whose transactions are read-only): for readers such as `till serve`.
+enum class Access { kReadWrite, kReadOnly };
+Result<std::unique_ptr<Warehouse>> OpenWarehouse(const std::string& location,
+                                                 Access access = Access::kReadWrite);
 
 // A first load into a warehouse without facts checks rows for duplicates in memory up to this
 // many rows (4,000,000 by default, about 160 MB), then through the warehouse, on every back

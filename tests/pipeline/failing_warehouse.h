@@ -48,6 +48,10 @@ class FailingWarehouse final : public Warehouse {
   Result<QueryResult> Query(std::string_view sql, std::span<const std::string> params) override {
     return inner_.Query(sql, params);  // reads are not part of a load
   }
+  Status QueryRows(std::string_view sql, std::span<const std::string> params,
+                   const RowVisitor& visit) override {
+    return inner_.QueryRows(sql, params, visit);
+  }
   std::string Describe() const override { return inner_.Describe(); }
   Result<std::vector<LandingEntry>> LandingEntries(std::string_view zone) override {
     return inner_.LandingEntries(zone);

@@ -1,0 +1,502 @@
+#include "serve/api.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <set>
+#include <vector>
+
+namespace till {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// A request that cannot be answered: the status and why.
+struct BadRequest {
+  int status = 400;
+  std::string message;
+};
+
+double Round(long double value, int decimals) {
+  long double scale = std::pow(10.0L, decimals);
+  return static_cast<double>(std::round(value * scale) / scale);
+}
+
+Json Ratio(long double numerator, long double denominator, int decimals) {
+  if (denominator == 0) return nullptr;
+  return Round(numerator / denominator, decimals);
+}
+
+// The parameters one endpoint takes, checked once: unknown names, repeats of single-valued
+// ones, and malformed values are errors.
+class Query {
+ public:
+  Query(const Params& params, std::initializer_list<std::string_view> allowed, bool filters)
+      : params_(params) {
+    for (const auto& [name, value] : params_) {
+      bool known = std::find(allowed.begin(), allowed.end(), name) != allowed.end() ||
+                   name == "format" ||
+                   (filters && (name == "from" || name == "to" || DimByName(name)));
+      if (!known) throw BadRequest{400, fmt::format("unknown parameter '{}'", name)};
+      bool repeatable = name == "by" || (filters && DimByName(name));
+      if (!repeatable && params_.count(name) > 1) {
+        throw BadRequest{400, fmt::format("parameter '{}' is given more than once", name)};
+      }
+    }
+    auto format = Get("format");
+    if (format && *format != "json" && *format != "csv") {
+      throw BadRequest{400, fmt::format("parameter 'format': '{}' is not json or csv", *format)};
+    }
+    csv_ = format == "csv";
+  }
+
+  std::optional<std::string> Get(std::string_view name) const {
+    auto it = params_.find(std::string(name));
+    if (it == params_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  std::vector<std::string> All(std::string_view name) const {
+    std::vector<std::string> values;
+    auto [begin, end] = params_.equal_range(std::string(name));
+    for (auto it = begin; it != end; ++it) values.push_back(it->second);
+    return values;
+  }
+
+  int64_t Limit(int64_t fallback, int64_t most) const {
+    auto text = Get("limit");
+    if (!text) return fallback;
+    int64_t value = 0;
+    auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
+    if (error != std::errc() || end != text->data() + text->size() || value < 1 || value > most) {
+      throw BadRequest{
+          400,
+          fmt::format("parameter 'limit': '{}' is not a whole number from 1 to {}", *text, most)};
+    }
+    return value;
+  }
+
+  Selection Select(const Cube& cube) const {
+    Selection selection;
+    for (const char* name : {"from", "to"}) {
+      auto text = Get(name);
+      if (!text) continue;
+      auto day = ParseDay(*text);
+      if (!day) {
+        throw BadRequest{
+            400, fmt::format("parameter '{}': '{}' is not a date (YYYY-MM-DD)", name, *text)};
+      }
+      (std::string_view(name) == "from" ? selection.from : selection.to) = day;
+    }
+    if (selection.from && selection.to && *selection.from > *selection.to) {
+      throw BadRequest{400, "parameter 'from' is after 'to'"};
+    }
+    for (const auto& info : Dims()) {
+      for (const auto& value : All(info.name)) {
+        auto member = cube.MemberId(info.dim, value);
+        if (!member) {
+          throw BadRequest{400, fmt::format("parameter '{}': no member '{}'", info.name, value)};
+        }
+        selection.members[static_cast<size_t>(info.dim)].push_back(*member);
+      }
+    }
+    return selection;
+  }
+
+  bool csv() const { return csv_; }
+
+ private:
+  const Params& params_;
+  bool csv_ = false;
+};
+
+// The filter parameters plus these.
+Query Filtered(const Params& params, std::initializer_list<std::string_view> extra) {
+  return Query(params, extra, /*filters=*/true);
+}
+
+Json MeasuresJson(const Measures& m) {
+  return Json{{"revenue", Round(m.revenue, 2)},
+              {"orders", m.orders},
+              {"units", m.units},
+              {"customers", m.customers},
+              {"average_rating", Ratio(m.rating_sum, m.rated, 4)}};
+}
+
+std::string CsvValue(const Json& value) {
+  if (value.is_null()) return "";
+  if (value.is_string()) return CsvCell(value.get<std::string>());
+  return value.dump();
+}
+
+// The rows of `rows` (objects) as CSV with these columns.
+std::string ToCsv(const Json& rows, const std::vector<std::string>& columns) {
+  std::string out;
+  for (size_t c = 0; c < columns.size(); ++c) {
+    if (c) out += ',';
+    out += CsvCell(columns[c]);
+  }
+  out += "\r\n";
+  for (const auto& row : rows) {
+    for (size_t c = 0; c < columns.size(); ++c) {
+      if (c) out += ',';
+      auto it = row.find(columns[c]);
+      if (it != row.end()) out += CsvValue(*it);
+    }
+    out += "\r\n";
+  }
+  return out;
+}
+
+ApiResponse Respond(const Query& query, const Json& body, const Json& rows,
+                    const std::vector<std::string>& columns, std::string_view name) {
+  ApiResponse response;
+  if (query.csv()) {
+    response.content_type = "text/csv; charset=utf-8";
+    response.body = ToCsv(rows, columns);
+    response.filename = fmt::format("till-{}.csv", name);
+  } else {
+    response.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
+  return response;
+}
+
+Json PeriodJson(Day from, Day to) { return Json{{"from", FormatDay(from)}, {"to", FormatDay(to)}}; }
+
+ApiResponse Meta(const Snapshot& snapshot, const Params& params, std::string_view version) {
+  Query query(params, {}, false);
+  const Cube& cube = *snapshot.cube;
+  Json body{{"version", version},
+            {"warehouse", snapshot.warehouse},
+            {"rows", cube.rows()},
+            {"first_date", cube.first_day() ? Json(FormatDay(*cube.first_day())) : Json()},
+            {"last_date", cube.last_day() ? Json(FormatDay(*cube.last_day())) : Json()},
+            {"refreshed_at", snapshot.refreshed_at},
+            {"data_version", snapshot.data_version}};
+  Json rows = Json::array();
+  for (const auto& [key, value] : body.items()) rows.push_back({{"key", key}, {"value", value}});
+  return Respond(query, body, rows, {"key", "value"}, "meta");
+}
+
+ApiResponse Dimensions(const Snapshot& snapshot, const Params& params) {
+  Query query(params, {}, false);
+  Json dimensions = Json::array();
+  Json rows = Json::array();
+  for (const auto& info : Dims()) {
+    Json members = Json::array();
+    for (const auto& member : snapshot.cube->Members(info.dim)) {
+      members.push_back(member);
+      rows.push_back({{"dimension", info.name}, {"member", member}});
+    }
+    dimensions.push_back(
+        {{"name", info.name}, {"label", info.label}, {"members", std::move(members)}});
+  }
+  return Respond(query, Json{{"dimensions", dimensions}}, rows, {"dimension", "member"},
+                 "dimensions");
+}
+
+ApiResponse Kpis(const Snapshot& snapshot, const Params& params) {
+  Query query = Filtered(params, {});
+  const Cube& cube = *snapshot.cube;
+  Selection selection = query.Select(cube);
+  Json body;
+  Measures current;
+  std::optional<Measures> previous;
+  if (cube.first_day() || selection.from) {
+    Day from = selection.from.value_or(cube.first_day().value_or(0));
+    Day to = selection.to.value_or(std::max(cube.last_day().value_or(from), from));
+    Day length = to - from + 1;
+    std::pair<Day, Day> periods[] = {{from, to}, {from - length, from - 1}};
+    if (selection.from || selection.to) {
+      auto both = cube.Periods(selection, periods);
+      current = both[0];
+      previous = both[1];
+    } else {
+      // The whole range: sales of unknown date count too.
+      current = cube.Total(selection);
+      previous = cube.Periods(selection, std::span(periods).subspan(1))[0];
+    }
+    body["period"] = PeriodJson(from, to);
+    body["previous"] = PeriodJson(from - length, from - 1);
+  } else {
+    current = cube.Total(selection);
+    body["period"] = nullptr;
+    body["previous"] = nullptr;
+  }
+  struct Kpi {
+    std::string_view name, label;
+    Json value, previous;
+  };
+  auto values = [](const Measures& m) {
+    return std::array<Json, 7>{Round(m.revenue, 2),
+                               m.orders,
+                               m.units,
+                               Ratio(m.revenue, m.orders, 2),
+                               Ratio(m.units, m.orders, 4),
+                               m.customers,
+                               Ratio(m.rating_sum, m.rated, 4)};
+  };
+  constexpr std::pair<std::string_view, std::string_view> kNames[] = {
+      {"revenue", "Revenue"},
+      {"orders", "Orders"},
+      {"units", "Units"},
+      {"average_order_value", "Average order value"},
+      {"basket_size", "Basket size"},
+      {"unique_customers", "Unique customers"},
+      {"average_rating", "Average rating"},
+  };
+  auto now = values(current);
+  std::array<Json, 7> before;
+  if (previous) before = values(*previous);
+  Json kpis = Json::array();
+  for (size_t i = 0; i < 7; ++i) {
+    Json change;
+    if (now[i].is_number() && before[i].is_number() && before[i].get<double>() != 0) {
+      change = Round((now[i].get<double>() - before[i].get<double>()) / before[i].get<double>(), 4);
+    }
+    kpis.push_back({{"name", kNames[i].first},
+                    {"label", kNames[i].second},
+                    {"value", now[i]},
+                    {"previous", before[i]},
+                    {"change", change}});
+  }
+  body["kpis"] = kpis;
+  return Respond(query, body, kpis, {"name", "label", "value", "previous", "change"}, "kpis");
+}
+
+ApiResponse Timeseries(const Snapshot& snapshot, const Params& params) {
+  Query query = Filtered(params, {"grain"});
+  const Cube& cube = *snapshot.cube;
+  Selection selection = query.Select(cube);
+  std::string grain_name = query.Get("grain").value_or("day");
+  Grain grain;
+  if (grain_name == "day") {
+    grain = Grain::kDay;
+  } else if (grain_name == "week") {
+    grain = Grain::kWeek;
+  } else if (grain_name == "month") {
+    grain = Grain::kMonth;
+  } else {
+    throw BadRequest{400,
+                     fmt::format("parameter 'grain': '{}' is not day, week or month", grain_name)};
+  }
+  Json points = Json::array();
+  for (const auto& bucket : cube.Series(selection, grain)) {
+    points.push_back({{"period", FormatDay(bucket.start)},
+                      {"revenue", Round(bucket.measures.revenue, 2)},
+                      {"orders", bucket.measures.orders},
+                      {"units", bucket.measures.units}});
+  }
+  return Respond(query, Json{{"grain", grain_name}, {"points", points}}, points,
+                 {"period", "revenue", "orders", "units"}, "timeseries-" + grain_name);
+}
+
+ApiResponse Breakdown(const Snapshot& snapshot, const Params& params) {
+  Query query = Filtered(params, {"by", "sort", "limit"});
+  const Cube& cube = *snapshot.cube;
+  Selection selection = query.Select(cube);
+  std::vector<Dim> dims;
+  std::vector<std::string> names = query.All("by");
+  if (names.empty() || names.size() > 2) {
+    throw BadRequest{400, "parameter 'by' must name one or two dimensions"};
+  }
+  for (const auto& name : names) {
+    auto dim = DimByName(name);
+    if (!dim) throw BadRequest{400, fmt::format("parameter 'by': no dimension '{}'", name)};
+    dims.push_back(*dim);
+  }
+  if (dims.size() == 2 && dims[0] == dims[1]) {
+    throw BadRequest{400, "parameter 'by' names the same dimension twice"};
+  }
+  std::string sort = query.Get("sort").value_or("revenue");
+  static const std::set<std::string, std::less<>> kSorts = {"revenue",   "orders",         "units",
+                                                            "customers", "average_rating", "name"};
+  if (!kSorts.contains(sort)) {
+    throw BadRequest{400, fmt::format("parameter 'sort': '{}' is not one of revenue, orders, "
+                                      "units, customers, average_rating, name",
+                                      sort)};
+  }
+  int64_t limit = query.Limit(std::numeric_limits<int64_t>::max(), 1'000'000'000);
+  auto groups = cube.Breakdown(selection, dims);
+  if (!groups) {
+    throw BadRequest{400,
+                     fmt::format("parameter 'by': more than {} combinations", Cube::kMaxGroups)};
+  }
+  auto key = [&](const Group& g) -> long double {
+    const Measures& m = g.measures;
+    if (sort == "orders") return static_cast<long double>(m.orders);
+    if (sort == "units") return static_cast<long double>(m.units);
+    if (sort == "customers") return static_cast<long double>(m.customers);
+    if (sort == "average_rating") {
+      return m.rated ? static_cast<long double>(m.rating_sum) / m.rated : -1;
+    }
+    return m.revenue;
+  };
+  // Member ids follow the members' sorted order, so "name" sorts by id.
+  std::stable_sort(groups->begin(), groups->end(), [&](const Group& a, const Group& b) {
+    if (sort != "name") {
+      long double ka = key(a), kb = key(b);
+      if (ka != kb) return ka > kb;
+    }
+    return a.members < b.members;
+  });
+  Json rows = Json::array();
+  const size_t total = groups->size();
+  for (size_t i = 0; i < total && static_cast<int64_t>(i) < limit; ++i) {
+    const Group& g = (*groups)[i];
+    Json row;
+    for (size_t d = 0; d < dims.size(); ++d) {
+      row[std::string(InfoOf(dims[d]).name)] = cube.Members(dims[d])[g.members[d]];
+    }
+    row.update(MeasuresJson(g.measures));
+    rows.push_back(std::move(row));
+  }
+  std::vector<std::string> columns(names.begin(), names.end());
+  for (const char* measure : {"revenue", "orders", "units", "customers", "average_rating"}) {
+    columns.emplace_back(measure);
+  }
+  Json body{{"by", names}, {"total_rows", total}, {"rows", rows}};
+  std::string file = "breakdown-" + names[0] + (names.size() > 1 ? "-" + names[1] : "");
+  return Respond(query, body, rows, columns, file);
+}
+
+ApiResponse Customers(const Snapshot& snapshot, const Params& params) {
+  Query query = Filtered(params, {});
+  const Cube& cube = *snapshot.cube;
+  Selection selection = query.Select(cube);
+  Json body;
+  Json groups = Json::array();
+  if (cube.first_day() || selection.from) {
+    Day from = selection.from.value_or(cube.first_day().value_or(0));
+    Day to = selection.to.value_or(std::max(cube.last_day().value_or(from), from));
+    body["period"] = PeriodJson(from, to);
+    auto both = cube.NewAndReturning(selection, from);
+    for (size_t g = 0; g < 2; ++g) {
+      groups.push_back({{"group", g == 0 ? "new" : "returning"},
+                        {"customers", both[g].customers},
+                        {"orders", both[g].orders},
+                        {"revenue", Round(both[g].revenue, 2)}});
+    }
+  } else {
+    body["period"] = nullptr;
+  }
+  body["groups"] = groups;
+  return Respond(query, body, groups, {"group", "customers", "orders", "revenue"}, "customers");
+}
+
+Json FirstRows(const Json& rows, int64_t limit) {
+  Json out = Json::array();
+  for (size_t i = 0; i < rows.size() && static_cast<int64_t>(i) < limit; ++i) {
+    out.push_back(rows[i]);
+  }
+  return out;
+}
+
+ApiResponse Pipeline(const Snapshot& snapshot, std::string_view part, const Params& params,
+                     std::chrono::system_clock::time_point now) {
+  constexpr int64_t kMost = static_cast<int64_t>(kPipelineRows);
+  if (part == "runs") {
+    Query query(params, {"limit"}, false);
+    Json runs = FirstRows(snapshot.runs, query.Limit(50, kMost));
+    return Respond(query, Json{{"runs", runs}}, runs,
+                   {"run_id", "trigger", "started_at", "finished_at", "status", "error", "files",
+                    "rows_loaded", "rows_rejected", "rows_duplicate"},
+                   "runs");
+  }
+  if (part == "files") {
+    Query query(params, {"limit"}, false);
+    Json files = FirstRows(snapshot.files, query.Limit(100, kMost));
+    return Respond(query, Json{{"files", files}}, files,
+                   {"file_id", "run_id", "uri", "status", "rows_read", "rows_loaded",
+                    "rows_rejected", "rows_duplicate", "started_at", "finished_at", "error"},
+                   "files");
+  }
+  if (part == "rejects") {
+    Query query(params, {"limit", "part"}, false);
+    std::string which = query.Get("part").value_or("reasons");
+    if (which != "reasons" && which != "recent") {
+      throw BadRequest{400, fmt::format("parameter 'part': '{}' is not reasons or recent", which)};
+    }
+    Json recent = FirstRows(snapshot.recent_rejects, query.Limit(100, kMost));
+    Json body{{"reasons", snapshot.reasons}, {"recent", recent}};
+    if (which == "reasons") {
+      return Respond(query, body, snapshot.reasons, {"reason", "column", "rows", "values"},
+                     "reject-reasons");
+    }
+    return Respond(query, body, recent,
+                   {"file_id", "uri", "line", "column", "reason", "message", "row_rejected"},
+                   "rejects");
+  }
+  if (part == "freshness") {
+    Query query(params, {}, false);
+    const auto& f = snapshot.freshness;
+    Json age;
+    if (f.last_success_epoch) {
+      double seconds =
+          std::chrono::duration<double>(now.time_since_epoch()).count() - *f.last_success_epoch;
+      age = static_cast<int64_t>(std::max(0.0, std::floor(seconds)));
+    }
+    Json body{{"last_success_at", f.last_success_at.empty() ? Json() : Json(f.last_success_at)},
+              {"age_seconds", age},
+              {"files_loaded", f.files_loaded},
+              {"files_failed", f.files_failed},
+              {"files_skipped", f.files_skipped},
+              {"rows_loaded", f.rows_loaded},
+              {"rows_rejected", f.rows_rejected},
+              {"rows_duplicate", f.rows_duplicate},
+              {"runs_running", f.runs_running}};
+    Json rows = Json::array();
+    for (const auto& [key, value] : body.items()) rows.push_back({{"key", key}, {"value", value}});
+    return Respond(query, body, rows, {"key", "value"}, "freshness");
+  }
+  throw BadRequest{404, fmt::format("no endpoint /api/v1/pipeline/{}", part)};
+}
+
+}  // namespace
+
+std::string ErrorBody(int status, std::string_view message) {
+  Json body{{"error", {{"status", status}, {"message", message}}}};
+  return body.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+std::string CsvCell(std::string_view text) {
+  std::string cell;
+  if (!text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
+                        text[0] == '\t' || text[0] == '\r')) {
+    cell = "'";
+  }
+  cell += text;
+  if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;
+  std::string quoted = "\"";
+  for (char c : cell) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  quoted += '"';
+  return quoted;
+}
+
+ApiResponse AnswerApi(const Snapshot& snapshot, std::string_view endpoint, const Params& params,
+                      std::chrono::system_clock::time_point now, std::string_view version) {
+  try {
+    if (endpoint == "meta") return Meta(snapshot, params, version);
+    if (endpoint == "dimensions") return Dimensions(snapshot, params);
+    if (endpoint == "kpis") return Kpis(snapshot, params);
+    if (endpoint == "timeseries") return Timeseries(snapshot, params);
+    if (endpoint == "breakdown") return Breakdown(snapshot, params);
+    if (endpoint == "customers") return Customers(snapshot, params);
+    if (endpoint.starts_with("pipeline/")) {
+      return Pipeline(snapshot, endpoint.substr(9), params, now);
+    }
+    throw BadRequest{404, fmt::format("no endpoint /api/v1/{}", endpoint)};
+  } catch (const BadRequest& bad) {
+    ApiResponse response;
+    response.status = bad.status;
+    response.body = ErrorBody(bad.status, bad.message);
+    return response;
+  }
+}
+
+}  // namespace till

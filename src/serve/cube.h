@@ -1,0 +1,226 @@
+// The sales the dashboard reads, held in memory as columns of small integer codes, and the few
+// aggregations every chart is made of. A Cube is immutable once built, so any number of
+// request threads read it at once; CubeBuilder collects rows as the warehouse hands them over
+// and builds a new Cube when asked.
+//
+// Rows are kept ordered by customer: a customer's rows are contiguous, so counting distinct
+// customers per group needs only the last customer each group saw (no sets, no sorting at query
+// time).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace till {
+
+// What the filters select and the breakdowns group by.
+enum class Dim : uint8_t {
+  kCategory,
+  kBrand,
+  kProductType,
+  kProduct,
+  kCountry,
+  kState,
+  kCity,
+  kSegment,
+  kAgeBand,
+  kGender,
+  kIncome,
+  kPaymentMethod,
+  kShippingMethod,
+  kOrderStatus,
+  kFeedback,
+  kRating,
+};
+inline constexpr size_t kDimCount = 16;
+
+struct DimInfo {
+  Dim dim;
+  std::string_view name;   // the API's parameter name
+  std::string_view label;  // for people
+};
+std::span<const DimInfo> Dims();
+std::optional<Dim> DimByName(std::string_view name);
+const DimInfo& InfoOf(Dim dim);
+
+// The member a missing value belongs to, in every dimension.
+inline constexpr std::string_view kUnknownMember = "(unknown)";
+
+// "18-24" … "65+" for an age, kUnknownMember for none.
+std::string_view AgeBand(std::optional<int64_t> age);
+
+// Days since 1970-01-01; kNoDay for a sale whose date is unknown.
+using Day = int32_t;
+inline constexpr Day kNoDay = std::numeric_limits<Day>::min();
+Day DayFromKey(int32_t yyyymmdd);                    // 20240131 -> its day
+std::string FormatDay(Day day);                      // "2024-01-31"
+std::optional<Day> ParseDay(std::string_view text);  // "2024-01-31", validated
+
+// What a query selects: a date range and, per dimension, the members allowed (none: all).
+struct Selection {
+  std::optional<Day> from;
+  std::optional<Day> to;
+  std::array<std::vector<uint32_t>, kDimCount> members;  // member ids (Cube::Members order)
+};
+
+struct Measures {
+  long double revenue = 0;
+  int64_t orders = 0;
+  int64_t units = 0;
+  int64_t customers = 0;  // distinct known customer ids
+  int64_t rating_sum = 0;
+  int64_t rated = 0;
+};
+
+enum class Grain { kDay, kWeek, kMonth };
+
+// One point of a time series: the first day of its period.
+struct Bucket {
+  Day start = 0;
+  Measures measures;
+};
+
+// One row of a breakdown: a member id per grouped dimension.
+struct Group {
+  std::array<uint32_t, 2> members{};
+  Measures measures;
+};
+
+class Cube {
+ public:
+  size_t rows() const { return day_.size(); }
+  // The first and last known sale date; nullopt without any.
+  std::optional<Day> first_day() const { return first_day_; }
+  std::optional<Day> last_day() const { return last_day_; }
+
+  // A dimension's members, sorted, kUnknownMember among them when some row has no value.
+  std::span<const std::string> Members(Dim dim) const { return tables_[Index(dim)].members; }
+  std::optional<uint32_t> MemberId(Dim dim, std::string_view member) const;
+
+  // The measures of the selection.
+  Measures Total(const Selection& selection) const;
+  // The measures of each of `periods` (from, to; inclusive), the selection's own dates ignored.
+  std::vector<Measures> Periods(const Selection& selection,
+                                std::span<const std::pair<Day, Day>> periods) const;
+  // Per period of `grain`, from the first to the last with a sale (empty ones included); rows
+  // with an unknown date are left out.
+  std::vector<Bucket> Series(const Selection& selection, Grain grain) const;
+  // Grouped by one or two dimensions; only groups with a sale. Fails (nullopt) beyond
+  // kMaxGroups combinations.
+  static constexpr size_t kMaxGroups = 4'000'000;
+  std::optional<std::vector<Group>> Breakdown(const Selection& selection,
+                                              std::span<const Dim> dims) const;
+  // New customers (first purchase ever on or after `since`) and returning ones: two Measures.
+  std::array<Measures, 2> NewAndReturning(const Selection& selection, Day since) const;
+
+ private:
+  friend class CubeBuilder;
+
+  // Where a dimension's members come from: a column of codes, and each code's member.
+  enum Source : uint8_t {
+    kProductSource,
+    kLocationSource,
+    kSegmentSource,
+    kAgeBandSource,
+    kGenderSource,
+    kIncomeSource,
+    kPaymentSource,
+    kShippingSource,
+    kStatusSource,
+    kFeedbackSource,
+    kRatingSource,
+  };
+  static constexpr size_t kSourceCount = 11;
+
+  struct Table {
+    Source source = kProductSource;
+    std::vector<std::string> members;
+    std::vector<uint32_t> member_of;  // code -> member id
+  };
+  struct Compiled;
+
+  static size_t Index(Dim dim) { return static_cast<size_t>(dim); }
+  Compiled Compile(const Selection& selection, bool with_dates) const;
+  template <typename GroupOf>
+  void Accumulate(const Compiled& compiled, GroupOf group_of, std::vector<Measures>& out) const;
+
+  std::vector<Day> day_;
+  std::vector<uint32_t> customer_;  // 0: unknown
+  std::array<std::vector<uint32_t>, kSourceCount> codes_;
+  std::vector<int64_t> quantity_;
+  std::vector<double> amount_;
+  std::array<Table, kDimCount> tables_;
+  std::vector<Day> customer_first_day_;  // by customer; kNoDay when never dated
+  std::optional<Day> first_day_;
+  std::optional<Day> last_day_;
+};
+
+// Collects sale rows in the warehouse's keys and builds Cubes. Dimension rows are given by key
+// (again at each refresh: a label may change); sale rows name their dimension rows by key.
+class CubeBuilder {
+ public:
+  struct Product {
+    std::string category, brand, product_type, name;  // empty: unknown
+  };
+  struct Location {
+    std::string country, state, city;
+  };
+  // The small dimensions, each a label per key.
+  enum class Attribute : uint8_t { kGender, kIncome, kPayment, kShipping, kStatus, kFeedback };
+
+  void SetProduct(int64_t key, Product product);
+  void SetLocation(int64_t key, Location location);
+  void SetAttribute(Attribute attribute, int64_t key, std::string label);
+
+  struct Sale {
+    int32_t date_key = 0;  // YYYYMMDD, 0 when unknown
+    int64_t product_key = 0;
+    int64_t location_key = 0;
+    std::optional<std::string_view> customer_id;
+    std::optional<int64_t> age;
+    std::optional<std::string_view> segment;
+    std::array<int64_t, 6> attribute_keys{};  // by Attribute
+    std::optional<int64_t> rating;
+    int64_t quantity = 0;
+    double amount = 0;
+  };
+  void Add(const Sale& sale);
+  size_t rows() const { return day_.size(); }
+
+  // A Cube of every row added so far. The builder keeps its rows: more may be added and another
+  // Cube built.
+  Cube Build() const;
+
+ private:
+  // Codes are handed out in the order keys are first met, and never change.
+  std::unordered_map<int64_t, uint32_t> product_codes_, location_codes_;
+  std::array<std::unordered_map<int64_t, uint32_t>, 6> attribute_codes_;
+  std::vector<Product> products_;
+  std::vector<Location> locations_;
+  std::array<std::vector<std::string>, 6> attribute_labels_;
+  std::unordered_map<std::string, uint32_t> customer_codes_{{std::string(), 0}};
+  // Segment, age band and rating: codes of their labels ("" for unknown).
+  struct Labels {
+    std::unordered_map<std::string, uint32_t> codes;
+    std::vector<std::string> labels;
+  };
+  Labels segments_, age_bands_, ratings_;
+
+  static uint32_t Code(std::unordered_map<int64_t, uint32_t>& codes, int64_t key);
+  static uint32_t LabelCode(Labels& labels, std::string_view label);
+
+  std::vector<Day> day_;
+  std::vector<uint32_t> customer_;
+  std::array<std::vector<uint32_t>, Cube::kSourceCount> codes_;
+  std::vector<int64_t> quantity_;
+  std::vector<double> amount_;
+};
+
+}  // namespace till

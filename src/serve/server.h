@@ -1,0 +1,44 @@
+// `till serve`: the dashboard and its JSON API over HTTP, read-only against the warehouse.
+//
+// The warehouse is read into a Snapshot before the server listens and again whenever it changes
+// (checked every `refresh_seconds`); requests are answered from the snapshot in memory, with
+// each distinct answer cached until the next change.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+
+namespace till {
+
+struct ServeOptions {
+  std::string warehouse;  // as OpenWarehouse takes it
+  std::string address = "127.0.0.1";
+  int port = 8080;    // 0: any free port
+  std::string token;  // when set, required from clients beyond loopback
+  double refresh_seconds = 2;
+  bool cache = true;  // off: every request is computed (for measuring)
+  int threads = 64;   // connections served at once
+  std::string version;
+};
+
+class DashboardServer {
+ public:
+  explicit DashboardServer(ServeOptions options);
+  ~DashboardServer();
+
+  // Reads the warehouse and starts listening; fails when either cannot be done.
+  Status Start();
+  // The port listened on (after Start).
+  int port() const;
+  // Serves until Stop() is called from another thread or a signal handler's thread.
+  void Wait();
+  void Stop();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace till

@@ -1,0 +1,66 @@
+// What `till serve` answers from: the sales cube and the pipeline's records, read from the
+// warehouse in one consistent read and replaced whole when the warehouse changes. Requests hold
+// a shared_ptr to the Snapshot they started with, so a refresh never changes an answer midway.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "base/result.h"
+#include "serve/cube.h"
+#include "warehouse/warehouse.h"
+
+namespace till {
+
+// Up to this many of the latest runs, files and rejects are kept for the pipeline endpoints.
+inline constexpr size_t kPipelineRows = 1000;
+
+struct Snapshot {
+  std::shared_ptr<const Cube> cube;
+  int64_t data_version = 0;
+  std::string refreshed_at;  // ISO 8601 UTC
+  std::string warehouse;     // Describe() of the warehouse, never with a password
+
+  nlohmann::ordered_json runs = nlohmann::ordered_json::array();     // newest first
+  nlohmann::ordered_json files = nlohmann::ordered_json::array();    // newest first
+  nlohmann::ordered_json reasons = nlohmann::ordered_json::array();  // most first
+  nlohmann::ordered_json recent_rejects = nlohmann::ordered_json::array();
+
+  struct Freshness {
+    std::string last_success_at;  // empty: never
+    std::optional<double> last_success_epoch;
+    int64_t files_loaded = 0, files_failed = 0, files_skipped = 0;
+    int64_t rows_loaded = 0, rows_rejected = 0, rows_duplicate = 0;
+    int64_t runs_running = 0;
+  } freshness;
+};
+
+// Reads a warehouse into Snapshots. Not thread-safe: one refreshing thread owns it.
+class SnapshotReader {
+ public:
+  explicit SnapshotReader(std::unique_ptr<Warehouse> warehouse);
+
+  // A new Snapshot when the warehouse changed since `current` was read (or when there is no
+  // `current`), else `current` itself. Sales of files loaded since are added to the cube; a
+  // file unloaded since makes the cube be read again whole.
+  Result<std::shared_ptr<const Snapshot>> Refresh(std::shared_ptr<const Snapshot> current);
+
+ private:
+  Status ReadDimensions();
+  Status ReadSales(int64_t file_id);
+  Status ReadPipeline(Snapshot& snapshot);
+
+  std::unique_ptr<Warehouse> warehouse_;
+  bool postgres_ = false;
+  std::string signature_;
+  std::set<int64_t> loaded_files_;
+  std::unique_ptr<CubeBuilder> builder_;
+  std::shared_ptr<const Cube> cube_;
+  int64_t version_ = 0;
+};
+
+}  // namespace till
