@@ -289,7 +289,8 @@ struct DashboardServer::State {
         return httplib::Server::HandlerResponse::Handled;
       }
       bool guarded = request.path.starts_with("/api/") || request.path == "/metrics";
-      if (guarded && !options.token.empty() && !IsLoopback(request.remote_addr)) {
+      if (guarded && !options.token.empty() &&
+          (options.loopback_needs_token || !IsLoopback(request.remote_addr))) {
         std::string given = request.get_header_value("Authorization");
         if (!given.starts_with("Bearer ") || !SameSecret(given.substr(7), options.token)) {
           response.status = 401;

@@ -15,8 +15,9 @@ namespace till {
 struct ServeOptions {
   std::string warehouse;  // as OpenWarehouse takes it
   std::string address = "127.0.0.1";
-  int port = 8080;    // 0: any free port
-  std::string token;  // when set, required from clients beyond loopback
+  int port = 8080;                    // 0: any free port
+  std::string token;                  // when set, required from clients beyond loopback
+  bool loopback_needs_token = false;  // required from loopback clients too
   double refresh_seconds = 2;
   bool cache = true;  // off: every request is computed (for measuring)
   int threads = 64;   // connections served at once
