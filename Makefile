@@ -2,7 +2,7 @@
 # missing (Debian 12), build, and run.
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup build demo test test-asan bench bench-pg bench-watch clean
+.PHONY: all setup build demo test test-asan bench bench-pg bench-watch bench-serve clean
 
 all: build
 
@@ -35,6 +35,9 @@ bench-pg: build
 
 bench-watch: build
 	bench/watch_latency.sh
+
+bench-serve: build
+	bench/serve_latency.sh
 
 clean:
 	rm -rf build

@@ -34,53 +34,16 @@ sizes=("$@")
 till=${TILL:-build/release/src/cli/till}
 [ -x "$till" ] || { echo "build Till first: make build" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "/usr/bin/time is missing: scripts/install-deps.sh" >&2; exit 2; }
-bindir=${TILL_PG_BINDIR:-$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)}
-for tool in initdb pg_ctl psql; do
-  [ -x "$bindir/$tool" ] || { echo "$bindir/$tool is missing: scripts/install-deps.sh" >&2; exit 2; }
-done
-# psql from bindir, not Debian's /usr/bin/psql, a Perl wrapper that would add its start-up time
-# to the peer's.
-psql=$bindir/psql
-
-# PostgreSQL refuses to run as root; then the server runs as the postgres user.
-as_server() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
-work=$(mktemp -d)
-data=$work/data
+source bench/pg_cluster.sh
 sampler=
 cleanup() {
   set +e
   [ -n "$sampler" ] && kill "$sampler" 2>/dev/null
-  [ -f "$data/postmaster.pid" ] && as_server "$bindir/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1
-  rm -rf "$work"
+  stop_pg_cluster
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-[ "$(id -u)" -eq 0 ] && chown postgres: "$work"
-
-password=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-export PGPASSWORD=$password
-printf '%s\n' "$password" >"$work/pwfile"
-[ "$(id -u)" -eq 0 ] && chown postgres: "$work/pwfile"
-as_server "$bindir/initdb" -D "$data" -U postgres --pwfile="$work/pwfile" -E UTF8 \
-  --locale=C.UTF-8 --auth-local=scram-sha-256 --auth-host=scram-sha-256 --no-instructions \
-  >"$work/initdb.log" 2>&1 || { cat "$work/initdb.log" >&2; exit 1; }
-rm -f "$work/pwfile"
-
-# A port nothing listens on; pg_ctl fails if another process takes it first, so try a few.
-for attempt in 1 2 3 4 5; do
-  port=$((20000 + RANDOM % 40000))
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
-  as_server "$bindir/pg_ctl" -D "$data" -l "$work/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$work" \
-    start >/dev/null && break
-  [ "$attempt" -eq 5 ] && { cat "$work/server.log" >&2; exit 1; }
-done
-postmaster=$(head -1 "$data/postmaster.pid")
-
-admin() { "$psql" -X -q -A -t -v ON_ERROR_STOP=1 "host=127.0.0.1 port=$port user=postgres dbname=${2:-postgres}" -c "$1"; }
+start_pg_cluster
 
 admin "SELECT 'PostgreSQL ' || current_setting('server_version') || ': ' || string_agg(name || '=' || current_setting(name), ' ' ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers', 'wal_level', 'synchronous_commit', 'fsync', 'max_wal_size')"
 

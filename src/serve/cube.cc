@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <numeric>
 
 namespace till {
@@ -192,8 +193,21 @@ template <typename GroupOf>
 void Cube::Accumulate(const Compiled& compiled, GroupOf group_of,
                       std::vector<Measures>& out) const {
   if (compiled.nothing) return;
-  std::vector<uint32_t> last_customer(out.size(), 0);
-  const auto& ratings = codes_[kRatingSource];
+  if (compiled.dates || !compiled.tests.empty()) {
+    Scan<true>(compiled, group_of, out);
+  } else {
+    Scan<false>(compiled, group_of, out);
+  }
+}
+
+template <bool kTests, typename GroupOf>
+void Cube::Scan(const Compiled& compiled, GroupOf group_of, std::vector<Measures>& out) const {
+  // Whole-number sums per group, turned into Measures at the end.
+  struct Sums {
+    int64_t micros = 0, orders = 0, units = 0, customers = 0, rating_sum = 0, rated = 0;
+    uint32_t last_customer = 0;
+  };
+  std::vector<Sums> sums(out.size());
   const Table& rating_table = tables_[Index(Dim::kRating)];
   // The rating each rating code stands for (0: unknown).
   std::vector<int64_t> rating_of(rating_table.member_of.size(), 0);
@@ -203,24 +217,38 @@ void Cube::Accumulate(const Compiled& compiled, GroupOf group_of,
     std::from_chars(member.data(), member.data() + member.size(), value);
     rating_of[code] = value;
   }
+  const uint32_t* ratings = codes_[kRatingSource].data();
+  const uint32_t* customers = customer_.data();
+  const int64_t* micros = amount_micros_.data();
+  const int64_t* quantities = quantity_.data();
   const size_t n = rows();
   for (size_t row = 0; row < n; ++row) {
-    if (!compiled.Pass(*this, row)) continue;
+    if constexpr (kTests) {
+      if (!compiled.Pass(*this, row)) continue;
+    }
     int64_t group = group_of(row);
     if (group < 0) continue;
-    Measures& m = out[static_cast<size_t>(group)];
-    m.revenue += amount_[row];
+    Sums& m = sums[static_cast<size_t>(group)];
+    m.micros += micros[row];
     m.orders += 1;
-    m.units += quantity_[row];
-    if (int64_t rating = rating_of[ratings[row]]; rating != 0) {
-      m.rating_sum += rating;
-      m.rated += 1;
-    }
-    uint32_t customer = customer_[row];
-    if (customer != 0 && last_customer[static_cast<size_t>(group)] != customer) {
-      last_customer[static_cast<size_t>(group)] = customer;
+    m.units += quantities[row];
+    int64_t rating = rating_of[ratings[row]];
+    m.rating_sum += rating;
+    m.rated += rating != 0;
+    uint32_t customer = customers[row];
+    if (customer != 0 && m.last_customer != customer) {
+      m.last_customer = customer;
       m.customers += 1;
     }
+  }
+  for (size_t g = 0; g < out.size(); ++g) {
+    const Sums& m = sums[g];
+    out[g] = {static_cast<long double>(m.micros) / 1'000'000,
+              m.orders,
+              m.units,
+              m.customers,
+              m.rating_sum,
+              m.rated};
   }
 }
 
@@ -393,7 +421,7 @@ void CubeBuilder::Add(const Sale& sale) {
   codes_[Cube::kRatingSource].push_back(
       LabelCode(ratings_, sale.rating ? std::to_string(*sale.rating) : std::string()));
   quantity_.push_back(sale.quantity);
-  amount_.push_back(sale.amount);
+  amount_micros_.push_back(std::llround(sale.amount * 1'000'000));
 }
 
 namespace {
@@ -451,7 +479,7 @@ Cube CubeBuilder::Build() const {
   cube.customer_ = permuted(customer_);
   for (size_t s = 0; s < Cube::kSourceCount; ++s) cube.codes_[s] = permuted(codes_[s]);
   cube.quantity_ = permuted(quantity_);
-  cube.amount_ = permuted(amount_);
+  cube.amount_micros_ = permuted(amount_micros_);
 
   cube.customer_first_day_.assign(customers, kNoDay);
   for (size_t row = 0; row < n; ++row) {

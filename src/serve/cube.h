@@ -150,12 +150,16 @@ class Cube {
   Compiled Compile(const Selection& selection, bool with_dates) const;
   template <typename GroupOf>
   void Accumulate(const Compiled& compiled, GroupOf group_of, std::vector<Measures>& out) const;
+  template <bool kTests, typename GroupOf>
+  void Scan(const Compiled& compiled, GroupOf group_of, std::vector<Measures>& out) const;
 
   std::vector<Day> day_;
   std::vector<uint32_t> customer_;  // 0: unknown
   std::array<std::vector<uint32_t>, kSourceCount> codes_;
   std::vector<int64_t> quantity_;
-  std::vector<double> amount_;
+  // Millionths of the currency: sums in whole numbers are exact and fast, and every amount the
+  // data holds has far fewer decimals.
+  std::vector<int64_t> amount_micros_;
   std::array<Table, kDimCount> tables_;
   std::vector<Day> customer_first_day_;  // by customer; kNoDay when never dated
   std::optional<Day> first_day_;
@@ -220,7 +224,7 @@ class CubeBuilder {
   std::vector<uint32_t> customer_;
   std::array<std::vector<uint32_t>, Cube::kSourceCount> codes_;
   std::vector<int64_t> quantity_;
-  std::vector<double> amount_;
+  std::vector<int64_t> amount_micros_;
 };
 
 }  // namespace till
