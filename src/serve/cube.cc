@@ -77,6 +77,14 @@ Day NextPeriod(Day start, Grain grain) {
   return start + 1;
 }
 
+// Members' order: by their text, the unknown member last.
+bool MemberLess(std::string_view a, std::string_view b) {
+  bool a_unknown = a == kUnknownMember;
+  bool b_unknown = b == kUnknownMember;
+  if (a_unknown != b_unknown) return b_unknown;
+  return a < b;
+}
+
 }  // namespace
 
 std::span<const DimInfo> Dims() { return kDims; }
@@ -254,7 +262,9 @@ void Cube::Scan(const Compiled& compiled, GroupOf group_of, std::vector<Measures
 
 std::optional<uint32_t> Cube::MemberId(Dim dim, std::string_view member) const {
   const auto& members = tables_[Index(dim)].members;
-  auto it = std::lower_bound(members.begin(), members.end(), member);
+  auto it =
+      std::lower_bound(members.begin(), members.end(), member,
+                       [](const std::string& a, std::string_view b) { return MemberLess(a, b); });
   if (it == members.end() || *it != member) return std::nullopt;
   return static_cast<uint32_t>(it - members.begin());
 }
@@ -436,22 +446,11 @@ void FillTable(size_t codes, LabelOf label_of, std::vector<std::string>& members
     labels[code] = label.empty() ? std::string(kUnknownMember) : std::string(label);
   }
   members = labels;
-  std::sort(members.begin(), members.end(), [](const std::string& a, const std::string& b) {
-    bool a_unknown = a == kUnknownMember;
-    bool b_unknown = b == kUnknownMember;
-    if (a_unknown != b_unknown) return b_unknown;
-    return a < b;
-  });
+  std::sort(members.begin(), members.end(), MemberLess);
   members.erase(std::unique(members.begin(), members.end()), members.end());
   member_of.resize(codes);
   for (size_t code = 0; code < codes; ++code) {
-    auto it = std::lower_bound(members.begin(), members.end(), labels[code],
-                               [](const std::string& a, const std::string& b) {
-                                 bool a_unknown = a == kUnknownMember;
-                                 bool b_unknown = b == kUnknownMember;
-                                 if (a_unknown != b_unknown) return b_unknown;
-                                 return a < b;
-                               });
+    auto it = std::lower_bound(members.begin(), members.end(), labels[code], MemberLess);
     member_of[code] = static_cast<uint32_t>(it - members.begin());
   }
 }
