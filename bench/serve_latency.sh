@@ -95,7 +95,7 @@ peer_ms() {
   done | median | awk '{ printf "%.1f", $1 / 1000 }'
 }
 
-printf "%-8s %-8s %-8s %-62s %4s %9s %9s %9s %7s\n" rows backend mode endpoint conn p50_ms p95_ms req_per_s errors
+printf "%-8s %-8s %-8s %-70s %4s %9s %9s %9s %7s\n" rows backend mode endpoint conn p50_ms p95_ms req_per_s errors
 for rows in "${sizes[@]}"; do
   raw=$scratch/raw_$rows.csv
   "$till" generate --rows "$rows" --seed 42 --output "$raw"
@@ -121,12 +121,13 @@ for rows in "${sizes[@]}"; do
           line=$(wrk -t "$threads" -c "$conn" -d "${duration}s" --timeout 10s \
             -s bench/wrk_report.lua "${url}api/v1/$endpoint" | grep '^WRK')
           read -r _ requests errors p50 p95 _ rps <<<"$line"
-          printf "%-8s %-8s %-8s %-62s %4s %9s %9s %9s %7s\n" "$rows" "$backend" "$mode" \
+          printf "%-8s %-8s %-8s %-70s %4s %9s %9s %9s %7s\n" "$rows" "$backend" "$mode" \
             "$endpoint" "$conn" "$p50" "$p95" "$rps" "$errors"
         done
       done
       if [ "$mode" = cached ] && [ -f web/node_modules/playwright-core/package.json ]; then
-        render=$(node bench/first_render.mjs "$url" 5 | awk '/^RENDER/ { print $2 " ms (max " $3 " ms)" }')
+        render=$( (node bench/first_render.mjs "$url" 5 2>&1 || true) |
+          awk '/^RENDER/ { print $2 " ms (max " $3 " ms)"; found = 1 } END { if (!found) print "failed" }')
         echo "$rows $backend first render, median of 5 fresh loads: $render"
       fi
       stop_server
