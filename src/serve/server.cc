@@ -357,7 +357,8 @@ struct DashboardServer::State {
     // The dashboard's files: only the paths built in are answered, so no request reaches the
     // file system, whatever its dots and encodings.
     http.Get(".*", [this](const httplib::Request& request, httplib::Response& response) {
-      std::string_view path = request.path == "/" ? "/index.html" : request.path;
+      std::string_view path = request.path;
+      if (path == "/") path = "/index.html";
       auto it = assets.find(path);
       if (it == assets.end()) {
         response.status = 404;
