@@ -113,6 +113,7 @@ for rows in "${sizes[@]}"; do
       flags=()
       [ "$mode" = computed ] && flags=(--no-cache)
       start_server "$warehouse" "${flags[@]}"
+      echo "$rows $backend $mode: $(grep -o 'warehouse read in [0-9.]* s' "$scratch/serve.log")"
       for endpoint in "${endpoints[@]}"; do
         code=$(curl -s -o /dev/null -w '%{http_code}' "${url}api/v1/$endpoint")
         [ "$code" = 200 ] || { echo "${url}api/v1/$endpoint answered $code" >&2; exit 1; }
