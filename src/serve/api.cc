@@ -205,7 +205,9 @@ ApiResponse Kpis(const Snapshot& snapshot, const Params& params) {
   Measures current;
   std::optional<Measures> previous;
   if (cube.first_day() || selection.from) {
-    Day from = selection.from.value_or(cube.first_day().value_or(0));
+    // Only `to` given, before the data starts: the period ends there, not before it begins.
+    Day from = selection.from.value_or(std::min(
+        cube.first_day().value_or(0), selection.to.value_or(cube.first_day().value_or(0))));
     Day to = selection.to.value_or(std::max(cube.last_day().value_or(from), from));
     Day length = to - from + 1;
     std::pair<Day, Day> periods[] = {{from, to}, {from - length, from - 1}};
@@ -369,7 +371,9 @@ ApiResponse Customers(const Snapshot& snapshot, const Params& params) {
   Json body;
   Json groups = Json::array();
   if (cube.first_day() || selection.from) {
-    Day from = selection.from.value_or(cube.first_day().value_or(0));
+    // Only `to` given, before the data starts: the period ends there, not before it begins.
+    Day from = selection.from.value_or(std::min(
+        cube.first_day().value_or(0), selection.to.value_or(cube.first_day().value_or(0))));
     Day to = selection.to.value_or(std::max(cube.last_day().value_or(from), from));
     body["period"] = PeriodJson(from, to);
     auto both = cube.NewAndReturning(selection, from);

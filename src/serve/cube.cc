@@ -128,6 +128,9 @@ std::optional<Day> ParseDay(std::string_view text) {
     if (error != std::errc() || end != text.data() + at + length) return std::nullopt;
     return value;
   };
+  for (size_t at : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (text[at] < '0' || text[at] > '9') return std::nullopt;
+  }
   auto year = number(0, 4);
   auto month = number(5, 2);
   auto day = number(8, 2);
@@ -182,7 +185,8 @@ Cube::Compiled Cube::Compile(const Selection& selection, bool with_dates) const 
     auto& mask = allowed[table.source];
     if (mask.empty()) mask.assign(table.member_of.size(), 1);
     for (size_t code = 0; code < table.member_of.size(); ++code) {
-      mask[code] = mask[code] && chosen[table.member_of[code]];
+      uint32_t member = table.member_of[code];
+      mask[code] = mask[code] && member != kNoMember && chosen[member];
     }
   }
   for (size_t s = 0; s < kSourceCount; ++s) {
@@ -217,13 +221,15 @@ void Cube::Scan(const Compiled& compiled, GroupOf group_of, std::vector<Measures
   };
   std::vector<Sums> sums(out.size());
   const Table& rating_table = tables_[Index(Dim::kRating)];
-  // The rating each rating code stands for (0: unknown).
+  // The rating each rating code stands for, and whether it is known at all.
   std::vector<int64_t> rating_of(rating_table.member_of.size(), 0);
+  std::vector<int64_t> rated_of(rating_table.member_of.size(), 0);
   for (size_t code = 0; code < rating_of.size(); ++code) {
-    const std::string& member = rating_table.members[rating_table.member_of[code]];
-    int64_t value = 0;
-    std::from_chars(member.data(), member.data() + member.size(), value);
-    rating_of[code] = value;
+    uint32_t id = rating_table.member_of[code];
+    if (id == kNoMember || rating_table.members[id] == kUnknownMember) continue;
+    const std::string& member = rating_table.members[id];
+    std::from_chars(member.data(), member.data() + member.size(), rating_of[code]);
+    rated_of[code] = 1;
   }
   const uint32_t* ratings = codes_[kRatingSource].data();
   const uint32_t* customers = customer_.data();
@@ -240,9 +246,8 @@ void Cube::Scan(const Compiled& compiled, GroupOf group_of, std::vector<Measures
     m.micros += micros[row];
     m.orders += 1;
     m.units += quantities[row];
-    int64_t rating = rating_of[ratings[row]];
-    m.rating_sum += rating;
-    m.rated += rating != 0;
+    m.rating_sum += rating_of[ratings[row]];
+    m.rated += rated_of[ratings[row]];
     uint32_t customer = customers[row];
     if (customer != 0 && m.last_customer != customer) {
       m.last_customer = customer;
@@ -437,19 +442,26 @@ void CubeBuilder::Add(const Sale& sale) {
 namespace {
 
 // A dimension's table: its members sorted (the unknown one last) and each code's member.
+// Only codes some sale uses (`used`) make members: a dimension row no sale points at (the
+// Unknown row every dimension has, a product only an unloaded file sold) is no member; its code
+// maps to kNoMember.
 template <typename LabelOf>
-void FillTable(size_t codes, LabelOf label_of, std::vector<std::string>& members,
-               std::vector<uint32_t>& member_of) {
+void FillTable(const std::vector<uint8_t>& used, LabelOf label_of,
+               std::vector<std::string>& members, std::vector<uint32_t>& member_of) {
+  const size_t codes = used.size();
   std::vector<std::string> labels(codes);
+  members.clear();
   for (size_t code = 0; code < codes; ++code) {
+    if (!used[code]) continue;
     std::string_view label = label_of(code);
     labels[code] = label.empty() ? std::string(kUnknownMember) : std::string(label);
+    members.push_back(labels[code]);
   }
-  members = labels;
   std::sort(members.begin(), members.end(), MemberLess);
   members.erase(std::unique(members.begin(), members.end()), members.end());
-  member_of.resize(codes);
+  member_of.assign(codes, Cube::kNoMember);
   for (size_t code = 0; code < codes; ++code) {
+    if (!used[code]) continue;
     auto it = std::lower_bound(members.begin(), members.end(), labels[code], MemberLess);
     member_of[code] = static_cast<uint32_t>(it - members.begin());
   }
@@ -498,7 +510,9 @@ Cube CubeBuilder::Build() const {
   auto table = [&](Dim dim, Cube::Source source, size_t codes, auto label_of) {
     Cube::Table& t = cube.tables_[Cube::Index(dim)];
     t.source = source;
-    FillTable(codes, label_of, t.members, t.member_of);
+    std::vector<uint8_t> used(codes, 0);
+    for (uint32_t code : cube.codes_[source]) used[code] = 1;
+    FillTable(used, label_of, t.members, t.member_of);
   };
   table(Dim::kCategory, Cube::kProductSource, products.size(),
         [&](size_t c) -> std::string_view { return products[c].category; });

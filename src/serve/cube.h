@@ -95,6 +95,9 @@ struct Group {
 
 class Cube {
  public:
+  // The member of a code no sale uses.
+  static constexpr uint32_t kNoMember = std::numeric_limits<uint32_t>::max();
+
   size_t rows() const { return day_.size(); }
   // The first and last known sale date; nullopt without any.
   std::optional<Day> first_day() const { return first_day_; }

@@ -93,7 +93,7 @@ struct DashboardServer::State {
 
   // Answers of the current snapshot, by endpoint and parameters; emptied when it changes.
   std::mutex cache_mutex;
-  const Snapshot* cache_of = nullptr;
+  std::shared_ptr<const Snapshot> cache_of;  // held, so no later snapshot takes its address
   std::unordered_map<std::string, std::shared_ptr<const ApiResponse>> cache;
   size_t cache_bytes = 0;
   static constexpr size_t kCacheBytes = 64 << 20;
@@ -182,7 +182,7 @@ struct DashboardServer::State {
     for (const auto& [name, value] : params) key += fmt::format("\n{}={}", name, value);
     if (cacheable) {
       std::lock_guard lock(cache_mutex);
-      if (cache_of == current.get()) {
+      if (cache_of == current) {
         auto it = cache.find(key);
         if (it != cache.end()) return it->second;
       }
@@ -191,10 +191,10 @@ struct DashboardServer::State {
         AnswerApi(*current, endpoint, params, std::chrono::system_clock::now(), options.version));
     if (cacheable && response->status == 200) {
       std::lock_guard lock(cache_mutex);
-      if (cache_of != current.get() || cache_bytes > kCacheBytes) {
+      if (cache_of != current || cache_bytes > kCacheBytes) {
         cache.clear();
         cache_bytes = 0;
-        cache_of = current.get();
+        cache_of = current;
       }
       cache_bytes += key.size() + response->body.size();
       cache.emplace(std::move(key), response);
@@ -428,6 +428,17 @@ Status DashboardServer::Start() {
                                  std::strerror(errno)));
   }
   s.listener = std::thread([&s] { s.http.listen_after_bind(); });
+  // Until the listener runs, httplib's stop() would do nothing: a Stop() right after Start()
+  // would be lost.
+  for (int waited = 0; !s.http.is_running() && waited < 10'000; ++waited) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (!s.http.is_running()) {
+    s.http.stop();
+    s.listener.join();
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("cannot listen on {}:{}", s.options.address, s.port));
+  }
   s.refresher = std::thread([&s] { s.RefreshLoop(); });
   // listen_after_bind accepts connections queued since the bind, so none is lost meanwhile.
   return {};

@@ -96,9 +96,15 @@ Result<std::shared_ptr<const Snapshot>> SnapshotReader::Refresh(
       builder_ = std::make_unique<CubeBuilder>();
       loaded_files_.clear();
     }
-    TILL_RETURN_IF_ERROR(ReadDimensions());
-    for (int64_t file_id : loaded) {
-      if (!loaded_files_.contains(file_id)) TILL_RETURN_IF_ERROR(ReadSales(file_id));
+    Status read = ReadDimensions();
+    for (auto it = loaded.begin(); read && it != loaded.end(); ++it) {
+      if (!loaded_files_.contains(*it)) read = ReadSales(*it);
+    }
+    if (!read) {
+      // Some files' rows may be in the builder already: start again from nothing next time.
+      builder_.reset();
+      loaded_files_.clear();
+      TILL_RETURN_IF_ERROR(read);
     }
     loaded_files_ = loaded;
     cube_ = std::make_shared<const Cube>(builder_->Build());
@@ -210,7 +216,8 @@ Status SnapshotReader::ReadPipeline(Snapshot& snapshot) {
         return {};
       }));
   TILL_RETURN_IF_ERROR(warehouse_->QueryRows(
-      "SELECT reason, column_name, sum(row_rejected), count(*) FROM etl_reject "
+      "SELECT reason, column_name, sum(CASE WHEN row_rejected THEN 1 ELSE 0 END), count(*) "
+      "FROM etl_reject "
       "GROUP BY reason, column_name ORDER BY count(*) DESC, reason, column_name",
       {}, [&](Row row) -> Status {
         int64_t rows = Int(row[2]);
@@ -221,7 +228,8 @@ Status SnapshotReader::ReadPipeline(Snapshot& snapshot) {
         return {};
       }));
   TILL_RETURN_IF_ERROR(warehouse_->QueryRows(
-      "SELECT r.file_id, f.uri, r.line, r.column_name, r.reason, r.message, r.row_rejected "
+      "SELECT r.file_id, f.uri, r.line, r.column_name, r.reason, r.message, "
+      "CASE WHEN r.row_rejected THEN 1 ELSE 0 END "
       "FROM etl_reject r JOIN etl_file f ON f.file_id = r.file_id "
       "ORDER BY r.reject_id DESC LIMIT ?",
       limit, [&](Row row) -> Status {

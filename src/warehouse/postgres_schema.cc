@@ -327,9 +327,29 @@ CREATE TABLE landing_key (
 CREATE INDEX landing_key_file ON landing_key (file_id);
 )sql";
 
+// Version 3: what `till serve` reads, readable by till_reader: etl_file with its unloaded_at
+// (a view keeps the columns it was made with), the rejects without their raw lines (they hold
+// customer data), and the schema version.
+constexpr std::string_view kVersion3 = R"sql(
+CREATE OR REPLACE VIEW reporting.etl_file AS SELECT * FROM public.etl_file;
+CREATE VIEW reporting.etl_reject AS
+SELECT reject_id, file_id, line, column_name, reason, message, row_rejected
+FROM public.etl_reject;
+CREATE VIEW reporting.till_schema AS SELECT * FROM public.till_schema;
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'till_reader') THEN
+    GRANT SELECT ON reporting.etl_file, reporting.etl_reject, reporting.till_schema
+      TO till_reader;
+  END IF;
+END
+$$;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "star schema, retail_data_view, reporting views and run records", kVersion1},
     {2, "landing-zone ledger and unloadable files", kVersion2},
+    {3, "the dashboard's reads for the reporting role", kVersion3},
 };
 
 }  // namespace

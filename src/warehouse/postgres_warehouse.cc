@@ -375,7 +375,8 @@ class Connection {
         status = visit(row);
         // Stop the server sending more; the remaining results still have to be drained.
         if (!status) PQrequestCancel(conn_);
-      } else if (state != PGRES_SINGLE_TUPLE && state != PGRES_TUPLES_OK && status) {
+      } else if (state != PGRES_SINGLE_TUPLE && state != PGRES_TUPLES_OK &&
+                 state != PGRES_COMMAND_OK && status) {
         status = PgError(conn_, r, what);
       }
     }
