@@ -7,6 +7,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <chrono>
@@ -417,6 +418,14 @@ Status DashboardServer::Start() {
   s.http.set_keep_alive_max_count(10000);
   s.http.set_payload_max_length(16 << 10);
   s.http.set_tcp_nodelay(true);
+  // httplib's own options add SO_REUSEPORT, which would let a second server take the same port
+  // and split the requests with this one; SO_REUSEADDR alone only allows a quick restart.
+  int listen_socket = -1;
+  s.http.set_socket_options([&listen_socket](socket_t socket) {
+    int yes = 1;
+    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    listen_socket = socket;
+  });
   if (s.options.port == 0) {
     s.port = s.http.bind_to_any_port(s.options.address);
   } else {
@@ -427,6 +436,9 @@ Status DashboardServer::Start() {
                      fmt::format("cannot listen on {}:{}: {}", s.options.address, s.options.port,
                                  std::strerror(errno)));
   }
+  // httplib listens with a backlog of 5: more clients connecting at once than that would wait
+  // for a SYN retransmission. Listening again on the socket only raises the backlog.
+  if (listen_socket >= 0) ::listen(listen_socket, SOMAXCONN);
   s.listener = std::thread([&s] { s.http.listen_after_bind(); });
   // Until the listener runs, httplib's stop() would do nothing: a Stop() right after Start()
   // would be lost.

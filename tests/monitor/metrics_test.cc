@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "support/ports.h"
+#include "support/promtool.h"
 #include "support/temp_dir.h"
 #include "warehouse/warehouse.h"
 
@@ -25,18 +26,7 @@ namespace {
 using testing::ReadFile;
 using testing::TempDir;
 
-// Runs `promtool check metrics` on `text`; returns its output and sets *ok.
-std::string PromtoolCheck(const TempDir& dir, const std::string& text, bool* ok) {
-  std::string input = dir.Write("metrics.txt", text);
-  std::string output = dir.Path("promtool.txt");
-  std::string command =
-      "command -v promtool >/dev/null || { echo 'promtool is missing: install Debian package "
-      "prometheus (scripts/install-deps.sh)'; exit 3; }; promtool check metrics < '" +
-      input + "'";
-  int status = std::system(("(" + command + ") >'" + output + "' 2>&1").c_str());
-  *ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  return ReadFile(output);
-}
+using testing::PromtoolCheck;
 
 // The value of the sample `series` (name with its labels, as exposed), or -1 when absent.
 double Sample(const std::string& text, const std::string& series) {

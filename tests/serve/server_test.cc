@@ -21,6 +21,7 @@
 
 #include "serve/serve_support.h"
 #include "support/generated.h"
+#include "support/promtool.h"
 #include "support/temp_dir.h"
 
 namespace till {
@@ -45,18 +46,7 @@ bool Eventually(const std::function<bool()>& condition, std::chrono::millisecond
   }
 }
 
-// Runs `promtool check metrics` on `text`; returns its output and sets *ok.
-std::string PromtoolCheck(const TempDir& dir, const std::string& text, bool* ok) {
-  std::string input = dir.Write("metrics.txt", text);
-  std::string output = dir.Path("promtool.txt");
-  std::string command =
-      "command -v promtool >/dev/null || { echo 'promtool is missing: install Debian package "
-      "prometheus (scripts/install-deps.sh)'; exit 3; }; promtool check metrics < '" +
-      input + "'";
-  int status = std::system(("(" + command + ") >'" + output + "' 2>&1").c_str());
-  *ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  return ReadFile(output);
-}
+using testing::PromtoolCheck;
 
 // The value of the sample named `name` whose labels include each of `labels` (as exposed:
 // `endpoint="kpis"`); -1 when there is none.
