@@ -498,6 +498,23 @@ TEST_F(ServerTest, StopEndsWaitAndClosesThePort) {
   EXPECT_EQ(after.status, 0) << "still answering after Stop()";
 }
 
+// A second server on a port the first holds fails to start, instead of sharing the port and
+// answering some of its requests; the first one keeps answering them all.
+TEST_F(ServerTest, ASecondServerCannotTakeThePort) {
+  Start();
+  ServeOptions options;
+  options.warehouse = path_;
+  options.port = server_->port();
+  options.version = "test";
+  DashboardServer second(options);
+  Status started = second.Start();
+  ASSERT_FALSE(started) << "a second server listens on port " << options.port;
+  EXPECT_NE(started.error().message().find(std::to_string(options.port)), std::string::npos)
+      << started.error().message();
+  HttpClient client;
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(client.Get(Url("/healthz")).status, 200);
+}
+
 // Stop() right after Start(), before the listening thread has run: the stop must not be lost
 // (the port must close, and the destructor must be able to join).
 TEST_F(ServerTest, StopRightAfterStartIsNotLost) {
