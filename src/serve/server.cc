@@ -8,6 +8,7 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 #include <sys/socket.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <chrono>
@@ -80,6 +81,68 @@ std::string EndpointLabel(const std::string& path, bool asset) {
 
 thread_local Steady::time_point request_started;
 
+// `text` in gzip form, at zlib's `level`.
+std::string Gzip(std::string_view text, int level) {
+  z_stream stream{};
+  // 15 + 16: the largest window, with a gzip header and trailer instead of zlib's.
+  if (deflateInit2(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return {};
+  std::string out(deflateBound(&stream, static_cast<uLong>(text.size())), '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  stream.avail_in = static_cast<uInt>(text.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  int result = deflate(&stream, Z_FINISH);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  return result == Z_STREAM_END ? out : std::string();
+}
+
+// Whether the client takes gzip: "gzip" (or "*") among Accept-Encoding's codings, not at q=0.
+bool AcceptsGzip(const httplib::Request& request) {
+  const std::string value = request.get_header_value("Accept-Encoding");
+  std::string_view header = value;
+  while (!header.empty()) {
+    size_t comma = header.find(',');
+    std::string_view coding = header.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+    while (!coding.empty() && coding.front() == ' ') coding.remove_prefix(1);
+    size_t name = coding.starts_with("gzip") ? 4 : coding.starts_with("*") ? 1 : 0;
+    if (name == 0) continue;
+    std::string_view rest = coding.substr(name);
+    while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+    if (rest.empty()) return true;
+    if (rest.front() != ';') continue;
+    size_t q = rest.find("q=");
+    if (q == std::string_view::npos) return true;
+    std::string_view weight = rest.substr(q + 2);
+    return weight.find_first_not_of("0. ") != std::string_view::npos;
+  }
+  return false;
+}
+
+// Sends `body`, or `gzip` (its gzip form, when there is one) to a client that takes gzip. Bodies
+// go out through a content provider because httplib compresses whatever it is given as content
+// itself, on every request, with brotli at its slowest setting when the client offers it: a
+// second and more for ECharts' megabyte. `keep` holds the bytes alive until they are sent.
+void Send(const httplib::Request& request, httplib::Response& response, std::string_view body,
+          std::string_view gzip, std::string_view content_type, std::shared_ptr<const void> keep) {
+  response.set_header("Vary", "Accept-Encoding");
+  std::string_view chosen = body;
+  if (!gzip.empty() && AcceptsGzip(request)) {
+    response.set_header("Content-Encoding", "gzip");
+    chosen = gzip;
+  }
+  if (chosen.empty()) {
+    response.set_content("", std::string(content_type));
+    return;
+  }
+  response.set_content_provider(
+      chosen.size(), std::string(content_type),
+      [chosen, keep = std::move(keep)](size_t offset, size_t length, httplib::DataSink& sink) {
+        return sink.write(chosen.data() + offset, length);
+      });
+}
+
 }  // namespace
 
 struct DashboardServer::State {
@@ -95,12 +158,18 @@ struct DashboardServer::State {
   // Answers of the current snapshot, by endpoint and parameters; emptied when it changes.
   std::mutex cache_mutex;
   std::shared_ptr<const Snapshot> cache_of;  // held, so no later snapshot takes its address
-  std::unordered_map<std::string, std::shared_ptr<const ApiResponse>> cache;
+  // An answer with its gzip form (for bodies of a kilobyte or more).
+  struct Answered {
+    ApiResponse response;
+    std::string gzip;
+  };
+  std::unordered_map<std::string, std::shared_ptr<const Answered>> cache;
   size_t cache_bytes = 0;
   static constexpr size_t kCacheBytes = 64 << 20;
 
   std::unordered_map<std::string_view, const Asset*> assets;
   std::unordered_map<std::string_view, std::string> etags;
+  std::unordered_map<std::string_view, std::string> gzipped;  // compressed once, at start
 
   std::thread refresher;
   std::thread listener;
@@ -174,8 +243,8 @@ struct DashboardServer::State {
   }
 
   // The answer to /api/v1/<endpoint>, from the cache when this snapshot already gave it.
-  std::shared_ptr<const ApiResponse> Answer(const std::string& endpoint,
-                                            const httplib::Params& params) {
+  std::shared_ptr<const Answered> Answer(const std::string& endpoint,
+                                         const httplib::Params& params) {
     auto current = Current();
     // Freshness counts seconds: never cached.
     bool cacheable = options.cache && endpoint != "pipeline/freshness";
@@ -188,16 +257,19 @@ struct DashboardServer::State {
         if (it != cache.end()) return it->second;
       }
     }
-    auto response = std::make_shared<const ApiResponse>(
-        AnswerApi(*current, endpoint, params, std::chrono::system_clock::now(), options.version));
-    if (cacheable && response->status == 200) {
+    Answered answered{
+        AnswerApi(*current, endpoint, params, std::chrono::system_clock::now(), options.version),
+        {}};
+    if (answered.response.body.size() >= 1024) answered.gzip = Gzip(answered.response.body, 1);
+    auto response = std::make_shared<const Answered>(std::move(answered));
+    if (cacheable && response->response.status == 200) {
       std::lock_guard lock(cache_mutex);
       if (cache_of != current || cache_bytes > kCacheBytes) {
         cache.clear();
         cache_bytes = 0;
         cache_of = current;
       }
-      cache_bytes += key.size() + response->body.size();
+      cache_bytes += key.size() + response->response.body.size() + response->gzip.size();
       cache.emplace(std::move(key), response);
     }
     return response;
@@ -278,6 +350,10 @@ struct DashboardServer::State {
       Sha256 digest;
       digest.Update(asset.data);
       etags.emplace(asset.path, fmt::format("\"{}\"", digest.HexDigest().substr(0, 32)));
+      bool text = asset.content_type.starts_with("text/") ||
+                  asset.content_type.starts_with("image/svg") ||
+                  asset.content_type.starts_with("application/json");
+      gzipped.emplace(asset.path, text && asset.data.size() >= 1024 ? Gzip(asset.data, 9) : "");
     }
     http.set_default_headers(SecurityHeaders());
     http.set_pre_routing_handler([this](const httplib::Request& request,
@@ -306,7 +382,10 @@ struct DashboardServer::State {
     http.set_error_handler(httplib::Server::HandlerWithResponse(
         [](const httplib::Request&,
            httplib::Response& response) -> httplib::Server::HandlerResponse {
-          if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+          // A handler's own answer (a body, or one sent through a content provider) stays.
+          if (!response.body.empty() || response.has_header("Content-Type")) {
+            return httplib::Server::HandlerResponse::Unhandled;
+          }
           std::string message =
               response.status == 404 ? "not found" : fmt::format("HTTP {}", response.status);
           response.set_content(ErrorBody(response.status, message), "application/json");
@@ -331,14 +410,15 @@ struct DashboardServer::State {
 
     http.Get(R"(/api/v1/(.+))",
              [this](const httplib::Request& request, httplib::Response& response) {
-               auto answer = Answer(request.matches[1], request.params);
-               response.status = answer->status;
+               auto answered = Answer(request.matches[1], request.params);
+               const ApiResponse& answer = answered->response;
+               response.status = answer.status;
                response.set_header("Cache-Control", "no-store");
-               if (!answer->filename.empty()) {
+               if (!answer.filename.empty()) {
                  response.set_header("Content-Disposition",
-                                     fmt::format("attachment; filename=\"{}\"", answer->filename));
+                                     fmt::format("attachment; filename=\"{}\"", answer.filename));
                }
-               response.set_content(answer->body, answer->content_type);
+               Send(request, response, answer.body, answered->gzip, answer.content_type, answered);
              });
     http.Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
       response.set_header("Cache-Control", "no-store");
@@ -373,8 +453,8 @@ struct DashboardServer::State {
         response.status = 304;
         return;
       }
-      response.set_content(it->second->data.data(), it->second->data.size(),
-                           std::string(it->second->content_type));
+      Send(request, response, it->second->data, gzipped.at(it->first), it->second->content_type,
+           nullptr);
     });
   }
 };

@@ -498,6 +498,29 @@ TEST_F(ServerTest, StopEndsWaitAndClosesThePort) {
   EXPECT_EQ(after.status, 0) << "still answering after Stop()";
 }
 
+// Files and answers go out in gzip to clients that take it (compressed once, not per request),
+// never in brotli, and as they are to the others.
+TEST_F(ServerTest, CompressesWithGzipForClientsThatTakeIt) {
+  Start();
+  HttpClient client;
+  for (std::string path : {"/vendor/echarts.min.js", "/api/v1/dimensions"}) {
+    HttpReply plain = client.Get(Url(path));
+    ASSERT_EQ(plain.status, 200) << path;
+    EXPECT_EQ(plain.Header("content-encoding"), "") << path;
+    HttpReply browser = client.Get(Url(path), {"Accept-Encoding: gzip, deflate, br"});
+    ASSERT_EQ(browser.status, 200) << path;
+    EXPECT_EQ(browser.Header("content-encoding"), "gzip") << path;
+    ASSERT_GE(browser.body.size(), 2u) << path;
+    EXPECT_EQ(browser.body.substr(0, 2), "\x1f\x8b") << path << ": not gzip";
+    EXPECT_LT(browser.body.size(), plain.body.size()) << path;
+    for (std::string refused : {"br", "gzip;q=0", "identity"}) {
+      HttpReply other = client.Get(Url(path), {"Accept-Encoding: " + refused});
+      EXPECT_EQ(other.Header("content-encoding"), "") << path << " with " << refused;
+      EXPECT_EQ(other.body, plain.body) << path << " with " << refused;
+    }
+  }
+}
+
 // A second server on a port the first holds fails to start, instead of sharing the port and
 // answering some of its requests; the first one keeps answering them all.
 TEST_F(ServerTest, ASecondServerCannotTakeThePort) {
