@@ -163,6 +163,17 @@ ApiResponse Respond(const Query& query, const Json& body, const Json& rows,
   return response;
 }
 
+// The period a request asks about: its `from` and `to`, each defaulting to the data's first and
+// last day; none when the data has no date and the request no `from`.
+std::optional<std::pair<Day, Day>> PeriodOf(const Cube& cube, const Selection& selection) {
+  if (!cube.first_day() && !selection.from) return std::nullopt;
+  Day first = cube.first_day().value_or(*selection.from);
+  // Only `to` given, before the data starts: the period ends there, not before it begins.
+  Day from = selection.from.value_or(std::min(first, selection.to.value_or(first)));
+  Day to = selection.to.value_or(std::max(cube.last_day().value_or(from), from));
+  return std::pair{from, to};
+}
+
 Json PeriodJson(Day from, Day to) { return Json{{"from", FormatDay(from)}, {"to", FormatDay(to)}}; }
 
 ApiResponse Meta(const Snapshot& snapshot, const Params& params, std::string_view version) {
@@ -204,11 +215,8 @@ ApiResponse Kpis(const Snapshot& snapshot, const Params& params) {
   Json body;
   Measures current;
   std::optional<Measures> previous;
-  if (cube.first_day() || selection.from) {
-    // Only `to` given, before the data starts: the period ends there, not before it begins.
-    Day from = selection.from.value_or(std::min(
-        cube.first_day().value_or(0), selection.to.value_or(cube.first_day().value_or(0))));
-    Day to = selection.to.value_or(std::max(cube.last_day().value_or(from), from));
+  if (auto period = PeriodOf(cube, selection)) {
+    auto [from, to] = *period;
     Day length = to - from + 1;
     std::pair<Day, Day> periods[] = {{from, to}, {from - length, from - 1}};
     if (selection.from || selection.to) {
@@ -370,11 +378,8 @@ ApiResponse Customers(const Snapshot& snapshot, const Params& params) {
   Selection selection = query.Select(cube);
   Json body;
   Json groups = Json::array();
-  if (cube.first_day() || selection.from) {
-    // Only `to` given, before the data starts: the period ends there, not before it begins.
-    Day from = selection.from.value_or(std::min(
-        cube.first_day().value_or(0), selection.to.value_or(cube.first_day().value_or(0))));
-    Day to = selection.to.value_or(std::max(cube.last_day().value_or(from), from));
+  if (auto period = PeriodOf(cube, selection)) {
+    auto [from, to] = *period;
     body["period"] = PeriodJson(from, to);
     auto both = cube.NewAndReturning(selection, from);
     for (size_t g = 0; g < 2; ++g) {

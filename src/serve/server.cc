@@ -149,6 +149,7 @@ struct DashboardServer::State {
   ServeOptions options;
   httplib::Server http;
   int port = 0;
+  int listen_socket = -1;
 
   std::unique_ptr<SnapshotReader> reader;
   mutable std::mutex snapshot_mutex;
@@ -500,11 +501,10 @@ Status DashboardServer::Start() {
   s.http.set_tcp_nodelay(true);
   // httplib's own options add SO_REUSEPORT, which would let a second server take the same port
   // and split the requests with this one; SO_REUSEADDR alone only allows a quick restart.
-  int listen_socket = -1;
-  s.http.set_socket_options([&listen_socket](socket_t socket) {
+  s.http.set_socket_options([&s](socket_t socket) {
     int yes = 1;
     setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-    listen_socket = socket;
+    s.listen_socket = socket;
   });
   if (s.options.port == 0) {
     s.port = s.http.bind_to_any_port(s.options.address);
@@ -518,7 +518,7 @@ Status DashboardServer::Start() {
   }
   // httplib listens with a backlog of 5: more clients connecting at once than that would wait
   // for a SYN retransmission. Listening again on the socket only raises the backlog.
-  if (listen_socket >= 0) ::listen(listen_socket, SOMAXCONN);
+  if (s.listen_socket >= 0) ::listen(s.listen_socket, SOMAXCONN);
   s.listener = std::thread([&s] { s.http.listen_after_bind(); });
   // Until the listener runs, httplib's stop() would do nothing: a Stop() right after Start()
   // would be lost.

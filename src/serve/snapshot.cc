@@ -62,19 +62,25 @@ constexpr std::string_view kSignatureSql =
 }  // namespace
 
 SnapshotReader::SnapshotReader(std::unique_ptr<Warehouse> warehouse)
-    : warehouse_(std::move(warehouse)), postgres_(warehouse_->Describe().starts_with("postgres")) {}
+    : warehouse_(std::move(warehouse)) {}
 
 Result<std::shared_ptr<const Snapshot>> SnapshotReader::Refresh(
     std::shared_ptr<const Snapshot> current) {
-  // One read transaction, so the signature, the file list and the sales agree with each other
-  // while loaders commit: WAL readers in SQLite, a repeatable-read snapshot in PostgreSQL.
-  TILL_RETURN_IF_ERROR(
-      warehouse_->Query(postgres_ ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN"));
-  struct EndRead {
-    Warehouse& warehouse;
-    ~EndRead() { (void)warehouse.Query("COMMIT"); }
-  } end_read{*warehouse_};
+  std::shared_ptr<const Snapshot> next;
+  // One read transaction, so that the signature, the file list and the sales agree with each
+  // other while loaders commit.
+  Status read = warehouse_->ReadConsistently([&]() -> Status {
+    auto snapshot = Read(current);
+    if (!snapshot) return Unexpected<Error>(snapshot.error());
+    next = std::move(*snapshot);
+    return {};
+  });
+  TILL_RETURN_IF_ERROR(read);
+  return next;
+}
 
+Result<std::shared_ptr<const Snapshot>> SnapshotReader::Read(
+    std::shared_ptr<const Snapshot> current) {
   std::string signature;
   TILL_RETURN_IF_ERROR(warehouse_->QueryRows(kSignatureSql, {}, [&](Row row) -> Status {
     for (const auto& value : row) signature += fmt::format("{}|", value.value_or("-"));

@@ -50,12 +50,12 @@ class SnapshotReader {
   Result<std::shared_ptr<const Snapshot>> Refresh(std::shared_ptr<const Snapshot> current);
 
  private:
+  Result<std::shared_ptr<const Snapshot>> Read(std::shared_ptr<const Snapshot> current);
   Status ReadDimensions();
   Status ReadSales(int64_t file_id);
   Status ReadPipeline(Snapshot& snapshot);
 
   std::unique_ptr<Warehouse> warehouse_;
-  bool postgres_ = false;
   std::string signature_;
   std::set<int64_t> loaded_files_;
   std::unique_ptr<CubeBuilder> builder_;

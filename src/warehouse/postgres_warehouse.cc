@@ -1282,6 +1282,16 @@ class PostgresWarehouse final : public Warehouse {
     return connection_.QueryRows(ToDollarPlaceholders(sql), params, visit, "running a query");
   }
 
+  Status ReadConsistently(const std::function<Status()>& reads) override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    TILL_RETURN_IF_ERROR(
+        connection_.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "starting a read"));
+    Status status = reads();
+    if (status) status = connection_.Exec("COMMIT", "ending a read");
+    if (!status) connection_.Rollback();
+    return status;
+  }
+
   std::string Describe() const override { return connection_.Describe(); }
 
   Result<std::vector<LandingEntry>> LandingEntries(std::string_view zone) override {

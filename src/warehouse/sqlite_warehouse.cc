@@ -915,6 +915,14 @@ class SqliteWarehouse final : public Warehouse {
     }
   }
 
+  // A WAL reader sees the database as it was when its transaction's first read began.
+  Status ReadConsistently(const std::function<Status()>& reads) override {
+    TILL_RETURN_IF_ERROR(Exec(db_, "BEGIN"));
+    Status status = reads();
+    sqlite3_exec(db_, status ? "COMMIT" : "ROLLBACK", nullptr, nullptr, nullptr);
+    return status;
+  }
+
   std::string Describe() const override { return fmt::format("sqlite:{}", path_); }
 
   Result<std::vector<LandingEntry>> LandingEntries(std::string_view zone) override {

@@ -195,6 +195,9 @@ class Warehouse {
   using RowVisitor = std::function<Status(std::span<const std::optional<std::string_view>>)>;
   virtual Status QueryRows(std::string_view sql, std::span<const std::string> params,
                            const RowVisitor& visit) = 0;
+  // Runs `reads` (queries only) inside one read transaction, so that they all see the same
+  // committed state while loaders go on committing. Returns what `reads` returns.
+  virtual Status ReadConsistently(const std::function<Status()>& reads) = 0;
 
   // The ledger of landing zone `zone`, every key it recorded.
   virtual Result<std::vector<LandingEntry>> LandingEntries(std::string_view zone) = 0;

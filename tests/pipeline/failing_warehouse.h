@@ -52,6 +52,9 @@ class FailingWarehouse final : public Warehouse {
                    const RowVisitor& visit) override {
     return inner_.QueryRows(sql, params, visit);
   }
+  Status ReadConsistently(const std::function<Status()>& reads) override {
+    return inner_.ReadConsistently(reads);
+  }
   std::string Describe() const override { return inner_.Describe(); }
   Result<std::vector<LandingEntry>> LandingEntries(std::string_view zone) override {
     return inner_.LandingEntries(zone);
