@@ -516,15 +516,6 @@ struct PendingCustomer {
   bool current = false;
 };
 
-SeenRange Widened(SeenRange a, SeenRange b) {
-  auto pick = [](int32_t x, int32_t y, bool low) {
-    if (x == 0) return y;
-    if (y == 0) return x;
-    return low ? std::min(x, y) : std::max(x, y);
-  };
-  return SeenRange{pick(a.first, b.first, true), pick(a.last, b.last, false)};
-}
-
 // Removes the rows only `file_id` holds and marks it unloaded, inside the caller's
 // transaction: rows a still-loaded file held as duplicates move to the first such holder (into
 // its partition), then the file's partition is dropped.

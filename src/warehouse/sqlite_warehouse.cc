@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -109,6 +110,14 @@ constexpr const char* kCustomerKeyIndex =
 constexpr const char* kCustomerCurrentIndex =
     "CREATE INDEX dim_customer_current ON dim_customer (customer_id) "
     "WHERE is_current = 1 AND customer_id IS NOT NULL";
+
+size_t AttributeIndex(Dimension dimension, std::string_view attribute) {
+  const auto& attributes = Spec(dimension).attributes;
+  return static_cast<size_t>(std::find(attributes.begin(), attributes.end(), attribute) -
+                             attributes.begin());
+}
+
+constexpr const char* kFactFileIndex = "CREATE INDEX fact_sales_file ON fact_sales (file_id)";
 
 // INSERT INTO dim_customer (customer_key, attributes…, first_seen, last_seen, is_current).
 std::string CustomerInsertSql() {
@@ -251,7 +260,13 @@ class SqliteLoad final : public WarehouseLoad {
     next_sale_id_ = sqlite3_column_int64(last_sale.get(), 0) + 1;
     first_sale_id_ = next_sale_id_;
     bulk_ = next_sale_id_ == 1;
+    facts_bulk_ = bulk_;
     last_sale.Reset();
+    if (facts_bulk_) {
+      // Into an empty fact table, the file index is built once, at commit, from rows already
+      // in its order.
+      TILL_RETURN_IF_ERROR(Exec(db_, "DROP INDEX fact_sales_file"));
+    }
     Statement any_customer;
     TILL_RETURN_IF_ERROR(any_customer.Prepare(
         db_, "SELECT EXISTS (SELECT 1 FROM dim_customer WHERE customer_key <> 0)"));
@@ -302,40 +317,43 @@ class SqliteLoad final : public WarehouseLoad {
 
   Result<bool> HasCustomers() override { return !customers_bulk_; }
 
+  // Into an empty dimension, versions are kept here until commit (or until
+  // kMaxPendingCustomers) and written once, with their final seen range and flag, in key order:
+  // nearly every row of a real file brings a version, and updating each again when it is
+  // widened or made current cost as much as writing it. Otherwise most versions are new: a
+  // plain insert, or one that yields to a version already stored, whose seen range is then
+  // widened instead.
   Result<std::vector<SeenRange>> UpsertCustomers(std::span<const CustomerWrite> versions) override {
-    // Most versions are new: a plain insert, or one that yields to a version already stored,
-    // whose seen range is then widened instead.
-    Statement& insert = customers_bulk_ ? insert_customer_ : insert_or_ignore_customer_;
-    if (!insert.get()) {
-      std::string sql = CustomerInsertSql();
-      if (!customers_bulk_) sql.replace(0, 6, "INSERT OR IGNORE");
-      TILL_RETURN_IF_ERROR(insert.Prepare(db_, sql));
-    }
     std::vector<SeenRange> merged;
     merged.reserve(versions.size());
-    size_t done = 0;
     if (customers_bulk_) {
-      // Into an empty dimension, many rows to a statement, as for facts.
-      if (!insert_customers_.get()) {
-        std::string sql = CustomerInsertSql();
-        size_t values = sql.find("VALUES ") + 7;
-        std::vector<std::string> rows(kCustomersPerInsert, sql.substr(values));
-        TILL_RETURN_IF_ERROR(insert_customers_.Prepare(
-            db_, fmt::format("{}{}", sql.substr(0, values), fmt::join(rows, ", "))));
+      if (pending_.size() + versions.size() > std::min(kMaxPendingCustomers, BulkRowCheckLimit())) {
+        TILL_RETURN_IF_ERROR(WritePendingCustomers());
       }
-      for (; done + kCustomersPerInsert <= versions.size(); done += kCustomersPerInsert) {
-        for (size_t i = 0; i < kCustomersPerInsert; ++i) {
-          BindCustomer(insert_customers_, versions[done + i],
-                       static_cast<int>(i * kCustomerColumns));
+      for (const CustomerWrite& version : versions) {
+        auto [it, inserted] = pending_index_.try_emplace(version.member->key, pending_.size());
+        if (!inserted) {
+          PendingCustomer& pending = pending_[it->second];
+          pending.seen = Widened(pending.seen, version.seen);
+          merged.push_back(pending.seen);
+          continue;
         }
-        TILL_RETURN_IF_ERROR(insert_customers_.Run());
+        pending_.push_back(PendingCustomer{CopyMember(*version.member), version.seen,
+                                           version.current});
+        merged.push_back(version.seen);
       }
-      for (size_t i = 0; i < done; ++i) merged.push_back(versions[i].seen);
+      return merged;
     }
-    for (const CustomerWrite& version : versions.subspan(done)) {
+    Statement& insert = insert_or_ignore_customer_;
+    if (!insert.get()) {
+      std::string sql = CustomerInsertSql();
+      sql.replace(0, 6, "INSERT OR IGNORE");
+      TILL_RETURN_IF_ERROR(insert.Prepare(db_, sql));
+    }
+    for (const CustomerWrite& version : versions) {
       BindCustomer(insert, version);
       TILL_RETURN_IF_ERROR(insert.Run());
-      if (customers_bulk_ || sqlite3_changes(db_) == 1) {
+      if (sqlite3_changes(db_) == 1) {
         merged.push_back(version.seen);
         continue;
       }
@@ -378,6 +396,12 @@ class SqliteLoad final : public WarehouseLoad {
     std::vector<SeenRange> merged;
     merged.reserve(versions.size());
     for (const CustomerVersion& version : versions) {
+      if (auto it = pending_index_.find(version.key); it != pending_index_.end()) {
+        PendingCustomer& pending = pending_[it->second];
+        pending.seen = Widened(pending.seen, version.seen);
+        merged.push_back(pending.seen);
+        continue;
+      }
       auto widened = Widen(version);
       TILL_RETURN_IF_ERROR(widened);
       merged.push_back(*widened);
@@ -418,11 +442,20 @@ class SqliteLoad final : public WarehouseLoad {
   }
 
   Status SetCustomersCurrent(std::span<const int64_t> customer_keys, bool current) override {
+    std::vector<int64_t> stored;
+    for (int64_t key : customer_keys) {
+      if (auto it = pending_index_.find(key); it != pending_index_.end()) {
+        pending_[it->second].current = current;
+      } else {
+        stored.push_back(key);
+      }
+    }
+    if (stored.empty()) return {};
     TILL_RETURN_IF_ERROR(EnsureCustomerKeyIndex());
     Statement update;
     TILL_RETURN_IF_ERROR(
         update.Prepare(db_, "UPDATE dim_customer SET is_current = ? WHERE customer_key = ?"));
-    for (int64_t key : customer_keys) {
+    for (int64_t key : stored) {
       update.Bind(1, static_cast<int64_t>(current ? 1 : 0));
       update.Bind(2, key);
       TILL_RETURN_IF_ERROR(update.Run());
@@ -551,7 +584,23 @@ class SqliteLoad final : public WarehouseLoad {
     std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
       return std::memcmp(&a.first, &b.first, sizeof(RowHash)) < 0;
     });
-    for (const auto& [hash, sale_id] : rows) {
+    if (!claim_rows_.get()) {
+      std::vector<std::string_view> values(kClaimsPerInsert, "(?, ?)");
+      TILL_RETURN_IF_ERROR(claim_rows_.Prepare(
+          db_, fmt::format("INSERT INTO fact_sales_row (row_hash, sale_id) VALUES {}",
+                           fmt::join(values, ", "))));
+    }
+    size_t done = 0;
+    for (; done + kClaimsPerInsert <= rows.size(); done += kClaimsPerInsert) {
+      for (size_t i = 0; i < kClaimsPerInsert; ++i) {
+        const auto& [hash, sale_id] = rows[done + i];
+        claim_rows_.BindBlob(static_cast<int>(2 * i + 1), &hash, sizeof hash);
+        claim_rows_.Bind(static_cast<int>(2 * i + 2), sale_id);
+      }
+      TILL_RETURN_IF_ERROR(claim_rows_.Run());
+    }
+    for (; done < rows.size(); ++done) {
+      const auto& [hash, sale_id] = rows[done];
       claim_row_.BindBlob(1, &hash, sizeof hash);
       claim_row_.Bind(2, sale_id);
       TILL_RETURN_IF_ERROR(claim_row_.Run());
@@ -647,6 +696,8 @@ class SqliteLoad final : public WarehouseLoad {
     update.Bind(11, file_id_);
     TILL_RETURN_IF_ERROR(update.Run());
     if (bulk_) TILL_RETURN_IF_ERROR(WriteClaimedRows());
+    if (facts_bulk_) TILL_RETURN_IF_ERROR(Exec(db_, kFactFileIndex));
+    TILL_RETURN_IF_ERROR(WritePendingCustomers());
     TILL_RETURN_IF_ERROR(EnsureCustomerKeyIndex());
     if (customers_bulk_) TILL_RETURN_IF_ERROR(Exec(db_, kCustomerCurrentIndex));
     TILL_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
@@ -655,6 +706,61 @@ class SqliteLoad final : public WarehouseLoad {
   }
 
  private:
+  struct PendingCustomer {
+    Member member;  // its text in pending_text_
+    SeenRange seen;
+    bool current = false;
+  };
+
+  Member CopyMember(const Member& member) {
+    size_t size = 0;
+    for (size_t i = 0; i < member.arity; ++i) {
+      if (member.lengths[i] != Member::kNull) size += member.lengths[i];
+    }
+    Member copy = member;
+    char* text = pending_text_->Allocate(size);
+    if (size > 0) std::memcpy(text, member.text, size);
+    copy.text = text;
+    return copy;
+  }
+
+  // Writes the versions kept so far, in key order, many to a statement; from then on they are
+  // stored versions like any other.
+  Status WritePendingCustomers() {
+    if (pending_.empty()) return {};
+    std::sort(pending_.begin(), pending_.end(),
+              [](const PendingCustomer& a, const PendingCustomer& b) {
+                return a.member.key < b.member.key;
+              });
+    if (!insert_customers_.get()) {
+      std::string sql = CustomerInsertSql();
+      size_t values = sql.find("VALUES ") + 7;
+      std::vector<std::string> rows(kCustomersPerInsert, sql.substr(values));
+      TILL_RETURN_IF_ERROR(insert_customers_.Prepare(
+          db_, fmt::format("{}{}", sql.substr(0, values), fmt::join(rows, ", "))));
+      TILL_RETURN_IF_ERROR(insert_customer_.Prepare(db_, sql));
+    }
+    auto bind = [](Statement& statement, const PendingCustomer& version, int offset) {
+      BindCustomer(statement, CustomerWrite{&version.member, version.seen, version.current},
+                   offset);
+    };
+    size_t done = 0;
+    for (; done + kCustomersPerInsert <= pending_.size(); done += kCustomersPerInsert) {
+      for (size_t i = 0; i < kCustomersPerInsert; ++i) {
+        bind(insert_customers_, pending_[done + i], static_cast<int>(i * kCustomerColumns));
+      }
+      TILL_RETURN_IF_ERROR(insert_customers_.Run());
+    }
+    for (; done < pending_.size(); ++done) {
+      bind(insert_customer_, pending_[done], 0);
+      TILL_RETURN_IF_ERROR(insert_customer_.Run());
+    }
+    pending_ = {};
+    pending_index_ = {};
+    pending_text_ = std::make_unique<TextArena>();
+    return {};
+  }
+
   static void BindDate(Statement& statement, int index, int32_t key) {
     if (key == 0) {
       statement.BindNull(index);
@@ -668,6 +774,16 @@ class SqliteLoad final : public WarehouseLoad {
   static void BindCustomer(Statement& statement, const CustomerWrite& version, int offset = 0) {
     const int first_at = offset + static_cast<int>(kCustomerColumns) - 2;
     BindMember(statement, *version.member, offset);
+    // The age, always an integer's digits (see StarBuilder), binds as the integer its column's
+    // affinity would make of the text, without SQLite's conversion through a double.
+    static const size_t age = AttributeIndex(Dimension::kCustomer, "age");
+    int64_t years = 0;
+    if (auto text = version.member->attribute(age)) {
+      auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), years);
+      if (error == std::errc() && end == text->data() + text->size()) {
+        statement.Bind(offset + static_cast<int>(age) + 2, years);
+      }
+    }
     BindDate(statement, first_at, version.seen.first);
     BindDate(statement, first_at + 1, version.seen.last);
     statement.Bind(first_at + 2, static_cast<int64_t>(version.current ? 1 : 0));
@@ -695,11 +811,18 @@ class SqliteLoad final : public WarehouseLoad {
   static constexpr size_t kCustomersPerInsert = 32;
   Statement insert_customers_;           // kCustomersPerInsert at a time, into an empty dimension
   Statement insert_customer_;            // into an empty dimension
+  // About 200 bytes each: a first load keeps at most this many versions in memory (or
+  // BulkRowCheckLimit(), when tests lower it).
+  static constexpr size_t kMaxPendingCustomers = 1'000'000;
+  std::vector<PendingCustomer> pending_;  // versions new to an empty dimension, until commit
+  absl::flat_hash_map<int64_t, size_t> pending_index_;
+  std::unique_ptr<TextArena> pending_text_ = std::make_unique<TextArena>();
   Statement insert_or_ignore_customer_;  // into one that may hold the version already
   Statement widen_;
   bool customers_bulk_ = false;
   bool customer_index_built_ = false;
-  bool bulk_ = false;
+  bool bulk_ = false;        // the load claims its row hashes in memory
+  bool facts_bulk_ = false;  // fact_sales was empty when the load began
   struct RowHashHasher {
     size_t operator()(const RowHash& h) const { return static_cast<size_t>(h.low); }
   };
@@ -709,6 +832,8 @@ class SqliteLoad final : public WarehouseLoad {
   Statement owner_;
   Statement holder_;
   Statement claim_row_;
+  static constexpr size_t kClaimsPerInsert = 64;
+  Statement claim_rows_;  // kClaimsPerInsert rows, for a bulk load's claims
   std::array<Statement, kDimensionCount> upserts_;
   static constexpr size_t kFactColumns = 20;
   static constexpr size_t kFactsPerInsert = 32;

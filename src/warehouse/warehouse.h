@@ -8,6 +8,7 @@
 // warehouse and its load at a time.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -71,6 +72,16 @@ struct SeenRange {
   int32_t first = 0;
   int32_t last = 0;
 };
+
+// The range covering both; 0 (the Unknown date) widens nothing.
+inline SeenRange Widened(SeenRange a, SeenRange b) {
+  auto pick = [](int32_t x, int32_t y, bool low) {
+    if (x == 0) return y;
+    if (y == 0) return x;
+    return low ? std::min(x, y) : std::max(x, y);
+  };
+  return SeenRange{pick(a.first, b.first, true), pick(a.last, b.last, false)};
+}
 
 // A customer version to write, with the dates this load saw it.
 struct CustomerWrite {
