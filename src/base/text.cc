@@ -4,43 +4,38 @@
 #include <cstring>
 
 namespace till {
-namespace {
 
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-}
-
-}  // namespace
-
-std::string_view TrimAscii(std::string_view text) {
-  size_t begin = 0;
-  size_t end = text.size();
-  while (begin < end && IsSpace(text[begin])) ++begin;
-  while (end > begin && IsSpace(text[end - 1])) --end;
-  return text.substr(begin, end - begin);
-}
-
-std::string FoldKey(std::string_view text) {
-  std::string key;
-  key.reserve(text.size());
+size_t FoldKeyTo(std::string_view text, char* out, size_t capacity) {
+  size_t n = 0;
+  auto put = [&](unsigned char c) {
+    if (n < capacity) out[n] = static_cast<char>(c);
+    ++n;
+  };
   for (size_t i = 0; i < text.size(); ++i) {
     auto c = static_cast<unsigned char>(text[i]);
     if (c == ' ' || c == '\t' || c == '_' || c == '-') continue;
     if (c >= 'A' && c <= 'Z') {
-      key.push_back(static_cast<char>(c + ('a' - 'A')));
+      put(static_cast<unsigned char>(c + ('a' - 'A')));
     } else if (c == 0xC3 && i + 1 < text.size()) {
       // U+00C0..U+00DE (except U+00D7, the multiplication sign) are upper-case Latin-1
       // letters whose lower-case form is 0x20 higher, in the same two-byte sequence.
       auto next = static_cast<unsigned char>(text[i + 1]);
       if (next >= 0x80 && next <= 0x9E && next != 0x97)
         next = static_cast<unsigned char>(next + 0x20);
-      key.push_back(static_cast<char>(c));
-      key.push_back(static_cast<char>(next));
+      put(c);
+      put(next);
       ++i;
     } else {
-      key.push_back(static_cast<char>(c));
+      put(c);
     }
   }
+  return n;
+}
+
+std::string FoldKey(std::string_view text) {
+  // Folding never lengthens the text, so one pass into a buffer of its size is enough.
+  std::string key(text.size(), '\0');
+  key.resize(FoldKeyTo(text, key.data(), key.size()));
   return key;
 }
 
@@ -84,15 +79,18 @@ bool IsValidUtf8(std::string_view text) {
   const auto* end = p + text.size();
   // Fast path: eight ASCII bytes at a time, none of them NUL (a zero byte is found with the
   // classic "has zero byte" bit trick).
-  while (end - p >= 8) {
-    uint64_t word;
-    std::memcpy(&word, p, 8);
-    bool non_ascii = (word & 0x8080808080808080ull) != 0;
-    bool has_zero = ((word - 0x0101010101010101ull) & ~word & 0x8080808080808080ull) != 0;
-    if (non_ascii || has_zero) break;
-    p += 8;
-  }
+  // After a multi-byte sequence it returns to the fast path: a name with one accented letter
+  // should not send the rest of its record down the byte-by-byte path.
   while (p < end) {
+    while (end - p >= 8) {
+      uint64_t word;
+      std::memcpy(&word, p, 8);
+      bool non_ascii = (word & 0x8080808080808080ull) != 0;
+      bool has_zero = ((word - 0x0101010101010101ull) & ~word & 0x8080808080808080ull) != 0;
+      if (non_ascii || has_zero) break;
+      p += 8;
+    }
+    if (p == end) break;
     int length = SequenceLength(p, end);
     if (length == 0) return false;
     p += length;
@@ -125,7 +123,7 @@ std::string CollapseSpaces(std::string_view text) {
   out.reserve(text.size());
   bool in_space = false;
   for (char c : text) {
-    if (IsSpace(c)) {
+    if (IsAsciiSpace(c)) {
       in_space = true;
       continue;
     }

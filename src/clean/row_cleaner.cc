@@ -76,11 +76,14 @@ constexpr Column kIdentifiers[] = {Column::kTransactionId, Column::kCustomerId, 
 
 constexpr Column kFreeText[] = {Column::kName, Column::kEmail, Column::kAddress};
 
+// True when `text` has, after its first byte, a tab, a line end, or a space that follows a space
+// or a tab: what CollapseSpaces would change inside it.
 bool HasInnerSpaceRun(std::string_view text) {
   for (size_t i = 1; i < text.size(); ++i) {
-    bool space = text[i] == ' ' || text[i] == '\t';
-    if (space && (text[i - 1] == ' ' || text[i - 1] == '\t' || text[i] == '\t')) return true;
-    if (text[i] == '\n' || text[i] == '\r') return true;
+    char c = text[i];
+    if (static_cast<unsigned char>(c) > ' ') continue;  // most bytes: one test
+    if (c == '\t' || c == '\n' || c == '\r') return true;
+    if (c == ' ' && (text[i - 1] == ' ' || text[i - 1] == '\t')) return true;
   }
   return false;
 }
@@ -133,7 +136,8 @@ RowCleaner::RowCleaner(HeaderMap header, DecimalMark decimal_mark)
   for (Column c : kCategorical) vocabulary_[Index(c)] = &vocabularies.by_column[Index(c)];
 }
 
-std::optional<std::string_view> RowCleaner::Field(const CsvRecord& record, Column column) const {
+inline std::optional<std::string_view> RowCleaner::Field(const CsvRecord& record,
+                                                         Column column) const {
   int position = header_.position[Index(column)];
   if (position < 0) return std::nullopt;
   std::string_view value = TrimAscii(record.fields[static_cast<size_t>(position)]);
@@ -188,6 +192,7 @@ CleanOutcome RowCleaner::Clean(const CsvRecord& record, CleanRow* row,
   }
 
   row->text.fill(std::nullopt);
+  row->spelling_id.fill(0);
   for (Column c : kIdentifiers) {
     if (auto value = Field(record, c)) {
       row->text[Index(c)] = NormalizeIdentifier(*value, &scratch_[Index(c)]);
@@ -205,8 +210,10 @@ CleanOutcome RowCleaner::Clean(const CsvRecord& record, CleanRow* row,
   for (Column c : kCategorical) {
     auto value = Field(record, c);
     if (!value) continue;
-    if (auto canonical = vocabulary_[Index(c)]->Match(*value)) {
-      row->text[Index(c)] = *canonical;
+    const Vocabulary& vocabulary = *vocabulary_[Index(c)];
+    if (int index = vocabulary.Find(*value); index >= 0) {
+      row->text[Index(c)] = vocabulary.spelling(index);
+      if (index < UINT16_MAX) row->spelling_id[Index(c)] = static_cast<uint16_t>(index + 1);
     } else if (HasInnerSpaceRun(*value)) {
       scratch_[Index(c)] = CollapseSpaces(*value);
       row->text[Index(c)] = scratch_[Index(c)];

@@ -61,6 +61,12 @@ struct CleanRow {
   // Cleaned text of the text-valued columns (ids, names, places, categorical labels); nullopt
   // is null. Entries of numeric and date columns stay nullopt.
   std::array<std::optional<std::string_view>, kColumnCount> text;
+  // For a categorical column whose cleaned text is one of its vocabulary's canonical
+  // spellings: 1 + that spelling's index (Vocabulary::Find). Vocabularies are built once per
+  // process, so equal nonzero ids mean equal text and the star builder can recognise repeated
+  // members without reading their bytes. 0 for any other value (null, or a new member kept as
+  // written) and for every other column.
+  std::array<uint16_t, kColumnCount> spelling_id{};
   std::optional<CivilDate> date;
   std::optional<int32_t> time;  // seconds since midnight
   std::optional<int64_t> age;

@@ -50,17 +50,24 @@ std::optional<Decimal> ParseDecimal(std::string_view text) {
   bool digit_seen = false;
   int decimals = 0;
   bool after_point = false;
+  bool exponent = false;
+  bool negative = false;
+  int digits = 0;
+  uint64_t mantissa = 0;  // the digits without the point, while there are at most 15
   for (size_t i = start; i < text.size(); ++i) {
     char c = text[i];
     if (IsDigit(c)) {
       digit_seen = true;
       if (after_point) ++decimals;
+      if (++digits <= 15) mantissa = mantissa * 10 + static_cast<uint64_t>(c - '0');
     } else if (c == '.') {
       if (after_point) return std::nullopt;
       after_point = true;
     } else if (c == 'e' || c == 'E') {
+      exponent = true;
       break;  // exponent: validated by from_chars below
     } else if (c == '-' && i == start && start == 0) {
+      negative = true;
       continue;
     } else {
       return std::nullopt;
@@ -68,6 +75,17 @@ std::optional<Decimal> ParseDecimal(std::string_view text) {
   }
   if (!digit_seen) return std::nullopt;
   Decimal result;
+  if (!exponent && digits <= 15) {
+    // Clinger's fast path, as from_chars itself takes it, without the call: the mantissa
+    // (below 10^15 < 2^53) and 10^decimals are exact doubles, so their IEEE quotient is the
+    // correctly rounded value of the text, the very double from_chars returns.
+    static constexpr double kPowersOfTen[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                              1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    double value = static_cast<double>(mantissa) / kPowersOfTen[decimals];
+    result.value = negative ? -value : value;
+    result.decimals = decimals;
+    return result;
+  }
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data() + start, end, result.value);
   if (ec != std::errc() || ptr != end || !std::isfinite(result.value)) return std::nullopt;
@@ -170,11 +188,14 @@ std::optional<int> ParseMonth(std::string_view text) {
   static constexpr std::string_view kNames[] = {"january",   "february", "march",    "april",
                                                 "may",       "june",     "july",     "august",
                                                 "september", "october",  "november", "december"};
-  std::string folded = FoldKey(text);
-  if (folded.size() < 3) return std::nullopt;
+  // Folded on the stack: a key longer than the buffer is longer than any month name.
+  char buffer[16];
+  size_t size = FoldKeyTo(text, buffer, sizeof buffer);
+  if (size < 3 || size > sizeof buffer) return std::nullopt;
+  std::string_view folded(buffer, size);
   for (int m = 0; m < 12; ++m) {
     // A full name, or an abbreviation of at least three letters ("Sep", "Sept").
-    if (kNames[m].substr(0, folded.size()) == folded) return m + 1;
+    if (kNames[m][0] == folded[0] && kNames[m].substr(0, folded.size()) == folded) return m + 1;
   }
   return std::nullopt;
 }

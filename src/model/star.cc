@@ -4,6 +4,8 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <cassert>
+#include <charconv>
 #include <cstring>
 #include <stdexcept>
 #include <utility>
@@ -64,36 +66,65 @@ const std::array<DimensionSpec, kDimensionCount>& Specs() {
   return specs;
 }
 
+// Copies `size` bytes. The values copied here (a name, a city) are mostly shorter than 16
+// bytes, and a call to memcpy for each, of a size known only at run time, was a visible share
+// of the build: two overlapping fixed-size moves do such a copy inline.
+inline void CopySmall(char* out, const char* in, size_t size) {
+  if (size >= 8 && size <= 16) {
+    uint64_t head;
+    uint64_t tail;
+    std::memcpy(&head, in, 8);
+    std::memcpy(&tail, in + size - 8, 8);
+    std::memcpy(out, &head, 8);
+    std::memcpy(out + size - 8, &tail, 8);
+  } else if (size >= 4 && size < 8) {
+    uint32_t head;
+    uint32_t tail;
+    std::memcpy(&head, in, 4);
+    std::memcpy(&tail, in + size - 4, 4);
+    std::memcpy(out, &head, 4);
+    std::memcpy(out + size - 4, &tail, 4);
+  } else if (size > 16) {
+    std::memcpy(out, in, size);
+  } else {
+    for (size_t i = 0; i < size; ++i) out[i] = in[i];
+  }
+}
+
 // Collects values, each prefixed by its length, so that ("ab", "c") and ("a", "bc") hash apart
 // and null differs from ""; then hashes them in one 128-bit XXH3 call, which is several times
-// cheaper than XXH3's streaming interface for inputs this small.
+// cheaper than XXH3's streaming interface for inputs this small. The bytes go to a buffer the
+// caller owns and reuses (the builder's), which only grows: hashing allocates nothing once it
+// has grown. Only one Hasher may use a buffer at a time.
 class Hasher {
  public:
-  Hasher() { buffer_.clear(); }
+  explicit Hasher(std::string& buffer) : buffer_(buffer) {}
   void Add(const std::optional<std::string_view>& value) {
     uint32_t length = value ? static_cast<uint32_t>(value->size()) : 0xFFFFFFFFu;
-    Append(&length, sizeof length);
-    if (value) Append(value->data(), value->size());
+    char* out = Extend(sizeof length + (value ? value->size() : 0));
+    std::memcpy(out, &length, sizeof length);
+    if (value) CopySmall(out + sizeof length, value->data(), value->size());
   }
   template <typename T>
   void AddScalar(T value) {
-    Append(&value, sizeof value);
+    std::memcpy(Extend(sizeof value), &value, sizeof value);
   }
   RowHash Digest() const {
-    XXH128_hash_t hash = XXH3_128bits(buffer_.data(), buffer_.size());
+    XXH128_hash_t hash = XXH3_128bits(buffer_.data(), size_);
     return RowHash{hash.high64, hash.low64};
   }
 
  private:
-  void Append(const void* data, size_t size) {
-    buffer_.append(static_cast<const char*>(data), size);
+  // Room for `size` more bytes; returns where they go.
+  char* Extend(size_t size) {
+    if (buffer_.size() - size_ < size) buffer_.resize(std::max(2 * buffer_.size(), size_ + size));
+    char* at = buffer_.data() + size_;
+    size_ += size;
+    return at;
   }
-  // One buffer per thread, reused: no allocation once it has grown. So only one Hasher may be
-  // in use on a thread at a time.
-  static thread_local std::string buffer_;
+  std::string& buffer_;
+  size_t size_ = 0;  // bytes collected; buffer_.size() is only its capacity
 };
-
-thread_local std::string Hasher::buffer_;
 
 // A positive 63-bit surrogate key from a natural-key hash; 0 is reserved for Unknown.
 int64_t KeyOf(const RowHash& hash) {
@@ -116,11 +147,11 @@ const std::array<Dimension, kDimensionCount>& AllDimensions() {
 char* TextArena::Allocate(size_t size) {
   constexpr size_t kBlock = 1 << 20;
   if (size > kBlock / 4) {  // a large value gets a block of its own
-    blocks_.push_back(std::make_unique<char[]>(size));
+    blocks_.push_back(std::make_unique_for_overwrite<char[]>(size));
     return blocks_.back().get();
   }
   if (used_ + size > capacity_) {
-    blocks_.push_back(std::make_unique<char[]>(kBlock));
+    blocks_.push_back(std::make_unique_for_overwrite<char[]>(kBlock));
     used_ = 0;
     capacity_ = kBlock;
   }
@@ -146,7 +177,7 @@ Member StarBuilder::MakeMember(TextArena& arena, int64_t key,
       member.lengths[i] = Member::kNull;
       continue;
     }
-    std::memcpy(text, values[i]->data(), values[i]->size());
+    CopySmall(text, values[i]->data(), values[i]->size());
     text += values[i]->size();
     member.lengths[i] = static_cast<uint32_t>(values[i]->size());
   }
@@ -165,8 +196,9 @@ bool StarBuilder::ReadValues(Dimension dimension, const CleanRow& row,
     if (source == Column::kAge) {
       (*values)[i].reset();
       if (row.age) {
-        auto written = fmt::format_to_n(age_buffer, sizeof age_buffer, "{}", *row.age);
-        (*values)[i] = std::string_view(age_buffer, written.size);
+        // The same digits as fmt's "{}", without its format-string machinery.
+        auto written = std::to_chars(age_buffer, age_buffer + sizeof age_buffer, *row.age);
+        (*values)[i] = std::string_view(age_buffer, static_cast<size_t>(written.ptr - age_buffer));
       }
     } else {
       (*values)[i] = row.Text(source);
@@ -176,24 +208,61 @@ bool StarBuilder::ReadValues(Dimension dimension, const CleanRow& row,
   return any;
 }
 
-int64_t StarBuilder::Resolve(Dimension dimension, const CleanRow& row, int32_t date_key,
+void StarBuilder::SpelledKeys::Insert(uint64_t ids, int64_t key) {
+  if (ids <= UINT16_MAX) {  // one attribute, or only the first one not null
+    if (ids >= by_id.size()) by_id.resize(ids + 1);
+    by_id[ids] = key;
+  } else {
+    by_ids.emplace(ids, key);
+  }
+}
+
+// The spelling ids (CleanRow::spelling_id) of the attributes of a dimension other than
+// kCustomer, 16 bits each, a null attribute 0; 0 when all are null. nullopt when some attribute
+// is text that is not a vocabulary spelling.
+std::optional<uint64_t> StarBuilder::SpellingIds(const DimensionSpec& spec, const CleanRow& row) {
+  static_assert(16 * kMaxSpelledAttributes <= 64, "16-bit ids must fit in the 64-bit key");
+  assert(spec.sources.size() <= kMaxSpelledAttributes);
+  uint64_t ids = 0;
+  for (size_t i = 0; i < spec.sources.size(); ++i) {
+    const size_t column = Index(spec.sources[i]);
+    if (!row.text[column]) continue;
+    uint16_t id = row.spelling_id[column];
+    if (id == 0) return std::nullopt;
+    ids |= uint64_t{id} << (16 * i);
+  }
+  return ids;
+}
+
+int64_t StarBuilder::Resolve(Dimension dimension, const CleanRow& row,
                              std::vector<MemberSighting>* new_members) {
-  if (dimension == Dimension::kCustomer) return ResolveCustomer(row, date_key, new_members);
   const DimensionSpec& spec = Spec(dimension);
   const size_t arity = spec.sources.size();
+  const auto index = static_cast<size_t>(dimension);
+
+  // Most rows spell every attribute with a vocabulary spelling (or leave it null): then the
+  // spelling ids alone name the exact spellings, with no bytes to hash.
+  std::optional<uint64_t> ids = SpellingIds(spec, row);
+  if (ids) {
+    if (*ids == 0) return 0;  // all null: the Unknown member
+    if (int64_t key = spelled_keys_[index].Find(*ids); key != 0) return key;
+  }
+
   std::array<std::optional<std::string_view>, 8> values;
   char age_buffer[24];
   if (!ReadValues(dimension, row, &values, age_buffer)) return 0;
 
-  const auto index = static_cast<size_t>(dimension);
-  Hasher exact;
+  Hasher exact(hash_buffer_);
   for (size_t i = 0; i < arity; ++i) exact.Add(values[i]);
   RowHash spelling = exact.Digest();
   auto cached = spellings_[index].find(spelling);
-  if (cached != spellings_[index].end()) return cached->second->member.key;
+  if (cached != spellings_[index].end()) {
+    if (ids) spelled_keys_[index].Insert(*ids, cached->second->member.key);
+    return cached->second->member.key;
+  }
 
   // Categorical members compare by folded spelling: "same day" is "Same-Day".
-  Hasher folded;
+  Hasher folded(hash_buffer_);
   for (size_t i = 0; i < arity; ++i) {
     folded.Add(values[i] ? std::optional<std::string_view>(FoldKey(*values[i])) : std::nullopt);
   }
@@ -202,6 +271,7 @@ int64_t StarBuilder::Resolve(Dimension dimension, const CleanRow& row, int32_t d
   auto [it, inserted] = members_[index].try_emplace(key);
   MemberEntry& entry = it->second;
   spellings_[index].emplace(spelling, &entry);
+  if (ids) spelled_keys_[index].Insert(*ids, key);
   if (inserted) {
     entry.check = natural.low;
     entry.member = MakeMember(arena_, key, values, arity);
@@ -230,23 +300,29 @@ int64_t StarBuilder::Resolve(Dimension dimension, const CleanRow& row, int32_t d
   return key;
 }
 
-int64_t StarBuilder::ResolveCustomer(const CleanRow& row, int32_t date_key,
-                                     std::vector<MemberSighting>* new_members) {
+void StarBuilder::HashCustomer(const CleanRow& row, CustomerVersion* version) {
   // A customer version is its exact values: two spellings of a name are two profiles.
   const size_t arity = Spec(Dimension::kCustomer).sources.size();
-  std::array<std::optional<std::string_view>, 8> values;
-  char age_buffer[24];
-  if (!ReadValues(Dimension::kCustomer, row, &values, age_buffer)) return 0;
-  Hasher hasher;
-  for (size_t i = 0; i < arity; ++i) hasher.Add(values[i]);
-  RowHash natural = hasher.Digest();
+  version->any = ReadValues(Dimension::kCustomer, row, &version->values, version->age_buffer);
+  if (!version->any) return;
+  Hasher hasher(hash_buffer_);
+  for (size_t i = 0; i < arity; ++i) hasher.Add(version->values[i]);
+  version->natural = hasher.Digest();
+}
+
+int64_t StarBuilder::ResolveCustomer(const CustomerVersion& version, int32_t date_key,
+                                     std::vector<MemberSighting>* new_members) {
+  if (!version.any) return 0;
+  const size_t arity = Spec(Dimension::kCustomer).sources.size();
+  const auto& values = version.values;
+  const RowHash& natural = version.natural;
   int64_t key = KeyOf(natural);
   auto [it, inserted] = customers_.try_emplace(key);
   CustomerEntry& entry = it->second;
   if (inserted) {
     entry.check = natural.low;
     entry.first = entry.last = entry.written_first = entry.written_last = date_key;
-    if (values[0]) entry.id = InternCustomerId(*values[0]);
+    if (values[0]) entry.id = KeepCustomerId(*values[0]);
     new_members->push_back(MemberSighting{Dimension::kCustomer,
                                           MakeMember(*batch_arena_, key, values, arity), date_key});
     return key;
@@ -266,13 +342,17 @@ int64_t StarBuilder::ResolveCustomer(const CleanRow& row, int32_t date_key,
   return key;
 }
 
-uint32_t StarBuilder::InternCustomerId(std::string_view id) {
-  auto found = customer_id_index_.find(id);
-  if (found != customer_id_index_.end()) return found->second;
-  auto index = static_cast<uint32_t>(customer_ids_.size());
-  customer_ids_.emplace_back(id);
-  customer_id_index_.emplace(customer_ids_.back(), index);
-  return index;
+// Keeps the id for TakeWidenedCustomers. Not interned: nearly every row brings a new version,
+// and a copy into the arena is cheaper than the lookup that would find most ids again.
+uint32_t StarBuilder::KeepCustomerId(std::string_view id) {
+  std::string_view kept;
+  if (!id.empty()) {
+    char* text = arena_.Allocate(id.size());
+    std::memcpy(text, id.data(), id.size());
+    kept = std::string_view(text, id.size());
+  }
+  customer_ids_.push_back(kept);
+  return static_cast<uint32_t>(customer_ids_.size() - 1);
 }
 
 std::unique_ptr<TextArena> StarBuilder::TakeBatchArena() {
@@ -309,9 +389,16 @@ void StarBuilder::Build(const CleanRow& row, FactSale* fact,
     dates_.push_back(fact->date_key);
   }
   fact->time = row.time.value_or(-1);
+  // The customer version is hashed first, and the memory its lookup will read is fetched
+  // while the other dimensions resolve: nearly every row brings a new version, the table of
+  // them outgrows the caches, and that lookup's cache misses were the builder's largest cost.
+  CustomerVersion customer;
+  HashCustomer(row, &customer);
+  if (customer.any) customers_.prefetch(KeyOf(customer.natural));
   for (Dimension dimension : AllDimensions()) {
     fact->keys[static_cast<size_t>(dimension)] =
-        Resolve(dimension, row, fact->date_key, new_members);
+        dimension == Dimension::kCustomer ? ResolveCustomer(customer, fact->date_key, new_members)
+                                          : Resolve(dimension, row, new_members);
   }
   fact->quantity = row.amounts.quantity;
   fact->unit_price = row.amounts.unit_price;
@@ -321,7 +408,7 @@ void StarBuilder::Build(const CleanRow& row, FactSale* fact,
 
   // Rows identical after cleaning have the same transaction, date, time, members (which stand
   // for the cleaned text of every other column) and amounts.
-  Hasher hasher;
+  Hasher hasher(hash_buffer_);
   hasher.Add(fact->transaction_id ? std::optional<std::string_view>(*fact->transaction_id)
                                   : std::nullopt);
   hasher.AddScalar(fact->date_key);

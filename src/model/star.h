@@ -14,7 +14,6 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
@@ -166,14 +165,29 @@ class StarBuilder {
   static Member MakeMember(TextArena& arena, int64_t key,
                            const std::array<std::optional<std::string_view>, 8>& values,
                            size_t arity);
-  int64_t Resolve(Dimension dimension, const CleanRow& row, int32_t date_key,
+  // Resolves a dimension other than kCustomer.
+  int64_t Resolve(Dimension dimension, const CleanRow& row,
                   std::vector<MemberSighting>* new_members);
   static bool ReadValues(Dimension dimension, const CleanRow& row,
                          std::array<std::optional<std::string_view>, 8>* values,
                          char (&age_buffer)[24]);
-  int64_t ResolveCustomer(const CleanRow& row, int32_t date_key,
+  // A row's customer version, hashed ahead of its lookup (see Build). `values` may point into
+  // `age_buffer`, so a version stays where it was filled in.
+  struct CustomerVersion {
+    CustomerVersion() = default;
+    CustomerVersion(const CustomerVersion&) = delete;
+    CustomerVersion& operator=(const CustomerVersion&) = delete;
+    std::array<std::optional<std::string_view>, 8> values;
+    char age_buffer[24];
+    RowHash natural;
+    bool any = false;  // false: all values null, the Unknown customer
+  };
+  void HashCustomer(const CleanRow& row, CustomerVersion* version);
+  int64_t ResolveCustomer(const CustomerVersion& version, int32_t date_key,
                           std::vector<MemberSighting>* new_members);
-  uint32_t InternCustomerId(std::string_view id);
+  uint32_t KeepCustomerId(std::string_view id);
+  static constexpr size_t kMaxSpelledAttributes = 4;
+  static std::optional<uint64_t> SpellingIds(const DimensionSpec& spec, const CleanRow& row);
 
   // Members by key. Node-based, so that spellings_ can point into it.
   std::array<absl::node_hash_map<int64_t, MemberEntry>, kDimensionCount> members_;
@@ -183,9 +197,25 @@ class StarBuilder {
     size_t operator()(const RowHash& h) const { return static_cast<size_t>(h.low); }
   };
   std::array<absl::flat_hash_map<RowHash, MemberEntry*, SpellingHash>, kDimensionCount> spellings_;
+  // Member keys by the spelling ids of their attributes (SpellingIds): the cheapest way back
+  // to a member for rows spelled with vocabulary spellings, which most rows are. Ids of one
+  // attribute (the most common case) index a vector; wider ones go to a hash map. Holds the
+  // key itself, not the MemberEntry, to spare a pointer chase into scattered nodes.
+  struct SpelledKeys {
+    std::vector<int64_t> by_id;                     // 0: not seen yet (keys are never 0)
+    absl::flat_hash_map<uint64_t, int64_t> by_ids;  // ids above UINT16_MAX
+    // 0 when not seen yet. Inline: it runs for most dimensions of every row.
+    int64_t Find(uint64_t ids) const {
+      if (ids <= UINT16_MAX) return ids < by_id.size() ? by_id[ids] : 0;
+      auto found = by_ids.find(ids);
+      return found == by_ids.end() ? 0 : found->second;
+    }
+    void Insert(uint64_t ids, int64_t key);
+  };
+  std::array<SpelledKeys, kDimensionCount> spelled_keys_;
   absl::flat_hash_map<int64_t, CustomerEntry> customers_;
-  std::deque<std::string> customer_ids_;  // interned; a deque so that views stay valid
-  absl::flat_hash_map<std::string_view, uint32_t> customer_id_index_;
+  std::vector<std::string_view> customer_ids_;  // by CustomerEntry::id; the text is in arena_
+  std::string hash_buffer_;                     // reused by every Hasher, grown as needed
   std::vector<int64_t> widened_;
   std::vector<int32_t> dates_;
   absl::flat_hash_set<int32_t> date_set_;

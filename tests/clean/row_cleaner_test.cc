@@ -83,6 +83,21 @@ TEST_F(RowCleanerTest, AcceptsNewCategoricalValuesAsWritten) {
   EXPECT_EQ(row_.Text(Column::kShippingMethod), "Drone Delivery");
 }
 
+TEST_F(RowCleanerTest, NamesVocabularySpellingsById) {
+  ASSERT_EQ(CleanLine(WithField(25, "Same-Day")), CleanOutcome::kClean);
+  uint16_t same_day = row_.spelling_id[Index(Column::kShippingMethod)];
+  EXPECT_NE(same_day, 0);
+  EXPECT_EQ(row_.spelling_id[Index(Column::kName)], 0);  // not a categorical column
+  ASSERT_EQ(CleanLine(WithField(25, "SAME_DAY")), CleanOutcome::kClean);
+  EXPECT_EQ(row_.spelling_id[Index(Column::kShippingMethod)], same_day);
+  ASSERT_EQ(CleanLine(WithField(25, "Express")), CleanOutcome::kClean);
+  EXPECT_NE(row_.spelling_id[Index(Column::kShippingMethod)], same_day);
+  ASSERT_EQ(CleanLine(WithField(25, "Drone")), CleanOutcome::kClean);  // a new member
+  EXPECT_EQ(row_.spelling_id[Index(Column::kShippingMethod)], 0);
+  ASSERT_EQ(CleanLine(WithField(25, "")), CleanOutcome::kClean);  // null
+  EXPECT_EQ(row_.spelling_id[Index(Column::kShippingMethod)], 0);
+}
+
 TEST_F(RowCleanerTest, CountsAMonthThatDisagreesWithDate) {
   ASSERT_EQ(CleanLine(WithField(16, "March")), CleanOutcome::kClean);
   EXPECT_TRUE(row_.month_mismatch);

@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
+#include <charconv>
+#include <cstdint>
+#include <random>
+#include <string>
+
 namespace till {
 namespace {
 
@@ -14,6 +20,26 @@ TEST(ParseDecimal, ReadsIntegersFloatsAndExponents) {
   EXPECT_DOUBLE_EQ(ParseDecimal("+7.5")->value, 7.5);
   EXPECT_DOUBLE_EQ(ParseDecimal("2.5e3")->value, 2500);
   EXPECT_DOUBLE_EQ(ParseDecimal(".5")->value, 0.5);
+}
+
+TEST(ParseDecimal, GivesTheDoubleFromCharsGives) {
+  // Plain decimals take a fast path of their own; it must agree bit for bit.
+  std::mt19937_64 random(7);
+  for (int n = 0; n < 100000; ++n) {
+    std::string text = random() % 4 == 0 ? "-" : "";
+    size_t digits = 1 + random() % 17;
+    size_t point = random() % (digits + 1);
+    for (size_t i = 0; i < digits; ++i) {
+      if (i == point) text += '.';
+      text += static_cast<char>('0' + random() % 10);
+    }
+    double expected = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), expected);
+    ASSERT_EQ(error, std::errc()) << text;
+    auto parsed = ParseDecimal(text);
+    ASSERT_TRUE(parsed) << text;
+    EXPECT_EQ(std::bit_cast<uint64_t>(parsed->value), std::bit_cast<uint64_t>(expected)) << text;
+  }
 }
 
 TEST(ParseDecimal, RejectsWhatIsNotAPlainNumber) {
