@@ -2,7 +2,7 @@
 # missing (Debian 12), build, and run.
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup build demo test test-asan bench bench-pg bench-watch bench-serve clean
+.PHONY: all setup build demo test test-asan bench bench-pg bench-floor bench-watch bench-serve clean
 
 all: build
 
@@ -32,6 +32,9 @@ bench: build
 
 bench-pg: build
 	bench/ingest_vs_psql_copy.sh
+
+bench-floor: build
+	bench/ingest_floor.sh
 
 bench-watch: build
 	bench/watch_latency.sh

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# How fast could any load that ends in Till's warehouse be? Loads a generated raw file with
+# `till ingest`, then times the storage engine alone writing that same final content again,
+# with no parsing, cleaning or modelling at all, beside the flat peer of the ingest benchmarks:
+#
+#   SQLite:     the rows of fact_sales, dim_customer and fact_sales_row copied by INSERT …
+#               SELECT (with a WHERE, so that each row goes through the insert path as bound
+#               rows would, not SQLite's page-copying transfer), their indexes built in one sort
+#               each, committed durably with the settings of a first load; beside
+#               `sqlite3 .import` of the raw file.
+#   PostgreSQL: the same three tables copied by INSERT … SELECT, their keys and indexes built,
+#               and the facts attached as fact_sales' partition, which validates the foreign
+#               keys (in a transaction rolled back); beside `psql \copy` into an unlogged table.
+#
+# The floor is what the engine needs on one connection, so no ingest into that engine can take
+# less wall time; its ratio to the peer bounds the ratio any design can reach on this machine.
+#
+#   bench/ingest_floor.sh [RUNS] [ROWS]     (defaults: 5 runs; 302010 rows)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+runs=${1:-5}
+rows=${2:-302010}
+till=${TILL:-build/release/src/cli/till}
+[ -x "$till" ] || { echo "build Till first: make build" >&2; exit 2; }
+command -v sqlite3 >/dev/null || { echo "sqlite3 is missing: scripts/install-deps.sh" >&2; exit 2; }
+source bench/pg_cluster.sh
+trap stop_pg_cluster EXIT
+trap 'exit 130' INT TERM
+start_pg_cluster
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+seconds() { /usr/bin/time -f "%e" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || { cat "$work/stderr" >&2; exit 1; }; cat "$work/time"; }
+
+raw=$work/raw.csv
+"$till" generate --rows "$rows" --seed 42 --output "$raw"
+chmod a+r "$raw"
+columns=$(head -1 "$raw" | tr -d '\r' | awk -F, '{ for (i = 1; i <= NF; i++) printf "%s\"%s\" text", (i > 1 ? ", " : ""), $i }')
+
+# SQLite: Till's warehouse first, then the tables' definitions without their indexes.
+sqlite=$work/till.db
+"$till" ingest "$raw" --warehouse "$sqlite" >/dev/null 2>&1
+sqlite3 "$sqlite" "SELECT sql || ';' FROM sqlite_schema WHERE type = 'table' AND name IN ('fact_sales', 'dim_customer', 'fact_sales_row')" >"$work/tables.sql"
+cat >"$work/floor.sql" <<SQL
+PRAGMA page_size = 16384; PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL;
+PRAGMA cache_size = -131072; PRAGMA threads = 2;
+.read $work/tables.sql
+ATTACH '$sqlite' AS loaded;
+BEGIN;
+INSERT INTO fact_sales SELECT * FROM loaded.fact_sales WHERE sale_id > 0;
+INSERT INTO dim_customer SELECT * FROM loaded.dim_customer WHERE customer_key IS NOT NULL;
+INSERT INTO fact_sales_row SELECT * FROM loaded.fact_sales_row WHERE sale_id > 0;
+CREATE UNIQUE INDEX dim_customer_key ON dim_customer (customer_key);
+CREATE INDEX dim_customer_current ON dim_customer (customer_id) WHERE is_current = 1 AND customer_id IS NOT NULL;
+CREATE INDEX fact_sales_file ON fact_sales (file_id);
+COMMIT;
+SQL
+
+# PostgreSQL: Till's warehouse, then the floor in a transaction that is rolled back.
+db=floor
+admin "CREATE DATABASE $db"
+"$till" ingest "$raw" --warehouse "postgres://postgres:$password@127.0.0.1:$port/$db" >/dev/null 2>&1
+admin "CREATE DATABASE peer"
+cat >"$work/floor_pg.sql" <<'SQL'
+BEGIN;
+ALTER TABLE fact_sales DETACH PARTITION fact_sales_file_1;
+CREATE TABLE f (LIKE fact_sales INCLUDING DEFAULTS INCLUDING CONSTRAINTS, CHECK (file_id = 1));
+INSERT INTO f SELECT * FROM fact_sales_file_1;
+CREATE TABLE c (LIKE dim_customer INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
+INSERT INTO c SELECT * FROM dim_customer;
+ALTER TABLE c ADD PRIMARY KEY (customer_key);
+CREATE UNIQUE INDEX ON c (customer_id) WHERE is_current AND customer_id IS NOT NULL;
+CREATE TABLE r (LIKE fact_sales_row INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
+INSERT INTO r SELECT * FROM fact_sales_row;
+ALTER TABLE r ADD PRIMARY KEY (row_hash);
+CREATE INDEX ON r (file_id);
+ALTER TABLE fact_sales ATTACH PARTITION f FOR VALUES IN (1);
+ROLLBACK;
+SQL
+pg_floor=("$psql" -X -q -v ON_ERROR_STOP=1 "host=127.0.0.1 port=$port user=postgres dbname=$db")
+pg_peer=("$psql" -X -q -v ON_ERROR_STOP=1 "host=127.0.0.1 port=$port user=postgres dbname=peer")
+
+: >"$work/s_till"; : >"$work/s_floor"; : >"$work/s_peer"
+: >"$work/p_till"; : >"$work/p_floor"; : >"$work/p_peer"
+for ((i = 0; i < runs; i++)); do
+  rm -f "$work"/w.db*
+  seconds "$till" ingest "$raw" --warehouse "$work/w.db" >>"$work/s_till"
+  rm -f "$work"/w.db*
+  seconds sqlite3 "$work/w.db" <"$work/floor.sql" >>"$work/s_floor"
+  rm -f "$work"/w.db*
+  seconds sqlite3 "$work/w.db" -cmd ".mode csv" ".import $raw raw" >>"$work/s_peer"
+
+  admin "CREATE DATABASE till_$i"
+  seconds "$till" ingest "$raw" --warehouse "postgres://postgres:$password@127.0.0.1:$port/till_$i" >>"$work/p_till"
+  admin "DROP DATABASE till_$i"
+  admin "CHECKPOINT"
+  seconds "${pg_floor[@]}" -f "$work/floor_pg.sql" >>"$work/p_floor"
+  admin "CREATE UNLOGGED TABLE raw ($columns)" peer
+  admin "CHECKPOINT"
+  seconds "${pg_peer[@]}" -c "\\copy raw FROM '$raw' WITH (FORMAT csv, HEADER true)" >>"$work/p_peer"
+  admin "DROP TABLE raw" peer
+done
+rm -f "$work"/w.db*
+
+printf "%-10s %-9s %10s %10s %10s %12s %12s\n" engine rows till_s floor_s peer_s till/peer floor/peer
+for engine in s p; do
+  t=$(median <"$work/${engine}_till")
+  f=$(median <"$work/${engine}_floor")
+  p=$(median <"$work/${engine}_peer")
+  name=$([ $engine = s ] && echo SQLite || echo PostgreSQL)
+  awk -v n="$name" -v r="$rows" -v t="$t" -v f="$f" -v p="$p" \
+    'BEGIN { printf "%-10s %-9d %10.3f %10.3f %10.3f %12.2f %12.2f\n", n, r, t, f, p, t / p, f / p }'
+done
