@@ -66,24 +66,25 @@ const std::array<DimensionSpec, kDimensionCount>& Specs() {
   return specs;
 }
 
+// Copies sizeof(Word) to 2 * sizeof(Word) bytes as two words that overlap in the middle.
+template <typename Word>
+inline void CopyOverlapping(char* out, const char* in, size_t size) {
+  Word head;
+  Word tail;
+  std::memcpy(&head, in, sizeof(Word));
+  std::memcpy(&tail, in + size - sizeof(Word), sizeof(Word));
+  std::memcpy(out, &head, sizeof(Word));
+  std::memcpy(out + size - sizeof(Word), &tail, sizeof(Word));
+}
+
 // Copies `size` bytes. The values copied here (a name, a city) are mostly shorter than 16
 // bytes, and a call to memcpy for each, of a size known only at run time, was a visible share
 // of the build: two overlapping fixed-size moves do such a copy inline.
 inline void CopySmall(char* out, const char* in, size_t size) {
   if (size >= 8 && size <= 16) {
-    uint64_t head;
-    uint64_t tail;
-    std::memcpy(&head, in, 8);
-    std::memcpy(&tail, in + size - 8, 8);
-    std::memcpy(out, &head, 8);
-    std::memcpy(out + size - 8, &tail, 8);
+    CopyOverlapping<uint64_t>(out, in, size);
   } else if (size >= 4 && size < 8) {
-    uint32_t head;
-    uint32_t tail;
-    std::memcpy(&head, in, 4);
-    std::memcpy(&tail, in + size - 4, 4);
-    std::memcpy(out, &head, 4);
-    std::memcpy(out + size - 4, &tail, 4);
+    CopyOverlapping<uint32_t>(out, in, size);
   } else if (size > 16) {
     std::memcpy(out, in, size);
   } else {

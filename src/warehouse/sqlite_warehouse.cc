@@ -117,6 +117,27 @@ size_t AttributeIndex(Dimension dimension, std::string_view attribute) {
                              attributes.begin());
 }
 
+// `insert` ("INSERT INTO t (…) VALUES ") followed by `rows` copies of `row` ("(?, ?)").
+std::string ManyRowsSql(std::string_view insert, std::string_view row, size_t rows) {
+  return fmt::format("{}{}", insert, fmt::join(std::vector<std::string_view>(rows, row), ", "));
+}
+
+// Binds and runs rows 0 … count-1, `per` rows to a run of `many` and the rest one at a time
+// through `one`. bind(statement, row, slot) binds row `row` as the statement's slot-th row.
+template <typename BindRow>
+Status InsertRows(Statement& many, Statement& one, size_t per, size_t count, BindRow bind) {
+  size_t done = 0;
+  for (; done + per <= count; done += per) {
+    for (size_t slot = 0; slot < per; ++slot) bind(many, done + slot, slot);
+    TILL_RETURN_IF_ERROR(many.Run());
+  }
+  for (; done < count; ++done) {
+    bind(one, done, 0);
+    TILL_RETURN_IF_ERROR(one.Run());
+  }
+  return {};
+}
+
 constexpr const char* kFactFileIndex = "CREATE INDEX fact_sales_file ON fact_sales (file_id)";
 
 // INSERT INTO dim_customer (customer_key, attributes…, first_seen, last_seen, is_current).
@@ -293,10 +314,8 @@ class SqliteLoad final : public WarehouseLoad {
         "payment_method_key, order_status_key, location_key, product_key, customer_key, "
         "quantity, unit_price, total_amount, rating, recovered) VALUES ";
     const std::string one_row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    std::vector<std::string> rows(kFactsPerInsert, one_row);
     TILL_RETURN_IF_ERROR(insert_fact_.Prepare(db_, insert + one_row));
-    TILL_RETURN_IF_ERROR(
-        insert_facts_.Prepare(db_, fmt::format("{}{}", insert, fmt::join(rows, ", "))));
+    TILL_RETURN_IF_ERROR(insert_facts_.Prepare(db_, ManyRowsSql(insert, one_row, kFactsPerInsert)));
     TILL_RETURN_IF_ERROR(insert_reject_.Prepare(
         db_,
         "INSERT INTO etl_reject (file_id, line, column_name, reason, message, raw_line, "
@@ -338,8 +357,8 @@ class SqliteLoad final : public WarehouseLoad {
           merged.push_back(pending.seen);
           continue;
         }
-        pending_.push_back(PendingCustomer{CopyMember(*version.member), version.seen,
-                                           version.current});
+        pending_.push_back(
+            PendingCustomer{CopyMember(*version.member), version.seen, version.current});
         merged.push_back(version.seen);
       }
       return merged;
@@ -585,27 +604,16 @@ class SqliteLoad final : public WarehouseLoad {
       return std::memcmp(&a.first, &b.first, sizeof(RowHash)) < 0;
     });
     if (!claim_rows_.get()) {
-      std::vector<std::string_view> values(kClaimsPerInsert, "(?, ?)");
       TILL_RETURN_IF_ERROR(claim_rows_.Prepare(
-          db_, fmt::format("INSERT INTO fact_sales_row (row_hash, sale_id) VALUES {}",
-                           fmt::join(values, ", "))));
+          db_, ManyRowsSql("INSERT INTO fact_sales_row (row_hash, sale_id) VALUES ", "(?, ?)",
+                           kClaimsPerInsert)));
     }
-    size_t done = 0;
-    for (; done + kClaimsPerInsert <= rows.size(); done += kClaimsPerInsert) {
-      for (size_t i = 0; i < kClaimsPerInsert; ++i) {
-        const auto& [hash, sale_id] = rows[done + i];
-        claim_rows_.BindBlob(static_cast<int>(2 * i + 1), &hash, sizeof hash);
-        claim_rows_.Bind(static_cast<int>(2 * i + 2), sale_id);
-      }
-      TILL_RETURN_IF_ERROR(claim_rows_.Run());
-    }
-    for (; done < rows.size(); ++done) {
-      const auto& [hash, sale_id] = rows[done];
-      claim_row_.BindBlob(1, &hash, sizeof hash);
-      claim_row_.Bind(2, sale_id);
-      TILL_RETURN_IF_ERROR(claim_row_.Run());
-    }
-    return {};
+    return InsertRows(claim_rows_, claim_row_, kClaimsPerInsert, rows.size(),
+                      [&](Statement& statement, size_t row, size_t slot) {
+                        const auto& [hash, sale_id] = rows[row];
+                        statement.BindBlob(static_cast<int>(2 * slot + 1), &hash, sizeof hash);
+                        statement.Bind(static_cast<int>(2 * slot + 2), sale_id);
+                      });
   }
 
   // Binds `fact` to parameters first+1 … first+kFactColumns. Text is bound without copies:
@@ -736,30 +744,23 @@ class SqliteLoad final : public WarehouseLoad {
     if (!insert_customers_.get()) {
       std::string sql = CustomerInsertSql();
       size_t values = sql.find("VALUES ") + 7;
-      std::vector<std::string> rows(kCustomersPerInsert, sql.substr(values));
       TILL_RETURN_IF_ERROR(insert_customers_.Prepare(
-          db_, fmt::format("{}{}", sql.substr(0, values), fmt::join(rows, ", "))));
+          db_, ManyRowsSql(std::string_view(sql).substr(0, values),
+                           std::string_view(sql).substr(values), kCustomersPerInsert)));
       TILL_RETURN_IF_ERROR(insert_customer_.Prepare(db_, sql));
     }
     // The versions' text lies in the order they came: it is fetched ahead of the binding.
     constexpr size_t kAhead = 16;
-    auto bind = [&](Statement& statement, size_t at, int offset) {
-      if (at + kAhead < pending_.size()) __builtin_prefetch(pending_[at + kAhead].member.text);
-      const PendingCustomer& version = pending_[at];
-      BindCustomer(statement, CustomerWrite{&version.member, version.seen, version.current},
-                   offset);
-    };
-    size_t done = 0;
-    for (; done + kCustomersPerInsert <= pending_.size(); done += kCustomersPerInsert) {
-      for (size_t i = 0; i < kCustomersPerInsert; ++i) {
-        bind(insert_customers_, done + i, static_cast<int>(i * kCustomerColumns));
-      }
-      TILL_RETURN_IF_ERROR(insert_customers_.Run());
-    }
-    for (; done < pending_.size(); ++done) {
-      bind(insert_customer_, done, 0);
-      TILL_RETURN_IF_ERROR(insert_customer_.Run());
-    }
+    TILL_RETURN_IF_ERROR(InsertRows(
+        insert_customers_, insert_customer_, kCustomersPerInsert, pending_.size(),
+        [&](Statement& statement, size_t row, size_t slot) {
+          if (row + kAhead < pending_.size()) {
+            __builtin_prefetch(pending_[row + kAhead].member.text);
+          }
+          const PendingCustomer& version = pending_[row];
+          BindCustomer(statement, CustomerWrite{&version.member, version.seen, version.current},
+                       static_cast<int>(slot * kCustomerColumns));
+        }));
     pending_ = {};
     pending_index_ = {};
     pending_text_ = std::make_unique<TextArena>();
@@ -814,8 +815,8 @@ class SqliteLoad final : public WarehouseLoad {
   bool committed_ = false;
   static constexpr size_t kCustomerColumns = 12;  // key, 8 attributes, seen range, current
   static constexpr size_t kCustomersPerInsert = 32;
-  Statement insert_customers_;           // kCustomersPerInsert at a time, into an empty dimension
-  Statement insert_customer_;            // into an empty dimension
+  Statement insert_customers_;  // kCustomersPerInsert at a time, into an empty dimension
+  Statement insert_customer_;   // into an empty dimension
   // About 200 bytes each: a first load keeps at most this many versions in memory (or
   // BulkRowCheckLimit(), when tests lower it).
   static constexpr size_t kMaxPendingCustomers = 1'000'000;
