@@ -84,6 +84,18 @@ class PostgresServeTest : public ::testing::Test {
   void SetUp() override { ASSERT_FALSE(postgres_.empty()) << "the files were not loaded"; }
 
   // Use as ASSERT_NO_FATAL_FAILURE(NeedSnapshots()).
+  // A server on `warehouse`, started on a free port; fails the test when it cannot start.
+  static std::unique_ptr<DashboardServer> StartServer(const std::string& warehouse) {
+    ServeOptions options;
+    options.warehouse = warehouse;
+    options.port = 0;
+    options.version = "test";
+    auto server = std::make_unique<DashboardServer>(options);
+    Status started = server->Start();
+    EXPECT_TRUE(started) << started.error().message();
+    return started ? std::move(server) : nullptr;
+  }
+
   static void NeedSnapshots() {
     ASSERT_NE(sqlite_snapshot_, nullptr) << "reading SQLite: " << sqlite_error_;
     ASSERT_NE(postgres_snapshot_, nullptr) << "reading PostgreSQL: " << postgres_error_;
@@ -229,15 +241,10 @@ TEST_F(PostgresServeTest, TheReadersWarehouseRefusesWrites) {
 }
 
 TEST_F(PostgresServeTest, TheServerStartsOnAPostgresUrlAndAnswers) {
-  ServeOptions options;
-  options.warehouse = postgres_;
-  options.port = 0;
-  options.version = "test";
-  DashboardServer server(options);
-  Status started = server.Start();
-  ASSERT_TRUE(started) << started.error().message();
+  auto server = StartServer(postgres_);
+  ASSERT_NE(server, nullptr);
   HttpClient client;
-  std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+  std::string base = "http://127.0.0.1:" + std::to_string(server->port());
   auto reply = client.Get(base + "/api/v1/kpis");
   ASSERT_EQ(reply.status, 200) << reply.curl_error << " " << reply.body;
   auto meta = client.Get(base + "/api/v1/meta");
@@ -265,15 +272,10 @@ TEST_F(PostgresServeTest, TheReportingRoleCanServeTheDashboard) {
         << endpoint;
   }
 
-  ServeOptions options;
-  options.warehouse = reader;
-  options.port = 0;
-  options.version = "test";
-  DashboardServer server(options);
-  Status started = server.Start();
-  ASSERT_TRUE(started) << started.error().message();
+  auto server = StartServer(reader);
+  ASSERT_NE(server, nullptr);
   HttpClient client;
-  auto reply = client.Get("http://127.0.0.1:" + std::to_string(server.port()) + "/api/v1/kpis");
+  auto reply = client.Get("http://127.0.0.1:" + std::to_string(server->port()) + "/api/v1/kpis");
   EXPECT_EQ(reply.status, 200) << reply.body;
 }
 
