@@ -1,0 +1,29 @@
+// The error banner: one message per source, so a later success clears only its own.
+
+import { ApiError } from './api.js';
+import { $, h } from './dom.js';
+
+const bannerMessages = new Map();
+
+export function setBanner(source, message) {
+  if (message) bannerMessages.set(source, message);
+  else bannerMessages.delete(source);
+  const list = $('#banner-messages');
+  list.replaceChildren(...[...bannerMessages.values()].map((text) => h('li', { text })));
+  $('#banner').hidden = bannerMessages.size === 0;
+}
+
+// Closes the banner and forgets its messages (its close button).
+export function clearBanner() {
+  bannerMessages.clear();
+  $('#banner').hidden = true;
+}
+
+export function describeError(error) {
+  if (error instanceof ApiError) {
+    return error.status
+      ? `The server answered ${error.status}: ${error.message}`
+      : `The server cannot be reached (${error.message}).`;
+  }
+  return `Something went wrong: ${error?.message ?? error}`;
+}

@@ -1,0 +1,110 @@
+// The Pipeline tab: the freshness of the data, and tables of runs, files and rejected rows.
+
+import { $, h } from './dom.js';
+import { formatInteger } from './format.js';
+
+// Pipeline tables: columns in the order the API gives them.
+const COLUMN_LABELS = {
+  run_id: 'Run',
+  file_id: 'File id',
+  uri: 'File',
+  rows_read: 'Read',
+  rows_loaded: 'Loaded',
+  rows_rejected: 'Rejected',
+  rows_duplicate: 'Duplicates',
+  started_at: 'Started',
+  finished_at: 'Finished',
+};
+
+function renderTable(id, rows) {
+  const container = $(`[data-table="${id}"]`);
+  if (!rows.length) {
+    container.replaceChildren(h('p', { class: 'empty', text: 'Nothing yet.' }));
+    return;
+  }
+  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
+  const label = (key) =>
+    COLUMN_LABELS[key] ?? key.charAt(0).toUpperCase() + key.slice(1).replaceAll('_', ' ');
+  const cell = (key, value) => {
+    const numeric = typeof value === 'number';
+    const text =
+      value == null ? '—' : numeric && !key.endsWith('_id') ? formatInteger(value) : String(value);
+    const props = {
+      text,
+      class: numeric ? 'num' : null,
+      title: key === 'uri' || key === 'error' || key === 'message' ? text : null,
+    };
+    if (key === 'status') props.dataset = { status: String(value) };
+    return h('td', props);
+  };
+  container.replaceChildren(
+    h(
+      'table',
+      {},
+      h(
+        'thead',
+        {},
+        h('tr', {}, ...columns.map((key) => h('th', { scope: 'col', text: label(key) }))),
+      ),
+      h(
+        'tbody',
+        {},
+        ...rows.map((row) => h('tr', {}, ...columns.map((key) => cell(key, row[key])))),
+      ),
+    ),
+  );
+}
+
+function tableWidget(id, endpoint, limit, pick, csvParams = {}) {
+  return {
+    id,
+    tab: 'pipeline',
+    request: () => [endpoint, new URLSearchParams({ limit: String(limit) })],
+    csvRequest: () => [endpoint, new URLSearchParams({ limit: String(limit), ...csvParams })],
+    render: (data) => renderTable(id, pick(data) ?? []),
+  };
+}
+
+function humanAge(seconds) {
+  if (seconds == null) return 'never';
+  if (seconds < 90) return `${seconds} s ago`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min ago`;
+  if (seconds < 172800) return `${Math.round(seconds / 3600)} h ago`;
+  return `${Math.round(seconds / 86400)} days ago`;
+}
+
+const freshnessWidget = {
+  id: 'freshness',
+  tab: 'pipeline',
+  request: () => ['pipeline/freshness', null],
+  render(data) {
+    const facts = [
+      ['Last load', humanAge(data.last_success_at ? data.age_seconds : null), data.last_success_at],
+      ['Files loaded', formatInteger(data.files_loaded)],
+      ['Files failed', formatInteger(data.files_failed)],
+      ['Files skipped', formatInteger(data.files_skipped)],
+      ['Rows loaded', formatInteger(data.rows_loaded)],
+      ['Rows rejected', formatInteger(data.rows_rejected)],
+      ['Duplicate rows', formatInteger(data.rows_duplicate)],
+      ['Runs in progress', formatInteger(data.runs_running)],
+    ];
+    $('[data-widget="freshness"]').replaceChildren(
+      ...facts.map(([term, value, detail]) =>
+        h(
+          'div',
+          {},
+          h('dt', { text: term }),
+          h('dd', { text: value }, detail ? h('small', { text: detail }) : null),
+        ),
+      ),
+    );
+  },
+};
+
+export const widgets = [
+  freshnessWidget,
+  tableWidget('runs', 'pipeline/runs', 50, (d) => d.runs),
+  tableWidget('files', 'pipeline/files', 100, (d) => d.files),
+  tableWidget('reject_reasons', 'pipeline/rejects', 100, (d) => d.reasons, { part: 'reasons' }),
+  tableWidget('recent_rejects', 'pipeline/rejects', 100, (d) => d.recent, { part: 'recent' }),
+];

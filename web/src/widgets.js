@@ -1,0 +1,114 @@
+// Widgets shared by tabs: a breakdown of one dimension, and a drill-down through a hierarchy.
+//
+// A widget has: id, tab, request() → [endpoint, URLSearchParams], render(data); charts also
+// `chart: true` and optionally click(event). csvRequest() overrides the CSV's request.
+
+import { barOption, chartOf, pieOption, sortMembers } from './charts.js';
+import { $, h } from './dom.js';
+import { formatInteger } from './format.js';
+import { changeState, dimByName, filterParams, state, toggleMember } from './state.js';
+
+// A breakdown of one dimension, cross-filtering on that dimension.
+export function breakdownWidget({ id, tab, dim, measure, type = 'bar', sort, max }) {
+  return {
+    id,
+    tab,
+    chart: true,
+    request() {
+      const params = filterParams([dim]);
+      params.set('by', dim);
+      if (sort) params.set('sort', sort);
+      return ['breakdown', params];
+    },
+    render(data) {
+      const rows = sortMembers(data.rows, dim);
+      const option =
+        type === 'pie' ? pieOption(rows, dim, measure) : barOption(rows, dim, measure, { max });
+      chartOf(this).setOption(option, true);
+    },
+    click(event) {
+      if (event.data?.row) toggleMember(dim, event.data.row[dim]);
+    },
+  };
+}
+
+// A drill-down through a hierarchy of dimensions. The level shown is the one below the
+// deepest level with a filter; clicking a bar filters on it and so shows the next level. At
+// the last level a click toggles the member like any cross-filter.
+export function drillWidget({ id, tab, levels, limited }) {
+  const level = () => {
+    let deepest = -1;
+    levels.forEach((dim, i) => {
+      if (state.filters[dim]?.length) deepest = i;
+    });
+    return Math.min(deepest + 1, levels.length - 1);
+  };
+  return {
+    id,
+    tab,
+    chart: true,
+    request() {
+      const dim = levels[level()];
+      const params = filterParams([dim]);
+      params.set('by', dim);
+      if (limited.includes(dim)) params.set('limit', '25');
+      return ['breakdown', params];
+    },
+    render(data) {
+      const dim = levels[level()];
+      renderCrumbs(id, levels, level());
+      const rows = data.rows.filter((row) => dim in row);
+      const option = barOption(rows, dim, 'revenue', { horizontal: true });
+      if (data.total_rows > rows.length) {
+        option.title = {
+          text: `Top ${rows.length} of ${formatInteger(data.total_rows)}`,
+          right: 8,
+          top: 0,
+          textStyle: { fontSize: 12, fontWeight: 'normal', color: '#6b7280' },
+        };
+        option.grid.top = 28;
+      }
+      chartOf(this).setOption(option, true);
+    },
+    click(event) {
+      const i = level();
+      const dim = levels[i];
+      const member = event.data?.row?.[dim];
+      if (member == null) return;
+      if (i < levels.length - 1) changeState(() => (state.filters[dim] = [member]));
+      else toggleMember(dim, member);
+    },
+  };
+}
+
+// Breadcrumbs of a drill-down: "All categories › Books › Nike › Product type". A crumb
+// removes the filters of every level below it.
+function renderCrumbs(id, levels, current) {
+  const nav = $(`[data-crumbs="${id}"]`);
+  const labelOf = (dim) => dimByName.get(dim)?.label ?? dim;
+  const up = (depth) =>
+    changeState(() => {
+      levels.slice(depth + 1).forEach((dim) => delete state.filters[dim]);
+    });
+  const items = [
+    h('button', { type: 'button', class: 'crumb', text: 'All', onclick: () => up(-1) }),
+  ];
+  levels.forEach((dim, depth) => {
+    const members = state.filters[dim];
+    if (depth >= current || !members?.length) return;
+    const text = members.length === 1 ? members[0] : `${members[0]} +${members.length - 1}`;
+    items.push(h('span', { class: 'sep', 'aria-hidden': 'true', text: '›' }));
+    items.push(
+      h('button', {
+        type: 'button',
+        class: 'crumb',
+        text,
+        title: `${labelOf(dim)}: ${members.join(', ')}`,
+        onclick: () => up(depth),
+      }),
+    );
+  });
+  items.push(h('span', { class: 'sep', 'aria-hidden': 'true', text: '›' }));
+  items.push(h('span', { class: 'crumb current', text: labelOf(levels[current]) }));
+  nav.replaceChildren(...items);
+}
