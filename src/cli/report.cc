@@ -7,13 +7,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 
 #include "base/clock.h"
 #include "clean/rules.h"
 #include "landing/landing_zone.h"
+#include "pipeline/ledger.h"
 
 namespace till {
 namespace {
@@ -215,17 +215,7 @@ Status PrintStatus(Warehouse& warehouse, const std::vector<std::string>& zones, 
     auto ledger = warehouse.LandingEntries(uri);
     TILL_RETURN_IF_ERROR(ledger);
     if (listed) {
-      std::map<std::string, const LandingEntry*> by_key;
-      for (const LandingEntry& entry : *ledger) by_key[entry.key] = &entry;
-      int64_t pending = 0;
-      for (const LandingObject& object : *listed) {
-        auto known = by_key.find(object.key);
-        if (known == by_key.end() || known->second->version != object.version ||
-            known->second->size_bytes != object.size) {
-          ++pending;
-        }
-      }
-      zone["files_pending"] = pending;
+      zone["files_pending"] = CountPending(LedgerByKey(std::move(*ledger)), *listed);
     } else {
       zone["files_pending"] = nullptr;
       zone["error"] = listed.error().message();
