@@ -65,9 +65,8 @@ Status PrintRevenueBy(Warehouse& warehouse, ProductAttribute attribute, std::str
                       int limit) {
   auto revenue = ReadRevenueBy(warehouse, attribute, limit);
   TILL_RETURN_IF_ERROR(revenue);
-  TextTable table{{attribute == ProductAttribute::kCategory ? "category" : "brand", "sales",
-                   "revenue"},
-                  {}};
+  TextTable table{
+      {attribute == ProductAttribute::kCategory ? "category" : "brand", "sales", "revenue"}, {}};
   for (const RevenueRow& row : *revenue) {
     std::optional<std::string> amount;
     if (row.revenue) amount = fmt::format("{:.2f}", *row.revenue);
@@ -87,11 +86,11 @@ Status PrintRuns(Warehouse& warehouse, int limit, bool json) {
                    "skipped", "failed", "rows_loaded", "rows_rejected", "error"},
                   {}};
   for (const RunRecord& run : *runs) {
-    table.rows.push_back({std::to_string(run.run_id), run.trigger, run.started_at,
-                          run.finished_at, run.status, std::to_string(run.files),
-                          std::to_string(run.files_loaded), std::to_string(run.files_skipped),
-                          std::to_string(run.files_failed), std::to_string(run.rows_loaded),
-                          std::to_string(run.rows_rejected), run.error});
+    table.rows.push_back({std::to_string(run.run_id), run.trigger, run.started_at, run.finished_at,
+                          run.status, std::to_string(run.files), std::to_string(run.files_loaded),
+                          std::to_string(run.files_skipped), std::to_string(run.files_failed),
+                          std::to_string(run.rows_loaded), std::to_string(run.rows_rejected),
+                          run.error});
   }
   if (json) {
     PrintJsonLines(table);
@@ -105,8 +104,7 @@ Status PrintRejects(Warehouse& warehouse, const RejectFilter& filter, bool json)
   auto rejects = ReadRejects(
       warehouse, RejectSelection{filter.file_id, filter.run_id, filter.reason, filter.limit});
   TILL_RETURN_IF_ERROR(rejects);
-  TextTable table{{"reject_id", "file_id", "uri", "line", "column", "reason", "outcome",
-                   "message"},
+  TextTable table{{"reject_id", "file_id", "uri", "line", "column", "reason", "outcome", "message"},
                   {}};
   if (json) table.columns.push_back("raw_line");  // the text table leaves it out
   for (const StoredReject& reject : *rejects) {
@@ -192,12 +190,11 @@ Status PrintStatus(Warehouse& warehouse, const std::vector<std::string>& zones, 
   for (const std::string& uri : uris) {
     auto counts = ReadZoneFreshness(warehouse, uri);
     TILL_RETURN_IF_ERROR(counts);
-    nlohmann::json zone = {{"zone", uri},
-                           {"files_loaded", counts->keys_loaded},
-                           {"files_failed", counts->keys_failed},
-                           {"last_success", counts->last_load_at
-                                                ? nlohmann::json(*counts->last_load_at)
-                                                : nullptr}};
+    nlohmann::json zone = {
+        {"zone", uri},
+        {"files_loaded", counts->keys_loaded},
+        {"files_failed", counts->keys_failed},
+        {"last_success", counts->last_load_at ? nlohmann::json(*counts->last_load_at) : nullptr}};
     auto ago = SecondsAgo(counts->last_load_at);
     zone["freshness_seconds"] = ago ? nlohmann::json(*ago) : nullptr;
     zone["reject_ratio"] = RejectRatio(counts->rows_rejected, counts->rows_read);

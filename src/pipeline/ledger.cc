@@ -29,8 +29,7 @@ int64_t CountPending(const Ledger& ledger, const std::vector<LandingObject>& lis
                        [&](const LandingObject& object) { return !IsCurrent(ledger, object); });
 }
 
-bool HeldByAnotherKey(const Ledger& ledger, std::string_view key,
-                      std::optional<int64_t> file_id) {
+bool HeldByAnotherKey(const Ledger& ledger, std::string_view key, std::optional<int64_t> file_id) {
   if (!file_id) return false;
   return std::any_of(ledger.begin(), ledger.end(), [&](const auto& item) {
     return item.first != key && item.second.file_id == file_id;

@@ -34,8 +34,7 @@ int64_t CountPending(const Ledger& ledger, const std::vector<LandingObject>& lis
 
 // True when a key besides `key` holds loaded file `file_id` too (its rows then stay when `key`
 // lets go of them). False for no file.
-bool HeldByAnotherKey(const Ledger& ledger, std::string_view key,
-                      std::optional<int64_t> file_id);
+bool HeldByAnotherKey(const Ledger& ledger, std::string_view key, std::optional<int64_t> file_id);
 
 // The keys of the ledger that `listing` no longer has, in key order.
 std::vector<std::string> KeysGoneFrom(const Ledger& ledger,

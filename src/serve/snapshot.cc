@@ -65,8 +65,8 @@ Result<std::shared_ptr<const Snapshot>> SnapshotReader::Read(
   auto loaded = ReadLoadedFileIds(*warehouse_);
   TILL_RETURN_IF_ERROR(loaded);
   if (*loaded != loaded_files_ || !cube_) {
-    bool grows = builder_ && std::includes(loaded->begin(), loaded->end(),
-                                           loaded_files_.begin(), loaded_files_.end());
+    bool grows = builder_ && std::includes(loaded->begin(), loaded->end(), loaded_files_.begin(),
+                                           loaded_files_.end());
     if (!grows) {
       builder_ = std::make_unique<CubeBuilder>();
       loaded_files_.clear();

@@ -126,18 +126,17 @@ Result<std::set<int64_t>> ReadLoadedFileIds(Warehouse& warehouse) {
 
 Result<std::vector<ProductMember>> ReadProducts(Warehouse& warehouse) {
   return ReadAll<ProductMember>(
-      warehouse,
-      "SELECT product_key, category, brand, product_type, product_name FROM dim_product", {},
-      [](Row row) {
-        return ProductMember{Int(row[0]), Text(row[1]), Text(row[2]), Text(row[3]),
-                             Text(row[4])};
+      warehouse, "SELECT product_key, category, brand, product_type, product_name FROM dim_product",
+      {}, [](Row row) {
+        return ProductMember{Int(row[0]), Text(row[1]), Text(row[2]), Text(row[3]), Text(row[4])};
       });
 }
 
 Result<std::vector<LocationMember>> ReadLocations(Warehouse& warehouse) {
   return ReadAll<LocationMember>(
-      warehouse, "SELECT location_key, country, state, city FROM dim_location", {},
-      [](Row row) { return LocationMember{Int(row[0]), Text(row[1]), Text(row[2]), Text(row[3])}; });
+      warehouse, "SELECT location_key, country, state, city FROM dim_location", {}, [](Row row) {
+        return LocationMember{Int(row[0]), Text(row[1]), Text(row[2]), Text(row[3])};
+      });
 }
 
 Result<std::vector<AttributeMember>> ReadAttributeMembers(Warehouse& warehouse,
@@ -149,20 +148,20 @@ Result<std::vector<AttributeMember>> ReadAttributeMembers(Warehouse& warehouse,
 
 Status ScanSales(Warehouse& warehouse, int64_t file_id, const SaleVisitor& visit) {
   SaleRow sale;
-  return warehouse.QueryRows(
-      kSalesSql, std::vector<std::string>{std::to_string(file_id)}, [&](Row row) -> Status {
-        sale.date_key = static_cast<int32_t>(Int(row[0]));
-        sale.product_key = Int(row[1]);
-        sale.location_key = Int(row[2]);
-        sale.customer_id = row[3];
-        sale.age = OptionalInt(row[4]);
-        sale.segment = row[5];
-        for (size_t a = 0; a < kSaleAttributes; ++a) sale.attribute_keys[a] = Int(row[6 + a]);
-        sale.rating = OptionalInt(row[12]);
-        sale.quantity = Int(row[13]);
-        sale.amount = Real(row[14]);
-        return visit(sale);
-      });
+  const std::vector<std::string> params{std::to_string(file_id)};
+  return warehouse.QueryRows(kSalesSql, params, [&](Row row) -> Status {
+    sale.date_key = static_cast<int32_t>(Int(row[0]));
+    sale.product_key = Int(row[1]);
+    sale.location_key = Int(row[2]);
+    sale.customer_id = row[3];
+    sale.age = OptionalInt(row[4]);
+    sale.segment = row[5];
+    for (size_t a = 0; a < kSaleAttributes; ++a) sale.attribute_keys[a] = Int(row[6 + a]);
+    sale.rating = OptionalInt(row[12]);
+    sale.quantity = Int(row[13]);
+    sale.amount = Real(row[14]);
+    return visit(sale);
+  });
 }
 
 Result<std::vector<RunRecord>> ReadRuns(Warehouse& warehouse, int64_t limit) {
@@ -255,9 +254,8 @@ Result<std::vector<StoredReject>> ReadRejects(Warehouse& warehouse,
       "  AND (CAST(?2 AS INTEGER) = 0 OR f.run_id = CAST(?2 AS INTEGER)) "
       "  AND (?3 = '' OR j.reason = ?3) "
       "ORDER BY j.file_id DESC, j.line LIMIT CAST(?4 AS INTEGER)",
-      std::vector<std::string>{std::to_string(selection.file_id),
-                               std::to_string(selection.run_id), selection.reason,
-                               std::to_string(selection.limit)},
+      std::vector<std::string>{std::to_string(selection.file_id), std::to_string(selection.run_id),
+                               selection.reason, std::to_string(selection.limit)},
       [](Row row) { return ToStoredReject(row, RawLine::kRead); });
 }
 
@@ -295,8 +293,8 @@ Result<Freshness> ReadFreshness(Warehouse& warehouse) {
 }
 
 Result<std::vector<std::string>> ReadLedgerZones(Warehouse& warehouse) {
-  return ReadAll<std::string>(warehouse, "SELECT DISTINCT zone FROM landing_key ORDER BY zone",
-                              {}, [](Row row) { return Text(row[0]); });
+  return ReadAll<std::string>(warehouse, "SELECT DISTINCT zone FROM landing_key ORDER BY zone", {},
+                              [](Row row) { return Text(row[0]); });
 }
 
 Result<ZoneFreshness> ReadZoneFreshness(Warehouse& warehouse, std::string_view zone) {
@@ -342,8 +340,7 @@ Result<std::optional<LastLoad>> ReadLastLoad(Warehouse& warehouse) {
       "FROM etl_run r JOIN etl_file f ON f.run_id = r.run_id AND f.status = 'loaded' "
       "GROUP BY r.run_id ORDER BY r.run_id DESC LIMIT 1",
       {}, [&](Row row) -> Status {
-        last = LastLoad{Int(row[0]), Text(row[1]), Text(row[2]), OptionalText(row[3]),
-                        Int(row[4])};
+        last = LastLoad{Int(row[0]), Text(row[1]), Text(row[2]), OptionalText(row[3]), Int(row[4])};
         return {};
       }));
   return last;

@@ -112,7 +112,7 @@ struct FileRecord {
   int64_t file_id = 0;
   int64_t run_id = 0;
   std::string uri;
-  std::string status;  // loaded, skipped or failed
+  std::string status;     // loaded, skipped or failed
   bool unloaded = false;  // loaded, and its rows left since (its key changed or went)
   int64_t rows_read = 0;
   int64_t rows_loaded = 0;

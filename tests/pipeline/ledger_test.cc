@@ -47,8 +47,8 @@ TEST(LedgerTest, AFailedKeyIsCurrentToo) {
 }
 
 TEST(LedgerTest, PendingCountsTheNewAndTheChanged) {
-  Ledger ledger = LedgerByKey({Entry("a.csv", "v1", 100, 1), Entry("b.csv", "v1", 50, 2),
-                               Entry("gone.csv", "v1", 10, 3)});
+  Ledger ledger = LedgerByKey(
+      {Entry("a.csv", "v1", 100, 1), Entry("b.csv", "v1", 50, 2), Entry("gone.csv", "v1", 10, 3)});
   std::vector<LandingObject> listing = {Object("a.csv", "v1", 100), Object("b.csv", "v2", 50),
                                         Object("c.csv", "v1", 70)};
   EXPECT_EQ(CountPending(ledger, listing), 2);
@@ -69,8 +69,8 @@ TEST(LedgerTest, AFileHeldByTwoKeysIsHeldElsewhereForEither) {
 }
 
 TEST(LedgerTest, KeysGoneFromTheListingComeInKeyOrder) {
-  Ledger ledger = LedgerByKey({Entry("c.csv", "v1", 1, 3), Entry("a.csv", "v1", 1, 1),
-                               Entry("b.csv", "v1", 1, 2)});
+  Ledger ledger = LedgerByKey(
+      {Entry("c.csv", "v1", 1, 3), Entry("a.csv", "v1", 1, 1), Entry("b.csv", "v1", 1, 2)});
   EXPECT_EQ(KeysGoneFrom(ledger, {Object("b.csv", "v9", 5), Object("new.csv", "v1", 1)}),
             (std::vector<std::string>{"a.csv", "c.csv"}));
   EXPECT_TRUE(KeysGoneFrom(ledger, {Object("a.csv", "v1", 1), Object("b.csv", "v1", 1),
