@@ -5,24 +5,30 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <iostream>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 
 #include "base/clock.h"
 #include "clean/rules.h"
 #include "landing/landing_zone.h"
+#include "pipeline/ledger.h"
+#include "warehouse/reads.h"
 
 namespace till {
 namespace {
 
+// Cells of text for the terminal; nullopt where the warehouse holds nothing.
+struct TextTable {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::optional<std::string>>> rows;
+};
+
 // Prints rows as an aligned text table.
-void PrintTable(const QueryResult& result) {
+void PrintTable(const TextTable& table) {
   std::vector<size_t> widths;
-  for (const auto& column : result.columns) widths.push_back(column.size());
-  for (const auto& row : result.rows) {
+  for (const auto& column : table.columns) widths.push_back(column.size());
+  for (const auto& row : table.rows) {
     for (size_t c = 0; c < row.size(); ++c) {
       widths[c] = std::max(widths[c], row[c] ? std::min<size_t>(row[c]->size(), 60) : 1);
     }
@@ -36,116 +42,107 @@ void PrintTable(const QueryResult& result) {
     while (!line.empty() && line.back() == ' ') line.pop_back();
     fmt::print("{}\n", line);
   };
-  print_row(result.columns);
-  for (const auto& row : result.rows) {
+  print_row(table.columns);
+  for (const auto& row : table.rows) {
     std::vector<std::string> cells;
     for (const auto& value : row) cells.push_back(value ? *value : "-");
     print_row(cells);
   }
 }
 
-void PrintJsonLines(const QueryResult& result) {
-  for (const auto& row : result.rows) {
+void PrintJsonLines(const TextTable& table) {
+  for (const auto& row : table.rows) {
     nlohmann::json object = nlohmann::json::object();
     for (size_t c = 0; c < row.size(); ++c) {
-      object[result.columns[c]] = row[c] ? nlohmann::json(*row[c]) : nlohmann::json(nullptr);
+      object[table.columns[c]] = row[c] ? nlohmann::json(*row[c]) : nlohmann::json(nullptr);
     }
     std::cout << object.dump() << "\n";
   }
 }
 
 // Sales and revenue by one dim_product attribute, largest first.
-Status PrintRevenueBy(Warehouse& warehouse, std::string_view attribute, std::string_view title,
+Status PrintRevenueBy(Warehouse& warehouse, ProductAttribute attribute, std::string_view title,
                       int limit) {
-  auto result = warehouse.Query(
-      fmt::format("SELECT coalesce(p.{0}, '(unknown)') AS {0}, count(*) AS sales, "
-                  "  sum(f.total_amount) AS revenue "
-                  "FROM fact_sales f JOIN dim_product p ON p.product_key = f.product_key "
-                  "GROUP BY 1 ORDER BY sum(f.total_amount) DESC LIMIT {1}",
-                  attribute, limit),
-      {});
-  TILL_RETURN_IF_ERROR(result);
-  for (auto& row : result->rows) {
-    if (row[2]) row[2] = fmt::format("{:.2f}", std::strtod(row[2]->c_str(), nullptr));
+  auto revenue = ReadRevenueBy(warehouse, attribute, limit);
+  TILL_RETURN_IF_ERROR(revenue);
+  TextTable table{
+      {attribute == ProductAttribute::kCategory ? "category" : "brand", "sales", "revenue"}, {}};
+  for (const RevenueRow& row : *revenue) {
+    std::optional<std::string> amount;
+    if (row.revenue) amount = fmt::format("{:.2f}", *row.revenue);
+    table.rows.push_back({row.member, std::to_string(row.sales), amount});
   }
   fmt::print("{}\n", title);
-  PrintTable(*result);
+  PrintTable(table);
   return {};
 }
 
 }  // namespace
 
 Status PrintRuns(Warehouse& warehouse, int limit, bool json) {
-  auto result = warehouse.Query(
-      "SELECT r.run_id, r.trigger, r.started_at, r.finished_at, r.status, "
-      "  count(f.file_id) AS files, "
-      "  sum(CASE WHEN f.status = 'loaded' THEN 1 ELSE 0 END) AS loaded, "
-      "  sum(CASE WHEN f.status = 'skipped' THEN 1 ELSE 0 END) AS skipped, "
-      "  sum(CASE WHEN f.status = 'failed' THEN 1 ELSE 0 END) AS failed, "
-      "  coalesce(sum(CASE WHEN f.status = 'loaded' THEN f.rows_loaded END), 0) AS rows_loaded, "
-      "  coalesce(sum(f.rows_rejected), 0) AS rows_rejected, r.error "
-      "FROM etl_run r LEFT JOIN etl_file f ON f.run_id = r.run_id "
-      "GROUP BY r.run_id ORDER BY r.run_id DESC LIMIT ?",
-      std::vector<std::string>{std::to_string(limit)});
-  TILL_RETURN_IF_ERROR(result);
+  auto runs = ReadRuns(warehouse, limit);
+  TILL_RETURN_IF_ERROR(runs);
+  TextTable table{{"run_id", "trigger", "started_at", "finished_at", "status", "files", "loaded",
+                   "skipped", "failed", "rows_loaded", "rows_rejected", "error"},
+                  {}};
+  for (const RunRecord& run : *runs) {
+    table.rows.push_back({std::to_string(run.run_id), run.trigger, run.started_at, run.finished_at,
+                          run.status, std::to_string(run.files), std::to_string(run.files_loaded),
+                          std::to_string(run.files_skipped), std::to_string(run.files_failed),
+                          std::to_string(run.rows_loaded), std::to_string(run.rows_rejected),
+                          run.error});
+  }
   if (json) {
-    PrintJsonLines(*result);
+    PrintJsonLines(table);
   } else {
-    PrintTable(*result);
+    PrintTable(table);
   }
   return {};
 }
 
 Status PrintRejects(Warehouse& warehouse, const RejectFilter& filter, bool json) {
-  auto result = warehouse.Query(
-      "SELECT j.reject_id, j.file_id, f.uri, j.line, j.column_name AS column, j.reason, "
-      "  CASE WHEN j.row_rejected THEN 'rejected' ELSE 'nulled' END AS outcome, j.message, "
-      "  j.raw_line "
-      "FROM etl_reject j JOIN etl_file f ON f.file_id = j.file_id "
-      "WHERE (CAST(?1 AS INTEGER) = 0 OR j.file_id = CAST(?1 AS INTEGER)) "
-      "  AND (CAST(?2 AS INTEGER) = 0 OR f.run_id = CAST(?2 AS INTEGER)) "
-      "  AND (?3 = '' OR j.reason = ?3) "
-      "ORDER BY j.file_id DESC, j.line LIMIT CAST(?4 AS INTEGER)",
-      std::vector<std::string>{std::to_string(filter.file_id), std::to_string(filter.run_id),
-                               filter.reason, std::to_string(filter.limit)});
-  TILL_RETURN_IF_ERROR(result);
+  auto rejects = ReadRejects(
+      warehouse, RejectSelection{filter.file_id, filter.run_id, filter.reason, filter.limit});
+  TILL_RETURN_IF_ERROR(rejects);
+  TextTable table{{"reject_id", "file_id", "uri", "line", "column", "reason", "outcome", "message"},
+                  {}};
+  if (json) table.columns.push_back("raw_line");  // the text table leaves it out
+  for (const StoredReject& reject : *rejects) {
+    auto& row = table.rows.emplace_back(std::vector<std::optional<std::string>>{
+        std::to_string(reject.reject_id), std::to_string(reject.file_id), reject.uri,
+        std::to_string(reject.line), reject.column, reject.reason,
+        reject.row_rejected ? "rejected" : "nulled", reject.message});
+    if (json) row.push_back(reject.raw_line);
+  }
   if (json) {
-    PrintJsonLines(*result);
+    PrintJsonLines(table);
   } else {
-    QueryResult brief = *result;
-    for (auto& row : brief.rows) row.pop_back();  // the raw line is in --json
-    brief.columns.pop_back();
-    PrintTable(brief);
+    PrintTable(table);
   }
   return {};
 }
 
 Status PrintReport(Warehouse& warehouse) {
-  auto totals = warehouse.Query(
-      "SELECT coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0), "
-      "  coalesce(sum(rows_rejected), 0), coalesce(sum(rows_duplicate), 0), count(*) "
-      "FROM etl_file WHERE status = 'loaded' AND unloaded_at IS NULL");
+  auto totals = ReadFreshness(warehouse);
   TILL_RETURN_IF_ERROR(totals);
-  const auto& t = totals->rows.at(0);
   fmt::print("Files loaded: {}   rows read: {}   loaded: {}   rejected: {}   duplicate: {}\n\n",
-             *t[4], *t[0], *t[1], *t[2], *t[3]);
+             totals->files_loaded, totals->rows_read, totals->rows_loaded, totals->rows_rejected,
+             totals->rows_duplicate);
 
-  TILL_RETURN_IF_ERROR(PrintRevenueBy(warehouse, "category", "Revenue by category", 100));
+  TILL_RETURN_IF_ERROR(
+      PrintRevenueBy(warehouse, ProductAttribute::kCategory, "Revenue by category", 100));
   fmt::print("\n");
-  TILL_RETURN_IF_ERROR(PrintRevenueBy(warehouse, "brand", "Top brands", 5));
+  TILL_RETURN_IF_ERROR(PrintRevenueBy(warehouse, ProductAttribute::kBrand, "Top brands", 5));
 
-  auto last = warehouse.Query(
-      "SELECT r.run_id, r.status, r.started_at, r.finished_at, sum(f.rows_loaded) "
-      "FROM etl_run r JOIN etl_file f ON f.run_id = r.run_id AND f.status = 'loaded' "
-      "GROUP BY r.run_id ORDER BY r.run_id DESC LIMIT 1");
+  auto last = ReadLastLoad(warehouse);
   TILL_RETURN_IF_ERROR(last);
-  if (!last->rows.empty()) {
-    const auto& r = last->rows[0];
-    auto started = ParseTimestamp(r[2].value_or(""));
-    auto finished = ParseTimestamp(r[3].value_or(""));
+  if (*last) {
+    const LastLoad& r = **last;
+    auto started = ParseTimestamp(r.started_at);
+    auto finished = ParseTimestamp(r.finished_at.value_or(""));
     std::string seconds =
         started && finished ? fmt::format("{:.2f}", *finished - *started) : std::string("?");
-    fmt::print("\nLast load: run {} {}, {} rows in {} s\n", *r[0], *r[1], r[4].value_or("0"),
+    fmt::print("\nLast load: run {} {}, {} rows in {} s\n", r.run_id, r.status, r.rows_loaded,
                seconds);
   }
   return {};
@@ -161,6 +158,10 @@ std::optional<double> SecondsAgo(const std::optional<std::string>& timestamp) {
   return now.count() - *then;
 }
 
+double RejectRatio(int64_t rejected, int64_t read) {
+  return read ? static_cast<double>(rejected) / static_cast<double>(read) : 0.0;
+}
+
 std::string Ago(std::optional<double> seconds) {
   if (!seconds) return "never";
   double s = *seconds;
@@ -169,8 +170,6 @@ std::string Ago(std::optional<double> seconds) {
   if (s < 172800) return fmt::format("{:.1f} h ago", s / 3600);
   return fmt::format("{:.1f} days ago", s / 86400);
 }
-
-int64_t AsInt(const std::optional<std::string>& value) { return value ? std::stoll(*value) : 0; }
 
 }  // namespace
 
@@ -182,32 +181,23 @@ Status PrintStatus(Warehouse& warehouse, const std::vector<std::string>& zones, 
     uris.push_back((*opened)->uri());
   }
   if (zones.empty()) {
-    auto known = warehouse.Query("SELECT DISTINCT zone FROM landing_key ORDER BY zone");
+    auto known = ReadLedgerZones(warehouse);
     TILL_RETURN_IF_ERROR(known);
-    for (const auto& row : known->rows) uris.push_back(row[0].value_or(""));
+    uris = std::move(*known);
   }
   nlohmann::json report = nlohmann::json::object();
   report["zones"] = nlohmann::json::array();
   for (const std::string& uri : uris) {
-    auto counts = warehouse.Query(
-        "SELECT sum(CASE WHEN k.status = 'loaded' THEN 1 ELSE 0 END), "
-        "  sum(CASE WHEN k.status = 'failed' THEN 1 ELSE 0 END), "
-        "  max(CASE WHEN f.status = 'loaded' THEN f.finished_at END), "
-        "  sum(CASE WHEN k.status = 'loaded' THEN f.rows_read END), "
-        "  sum(CASE WHEN k.status = 'loaded' THEN f.rows_rejected END) "
-        "FROM landing_key k LEFT JOIN etl_file f ON f.file_id = k.file_id WHERE k.zone = ?",
-        std::vector<std::string>{uri});
+    auto counts = ReadZoneFreshness(warehouse, uri);
     TILL_RETURN_IF_ERROR(counts);
-    const auto& row = counts->rows.at(0);
-    nlohmann::json zone = {{"zone", uri},
-                           {"files_loaded", AsInt(row[0])},
-                           {"files_failed", AsInt(row[1])},
-                           {"last_success", row[2] ? nlohmann::json(*row[2]) : nullptr}};
-    auto ago = SecondsAgo(row[2]);
+    nlohmann::json zone = {
+        {"zone", uri},
+        {"files_loaded", counts->keys_loaded},
+        {"files_failed", counts->keys_failed},
+        {"last_success", counts->last_load_at ? nlohmann::json(*counts->last_load_at) : nullptr}};
+    auto ago = SecondsAgo(counts->last_load_at);
     zone["freshness_seconds"] = ago ? nlohmann::json(*ago) : nullptr;
-    int64_t read = AsInt(row[3]);
-    zone["reject_ratio"] =
-        read ? static_cast<double>(AsInt(row[4])) / static_cast<double>(read) : 0.0;
+    zone["reject_ratio"] = RejectRatio(counts->rows_rejected, counts->rows_read);
     // Pending: files in the zone the ledger does not hold as they are now.
     auto opened = OpenLandingZone(uri);
     auto listed = opened ? (*opened)->List()
@@ -215,41 +205,25 @@ Status PrintStatus(Warehouse& warehouse, const std::vector<std::string>& zones, 
     auto ledger = warehouse.LandingEntries(uri);
     TILL_RETURN_IF_ERROR(ledger);
     if (listed) {
-      std::map<std::string, const LandingEntry*> by_key;
-      for (const LandingEntry& entry : *ledger) by_key[entry.key] = &entry;
-      int64_t pending = 0;
-      for (const LandingObject& object : *listed) {
-        auto known = by_key.find(object.key);
-        if (known == by_key.end() || known->second->version != object.version ||
-            known->second->size_bytes != object.size) {
-          ++pending;
-        }
-      }
-      zone["files_pending"] = pending;
+      zone["files_pending"] = CountPending(LedgerByKey(std::move(*ledger)), *listed);
     } else {
       zone["files_pending"] = nullptr;
       zone["error"] = listed.error().message();
     }
     report["zones"].push_back(zone);
   }
-  auto totals = warehouse.Query(
-      "SELECT count(*), coalesce(sum(rows_loaded), 0), max(finished_at), "
-      "  coalesce(sum(rows_read), 0), coalesce(sum(rows_rejected), 0) "
-      "FROM etl_file WHERE status = 'loaded' AND unloaded_at IS NULL");
+  auto totals = ReadFreshness(warehouse);
   TILL_RETURN_IF_ERROR(totals);
-  const auto& t = totals->rows.at(0);
-  auto failed = warehouse.Query("SELECT count(*) FROM etl_file WHERE status = 'failed'");
-  TILL_RETURN_IF_ERROR(failed);
-  int64_t read = AsInt(t[3]);
-  auto ago = SecondsAgo(t[2]);
+  const Freshness& t = *totals;
+  auto ago = SecondsAgo(t.last_held_load_at);
   report["warehouse"] = {
       {"location", warehouse.Describe()},
-      {"files_loaded", AsInt(t[0])},
-      {"files_failed", AsInt(failed->rows.at(0)[0])},
-      {"rows_loaded", AsInt(t[1])},
-      {"last_success", t[2] ? nlohmann::json(*t[2]) : nullptr},
+      {"files_loaded", t.files_loaded},
+      {"files_failed", t.files_failed},
+      {"rows_loaded", t.rows_loaded},
+      {"last_success", t.last_held_load_at ? nlohmann::json(*t.last_held_load_at) : nullptr},
       {"freshness_seconds", ago ? nlohmann::json(*ago) : nullptr},
-      {"reject_ratio", read ? static_cast<double>(AsInt(t[4])) / static_cast<double>(read) : 0.0}};
+      {"reject_ratio", RejectRatio(t.rows_rejected, t.rows_read)}};
   if (json) {
     std::cout << report.dump() << "\n";
     return {};

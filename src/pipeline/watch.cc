@@ -6,12 +6,12 @@
 #include <map>
 #include <optional>
 #include <random>
-#include <set>
 #include <thread>
 
 #include "base/byte_source.h"
 #include "base/log.h"
 #include "base/sha256.h"
+#include "pipeline/ledger.h"
 
 namespace till {
 namespace {
@@ -75,16 +75,13 @@ class Watcher {
     TILL_RETURN_IF_ERROR(objects);
     auto ledger = warehouse_.LandingEntries(zone_.uri());
     TILL_RETURN_IF_ERROR(ledger);
-    std::map<std::string, LandingEntry> by_key;
-    for (LandingEntry& entry : *ledger) by_key.emplace(entry.key, std::move(entry));
+    Ledger by_key = LedgerByKey(std::move(*ledger));
 
     std::vector<const LandingObject*> due;
     waiting_ = 0;
     int64_t backlog = 0;  // keys whose content the ledger does not hold
     for (const LandingObject& object : *objects) {
-      auto known = by_key.find(object.key);
-      if (known != by_key.end() && known->second.version == object.version &&
-          known->second.size_bytes == object.size) {
+      if (IsCurrent(by_key, object)) {
         retry_at_.erase(object.key);
         continue;
       }
@@ -122,7 +119,7 @@ class Watcher {
         (void)warehouse_.ReleaseLandingKey(zone_.uri(), object->key);
         return Unexpected<Error>(fresh.error());
       }
-      if (*fresh && (*fresh)->version == object->version && (*fresh)->size_bytes == object->size) {
+      if (*fresh && IsCurrent(**fresh, *object)) {
         // Another watcher brought it while this one was listing.
         TILL_RETURN_IF_ERROR(warehouse_.ReleaseLandingKey(zone_.uri(), object->key));
         continue;
@@ -166,8 +163,7 @@ class Watcher {
 
   // Forgets the keys the ledger holds that the zone no longer has, unloading the rows only
   // they held.
-  Status ForgetDeleted(const std::vector<LandingObject>& objects,
-                       std::map<std::string, LandingEntry>& by_key) {
+  Status ForgetDeleted(const std::vector<LandingObject>& objects, Ledger& by_key) {
     if (!options_.unload_deleted || by_key.empty()) return {};
     if (objects.empty()) {
       if (!warned_empty_) {
@@ -178,26 +174,16 @@ class Watcher {
       return {};
     }
     warned_empty_ = false;
-    auto gone_from = [&](const std::vector<LandingObject>& listing) {
-      std::set<std::string> listed;
-      for (const LandingObject& object : listing) listed.insert(object.key);
-      std::vector<std::string> gone;
-      for (const auto& [key, entry] : by_key) {
-        if (!listed.count(key)) gone.push_back(key);
-      }
-      return gone;
-    };
-    if (gone_from(objects).empty()) return {};
+    if (KeysGoneFrom(by_key, objects).empty()) return {};
     // The listing may be older than entries other watchers wrote since: read the ledger, then
     // list again, so that every key in that ledger whose file exists is in the listing.
     auto ledger = warehouse_.LandingEntries(zone_.uri());
     TILL_RETURN_IF_ERROR(ledger);
-    by_key.clear();
-    for (LandingEntry& entry : *ledger) by_key.emplace(entry.key, std::move(entry));
+    by_key = LedgerByKey(std::move(*ledger));
     auto relisted = zone_.List();
     TILL_RETURN_IF_ERROR(relisted);
     if (relisted->empty()) return {};
-    for (const std::string& key : gone_from(*relisted)) {
+    for (const std::string& key : KeysGoneFrom(by_key, *relisted)) {
       auto claimed = warehouse_.ClaimLandingKey(zone_.uri(), key);
       TILL_RETURN_IF_ERROR(claimed);
       if (!*claimed) continue;
@@ -205,10 +191,7 @@ class Watcher {
       Status forgotten = fresh ? Status{} : Status(Unexpected<Error>(fresh.error()));
       if (forgotten && *fresh) {
         std::optional<int64_t> unload = (*fresh)->file_id;
-        bool shared = unload && std::any_of(by_key.begin(), by_key.end(), [&](const auto& item) {
-                        return item.first != key && item.second.file_id == unload;
-                      });
-        if (shared) unload.reset();
+        if (HeldByAnotherKey(by_key, key, unload)) unload.reset();
         forgotten = warehouse_.ForgetLandingKey(zone_.uri(), key, unload);
         if (forgotten) {
           by_key.erase(key);
@@ -225,19 +208,17 @@ class Watcher {
 
   // The key's ledger entry as it stands now that this watcher holds the key, refreshed in
   // `by_key`: another watcher may have changed it since the listing.
-  Result<const LandingEntry*> FreshEntry(const std::string& key,
-                                         std::map<std::string, LandingEntry>& by_key) {
+  Result<const LandingEntry*> FreshEntry(const std::string& key, Ledger& by_key) {
     auto ledger = warehouse_.LandingEntries(zone_.uri());
     TILL_RETURN_IF_ERROR(ledger);
-    by_key.clear();
-    for (LandingEntry& entry : *ledger) by_key.emplace(entry.key, std::move(entry));
+    by_key = LedgerByKey(std::move(*ledger));
     auto found = by_key.find(key);
     return found == by_key.end() ? nullptr : &found->second;
   }
 
   // Brings one key's current content into the warehouse.
   FileOutcome Handle(int64_t run_id, const LandingObject& object, const LandingEntry* previous,
-                     const std::map<std::string, LandingEntry>& by_key) {
+                     const Ledger& by_key) {
     const std::string uri = zone_.uri() + object.key;
     auto copy = zone_.Fetch(object);
     if (!copy) {
@@ -280,9 +261,7 @@ class Watcher {
     // The content the key held before leaves with it, unless another key holds it too.
     if (previous && previous->file_id) {
       target.held = previous->file_id;
-      target.unload = std::none_of(by_key.begin(), by_key.end(), [&](const auto& item) {
-        return item.first != object.key && item.second.file_id == previous->file_id;
-      });
+      target.unload = !HeldByAnotherKey(by_key, object.key, previous->file_id);
     }
     return IngestFile(warehouse_, run_id, copy->path(), options_.ingest, &target, uri);
   }

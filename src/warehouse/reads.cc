@@ -1,0 +1,349 @@
+#include "warehouse/reads.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <utility>
+
+namespace till {
+namespace {
+
+using Row = std::span<const std::optional<std::string_view>>;
+
+int64_t Int(const std::optional<std::string_view>& value) {
+  int64_t out = 0;
+  if (value) std::from_chars(value->data(), value->data() + value->size(), out);
+  return out;
+}
+
+std::optional<int64_t> OptionalInt(const std::optional<std::string_view>& value) {
+  if (!value) return std::nullopt;
+  return Int(value);
+}
+
+double Real(const std::optional<std::string_view>& value) {
+  double out = 0;
+  if (value) std::from_chars(value->data(), value->data() + value->size(), out);
+  return out;
+}
+
+std::string Text(const std::optional<std::string_view>& value) {
+  return value ? std::string(*value) : std::string();
+}
+
+std::optional<std::string> OptionalText(const std::optional<std::string_view>& value) {
+  if (!value) return std::nullopt;
+  return std::string(*value);
+}
+
+// Runs `sql` and returns each row as `convert` makes it.
+template <typename T, typename Convert>
+Result<std::vector<T>> ReadAll(Warehouse& warehouse, std::string_view sql,
+                               std::span<const std::string> params, Convert convert) {
+  std::vector<T> out;
+  TILL_RETURN_IF_ERROR(warehouse.QueryRows(sql, params, [&](Row row) -> Status {
+    out.push_back(convert(row));
+    return {};
+  }));
+  return out;
+}
+
+// Everything whose change makes a reader read again: runs started or finished, files recorded,
+// loaded or unloaded, rejects stored.
+constexpr std::string_view kSignatureSql =
+    "SELECT (SELECT count(*) FROM etl_run), (SELECT coalesce(max(run_id), 0) FROM etl_run), "
+    "(SELECT count(*) FROM etl_run WHERE status = 'running'), "
+    "(SELECT CAST(max(finished_at) AS TEXT) FROM etl_run), "
+    "(SELECT count(*) FROM etl_file), (SELECT coalesce(max(file_id), 0) FROM etl_file), "
+    "(SELECT count(*) FROM etl_file WHERE unloaded_at IS NOT NULL), "
+    "(SELECT count(*) FROM etl_reject)";
+
+std::string_view AttributeSql(SaleAttribute attribute) {
+  switch (attribute) {
+    case SaleAttribute::kGender:
+      return "SELECT gender_key, gender FROM dim_gender";
+    case SaleAttribute::kIncome:
+      return "SELECT income_key, income FROM dim_income";
+    case SaleAttribute::kPaymentMethod:
+      return "SELECT payment_method_key, payment_method FROM dim_payment_method";
+    case SaleAttribute::kShippingMethod:
+      return "SELECT shipping_method_key, shipping_method FROM dim_shipping_method";
+    case SaleAttribute::kOrderStatus:
+      return "SELECT order_status_key, order_status FROM dim_order_status";
+    case SaleAttribute::kFeedback:
+      return "SELECT feedback_key, feedback FROM dim_feedback";
+  }
+  return {};
+}
+
+// The attribute columns follow SaleAttribute's order.
+constexpr std::string_view kSalesSql =
+    "SELECT f.date_key, f.product_key, f.location_key, c.customer_id, c.age, "
+    "c.customer_segment, f.gender_key, f.income_key, f.payment_method_key, "
+    "f.shipping_method_key, f.order_status_key, f.feedback_key, f.rating, f.quantity, "
+    "f.total_amount FROM fact_sales f JOIN dim_customer c ON c.customer_key = f.customer_key "
+    "WHERE f.file_id = ?";
+
+// Whether a rejects statement selects raw_line, between the message and row_rejected.
+enum class RawLine { kRead, kLeftOut };
+
+StoredReject ToStoredReject(Row row, RawLine raw_line) {
+  StoredReject reject;
+  reject.reject_id = Int(row[0]);
+  reject.file_id = Int(row[1]);
+  reject.uri = Text(row[2]);
+  reject.line = Int(row[3]);
+  reject.column = OptionalText(row[4]);
+  reject.reason = Text(row[5]);
+  reject.message = Text(row[6]);
+  size_t next = 7;
+  if (raw_line == RawLine::kRead) reject.raw_line = Text(row[next++]);
+  reject.row_rejected = Int(row[next]) != 0;
+  return reject;
+}
+
+}  // namespace
+
+Result<std::string> ReadChangeSignature(Warehouse& warehouse) {
+  std::string signature;
+  TILL_RETURN_IF_ERROR(warehouse.QueryRows(kSignatureSql, {}, [&](Row row) -> Status {
+    for (const auto& value : row) signature += fmt::format("{}|", value.value_or("-"));
+    return {};
+  }));
+  return signature;
+}
+
+Result<std::set<int64_t>> ReadLoadedFileIds(Warehouse& warehouse) {
+  std::set<int64_t> loaded;
+  TILL_RETURN_IF_ERROR(warehouse.QueryRows(
+      "SELECT file_id FROM etl_file WHERE status = 'loaded' AND unloaded_at IS NULL", {},
+      [&](Row row) -> Status {
+        loaded.insert(Int(row[0]));
+        return {};
+      }));
+  return loaded;
+}
+
+Result<std::vector<ProductMember>> ReadProducts(Warehouse& warehouse) {
+  return ReadAll<ProductMember>(
+      warehouse, "SELECT product_key, category, brand, product_type, product_name FROM dim_product",
+      {}, [](Row row) {
+        return ProductMember{Int(row[0]), Text(row[1]), Text(row[2]), Text(row[3]), Text(row[4])};
+      });
+}
+
+Result<std::vector<LocationMember>> ReadLocations(Warehouse& warehouse) {
+  return ReadAll<LocationMember>(
+      warehouse, "SELECT location_key, country, state, city FROM dim_location", {}, [](Row row) {
+        return LocationMember{Int(row[0]), Text(row[1]), Text(row[2]), Text(row[3])};
+      });
+}
+
+Result<std::vector<AttributeMember>> ReadAttributeMembers(Warehouse& warehouse,
+                                                          SaleAttribute attribute) {
+  return ReadAll<AttributeMember>(warehouse, AttributeSql(attribute), {}, [](Row row) {
+    return AttributeMember{Int(row[0]), Text(row[1])};
+  });
+}
+
+Status ScanSales(Warehouse& warehouse, int64_t file_id, const SaleVisitor& visit) {
+  SaleRow sale;
+  const std::vector<std::string> params{std::to_string(file_id)};
+  return warehouse.QueryRows(kSalesSql, params, [&](Row row) -> Status {
+    sale.date_key = static_cast<int32_t>(Int(row[0]));
+    sale.product_key = Int(row[1]);
+    sale.location_key = Int(row[2]);
+    sale.customer_id = row[3];
+    sale.age = OptionalInt(row[4]);
+    sale.segment = row[5];
+    for (size_t a = 0; a < kSaleAttributes; ++a) sale.attribute_keys[a] = Int(row[6 + a]);
+    sale.rating = OptionalInt(row[12]);
+    sale.quantity = Int(row[13]);
+    sale.amount = Real(row[14]);
+    return visit(sale);
+  });
+}
+
+Result<std::vector<RunRecord>> ReadRuns(Warehouse& warehouse, int64_t limit) {
+  return ReadAll<RunRecord>(
+      warehouse,
+      "SELECT r.run_id, r.trigger, r.started_at, r.finished_at, r.status, r.error, "
+      "  count(f.file_id), "
+      "  sum(CASE WHEN f.status = 'loaded' THEN 1 ELSE 0 END), "
+      "  sum(CASE WHEN f.status = 'skipped' THEN 1 ELSE 0 END), "
+      "  sum(CASE WHEN f.status = 'failed' THEN 1 ELSE 0 END), "
+      "  coalesce(sum(CASE WHEN f.status = 'loaded' THEN f.rows_loaded END), 0), "
+      "  coalesce(sum(f.rows_rejected), 0), coalesce(sum(f.rows_duplicate), 0) "
+      "FROM etl_run r LEFT JOIN etl_file f ON f.run_id = r.run_id "
+      "GROUP BY r.run_id, r.trigger, r.started_at, r.finished_at, r.status, r.error "
+      "ORDER BY r.run_id DESC LIMIT ?",
+      std::vector<std::string>{std::to_string(limit)}, [](Row row) {
+        RunRecord run;
+        run.run_id = Int(row[0]);
+        run.trigger = Text(row[1]);
+        run.started_at = Text(row[2]);
+        run.finished_at = OptionalText(row[3]);
+        run.status = Text(row[4]);
+        run.error = OptionalText(row[5]);
+        run.files = Int(row[6]);
+        run.files_loaded = Int(row[7]);
+        run.files_skipped = Int(row[8]);
+        run.files_failed = Int(row[9]);
+        run.rows_loaded = Int(row[10]);
+        run.rows_rejected = Int(row[11]);
+        run.rows_duplicate = Int(row[12]);
+        return run;
+      });
+}
+
+Result<std::vector<FileRecord>> ReadFiles(Warehouse& warehouse, int64_t limit) {
+  return ReadAll<FileRecord>(
+      warehouse,
+      "SELECT file_id, run_id, uri, status, rows_read, rows_loaded, rows_rejected, "
+      "rows_duplicate, started_at, finished_at, error, unloaded_at FROM etl_file "
+      "ORDER BY file_id DESC LIMIT ?",
+      std::vector<std::string>{std::to_string(limit)}, [](Row row) {
+        FileRecord file;
+        file.file_id = Int(row[0]);
+        file.run_id = Int(row[1]);
+        file.uri = Text(row[2]);
+        file.status = Text(row[3]);
+        file.rows_read = Int(row[4]);
+        file.rows_loaded = Int(row[5]);
+        file.rows_rejected = Int(row[6]);
+        file.rows_duplicate = Int(row[7]);
+        file.started_at = OptionalText(row[8]);
+        file.finished_at = OptionalText(row[9]);
+        file.error = OptionalText(row[10]);
+        file.unloaded = row[11].has_value();
+        return file;
+      });
+}
+
+Result<std::vector<RejectReasonCount>> ReadRejectReasons(Warehouse& warehouse) {
+  return ReadAll<RejectReasonCount>(
+      warehouse,
+      "SELECT reason, column_name, sum(CASE WHEN row_rejected THEN 1 ELSE 0 END), count(*) "
+      "FROM etl_reject "
+      "GROUP BY reason, column_name ORDER BY count(*) DESC, reason, column_name",
+      {}, [](Row row) {
+        int64_t rows = Int(row[2]);
+        return RejectReasonCount{Text(row[0]), OptionalText(row[1]), rows, Int(row[3]) - rows};
+      });
+}
+
+Result<std::vector<StoredReject>> ReadRecentRejects(Warehouse& warehouse, int64_t limit) {
+  return ReadAll<StoredReject>(
+      warehouse,
+      "SELECT r.reject_id, r.file_id, f.uri, r.line, r.column_name, r.reason, r.message, "
+      "CASE WHEN r.row_rejected THEN 1 ELSE 0 END "
+      "FROM etl_reject r JOIN etl_file f ON f.file_id = r.file_id "
+      "ORDER BY r.reject_id DESC LIMIT ?",
+      std::vector<std::string>{std::to_string(limit)},
+      [](Row row) { return ToStoredReject(row, RawLine::kLeftOut); });
+}
+
+Result<std::vector<StoredReject>> ReadRejects(Warehouse& warehouse,
+                                              const RejectSelection& selection) {
+  return ReadAll<StoredReject>(
+      warehouse,
+      "SELECT j.reject_id, j.file_id, f.uri, j.line, j.column_name, j.reason, j.message, "
+      "  j.raw_line, CASE WHEN j.row_rejected THEN 1 ELSE 0 END "
+      "FROM etl_reject j JOIN etl_file f ON f.file_id = j.file_id "
+      "WHERE (CAST(?1 AS INTEGER) = 0 OR j.file_id = CAST(?1 AS INTEGER)) "
+      "  AND (CAST(?2 AS INTEGER) = 0 OR f.run_id = CAST(?2 AS INTEGER)) "
+      "  AND (?3 = '' OR j.reason = ?3) "
+      "ORDER BY j.file_id DESC, j.line LIMIT CAST(?4 AS INTEGER)",
+      std::vector<std::string>{std::to_string(selection.file_id), std::to_string(selection.run_id),
+                               selection.reason, std::to_string(selection.limit)},
+      [](Row row) { return ToStoredReject(row, RawLine::kRead); });
+}
+
+Result<Freshness> ReadFreshness(Warehouse& warehouse) {
+  Freshness f;
+  TILL_RETURN_IF_ERROR(warehouse.QueryRows(
+      "SELECT status, count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0), "
+      "coalesce(sum(rows_rejected), 0), coalesce(sum(rows_duplicate), 0), max(finished_at) "
+      "FROM etl_file WHERE unloaded_at IS NULL GROUP BY status",
+      {}, [&](Row row) -> Status {
+        std::string status = Text(row[0]);
+        if (status == "loaded") {
+          f.files_loaded = Int(row[1]);
+          f.rows_read = Int(row[2]);
+          f.rows_loaded = Int(row[3]);
+          f.rows_rejected = Int(row[4]);
+          f.rows_duplicate = Int(row[5]);
+          f.last_held_load_at = OptionalText(row[6]);
+        } else if (status == "failed") {
+          f.files_failed = Int(row[1]);
+        } else if (status == "skipped") {
+          f.files_skipped = Int(row[1]);
+        }
+        return {};
+      }));
+  TILL_RETURN_IF_ERROR(warehouse.QueryRows(
+      "SELECT max(finished_at), (SELECT count(*) FROM etl_run WHERE status = 'running') "
+      "FROM etl_file WHERE status = 'loaded'",
+      {}, [&](Row row) -> Status {
+        f.last_success_at = OptionalText(row[0]);
+        f.runs_running = Int(row[1]);
+        return {};
+      }));
+  return f;
+}
+
+Result<std::vector<std::string>> ReadLedgerZones(Warehouse& warehouse) {
+  return ReadAll<std::string>(warehouse, "SELECT DISTINCT zone FROM landing_key ORDER BY zone", {},
+                              [](Row row) { return Text(row[0]); });
+}
+
+Result<ZoneFreshness> ReadZoneFreshness(Warehouse& warehouse, std::string_view zone) {
+  ZoneFreshness z;
+  TILL_RETURN_IF_ERROR(warehouse.QueryRows(
+      "SELECT sum(CASE WHEN k.status = 'loaded' THEN 1 ELSE 0 END), "
+      "  sum(CASE WHEN k.status = 'failed' THEN 1 ELSE 0 END), "
+      "  max(CASE WHEN f.status = 'loaded' THEN f.finished_at END), "
+      "  sum(CASE WHEN k.status = 'loaded' THEN f.rows_read END), "
+      "  sum(CASE WHEN k.status = 'loaded' THEN f.rows_rejected END) "
+      "FROM landing_key k LEFT JOIN etl_file f ON f.file_id = k.file_id WHERE k.zone = ?",
+      std::vector<std::string>{std::string(zone)}, [&](Row row) -> Status {
+        z.keys_loaded = Int(row[0]);
+        z.keys_failed = Int(row[1]);
+        z.last_load_at = OptionalText(row[2]);
+        z.rows_read = Int(row[3]);
+        z.rows_rejected = Int(row[4]);
+        return {};
+      }));
+  return z;
+}
+
+Result<std::vector<RevenueRow>> ReadRevenueBy(Warehouse& warehouse, ProductAttribute attribute,
+                                              int64_t limit) {
+  std::string_view column = attribute == ProductAttribute::kCategory ? "category" : "brand";
+  return ReadAll<RevenueRow>(
+      warehouse,
+      fmt::format("SELECT coalesce(p.{0}, '(unknown)'), count(*), sum(f.total_amount) "
+                  "FROM fact_sales f JOIN dim_product p ON p.product_key = f.product_key "
+                  "GROUP BY 1 ORDER BY sum(f.total_amount) DESC LIMIT ?",
+                  column),
+      std::vector<std::string>{std::to_string(limit)}, [](Row row) {
+        std::optional<double> revenue;
+        if (row[2]) revenue = Real(row[2]);
+        return RevenueRow{Text(row[0]), Int(row[1]), revenue};
+      });
+}
+
+Result<std::optional<LastLoad>> ReadLastLoad(Warehouse& warehouse) {
+  std::optional<LastLoad> last;
+  TILL_RETURN_IF_ERROR(warehouse.QueryRows(
+      "SELECT r.run_id, r.status, r.started_at, r.finished_at, sum(f.rows_loaded) "
+      "FROM etl_run r JOIN etl_file f ON f.run_id = r.run_id AND f.status = 'loaded' "
+      "GROUP BY r.run_id ORDER BY r.run_id DESC LIMIT 1",
+      {}, [&](Row row) -> Status {
+        last = LastLoad{Int(row[0]), Text(row[1]), Text(row[2]), OptionalText(row[3]), Int(row[4])};
+        return {};
+      }));
+  return last;
+}
+
+}  // namespace till

@@ -1,0 +1,222 @@
+// Typed reads of the warehouse for those who only read it: `till serve` (the sales cube and the
+// pipeline's records) and the terminal reports (`till report`, `runs`, `rejects`, `status`).
+// Every statement they run against the schema is here, written once for SQLite and PostgreSQL,
+// and each read returns plain structs.
+//
+// Each read runs one or a few queries through Warehouse::Query or QueryRows; run several inside
+// Warehouse::ReadConsistently to have them agree with each other while loaders commit. Failures
+// are the warehouse's (kWarehouseError). Same thread-safety as the Warehouse read.
+//
+// Timestamps come back as the back end prints them ("2026-01-31T09:00:00.000Z" from SQLite,
+// "2026-01-31 09:00:00+00" from PostgreSQL); ParseTimestamp (base/clock.h) reads both.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "warehouse/warehouse.h"
+
+namespace till {
+
+// A value that changes whenever something a reader shows changes: a run started or finished, a
+// file recorded, loaded or unloaded, a reject stored. The same value twice: nothing to read
+// again.
+Result<std::string> ReadChangeSignature(Warehouse& warehouse);
+
+// The files whose rows the warehouse holds: loaded and not unloaded since.
+Result<std::set<int64_t>> ReadLoadedFileIds(Warehouse& warehouse);
+
+// Dimension members. A NULL attribute reads as the empty string.
+struct ProductMember {
+  int64_t key = 0;
+  std::string category;
+  std::string brand;
+  std::string product_type;
+  std::string product_name;
+};
+struct LocationMember {
+  int64_t key = 0;
+  std::string country;
+  std::string state;
+  std::string city;
+};
+Result<std::vector<ProductMember>> ReadProducts(Warehouse& warehouse);
+Result<std::vector<LocationMember>> ReadLocations(Warehouse& warehouse);
+
+// The small dimensions a sale points at, in the order SaleRow::attribute_keys holds them.
+enum class SaleAttribute {
+  kGender,
+  kIncome,
+  kPaymentMethod,
+  kShippingMethod,
+  kOrderStatus,
+  kFeedback
+};
+inline constexpr size_t kSaleAttributes = 6;
+
+struct AttributeMember {
+  int64_t key = 0;
+  std::string label;
+};
+Result<std::vector<AttributeMember>> ReadAttributeMembers(Warehouse& warehouse,
+                                                          SaleAttribute attribute);
+
+// One sale with its customer's attributes. The views point into the row being visited and are
+// valid during the visit only.
+struct SaleRow {
+  int32_t date_key = 0;  // YYYYMMDD, 0 when unknown
+  int64_t product_key = 0;
+  int64_t location_key = 0;
+  std::optional<std::string_view> customer_id;
+  std::optional<int64_t> age;
+  std::optional<std::string_view> segment;
+  std::array<int64_t, kSaleAttributes> attribute_keys{};  // by SaleAttribute
+  std::optional<int64_t> rating;
+  int64_t quantity = 0;
+  double amount = 0;
+};
+using SaleVisitor = std::function<Status(const SaleRow&)>;
+// Hands `visit` the sales that file `file_id` holds, one at a time, so that a file of any size
+// is read in constant memory. An error `visit` returns stops the scan and is returned.
+Status ScanSales(Warehouse& warehouse, int64_t file_id, const SaleVisitor& visit);
+
+// A run, with what its files did.
+struct RunRecord {
+  int64_t run_id = 0;
+  std::string trigger;
+  std::string started_at;
+  std::optional<std::string> finished_at;  // none while it runs
+  std::string status;                      // running, succeeded or failed
+  std::optional<std::string> error;
+  int64_t files = 0;
+  int64_t files_loaded = 0;
+  int64_t files_skipped = 0;
+  int64_t files_failed = 0;
+  int64_t rows_loaded = 0;  // by its loaded files: a skipped or failed file records none
+  int64_t rows_rejected = 0;
+  int64_t rows_duplicate = 0;
+};
+// The latest `limit` runs, newest first.
+Result<std::vector<RunRecord>> ReadRuns(Warehouse& warehouse, int64_t limit);
+
+// A file record.
+struct FileRecord {
+  int64_t file_id = 0;
+  int64_t run_id = 0;
+  std::string uri;
+  std::string status;     // loaded, skipped or failed
+  bool unloaded = false;  // loaded, and its rows left since (its key changed or went)
+  int64_t rows_read = 0;
+  int64_t rows_loaded = 0;
+  int64_t rows_rejected = 0;
+  int64_t rows_duplicate = 0;
+  std::optional<std::string> started_at;
+  std::optional<std::string> finished_at;
+  std::optional<std::string> error;
+};
+// The latest `limit` files, newest first.
+Result<std::vector<FileRecord>> ReadFiles(Warehouse& warehouse, int64_t limit);
+
+// How often one reason was met in one column, over every stored reject.
+struct RejectReasonCount {
+  std::string reason;
+  std::optional<std::string> column;  // none for whole-row problems
+  int64_t rows_rejected = 0;
+  int64_t values_nulled = 0;
+};
+// Every reason and column met, most met first (then by reason and column).
+Result<std::vector<RejectReasonCount>> ReadRejectReasons(Warehouse& warehouse);
+
+// A stored reject with the file it came from.
+struct StoredReject {
+  int64_t reject_id = 0;
+  int64_t file_id = 0;
+  std::string uri;
+  int64_t line = 0;
+  std::optional<std::string> column;  // none for whole-row problems
+  std::string reason;
+  std::string message;
+  std::string raw_line;
+  bool row_rejected = true;  // false: the value loaded as null
+};
+// The latest `limit` rejects stored, newest first, without their raw lines (raw_line stays
+// empty): they hold customer data, which the reporting role of a shared warehouse may not read.
+Result<std::vector<StoredReject>> ReadRecentRejects(Warehouse& warehouse, int64_t limit);
+
+struct RejectSelection {
+  int64_t file_id = 0;  // 0: any
+  int64_t run_id = 0;   // 0: any
+  std::string reason;   // empty: any
+  int64_t limit = 50;
+};
+// Up to `limit` rejects that `selection` picks, the latest file first, then by line.
+Result<std::vector<StoredReject>> ReadRejects(Warehouse& warehouse,
+                                              const RejectSelection& selection);
+
+// Is data flowing: what the warehouse holds now and when it last loaded. What `till status` and
+// the dashboard's freshness both show.
+struct Freshness {
+  // Files by status, those unloaded since aside (only loaded files are ever unloaded).
+  int64_t files_loaded = 0;
+  int64_t files_failed = 0;
+  int64_t files_skipped = 0;
+  // Rows of the loaded files the warehouse holds.
+  int64_t rows_read = 0;
+  int64_t rows_loaded = 0;
+  int64_t rows_rejected = 0;
+  int64_t rows_duplicate = 0;
+  // When the newest file the warehouse holds finished loading (`till status`).
+  std::optional<std::string> last_held_load_at;
+  // When the newest load that succeeded finished, its file unloaded since or not (the
+  // dashboard and its metrics).
+  std::optional<std::string> last_success_at;
+  int64_t runs_running = 0;
+};
+Result<Freshness> ReadFreshness(Warehouse& warehouse);
+
+// The landing zones the ledger knows, in order.
+Result<std::vector<std::string>> ReadLedgerZones(Warehouse& warehouse);
+
+// One landing zone as the ledger holds it.
+struct ZoneFreshness {
+  int64_t keys_loaded = 0;
+  int64_t keys_failed = 0;  // keys whose content failed and waits for a change or a retry
+  // When the newest file its keys hold finished loading.
+  std::optional<std::string> last_load_at;
+  // Rows of the files its loaded keys hold.
+  int64_t rows_read = 0;
+  int64_t rows_rejected = 0;
+};
+Result<ZoneFreshness> ReadZoneFreshness(Warehouse& warehouse, std::string_view zone);
+
+// Sales and revenue of the members of one product attribute.
+enum class ProductAttribute { kCategory, kBrand };
+struct RevenueRow {
+  std::string member;  // "(unknown)" for sales without one, as the dashboard labels them
+  int64_t sales = 0;
+  std::optional<double> revenue;  // none when no sale has an amount
+};
+// The `limit` members with the most revenue, most first.
+Result<std::vector<RevenueRow>> ReadRevenueBy(Warehouse& warehouse, ProductAttribute attribute,
+                                              int64_t limit);
+
+// The latest run that loaded a file.
+struct LastLoad {
+  int64_t run_id = 0;
+  std::string status;
+  std::string started_at;
+  std::optional<std::string> finished_at;
+  int64_t rows_loaded = 0;  // by its loaded files
+};
+// None when no run loaded a file.
+Result<std::optional<LastLoad>> ReadLastLoad(Warehouse& warehouse);
+
+}  // namespace till
