@@ -1,3 +1,5 @@
+#include "landing/folder_zone.h"
+
 #include <fmt/format.h>
 #include <poll.h>
 #include <sys/inotify.h>
@@ -59,34 +61,23 @@ class FolderZone final : public LandingZone {
 
   Result<std::vector<LandingObject>> List() override {
     Drain();
+    auto files = ListRawFiles(root_);
+    TILL_RETURN_IF_ERROR(files);
     std::vector<LandingObject> objects;
-    std::error_code ec;
-    fs::recursive_directory_iterator it(root_, fs::directory_options::skip_permission_denied, ec);
-    if (ec) {
-      return MakeError(ErrorCode::kIoError,
-                       fmt::format("cannot list {}: {}", root_.string(), ec.message()));
-    }
     const auto now = Clock::now();
     const auto wall_now = fs::file_time_type::clock::now();
-    for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (ec) break;
-      const fs::path& path = it->path();
-      std::string name = path.filename().string();
-      if (IsScratchName(name)) {
-        if (it->is_directory(ec)) it.disable_recursion_pending();
-        continue;
-      }
-      if (!it->is_regular_file(ec) || !HasRawExtension(path)) continue;
+    for (FolderFile& file : *files) {
       struct stat info {};
-      if (::stat(path.c_str(), &info) != 0) continue;  // gone since listed
+      if (::stat(file.path.c_str(), &info) != 0) continue;  // gone since listed
       LandingObject& object = objects.emplace_back();
-      object.path = path.string();
-      object.key = fs::relative(path, root_, ec).generic_string();
+      object.path = file.path.string();
+      object.key = std::move(file.key);
       object.size = static_cast<int64_t>(info.st_size);
       int64_t mtime_ns =
           static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec;
       object.version = fmt::format("{}:{}:{}", mtime_ns, info.st_size, info.st_ino);
-      auto modified = fs::last_write_time(path, ec);
+      std::error_code ec;
+      auto modified = fs::last_write_time(file.path, ec);
       auto age = ec ? std::chrono::nanoseconds(0) : wall_now - modified;
       auto state = writing_.find(object.path);
       if (state != writing_.end()) {
@@ -96,8 +87,6 @@ class FolderZone final : public LandingZone {
         object.settled = closed_.count(object.path) > 0 || age >= kQuietPeriod;
       }
     }
-    std::sort(objects.begin(), objects.end(),
-              [](const LandingObject& a, const LandingObject& b) { return a.key < b.key; });
     return objects;
   }
 
@@ -193,6 +182,29 @@ LocalCopy::~LocalCopy() {
     std::error_code ec;
     fs::remove(path_, ec);
   }
+}
+
+Result<std::vector<FolderFile>> ListRawFiles(const fs::path& folder) {
+  std::vector<FolderFile> files;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(folder, fs::directory_options::skip_permission_denied, ec);
+  if (ec) {
+    return MakeError(ErrorCode::kIoError,
+                     fmt::format("cannot list {}: {}", folder.string(), ec.message()));
+  }
+  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    const fs::path& path = it->path();
+    if (IsScratchName(path.filename().string())) {
+      if (it->is_directory(ec)) it.disable_recursion_pending();
+      continue;
+    }
+    if (!it->is_regular_file(ec) || !HasRawExtension(path)) continue;
+    files.push_back(FolderFile{path, fs::relative(path, folder, ec).generic_string()});
+  }
+  std::sort(files.begin(), files.end(),
+            [](const FolderFile& a, const FolderFile& b) { return a.key < b.key; });
+  return files;
 }
 
 bool HasRawExtension(std::string_view name) { return HasRawExtension(fs::path(name)); }

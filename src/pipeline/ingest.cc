@@ -633,6 +633,13 @@ bool IsTransientFailure(const FileOutcome& outcome) {
 
 Result<IngestReport> IngestFiles(Warehouse& warehouse, std::span<const std::string> paths,
                                  const IngestOptions& options) {
+  auto inputs = ExpandInputs(paths);
+  TILL_RETURN_IF_ERROR(inputs);
+  return IngestFiles(warehouse, std::span<const RawInput>(*inputs), options);
+}
+
+Result<IngestReport> IngestFiles(Warehouse& warehouse, std::span<const RawInput> inputs,
+                                 const IngestOptions& options) {
   TILL_RETURN_IF_ERROR(warehouse.Migrate());
   auto run = warehouse.StartRun(options.trigger);
   TILL_RETURN_IF_ERROR(run);
@@ -644,47 +651,31 @@ Result<IngestReport> IngestFiles(Warehouse& warehouse, std::span<const std::stri
     if (outcome.status == FileStatus::kFailed) ++failed;
     report.files.push_back(std::move(outcome));
   };
-  for (const std::string& path : paths) {
-    if (!path.starts_with("s3://")) {
-      add(IngestFile(warehouse, *run, path, options));
-      continue;
-    }
-    // An object, or every raw file under a prefix (one ending in '/'): each streamed to a
-    // temporary file, loaded, and removed.
-    const bool prefix = path.ends_with('/');
-    std::string zone_uri = prefix ? path : path.substr(0, path.find_last_of('/') + 1);
-    auto zone = OpenLandingZone(zone_uri);
-    auto objects = zone ? (*zone)->List()
-                        : Result<std::vector<LandingObject>>(Unexpected<Error>(zone.error()));
-    std::vector<const LandingObject*> chosen;
-    if (objects) {
-      for (const LandingObject& object : *objects) {
-        if (prefix || zone_uri + object.key == path) chosen.push_back(&object);
-      }
-    }
-    if (!objects || chosen.empty()) {
+  for (const RawInput& input : inputs) {
+    if (!input.error.empty()) {
       FileOutcome outcome;
-      outcome.uri = path;
+      outcome.uri = input.location;
       outcome.started_at = FormatTimestamp(Clock::Real().Now());
-      outcome.error = objects ? fmt::format("{}: no such object (or no .csv or .tsv files)", path)
-                              : objects.error().message();
-      add(Record(warehouse, *run, Failed(outcome, outcome.error)));
+      add(Record(warehouse, *run, Failed(outcome, input.error)));
       continue;
     }
-    for (const LandingObject* object : chosen) {
-      auto copy = (*zone)->Fetch(*object);
-      if (!copy) {
-        FileOutcome outcome;
-        outcome.uri = zone_uri + object->key;
-        outcome.started_at = FormatTimestamp(Clock::Real().Now());
-        add(Record(warehouse, *run, Failed(outcome, copy.error())));
-        continue;
-      }
-      add(IngestFile(warehouse, *run, copy->path(), options, nullptr, zone_uri + object->key));
+    if (!input.zone) {
+      add(IngestFile(warehouse, *run, input.location, options));
+      continue;
     }
+    // An S3 object: streamed to a temporary file, loaded, and removed.
+    auto copy = input.zone->Fetch(input.object);
+    if (!copy) {
+      FileOutcome outcome;
+      outcome.uri = input.location;
+      outcome.started_at = FormatTimestamp(Clock::Real().Now());
+      add(Record(warehouse, *run, Failed(outcome, copy.error())));
+      continue;
+    }
+    add(IngestFile(warehouse, *run, copy->path(), options, nullptr, input.location));
   }
   report.succeeded = failed == 0;
-  std::string error = failed ? fmt::format("{} of {} files failed", failed, paths.size()) : "";
+  std::string error = failed ? fmt::format("{} of {} files failed", failed, inputs.size()) : "";
   Log(failed ? LogLevel::kWarn : LogLevel::kInfo, "run finished",
       {{"run_id", *run}, {"files", report.files.size()}, {"failed", failed}});
   // The files' outcomes say more than a warehouse that went away at the end: they are kept.

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "landing/inputs.h"
 #include "warehouse/warehouse.h"
 
 namespace till {
@@ -33,9 +34,14 @@ struct IngestReport {
   std::string run_error;  // why the end of the run could not be recorded, when it could not
 };
 
-// Loads each of `paths` in its own transaction within one run. Fails only when the warehouse
-// cannot record the run at all; a file's own failure is in its FileOutcome.
+// Loads each file `paths` stand for (local files, folders, S3 objects and prefixes, as
+// ExpandInputs in landing/inputs.h expands them) in its own transaction within one run. Fails
+// when the expansion fails (a folder without raw files), before the run starts, or when the
+// warehouse cannot record the run at all; a file's own failure is in its FileOutcome.
 Result<IngestReport> IngestFiles(Warehouse& warehouse, std::span<const std::string> paths,
+                                 const IngestOptions& options);
+// The same for inputs expanded already; an input carrying an error is recorded as a failed file.
+Result<IngestReport> IngestFiles(Warehouse& warehouse, std::span<const RawInput> inputs,
                                  const IngestOptions& options);
 
 // A file that is a key of a landing zone: the ledger entry to commit with its rows, the loaded

@@ -84,6 +84,24 @@ TEST_F(CliTest, AFolderStandsForItsCsvFiles) {
   EXPECT_NE(empty.err.find("no .csv"), std::string::npos) << empty.err;
 }
 
+// A folder means what it means to `till watch`: subfolders included, hidden and partly
+// written files left out.
+TEST_F(CliTest, AFolderTakesItsSubfoldersAndSkipsHiddenAndPartialFiles) {
+  std::filesystem::create_directories(dir_.Path("landing/2023"));
+  std::string rows = "Date,Total_Purchases,Amount\n";
+  dir_.Write("landing/2023/12.csv", rows + "12/1/2023,1,2\n");
+  dir_.Write("landing/2024-01.csv", rows + "1/1/2024,1,2\n");
+  dir_.Write("landing/.2024-02.csv", rows + "2/1/2024,1,2\n");
+  dir_.Write("landing/2024-03.csv.part", rows + "3/1/2024,1,2\n");
+  Outcome run = Till("ingest landing/ --json");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  ASSERT_EQ(std::count(run.out.begin(), run.out.end(), '\n'), 2) << run.out;
+  auto first = nlohmann::json::parse(run.out.substr(0, run.out.find('\n')));
+  EXPECT_NE(first["uri"].get<std::string>().find("/landing/2023/12.csv"), std::string::npos);
+  EXPECT_EQ(first["status"], "loaded");
+  EXPECT_NE(run.out.find("landing/2024-01.csv"), std::string::npos) << run.out;
+}
+
 TEST_F(CliTest, UsageErrorsExitWithTwo) {
   EXPECT_EQ(Till("").exit_code, 2);
   EXPECT_EQ(Till("ingest").exit_code, 2);

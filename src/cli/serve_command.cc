@@ -1,0 +1,90 @@
+// `till serve`: the dashboard and its JSON API, read-only, until SIGINT or SIGTERM.
+#include <fmt/format.h>
+#include <pthread.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "cli/command.h"
+#include "cli/output.h"
+#include "serve/server.h"
+
+namespace till {
+namespace {
+
+struct ServeFlags {
+  ServeOptions options;
+  bool no_cache = false;
+};
+
+int RunServe(ServeOptions options) {
+  // The signals are taken by sigwait below; every thread started from here inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  if (options.token.empty()) {
+    if (const char* token = std::getenv("TILL_SERVE_TOKEN")) options.token = token;
+  }
+  bool loopback =
+      options.address == "127.0.0.1" || options.address == "localhost" || options.address == "::1";
+  if (!loopback && options.token.empty()) {
+    fmt::print(stderr,
+               "till: warning: serving on {} without a token: anyone who reaches this address "
+               "reads the dashboard (set --token or TILL_SERVE_TOKEN)\n",
+               options.address);
+  }
+  auto started = std::chrono::steady_clock::now();
+  DashboardServer server(options);
+  if (auto status = server.Start(); !status) return Fail(status.error());
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::string host = options.address.find(':') != std::string::npos
+                         ? fmt::format("[{}]", options.address)
+                         : options.address;
+  fmt::print("till serve: dashboard at http://{}:{}/ (warehouse read in {:.2f} s; Ctrl-C stops)\n",
+             host, server.port(), seconds);
+  std::fflush(stdout);
+  int signal = 0;
+  sigwait(&signals, &signal);
+  server.Stop();
+  return kExitOk;
+}
+
+}  // namespace
+
+Command AddServeCommand(CLI::App& app, Config& config) {
+  auto flags = std::make_shared<ServeFlags>();
+  ServeOptions& options = flags->options;
+  auto* serve =
+      app.add_subcommand("serve", "Serve the dashboard and its JSON API (read-only) until stopped");
+  AddWarehouseOption(*serve, config);
+  serve->add_option("--port,-p", options.port, "Port to listen on (0: any free one)")
+      ->check(CLI::Range(0, 65535));
+  serve->add_option("--address", options.address,
+                    "Address to listen on (default 127.0.0.1; 0.0.0.0 for every one)");
+  serve->add_option("--token", options.token,
+                    "Bearer token required from clients beyond this machine (also "
+                    "TILL_SERVE_TOKEN)");
+  serve
+      ->add_option("--refresh", options.refresh_seconds,
+                   "Seconds between checks of the warehouse for new data (default 2)")
+      ->check(CLI::Range(0.1, 3600.0));
+  serve->add_option("--threads", options.threads, "Connections served at once (default 64)")
+      ->check(CLI::Range(1, 1024));
+  serve->add_flag("--no-cache", flags->no_cache, "Compute every answer, even a repeated one");
+  return {serve, [flags, &config] {
+            ServeOptions given = flags->options;
+            given.warehouse = config.warehouse;
+            given.cache = !flags->no_cache;
+            given.version = TILL_VERSION;
+            return RunServe(given);
+          }};
+}
+
+}  // namespace till

@@ -1,0 +1,142 @@
+// `till watch`: keeps the warehouse equal to what a landing zone holds, until stopped.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "cli/command.h"
+#include "cli/output.h"
+#include "landing/landing_zone.h"
+#include "monitor/alerts.h"
+#include "monitor/metrics.h"
+#include "pipeline/watch.h"
+
+namespace till {
+namespace {
+
+struct WatchFlags {
+  std::string location;
+  double rescan_seconds = 0;
+  bool once = false;
+  bool keep_deleted = false;
+  bool json = false;
+  int metrics_port = 0;
+  std::string metrics_address = "127.0.0.1";
+};
+
+// Set by SIGTERM and SIGINT: `till watch` finishes the file in hand and stops. A second
+// signal stops at once; the load in progress rolls back.
+volatile std::sig_atomic_t stop_signals = 0;
+
+void OnStopSignal(int) {
+  if (stop_signals > 0) std::_Exit(128 + SIGTERM);
+  stop_signals = 1;
+}
+
+int RunWatch(const Config& config, const WatchFlags& flags) {
+  auto zone = OpenLandingZone(flags.location);
+  if (!zone) return Fail(zone.error());
+  auto warehouse = OpenWarehouse(config.warehouse);
+  if (!warehouse) return Fail(warehouse.error());
+  struct sigaction action {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+
+  std::unique_ptr<WatchMetrics> metrics;
+  if (flags.metrics_port > 0) {
+    metrics = std::make_unique<WatchMetrics>((*zone)->uri(), TILL_VERSION);
+    Status serving =
+        metrics->Serve(fmt::format("{}:{}", flags.metrics_address, flags.metrics_port));
+    if (!serving) return Fail(serving.error());
+  }
+
+  std::unique_ptr<Alerter> alerter;
+  if (config.alerts.enabled()) alerter = std::make_unique<Alerter>(config.alerts, (*zone)->uri());
+
+  const bool json = flags.json;
+  WatchOptions options;
+  options.ingest.max_reject_ratio = config.max_reject_ratio;
+  options.ingest.trigger = "watch";
+  options.rescan = std::chrono::milliseconds(static_cast<int64_t>(flags.rescan_seconds * 1000));
+  options.once = flags.once;
+  options.unload_deleted = !flags.keep_deleted;
+  options.on_removed = [json](const std::string& key) {
+    if (json) {
+      std::cout << nlohmann::json{{"key", key}, {"status", "removed"}}.dump() << std::endl;
+    } else {
+      fmt::print("removed  {}: gone from the zone; the rows only it held were unloaded\n", key);
+      std::fflush(stdout);
+    }
+  };
+  options.stopping = [] { return stop_signals > 0; };
+  options.on_run = [&metrics, &alerter](double seconds, bool succeeded) {
+    if (metrics) metrics->OnRun(seconds, succeeded);
+    if (alerter) alerter->OnRun(succeeded);
+  };
+  options.on_backlog = [&metrics, &alerter](int64_t files) {
+    if (metrics) metrics->OnBacklog(files);
+    if (alerter) alerter->OnListed();
+  };
+  options.on_file = [json, &metrics, &alerter](const std::string& key, const FileOutcome& file) {
+    if (metrics) metrics->OnFile(file);
+    if (alerter) alerter->OnFile(file);
+    if (json) {
+      nlohmann::json line = FileJson(file, 0);
+      line.erase("run_id");
+      line["key"] = key;
+      line["file_id"] = file.file_id;
+      std::cout << line.dump() << std::endl;
+      return;
+    }
+    PrintFile(key, file, Watching::kYes);
+  };
+  options.on_retry = [&metrics, &alerter](const std::string& message) {
+    if (metrics) metrics->OnRetry();
+    if (alerter) alerter->OnRetry(message);
+    // The event itself is logged (at warn) by the watcher.
+  };
+  if (!json) {
+    fmt::print("watching {} into {}\n", (*zone)->uri(), (*warehouse)->Describe());
+    std::fflush(stdout);
+  }
+  return ExitCode(Watch(**warehouse, **zone, options));
+}
+
+}  // namespace
+
+Command AddWatchCommand(CLI::App& app, Config& config) {
+  auto flags = std::make_shared<WatchFlags>();
+  auto* watch = app.add_subcommand(
+      "watch", "Load each new or changed file of a landing zone as it arrives, until stopped");
+  watch->add_option("zone", flags->location, "The landing zone: a folder or s3://bucket/prefix/")
+      ->required();
+  AddWarehouseOption(*watch, config);
+  watch
+      ->add_option("--rescan", flags->rescan_seconds,
+                   "Seconds between listings of the zone besides its own notices (default 2 "
+                   "for a folder, 5 for S3)")
+      ->check(CLI::Range(0.05, 3600.0));
+  watch->add_flag("--once", flags->once, "Stop once everything settled in the zone is loaded");
+  watch->add_flag("--keep-deleted", flags->keep_deleted,
+                  "Keep the rows of files deleted from the zone (by default they leave with "
+                  "their file)");
+  watch
+      ->add_option("--metrics-port", flags->metrics_port,
+                   "Serve Prometheus metrics on /metrics here")
+      ->check(CLI::Range(1, 65535));
+  watch->add_option("--metrics-address", flags->metrics_address,
+                    "Address to serve metrics on (default 127.0.0.1; 0.0.0.0 for every one)");
+  watch->add_flag("--json", flags->json,
+                  "Print one JSON object per file handled, and one per file gone from the zone");
+  AddMaxRejectRatioOption(*watch, config);
+  return {watch, [flags, &config] { return RunWatch(config, *flags); }};
+}
+
+}  // namespace till
