@@ -12,6 +12,8 @@
 #include "clean/header_map.h"
 #include "clean/row_cleaner.h"
 #include "csv/csv_reader.h"
+#include "csv/sniff.h"
+#include "domain/columns.h"
 #include "landing/landing_zone.h"
 #include "pipeline/file_loader.h"
 
@@ -29,6 +31,9 @@ CsvReaderOptions ReaderOptions(char delimiter) {
   options.max_raw_bytes = options.max_record_bytes;
   return options;
 }
+
+// A header cell that names one of the raw columns: what tells the delimiter apart.
+bool IsKnownColumn(std::string_view cell) { return ColumnFromHeader(cell).has_value(); }
 
 FileOutcome Failed(FileOutcome outcome, std::string error) {
   outcome.status = FileStatus::kFailed;
@@ -117,25 +122,16 @@ FileOutcome IngestChecked(Warehouse& warehouse, int64_t run_id, const std::strin
   // in place): the bytes loaded are hashed again, and must be the bytes hashed.
   std::string loaded_sha;
   *file = MakeHashingSource(std::move(*file), &loaded_sha);
-  // The separator is told by the header line: ',' in the usual export, ';', tab or '|' in
-  // others.
-  auto head = ReadPrefix(**file, 64 << 10);
+  auto head = ReadPrefix(**file, kSniffBytes);
   if (!head) return Record(warehouse, run_id, Failed(outcome, head.error()));
-  if (head->starts_with("\xFF\xFE") || head->starts_with("\xFE\xFF")) {
+  auto format = SniffCsvFormat(*head, IsKnownColumn);
+  if (!format) {
     return Record(warehouse, run_id,
-                  Failed(outcome, fmt::format("{}: the file is UTF-16 text; save it as UTF-8 "
-                                              "(or \"CSV UTF-8\") and load it again",
-                                              outcome.uri)));
+                  Failed(outcome, fmt::format("{}: {}", outcome.uri, format.error().message())));
   }
-  // Lines that end with a lone CR and never with LF are an old Mac export: read CR as LF.
-  const bool cr_lines =
-      head->find('\n') == std::string::npos && head->find('\r') != std::string::npos;
-  std::string_view first_line =
-      std::string_view(*head).substr(0, head->find(cr_lines ? '\r' : '\n'));
-  if (first_line.starts_with("\xEF\xBB\xBF")) first_line.remove_prefix(3);
-  CsvReaderOptions reader_options = ReaderOptions(DetectDelimiter(first_line));
+  CsvReaderOptions reader_options = ReaderOptions(format->delimiter);
   std::unique_ptr<ByteSource> source = MakePrefixedSource(std::move(*head), std::move(*file));
-  if (cr_lines) source = MakeCrToLfSource(std::move(source));
+  if (format->cr_lines) source = MakeCrToLfSource(std::move(source));
   CsvReader reader(*source, reader_options);
   CsvRecord header;
   auto has_header = reader.Next(&header);
