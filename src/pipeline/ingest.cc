@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
+#include <vector>
 
 #include "base/byte_source.h"
 #include "base/clock.h"
@@ -92,135 +94,187 @@ void LogOutcome(int64_t run_id, const FileOutcome& outcome) {
   }
 }
 
-FileOutcome IngestChecked(Warehouse& warehouse, int64_t run_id, const std::string& path,
-                          const IngestOptions& options, const LandingTarget* target,
-                          std::string_view uri) {
+// A file that is not read yet: where it is, and when its load started.
+FileOutcome StartOutcome(const std::string& path, std::string_view uri) {
   FileOutcome outcome;
   std::error_code ec;
   auto absolute = std::filesystem::absolute(path, ec);
   outcome.uri = !uri.empty() ? std::string(uri) : ec ? path : absolute.lexically_normal().string();
   outcome.started_at = FormatTimestamp(Clock::Real().Now());
+  return outcome;
+}
 
-  auto hash_source = OpenFileSource(path);
-  if (!hash_source) return Failed(outcome, hash_source.error());
-  auto sha = Sha256Of(**hash_source, &outcome.size_bytes);
-  if (!sha) return Failed(outcome, sha.error());
-  outcome.sha256 = *sha;
+// A file whose content file `holder` loaded already.
+FileOutcome Skipped(FileOutcome outcome, int64_t holder) {
+  outcome.status = FileStatus::kSkipped;
+  outcome.same_content_as = holder;
+  outcome.error = fmt::format("content already loaded as file {}", holder);
+  return outcome;
+}
 
-  auto loaded = warehouse.FindLoadedContent(outcome.sha256);
-  if (!loaded) return Failed(outcome, loaded.error());
-  if (*loaded) {
-    outcome.status = FileStatus::kSkipped;
-    outcome.same_content_as = **loaded;
-    outcome.error = fmt::format("content already loaded as file {}", **loaded);
-    return Record(warehouse, run_id, outcome);
-  }
+// The same error, its message prefixed with the file's uri (and more context, when given).
+Error AboutFile(const FileOutcome& outcome, std::string_view where, const Error& error) {
+  return Error(error.code(), fmt::format("{}: {}{}", outcome.uri, where, error.message()));
+}
 
-  auto file = OpenFileSource(path);
-  if (!file) return Record(warehouse, run_id, Failed(outcome, file.error()));
-  // The file may change between the hash above and the load (a landing zone's file overwritten
-  // in place): the bytes loaded are hashed again, and must be the bytes hashed.
-  std::string loaded_sha;
-  *file = MakeHashingSource(std::move(*file), &loaded_sha);
-  auto head = ReadPrefix(**file, kSniffBytes);
-  if (!head) return Record(warehouse, run_id, Failed(outcome, head.error()));
-  auto format = SniffCsvFormat(*head, IsKnownColumn);
-  if (!format) {
-    return Record(warehouse, run_id,
-                  Failed(outcome, fmt::format("{}: {}", outcome.uri, format.error().message())));
-  }
-  CsvReaderOptions reader_options = ReaderOptions(format->delimiter);
-  std::unique_ptr<ByteSource> source = MakePrefixedSource(std::move(*head), std::move(*file));
-  if (format->cr_lines) source = MakeCrToLfSource(std::move(source));
-  CsvReader reader(*source, reader_options);
+// Hashes the file's content into outcome->sha256 and its size into outcome->size_bytes.
+Status HashContent(const std::string& path, FileOutcome* outcome) {
+  TILL_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source, OpenFileSource(path));
+  TILL_ASSIGN_OR_RETURN(outcome->sha256, Sha256Of(*source, &outcome->size_bytes));
+  return {};
+}
+
+// A file opened for the CSV reader: its bytes from the start, with lone CRs read as LF, and
+// the options its format asks for.
+struct CsvInput {
+  std::unique_ptr<ByteSource> source;
+  CsvReaderOptions reader_options;
+};
+
+// Tells the format of `file` from its first bytes (which the input then reads again).
+Result<CsvInput> OpenCsvInput(std::unique_ptr<ByteSource> file, const FileOutcome& outcome) {
+  TILL_ASSIGN_OR_RETURN(std::string head, ReadPrefix(*file, kSniffBytes));
+  auto format = SniffCsvFormat(head, IsKnownColumn);
+  if (!format) return Unexpected<Error>(AboutFile(outcome, "", format.error()));
+  CsvInput input{MakePrefixedSource(std::move(head), std::move(file)),
+                 ReaderOptions(format->delimiter)};
+  if (format->cr_lines) input.source = MakeCrToLfSource(std::move(input.source));
+  return input;
+}
+
+// Reads the header line and maps it to the known columns; the columns the file has beyond
+// them and lacks of them go into the outcome. Fails with kBadFormat when there is no header
+// line or it is no sales file's.
+Result<HeaderMap> ReadHeader(CsvReader& reader, FileOutcome* outcome) {
   CsvRecord header;
-  auto has_header = reader.Next(&header);
-  if (!has_header) return Record(warehouse, run_id, Failed(outcome, has_header.error()));
-  if (!*has_header) {
-    return Record(warehouse, run_id,
-                  Failed(outcome, fmt::format("{}: empty file, no header line", outcome.uri)));
+  TILL_ASSIGN_OR_RETURN(bool has_header, reader.Next(&header));
+  if (!has_header) {
+    return MakeError(ErrorCode::kBadFormat,
+                     fmt::format("{}: empty file, no header line", outcome->uri));
   }
   if (header.problem != RecordProblem::kNone && header.problem != RecordProblem::kStrayQuote) {
-    return Record(warehouse, run_id,
-                  Failed(outcome, fmt::format("{}: line 1: the header is not a CSV line ({})",
-                                              outcome.uri, RecordProblemCode(header.problem))));
+    return MakeError(ErrorCode::kBadFormat,
+                     fmt::format("{}: line 1: the header is not a CSV line ({})", outcome->uri,
+                                 RecordProblemCode(header.problem)));
   }
-  auto header_map = MapHeader(header.fields);
-  if (!header_map) {
-    return Record(
-        warehouse, run_id,
-        Failed(outcome, fmt::format("{}: line 1: {}", outcome.uri, header_map.error().message())));
-  }
-  outcome.extra_columns = header_map->extra_columns;
-  outcome.missing_columns = header_map->missing_columns;
-  RowCleaner cleaner(std::move(*header_map), reader_options.delimiter == ','
-                                                 ? RowCleaner::DecimalMark::kPoint
-                                                 : RowCleaner::DecimalMark::kPointOrComma);
+  auto map = MapHeader(header.fields);
+  if (!map) return Unexpected<Error>(AboutFile(*outcome, "line 1: ", map.error()));
+  outcome->extra_columns = map->extra_columns;
+  outcome->missing_columns = map->missing_columns;
+  return map;
+}
 
-  auto load = warehouse.BeginLoad(run_id, outcome);
-  if (!load && load.error().code() == ErrorCode::kAlreadyLoaded) {
-    // Another loader brought the same content while this one waited for the warehouse.
-    auto holder = warehouse.FindLoadedContent(outcome.sha256);
-    if (holder && *holder) {
-      outcome.status = FileStatus::kSkipped;
-      outcome.same_content_as = **holder;
-      outcome.error = fmt::format("content already loaded as file {}", **holder);
-      return Record(warehouse, run_id, outcome);
-    }
-  }
-  if (!load) return Record(warehouse, run_id, Failed(outcome, load.error()));
-  if (target && target->unload && target->held) {
-    // The key held other content before: its rows leave in the transaction that brings the
-    // new ones.
-    if (Status unloaded = (*load)->UnloadFile(*target->held); !unloaded) {
-      load->reset();
-      return Record(warehouse, run_id, Failed(outcome, unloaded.error()));
-    }
-  }
-  FileLoader loader(options, reader_options, &outcome);
-  Status ran = loader.Run(reader, cleaner, **load, outcome.size_bytes);
-  if (!ran) {
-    load->reset();  // rolls back
-    return Record(warehouse, run_id, Failed(outcome, ran.error()));
-  }
-  if (loaded_sha != outcome.sha256) {
-    load->reset();
-    FileOutcome changed = Failed(outcome, fmt::format("{}: the file changed while it was being "
-                                                      "loaded; nothing of it was kept",
-                                                      outcome.uri));
-    changed.transient = true;  // its new content is worth a try
-    return Record(warehouse, run_id, changed);
-  }
+// A key that held other content before: its rows leave in the transaction that brings the new
+// ones.
+Status UnloadHeldContent(WarehouseLoad& load, const LandingTarget* target) {
+  if (!target || !target->unload || !target->held) return {};
+  return load.UnloadFile(*target->held);
+}
+
+// The bytes loaded must be the bytes hashed: a file changed in place during its load (a
+// landing zone's file overwritten, say) fails, and its new content is worth another try.
+Status CheckUnchanged(std::string_view loaded_sha, const FileOutcome& outcome) {
+  if (loaded_sha == outcome.sha256) return {};
+  return MakeError(ErrorCode::kIoError,
+                   fmt::format("{}: the file changed while it was being loaded; nothing of it "
+                               "was kept",
+                               outcome.uri));
+}
+
+// Fails with kRejectBudget when the file rejected more of its rows than the budget allows.
+Status CheckRejectBudget(const FileOutcome& outcome, const IngestOptions& options,
+                         const FileLoader& loader) {
   double ratio = outcome.rows_read == 0 ? 0.0
                                         : static_cast<double>(outcome.rows_rejected) /
                                               static_cast<double>(outcome.rows_read);
   if (ratio > options.max_reject_ratio) {
-    load->reset();
-    std::string error = fmt::format(
-        "{} of {} rows rejected ({:.1f}%), over the budget of {:.1f}% (most common: {}); "
-        "nothing loaded",
-        outcome.rows_rejected, outcome.rows_read, ratio * 100, options.max_reject_ratio * 100,
-        loader.TopReasons());
-    return Record(warehouse, run_id, Failed(outcome, error), loader.reject_sample());
+    return MakeError(
+        ErrorCode::kRejectBudget,
+        fmt::format("{} of {} rows rejected ({:.1f}%), over the budget of {:.1f}% (most common: "
+                    "{}); nothing loaded",
+                    outcome.rows_rejected, outcome.rows_read, ratio * 100,
+                    options.max_reject_ratio * 100, loader.TopReasons()));
   }
-  Status finished = loader.Finish(**load);
-  outcome.status = FileStatus::kLoaded;
-  outcome.finished_at = FormatTimestamp(Clock::Real().Now());
-  if (finished && target) {
+  return {};
+}
+
+// Finishes a load within its budget and commits it, with the key's ledger entry when there is
+// a key.
+Status FinishAndCommit(FileLoader& loader, WarehouseLoad& load, const LandingTarget* target,
+                       FileOutcome* outcome) {
+  Status finished = loader.Finish(load);
+  outcome->status = FileStatus::kLoaded;
+  outcome->finished_at = FormatTimestamp(Clock::Real().Now());
+  TILL_RETURN_IF_ERROR(finished);
+  if (target) {
     LandingEntry entry = target->entry;
-    entry.sha256 = outcome.sha256;
-    entry.file_id = (*load)->file_id();
+    entry.sha256 = outcome->sha256;
+    entry.file_id = load.file_id();
     entry.loaded = true;
     entry.error.clear();
-    finished = (*load)->SetLandingEntry(entry);
+    TILL_RETURN_IF_ERROR(load.SetLandingEntry(entry));
   }
-  if (finished) finished = (*load)->Commit(outcome);
-  if (!finished) {
-    load->reset();
-    return Record(warehouse, run_id, Failed(outcome, finished.error()));
+  TILL_RETURN_IF_ERROR(load.Commit(*outcome));
+  outcome->file_id = load.file_id();
+  return {};
+}
+
+// Loads content the warehouse did not hold, in one load: every row when few enough are
+// rejected, nothing otherwise. Fills in `outcome` as it goes. Returns nullopt once the load is
+// committed, or the file that holds the content when another loader brought the same content
+// first (nothing of this one is then loaded). A file over its reject budget fails with
+// kRejectBudget and leaves a sample of its rejected rows in `*rejects`. On any failure the
+// load is rolled back before this returns.
+Result<std::optional<int64_t>> LoadNewContent(Warehouse& warehouse, int64_t run_id,
+                                              const std::string& path, const IngestOptions& options,
+                                              const LandingTarget* target, FileOutcome* outcome,
+                                              std::vector<RejectRecord>* rejects) {
+  TILL_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> file, OpenFileSource(path));
+  // The file may change between the hash and the load: the bytes loaded are hashed again.
+  std::string loaded_sha;
+  TILL_ASSIGN_OR_RETURN(CsvInput input,
+                        OpenCsvInput(MakeHashingSource(std::move(file), &loaded_sha), *outcome));
+  CsvReader reader(*input.source, input.reader_options);
+  TILL_ASSIGN_OR_RETURN(HeaderMap header, ReadHeader(reader, outcome));
+  RowCleaner cleaner(std::move(header), input.reader_options.delimiter == ','
+                                            ? RowCleaner::DecimalMark::kPoint
+                                            : RowCleaner::DecimalMark::kPointOrComma);
+  auto load = warehouse.BeginLoad(run_id, *outcome);
+  if (!load && load.error().code() == ErrorCode::kAlreadyLoaded) {
+    // Another loader brought the same content while this one waited for the warehouse.
+    auto holder = warehouse.FindLoadedContent(outcome->sha256);
+    if (holder && *holder) return *holder;
   }
-  outcome.file_id = (*load)->file_id();
-  return outcome;
+  TILL_RETURN_IF_ERROR(load);
+  TILL_RETURN_IF_ERROR(UnloadHeldContent(**load, target));
+  FileLoader loader(options, input.reader_options, outcome);
+  TILL_RETURN_IF_ERROR(loader.Run(reader, cleaner, **load, outcome->size_bytes));
+  TILL_RETURN_IF_ERROR(CheckUnchanged(loaded_sha, *outcome));
+  if (Status within = CheckRejectBudget(*outcome, options, loader); !within) {
+    *rejects = loader.reject_sample();
+    return Unexpected<Error>(within.error());
+  }
+  TILL_RETURN_IF_ERROR(FinishAndCommit(loader, **load, target, outcome));
+  return std::optional<int64_t>();
+}
+
+// A file whose content is loaded already is skipped; new content is loaded. A failure is
+// recorded with the file, except one that comes before the warehouse was asked about the
+// content.
+FileOutcome IngestChecked(Warehouse& warehouse, int64_t run_id, const std::string& path,
+                          const IngestOptions& options, const LandingTarget* target,
+                          std::string_view uri) {
+  FileOutcome outcome = StartOutcome(path, uri);
+  if (Status hashed = HashContent(path, &outcome); !hashed) return Failed(outcome, hashed.error());
+  Result<std::optional<int64_t>> holder = warehouse.FindLoadedContent(outcome.sha256);
+  if (!holder) return Failed(outcome, holder.error());
+  std::vector<RejectRecord> rejects;
+  if (!*holder) {
+    holder = LoadNewContent(warehouse, run_id, path, options, target, &outcome, &rejects);
+    if (holder && !*holder) return outcome;
+  }
+  return Record(warehouse, run_id,
+                holder ? Skipped(outcome, **holder) : Failed(outcome, holder.error()), rejects);
 }
 
 }  // namespace
