@@ -247,14 +247,14 @@ Result<std::optional<int64_t>> LoadNewContent(Warehouse& warehouse, int64_t run_
   }
   TILL_RETURN_IF_ERROR(load);
   TILL_RETURN_IF_ERROR(UnloadHeldContent(**load, target));
-  FileLoader loader(options, input.reader_options, outcome);
-  TILL_RETURN_IF_ERROR(loader.Run(reader, cleaner, **load, outcome->size_bytes));
+  std::unique_ptr<FileLoader> loader = MakeFileLoader(options, input.reader_options, outcome);
+  TILL_RETURN_IF_ERROR(loader->Run(reader, cleaner, **load, outcome->size_bytes));
   TILL_RETURN_IF_ERROR(CheckUnchanged(loaded_sha, *outcome));
-  if (Status within = CheckRejectBudget(*outcome, options, loader); !within) {
-    *rejects = loader.reject_sample();
+  if (Status within = CheckRejectBudget(*outcome, options, *loader); !within) {
+    *rejects = loader->reject_sample();
     return Unexpected<Error>(within.error());
   }
-  TILL_RETURN_IF_ERROR(FinishAndCommit(loader, **load, target, outcome));
+  TILL_RETURN_IF_ERROR(FinishAndCommit(*loader, **load, target, outcome));
   return std::optional<int64_t>();
 }
 
