@@ -103,3 +103,16 @@ using Status = Result<void>;
       return ::till::Unexpected<::till::Error>(till_status_.error()); \
     }                                                                 \
   } while (false)
+
+// Evaluates `expr`, a Result<T>: when it failed, returns its error from the enclosing function;
+// otherwise moves its value into `lhs`, which may declare a variable:
+//   TILL_ASSIGN_OR_RETURN(auto file, OpenFileSource(path));
+// Being a statement that declares a name, it cannot stand alone under an `if` without braces.
+#define TILL_ASSIGN_OR_RETURN(lhs, expr) \
+  TILL_ASSIGN_OR_RETURN_IMPL_(TILL_RESULT_CONCAT_(till_result_, __LINE__), lhs, expr)
+#define TILL_ASSIGN_OR_RETURN_IMPL_(result, lhs, expr)                   \
+  auto result = (expr);                                                  \
+  if (!result) return ::till::Unexpected<::till::Error>(result.error()); \
+  lhs = std::move(result).value()
+#define TILL_RESULT_CONCAT_(a, b) TILL_RESULT_CONCAT_INNER_(a, b)
+#define TILL_RESULT_CONCAT_INNER_(a, b) a##b

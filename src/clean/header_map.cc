@@ -7,32 +7,6 @@
 
 namespace till {
 
-char DetectDelimiter(std::string_view header_line) {
-  char best = ',';
-  int best_known = 0;
-  for (char candidate : {',', ';', '\t', '|'}) {
-    int known = 0;
-    bool quoted = false;
-    size_t start = 0;
-    for (size_t i = 0; i <= header_line.size(); ++i) {
-      char c = i < header_line.size() ? header_line[i] : candidate;
-      if (c == '"') quoted = !quoted;
-      if (c != candidate || (quoted && i < header_line.size())) continue;
-      std::string_view cell = TrimAscii(header_line.substr(start, i - start));
-      if (cell.size() >= 2 && cell.front() == '"' && cell.back() == '"') {
-        cell = cell.substr(1, cell.size() - 2);
-      }
-      known += ColumnFromHeader(cell).has_value();
-      start = i + 1;
-    }
-    if (known > best_known) {
-      best = candidate;
-      best_known = known;
-    }
-  }
-  return best;
-}
-
 Result<HeaderMap> MapHeader(const std::vector<std::string_view>& header) {
   HeaderMap map;
   map.position.fill(-1);

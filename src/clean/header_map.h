@@ -26,10 +26,6 @@ struct HeaderMap {
   bool Has(Column column) const { return position[Index(column)] >= 0; }
 };
 
-// The field separator of a file whose header line is `header_line`: of ',', ';', tab and '|',
-// the one that splits it into the most known column names (',' when none does better).
-char DetectDelimiter(std::string_view header_line);
-
 // Fails with kBadFormat when the header names a column twice, or lacks Date or two of
 // Total_Purchases / Amount / Total_Amount; the message names the missing columns.
 Result<HeaderMap> MapHeader(const std::vector<std::string_view>& header);

@@ -26,18 +26,8 @@ int ReadDigits(std::string_view text, size_t* pos, size_t max_digits, size_t* co
   return value;
 }
 
-bool IsLeapYear(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
-
-int DaysInMonth(int year, int month) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return month == 2 && IsLeapYear(year) ? 29 : kDays[month - 1];
-}
-
 std::optional<CivilDate> MakeDate(int year, int month, int day) {
-  if (year < 1900 || year > 2199 || month < 1 || month > 12 || day < 1 ||
-      day > DaysInMonth(year, month)) {
-    return std::nullopt;
-  }
+  if (year < 1900 || year > 2199 || !IsValidDate(year, month, day)) return std::nullopt;
   return CivilDate{year, month, day};
 }
 
@@ -174,10 +164,6 @@ std::string FormatTime(int32_t seconds) {
   return fmt::format("{:02}:{:02}:{:02}", seconds / 3600, seconds / 60 % 60, seconds % 60);
 }
 
-std::string FormatDate(const CivilDate& date) {
-  return fmt::format("{:04}-{:02}-{:02}", date.year, date.month, date.day);
-}
-
 std::optional<int> ParseMonth(std::string_view text) {
   if (text.empty()) return std::nullopt;
   if (IsDigit(text[0])) {
@@ -217,44 +203,6 @@ std::string_view NormalizeIdentifier(std::string_view text, std::string* scratch
     }
   }
   return text;
-}
-
-int64_t DaysFromCivil(const CivilDate& date) {
-  // Howard Hinnant's days_from_civil: exact for the proleptic Gregorian calendar.
-  int y = date.year - (date.month <= 2 ? 1 : 0);
-  int era = (y >= 0 ? y : y - 399) / 400;
-  int yoe = y - era * 400;
-  int mp = (date.month + 9) % 12;
-  int doy = (153 * mp + 2) / 5 + date.day - 1;
-  int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return static_cast<int64_t>(era) * 146097 + doe - 719468;
-}
-
-CivilDate CivilFromDays(int64_t days) {
-  days += 719468;
-  int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  auto doe = static_cast<int>(days - era * 146097);
-  int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int mp = (5 * doy + 2) / 153;
-  int day = doy - (153 * mp + 2) / 5 + 1;
-  int month = mp < 10 ? mp + 3 : mp - 9;
-  auto year = static_cast<int>(yoe + era * 400 + (month <= 2 ? 1 : 0));
-  return CivilDate{year, month, day};
-}
-
-int DayOfWeek(const CivilDate& date) {
-  // 1970-01-01 was a Thursday (3 when Monday is 0).
-  int64_t days = DaysFromCivil(date);
-  return static_cast<int>(((days % 7) + 7 + 3) % 7);
-}
-
-int IsoWeek(const CivilDate& date) {
-  int64_t days = DaysFromCivil(date);
-  int64_t thursday = days - DayOfWeek(date) + 3;  // the Thursday of this ISO week
-  CivilDate th = CivilFromDays(thursday);
-  int64_t jan1 = DaysFromCivil(CivilDate{th.year, 1, 1});
-  return static_cast<int>((thursday - jan1) / 7 + 1);
 }
 
 }  // namespace till

@@ -8,18 +8,9 @@
 #include <string>
 #include <string_view>
 
+#include "base/date.h"
+
 namespace till {
-
-// A calendar date. Valid dates only: 1 <= month <= 12, 1 <= day <= days in that month.
-struct CivilDate {
-  int year = 0;
-  int month = 0;
-  int day = 0;
-
-  // YYYYMMDD, the dim_date key: 2023-06-24 is 20230624.
-  int32_t Key() const { return year * 10000 + month * 100 + day; }
-  friend bool operator==(const CivilDate&, const CivilDate&) = default;
-};
 
 // A decimal number as written, with the count of digits after the point (for the rounding
 // tolerance of amounts given to 2 or 6 decimals).
@@ -48,9 +39,6 @@ std::optional<int32_t> ParseTime(std::string_view text);
 // Formats seconds since midnight as "HH:MM:SS".
 std::string FormatTime(int32_t seconds);
 
-// Formats a date as ISO "YYYY-MM-DD".
-std::string FormatDate(const CivilDate& date);
-
 // Reads a month given as a name ("September", "sep") or a number ("9", "9.0"): 1-12.
 std::optional<int> ParseMonth(std::string_view text);
 
@@ -58,15 +46,5 @@ std::optional<int> ParseMonth(std::string_view text);
 // "1.414786801E9" -> "1414786801". Anything else is kept as written ("A-1001", "007").
 // Returns a view into `text` when it can, else into `*scratch`.
 std::string_view NormalizeIdentifier(std::string_view text, std::string* scratch);
-
-// Day of the week, 0 = Monday … 6 = Sunday.
-int DayOfWeek(const CivilDate& date);
-
-// ISO 8601 week number (1-53).
-int IsoWeek(const CivilDate& date);
-
-// Days since 1970-01-01, and back.
-int64_t DaysFromCivil(const CivilDate& date);
-CivilDate CivilFromDays(int64_t days);
 
 }  // namespace till

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/date.h"
 #include "domain/columns.h"
 #include "domain/domains.h"
 
@@ -346,14 +347,8 @@ std::vector<std::string> CsvTexts(const auto& values) {
   return texts;
 }
 
-struct SaleDate {
-  int year;
-  int month;
-  int day;
-};
-
 // Percent of the base demand on a date: the holiday calendar of a US/UK-style retailer.
-int HolidayPercent(const SaleDate& d) {
+int HolidayPercent(const CivilDate& d) {
   if (d.year == 2023) {
     switch (d.month) {
       case 4:  // the week before Easter (9 April 2023)
@@ -389,33 +384,22 @@ int HolidayPercent(const SaleDate& d) {
 
 // The 366 sale dates, 2023-03-01 to 2024-02-29, and the demand-weighted choice over them.
 struct Calendar {
-  std::vector<SaleDate> dates;
+  std::vector<CivilDate> dates;
   WeightedChoice choice;
 };
 
 Calendar MakeCalendar() {
-  constexpr int kDaysInMonth[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   Calendar calendar;
   std::vector<uint32_t> weights;
-  SaleDate d{2023, 3, 1};
+  const int64_t first = DaysFromCivil(CivilDate{2023, 3, 1});
   for (int i = 0; i < 366; ++i) {
+    const CivilDate d = CivilFromDays(first + i);
     calendar.dates.push_back(d);
-    // A gentle trend (+25% over the year), weekends +20% (1 March 2023 was a Wednesday).
+    // A gentle trend (+25% over the year), weekends +20%.
     int weight = 1000 + 250 * i / 365;
-    const int weekday = (2 + i) % 7;  // 0 is Monday
-    if (weekday >= 5) weight = weight * 120 / 100;
+    if (DayOfWeek(d) >= 5) weight = weight * 120 / 100;
     weight = weight * HolidayPercent(d) / 100;
     weights.push_back(static_cast<uint32_t>(weight));
-
-    const bool leap = d.year % 4 == 0;
-    const int month_days = kDaysInMonth[d.month - 1] + (d.month == 2 && leap ? 1 : 0);
-    if (++d.day > month_days) {
-      d.day = 1;
-      if (++d.month > 12) {
-        d.month = 1;
-        ++d.year;
-      }
-    }
   }
   calendar.choice = WeightedChoice(weights);
   return calendar;
@@ -777,7 +761,7 @@ class Generator {
     WriteChoice(w, is_null(Column::kIncome), kIncomes, income_);
     WriteChoice(w, is_null(Column::kCustomerSegment), kSegments, segment_);
 
-    const SaleDate& date = calendar_.dates[calendar_.choice.Pick(rng_)];
+    const CivilDate& date = calendar_.dates[calendar_.choice.Pick(rng_)];
     if (!is_null(Column::kDate)) {
       // The most common public copy: M/D/YYYY when the day is above 12, else MM-DD-YY.
       if (date.day > 12) {

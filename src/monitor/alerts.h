@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "warehouse/warehouse.h"
+#include "record/run_record.h"
 
 namespace till {
 

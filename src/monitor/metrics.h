@@ -7,7 +7,7 @@
 #include <string>
 
 #include "base/result.h"
-#include "warehouse/warehouse.h"
+#include "record/run_record.h"
 
 namespace till {
 

@@ -463,7 +463,48 @@ ApiResponse Pipeline(const Snapshot& snapshot, std::string_view part, const Para
   throw BadRequest{404, fmt::format("no endpoint /api/v1/pipeline/{}", part)};
 }
 
+using Clock = std::chrono::system_clock;
+
+// Every endpoint of the API, in the order of docs/api.md: the one list the server's metric
+// labels come from too.
+struct Endpoint {
+  std::string_view name;
+  ApiResponse (*answer)(const Snapshot&, const Params&, Clock::time_point now,
+                        std::string_view version);
+};
+constexpr Endpoint kEndpoints[] = {
+    {"meta", [](const Snapshot& s, const Params& p, Clock::time_point,
+                std::string_view version) { return Meta(s, p, version); }},
+    {"dimensions", [](const Snapshot& s, const Params& p, Clock::time_point,
+                      std::string_view) { return Dimensions(s, p); }},
+    {"kpis", [](const Snapshot& s, const Params& p, Clock::time_point,
+                std::string_view) { return Kpis(s, p); }},
+    {"timeseries", [](const Snapshot& s, const Params& p, Clock::time_point,
+                      std::string_view) { return Timeseries(s, p); }},
+    {"breakdown", [](const Snapshot& s, const Params& p, Clock::time_point,
+                     std::string_view) { return Breakdown(s, p); }},
+    {"customers", [](const Snapshot& s, const Params& p, Clock::time_point,
+                     std::string_view) { return Customers(s, p); }},
+    {"pipeline/runs", [](const Snapshot& s, const Params& p, Clock::time_point now,
+                         std::string_view) { return Pipeline(s, "runs", p, now); }},
+    {"pipeline/files", [](const Snapshot& s, const Params& p, Clock::time_point now,
+                          std::string_view) { return Pipeline(s, "files", p, now); }},
+    {"pipeline/rejects", [](const Snapshot& s, const Params& p, Clock::time_point now,
+                            std::string_view) { return Pipeline(s, "rejects", p, now); }},
+    {"pipeline/freshness", [](const Snapshot& s, const Params& p, Clock::time_point now,
+                              std::string_view) { return Pipeline(s, "freshness", p, now); }},
+};
+
+const Endpoint* FindEndpoint(std::string_view name) {
+  for (const Endpoint& endpoint : kEndpoints) {
+    if (endpoint.name == name) return &endpoint;
+  }
+  return nullptr;
+}
+
 }  // namespace
+
+bool IsApiEndpoint(std::string_view endpoint) { return FindEndpoint(endpoint) != nullptr; }
 
 std::string ErrorBody(int status, std::string_view message) {
   Json body{{"error", {{"status", status}, {"message", message}}}};
@@ -490,14 +531,8 @@ std::string CsvCell(std::string_view text) {
 ApiResponse AnswerApi(const Snapshot& snapshot, std::string_view endpoint, const Params& params,
                       std::chrono::system_clock::time_point now, std::string_view version) {
   try {
-    if (endpoint == "meta") return Meta(snapshot, params, version);
-    if (endpoint == "dimensions") return Dimensions(snapshot, params);
-    if (endpoint == "kpis") return Kpis(snapshot, params);
-    if (endpoint == "timeseries") return Timeseries(snapshot, params);
-    if (endpoint == "breakdown") return Breakdown(snapshot, params);
-    if (endpoint == "customers") return Customers(snapshot, params);
-    if (endpoint.starts_with("pipeline/")) {
-      return Pipeline(snapshot, endpoint.substr(9), params, now);
+    if (const Endpoint* known = FindEndpoint(endpoint)) {
+      return known->answer(snapshot, params, now, version);
     }
     throw BadRequest{404, fmt::format("no endpoint /api/v1/{}", endpoint)};
   } catch (const BadRequest& bad) {

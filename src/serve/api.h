@@ -25,6 +25,9 @@ using Params = std::multimap<std::string, std::string>;
 ApiResponse AnswerApi(const Snapshot& snapshot, std::string_view endpoint, const Params& params,
                       std::chrono::system_clock::time_point now, std::string_view version);
 
+// True when AnswerApi answers `endpoint` ("kpis", "pipeline/runs", …) rather than with a 404.
+bool IsApiEndpoint(std::string_view endpoint);
+
 // The JSON error body every failure carries: {"error": {"status": …, "message": …}}.
 std::string ErrorBody(int status, std::string_view message);
 

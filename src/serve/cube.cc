@@ -1,12 +1,11 @@
 #include "serve/cube.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <charconv>
-#include <chrono>
 #include <cmath>
 #include <numeric>
+
+#include "base/date.h"
 
 namespace till {
 namespace {
@@ -31,33 +30,15 @@ constexpr DimInfo kDims[] = {
 };
 static_assert(std::size(kDims) == kDimCount);
 
-using std::chrono::days;
-using std::chrono::sys_days;
-using std::chrono::year_month_day;
-
-year_month_day Civil(Day day) { return year_month_day{sys_days{days{day}}}; }
-
-Day FromCivil(int year, unsigned month, unsigned day) {
-  return static_cast<Day>(
-      sys_days{std::chrono::year{year} / std::chrono::month{month} / std::chrono::day{day}}
-          .time_since_epoch()
-          .count());
-}
-
 // The first day of the period of `grain` that holds `day`.
 Day PeriodStart(Day day, Grain grain) {
   switch (grain) {
     case Grain::kDay:
       return day;
-    case Grain::kWeek: {
-      // 1970-01-01 was a Thursday: three days after a Monday.
-      int monday_offset = ((day % 7) + 7 + 3) % 7;
-      return day - monday_offset;
-    }
-    case Grain::kMonth: {
-      auto ymd = Civil(day);
-      return FromCivil(static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()), 1);
-    }
+    case Grain::kWeek:
+      return static_cast<Day>(WeekStart(day));
+    case Grain::kMonth:
+      return static_cast<Day>(MonthStart(day));
   }
   return day;
 }
@@ -69,10 +50,8 @@ Day NextPeriod(Day start, Grain grain) {
       return start + 1;
     case Grain::kWeek:
       return start + 7;
-    case Grain::kMonth: {
-      auto ymd = Civil(start) + std::chrono::months{1};
-      return static_cast<Day>(sys_days{ymd}.time_since_epoch().count());
-    }
+    case Grain::kMonth:
+      return static_cast<Day>(NextMonthStart(start));
   }
   return start + 1;
 }
@@ -109,36 +88,14 @@ std::string_view AgeBand(std::optional<int64_t> age) {
   return "65+";
 }
 
-Day DayFromKey(int32_t yyyymmdd) {
-  return FromCivil(yyyymmdd / 10000, static_cast<unsigned>(yyyymmdd / 100 % 100),
-                   static_cast<unsigned>(yyyymmdd % 100));
-}
+Day DayFromKey(int32_t yyyymmdd) { return static_cast<Day>(DaysFromCivil(DateFromKey(yyyymmdd))); }
 
-std::string FormatDay(Day day) {
-  auto ymd = Civil(day);
-  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()),
-                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-}
+std::string FormatDay(Day day) { return FormatDate(CivilFromDays(day)); }
 
 std::optional<Day> ParseDay(std::string_view text) {
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
-  auto number = [&](size_t at, size_t length) -> std::optional<int> {
-    int value = 0;
-    auto [end, error] = std::from_chars(text.data() + at, text.data() + at + length, value);
-    if (error != std::errc() || end != text.data() + at + length) return std::nullopt;
-    return value;
-  };
-  for (size_t at : {0, 1, 2, 3, 5, 6, 8, 9}) {
-    if (text[at] < '0' || text[at] > '9') return std::nullopt;
-  }
-  auto year = number(0, 4);
-  auto month = number(5, 2);
-  auto day = number(8, 2);
-  if (!year || !month || !day || *month < 1 || *day < 1) return std::nullopt;
-  year_month_day ymd{std::chrono::year{*year}, std::chrono::month{static_cast<unsigned>(*month)},
-                     std::chrono::day{static_cast<unsigned>(*day)}};
-  if (!ymd.ok()) return std::nullopt;
-  return static_cast<Day>(sys_days{ymd}.time_since_epoch().count());
+  auto date = ParseIsoDate(text);
+  if (!date) return std::nullopt;
+  return static_cast<Day>(DaysFromCivil(*date));
 }
 
 // A Selection turned into what the scan tests per row: a date range, and for each column some

@@ -15,7 +15,6 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
-#include <set>
 #include <thread>
 #include <unordered_map>
 
@@ -61,13 +60,10 @@ bool SameSecret(std::string_view a, std::string_view b) {
 
 // The metric label of a request: one of a fixed few, never the raw path.
 std::string EndpointLabel(const std::string& path, bool asset) {
-  static const std::set<std::string, std::less<>> kApi = {
-      "meta",      "dimensions",    "kpis",           "timeseries",       "breakdown",
-      "customers", "pipeline/runs", "pipeline/files", "pipeline/rejects", "pipeline/freshness"};
   constexpr std::string_view kPrefix = "/api/v1/";
   if (path.starts_with(kPrefix)) {
     std::string_view name = std::string_view(path).substr(kPrefix.size());
-    if (kApi.contains(name)) {
+    if (IsApiEndpoint(name)) {
       std::string label(name);
       std::replace(label.begin(), label.end(), '/', '_');
       return label;

@@ -12,18 +12,6 @@ size_t bulk_row_check_limit = 4'000'000;
 
 }  // namespace
 
-std::string_view FileStatusName(FileStatus status) {
-  switch (status) {
-    case FileStatus::kLoaded:
-      return "loaded";
-    case FileStatus::kSkipped:
-      return "skipped";
-    case FileStatus::kFailed:
-      return "failed";
-  }
-  return "failed";
-}
-
 Result<std::unique_ptr<Warehouse>> OpenWarehouse(const std::string& location, Access access) {
   std::string_view rest = location;
   if (rest.starts_with("postgres://") || rest.starts_with("postgresql://")) {

@@ -66,17 +66,6 @@ TEST(MapHeader, SaysWhenTheFileUsesAnotherSeparator) {
   EXPECT_NE(map.error().message().find("';'"), std::string::npos) << map.error().message();
 }
 
-TEST(DetectDelimiter, PicksTheSeparatorThatNamesTheMostColumns) {
-  EXPECT_EQ(DetectDelimiter(kRealHeader), ',');
-  EXPECT_EQ(DetectDelimiter("Transaction_ID;Date;Amount;Total_Amount\r"), ';');
-  EXPECT_EQ(DetectDelimiter("Transaction_ID\tDate\t\"Amount\"\tTotal_Amount"), '\t');
-  EXPECT_EQ(DetectDelimiter("Date|Amount|Total_Amount"), '|');
-  // A comma inside a quoted header cell does not split it.
-  EXPECT_EQ(DetectDelimiter("\"Date, local\";Amount;Total_Amount"), ';');
-  EXPECT_EQ(DetectDelimiter("nothing,known;here"), ',');
-  EXPECT_EQ(DetectDelimiter(""), ',');
-}
-
 TEST(MapHeader, RefusesANonCsvHeader) {
   EXPECT_FALSE(MapHeader(Split("\x89PNG\r\n\x1a")));
   EXPECT_FALSE(MapHeader(Split("")));

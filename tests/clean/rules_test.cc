@@ -121,16 +121,5 @@ TEST(NormalizeIdentifier, DropsTheFloatFromIntegralIds) {
   EXPECT_EQ(NormalizeIdentifier("12.5", &scratch), "12.5");
 }
 
-TEST(Calendar, RoundTripsDaysAndKnowsWeekdays) {
-  CivilDate date{2024, 2, 29};
-  EXPECT_EQ(CivilFromDays(DaysFromCivil(date)), date);
-  EXPECT_EQ(DaysFromCivil(CivilDate{1970, 1, 1}), 0);
-  EXPECT_EQ(DayOfWeek(CivilDate{2023, 11, 24}), 4);  // Black Friday 2023
-  EXPECT_EQ(IsoWeek(CivilDate{2023, 1, 1}), 52);     // a Sunday, in 2022's last week
-  EXPECT_EQ(IsoWeek(CivilDate{2024, 12, 30}), 1);
-  EXPECT_EQ(FormatDate(date), "2024-02-29");
-  EXPECT_EQ(date.Key(), 20240229);
-}
-
 }  // namespace
 }  // namespace till

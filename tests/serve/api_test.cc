@@ -654,6 +654,18 @@ TEST_F(ApiTest, EveryBadRequestIsAnErrorNamingItsParameter) {
   }
 }
 
+TEST_F(ApiTest, EveryEndpointOfDocsApiMdIsKnownAndAnswered) {
+  for (std::string name : {"meta", "dimensions", "kpis", "timeseries", "breakdown", "customers",
+                           "pipeline/runs", "pipeline/files", "pipeline/rejects",
+                           "pipeline/freshness"}) {
+    EXPECT_TRUE(IsApiEndpoint(name)) << name;
+    EXPECT_NE(Answer(snapshot(), name, {}).status, 404) << name;
+  }
+  for (std::string_view name : {"", "sales", "pipeline", "pipeline/", "pipeline/steps", "KPIS"}) {
+    EXPECT_FALSE(IsApiEndpoint(name)) << name;
+  }
+}
+
 // An endpoint's CSV form: the header it must start with, and where its JSON keeps the rows.
 struct CsvCase {
   std::string endpoint;

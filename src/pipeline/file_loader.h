@@ -1,0 +1,56 @@
+// The loading of one file's rows, on two threads: a producer thread reads records, cleans them
+// and builds star-schema rows into batches; the calling thread writes each batch to the
+// warehouse load as it comes. A bounded queue of a few batches between them keeps the memory
+// of a file of any size bounded and lets reading and writing overlap.
+//
+// What it asks of the warehouse load, in order: whether customers were held before; for each
+// batch, the members of every dimension but the customer (in dimension order), the new
+// customer versions, the facts, the rejects; then, from Finish(), the calendar dates, the
+// widened and current customer versions, the step timings.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "clean/row_cleaner.h"
+#include "csv/csv_reader.h"
+#include "pipeline/ingest.h"
+#include "warehouse/warehouse.h"
+
+namespace till {
+
+// Loads the rows of one file whose content is not loaded yet into one WarehouseLoad, and
+// counts them into the file's outcome (rows read, loaded, rejected and duplicate, values
+// nulled, year and month mismatches, and from Finish() the step timings). Any error stops the
+// load and is returned; the caller then rolls the load back. One loader per file: Run() once,
+// then Finish() when the file is within its reject budget. Not thread-safe: the loader's two
+// threads are its own, and it is called from one thread.
+class FileLoader {
+ public:
+  virtual ~FileLoader() = default;
+
+  // Reads, cleans and writes every row of `reader` (positioned after the header); `size` is
+  // the file's size for progress reports. Returns the reader's or the warehouse's error;
+  // rethrows, once the producer has stopped, what the producer threw.
+  virtual Status Run(CsvReader& reader, RowCleaner& cleaner, WarehouseLoad& load, int64_t size) = 0;
+
+  // Finishes a load that is within its budget: calendar, current customer versions, steps.
+  virtual Status Finish(WarehouseLoad& load) = 0;
+
+  // Up to IngestOptions::failed_reject_sample rejected rows, for the record of a file that
+  // fails its budget.
+  virtual const std::vector<RejectRecord>& reject_sample() const = 0;
+
+  // The most common reject reasons, for a failure message: "bad_date 120, field_count 3".
+  virtual std::string TopReasons() const = 0;
+};
+
+// A loader for one file. `options` and `outcome` must outlive it; `reader_options` are those
+// the file is read with (lines swallowed by a stray quote are read again with them).
+std::unique_ptr<FileLoader> MakeFileLoader(const IngestOptions& options,
+                                           CsvReaderOptions reader_options, FileOutcome* outcome);
+
+}  // namespace till
