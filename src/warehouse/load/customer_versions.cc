@@ -15,6 +15,22 @@ Result<std::vector<SeenRange>> CustomerVersions::Upsert(std::span<const Customer
     TILL_RETURN_IF_ERROR(Flush());  // memory stays bounded
   }
   std::vector<SeenRange> merged(versions.size());
+  if (!probe_stored_) {
+    // Nothing stored to look up: each version is kept or widened in one step.
+    for (size_t i = 0; i < versions.size(); ++i) {
+      const CustomerWrite& version = versions[i];
+      auto [it, inserted] = pending_index_.try_emplace(version.member->key, pending_.size());
+      if (inserted) {
+        Keep(version);
+        merged[i] = version.seen;
+      } else {
+        CustomerRow& pending = pending_[it->second];
+        pending.seen = Widened(pending.seen, version.seen);
+        merged[i] = pending.seen;
+      }
+    }
+    return merged;
+  }
   std::vector<size_t> unknown;  // neither kept by this load nor known to be new
   for (size_t i = 0; i < versions.size(); ++i) {
     auto it = pending_index_.find(versions[i].member->key);
@@ -27,7 +43,7 @@ Result<std::vector<SeenRange>> CustomerVersions::Upsert(std::span<const Customer
     merged[i] = pending.seen;
   }
   absl::flat_hash_map<int64_t, SeenRange> stored;
-  if (probe_stored_ && !unknown.empty()) {
+  if (!unknown.empty()) {
     std::vector<CustomerVersion> probe;
     probe.reserve(unknown.size());
     for (size_t i : unknown) probe.push_back({versions[i].member->key, versions[i].seen});
@@ -47,6 +63,7 @@ Result<std::vector<SeenRange>> CustomerVersions::Upsert(std::span<const Customer
       merged[i] = pending.seen;
       continue;
     }
+    pending_index_.emplace(version.member->key, pending_.size());
     Keep(version);
     merged[i] = version.seen;
   }
@@ -63,7 +80,6 @@ void CustomerVersions::Keep(const CustomerWrite& version) {
   char* text = text_->Allocate(size);
   if (size > 0) std::memcpy(text, member.text, size);
   copy.text = text;
-  pending_index_.emplace(member.key, pending_.size());
   pending_.push_back(CustomerRow{copy, version.seen, version.current});
 }
 

@@ -52,6 +52,7 @@ class CustomerVersions {
   // stored, by key. Only ranges that grow are written.
   Result<absl::flat_hash_map<int64_t, SeenRange>> WidenStored(
       std::span<const CustomerVersion> versions);
+  // Appends a copy of `version` to pending_; the caller indexes it.
   void Keep(const CustomerWrite& version);
 
   LoadTransport& transport_;

@@ -30,8 +30,9 @@ Result<std::vector<const FactSale*>> RowClaims::Claim(std::span<const FactSale> 
       }
       continue;
     }
-    auto [it, claimed] = claims_.try_emplace(fact.row_hash, Held{sale_id, fact.source_line});
-    if (!claimed) continue;  // this load's own row, met again
+    if (!claims_.try_emplace(fact.row_hash, sale_id).second) continue;  // its own row again
+    if (lines_.empty()) first_held_ = sale_id;
+    lines_.push_back(fact.source_line);
     ++sale_id;
     kept.push_back(&fact);
   }
@@ -44,10 +45,12 @@ Status RowClaims::Flush() {
   std::vector<RowClaim> rows;
   rows.reserve(claims_.size());
   for (auto it = claims_.begin(); it != claims_.end();) {
-    rows.push_back(RowClaim{it->first, it->second.sale_id, it->second.source_line});
+    const int64_t sale_id = it->second;
+    rows.push_back(RowClaim{it->first, sale_id, lines_[static_cast<size_t>(sale_id - first_held_)]});
     claims_.erase(it++);
   }
   claims_ = {};
+  lines_ = {};
   probe_stored_ = true;
   return transport_.AppendRowClaims(rows);
 }

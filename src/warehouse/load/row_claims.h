@@ -40,15 +40,14 @@ class RowClaims {
   size_t in_memory() const { return claims_.size(); }
 
  private:
-  struct Held {
-    int64_t sale_id = 0;
-    int64_t source_line = 0;
-  };
-
   LoadTransport& transport_;
   const size_t limit_;
   bool probe_stored_;  // fact_sales_row may hold a hash: look it up before claiming
-  absl::flat_hash_map<RowHash, Held, RowHashHasher> claims_;  // this load's, not written yet
+  // This load's claims not written yet, each hash to its sale id; the source line of sale id
+  // first_held_ + i is lines_[i]. Kept apart so that the table's slots stay small.
+  absl::flat_hash_map<RowHash, int64_t, RowHashHasher> claims_;
+  std::vector<int64_t> lines_;
+  int64_t first_held_ = 0;
 };
 
 }  // namespace till

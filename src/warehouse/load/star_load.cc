@@ -72,8 +72,8 @@ Status StarLoad::SetLandingEntry(const LandingEntry& entry) {
 }
 
 Status StarLoad::Commit(const FileOutcome& outcome) {
-  TILL_RETURN_IF_ERROR(customers_.Flush());
   TILL_RETURN_IF_ERROR(rows_.Flush());
+  TILL_RETURN_IF_ERROR(customers_.Flush());
   TILL_RETURN_IF_ERROR(transport_->EndBulk());
   TILL_RETURN_IF_ERROR(transport_->FinishFile(outcome));
   return transport_->Commit();

@@ -48,7 +48,8 @@ class StarLoad final : public WarehouseLoad {
   Status AddSteps(std::span<const StepTiming> steps) override;
   Status UnloadFile(int64_t file_id) override;
   Status SetLandingEntry(const LandingEntry& entry) override;
-  // Writes the customer versions and row claims held in memory, ends the bulk write, records
+  // Writes the row claims and then the customer versions held in memory (the claims first, so
+  // that their memory is free before the versions are written), ends the bulk write, records
   // the file's counts, and commits.
   Status Commit(const FileOutcome& outcome) override;
 
