@@ -83,8 +83,7 @@ void CustomerVersions::Keep(const CustomerWrite& version) {
   pending_.push_back(CustomerRow{copy, version.seen, version.current});
 }
 
-Result<std::vector<SeenRange>> CustomerVersions::Widen(
-    std::span<const CustomerVersion> versions) {
+Result<std::vector<SeenRange>> CustomerVersions::Widen(std::span<const CustomerVersion> versions) {
   std::vector<SeenRange> merged(versions.size());
   std::vector<CustomerVersion> elsewhere;
   for (size_t i = 0; i < versions.size(); ++i) {
@@ -163,8 +162,9 @@ Status CustomerVersions::SetCurrent(std::span<const int64_t> customer_keys, bool
 Status CustomerVersions::Flush() {
   if (pending_.empty()) return {};
   if (!stored_before_) {
-    std::sort(pending_.begin(), pending_.end(),
-              [](const CustomerRow& a, const CustomerRow& b) { return a.member.key < b.member.key; });
+    std::sort(pending_.begin(), pending_.end(), [](const CustomerRow& a, const CustomerRow& b) {
+      return a.member.key < b.member.key;
+    });
   }
   TILL_RETURN_IF_ERROR(transport_.AppendCustomers(pending_));
   pending_ = {};

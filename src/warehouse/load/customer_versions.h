@@ -58,7 +58,7 @@ class CustomerVersions {
   LoadTransport& transport_;
   const size_t limit_;
   const bool stored_before_;
-  bool probe_stored_;  // a version may be stored already: look before keeping it
+  bool probe_stored_;                 // a version may be stored already: look before keeping it
   std::vector<CustomerRow> pending_;  // their text in text_
   absl::flat_hash_map<int64_t, size_t> pending_index_;
   std::unique_ptr<TextArena> text_ = std::make_unique<TextArena>();

@@ -46,7 +46,8 @@ Status RowClaims::Flush() {
   rows.reserve(claims_.size());
   for (auto it = claims_.begin(); it != claims_.end();) {
     const int64_t sale_id = it->second;
-    rows.push_back(RowClaim{it->first, sale_id, lines_[static_cast<size_t>(sale_id - first_held_)]});
+    rows.push_back(
+        RowClaim{it->first, sale_id, lines_[static_cast<size_t>(sale_id - first_held_)]});
     claims_.erase(it++);
   }
   claims_ = {};

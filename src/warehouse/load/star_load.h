@@ -40,8 +40,7 @@ class StarLoad final : public WarehouseLoad {
   Status AddRejects(std::span<const RejectRecord> rejects) override;
   Result<bool> HasCustomers() override { return customers_.stored_before(); }
   Result<std::vector<SeenRange>> UpsertCustomers(std::span<const CustomerWrite> versions) override;
-  Result<std::vector<SeenRange>> WidenCustomers(
-      std::span<const CustomerVersion> versions) override;
+  Result<std::vector<SeenRange>> WidenCustomers(std::span<const CustomerVersion> versions) override;
   Result<std::vector<std::optional<CustomerVersion>>> CurrentCustomers(
       std::span<const std::string_view> customer_ids) override;
   Status SetCustomersCurrent(std::span<const int64_t> customer_keys, bool current) override;

@@ -204,8 +204,8 @@ class PostgresTransport final : public LoadTransport {
       fmt::format_to(std::back_inserter(data), "\t{}\t{}\n", file_id_, claim.source_line);
     }
     TILL_RETURN_IF_ERROR(
-        connection_.CopyIn("COPY fact_sales_row (row_hash, file_id, source_line) FROM STDIN",
-                           data, "writing row hashes"));
+        connection_.CopyIn("COPY fact_sales_row (row_hash, file_id, source_line) FROM STDIN", data,
+                           "writing row hashes"));
     return IndexRows();  // later lookups go through the index
   }
 

@@ -454,8 +454,7 @@ bool IsPostgresKeywordString(std::string_view location) {
   return known;
 }
 
-Result<std::unique_ptr<Warehouse>> OpenPostgresWarehouse(const std::string& conninfo,
-                                                         Access access,
+Result<std::unique_ptr<Warehouse>> OpenPostgresWarehouse(const std::string& conninfo, Access access,
                                                          const WarehouseOptions& options) {
   char* message = nullptr;
   if (!conninfo.empty()) {
@@ -470,9 +469,9 @@ Result<std::unique_ptr<Warehouse>> OpenPostgresWarehouse(const std::string& conn
     }
     PQconninfoFree(parsed);
   }
-  auto warehouse = std::make_unique<PostgresWarehouse>(
-      conninfo, access == Access::kReadOnly,
-      LoadOptions{.row_check_limit = options.row_check_limit});
+  auto warehouse =
+      std::make_unique<PostgresWarehouse>(conninfo, access == Access::kReadOnly,
+                                          LoadOptions{.row_check_limit = options.row_check_limit});
   TILL_RETURN_IF_ERROR(warehouse->Open());
   return std::unique_ptr<Warehouse>(std::move(warehouse));
 }

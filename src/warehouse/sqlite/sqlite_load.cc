@@ -247,7 +247,8 @@ class SqliteTransport final : public LoadTransport {
     });
     if (!claim_rows_.get()) {
       constexpr std::string_view kInsert = "INSERT INTO fact_sales_row (row_hash, sale_id) VALUES ";
-      TILL_RETURN_IF_ERROR(claim_rows_.Prepare(db_, ManyRowsSql(kInsert, "(?, ?)", kClaimsPerInsert)));
+      TILL_RETURN_IF_ERROR(
+          claim_rows_.Prepare(db_, ManyRowsSql(kInsert, "(?, ?)", kClaimsPerInsert)));
       TILL_RETURN_IF_ERROR(claim_row_.Prepare(db_, ManyRowsSql(kInsert, "(?, ?)", 1)));
     }
     return InsertRows(claim_rows_, claim_row_, kClaimsPerInsert, claims.size(),
@@ -466,8 +467,8 @@ class SqliteTransport final : public LoadTransport {
   const int64_t file_id_;
   const bool restore_wal_;
   bool committed_ = false;
-  int64_t first_sale_id_ = 1;  // the first sale id of this load
-  bool facts_bulk_ = false;    // fact_sales was empty when the load began
+  int64_t first_sale_id_ = 1;    // the first sale id of this load
+  bool facts_bulk_ = false;      // fact_sales was empty when the load began
   bool customers_bulk_ = false;  // dim_customer was: its indexes are dropped until the end
   bool customer_index_built_ = false;
   std::array<Statement, kDimensionCount> upserts_;
@@ -489,8 +490,7 @@ class SqliteTransport final : public LoadTransport {
 
 }  // namespace
 
-std::unique_ptr<LoadTransport> MakeSqliteTransport(sqlite3* db, int64_t file_id,
-                                                   bool restore_wal) {
+std::unique_ptr<LoadTransport> MakeSqliteTransport(sqlite3* db, int64_t file_id, bool restore_wal) {
   return std::make_unique<SqliteTransport>(db, file_id, restore_wal);
 }
 

@@ -17,8 +17,7 @@ namespace till {
 // The transport of a load whose transaction is open on `db` and whose etl_file record is
 // `file_id`. Destroying it uncommitted rolls the transaction back; with `restore_wal` it then
 // puts the database back in WAL mode (see SqliteWarehouse::BeginLoad).
-std::unique_ptr<LoadTransport> MakeSqliteTransport(sqlite3* db, int64_t file_id,
-                                                   bool restore_wal);
+std::unique_ptr<LoadTransport> MakeSqliteTransport(sqlite3* db, int64_t file_id, bool restore_wal);
 
 // Removes the rows only `file_id` holds and marks it unloaded, inside the caller's
 // transaction. A row that a still-loaded file held as a duplicate moves to the first such

@@ -88,8 +88,8 @@ TEST_F(StarLoadTest, ALaterLoadRecordsItselfAsHolderOfRowsAnEarlierFileLoaded) {
   EXPECT_EQ(tables_.facts[2].sale_id, 3);
   EXPECT_EQ(tables_.facts[2].file_id, 2);
   // Both lines repeating file 1's row hold it; the line repeating this file's own row does not.
-  EXPECT_EQ(tables_.holders, (std::vector<FakeTables::Holder>{{RowHash{14, 2}, 2, 2},
-                                                               {RowHash{14, 2}, 2, 4}}));
+  EXPECT_EQ(tables_.holders,
+            (std::vector<FakeTables::Holder>{{RowHash{14, 2}, 2, 2}, {RowHash{14, 2}, 2, 4}}));
 }
 
 TEST_F(StarLoadTest, PastTheLimitClaimsAreWrittenAndFoundThroughTheTable) {
