@@ -2,25 +2,21 @@
 
 #include <fmt/format.h>
 
-#include "warehouse/postgres_warehouse.h"
-#include "warehouse/sqlite_warehouse.h"
+#include "warehouse/postgres/postgres_warehouse.h"
+#include "warehouse/sqlite/sqlite_warehouse.h"
 
 namespace till {
-namespace {
 
-size_t bulk_row_check_limit = 4'000'000;
-
-}  // namespace
-
-Result<std::unique_ptr<Warehouse>> OpenWarehouse(const std::string& location, Access access) {
+Result<std::unique_ptr<Warehouse>> OpenWarehouse(const std::string& location, Access access,
+                                                 const WarehouseOptions& options) {
   std::string_view rest = location;
   if (rest.starts_with("postgres://") || rest.starts_with("postgresql://")) {
-    return OpenPostgresWarehouse(location, access);
+    return OpenPostgresWarehouse(location, access, options);
   }
   if (rest.starts_with("postgres:") || rest.starts_with("postgresql:")) {
-    return OpenPostgresWarehouse(std::string(rest.substr(rest.find(':') + 1)), access);
+    return OpenPostgresWarehouse(std::string(rest.substr(rest.find(':') + 1)), access, options);
   }
-  if (IsPostgresKeywordString(rest)) return OpenPostgresWarehouse(location, access);
+  if (IsPostgresKeywordString(rest)) return OpenPostgresWarehouse(location, access, options);
   if (rest.starts_with("sqlite://")) {
     rest.remove_prefix(9);
   } else if (rest.starts_with("sqlite:")) {
@@ -32,10 +28,7 @@ Result<std::unique_ptr<Warehouse>> OpenWarehouse(const std::string& location, Ac
                                  location.substr(0, location.find("://"))));
   }
   if (rest.empty()) return MakeError(ErrorCode::kInvalidArgument, "empty warehouse path");
-  return OpenSqliteWarehouse(std::string(rest), access);
+  return OpenSqliteWarehouse(std::string(rest), access, options);
 }
-
-size_t BulkRowCheckLimit() { return bulk_row_check_limit; }
-void SetBulkRowCheckLimitForTesting(size_t rows) { bulk_row_check_limit = rows; }
 
 }  // namespace till

@@ -206,13 +206,16 @@ class Warehouse {
 // With kReadOnly the warehouse refuses every write (a SQLite file opened read-only, a
 // PostgreSQL session whose transactions are read-only): for readers such as `till serve`.
 enum class Access { kReadWrite, kReadOnly };
-Result<std::unique_ptr<Warehouse>> OpenWarehouse(const std::string& location,
-                                                 Access access = Access::kReadWrite);
 
-// A first load into a warehouse without facts checks rows for duplicates in memory up to this
-// many rows (4,000,000 by default, about 160 MB), then through the warehouse, on every back
-// end. Tests lower it to reach the switch with small files. Not thread-safe; set before loading.
-size_t BulkRowCheckLimit();
-void SetBulkRowCheckLimitForTesting(size_t rows);
+// How a warehouse loads files, the same on every back end.
+struct WarehouseOptions {
+  // A load checks its rows for duplicates in memory up to this many rows (about 160 MB), then
+  // through the warehouse. Tests lower it to reach the switch with small files.
+  size_t row_check_limit = 4'000'000;
+};
+
+Result<std::unique_ptr<Warehouse>> OpenWarehouse(const std::string& location,
+                                                 Access access = Access::kReadWrite,
+                                                 const WarehouseOptions& options = {});
 
 }  // namespace till

@@ -10,7 +10,6 @@
 #include "generate/generator.h"
 #include "support/generated.h"
 #include "support/temp_dir.h"
-#include "warehouse/sqlite_warehouse.h"
 
 namespace till {
 namespace {
@@ -25,8 +24,9 @@ class IngestTest : public ::testing::Test {
  protected:
   void SetUp() override { warehouse_ = Open(dir_.Path("till.db")); }
 
-  static std::unique_ptr<Warehouse> Open(const std::string& path) {
-    auto warehouse = OpenWarehouse(path);
+  static std::unique_ptr<Warehouse> Open(const std::string& path,
+                                         const WarehouseOptions& options = {}) {
+    auto warehouse = OpenWarehouse(path, Access::kReadWrite, options);
     EXPECT_TRUE(warehouse) << warehouse.error().message();
     return std::move(*warehouse);
   }
@@ -220,9 +220,8 @@ TEST_F(IngestTest, DuplicatesAreFoundPastTheInMemoryLimitOfAFirstLoad) {
   std::string path = Generate(dir_, "big.csv", 60000, 5);
   auto reference = Open(dir_.Path("reference.db"));
   Ingest({path}, reference.get());
-  SetBulkRowCheckLimitForTesting(1000);
+  warehouse_ = Open(dir_.Path("limited.db"), WarehouseOptions{.row_check_limit = 1000});
   auto report = Ingest({path});
-  SetBulkRowCheckLimitForTesting(4'000'000);
   const FileOutcome& file = report.files.at(0);
   EXPECT_EQ(file.status, FileStatus::kLoaded) << file.error;
   EXPECT_GT(file.rows_duplicate, 0);

@@ -58,7 +58,7 @@ constexpr seconds kExitTimeout{60};   // a `till` that lost its server, to give 
 constexpr milliseconds kPollInterval{5};
 
 // The advisory lock every PostgreSQL load holds for its whole transaction (kLoadLock in
-// postgres_warehouse.cc). pg_locks shows a bigint key as its high and low 32 bits.
+// postgres/postgres_connection.h). pg_locks shows a bigint key as its high and low 32 bits.
 constexpr int64_t kLoadLock = 0x74696c6c'00000002;
 
 std::string LoadLockFilter() {

@@ -138,8 +138,9 @@ struct ComparisonInputs {
 };
 
 // Opens `location` with Till; nullptr, and a failed test, when it cannot.
-std::unique_ptr<Warehouse> Open(const std::string& location) {
-  auto warehouse = OpenWarehouse(location);
+std::unique_ptr<Warehouse> Open(const std::string& location,
+                                const WarehouseOptions& options = {}) {
+  auto warehouse = OpenWarehouse(location, Access::kReadWrite, options);
   if (!warehouse) {
     ADD_FAILURE() << "opening a warehouse: " << warehouse.error().message();
     return nullptr;
@@ -317,17 +318,6 @@ std::string MembersQuery(Dimension dimension) {
                      fmt::join(spec.attributes, ", "), spec.table);
 }
 
-// Lowers, for one scope, the row count up to which a first load checks duplicates in memory.
-class BulkRowCheckLimitScope {
- public:
-  explicit BulkRowCheckLimitScope(size_t rows) : saved_(BulkRowCheckLimit()) {
-    SetBulkRowCheckLimitForTesting(rows);
-  }
-  ~BulkRowCheckLimitScope() { SetBulkRowCheckLimitForTesting(saved_); }
-
- private:
-  size_t saved_;
-};
 
 // Sets environment variables for one scope and restores what was there before.
 class EnvironmentScope {
@@ -433,14 +423,11 @@ TEST_F(PostgresWarehouseTest, LoadingTheFilesInAnotherOrderGivesTheSameViewAndTa
   options.max_reject_ratio = 1.0;
   Ingest(*warehouse_, inputs.InOrder(), options);
 
-  auto shuffled = Open(cluster().Url(NewDatabase()));
+  // The first file of this order is larger than the limit: its load switches from checking
+  // duplicates in memory to checking them through the table part way through.
+  auto shuffled = Open(cluster().Url(NewDatabase()), WarehouseOptions{.row_check_limit = 5'000});
   ASSERT_NE(shuffled, nullptr);
-  {
-    // The first file of this order is larger than the limit: its load switches from checking
-    // duplicates in memory to checking them through the table part way through.
-    BulkRowCheckLimitScope limit(5'000);
-    Ingest(*shuffled, inputs.Shuffled(), options);
-  }
+  Ingest(*shuffled, inputs.Shuffled(), options);
   ExpectSameMultiset(ViewContent(*warehouse_), ViewContent(*shuffled));
   ExpectSameRows(Rows(*warehouse_, kCustomers), Rows(*shuffled, kCustomers));
   ExpectSameRows(Rows(*warehouse_, kDates), Rows(*shuffled, kDates));

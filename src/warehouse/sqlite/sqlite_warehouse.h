@@ -9,7 +9,7 @@
 namespace till {
 
 // Opens (creating if missing) the SQLite warehouse at `path`.
-Result<std::unique_ptr<Warehouse>> OpenSqliteWarehouse(const std::string& path,
-                                                  Access access = Access::kReadWrite);
+Result<std::unique_ptr<Warehouse>> OpenSqliteWarehouse(const std::string& path, Access access,
+                                                       const WarehouseOptions& options);
 
 }  // namespace till

@@ -1,0 +1,177 @@
+#include "warehouse/load/customer_versions.h"
+
+#include <absl/container/flat_hash_set.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace till {
+
+CustomerVersions::CustomerVersions(LoadTransport& transport, size_t limit, bool stored)
+    : transport_(transport), limit_(limit), stored_before_(stored), probe_stored_(stored) {}
+
+Result<std::vector<SeenRange>> CustomerVersions::Upsert(std::span<const CustomerWrite> versions) {
+  if (!pending_.empty() && pending_.size() + versions.size() > limit_) {
+    TILL_RETURN_IF_ERROR(Flush());  // memory stays bounded
+  }
+  std::vector<SeenRange> merged(versions.size());
+  if (!probe_stored_) {
+    // Nothing stored to look up: each version is kept or widened in one step.
+    for (size_t i = 0; i < versions.size(); ++i) {
+      const CustomerWrite& version = versions[i];
+      auto [it, inserted] = pending_index_.try_emplace(version.member->key, pending_.size());
+      if (inserted) {
+        Keep(version);
+        merged[i] = version.seen;
+      } else {
+        CustomerRow& pending = pending_[it->second];
+        pending.seen = Widened(pending.seen, version.seen);
+        merged[i] = pending.seen;
+      }
+    }
+    return merged;
+  }
+  std::vector<size_t> unknown;  // neither kept by this load nor known to be new
+  for (size_t i = 0; i < versions.size(); ++i) {
+    auto it = pending_index_.find(versions[i].member->key);
+    if (it == pending_index_.end()) {
+      unknown.push_back(i);
+      continue;
+    }
+    CustomerRow& pending = pending_[it->second];
+    pending.seen = Widened(pending.seen, versions[i].seen);
+    merged[i] = pending.seen;
+  }
+  absl::flat_hash_map<int64_t, SeenRange> stored;
+  if (!unknown.empty()) {
+    std::vector<CustomerVersion> probe;
+    probe.reserve(unknown.size());
+    for (size_t i : unknown) probe.push_back({versions[i].member->key, versions[i].seen});
+    auto widened = WidenStored(probe);
+    TILL_RETURN_IF_ERROR(widened);
+    stored = std::move(*widened);
+  }
+  for (size_t i : unknown) {
+    const CustomerWrite& version = versions[i];
+    if (auto found = stored.find(version.member->key); found != stored.end()) {
+      merged[i] = found->second;
+      continue;
+    }
+    if (auto it = pending_index_.find(version.member->key); it != pending_index_.end()) {
+      CustomerRow& pending = pending_[it->second];  // met twice in this batch
+      pending.seen = Widened(pending.seen, version.seen);
+      merged[i] = pending.seen;
+      continue;
+    }
+    pending_index_.emplace(version.member->key, pending_.size());
+    Keep(version);
+    merged[i] = version.seen;
+  }
+  return merged;
+}
+
+void CustomerVersions::Keep(const CustomerWrite& version) {
+  const Member& member = *version.member;
+  size_t size = 0;
+  for (size_t i = 0; i < member.arity; ++i) {
+    if (member.lengths[i] != Member::kNull) size += member.lengths[i];
+  }
+  Member copy = member;
+  char* text = text_->Allocate(size);
+  if (size > 0) std::memcpy(text, member.text, size);
+  copy.text = text;
+  pending_.push_back(CustomerRow{copy, version.seen, version.current});
+}
+
+Result<std::vector<SeenRange>> CustomerVersions::Widen(std::span<const CustomerVersion> versions) {
+  std::vector<SeenRange> merged(versions.size());
+  std::vector<CustomerVersion> elsewhere;
+  for (size_t i = 0; i < versions.size(); ++i) {
+    auto it = pending_index_.find(versions[i].key);
+    if (it == pending_index_.end()) {
+      elsewhere.push_back(versions[i]);
+      continue;
+    }
+    CustomerRow& pending = pending_[it->second];
+    pending.seen = Widened(pending.seen, versions[i].seen);
+    merged[i] = pending.seen;
+  }
+  if (elsewhere.empty()) return merged;
+  auto stored = WidenStored(elsewhere);
+  TILL_RETURN_IF_ERROR(stored);
+  for (size_t i = 0; i < versions.size(); ++i) {
+    if (pending_index_.contains(versions[i].key)) continue;
+    auto found = stored->find(versions[i].key);
+    if (found == stored->end()) {
+      return MakeError(ErrorCode::kInternal, "widening a customer version not written");
+    }
+    merged[i] = found->second;
+  }
+  return merged;
+}
+
+Result<absl::flat_hash_map<int64_t, SeenRange>> CustomerVersions::WidenStored(
+    std::span<const CustomerVersion> versions) {
+  std::vector<int64_t> keys;
+  keys.reserve(versions.size());
+  for (const CustomerVersion& version : versions) keys.push_back(version.key);
+  auto found = transport_.FindCustomers(keys);
+  TILL_RETURN_IF_ERROR(found);
+  absl::flat_hash_map<int64_t, SeenRange> merged;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if ((*found)[i]) merged[keys[i]] = *(*found)[i];
+  }
+  std::vector<int64_t> grown;
+  absl::flat_hash_set<int64_t> grown_keys;
+  for (const CustomerVersion& version : versions) {
+    auto it = merged.find(version.key);
+    if (it == merged.end()) continue;
+    SeenRange widened = Widened(it->second, version.seen);
+    if (widened.first == it->second.first && widened.last == it->second.last) continue;
+    it->second = widened;
+    if (grown_keys.insert(version.key).second) grown.push_back(version.key);
+  }
+  if (!grown.empty()) {
+    std::vector<CustomerVersion> updates;
+    updates.reserve(grown.size());
+    for (int64_t key : grown) updates.push_back(CustomerVersion{key, merged.at(key)});
+    TILL_RETURN_IF_ERROR(transport_.SetCustomersSeen(updates));
+  }
+  return merged;
+}
+
+Result<std::vector<std::optional<CustomerVersion>>> CustomerVersions::Current(
+    std::span<const std::string_view> customer_ids) {
+  if (!probe_stored_) return std::vector<std::optional<CustomerVersion>>(customer_ids.size());
+  return transport_.CurrentCustomers(customer_ids);
+}
+
+Status CustomerVersions::SetCurrent(std::span<const int64_t> customer_keys, bool current) {
+  std::vector<int64_t> stored;
+  for (int64_t key : customer_keys) {
+    if (auto it = pending_index_.find(key); it != pending_index_.end()) {
+      pending_[it->second].current = current;
+    } else {
+      stored.push_back(key);
+    }
+  }
+  if (stored.empty()) return {};
+  return transport_.SetCustomersCurrent(stored, current);
+}
+
+Status CustomerVersions::Flush() {
+  if (pending_.empty()) return {};
+  if (!stored_before_) {
+    std::sort(pending_.begin(), pending_.end(), [](const CustomerRow& a, const CustomerRow& b) {
+      return a.member.key < b.member.key;
+    });
+  }
+  TILL_RETURN_IF_ERROR(transport_.AppendCustomers(pending_));
+  pending_ = {};
+  pending_index_ = {};
+  text_ = std::make_unique<TextArena>();
+  probe_stored_ = true;
+  return {};
+}
+
+}  // namespace till

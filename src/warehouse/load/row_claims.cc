@@ -1,0 +1,59 @@
+#include "warehouse/load/row_claims.h"
+
+namespace till {
+
+Result<std::vector<const FactSale*>> RowClaims::Claim(std::span<const FactSale> facts,
+                                                      int64_t first_sale_id) {
+  if (!claims_.empty() && claims_.size() + facts.size() > limit_) {
+    TILL_RETURN_IF_ERROR(Flush());
+  }
+  std::vector<RowOwner> owners;
+  if (probe_stored_) {
+    std::vector<RowHash> hashes;
+    hashes.reserve(facts.size());
+    for (const FactSale& fact : facts) hashes.push_back(fact.row_hash);
+    auto found = transport_.FindRowOwners(hashes);
+    TILL_RETURN_IF_ERROR(found);
+    owners = std::move(*found);
+  }
+  std::vector<const FactSale*> kept;
+  kept.reserve(facts.size());
+  std::vector<RowHolder> holders;
+  int64_t sale_id = first_sale_id;
+  for (size_t i = 0; i < facts.size(); ++i) {
+    const FactSale& fact = facts[i];
+    if (!owners.empty() && owners[i] != RowOwner::kNone) {
+      // A row another file loaded: this file holds it too. One of this file's own, met again
+      // after its claim was written, is a plain duplicate.
+      if (owners[i] == RowOwner::kOtherFile) {
+        holders.push_back(RowHolder{fact.row_hash, fact.source_line});
+      }
+      continue;
+    }
+    if (!claims_.try_emplace(fact.row_hash, sale_id).second) continue;  // its own row again
+    if (lines_.empty()) first_held_ = sale_id;
+    lines_.push_back(fact.source_line);
+    ++sale_id;
+    kept.push_back(&fact);
+  }
+  if (!holders.empty()) TILL_RETURN_IF_ERROR(transport_.AppendRowHolders(holders));
+  return kept;
+}
+
+Status RowClaims::Flush() {
+  if (claims_.empty()) return {};
+  std::vector<RowClaim> rows;
+  rows.reserve(claims_.size());
+  for (auto it = claims_.begin(); it != claims_.end();) {
+    const int64_t sale_id = it->second;
+    rows.push_back(
+        RowClaim{it->first, sale_id, lines_[static_cast<size_t>(sale_id - first_held_)]});
+    claims_.erase(it++);
+  }
+  claims_ = {};
+  lines_ = {};
+  probe_stored_ = true;
+  return transport_.AppendRowClaims(rows);
+}
+
+}  // namespace till

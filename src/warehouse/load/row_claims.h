@@ -1,0 +1,53 @@
+// The duplicate check of a load: a row whose 128-bit hash (of its cleaned values) is already
+// loaded, by this file or an earlier one, is a duplicate and loads once.
+//
+// This load's claims are kept in memory and written at commit, in the order the claim table's
+// index wants, in one go: many times faster than growing the index row by row in random order.
+// Stored claims are looked up a batch at a time, and only when the table may hold any (it held
+// claims when the load began, or this load spilled its own). Past `limit` claims in memory,
+// the claims so far are written, and the rest of the file finds them through the table, so
+// memory stays bounded whatever the file's size. A duplicate of a row another file loaded is
+// recorded as held by this file too (fact_sales_dup), which keeps the row when that file is
+// unloaded.
+#pragma once
+
+#include <absl/container/flat_hash_map.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "warehouse/load/load_transport.h"
+
+namespace till {
+
+class RowClaims {
+ public:
+  // `rows_stored`: fact_sales_row held claims when the load began.
+  RowClaims(LoadTransport& transport, size_t limit, bool rows_stored)
+      : transport_(transport), limit_(limit), probe_stored_(rows_stored) {}
+
+  // Claims the rows of `facts` no loaded row holds yet, giving them sale ids first_sale_id,
+  // first_sale_id + 1, … in order; returns those facts, which point into `facts`. Records the
+  // holders of rows other files loaded.
+  Result<std::vector<const FactSale*>> Claim(std::span<const FactSale> facts,
+                                             int64_t first_sale_id);
+
+  // Writes the claims held in memory. At commit, and when they reach the limit.
+  Status Flush();
+
+  size_t in_memory() const { return claims_.size(); }
+
+ private:
+  LoadTransport& transport_;
+  const size_t limit_;
+  bool probe_stored_;  // fact_sales_row may hold a hash: look it up before claiming
+  // This load's claims not written yet, each hash to its sale id; the source line of sale id
+  // first_held_ + i is lines_[i]. Kept apart so that the table's slots stay small.
+  absl::flat_hash_map<RowHash, int64_t, RowHashHasher> claims_;
+  std::vector<int64_t> lines_;
+  int64_t first_held_ = 0;
+};
+
+}  // namespace till

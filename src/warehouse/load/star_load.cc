@@ -1,0 +1,82 @@
+#include "warehouse/load/star_load.h"
+
+#include <algorithm>
+
+#include "warehouse/calendar.h"
+
+namespace till {
+
+Result<std::unique_ptr<WarehouseLoad>> StarLoad::Start(std::unique_ptr<LoadTransport> transport,
+                                                       const LoadOptions& options) {
+  auto start = transport->BeginBulk();
+  TILL_RETURN_IF_ERROR(start);
+  return std::unique_ptr<WarehouseLoad>(new StarLoad(std::move(transport), options, *start));
+}
+
+StarLoad::StarLoad(std::unique_ptr<LoadTransport> transport, const LoadOptions& options,
+                   const LoadStart& start)
+    : transport_(std::move(transport)),
+      rows_(*transport_, options.row_check_limit, start.rows_stored),
+      customers_(*transport_, std::min(options.max_pending_customers, options.row_check_limit),
+                 start.customers_stored),
+      next_sale_id_(start.next_sale_id) {}
+
+Status StarLoad::UpsertMembers(Dimension dimension, std::span<const Member> members) {
+  return transport_->UpsertMembers(dimension, members);
+}
+
+Status StarLoad::EnsureDates(std::span<const int32_t> date_keys) {
+  if (date_keys.empty()) return {};
+  auto bounds = transport_->DateBounds();
+  TILL_RETURN_IF_ERROR(bounds);
+  return transport_->AppendDates(CalendarDays(date_keys, *bounds));
+}
+
+Result<int64_t> StarLoad::AppendFacts(std::span<const FactSale> facts) {
+  auto kept = rows_.Claim(facts, next_sale_id_);
+  TILL_RETURN_IF_ERROR(kept);
+  if (!kept->empty()) TILL_RETURN_IF_ERROR(transport_->AppendFacts(*kept, next_sale_id_));
+  next_sale_id_ += static_cast<int64_t>(kept->size());
+  return static_cast<int64_t>(kept->size());
+}
+
+Status StarLoad::AddRejects(std::span<const RejectRecord> rejects) {
+  return transport_->AppendRejects(rejects);
+}
+
+Result<std::vector<SeenRange>> StarLoad::UpsertCustomers(std::span<const CustomerWrite> versions) {
+  return customers_.Upsert(versions);
+}
+
+Result<std::vector<SeenRange>> StarLoad::WidenCustomers(std::span<const CustomerVersion> versions) {
+  return customers_.Widen(versions);
+}
+
+Result<std::vector<std::optional<CustomerVersion>>> StarLoad::CurrentCustomers(
+    std::span<const std::string_view> customer_ids) {
+  return customers_.Current(customer_ids);
+}
+
+Status StarLoad::SetCustomersCurrent(std::span<const int64_t> customer_keys, bool current) {
+  return customers_.SetCurrent(customer_keys, current);
+}
+
+Status StarLoad::AddSteps(std::span<const StepTiming> steps) {
+  return transport_->AppendSteps(steps);
+}
+
+Status StarLoad::UnloadFile(int64_t file_id) { return transport_->UnloadFile(file_id); }
+
+Status StarLoad::SetLandingEntry(const LandingEntry& entry) {
+  return transport_->SetLandingEntry(entry);
+}
+
+Status StarLoad::Commit(const FileOutcome& outcome) {
+  TILL_RETURN_IF_ERROR(rows_.Flush());
+  TILL_RETURN_IF_ERROR(customers_.Flush());
+  TILL_RETURN_IF_ERROR(transport_->EndBulk());
+  TILL_RETURN_IF_ERROR(transport_->FinishFile(outcome));
+  return transport_->Commit();
+}
+
+}  // namespace till

@@ -1,0 +1,524 @@
+#include "warehouse/postgres/postgres_load.h"
+
+#include <absl/container/flat_hash_map.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+#include <vector>
+
+#include "base/text.h"
+
+namespace till {
+namespace {
+
+constexpr std::string_view kFactColumns =
+    "sale_id, file_id, source_line, transaction_id, date_key, sale_time, gender_key, income_key, "
+    "feedback_key, shipping_method_key, payment_method_key, order_status_key, location_key, "
+    "product_key, customer_key, quantity, unit_price, total_amount, rating, recovered";
+
+class PostgresTransport final : public LoadTransport {
+ public:
+  PostgresTransport(Connection& connection, int64_t file_id)
+      : connection_(connection),
+        file_id_(file_id),
+        partition_(fmt::format("fact_sales_file_{}", file_id)) {}
+  ~PostgresTransport() override {
+    if (!committed_) connection_.Rollback();
+  }
+
+  int64_t file_id() const override { return file_id_; }
+
+  Result<LoadStart> BeginBulk() override {
+    auto state = connection_.Query(
+        "SELECT NOT EXISTS (SELECT 1 FROM fact_sales_row), "
+        "  NOT EXISTS (SELECT 1 FROM dim_customer WHERE customer_key <> 0), "
+        "  (SELECT coalesce(max(sale_id), 0) FROM fact_sales)",
+        {}, "reading the warehouse's state");
+    TILL_RETURN_IF_ERROR(state);
+    LoadStart start;
+    rows_bulk_ = *Value(*state, 0, 0) == "t";
+    start.rows_stored = !rows_bulk_;
+    start.customers_stored = *Value(*state, 0, 1) == "f";
+    start.next_sale_id = IntValue(*state, 0, 2) + 1;
+    no_facts_ = start.next_sale_id == 1;
+    if (rows_bulk_) {
+      // Into an empty fact_sales_row the indexes are built once, when the claims are written,
+      // in one sort each: growing a b-tree of random hashes row by row costs several times as
+      // much.
+      TILL_RETURN_IF_ERROR(
+          connection_.Exec("ALTER TABLE fact_sales_row DROP CONSTRAINT fact_sales_row_pkey; "
+                           "DROP INDEX fact_sales_row_file",
+                           "preparing fact_sales_row"));
+    }
+    // The CHECK lets the attach skip scanning the file's table for the partition bound.
+    TILL_RETURN_IF_ERROR(connection_.Exec(
+        fmt::format("CREATE TABLE {0} (LIKE fact_sales INCLUDING DEFAULTS INCLUDING CONSTRAINTS); "
+                    "ALTER TABLE {0} ADD CONSTRAINT {0}_file CHECK (file_id = {1})",
+                    partition_, file_id_),
+        "creating the file's fact table"));
+    return start;
+  }
+
+  // Attaching checks the file's facts against every dimension in one pass each, and builds the
+  // partition's indexes in one sort each.
+  Status EndBulk() override {
+    TILL_RETURN_IF_ERROR(IndexRows());
+    return connection_.Exec(
+        fmt::format("ALTER TABLE fact_sales ATTACH PARTITION {} FOR VALUES IN ({})", partition_,
+                    file_id_),
+        "attaching the file's facts");
+  }
+
+  Status UpsertMembers(Dimension dimension, std::span<const Member> members) override {
+    const DimensionSpec& spec = Spec(dimension);
+    // One statement may not touch a row twice: a member met twice in a batch (a smaller
+    // spelling came later) is merged here first, keeping each attribute's smallest spelling.
+    std::map<int64_t, std::vector<std::optional<std::string_view>>> merged;
+    for (const Member& member : members) {
+      auto [it, inserted] = merged.try_emplace(member.key);
+      auto& values = it->second;
+      for (size_t i = 0; i < member.arity; ++i) {
+        auto value = member.attribute(i);
+        if (inserted) {
+          values.push_back(value);
+        } else if (value && (!values[i] || *value < *values[i])) {
+          values[i] = value;
+        }
+      }
+    }
+    std::vector<std::string> updates;
+    for (std::string_view attribute : spec.attributes) {
+      updates.push_back(fmt::format("{0} = least(t.{0}, excluded.{0})", attribute));
+    }
+    constexpr size_t kRowsPerStatement = 1000;
+    std::vector<std::optional<std::string>> params;
+    std::vector<std::string> rows;
+    auto flush = [&]() -> Status {
+      if (rows.empty()) return {};
+      std::string sql = fmt::format(
+          "INSERT INTO {0} AS t ({1}, {2}) VALUES {3} ON CONFLICT ({1}) DO UPDATE SET {4}",
+          spec.table, spec.key_column, fmt::join(spec.attributes, ", "), fmt::join(rows, ", "),
+          fmt::join(updates, ", "));
+      auto done = connection_.Query(sql, params, fmt::format("writing {}", spec.table));
+      rows.clear();
+      params.clear();
+      return done ? Status{} : Status(Unexpected<Error>(done.error()));
+    };
+    for (const auto& [key, values] : merged) {
+      std::vector<std::string> placeholders;
+      params.push_back(std::to_string(key));
+      placeholders.push_back(fmt::format("${}::bigint", params.size()));
+      for (const auto& value : values) {
+        params.push_back(value ? std::optional<std::string>(*value) : std::nullopt);
+        placeholders.push_back(fmt::format("${}", params.size()));
+      }
+      rows.push_back(fmt::format("({})", fmt::join(placeholders, ", ")));
+      if (rows.size() == kRowsPerStatement) TILL_RETURN_IF_ERROR(flush());
+    }
+    return flush();
+  }
+
+  Result<std::optional<std::pair<int32_t, int32_t>>> DateBounds() override {
+    auto bounds =
+        connection_.Query("SELECT min(date_key), max(date_key) FROM dim_date WHERE date_key > 0",
+                          {}, "reading the calendar");
+    TILL_RETURN_IF_ERROR(bounds);
+    std::optional<std::pair<int32_t, int32_t>> stored;
+    if (!PQgetisnull(bounds->get(), 0, 0)) {
+      stored.emplace(static_cast<int32_t>(IntValue(*bounds, 0, 0)),
+                     static_cast<int32_t>(IntValue(*bounds, 0, 1)));
+    }
+    return stored;
+  }
+
+  Status AppendDates(std::span<const CalendarDay> days) override {
+    std::string data;
+    for (const CalendarDay& day : days) {
+      fmt::format_to(std::back_inserter(data), "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+                     day.key, day.full_date, day.year, day.quarter, day.month, day.month_name,
+                     day.day, day.day_of_week, day.day_name, day.iso_week,
+                     day.is_weekend ? 't' : 'f');
+    }
+    TILL_RETURN_IF_ERROR(connection_.Exec(
+        "CREATE TEMPORARY TABLE till_date (LIKE dim_date) ON COMMIT DROP", "staging the calendar"));
+    TILL_RETURN_IF_ERROR(
+        connection_.CopyIn("COPY till_date FROM STDIN", data, "staging the calendar"));
+    return connection_.Exec(
+        "INSERT INTO dim_date SELECT * FROM till_date ORDER BY date_key ON CONFLICT DO NOTHING",
+        "writing dim_date");
+  }
+
+  Status AppendFacts(std::span<const FactSale* const> facts, int64_t first_sale_id) override {
+    BinaryCopy copy(facts.size() * 200);
+    int64_t sale_id = first_sale_id;
+    for (const FactSale* fact : facts) AppendFact(copy, sale_id++, *fact);
+    return connection_.CopyIn(
+        fmt::format("COPY {} ({}) FROM STDIN (FORMAT binary)", partition_, kFactColumns),
+        copy.Finish(), "writing facts");
+  }
+
+  // Only Till's loaders write fact_sales_row, one at a time (the load lock), so a hash looked
+  // up and not found stays free until this load commits.
+  Result<std::vector<RowOwner>> FindRowOwners(std::span<const RowHash> hashes) override {
+    std::string array = "{";
+    for (const RowHash& hash : hashes) {
+      if (array.size() > 1) array += ',';
+      AppendUuid(array, hash);
+    }
+    array += '}';
+    auto rows = connection_.Query(
+        "SELECT replace(row_hash::text, '-', ''), file_id FROM fact_sales_row "
+        "WHERE row_hash = ANY ($1::uuid[])",
+        {array}, "checking rows for duplicates");
+    TILL_RETURN_IF_ERROR(rows);
+    std::vector<RowOwner> owners(hashes.size(), RowOwner::kNone);
+    if (PQntuples(rows->get()) == 0) return owners;
+    absl::flat_hash_map<RowHash, int64_t, RowHashHasher> found;
+    for (int r = 0; r < PQntuples(rows->get()); ++r) {
+      std::string hex = Value(*rows, r, 0).value_or("");
+      if (hex.size() != 32) return MakeError(ErrorCode::kInternal, "a row hash is not a uuid");
+      RowHash hash{std::stoull(hex.substr(0, 16), nullptr, 16),
+                   std::stoull(hex.substr(16), nullptr, 16)};
+      found[hash] = IntValue(*rows, r, 1);
+    }
+    for (size_t i = 0; i < hashes.size(); ++i) {
+      if (auto it = found.find(hashes[i]); it != found.end()) {
+        owners[i] = it->second == file_id_ ? RowOwner::kThisFile : RowOwner::kOtherFile;
+      }
+    }
+    return owners;
+  }
+
+  // In uuid order, the order of the table's index.
+  Status AppendRowClaims(std::span<RowClaim> claims) override {
+    std::sort(claims.begin(), claims.end(), [](const RowClaim& a, const RowClaim& b) {
+      return std::tie(a.hash.high, a.hash.low) < std::tie(b.hash.high, b.hash.low);
+    });
+    std::string data;
+    data.reserve(claims.size() * 64);
+    for (const RowClaim& claim : claims) {
+      AppendUuid(data, claim.hash);
+      fmt::format_to(std::back_inserter(data), "\t{}\t{}\n", file_id_, claim.source_line);
+    }
+    TILL_RETURN_IF_ERROR(
+        connection_.CopyIn("COPY fact_sales_row (row_hash, file_id, source_line) FROM STDIN", data,
+                           "writing row hashes"));
+    return IndexRows();  // later lookups go through the index
+  }
+
+  Status AppendRowHolders(std::span<const RowHolder> holders) override {
+    std::string data;
+    for (const RowHolder& holder : holders) {
+      AppendUuid(data, holder.hash);
+      fmt::format_to(std::back_inserter(data), "\t{}\t{}\n", file_id_, holder.source_line);
+    }
+    return connection_.CopyIn("COPY fact_sales_dup (row_hash, file_id, source_line) FROM STDIN",
+                              data, "recording duplicate rows");
+  }
+
+  Status AppendRejects(std::span<const RejectRecord> rejects) override {
+    std::string data;
+    for (const RejectRecord& reject : rejects) AppendReject(data, file_id_, reject);
+    return connection_.CopyIn(kCopyRejects, data, "writing rejects");
+  }
+
+  // With no facts pointing at customers, the key and current-version indexes (and the foreign
+  // key that needs the first) are dropped for the copy and built after it in one sort each,
+  // instead of grown row by row.
+  Status AppendCustomers(std::span<const CustomerRow> versions) override {
+    if (!no_facts_) return CopyCustomers(versions);
+    TILL_RETURN_IF_ERROR(
+        connection_.Exec("ALTER TABLE fact_sales DROP CONSTRAINT fact_sales_customer_key_fkey; "
+                         "ALTER TABLE dim_customer DROP CONSTRAINT dim_customer_pkey; "
+                         "DROP INDEX dim_customer_current",
+                         "preparing dim_customer"));
+    TILL_RETURN_IF_ERROR(CopyCustomers(versions));
+    return connection_.Exec(
+        "ALTER TABLE dim_customer ADD CONSTRAINT dim_customer_pkey PRIMARY KEY (customer_key); "
+        "CREATE UNIQUE INDEX dim_customer_current ON dim_customer (customer_id) "
+        "  WHERE is_current AND customer_id IS NOT NULL; "
+        "ALTER TABLE fact_sales ADD CONSTRAINT fact_sales_customer_key_fkey "
+        "  FOREIGN KEY (customer_key) REFERENCES dim_customer (customer_key)",
+        "indexing dim_customer");
+  }
+
+  Result<std::vector<std::optional<SeenRange>>> FindCustomers(
+      std::span<const int64_t> keys) override {
+    auto rows = connection_.Query(
+        "SELECT customer_key, coalesce(first_seen, 0), coalesce(last_seen, 0) FROM dim_customer "
+        "WHERE customer_key = ANY ($1::bigint[])",
+        {IntArray(keys)}, "reading stored customer versions");
+    TILL_RETURN_IF_ERROR(rows);
+    absl::flat_hash_map<int64_t, SeenRange> stored;
+    for (int r = 0; r < PQntuples(rows->get()); ++r) {
+      stored[IntValue(*rows, r, 0)] = SeenRange{static_cast<int32_t>(IntValue(*rows, r, 1)),
+                                                static_cast<int32_t>(IntValue(*rows, r, 2))};
+    }
+    std::vector<std::optional<SeenRange>> found(keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (auto it = stored.find(keys[i]); it != stored.end()) found[i] = it->second;
+    }
+    return found;
+  }
+
+  Status SetCustomersSeen(std::span<const CustomerVersion> versions) override {
+    std::vector<int64_t> keys;
+    std::vector<int64_t> firsts;
+    std::vector<int64_t> lasts;
+    for (const CustomerVersion& version : versions) {
+      keys.push_back(version.key);
+      firsts.push_back(version.seen.first);
+      lasts.push_back(version.seen.last);
+    }
+    auto updated = connection_.Query(
+        "UPDATE dim_customer c SET first_seen = nullif(w.first_seen, 0), "
+        "  last_seen = nullif(w.last_seen, 0) "
+        "FROM unnest($1::bigint[], $2::integer[], $3::integer[]) AS w (customer_key, "
+        "  first_seen, last_seen) WHERE c.customer_key = w.customer_key",
+        {IntArray(keys), IntArray(firsts), IntArray(lasts)}, "widening customer versions");
+    TILL_RETURN_IF_ERROR(updated);
+    return {};
+  }
+
+  Result<std::vector<std::optional<CustomerVersion>>> CurrentCustomers(
+      std::span<const std::string_view> customer_ids) override {
+    std::vector<std::optional<CustomerVersion>> versions(customer_ids.size());
+    auto rows = connection_.Query(
+        "SELECT u.ord, c.customer_key, coalesce(c.first_seen, 0), coalesce(c.last_seen, 0) "
+        "FROM unnest($1::text[]) WITH ORDINALITY AS u (id, ord) "
+        "JOIN dim_customer c ON c.customer_id = u.id AND c.is_current",
+        {TextArray(customer_ids)}, "reading current customer versions");
+    TILL_RETURN_IF_ERROR(rows);
+    for (int r = 0; r < PQntuples(rows->get()); ++r) {
+      auto at = static_cast<size_t>(IntValue(*rows, r, 0) - 1);
+      versions.at(at) = CustomerVersion{IntValue(*rows, r, 1),
+                                        SeenRange{static_cast<int32_t>(IntValue(*rows, r, 2)),
+                                                  static_cast<int32_t>(IntValue(*rows, r, 3))}};
+    }
+    return versions;
+  }
+
+  Status SetCustomersCurrent(std::span<const int64_t> customer_keys, bool current) override {
+    auto done = connection_.Query(
+        "UPDATE dim_customer SET is_current = $1 WHERE customer_key = ANY ($2::bigint[])",
+        {current ? "true" : "false", IntArray(customer_keys)}, "flagging current customers");
+    TILL_RETURN_IF_ERROR(done);
+    return {};
+  }
+
+  Status AppendSteps(std::span<const StepTiming> steps) override {
+    std::string data;
+    for (const StepTiming& step : steps) {
+      fmt::format_to(std::back_inserter(data), "{}\t", file_id_);
+      AppendCopyText(data, step.step);
+      fmt::format_to(std::back_inserter(data), "\t{}\t{}\n", step.rows, step.seconds);
+    }
+    TILL_RETURN_IF_ERROR(connection_.Exec(
+        fmt::format("DELETE FROM etl_step WHERE file_id = {}", file_id_), "writing steps"));
+    TILL_RETURN_IF_ERROR(connection_.Exec(
+        "CREATE TEMPORARY TABLE till_step (file_id bigint, step text, rows bigint, "
+        "seconds double precision) ON COMMIT DROP",
+        "writing steps"));
+    TILL_RETURN_IF_ERROR(connection_.CopyIn("COPY till_step FROM STDIN", data, "writing steps"));
+    return connection_.Exec(
+        "INSERT INTO etl_step (run_id, file_id, step, rows, seconds) "
+        "SELECT f.run_id, s.file_id, s.step, s.rows, s.seconds "
+        "FROM till_step s JOIN etl_file f USING (file_id)",
+        "writing steps");
+  }
+
+  Status UnloadFile(int64_t file_id) override { return UnloadPostgresFile(connection_, file_id); }
+
+  Status SetLandingEntry(const LandingEntry& entry) override {
+    return WriteLandingEntry(connection_, entry);
+  }
+
+  Status FinishFile(const FileOutcome& outcome) override {
+    std::vector<std::optional<std::string>> params = {
+        std::to_string(outcome.rows_read),
+        std::to_string(outcome.rows_loaded),
+        std::to_string(outcome.rows_rejected),
+        std::to_string(outcome.rows_duplicate),
+        std::to_string(outcome.values_nulled),
+        std::to_string(outcome.year_mismatches),
+        std::to_string(outcome.month_mismatches),
+        Nullable(fmt::format("{}", fmt::join(outcome.extra_columns, ","))),
+        Nullable(fmt::format("{}", fmt::join(outcome.missing_columns, ","))),
+        Nullable(outcome.finished_at),
+        std::to_string(file_id_)};
+    auto updated = connection_.Query(
+        "UPDATE etl_file SET status = 'loaded', rows_read = $1, rows_loaded = $2, "
+        "rows_rejected = $3, rows_duplicate = $4, values_nulled = $5, year_mismatches = $6, "
+        "month_mismatches = $7, extra_columns = $8, missing_columns = $9, finished_at = $10 "
+        "WHERE file_id = $11",
+        params, "recording the file");
+    TILL_RETURN_IF_ERROR(updated);
+    return {};
+  }
+
+  Status Commit() override {
+    TILL_RETURN_IF_ERROR(connection_.Exec("COMMIT", "committing the load"));
+    committed_ = true;
+    return {};
+  }
+
+ private:
+  // Builds the indexes of fact_sales_row that BeginBulk() dropped, once.
+  Status IndexRows() {
+    if (!rows_bulk_) return {};
+    rows_bulk_ = false;
+    return connection_.Exec(
+        "ALTER TABLE fact_sales_row ADD CONSTRAINT fact_sales_row_pkey PRIMARY KEY (row_hash); "
+        "CREATE INDEX fact_sales_row_file ON fact_sales_row (file_id)",
+        "indexing fact_sales_row");
+  }
+
+  // One fact in the column order of kFactColumns.
+  void AppendFact(BinaryCopy& copy, int64_t sale_id, const FactSale& fact) {
+    copy.Row(20);
+    copy.Int8(sale_id);
+    copy.Int8(file_id_);
+    copy.Int8(fact.source_line);
+    if (fact.transaction_id) {
+      copy.Text(*fact.transaction_id);
+    } else {
+      copy.Null();
+    }
+    copy.Int4(fact.date_key);
+    if (fact.time >= 0) {
+      copy.Int4(fact.time);
+    } else {
+      copy.Null();
+    }
+    for (int64_t key : fact.keys) copy.Int8(key);
+    copy.Int8(fact.quantity);
+    copy.Float8(fact.unit_price);
+    copy.Float8(fact.total_amount);
+    if (fact.rating >= 0) {
+      copy.Int4(fact.rating);
+    } else {
+      copy.Null();
+    }
+    if (fact.recovered == RecoveredAmount::kNone) {
+      copy.Null();
+    } else {
+      copy.Text(RecoveredAmountName(fact.recovered));
+    }
+  }
+
+  // Copies customer versions into dim_customer a megabyte at a time.
+  Status CopyCustomers(std::span<const CustomerRow> versions) {
+    constexpr std::string_view kWhat = "writing dim_customer";
+    TILL_RETURN_IF_ERROR(connection_.StartCopy("COPY dim_customer FROM STDIN", kWhat));
+    std::string data;
+    Status put;
+    for (size_t i = 0; put && i < versions.size(); ++i) {
+      const CustomerRow& version = versions[i];
+      fmt::format_to(std::back_inserter(data), "{}\t", version.member.key);
+      for (size_t a = 0; a < version.member.arity; ++a) {
+        AppendCopyField(data, version.member.attribute(a));
+        data += '\t';
+      }
+      AppendCopyDate(data, version.seen.first);
+      data += '\t';
+      AppendCopyDate(data, version.seen.last);
+      data += version.current ? "\tt\n" : "\tf\n";
+      if (data.size() >= (1 << 20)) {
+        put = connection_.PutCopy(data, kWhat);
+        data.clear();
+      }
+    }
+    if (put) put = connection_.PutCopy(data, kWhat);
+    Status ended = connection_.EndCopy(kWhat);
+    return put ? ended : put;
+  }
+
+  Connection& connection_;
+  const int64_t file_id_;
+  const std::string partition_;
+  bool committed_ = false;
+  bool rows_bulk_ = false;  // fact_sales_row was empty: its indexes are dropped until written
+  bool no_facts_ = false;   // fact_sales was empty when the load began
+};
+
+}  // namespace
+
+std::unique_ptr<LoadTransport> MakePostgresTransport(Connection& connection, int64_t file_id) {
+  return std::make_unique<PostgresTransport>(connection, file_id);
+}
+
+Status UnloadPostgresFile(Connection& connection, int64_t file_id) {
+  return connection.Exec(fmt::format(R"sql(
+CREATE TEMPORARY TABLE IF NOT EXISTS till_move (
+  row_hash uuid, old_line bigint, file_id bigint, source_line bigint) ON COMMIT DROP;
+TRUNCATE till_move;
+INSERT INTO till_move
+  SELECT DISTINCT ON (r.row_hash) r.row_hash, r.source_line, d.file_id, d.source_line
+  FROM fact_sales_row r
+  JOIN fact_sales_dup d ON d.row_hash = r.row_hash AND d.file_id <> r.file_id
+  JOIN etl_file e ON e.file_id = d.file_id AND e.status = 'loaded' AND e.unloaded_at IS NULL
+  WHERE r.file_id = {0}
+  ORDER BY r.row_hash, d.file_id, d.source_line;
+UPDATE fact_sales f SET file_id = m.file_id, source_line = m.source_line
+FROM till_move m WHERE f.file_id = {0} AND f.source_line = m.old_line;
+UPDATE fact_sales_row r SET file_id = m.file_id, source_line = m.source_line
+FROM till_move m WHERE r.row_hash = m.row_hash;
+DELETE FROM fact_sales_dup d USING till_move m
+WHERE d.row_hash = m.row_hash AND d.file_id = m.file_id AND d.source_line = m.source_line;
+UPDATE etl_file e SET rows_loaded = e.rows_loaded + m.moved,
+                      rows_duplicate = e.rows_duplicate - m.moved
+FROM (SELECT file_id, count(*) AS moved FROM till_move GROUP BY file_id) m
+WHERE e.file_id = m.file_id;
+DELETE FROM fact_sales_row WHERE file_id = {0};
+DELETE FROM fact_sales_dup WHERE file_id = {0};
+DO $$ BEGIN
+  IF to_regclass('fact_sales_file_{0}') IS NOT NULL THEN
+    ALTER TABLE fact_sales DETACH PARTITION fact_sales_file_{0};
+    DROP TABLE fact_sales_file_{0};
+  END IF;
+END $$;
+UPDATE etl_file SET unloaded_at = now() WHERE file_id = {0};
+)sql",
+                                     file_id),
+                         fmt::format("unloading file {}", file_id));
+}
+
+Status WriteLandingEntry(Connection& connection, const LandingEntry& entry) {
+  std::vector<std::optional<std::string>> params = {
+      entry.zone,
+      entry.key,
+      entry.version,
+      std::to_string(entry.size_bytes),
+      Nullable(entry.sha256),
+      entry.file_id ? std::optional<std::string>(std::to_string(*entry.file_id)) : std::nullopt,
+      entry.loaded ? "loaded" : "failed",
+      Nullable(ReplaceInvalidUtf8(entry.error))};
+  auto done = connection.Query(
+      "INSERT INTO landing_key (zone, key, version, size_bytes, sha256, file_id, status, error, "
+      "seen_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now()) "
+      "ON CONFLICT (zone, key) DO UPDATE SET version = excluded.version, "
+      "size_bytes = excluded.size_bytes, sha256 = excluded.sha256, file_id = excluded.file_id, "
+      "status = excluded.status, error = excluded.error, seen_at = excluded.seen_at",
+      params, "recording the landing key");
+  return done ? Status{} : Status(Unexpected<Error>(done.error()));
+}
+
+void AppendReject(std::string& out, int64_t file_id, const RejectRecord& reject) {
+  fmt::format_to(std::back_inserter(out), "{}\t{}\t", file_id, reject.line);
+  // etl_reject keeps text; a raw line that is not UTF-8 (why it was rejected, often) keeps
+  // its readable parts.
+  AppendCopyField(
+      out, reject.column.empty() ? std::nullopt : std::optional<std::string_view>(reject.column));
+  out += '\t';
+  AppendCopyText(out, ReplaceInvalidUtf8(reject.reason));
+  out += '\t';
+  AppendCopyText(out, ReplaceInvalidUtf8(reject.message));
+  out += '\t';
+  AppendCopyText(out, ReplaceInvalidUtf8(reject.raw));
+  out += reject.row_rejected ? "\tt\n" : "\tf\n";
+}
+
+}  // namespace till

@@ -1,0 +1,35 @@
+// The PostgreSQL back end's side of a load (LoadTransport) and the records a load and the
+// warehouse both write.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "warehouse/load/load_transport.h"
+#include "warehouse/postgres/postgres_connection.h"
+#include "warehouse/warehouse.h"
+
+namespace till {
+
+// The transport of a load whose transaction is open on `connection`, under the load lock, and
+// whose etl_file record is `file_id`. The file's facts go to a table of their own, attached to
+// fact_sales at the end (see postgres_schema.cc). Destroying it uncommitted rolls back.
+std::unique_ptr<LoadTransport> MakePostgresTransport(Connection& connection, int64_t file_id);
+
+// Removes the rows only `file_id` holds and marks it unloaded, inside the caller's
+// transaction: rows a still-loaded file held as duplicates move to the first such holder (into
+// its partition), then the file's partition is dropped.
+Status UnloadPostgresFile(Connection& connection, int64_t file_id);
+
+// Writes the landing_key record of `entry`, inside the caller's transaction.
+Status WriteLandingEntry(Connection& connection, const LandingEntry& entry);
+
+// Appends the COPY line (for kCopyRejects) of an etl_reject record.
+void AppendReject(std::string& out, int64_t file_id, const RejectRecord& reject);
+inline constexpr std::string_view kCopyRejects =
+    "COPY etl_reject (file_id, line, column_name, reason, message, raw_line, row_rejected) "
+    "FROM STDIN";
+
+}  // namespace till

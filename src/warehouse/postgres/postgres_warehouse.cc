@@ -1,0 +1,479 @@
+#include "warehouse/postgres/postgres_warehouse.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <libpq-fe.h>
+#include <openssl/rand.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <regex>
+
+#include "base/clock.h"
+#include "base/text.h"
+#include "warehouse/load/star_load.h"
+#include "warehouse/postgres/postgres_connection.h"
+#include "warehouse/postgres/postgres_load.h"
+#include "warehouse/schema.h"
+
+namespace till {
+namespace {
+
+// A password for a role nobody gave one: 24 random bytes, hex.
+Result<std::string> RandomPassword() {
+  unsigned char bytes[24];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) {
+    return MakeError(ErrorCode::kInternal, "no random bytes for a password");
+  }
+  std::string out;
+  for (unsigned char b : bytes) out += fmt::format("{:02x}", b);
+  return out;
+}
+
+class PostgresWarehouse final : public Warehouse {
+ public:
+  PostgresWarehouse(std::string conninfo, bool read_only, const LoadOptions& load_options)
+      : connection_(std::move(conninfo), read_only), load_options_(load_options) {}
+
+  Status Open() { return connection_.Connect(); }
+
+  Status Migrate() override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    TILL_RETURN_IF_ERROR(connection_.Exec("BEGIN", "starting the migration"));
+    Status status = ApplyMigrations();
+    if (status) status = connection_.Exec("COMMIT", "committing the migration");
+    if (!status) connection_.Rollback();
+    return status;
+  }
+
+  Result<int> SchemaVersion() override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    auto exists = connection_.Query("SELECT to_regclass('till_schema') IS NOT NULL", {},
+                                    "reading the schema version");
+    TILL_RETURN_IF_ERROR(exists);
+    if (*Value(*exists, 0, 0) == "f") return 0;
+    auto version = connection_.Query("SELECT coalesce(max(version), 0) FROM till_schema", {},
+                                     "reading the schema version");
+    TILL_RETURN_IF_ERROR(version);
+    return static_cast<int>(IntValue(*version, 0, 0));
+  }
+
+  Result<int64_t> StartRun(std::string_view trigger) override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    auto row = connection_.Query(
+        "INSERT INTO etl_run (trigger, started_at, status, till_version) "
+        "VALUES ($1, $2, 'running', $3) RETURNING run_id",
+        {std::string(trigger), FormatTimestamp(Clock::Real().Now()), TILL_VERSION},
+        "starting a run");
+    TILL_RETURN_IF_ERROR(row);
+    return IntValue(*row, 0, 0);
+  }
+
+  Status FinishRun(int64_t run_id, bool succeeded, std::string_view error) override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    std::vector<std::optional<std::string>> params = {FormatTimestamp(Clock::Real().Now()),
+                                                      succeeded ? "succeeded" : "failed",
+                                                      Nullable(error), std::to_string(run_id)};
+    auto done = connection_.Query(
+        "UPDATE etl_run SET finished_at = $1, status = $2, error = $3 WHERE run_id = $4", params,
+        "finishing the run");
+    TILL_RETURN_IF_ERROR(done);
+    return {};
+  }
+
+  Result<std::optional<int64_t>> FindLoadedContent(std::string_view sha256) override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    auto row = connection_.Query(
+        "SELECT file_id FROM etl_file WHERE sha256 = $1 AND status = 'loaded' AND "
+        "unloaded_at IS NULL",
+        {std::string(sha256)}, "looking up the file's content");
+    TILL_RETURN_IF_ERROR(row);
+    if (PQntuples(row->get()) == 0) return std::optional<int64_t>();
+    return std::optional<int64_t>(IntValue(*row, 0, 0));
+  }
+
+  Result<std::unique_ptr<WarehouseLoad>> BeginLoad(int64_t run_id,
+                                                   const FileOutcome& outcome) override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    TILL_RETURN_IF_ERROR(connection_.Exec("BEGIN", "starting the load"));
+    auto started = StartLoad(run_id, outcome);
+    if (!started) connection_.Rollback();
+    return started;
+  }
+
+  Result<int64_t> RecordFile(int64_t run_id, const FileOutcome& outcome,
+                             std::span<const RejectRecord> rejects) override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    TILL_RETURN_IF_ERROR(connection_.Exec("BEGIN", "recording the file"));
+    auto file_id = InsertFile(run_id, outcome, std::string(FileStatusName(outcome.status)));
+    Status status = file_id ? Status{} : Status(Unexpected<Error>(file_id.error()));
+    if (status && !rejects.empty()) {
+      std::string data;
+      for (const RejectRecord& reject : rejects) AppendReject(data, *file_id, reject);
+      status = connection_.CopyIn(kCopyRejects, data, "recording the file's rejects");
+    }
+    if (status) status = connection_.Exec("COMMIT", "recording the file");
+    if (!status) {
+      connection_.Rollback();
+      return Unexpected<Error>(status.error());
+    }
+    return *file_id;
+  }
+
+  Result<QueryResult> Query(std::string_view sql, std::span<const std::string> params) override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    std::vector<std::optional<std::string>> bound(params.begin(), params.end());
+    auto rows = connection_.Query(ToDollarPlaceholders(sql), bound, "running a query");
+    TILL_RETURN_IF_ERROR(rows);
+    QueryResult result;
+    PGresult* r = rows->get();
+    for (int c = 0; c < PQnfields(r); ++c) result.columns.emplace_back(PQfname(r, c));
+    result.rows.reserve(static_cast<size_t>(PQntuples(r)));
+    for (int row = 0; row < PQntuples(r); ++row) {
+      auto& out = result.rows.emplace_back();
+      out.reserve(static_cast<size_t>(PQnfields(r)));
+      for (int c = 0; c < PQnfields(r); ++c) out.push_back(Value(*rows, row, c));
+    }
+    return result;
+  }
+
+  Status QueryRows(std::string_view sql, std::span<const std::string> params,
+                   const RowVisitor& visit) override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    return connection_.QueryRows(ToDollarPlaceholders(sql), params, visit, "running a query");
+  }
+
+  Status ReadConsistently(const std::function<Status()>& reads) override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    TILL_RETURN_IF_ERROR(
+        connection_.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "starting a read"));
+    Status status = reads();
+    if (status) status = connection_.Exec("COMMIT", "ending a read");
+    if (!status) connection_.Rollback();
+    return status;
+  }
+
+  std::string Describe() const override { return connection_.Describe(); }
+
+  Result<std::vector<LandingEntry>> LandingEntries(std::string_view zone) override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    auto rows = connection_.Query(
+        "SELECT key, version, size_bytes, sha256, file_id, status, error FROM landing_key "
+        "WHERE zone = $1 ORDER BY key",
+        {std::string(zone)}, "reading the landing ledger");
+    TILL_RETURN_IF_ERROR(rows);
+    std::vector<LandingEntry> entries;
+    for (int r = 0; r < PQntuples(rows->get()); ++r) {
+      LandingEntry& entry = entries.emplace_back();
+      entry.zone = std::string(zone);
+      entry.key = Value(*rows, r, 0).value_or("");
+      entry.version = Value(*rows, r, 1).value_or("");
+      entry.size_bytes = IntValue(*rows, r, 2);
+      entry.sha256 = Value(*rows, r, 3).value_or("");
+      if (!PQgetisnull(rows->get(), r, 4)) entry.file_id = IntValue(*rows, r, 4);
+      entry.loaded = Value(*rows, r, 5) == "loaded";
+      entry.error = Value(*rows, r, 6).value_or("");
+    }
+    return entries;
+  }
+
+  Status ForgetLandingKey(std::string_view zone, std::string_view key,
+                          std::optional<int64_t> unload) override {
+    return ChangeLedger(unload, "forgetting the landing key", [&]() -> Status {
+      auto forgotten =
+          connection_.Query("DELETE FROM landing_key WHERE zone = $1 AND key = $2",
+                            {std::string(zone), std::string(key)}, "forgetting the landing key");
+      return forgotten ? Status{} : Status(Unexpected<Error>(forgotten.error()));
+    });
+  }
+
+  Status RecordLandingEntry(const LandingEntry& entry, std::optional<int64_t> unload) override {
+    return ChangeLedger(unload, "recording the landing key",
+                        [&] { return WriteLandingEntry(connection_, entry); });
+  }
+
+  // Runs `change` to the ledger in a transaction of its own, unloading file `unload` first
+  // (under the load lock) when given.
+  template <typename Change>
+  Status ChangeLedger(std::optional<int64_t> unload, std::string_view what, Change change) {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    TILL_RETURN_IF_ERROR(connection_.Exec("BEGIN", what));
+    Status status;
+    if (unload) {
+      status = connection_.Exec(fmt::format("SELECT pg_advisory_xact_lock({})", kLoadLock),
+                                "waiting for other loads");
+      if (status) status = UnloadPostgresFile(connection_, *unload);
+    }
+    if (status) status = change();
+    if (status) status = connection_.Exec("COMMIT", what);
+    if (!status) connection_.Rollback();
+    return status;
+  }
+
+  Result<int64_t> RetryLandingKeys(std::string_view zone,
+                                   std::span<const std::string> keys) override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    std::vector<std::string_view> names(keys.begin(), keys.end());
+    auto updated = connection_.Query(
+        "UPDATE landing_key SET version = 'retry', sha256 = NULL "
+        "WHERE zone = $1 AND status = 'failed' AND (cardinality($2::text[]) = 0 OR key = ANY "
+        "($2::text[]))",
+        {std::string(zone), TextArray(names)}, "marking keys for retry");
+    TILL_RETURN_IF_ERROR(updated);
+    return std::strtoll(PQcmdTuples(updated->get()), nullptr, 10);
+  }
+
+  // A claim is a session-level advisory lock on the hash of zone and key: the server lets go
+  // of it when the watcher's connection ends, so a killed watcher's keys are free again at once.
+  Result<bool> ClaimLandingKey(std::string_view zone, std::string_view key) override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    auto claimed = connection_.Query("SELECT pg_try_advisory_lock(hashtextextended($1, 0))",
+                                     {fmt::format("{}\n{}", zone, key)}, "claiming a key");
+    TILL_RETURN_IF_ERROR(claimed);
+    return Value(*claimed, 0, 0) == "t";
+  }
+
+  Status ReleaseLandingKey(std::string_view zone, std::string_view key) override {
+    auto released = connection_.Query("SELECT pg_advisory_unlock(hashtextextended($1, 0))",
+                                      {fmt::format("{}\n{}", zone, key)}, "releasing a key");
+    return released ? Status{} : Status(Unexpected<Error>(released.error()));
+  }
+
+  // Several watchers may share a PostgreSQL warehouse: loads take turns under the load lock.
+  Status LockWatcher(std::string_view) override { return {}; }
+
+  Result<std::vector<RoleCredential>> CreateRoles(const RolePasswords& passwords) override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    TILL_RETURN_IF_ERROR(connection_.Exec("BEGIN", "creating roles"));
+    auto made = SetUpRoles(passwords);
+    if (made) {
+      Status committed = connection_.Exec("COMMIT", "creating roles");
+      if (!committed) made = Unexpected<Error>(committed.error());
+    }
+    if (!made) connection_.Rollback();
+    return made;
+  }
+
+ private:
+  Status ApplyMigrations() {
+    TILL_RETURN_IF_ERROR(
+        connection_.Exec(fmt::format("SELECT pg_advisory_xact_lock({})", kMigrateLock),
+                         "waiting for other migrations"));
+    TILL_RETURN_IF_ERROR(
+        connection_.Exec("CREATE TABLE IF NOT EXISTS till_schema (version integer PRIMARY KEY, "
+                         "description text NOT NULL, applied_at timestamptz NOT NULL)",
+                         "creating the schema table"));
+    auto current = connection_.Query("SELECT coalesce(max(version), 0) FROM till_schema", {},
+                                     "reading the schema version");
+    TILL_RETURN_IF_ERROR(current);
+    int version = static_cast<int>(IntValue(*current, 0, 0));
+    auto migrations = PostgresMigrations();
+    int newest = migrations.back().version;
+    if (version > newest) {
+      return MakeError(ErrorCode::kSchemaTooNew,
+                       fmt::format("{} has schema version {}, newer than this Till knows ({}); "
+                                   "upgrade Till",
+                                   Describe(), version, newest));
+    }
+    for (const Migration& migration : migrations) {
+      if (migration.version <= version) continue;
+      TILL_RETURN_IF_ERROR(connection_.Exec(
+          migration.sql,
+          fmt::format("applying migration {} ({})", migration.version, migration.description)));
+      auto recorded = connection_.Query(
+          "INSERT INTO till_schema (version, description, applied_at) VALUES ($1, $2, $3)",
+          {std::to_string(migration.version), std::string(migration.description),
+           FormatTimestamp(Clock::Real().Now())},
+          "recording the migration");
+      TILL_RETURN_IF_ERROR(recorded);
+    }
+    return {};
+  }
+
+  Result<std::unique_ptr<WarehouseLoad>> StartLoad(int64_t run_id, const FileOutcome& outcome) {
+    TILL_RETURN_IF_ERROR(connection_.Exec(
+        fmt::format("SELECT pg_advisory_xact_lock({})", kLoadLock), "waiting for other loads"));
+    // Another loader may have brought the same content while this one waited.
+    auto loaded = FindLoadedContent(outcome.sha256);
+    TILL_RETURN_IF_ERROR(loaded);
+    if (*loaded) {
+      return MakeError(ErrorCode::kAlreadyLoaded,
+                       fmt::format("content already loaded as file {}", **loaded));
+    }
+    auto file_id = InsertFile(run_id, outcome, "loaded");
+    TILL_RETURN_IF_ERROR(file_id);
+    return StarLoad::Start(MakePostgresTransport(connection_, *file_id), load_options_);
+  }
+
+  Result<int64_t> InsertFile(int64_t run_id, const FileOutcome& outcome,
+                             const std::string& status) {
+    // A load in progress starts from zero; its counts are written at commit.
+    const bool in_progress = status == "loaded";
+    auto count = [&](int64_t value) { return std::to_string(in_progress ? 0 : value); };
+    std::vector<std::optional<std::string>> params = {
+        std::to_string(run_id),
+        outcome.uri,
+        outcome.sha256,
+        std::to_string(outcome.size_bytes),
+        status,
+        count(outcome.rows_read),
+        count(outcome.rows_loaded),
+        count(outcome.rows_rejected),
+        count(outcome.rows_duplicate),
+        count(outcome.values_nulled),
+        count(outcome.year_mismatches),
+        count(outcome.month_mismatches),
+        Nullable(fmt::format("{}", fmt::join(outcome.extra_columns, ","))),
+        Nullable(fmt::format("{}", fmt::join(outcome.missing_columns, ","))),
+        outcome.same_content_as
+            ? std::optional<std::string>(std::to_string(*outcome.same_content_as))
+            : std::nullopt,
+        Nullable(ReplaceInvalidUtf8(outcome.error)),
+        outcome.started_at,
+        Nullable(outcome.finished_at)};
+    // A uri from a file name that is not UTF-8 is kept readable.
+    params[1] = ReplaceInvalidUtf8(outcome.uri);
+    auto row = connection_.Query(
+        "INSERT INTO etl_file (run_id, uri, sha256, size_bytes, status, rows_read, rows_loaded, "
+        "rows_rejected, rows_duplicate, values_nulled, year_mismatches, month_mismatches, "
+        "extra_columns, missing_columns, same_content_as, error, started_at, finished_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) "
+        "RETURNING file_id",
+        params, "recording the file");
+    TILL_RETURN_IF_ERROR(row);
+    return IntValue(*row, 0, 0);
+  }
+
+  // Creates or updates till_loader and till_reader inside the caller's transaction.
+  Result<std::vector<RoleCredential>> SetUpRoles(const RolePasswords& passwords) {
+    std::vector<RoleCredential> credentials;
+    for (auto [role, given] :
+         {std::pair<std::string, std::string>{"till_loader", passwords.loader},
+          std::pair<std::string, std::string>{"till_reader", passwords.reader}}) {
+      auto exists = connection_.Query("SELECT 1 FROM pg_roles WHERE rolname = $1", {role},
+                                      "looking up roles");
+      TILL_RETURN_IF_ERROR(exists);
+      RoleCredential credential{role, PQntuples(exists->get()) == 0, ""};
+      std::string password = given;
+      if (password.empty() && credential.created) {
+        auto generated = RandomPassword();
+        TILL_RETURN_IF_ERROR(generated);
+        password = credential.generated_password = *generated;
+      }
+      std::string statement =
+          fmt::format("{} ROLE {} LOGIN", credential.created ? "CREATE" : "ALTER", role);
+      if (!password.empty()) {
+        // The password goes to the server already hashed, so no log line can show it.
+        char* hashed =
+            PQencryptPasswordConn(connection_.get(), password.c_str(), role.c_str(), nullptr);
+        if (!hashed) return PgError(connection_.get(), nullptr, "hashing a role's password");
+        char* literal = PQescapeLiteral(connection_.get(), hashed, std::strlen(hashed));
+        PQfreemem(hashed);
+        statement += fmt::format(" PASSWORD {}", literal);
+        PQfreemem(literal);
+      }
+      TILL_RETURN_IF_ERROR(connection_.Exec(statement, fmt::format("creating role {}", role)));
+      credentials.push_back(std::move(credential));
+    }
+    // The loader owns the schema (attaching a file's facts needs the owner) and every object in
+    // it; the reader reads the reporting views only, and cannot write or create anything.
+    auto database =
+        connection_.Query("SELECT quote_ident(current_database())", {}, "granting privileges");
+    TILL_RETURN_IF_ERROR(database);
+    std::string db = *Value(*database, 0, 0);
+    TILL_RETURN_IF_ERROR(connection_.Exec(fmt::format(R"sql(
+GRANT till_loader TO CURRENT_USER;
+GRANT CONNECT, TEMPORARY ON DATABASE {0} TO till_loader;
+GRANT CONNECT ON DATABASE {0} TO till_reader;
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+GRANT USAGE, CREATE ON SCHEMA public TO till_loader;
+ALTER SCHEMA reporting OWNER TO till_loader;
+DO $$
+DECLARE object record;
+BEGIN
+  FOR object IN
+    SELECT c.relkind, format('%I.%I', n.nspname, c.relname) AS name
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname IN ('public', 'reporting') AND c.relkind IN ('r', 'p', 'v')
+      AND NOT c.relispartition
+      AND (c.relname IN ('till_schema', 'etl_run', 'etl_file', 'etl_step', 'etl_reject',
+                         'fact_sales', 'fact_sales_row', 'fact_sales_dup', 'landing_key',
+                         'retail_data_view')
+           OR c.relname LIKE 'dim\_%' OR n.nspname = 'reporting')
+  LOOP
+    EXECUTE format('ALTER %s %s OWNER TO till_loader',
+                   CASE object.relkind WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END, object.name);
+  END LOOP;
+  FOR object IN
+    SELECT format('%I.%I', n.nspname, c.relname) AS name
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND c.relispartition AND c.relname LIKE 'fact\_sales\_file\_%'
+  LOOP
+    EXECUTE format('ALTER TABLE %s OWNER TO till_loader', object.name);
+  END LOOP;
+  FOR object IN
+    SELECT format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid))
+      AS name
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE n.nspname = 'reporting'
+  LOOP
+    EXECUTE format('ALTER FUNCTION %s OWNER TO till_loader', object.name);
+  END LOOP;
+END $$;
+REVOKE ALL ON SCHEMA reporting FROM PUBLIC;
+GRANT USAGE ON SCHEMA reporting TO till_reader;
+GRANT SELECT ON ALL TABLES IN SCHEMA reporting TO till_reader;
+ALTER DEFAULT PRIVILEGES FOR ROLE till_loader IN SCHEMA reporting
+  GRANT SELECT ON TABLES TO till_reader;
+ALTER ROLE till_reader SET search_path = reporting;
+ALTER ROLE till_reader SET default_transaction_read_only = on;
+)sql",
+                                                      db),
+                                          "granting privileges"));
+    return credentials;
+  }
+
+  Connection connection_;
+  const LoadOptions load_options_;
+};
+
+}  // namespace
+
+bool IsPostgresKeywordString(std::string_view location) {
+  size_t equals = location.find('=');
+  if (equals == std::string_view::npos) return false;
+  std::string key(TrimAscii(location.substr(0, equals)));
+  if (key.empty() || key.find_first_of(" /\\") != std::string::npos) return false;
+  // A libpq keyword, as libpq itself lists them.
+  PQconninfoOption* options = PQconndefaults();
+  bool known = false;
+  for (PQconninfoOption* option = options; option && option->keyword; ++option) {
+    if (key == option->keyword) known = true;
+  }
+  PQconninfoFree(options);
+  return known;
+}
+
+Result<std::unique_ptr<Warehouse>> OpenPostgresWarehouse(const std::string& conninfo, Access access,
+                                                         const WarehouseOptions& options) {
+  char* message = nullptr;
+  if (!conninfo.empty()) {
+    PQconninfoOption* parsed = PQconninfoParse(conninfo.c_str(), &message);
+    if (!parsed) {
+      // libpq quotes the part it could not read, which may be the password: drop the quotes'
+      // content.
+      std::string reason = std::regex_replace(Trimmed(message), std::regex("\"[^\"]*\""), "\"…\"");
+      PQfreemem(message);
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("not a PostgreSQL connection string: {}", reason));
+    }
+    PQconninfoFree(parsed);
+  }
+  auto warehouse =
+      std::make_unique<PostgresWarehouse>(conninfo, access == Access::kReadOnly,
+                                          LoadOptions{.row_check_limit = options.row_check_limit});
+  TILL_RETURN_IF_ERROR(warehouse->Open());
+  return std::unique_ptr<Warehouse>(std::move(warehouse));
+}
+
+}  // namespace till

@@ -1,0 +1,596 @@
+#include "warehouse/sqlite/sqlite_load.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstring>
+#include <vector>
+
+#include "base/clock.h"
+
+namespace till {
+namespace {
+
+// The indexes a load into empty tables drops and builds again at the end, as migration 1
+// creates them.
+constexpr const char* kFactFileIndex = "CREATE INDEX fact_sales_file ON fact_sales (file_id)";
+constexpr const char* kCustomerKeyIndex =
+    "CREATE UNIQUE INDEX dim_customer_key ON dim_customer (customer_key)";
+constexpr const char* kCustomerCurrentIndex =
+    "CREATE INDEX dim_customer_current ON dim_customer (customer_id) "
+    "WHERE is_current = 1 AND customer_id IS NOT NULL";
+
+size_t AttributeIndex(Dimension dimension, std::string_view attribute) {
+  const auto& attributes = Spec(dimension).attributes;
+  return static_cast<size_t>(std::find(attributes.begin(), attributes.end(), attribute) -
+                             attributes.begin());
+}
+
+// INSERT INTO dim_customer (customer_key, attributes…, first_seen, last_seen, is_current).
+std::string CustomerInsertSql() {
+  const DimensionSpec& spec = Spec(Dimension::kCustomer);
+  std::vector<std::string> placeholders(spec.attributes.size() + 4, "?");
+  return fmt::format(
+      "INSERT INTO dim_customer ({}, {}, first_seen, last_seen, is_current) VALUES ({})",
+      spec.key_column, fmt::join(spec.attributes, ", "), fmt::join(placeholders, ", "));
+}
+
+// Inserts a categorical member, or keeps the smaller label spelling of one present: the
+// smallest spelling of a member is its label, whichever file brought it first.
+std::string UpsertSql(const DimensionSpec& spec) {
+  std::vector<std::string> placeholders(spec.attributes.size() + 1, "?");
+  std::vector<std::string> updates;
+  for (std::string_view attribute : spec.attributes) {
+    updates.push_back(fmt::format("{0} = min({0}, excluded.{0})", attribute));
+  }
+  return fmt::format("INSERT INTO {} ({}, {}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {}",
+                     spec.table, spec.key_column, fmt::join(spec.attributes, ", "),
+                     fmt::join(placeholders, ", "), spec.key_column, fmt::join(updates, ", "));
+}
+
+void BindDate(Statement& statement, int index, int32_t key) {
+  if (key == 0) {
+    statement.BindNull(index);
+  } else {
+    statement.Bind(index, static_cast<int64_t>(key));
+  }
+}
+
+// Binds the key and the attributes of `member` as parameters offset+1 … offset+n+1. Every
+// attribute binds as text; the age column's INTEGER affinity stores "21" as the integer 21.
+void BindMember(Statement& statement, const Member& member, int offset = 0) {
+  statement.Bind(offset + 1, member.key);
+  for (size_t i = 0; i < member.arity; ++i) {
+    int index = offset + static_cast<int>(i) + 2;
+    if (auto value = member.attribute(i)) {
+      statement.Bind(index, *value);
+    } else {
+      statement.BindNull(index);
+    }
+  }
+}
+
+constexpr size_t kCustomerColumns = 12;  // key, 8 attributes, seen range, current
+
+// Binds a customer version as CustomerInsertSql() lays its parameters out, from parameter
+// offset+1 on.
+void BindCustomer(Statement& statement, const CustomerRow& version, int offset) {
+  const int first_at = offset + static_cast<int>(kCustomerColumns) - 2;
+  BindMember(statement, version.member, offset);
+  // The age, always an integer's digits (see StarBuilder), binds as the integer its column's
+  // affinity would make of the text, without SQLite's conversion through a double.
+  static const size_t age = AttributeIndex(Dimension::kCustomer, "age");
+  int64_t years = 0;
+  if (auto text = version.member.attribute(age)) {
+    auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), years);
+    if (error == std::errc() && end == text->data() + text->size()) {
+      statement.Bind(offset + static_cast<int>(age) + 2, years);
+    }
+  }
+  BindDate(statement, first_at, version.seen.first);
+  BindDate(statement, first_at + 1, version.seen.last);
+  statement.Bind(first_at + 2, static_cast<int64_t>(version.current ? 1 : 0));
+}
+
+class SqliteTransport final : public LoadTransport {
+ public:
+  SqliteTransport(sqlite3* db, int64_t file_id, bool restore_wal)
+      : db_(db), file_id_(file_id), restore_wal_(restore_wal) {}
+  ~SqliteTransport() override {
+    if (!committed_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    if (restore_wal_) sqlite3_exec(db_, "PRAGMA journal_mode = WAL", nullptr, nullptr, nullptr);
+  }
+
+  int64_t file_id() const override { return file_id_; }
+
+  Result<LoadStart> BeginBulk() override {
+    LoadStart start;
+    Statement last_sale;
+    TILL_RETURN_IF_ERROR(
+        last_sale.Prepare(db_, "SELECT coalesce(max(sale_id), 0) FROM fact_sales"));
+    auto row = last_sale.Step();
+    TILL_RETURN_IF_ERROR(row);
+    start.next_sale_id = sqlite3_column_int64(last_sale.get(), 0) + 1;
+    last_sale.Reset();  // a statement still stepping would lock the table against DROP INDEX
+    first_sale_id_ = start.next_sale_id;
+    facts_bulk_ = start.next_sale_id == 1;
+    start.rows_stored = !facts_bulk_;
+    if (facts_bulk_) {
+      // Into an empty fact table, the file index is built once, at the end, from rows already
+      // in its order.
+      TILL_RETURN_IF_ERROR(Exec(db_, "DROP INDEX fact_sales_file"));
+    }
+    Statement any_customer;
+    TILL_RETURN_IF_ERROR(any_customer.Prepare(
+        db_, "SELECT EXISTS (SELECT 1 FROM dim_customer WHERE customer_key <> 0)"));
+    auto customer_row = any_customer.Step();
+    TILL_RETURN_IF_ERROR(customer_row);
+    customers_bulk_ = sqlite3_column_int(any_customer.get(), 0) == 0;
+    any_customer.Reset();
+    start.customers_stored = !customers_bulk_;
+    if (customers_bulk_) {
+      // Both customer indexes are built once, at the end: the current-version index has
+      // nothing to find in an empty dimension.
+      TILL_RETURN_IF_ERROR(
+          Exec(db_, "DROP INDEX dim_customer_key; DROP INDEX dim_customer_current"));
+    }
+    for (Dimension dimension : AllDimensions()) {
+      if (dimension == Dimension::kCustomer) continue;  // see AppendCustomers
+      TILL_RETURN_IF_ERROR(
+          upserts_[static_cast<size_t>(dimension)].Prepare(db_, UpsertSql(Spec(dimension))));
+    }
+    const std::string insert =
+        "INSERT INTO fact_sales (sale_id, file_id, source_line, transaction_id, "
+        "date_key, sale_time, gender_key, income_key, feedback_key, shipping_method_key, "
+        "payment_method_key, order_status_key, location_key, product_key, customer_key, "
+        "quantity, unit_price, total_amount, rating, recovered) VALUES ";
+    const std::string one_row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    TILL_RETURN_IF_ERROR(insert_fact_.Prepare(db_, insert + one_row));
+    TILL_RETURN_IF_ERROR(insert_facts_.Prepare(db_, ManyRowsSql(insert, one_row, kFactsPerInsert)));
+    TILL_RETURN_IF_ERROR(insert_reject_.Prepare(db_, kInsertRejectSql));
+    return start;
+  }
+
+  Status EndBulk() override {
+    if (facts_bulk_) TILL_RETURN_IF_ERROR(Exec(db_, kFactFileIndex));
+    TILL_RETURN_IF_ERROR(EnsureCustomerKeyIndex());
+    if (customers_bulk_) TILL_RETURN_IF_ERROR(Exec(db_, kCustomerCurrentIndex));
+    return {};
+  }
+
+  Status UpsertMembers(Dimension dimension, std::span<const Member> members) override {
+    Statement& statement = upserts_[static_cast<size_t>(dimension)];
+    for (const Member& member : members) {
+      BindMember(statement, member);
+      TILL_RETURN_IF_ERROR(statement.Run());
+    }
+    return {};
+  }
+
+  Result<std::optional<std::pair<int32_t, int32_t>>> DateBounds() override {
+    Statement bounds;
+    TILL_RETURN_IF_ERROR(bounds.Prepare(
+        db_, "SELECT min(date_key), max(date_key) FROM dim_date WHERE date_key > 0"));
+    auto row = bounds.Step();
+    TILL_RETURN_IF_ERROR(row);
+    std::optional<std::pair<int32_t, int32_t>> stored;
+    if (sqlite3_column_type(bounds.get(), 0) != SQLITE_NULL) {
+      stored.emplace(sqlite3_column_int(bounds.get(), 0), sqlite3_column_int(bounds.get(), 1));
+    }
+    return stored;
+  }
+
+  Status AppendDates(std::span<const CalendarDay> days) override {
+    Statement insert;
+    TILL_RETURN_IF_ERROR(insert.Prepare(
+        db_,
+        "INSERT OR IGNORE INTO dim_date (date_key, full_date, year, quarter, month, month_name, "
+        "day, day_of_week, day_name, iso_week, is_weekend) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?)"));
+    for (const CalendarDay& day : days) {
+      insert.Bind(1, static_cast<int64_t>(day.key));
+      insert.Bind(2, std::string_view(day.full_date));
+      insert.Bind(3, static_cast<int64_t>(day.year));
+      insert.Bind(4, static_cast<int64_t>(day.quarter));
+      insert.Bind(5, static_cast<int64_t>(day.month));
+      insert.Bind(6, day.month_name);
+      insert.Bind(7, static_cast<int64_t>(day.day));
+      insert.Bind(8, static_cast<int64_t>(day.day_of_week));
+      insert.Bind(9, day.day_name);
+      insert.Bind(10, static_cast<int64_t>(day.iso_week));
+      insert.Bind(11, static_cast<int64_t>(day.is_weekend ? 1 : 0));
+      TILL_RETURN_IF_ERROR(insert.Run());
+    }
+    return {};
+  }
+
+  // Rows go kFactsPerInsert to a statement: one VDBE program run per 32 rows instead of per
+  // row saves about a fifth of the insert time.
+  Status AppendFacts(std::span<const FactSale* const> facts, int64_t first_sale_id) override {
+    return InsertRows(insert_facts_, insert_fact_, kFactsPerInsert, facts.size(),
+                      [&](Statement& statement, size_t row, size_t slot) {
+                        BindFact(statement, slot * kFactColumns,
+                                 first_sale_id + static_cast<int64_t>(row), *facts[row]);
+                      });
+  }
+
+  // A hash held by a sale this load inserted is this file's own.
+  Result<std::vector<RowOwner>> FindRowOwners(std::span<const RowHash> hashes) override {
+    static_assert(sizeof(RowHash) == 16);
+    if (!owner_.get()) {
+      TILL_RETURN_IF_ERROR(
+          owner_.Prepare(db_, "SELECT sale_id FROM fact_sales_row WHERE row_hash = ?"));
+    }
+    std::vector<RowOwner> owners;
+    owners.reserve(hashes.size());
+    for (const RowHash& hash : hashes) {
+      owner_.BindBlob(1, &hash, sizeof hash);
+      auto row = owner_.Step();
+      int64_t owner = row && *row ? sqlite3_column_int64(owner_.get(), 0) : 0;
+      owner_.Reset();
+      TILL_RETURN_IF_ERROR(row);
+      owners.push_back(!*row                     ? RowOwner::kNone
+                       : owner >= first_sale_id_ ? RowOwner::kThisFile
+                                                 : RowOwner::kOtherFile);
+    }
+    return owners;
+  }
+
+  // In the order of the hashes' bytes (how SQLite compares blobs), so that the table grows by
+  // appending where it can.
+  Status AppendRowClaims(std::span<RowClaim> claims) override {
+    std::sort(claims.begin(), claims.end(), [](const RowClaim& a, const RowClaim& b) {
+      return std::memcmp(&a.hash, &b.hash, sizeof(RowHash)) < 0;
+    });
+    if (!claim_rows_.get()) {
+      constexpr std::string_view kInsert = "INSERT INTO fact_sales_row (row_hash, sale_id) VALUES ";
+      TILL_RETURN_IF_ERROR(
+          claim_rows_.Prepare(db_, ManyRowsSql(kInsert, "(?, ?)", kClaimsPerInsert)));
+      TILL_RETURN_IF_ERROR(claim_row_.Prepare(db_, ManyRowsSql(kInsert, "(?, ?)", 1)));
+    }
+    return InsertRows(claim_rows_, claim_row_, kClaimsPerInsert, claims.size(),
+                      [&](Statement& statement, size_t row, size_t slot) {
+                        const RowClaim& claim = claims[row];
+                        statement.BindBlob(static_cast<int>(2 * slot + 1), &claim.hash,
+                                           sizeof claim.hash);
+                        statement.Bind(static_cast<int>(2 * slot + 2), claim.sale_id);
+                      });
+  }
+
+  Status AppendRowHolders(std::span<const RowHolder> holders) override {
+    if (!holder_.get()) {
+      TILL_RETURN_IF_ERROR(holder_.Prepare(db_,
+                                           "INSERT OR IGNORE INTO fact_sales_dup (row_hash, "
+                                           "file_id, source_line) VALUES (?, ?, ?)"));
+    }
+    for (const RowHolder& holder : holders) {
+      holder_.BindBlob(1, &holder.hash, sizeof holder.hash);
+      holder_.Bind(2, file_id_);
+      holder_.Bind(3, holder.source_line);
+      TILL_RETURN_IF_ERROR(holder_.Run());
+    }
+    return {};
+  }
+
+  Status AppendRejects(std::span<const RejectRecord> rejects) override {
+    for (const RejectRecord& reject : rejects) {
+      TILL_RETURN_IF_ERROR(InsertReject(insert_reject_, file_id_, reject));
+    }
+    return {};
+  }
+
+  // Many to a statement. The versions' text lies in the order they came, not in this one: it
+  // is fetched ahead of the binding.
+  Status AppendCustomers(std::span<const CustomerRow> versions) override {
+    if (!insert_customers_.get()) {
+      std::string sql = CustomerInsertSql();
+      size_t values = sql.find("VALUES ") + 7;
+      TILL_RETURN_IF_ERROR(insert_customers_.Prepare(
+          db_, ManyRowsSql(std::string_view(sql).substr(0, values),
+                           std::string_view(sql).substr(values), kCustomersPerInsert)));
+      TILL_RETURN_IF_ERROR(insert_customer_.Prepare(db_, sql));
+    }
+    constexpr size_t kAhead = 16;
+    return InsertRows(insert_customers_, insert_customer_, kCustomersPerInsert, versions.size(),
+                      [&](Statement& statement, size_t row, size_t slot) {
+                        if (row + kAhead < versions.size()) {
+                          __builtin_prefetch(versions[row + kAhead].member.text);
+                        }
+                        BindCustomer(statement, versions[row],
+                                     static_cast<int>(slot * kCustomerColumns));
+                      });
+  }
+
+  Result<std::vector<std::optional<SeenRange>>> FindCustomers(
+      std::span<const int64_t> keys) override {
+    TILL_RETURN_IF_ERROR(EnsureCustomerKeyIndex());
+    if (!find_customer_.get()) {
+      TILL_RETURN_IF_ERROR(find_customer_.Prepare(
+          db_,
+          "SELECT coalesce(first_seen, 0), coalesce(last_seen, 0) FROM dim_customer "
+          "WHERE customer_key = ?"));
+    }
+    std::vector<std::optional<SeenRange>> found;
+    found.reserve(keys.size());
+    for (int64_t key : keys) {
+      find_customer_.Bind(1, key);
+      auto row = find_customer_.Step();
+      auto& seen = found.emplace_back();
+      if (row && *row) {
+        seen = SeenRange{sqlite3_column_int(find_customer_.get(), 0),
+                         sqlite3_column_int(find_customer_.get(), 1)};
+      }
+      find_customer_.Reset();
+      TILL_RETURN_IF_ERROR(row);
+    }
+    return found;
+  }
+
+  Status SetCustomersSeen(std::span<const CustomerVersion> versions) override {
+    TILL_RETURN_IF_ERROR(EnsureCustomerKeyIndex());
+    Statement update;
+    TILL_RETURN_IF_ERROR(update.Prepare(
+        db_, "UPDATE dim_customer SET first_seen = ?, last_seen = ? WHERE customer_key = ?"));
+    for (const CustomerVersion& version : versions) {
+      BindDate(update, 1, version.seen.first);
+      BindDate(update, 2, version.seen.last);
+      update.Bind(3, version.key);
+      TILL_RETURN_IF_ERROR(update.Run());
+    }
+    return {};
+  }
+
+  Result<std::vector<std::optional<CustomerVersion>>> CurrentCustomers(
+      std::span<const std::string_view> customer_ids) override {
+    Statement select;
+    TILL_RETURN_IF_ERROR(select.Prepare(
+        db_,
+        "SELECT customer_key, coalesce(first_seen, 0), coalesce(last_seen, 0) FROM "
+        "dim_customer WHERE customer_id = ? AND is_current = 1 AND customer_id IS NOT NULL"));
+    std::vector<std::optional<CustomerVersion>> versions;
+    versions.reserve(customer_ids.size());
+    for (std::string_view id : customer_ids) {
+      select.Bind(1, id);
+      auto row = select.Step();
+      auto& version = versions.emplace_back();
+      if (row && *row) {
+        sqlite3_stmt* s = select.get();
+        version = CustomerVersion{sqlite3_column_int64(s, 0),
+                                  SeenRange{sqlite3_column_int(s, 1), sqlite3_column_int(s, 2)}};
+      }
+      select.Reset();
+      TILL_RETURN_IF_ERROR(row);
+    }
+    return versions;
+  }
+
+  Status SetCustomersCurrent(std::span<const int64_t> customer_keys, bool current) override {
+    TILL_RETURN_IF_ERROR(EnsureCustomerKeyIndex());
+    Statement update;
+    TILL_RETURN_IF_ERROR(
+        update.Prepare(db_, "UPDATE dim_customer SET is_current = ? WHERE customer_key = ?"));
+    for (int64_t key : customer_keys) {
+      update.Bind(1, static_cast<int64_t>(current ? 1 : 0));
+      update.Bind(2, key);
+      TILL_RETURN_IF_ERROR(update.Run());
+    }
+    return {};
+  }
+
+  Status AppendSteps(std::span<const StepTiming> steps) override {
+    Statement insert;
+    TILL_RETURN_IF_ERROR(
+        insert.Prepare(db_,
+                       "INSERT OR REPLACE INTO etl_step (run_id, file_id, step, rows, seconds) "
+                       "SELECT run_id, file_id, ?, ?, ? FROM etl_file WHERE file_id = ?"));
+    for (const StepTiming& step : steps) {
+      insert.Bind(1, std::string_view(step.step));
+      insert.Bind(2, step.rows);
+      insert.Bind(3, step.seconds);
+      insert.Bind(4, file_id_);
+      TILL_RETURN_IF_ERROR(insert.Run());
+    }
+    return {};
+  }
+
+  Status UnloadFile(int64_t file_id) override { return UnloadSqliteFile(db_, file_id); }
+
+  Status SetLandingEntry(const LandingEntry& entry) override {
+    return WriteLandingEntry(db_, entry);
+  }
+
+  Status FinishFile(const FileOutcome& outcome) override {
+    Statement update;
+    TILL_RETURN_IF_ERROR(update.Prepare(
+        db_,
+        "UPDATE etl_file SET status = 'loaded', rows_read = ?, rows_loaded = ?, "
+        "rows_rejected = ?, rows_duplicate = ?, values_nulled = ?, year_mismatches = ?, "
+        "month_mismatches = ?, extra_columns = ?, missing_columns = ?, finished_at = ? "
+        "WHERE file_id = ?"));
+    JoinedColumns joined;
+    BindFileCounts(update, 0, outcome, &joined);
+    update.Bind(10, std::string_view(outcome.finished_at));
+    update.Bind(11, file_id_);
+    return update.Run();
+  }
+
+  Status Commit() override {
+    TILL_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
+    committed_ = true;
+    return {};
+  }
+
+ private:
+  // A bulk load drops the customer-key index and appends versions without it; anything that
+  // looks versions up by key first rebuilds it, in one sort.
+  Status EnsureCustomerKeyIndex() {
+    if (!customers_bulk_ || customer_index_built_) return {};
+    TILL_RETURN_IF_ERROR(Exec(db_, kCustomerKeyIndex));
+    customer_index_built_ = true;
+    return {};
+  }
+
+  // Binds `fact` to parameters first+1 … first+kFactColumns. Text is bound without copies:
+  // `fact` must stay put until the statement has run.
+  void BindFact(Statement& s, size_t first, int64_t sale_id, const FactSale& fact) {
+    int at = static_cast<int>(first);
+    s.Bind(at + 1, sale_id);
+    s.Bind(at + 2, file_id_);
+    s.Bind(at + 3, fact.source_line);
+    s.Bind(at + 4, fact.transaction_id);
+    s.Bind(at + 5, static_cast<int64_t>(fact.date_key));
+    if (fact.time >= 0) {
+      s.Bind(at + 6, static_cast<int64_t>(fact.time));
+    } else {
+      s.BindNull(at + 6);
+    }
+    for (size_t d = 0; d < kDimensionCount; ++d) s.Bind(at + 7 + static_cast<int>(d), fact.keys[d]);
+    s.Bind(at + 16, fact.quantity);
+    s.Bind(at + 17, fact.unit_price);
+    s.Bind(at + 18, fact.total_amount);
+    if (fact.rating >= 0) {
+      s.Bind(at + 19, static_cast<int64_t>(fact.rating));
+    } else {
+      s.BindNull(at + 19);
+    }
+    if (fact.recovered == RecoveredAmount::kNone) {
+      s.BindNull(at + 20);
+    } else {
+      s.Bind(at + 20, RecoveredAmountName(fact.recovered));
+    }
+  }
+
+  sqlite3* db_;
+  const int64_t file_id_;
+  const bool restore_wal_;
+  bool committed_ = false;
+  int64_t first_sale_id_ = 1;    // the first sale id of this load
+  bool facts_bulk_ = false;      // fact_sales was empty when the load began
+  bool customers_bulk_ = false;  // dim_customer was: its indexes are dropped until the end
+  bool customer_index_built_ = false;
+  std::array<Statement, kDimensionCount> upserts_;
+  static constexpr size_t kFactColumns = 20;
+  static constexpr size_t kFactsPerInsert = 32;
+  Statement insert_fact_;   // one row
+  Statement insert_facts_;  // kFactsPerInsert rows
+  Statement insert_reject_;
+  Statement owner_;
+  Statement holder_;
+  static constexpr size_t kClaimsPerInsert = 64;
+  Statement claim_row_;
+  Statement claim_rows_;  // kClaimsPerInsert rows
+  static constexpr size_t kCustomersPerInsert = 32;
+  Statement insert_customer_;
+  Statement insert_customers_;  // kCustomersPerInsert rows
+  Statement find_customer_;
+};
+
+}  // namespace
+
+std::unique_ptr<LoadTransport> MakeSqliteTransport(sqlite3* db, int64_t file_id, bool restore_wal) {
+  return std::make_unique<SqliteTransport>(db, file_id, restore_wal);
+}
+
+Status UnloadSqliteFile(sqlite3* db, int64_t file_id) {
+  const std::string sql = fmt::format(R"sql(
+CREATE TEMP TABLE IF NOT EXISTS till_move (
+  row_hash BLOB PRIMARY KEY, sale_id INTEGER, file_id INTEGER, source_line INTEGER);
+DELETE FROM till_move;
+INSERT OR IGNORE INTO till_move
+  SELECT r.row_hash, r.sale_id, d.file_id, d.source_line
+  FROM fact_sales f
+  JOIN fact_sales_row r ON r.sale_id = f.sale_id
+  JOIN fact_sales_dup d ON d.row_hash = r.row_hash AND d.file_id <> f.file_id
+  JOIN etl_file e ON e.file_id = d.file_id AND e.status = 'loaded' AND e.unloaded_at IS NULL
+  WHERE f.file_id = {0}
+  ORDER BY d.file_id, d.source_line;
+UPDATE fact_sales SET
+  file_id = (SELECT m.file_id FROM till_move m WHERE m.sale_id = fact_sales.sale_id),
+  source_line = (SELECT m.source_line FROM till_move m WHERE m.sale_id = fact_sales.sale_id)
+WHERE sale_id IN (SELECT sale_id FROM till_move);
+DELETE FROM fact_sales_dup
+WHERE (row_hash, file_id, source_line) IN (SELECT row_hash, file_id, source_line FROM till_move);
+UPDATE etl_file SET
+  rows_loaded = rows_loaded + (SELECT count(*) FROM till_move m WHERE m.file_id = etl_file.file_id),
+  rows_duplicate = rows_duplicate - (SELECT count(*) FROM till_move m WHERE m.file_id = etl_file.file_id)
+WHERE file_id IN (SELECT file_id FROM till_move);
+DELETE FROM fact_sales_row
+WHERE sale_id IN (SELECT sale_id FROM fact_sales WHERE file_id = {0});
+DELETE FROM fact_sales WHERE file_id = {0};
+DELETE FROM fact_sales_dup WHERE file_id = {0};
+UPDATE etl_file SET unloaded_at = '{1}' WHERE file_id = {0};
+DELETE FROM till_move;
+)sql",
+                                      file_id, FormatTimestamp(Clock::Real().Now()));
+  return Exec(db, sql);
+}
+
+Status WriteLandingEntry(sqlite3* db, const LandingEntry& entry) {
+  Statement upsert;
+  TILL_RETURN_IF_ERROR(upsert.Prepare(
+      db,
+      "INSERT OR REPLACE INTO landing_key (zone, key, version, size_bytes, sha256, file_id, "
+      "status, error, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  std::string now = FormatTimestamp(Clock::Real().Now());
+  upsert.Bind(1, std::string_view(entry.zone));
+  upsert.Bind(2, std::string_view(entry.key));
+  upsert.Bind(3, std::string_view(entry.version));
+  upsert.Bind(4, entry.size_bytes);
+  if (entry.sha256.empty()) {
+    upsert.BindNull(5);
+  } else {
+    upsert.Bind(5, std::string_view(entry.sha256));
+  }
+  if (entry.file_id) {
+    upsert.Bind(6, *entry.file_id);
+  } else {
+    upsert.BindNull(6);
+  }
+  upsert.Bind(7, std::string_view(entry.loaded ? "loaded" : "failed"));
+  if (entry.error.empty()) {
+    upsert.BindNull(8);
+  } else {
+    upsert.Bind(8, std::string_view(entry.error));
+  }
+  upsert.Bind(9, std::string_view(now));
+  return upsert.Run();
+}
+
+Status InsertReject(Statement& s, int64_t file_id, const RejectRecord& reject) {
+  s.Bind(1, file_id);
+  s.Bind(2, reject.line);
+  if (reject.column.empty()) {
+    s.BindNull(3);
+  } else {
+    s.Bind(3, std::string_view(reject.column));
+  }
+  s.Bind(4, std::string_view(reject.reason));
+  s.Bind(5, std::string_view(reject.message));
+  s.Bind(6, std::string_view(reject.raw));
+  s.Bind(7, static_cast<int64_t>(reject.row_rejected ? 1 : 0));
+  return s.Run();
+}
+
+void BindFileCounts(Statement& s, int offset, const FileOutcome& outcome, JoinedColumns* joined) {
+  joined->extra = fmt::format("{}", fmt::join(outcome.extra_columns, ","));
+  joined->missing = fmt::format("{}", fmt::join(outcome.missing_columns, ","));
+  int at = offset;
+  for (int64_t count :
+       {outcome.rows_read, outcome.rows_loaded, outcome.rows_rejected, outcome.rows_duplicate,
+        outcome.values_nulled, outcome.year_mismatches, outcome.month_mismatches}) {
+    s.Bind(++at, count);
+  }
+  // No columns is NULL, as on PostgreSQL.
+  for (const std::string* list : {&joined->extra, &joined->missing}) {
+    if (list->empty()) {
+      s.BindNull(++at);
+    } else {
+      s.Bind(++at, std::string_view(*list));
+    }
+  }
+}
+
+}  // namespace till

@@ -1,0 +1,233 @@
+// The load policy (StarLoad, RowClaims, CustomerVersions) against an in-memory transport: what
+// it writes, when, and in what order, with no database.
+#include "warehouse/load/star_load.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "warehouse/load/fake_transport.h"
+
+namespace till {
+namespace {
+
+using testing::FakeTables;
+using testing::FakeTransport;
+
+FactSale Fact(uint64_t hash, int64_t line) {
+  FactSale fact;
+  fact.row_hash = RowHash{hash * 7, hash};
+  fact.source_line = line;
+  return fact;
+}
+
+// A customer version whose only attribute is its id.
+Member Customer(int64_t key, const std::string& id) {
+  Member member;
+  member.key = key;
+  member.text = id.data();
+  member.lengths[0] = static_cast<uint32_t>(id.size());
+  member.arity = 1;
+  return member;
+}
+
+class StarLoadTest : public ::testing::Test {
+ protected:
+  // Starts a load on tables_; transport() is its transport until the next Start.
+  std::unique_ptr<WarehouseLoad> Start(LoadOptions options = {}) {
+    auto transport = std::make_unique<FakeTransport>(tables_, log_);
+    transport_ = transport.get();
+    auto load = StarLoad::Start(std::move(transport), options);
+    EXPECT_TRUE(load) << load.error().message();
+    return std::move(*load);
+  }
+
+  int64_t Append(WarehouseLoad& load, const std::vector<FactSale>& facts) {
+    auto inserted = load.AppendFacts(facts);
+    EXPECT_TRUE(inserted) << inserted.error().message();
+    return inserted ? *inserted : -1;
+  }
+
+  std::vector<int64_t> SaleLines() const {
+    std::vector<int64_t> lines;
+    for (const auto& fact : tables_.facts) lines.push_back(fact.source_line);
+    return lines;
+  }
+
+  FakeTables tables_;
+  std::vector<std::string> log_;
+  FakeTransport* transport_ = nullptr;
+};
+
+TEST_F(StarLoadTest, AFirstLoadChecksDuplicatesInMemoryAndWritesItsClaimsAtCommit) {
+  auto load = Start();
+  EXPECT_EQ(Append(*load, {Fact(1, 1), Fact(2, 2), Fact(1, 3)}), 2);
+  EXPECT_EQ(Append(*load, {Fact(2, 4), Fact(3, 5)}), 1);
+  EXPECT_EQ(transport_->row_lookups, 0);
+  EXPECT_TRUE(tables_.rows.empty());
+  ASSERT_TRUE(load->Commit(FileOutcome{}));
+  EXPECT_EQ(SaleLines(), (std::vector<int64_t>{1, 2, 5}));
+  ASSERT_EQ(tables_.rows.size(), 3u);
+  EXPECT_EQ(tables_.rows.at({14, 2}).sale_id, 2);
+  EXPECT_EQ(tables_.rows.at({21, 3}).source_line, 5);
+  EXPECT_TRUE(tables_.holders.empty());
+}
+
+TEST_F(StarLoadTest, ALaterLoadRecordsItselfAsHolderOfRowsAnEarlierFileLoaded) {
+  auto first = Start();
+  Append(*first, {Fact(1, 1), Fact(2, 2)});
+  ASSERT_TRUE(first->Commit(FileOutcome{}));
+
+  auto second = Start();
+  EXPECT_EQ(Append(*second, {Fact(3, 1), Fact(2, 2), Fact(3, 3), Fact(2, 4)}), 1);
+  EXPECT_EQ(transport_->row_lookups, 1);
+  ASSERT_TRUE(second->Commit(FileOutcome{}));
+  // Sale ids go on from the first file's.
+  ASSERT_EQ(tables_.facts.size(), 3u);
+  EXPECT_EQ(tables_.facts[2].sale_id, 3);
+  EXPECT_EQ(tables_.facts[2].file_id, 2);
+  // Both lines repeating file 1's row hold it; the line repeating this file's own row does not.
+  EXPECT_EQ(tables_.holders,
+            (std::vector<FakeTables::Holder>{{RowHash{14, 2}, 2, 2}, {RowHash{14, 2}, 2, 4}}));
+}
+
+TEST_F(StarLoadTest, PastTheLimitClaimsAreWrittenAndFoundThroughTheTable) {
+  std::vector<FactSale> facts;
+  for (uint64_t i = 1; i <= 12; ++i) facts.push_back(Fact(i % 5 + 1, static_cast<int64_t>(i)));
+  auto unlimited = Start();
+  for (size_t i = 0; i < facts.size(); i += 3) {
+    Append(*unlimited, {facts.begin() + static_cast<ptrdiff_t>(i),
+                        facts.begin() + static_cast<ptrdiff_t>(i + 3)});
+  }
+  ASSERT_TRUE(unlimited->Commit(FileOutcome{}));
+  std::vector<int64_t> expected = SaleLines();
+
+  tables_ = FakeTables{};
+  log_.clear();
+  auto limited = Start(LoadOptions{.row_check_limit = 4});
+  for (size_t i = 0; i < facts.size(); i += 3) {
+    Append(*limited, {facts.begin() + static_cast<ptrdiff_t>(i),
+                      facts.begin() + static_cast<ptrdiff_t>(i + 3)});
+  }
+  EXPECT_GT(transport_->row_lookups, 0);
+  ASSERT_TRUE(limited->Commit(FileOutcome{}));
+  EXPECT_EQ(SaleLines(), expected);
+  EXPECT_EQ(tables_.rows.size(), 5u);
+  EXPECT_TRUE(tables_.holders.empty());  // its own rows, met again after the switch
+  EXPECT_EQ(log_.front(), "begin");
+  EXPECT_EQ(log_[1], "claims 3");  // at the limit, before the rest of the file
+}
+
+TEST_F(StarLoadTest, CommitWritesWhatItHeldThenEndsTheBulkWriteThenRecordsTheFile) {
+  auto load = Start();
+  std::string id = "C1";
+  Member member = Customer(10, id);
+  ASSERT_TRUE(load->UpsertCustomers(std::vector<CustomerWrite>{{&member, {20240101, 20240101}}}));
+  Append(*load, {Fact(1, 1)});
+  ASSERT_TRUE(load->Commit(FileOutcome{}));
+  EXPECT_EQ(log_, (std::vector<std::string>{"begin", "claims 1", "customers 1", "end", "file",
+                                            "commit"}));
+}
+
+TEST_F(StarLoadTest, CustomerVersionsOfAFirstLoadAreWrittenOnceInKeyOrderWithTheirFinalState) {
+  auto load = Start();
+  EXPECT_FALSE(load->HasCustomers().value());
+  std::string a = "A", b = "B";
+  Member late = Customer(30, a), early = Customer(20, b), again = Customer(30, a);
+  auto merged = load->UpsertCustomers(std::vector<CustomerWrite>{
+      {&late, {20240105, 20240105}}, {&early, {20240103, 20240103}}, {&again, {20240101, 0}}});
+  ASSERT_TRUE(merged);
+  EXPECT_EQ(merged->at(2).first, 20240101);
+  EXPECT_EQ(merged->at(2).last, 20240105);
+  auto widened = load->WidenCustomers(std::vector<CustomerVersion>{{20, {20240102, 20240109}}});
+  ASSERT_TRUE(widened);
+  EXPECT_EQ(widened->at(0).first, 20240102);
+  EXPECT_EQ(widened->at(0).last, 20240109);
+  auto current = load->CurrentCustomers(std::vector<std::string_view>{"A"});
+  ASSERT_TRUE(current);
+  EXPECT_FALSE(current->at(0));
+  ASSERT_TRUE(load->SetCustomersCurrent(std::vector<int64_t>{30}, true));
+  EXPECT_TRUE(tables_.customers.empty());
+  ASSERT_TRUE(load->Commit(FileOutcome{}));
+  EXPECT_EQ(transport_->customer_lookups, 0);
+  EXPECT_EQ(transport_->current_lookups, 0);
+  ASSERT_EQ(tables_.customers.size(), 2u);
+  EXPECT_EQ(tables_.customers[0].key, 20);
+  EXPECT_EQ(tables_.customers[0].seen.first, 20240102);
+  EXPECT_FALSE(tables_.customers[0].current);
+  EXPECT_EQ(tables_.customers[1].key, 30);
+  EXPECT_EQ(tables_.customers[1].seen.first, 20240101);
+  EXPECT_EQ(tables_.customers[1].seen.last, 20240105);
+  EXPECT_TRUE(tables_.customers[1].current);
+}
+
+TEST_F(StarLoadTest, StoredCustomerVersionsAreWidenedWhereTheyAreAndNewOnesAppendedInTurn) {
+  std::string a = "A", b = "B", c = "C";
+  Member stored = Customer(50, a);
+  auto first = Start();
+  ASSERT_TRUE(first->UpsertCustomers(std::vector<CustomerWrite>{{&stored, {20240110, 20240110}}}));
+  ASSERT_TRUE(first->SetCustomersCurrent(std::vector<int64_t>{50}, true));
+  ASSERT_TRUE(first->Commit(FileOutcome{}));
+  log_.clear();
+
+  auto second = Start();
+  EXPECT_TRUE(second->HasCustomers().value());
+  Member newer = Customer(40, b), newest = Customer(5, c);
+  auto merged = second->UpsertCustomers(std::vector<CustomerWrite>{
+      {&newer, {20240201, 20240201}}, {&stored, {20240120, 20240120}}, {&newest, {1, 1}}});
+  ASSERT_TRUE(merged);
+  EXPECT_EQ(merged->at(1).first, 20240110);
+  EXPECT_EQ(merged->at(1).last, 20240120);
+  // Seen again inside its range: nothing to write.
+  ASSERT_TRUE(second->WidenCustomers(std::vector<CustomerVersion>{{50, {20240115, 20240115}}}));
+  auto current = second->CurrentCustomers(std::vector<std::string_view>{"A", "B"});
+  ASSERT_TRUE(current);
+  ASSERT_TRUE(current->at(0));
+  EXPECT_EQ(current->at(0)->key, 50);
+  EXPECT_FALSE(current->at(1));
+  ASSERT_TRUE(second->SetCustomersCurrent(std::vector<int64_t>{50}, false));
+  ASSERT_TRUE(second->SetCustomersCurrent(std::vector<int64_t>{40}, true));
+  ASSERT_TRUE(second->Commit(FileOutcome{}));
+  EXPECT_EQ(std::count(log_.begin(), log_.end(), "seen 50"), 1);
+  ASSERT_EQ(tables_.customers.size(), 3u);
+  EXPECT_EQ(tables_.customers[0].seen.last, 20240120);
+  EXPECT_FALSE(tables_.customers[0].current);
+  // In the order they came, after the stored ones.
+  EXPECT_EQ(tables_.customers[1].key, 40);
+  EXPECT_TRUE(tables_.customers[1].current);
+  EXPECT_EQ(tables_.customers[2].key, 5);
+}
+
+TEST_F(StarLoadTest, PastTheLimitCustomerVersionsAreWrittenAndLookedUpFromThenOn) {
+  auto load = Start(LoadOptions{.row_check_limit = 2});
+  std::string a = "A", b = "B", c = "C";
+  Member one = Customer(3, a), two = Customer(1, b), three = Customer(2, c);
+  ASSERT_TRUE(load->UpsertCustomers(
+      std::vector<CustomerWrite>{{&one, {20240101, 20240101}}, {&two, {20240102, 20240102}}}));
+  ASSERT_TRUE(load->UpsertCustomers(std::vector<CustomerWrite>{{&three, {20240103, 20240103}}}));
+  EXPECT_EQ(tables_.customers.size(), 2u);
+  EXPECT_EQ(transport_->customer_lookups, 1);
+  auto widened = load->WidenCustomers(
+      std::vector<CustomerVersion>{{3, {20240109, 20240109}}, {2, {20240109, 20240109}}});
+  ASSERT_TRUE(widened);
+  EXPECT_EQ(widened->at(0).last, 20240109);
+  ASSERT_TRUE(load->Commit(FileOutcome{}));
+  ASSERT_EQ(tables_.customers.size(), 3u);
+  EXPECT_EQ(tables_.customers[0].key, 1);  // each write in key order
+  EXPECT_EQ(tables_.customers[1].key, 3);
+  EXPECT_EQ(tables_.customers[1].seen.last, 20240109);
+  EXPECT_EQ(tables_.customers[2].key, 2);
+  EXPECT_EQ(tables_.customers[2].seen.last, 20240109);
+}
+
+TEST_F(StarLoadTest, EnsureDatesFillsTheCalendarFromWhatIsStored) {
+  auto load = Start();
+  ASSERT_TRUE(load->EnsureDates(std::vector<int32_t>{20240103, 20240101}));
+  EXPECT_EQ(tables_.dates.size(), 3u);
+  ASSERT_TRUE(load->EnsureDates(std::vector<int32_t>{20240105}));
+  EXPECT_EQ(tables_.dates.size(), 5u);
+}
+
+}  // namespace
+}  // namespace till
