@@ -22,16 +22,25 @@ till: setup
 demo: till
 	@scripts/demo.sh
 
-# The CI preset: release build with warnings as errors, every test tier.
+# The CI preset: release build with warnings as errors, every test tier; then the threaded code's
+# tests under ThreadSanitizer.
 test: setup
 	cmake --preset ci >/dev/null
 	cmake --build --preset ci -j $(JOBS)
 	ctest --preset ci -j $(JOBS)
+	@$(MAKE) --no-print-directory test-tsan
 
 test-asan: setup
 	cmake --preset asan >/dev/null
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan -j $(JOBS)
+
+# The tests of the two-thread loader, the watcher and the server, under ThreadSanitizer.
+.PHONY: test-tsan
+test-tsan: setup
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan -j $(JOBS)
+	ctest --preset tsan -j $(JOBS)
 
 bench: till
 	bench/ingest_vs_sqlite_import.sh

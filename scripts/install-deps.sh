@@ -11,6 +11,7 @@ packages=(
   libcpp-httplib-dev libbrotli-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   time nodejs npm chromium wrk
+  clang-format
 )
 
 missing=()

@@ -147,9 +147,13 @@ const std::array<Dimension, kDimensionCount>& AllDimensions() {
 
 char* TextArena::Allocate(size_t size) {
   constexpr size_t kBlock = 1 << 20;
-  if (size > kBlock / 4) {  // a large value gets a block of its own
-    blocks_.push_back(std::make_unique_for_overwrite<char[]>(size));
-    return blocks_.back().get();
+  if (size > kBlock / 4) {
+    // A large value gets a block of its own, kept behind the block being filled: that one
+    // must stay last, where the next small value goes.
+    auto block = std::make_unique_for_overwrite<char[]>(size);
+    char* at = block.get();
+    blocks_.insert(blocks_.empty() ? blocks_.end() : blocks_.end() - 1, std::move(block));
+    return at;
   }
   if (used_ + size > capacity_) {
     blocks_.push_back(std::make_unique_for_overwrite<char[]>(kBlock));

@@ -1,18 +1,23 @@
 // Fails the warehouse at its 1st, 2nd, … Nth call during a load and checks that nothing partial
-// is ever visible and that a rerun completes with the same result as an undisturbed load.
+// is ever visible and that a rerun completes with the same result as an undisturbed load; on
+// SQLite and on PostgreSQL (a throwaway cluster, a fresh database for every failure point).
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <string>
 
 #include "generate/generator.h"
 #include "pipeline/failing_warehouse.h"
 #include "pipeline/ingest.h"
+#include "support/backends.h"
 #include "support/temp_dir.h"
 
 namespace till {
 namespace {
 
+using testing::Backend;
 using testing::FailingWarehouse;
+using testing::NewWarehouseLocation;
 using testing::TempDir;
 
 int64_t Count(Warehouse& warehouse, const std::string& sql) {
@@ -21,7 +26,10 @@ int64_t Count(Warehouse& warehouse, const std::string& sql) {
   return std::stoll(result->rows.at(0).at(0).value_or("0"));
 }
 
-TEST(FaultSweep, NothingPartialAtAnyFailurePoint) {
+class FaultSweep : public ::testing::TestWithParam<Backend> {};
+
+TEST_P(FaultSweep, NothingPartialAtAnyFailurePoint) {
+  const Backend backend = GetParam();
   TempDir dir;
   std::string raw = dir.Path("raw.csv");
   std::FILE* out = std::fopen(raw.c_str(), "wb");
@@ -42,8 +50,8 @@ TEST(FaultSweep, NothingPartialAtAnyFailurePoint) {
   std::vector<std::string> paths = {raw};
 
   // The undisturbed load, and how many warehouse calls it makes.
-  auto baseline_db = OpenWarehouse(dir.Path("baseline.db"));
-  ASSERT_TRUE(baseline_db);
+  auto baseline_db = OpenWarehouse(NewWarehouseLocation(backend, dir, "baseline"));
+  ASSERT_TRUE(baseline_db) << baseline_db.error().message();
   FailingWarehouse counter(**baseline_db, 0);
   auto baseline = IngestFiles(counter, paths, options);
   ASSERT_TRUE(baseline);
@@ -55,9 +63,9 @@ TEST(FaultSweep, NothingPartialAtAnyFailurePoint) {
 
   for (int fail_at = 1; fail_at <= calls; ++fail_at) {
     SCOPED_TRACE("failing call " + std::to_string(fail_at));
-    std::string path = dir.Path("sweep" + std::to_string(fail_at) + ".db");
-    auto inner = OpenWarehouse(path);
-    ASSERT_TRUE(inner);
+    auto inner =
+        OpenWarehouse(NewWarehouseLocation(backend, dir, "sweep" + std::to_string(fail_at)));
+    ASSERT_TRUE(inner) << inner.error().message();
     {
       FailingWarehouse failing(**inner, fail_at);
       auto report = IngestFiles(failing, paths, options);
@@ -84,6 +92,9 @@ TEST(FaultSweep, NothingPartialAtAnyFailurePoint) {
     EXPECT_EQ(Count(**inner, "SELECT count(*) FROM etl_file WHERE status = 'loaded'"), 1);
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, FaultSweep, ::testing::ValuesIn(testing::kBackends),
+                         [](const auto& instance) { return testing::BackendName(instance.param); });
 
 }  // namespace
 }  // namespace till

@@ -655,9 +655,9 @@ TEST_F(ApiTest, EveryBadRequestIsAnErrorNamingItsParameter) {
 }
 
 TEST_F(ApiTest, EveryEndpointOfDocsApiMdIsKnownAndAnswered) {
-  for (std::string name : {"meta", "dimensions", "kpis", "timeseries", "breakdown", "customers",
-                           "pipeline/runs", "pipeline/files", "pipeline/rejects",
-                           "pipeline/freshness"}) {
+  for (std::string name :
+       {"meta", "dimensions", "kpis", "timeseries", "breakdown", "customers", "pipeline/runs",
+        "pipeline/files", "pipeline/rejects", "pipeline/freshness"}) {
     EXPECT_TRUE(IsApiEndpoint(name)) << name;
     EXPECT_NE(Answer(snapshot(), name, {}).status, 404) << name;
   }

@@ -138,8 +138,7 @@ struct ComparisonInputs {
 };
 
 // Opens `location` with Till; nullptr, and a failed test, when it cannot.
-std::unique_ptr<Warehouse> Open(const std::string& location,
-                                const WarehouseOptions& options = {}) {
+std::unique_ptr<Warehouse> Open(const std::string& location, const WarehouseOptions& options = {}) {
   auto warehouse = OpenWarehouse(location, Access::kReadWrite, options);
   if (!warehouse) {
     ADD_FAILURE() << "opening a warehouse: " << warehouse.error().message();
@@ -317,7 +316,6 @@ std::string MembersQuery(Dimension dimension) {
   return fmt::format("SELECT {0}, {1} FROM {2} ORDER BY {0}", spec.key_column,
                      fmt::join(spec.attributes, ", "), spec.table);
 }
-
 
 // Sets environment variables for one scope and restores what was there before.
 class EnvironmentScope {
