@@ -665,7 +665,7 @@ void WatchTest::ExpectEveryStepMirrored(Warehouse& watched) {
     ExpectMirrors(watched, landing_, {"bad.csv"});
     const std::vector<std::string> bad_sha = {Sha256Hex(bad)};
     EXPECT_EQ(Count(watched,
-                    "SELECT count(*) FROM etl_file WHERE sha256 = ? AND status = 'failed' AND "
+                    "SELECT count(*) FROM etl_file WHERE sha256 = $1 AND status = 'failed' AND "
                     "error IS NOT NULL",
                     bad_sha),
               1);
@@ -674,7 +674,7 @@ void WatchTest::ExpectEveryStepMirrored(Warehouse& watched) {
     Barrier(watched, landing_);
     ASSERT_EQ(::utimensat(AT_FDCWD, landing_.PathOf("bad.csv").c_str(), nullptr, 0), 0);
     Barrier(watched, landing_);
-    EXPECT_EQ(Count(watched, "SELECT count(*) FROM etl_file WHERE sha256 = ?", bad_sha), 1)
+    EXPECT_EQ(Count(watched, "SELECT count(*) FROM etl_file WHERE sha256 = $1", bad_sha), 1)
         << "a failed content was tried again without a change";
     ExpectMirrors(watched, landing_, {"bad.csv"});
     if (HasFailure()) return;
@@ -730,8 +730,9 @@ TEST_F(WatchTest, CopiedMovedAndSlowlyWrittenFilesLoadOnceAndWhole) {
   // While the slow file is written, it must never be loaded, nor fail: it is not complete.
   std::set<std::string> partial;
   auto watch_slow = [&] {
-    auto files = TryRows(*reader, "SELECT sha256, status, rows_read FROM etl_file WHERE uri LIKE ?",
-                         {"%/slow.csv"});
+    auto files =
+        TryRows(*reader, "SELECT sha256, status, rows_read FROM etl_file WHERE uri LIKE $1",
+                {"%/slow.csv"});
     if (files) {
       for (const auto& row : files->rows) {
         if (row[0] != slow_sha || row[1] != "loaded") {
@@ -768,9 +769,10 @@ TEST_F(WatchTest, CopiedMovedAndSlowlyWrittenFilesLoadOnceAndWhole) {
 
   EXPECT_EQ(expected.sha256.size(), 4u);
   for (const std::string* content : {&slow, &copied, &moved, &renamed}) {
-    EXPECT_EQ(Count(*reader, "SELECT count(*) FROM etl_file WHERE sha256 = ? AND status = 'loaded'",
-                    {Sha256Hex(*content)}),
-              1);
+    EXPECT_EQ(
+        Count(*reader, "SELECT count(*) FROM etl_file WHERE sha256 = $1 AND status = 'loaded'",
+              {Sha256Hex(*content)}),
+        1);
   }
   EXPECT_EQ(Count(*reader, "SELECT count(*) FROM etl_file WHERE status <> 'loaded'"), 0);
   ExpectMirrors(*reader, landing_);
@@ -796,30 +798,30 @@ TEST_F(WatchTest, TheSameContentDeliveredThreeTimesAndUnderOtherNamesLoadsOnce) 
   Barrier(*reader, landing_);
 
   EXPECT_EQ(
-      Count(*reader, "SELECT count(*) FROM etl_file WHERE sha256 = ? AND status = 'loaded'", sha),
+      Count(*reader, "SELECT count(*) FROM etl_file WHERE sha256 = $1 AND status = 'loaded'", sha),
       1)
       << "the content was loaded more than once (unloaded loads included)";
   int64_t file_id =
-      Count(*reader, "SELECT file_id FROM etl_file WHERE sha256 = ? AND status = 'loaded'", sha);
+      Count(*reader, "SELECT file_id FROM etl_file WHERE sha256 = $1 AND status = 'loaded'", sha);
   EXPECT_EQ(
-      Count(*reader, "SELECT count(*) FROM etl_file WHERE sha256 = ? AND status = 'failed'", sha),
+      Count(*reader, "SELECT count(*) FROM etl_file WHERE sha256 = $1 AND status = 'failed'", sha),
       0);
-  EXPECT_EQ(
-      Count(*reader,
-            "SELECT count(*) FROM etl_file WHERE sha256 = ? AND status = 'skipped' AND "
-            "same_content_as = ?",
-            {sha[0], std::to_string(file_id)}),
-      Count(*reader, "SELECT count(*) FROM etl_file WHERE sha256 = ? AND status = 'skipped'", sha));
   EXPECT_EQ(Count(*reader,
-                  "SELECT count(*) FROM landing_key WHERE sha256 = ? AND status = 'loaded' AND "
-                  "file_id = ?",
+                  "SELECT count(*) FROM etl_file WHERE sha256 = $1 AND status = 'skipped' AND "
+                  "same_content_as = $2",
+                  {sha[0], std::to_string(file_id)}),
+            Count(*reader, "SELECT count(*) FROM etl_file WHERE sha256 = $1 AND status = 'skipped'",
+                  sha));
+  EXPECT_EQ(Count(*reader,
+                  "SELECT count(*) FROM landing_key WHERE sha256 = $1 AND status = 'loaded' AND "
+                  "file_id = $2",
                   {sha[0], std::to_string(file_id)}),
             3)
       << "a.csv, b.csv and nested/c.csv each recorded as holding the content\n"
       << Describe(TryLedger(*reader));
-  EXPECT_EQ(Count(*reader, "SELECT count(*) FROM fact_sales WHERE file_id = ?",
+  EXPECT_EQ(Count(*reader, "SELECT count(*) FROM fact_sales WHERE file_id = $1",
                   {std::to_string(file_id)}),
-            Count(*reader, "SELECT rows_loaded FROM etl_file WHERE file_id = ?",
+            Count(*reader, "SELECT rows_loaded FROM etl_file WHERE file_id = $1",
                   {std::to_string(file_id)}));
   ExpectMirrors(*reader, landing_);
   EXPECT_TRUE(watcher->running()) << watcher->Describe();
@@ -1010,7 +1012,7 @@ TEST_F(WatchTest, KilledAtAnyMomentAWatcherNeitherLosesNorRepeatsAFile) {
   // Every content the folder holds has one live loaded file, and only one.
   for (const auto& [key, content] : landing_.Keys()) {
     EXPECT_EQ(Count(*reader,
-                    "SELECT count(*) FROM etl_file WHERE sha256 = ? AND status = 'loaded' AND "
+                    "SELECT count(*) FROM etl_file WHERE sha256 = $1 AND status = 'loaded' AND "
                     "unloaded_at IS NULL",
                     {Sha256Hex(content)}),
               1)
@@ -1066,8 +1068,8 @@ bool ExpectWholeOrNothing(Warehouse& watched, const std::string& key, const std:
     EXPECT_EQ(entry.sha256, sha) << key;
     EXPECT_EQ(entry.file_rows_read, static_cast<int64_t>(Split(content).rows.size())) << key;
   } else {
-    EXPECT_EQ(Count(watched, "SELECT count(*) FROM etl_file WHERE sha256 = ? AND status = 'loaded'",
-                    {sha}),
+    EXPECT_EQ(Count(watched,
+                    "SELECT count(*) FROM etl_file WHERE sha256 = $1 AND status = 'loaded'", {sha}),
               0)
         << key << ": its content loaded without its ledger entry";
   }

@@ -79,6 +79,34 @@ class ReadsTest : public ::testing::Test {
   std::unique_ptr<Warehouse> warehouse_;
 };
 
+// Statements name their parameters $1, $2 … on both back ends (PostgreSQL's own way); SQLite
+// binds them by name and refuses any other kind, or a value left unused.
+TEST_F(ReadsTest, QueriesBindDollarNumberedParametersByNumber) {
+  auto row = [&](std::string_view sql, const std::vector<std::string>& params) {
+    auto result = warehouse_->Query(sql, params);
+    EXPECT_TRUE(result) << sql << ": " << result.error().message();
+    std::string shown;
+    if (!result || result->rows.empty()) return shown;
+    for (const auto& value : result->rows[0]) shown += (shown.empty() ? "" : "|") + *value;
+    return shown;
+  };
+  EXPECT_EQ(row("SELECT $1 || '-' || $2", {"a", "b"}), "a-b");
+  EXPECT_EQ(row("SELECT $2 || $1 || $2", {"x", "y"}), "yxy");
+  EXPECT_EQ(row("SELECT '$1', $1", {"v"}), "$1|v");
+  EXPECT_EQ(row("SELECT count(*) FROM etl_file WHERE status = $1", {"loaded"}), "0");
+
+  auto refused = [&](std::string_view sql, const std::vector<std::string>& params) {
+    auto result = warehouse_->Query(sql, params);
+    EXPECT_FALSE(result) << sql;
+    return result ? std::string() : result.error().message();
+  };
+  EXPECT_NE(refused("SELECT ?", {"v"}).find("write parameters as $1"), std::string::npos);
+  EXPECT_NE(refused("SELECT :name", {"v"}).find("':name'"), std::string::npos);
+  EXPECT_NE(refused("SELECT $2", {"a"}).find("names $2 but was given 1"), std::string::npos);
+  EXPECT_NE(refused("SELECT $2", {"a", "b"}).find("no parameter $1"), std::string::npos);
+  EXPECT_NE(refused("SELECT $0", {"a"}).find("'$0'"), std::string::npos);
+}
+
 TEST_F(ReadsTest, AnEmptyWarehouseReadsAsNothing) {
   auto runs = ReadRuns(*warehouse_, 10);
   ASSERT_TRUE(runs) << runs.error().message();
@@ -304,7 +332,7 @@ TEST_F(ReadsTest, SalesStreamThroughTheVisitorAndMatchTheDimensions) {
   });
   ASSERT_TRUE(scanned) << scanned.error().message();
   EXPECT_EQ(sales, first.rows_loaded);
-  auto stored = warehouse_->Query("SELECT sum(total_amount) FROM fact_sales WHERE file_id = ?",
+  auto stored = warehouse_->Query("SELECT sum(total_amount) FROM fact_sales WHERE file_id = $1",
                                   std::vector<std::string>{std::to_string(first.file_id)});
   ASSERT_TRUE(stored);
   EXPECT_NEAR(amount, std::stod(stored->rows.at(0).at(0).value_or("0")), 1e-6);

@@ -123,7 +123,7 @@ class PostgresWarehouse final : public Warehouse {
   Result<QueryResult> Query(std::string_view sql, std::span<const std::string> params) override {
     TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
     std::vector<std::optional<std::string>> bound(params.begin(), params.end());
-    auto rows = connection_.Query(ToDollarPlaceholders(sql), bound, "running a query");
+    auto rows = connection_.Query(sql, bound, "running a query");
     TILL_RETURN_IF_ERROR(rows);
     QueryResult result;
     PGresult* r = rows->get();
@@ -140,7 +140,7 @@ class PostgresWarehouse final : public Warehouse {
   Status QueryRows(std::string_view sql, std::span<const std::string> params,
                    const RowVisitor& visit) override {
     TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
-    return connection_.QueryRows(ToDollarPlaceholders(sql), params, visit, "running a query");
+    return connection_.QueryRows(sql, params, visit, "running a query");
   }
 
   Status ReadConsistently(const std::function<Status()>& reads) override {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <charconv>
 #include <vector>
 
 namespace till {
@@ -35,6 +36,36 @@ Result<bool> Statement::Step() {
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   return SqliteError(db_, "reading rows");
+}
+
+Status Statement::BindNumbered(std::span<const std::string> values) {
+  std::vector<bool> used(values.size());
+  for (int i = 1; i <= sqlite3_bind_parameter_count(stmt_); ++i) {
+    const char* name = sqlite3_bind_parameter_name(stmt_, i);
+    size_t n = 0;
+    std::string_view digits = name && name[0] == '$' ? std::string_view(name + 1) : "";
+    auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (digits.empty() || error != std::errc() || end != digits.data() + digits.size() || n == 0) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("parameter {} of the statement is '{}'; write parameters as "
+                                   "$1, $2 …",
+                                   i, name ? name : "?"));
+    }
+    if (n > values.size()) {
+      return MakeError(
+          ErrorCode::kInvalidArgument,
+          fmt::format("the statement names ${} but was given {} values", n, values.size()));
+    }
+    Bind(i, std::string_view(values[n - 1]));
+    used[n - 1] = true;
+  }
+  for (size_t n = 0; n < used.size(); ++n) {
+    if (!used[n]) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("the statement has no parameter ${} for its value", n + 1));
+    }
+  }
+  return {};
 }
 
 Status Exec(sqlite3* db, std::string_view sql) {

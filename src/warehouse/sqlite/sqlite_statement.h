@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -43,6 +44,11 @@ class Statement {
       BindNull(index);
     }
   }
+
+  // Binds `values` as text to the parameters written $1, $2 … (PostgreSQL's way, so that one
+  // statement text serves both back ends). Fails when the statement has another kind of
+  // parameter, names a $n past the values, or leaves a value unused.
+  Status BindNumbered(std::span<const std::string> values);
 
   // Runs to completion (for statements that return no rows). Resets for reuse.
   Status Run();
