@@ -179,17 +179,16 @@ class PostgresWarehouse final : public Warehouse {
 
   Status ForgetLandingKey(std::string_view zone, std::string_view key,
                           std::optional<int64_t> unload) override {
-    return ChangeLedger(unload, "forgetting the landing key", [&]() -> Status {
-      auto forgotten =
-          connection_.Query("DELETE FROM landing_key WHERE zone = $1 AND key = $2",
-                            {std::string(zone), std::string(key)}, "forgetting the landing key");
-      return forgotten ? Status{} : Status(Unexpected<Error>(forgotten.error()));
+    return ChangeLedger(unload, "forgetting the landing key", [&] {
+      return RunBookkeeping(connection_, ForgetLandingKeyWrite(zone, key));
     });
   }
 
   Status RecordLandingEntry(const LandingEntry& entry, std::optional<int64_t> unload) override {
-    return ChangeLedger(unload, "recording the landing key",
-                        [&] { return WriteLandingEntry(connection_, entry); });
+    return ChangeLedger(unload, "recording the landing key", [&] {
+      return RunBookkeeping(connection_,
+                            LandingEntryWrite(entry, FormatTimestamp(Clock::Real().Now())));
+    });
   }
 
   // Runs `change` to the ledger in a transaction of its own, unloading file `unload` first

@@ -38,8 +38,9 @@ Result<bool> Statement::Step() {
   return SqliteError(db_, "reading rows");
 }
 
-Status Statement::BindNumbered(std::span<const std::string> values) {
-  std::vector<bool> used(values.size());
+template <typename BindOne>
+Status Statement::BindEachNumbered(size_t values, BindOne bind) {
+  std::vector<bool> used(values);
   for (int i = 1; i <= sqlite3_bind_parameter_count(stmt_); ++i) {
     const char* name = sqlite3_bind_parameter_name(stmt_, i);
     size_t n = 0;
@@ -51,12 +52,11 @@ Status Statement::BindNumbered(std::span<const std::string> values) {
                                    "$1, $2 …",
                                    i, name ? name : "?"));
     }
-    if (n > values.size()) {
-      return MakeError(
-          ErrorCode::kInvalidArgument,
-          fmt::format("the statement names ${} but was given {} values", n, values.size()));
+    if (n > values) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("the statement names ${} but was given {} values", n, values));
     }
-    Bind(i, std::string_view(values[n - 1]));
+    bind(i, n - 1);
     used[n - 1] = true;
   }
   for (size_t n = 0; n < used.size(); ++n) {
@@ -66,6 +66,15 @@ Status Statement::BindNumbered(std::span<const std::string> values) {
     }
   }
   return {};
+}
+
+Status Statement::BindNumbered(std::span<const std::string> values) {
+  return BindEachNumbered(values.size(),
+                          [&](int index, size_t n) { Bind(index, std::string_view(values[n])); });
+}
+
+Status Statement::BindNumbered(std::span<const std::optional<std::string>> values) {
+  return BindEachNumbered(values.size(), [&](int index, size_t n) { Bind(index, values[n]); });
 }
 
 Status Exec(sqlite3* db, std::string_view sql) {

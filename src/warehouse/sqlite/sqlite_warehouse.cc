@@ -248,18 +248,14 @@ class SqliteWarehouse final : public Warehouse {
 
   Status ForgetLandingKey(std::string_view zone, std::string_view key,
                           std::optional<int64_t> unload) override {
-    return ChangeLedger(unload, [&]() -> Status {
-      Statement forget;
-      TILL_RETURN_IF_ERROR(
-          forget.Prepare(db_, "DELETE FROM landing_key WHERE zone = ? AND key = ?"));
-      forget.Bind(1, zone);
-      forget.Bind(2, key);
-      return forget.Run();
-    });
+    return ChangeLedger(unload,
+                        [&] { return RunBookkeeping(db_, ForgetLandingKeyWrite(zone, key)); });
   }
 
   Status RecordLandingEntry(const LandingEntry& entry, std::optional<int64_t> unload) override {
-    return ChangeLedger(unload, [&] { return WriteLandingEntry(db_, entry); });
+    return ChangeLedger(unload, [&] {
+      return RunBookkeeping(db_, LandingEntryWrite(entry, FormatTimestamp(Clock::Real().Now())));
+    });
   }
 
   // Runs `change` to the ledger in a transaction of its own, unloading file `unload` first when
