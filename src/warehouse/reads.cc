@@ -273,7 +273,7 @@ Result<Freshness> ReadFreshness(Warehouse& warehouse) {
           f.rows_loaded = Int(row[3]);
           f.rows_rejected = Int(row[4]);
           f.rows_duplicate = Int(row[5]);
-          f.last_held_load_at = OptionalText(row[6]);
+          f.last_load_at = OptionalText(row[6]);
         } else if (status == "failed") {
           f.files_failed = Int(row[1]);
         } else if (status == "skipped") {
@@ -281,14 +281,11 @@ Result<Freshness> ReadFreshness(Warehouse& warehouse) {
         }
         return {};
       }));
-  TILL_RETURN_IF_ERROR(warehouse.QueryRows(
-      "SELECT max(finished_at), (SELECT count(*) FROM etl_run WHERE status = 'running') "
-      "FROM etl_file WHERE status = 'loaded'",
-      {}, [&](Row row) -> Status {
-        f.last_success_at = OptionalText(row[0]);
-        f.runs_running = Int(row[1]);
-        return {};
-      }));
+  TILL_RETURN_IF_ERROR(warehouse.QueryRows("SELECT count(*) FROM etl_run WHERE status = 'running'",
+                                           {}, [&](Row row) -> Status {
+                                             f.runs_running = Int(row[0]);
+                                             return {};
+                                           }));
   return f;
 }
 

@@ -118,8 +118,7 @@ TEST_F(ReadsTest, AnEmptyWarehouseReadsAsNothing) {
   ASSERT_TRUE(freshness);
   EXPECT_EQ(freshness->files_loaded, 0);
   EXPECT_EQ(freshness->rows_read, 0);
-  EXPECT_FALSE(freshness->last_success_at);
-  EXPECT_FALSE(freshness->last_held_load_at);
+  EXPECT_FALSE(freshness->last_load_at);
   auto last = ReadLastLoad(*warehouse_);
   ASSERT_TRUE(last);
   EXPECT_FALSE(*last);
@@ -255,13 +254,13 @@ TEST_F(ReadsTest, FreshnessAndTheLedgerFollowUnloads) {
   EXPECT_EQ(before->files_failed, 1);
   EXPECT_EQ(before->rows_loaded, 500);
   EXPECT_EQ(before->rows_read, 500);
-  ASSERT_TRUE(before->last_success_at);
-  EXPECT_EQ(before->last_held_load_at, before->last_success_at);
+  ASSERT_TRUE(before->last_load_at);
+  EXPECT_EQ(*before->last_load_at, gone.finished_at);
   auto zone = ReadZoneFreshness(*warehouse_, kZone);
   ASSERT_TRUE(zone) << zone.error().message();
   EXPECT_EQ(zone->keys_loaded, 2);
   EXPECT_EQ(zone->rows_read, 500);
-  EXPECT_EQ(zone->last_load_at, before->last_success_at);
+  EXPECT_EQ(zone->last_load_at, before->last_load_at);
   auto zones = ReadLedgerZones(*warehouse_);
   ASSERT_TRUE(zones);
   EXPECT_EQ(*zones, std::vector<std::string>{kZone});
@@ -289,14 +288,14 @@ TEST_F(ReadsTest, FreshnessAndTheLedgerFollowUnloads) {
   ASSERT_TRUE(after);
   EXPECT_EQ(after->files_loaded, 1);
   EXPECT_EQ(after->rows_loaded, 300);
-  // The last success stays; the newest file the warehouse holds is now the older one.
-  EXPECT_EQ(after->last_success_at, before->last_success_at);
-  ASSERT_TRUE(after->last_held_load_at);
-  EXPECT_LE(*after->last_held_load_at, *after->last_success_at);
+  // The newest file the warehouse holds is now the older one: the last load is its.
+  ASSERT_TRUE(after->last_load_at);
+  EXPECT_EQ(*after->last_load_at, kept.finished_at);
+  EXPECT_LE(*after->last_load_at, *before->last_load_at);
   zone = ReadZoneFreshness(*warehouse_, kZone);
   ASSERT_TRUE(zone);
   EXPECT_EQ(zone->keys_loaded, 1);
-  EXPECT_EQ(zone->last_load_at, after->last_held_load_at);
+  EXPECT_EQ(zone->last_load_at, after->last_load_at);
 }
 
 TEST_F(ReadsTest, SalesStreamThroughTheVisitorAndMatchTheDimensions) {
