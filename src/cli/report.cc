@@ -215,13 +215,13 @@ Status PrintStatus(Warehouse& warehouse, const std::vector<std::string>& zones, 
   auto totals = ReadFreshness(warehouse);
   TILL_RETURN_IF_ERROR(totals);
   const Freshness& t = *totals;
-  auto ago = SecondsAgo(t.last_held_load_at);
+  auto ago = SecondsAgo(t.last_load_at);
   report["warehouse"] = {
       {"location", warehouse.Describe()},
       {"files_loaded", t.files_loaded},
       {"files_failed", t.files_failed},
       {"rows_loaded", t.rows_loaded},
-      {"last_success", t.last_held_load_at ? nlohmann::json(*t.last_held_load_at) : nullptr},
+      {"last_success", t.last_load_at ? nlohmann::json(*t.last_load_at) : nullptr},
       {"freshness_seconds", ago ? nlohmann::json(*ago) : nullptr},
       {"reject_ratio", RejectRatio(t.rows_rejected, t.rows_read)}};
   if (json) {

@@ -198,9 +198,9 @@ Status SnapshotReader::ReadPipeline(Snapshot& snapshot) {
   f.rows_rejected = freshness->rows_rejected;
   f.rows_duplicate = freshness->rows_duplicate;
   f.runs_running = freshness->runs_running;
-  if (freshness->last_success_at) {
-    f.last_success_epoch = ParseTimestamp(*freshness->last_success_at);
-    f.last_success_at = Timestamp(freshness->last_success_at).get<std::string>();
+  if (freshness->last_load_at) {
+    f.last_success_epoch = ParseTimestamp(*freshness->last_load_at);
+    f.last_success_at = Timestamp(freshness->last_load_at).get<std::string>();
   }
   return {};
 }

@@ -82,7 +82,7 @@ constexpr std::string_view kSalesSql =
     "c.customer_segment, f.gender_key, f.income_key, f.payment_method_key, "
     "f.shipping_method_key, f.order_status_key, f.feedback_key, f.rating, f.quantity, "
     "f.total_amount FROM fact_sales f JOIN dim_customer c ON c.customer_key = f.customer_key "
-    "WHERE f.file_id = ?";
+    "WHERE f.file_id = $1";
 
 // Whether a rejects statement selects raw_line, between the message and row_rejected.
 enum class RawLine { kRead, kLeftOut };
@@ -176,7 +176,7 @@ Result<std::vector<RunRecord>> ReadRuns(Warehouse& warehouse, int64_t limit) {
       "  coalesce(sum(f.rows_rejected), 0), coalesce(sum(f.rows_duplicate), 0) "
       "FROM etl_run r LEFT JOIN etl_file f ON f.run_id = r.run_id "
       "GROUP BY r.run_id, r.trigger, r.started_at, r.finished_at, r.status, r.error "
-      "ORDER BY r.run_id DESC LIMIT ?",
+      "ORDER BY r.run_id DESC LIMIT $1",
       std::vector<std::string>{std::to_string(limit)}, [](Row row) {
         RunRecord run;
         run.run_id = Int(row[0]);
@@ -201,7 +201,7 @@ Result<std::vector<FileRecord>> ReadFiles(Warehouse& warehouse, int64_t limit) {
       warehouse,
       "SELECT file_id, run_id, uri, status, rows_read, rows_loaded, rows_rejected, "
       "rows_duplicate, started_at, finished_at, error, unloaded_at FROM etl_file "
-      "ORDER BY file_id DESC LIMIT ?",
+      "ORDER BY file_id DESC LIMIT $1",
       std::vector<std::string>{std::to_string(limit)}, [](Row row) {
         FileRecord file;
         file.file_id = Int(row[0]);
@@ -238,7 +238,7 @@ Result<std::vector<StoredReject>> ReadRecentRejects(Warehouse& warehouse, int64_
       "SELECT r.reject_id, r.file_id, f.uri, r.line, r.column_name, r.reason, r.message, "
       "CASE WHEN r.row_rejected THEN 1 ELSE 0 END "
       "FROM etl_reject r JOIN etl_file f ON f.file_id = r.file_id "
-      "ORDER BY r.reject_id DESC LIMIT ?",
+      "ORDER BY r.reject_id DESC LIMIT $1",
       std::vector<std::string>{std::to_string(limit)},
       [](Row row) { return ToStoredReject(row, RawLine::kLeftOut); });
 }
@@ -250,10 +250,10 @@ Result<std::vector<StoredReject>> ReadRejects(Warehouse& warehouse,
       "SELECT j.reject_id, j.file_id, f.uri, j.line, j.column_name, j.reason, j.message, "
       "  j.raw_line, CASE WHEN j.row_rejected THEN 1 ELSE 0 END "
       "FROM etl_reject j JOIN etl_file f ON f.file_id = j.file_id "
-      "WHERE (CAST(?1 AS INTEGER) = 0 OR j.file_id = CAST(?1 AS INTEGER)) "
-      "  AND (CAST(?2 AS INTEGER) = 0 OR f.run_id = CAST(?2 AS INTEGER)) "
-      "  AND (?3 = '' OR j.reason = ?3) "
-      "ORDER BY j.file_id DESC, j.line LIMIT CAST(?4 AS INTEGER)",
+      "WHERE (CAST($1 AS INTEGER) = 0 OR j.file_id = CAST($1 AS INTEGER)) "
+      "  AND (CAST($2 AS INTEGER) = 0 OR f.run_id = CAST($2 AS INTEGER)) "
+      "  AND ($3 = '' OR j.reason = $3) "
+      "ORDER BY j.file_id DESC, j.line LIMIT CAST($4 AS INTEGER)",
       std::vector<std::string>{std::to_string(selection.file_id), std::to_string(selection.run_id),
                                selection.reason, std::to_string(selection.limit)},
       [](Row row) { return ToStoredReject(row, RawLine::kRead); });
@@ -273,7 +273,7 @@ Result<Freshness> ReadFreshness(Warehouse& warehouse) {
           f.rows_loaded = Int(row[3]);
           f.rows_rejected = Int(row[4]);
           f.rows_duplicate = Int(row[5]);
-          f.last_held_load_at = OptionalText(row[6]);
+          f.last_load_at = OptionalText(row[6]);
         } else if (status == "failed") {
           f.files_failed = Int(row[1]);
         } else if (status == "skipped") {
@@ -281,14 +281,11 @@ Result<Freshness> ReadFreshness(Warehouse& warehouse) {
         }
         return {};
       }));
-  TILL_RETURN_IF_ERROR(warehouse.QueryRows(
-      "SELECT max(finished_at), (SELECT count(*) FROM etl_run WHERE status = 'running') "
-      "FROM etl_file WHERE status = 'loaded'",
-      {}, [&](Row row) -> Status {
-        f.last_success_at = OptionalText(row[0]);
-        f.runs_running = Int(row[1]);
-        return {};
-      }));
+  TILL_RETURN_IF_ERROR(warehouse.QueryRows("SELECT count(*) FROM etl_run WHERE status = 'running'",
+                                           {}, [&](Row row) -> Status {
+                                             f.runs_running = Int(row[0]);
+                                             return {};
+                                           }));
   return f;
 }
 
@@ -305,7 +302,7 @@ Result<ZoneFreshness> ReadZoneFreshness(Warehouse& warehouse, std::string_view z
       "  max(CASE WHEN f.status = 'loaded' THEN f.finished_at END), "
       "  sum(CASE WHEN k.status = 'loaded' THEN f.rows_read END), "
       "  sum(CASE WHEN k.status = 'loaded' THEN f.rows_rejected END) "
-      "FROM landing_key k LEFT JOIN etl_file f ON f.file_id = k.file_id WHERE k.zone = ?",
+      "FROM landing_key k LEFT JOIN etl_file f ON f.file_id = k.file_id WHERE k.zone = $1",
       std::vector<std::string>{std::string(zone)}, [&](Row row) -> Status {
         z.keys_loaded = Int(row[0]);
         z.keys_failed = Int(row[1]);
@@ -324,7 +321,7 @@ Result<std::vector<RevenueRow>> ReadRevenueBy(Warehouse& warehouse, ProductAttri
       warehouse,
       fmt::format("SELECT coalesce(p.{0}, '(unknown)'), count(*), sum(f.total_amount) "
                   "FROM fact_sales f JOIN dim_product p ON p.product_key = f.product_key "
-                  "GROUP BY 1 ORDER BY sum(f.total_amount) DESC LIMIT ?",
+                  "GROUP BY 1 ORDER BY sum(f.total_amount) DESC LIMIT $1",
                   column),
       std::vector<std::string>{std::to_string(limit)}, [](Row row) {
         std::optional<double> revenue;

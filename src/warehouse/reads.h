@@ -173,11 +173,10 @@ struct Freshness {
   int64_t rows_loaded = 0;
   int64_t rows_rejected = 0;
   int64_t rows_duplicate = 0;
-  // When the newest file the warehouse holds finished loading (`till status`).
-  std::optional<std::string> last_held_load_at;
-  // When the newest load that succeeded finished, its file unloaded since or not (the
-  // dashboard and its metrics).
-  std::optional<std::string> last_success_at;
+  // When the newest file the warehouse holds finished loading: the age of the newest data it
+  // shows. A file unloaded since (its key deleted or changed) does not count. `till status`,
+  // the dashboard and the zones' own lines (ZoneFreshness) all mean this by the last load.
+  std::optional<std::string> last_load_at;
   int64_t runs_running = 0;
 };
 Result<Freshness> ReadFreshness(Warehouse& warehouse);

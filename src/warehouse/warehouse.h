@@ -154,7 +154,8 @@ class Warehouse {
   virtual Result<int64_t> RecordFile(int64_t run_id, const FileOutcome& outcome,
                                      std::span<const RejectRecord> rejects) = 0;
 
-  // Runs a read-only statement (reports, `till runs`, tests). Parameters bind as text.
+  // Runs a read-only statement (reports, `till runs`, tests). Parameters are written $1, $2 …
+  // on both back ends and bind as text.
   virtual Result<QueryResult> Query(std::string_view sql,
                                     std::span<const std::string> params = {}) = 0;
   // Runs a read-only statement and hands `visit` its rows one at a time, so that a result of

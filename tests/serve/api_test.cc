@@ -281,7 +281,7 @@ TEST_F(ApiTest, KpisOfADateRangeAndACategoryEqualSqlAndSoDoThoseOfThePreviousPer
                          {{"from", "2023-09-01"}, {"to", "2023-11-30"}, {"category", "Books"}});
   EXPECT_EQ(body["period"], Json::object({{"from", "2023-09-01"}, {"to", "2023-11-30"}}));
   EXPECT_EQ(body["previous"], Json::object({{"from", "2023-06-02"}, {"to", "2023-08-31"}}));
-  const std::string where = "date BETWEEN ? AND ? AND product_category = ?";
+  const std::string where = "date BETWEEN $1 AND $2 AND product_category = $3";
   SqlMeasures now = Totals(sql(), where, {"2023-09-01", "2023-11-30", "Books"});
   SqlMeasures before = Totals(sql(), where, {"2023-06-02", "2023-08-31", "Books"});
   ASSERT_GT(now.orders, 100);
@@ -297,9 +297,9 @@ TEST_F(ApiTest, KpisOfADateRangeAndACategoryEqualSqlAndSoDoThoseOfThePreviousPer
 
 TEST_F(ApiTest, KpisWithOnlyFromOrOnlyToEqualSql) {
   Json since = AnswerJson(snapshot(), "kpis", {{"from", "2024-01-01"}});
-  ExpectSameKpis(since, "value", Totals(sql(), "date >= ?", {"2024-01-01"}), "from 2024");
+  ExpectSameKpis(since, "value", Totals(sql(), "date >= $1", {"2024-01-01"}), "from 2024");
   Json until = AnswerJson(snapshot(), "kpis", {{"to", "2023-04-30"}, {"country", "UK"}});
-  ExpectSameKpis(until, "value", Totals(sql(), "date <= ? AND country = ?", {"2023-04-30", "UK"}),
+  ExpectSameKpis(until, "value", Totals(sql(), "date <= $1 AND country = $2", {"2023-04-30", "UK"}),
                  "UK until April 2023");
 }
 
@@ -391,7 +391,7 @@ TEST_F(ApiTest, BreakdownOfAFilteredPeriodEqualsGroupBy) {
                           {"country", "USA"},
                           {"country", "Canada"}});
   auto groups = GroupBy(sql(), Member("payment_method"),
-                        "date BETWEEN ? AND ? AND gender = ? AND country IN (?, ?)",
+                        "date BETWEEN $1 AND $2 AND gender = $3 AND country IN ($4, $5)",
                         {"2023-05-01", "2023-05-31", "Female", "USA", "Canada"});
   ASSERT_FALSE(groups.empty());
   ASSERT_EQ(body["rows"].size(), groups.size());
@@ -434,12 +434,12 @@ std::map<std::string, SqlMeasures> NewAndReturning(Warehouse& warehouse, const s
   auto result = Sql(warehouse,
                     "WITH firsts AS (SELECT customer_id, min(date) AS first_date "
                     "FROM retail_data_view WHERE customer_id IS NOT NULL GROUP BY customer_id) "
-                    "SELECT CASE WHEN f.first_date >= ? THEN 'new' ELSE 'returning' END, "
+                    "SELECT CASE WHEN f.first_date >= $1 THEN 'new' ELSE 'returning' END, "
                     "sum(v.total_amount), count(*), sum(v.total_purchases), "
                     "count(DISTINCT v.customer_id), avg(v.ratings) "
                     "FROM retail_data_view v JOIN firsts f ON f.customer_id = v.customer_id "
-                    "WHERE v.date BETWEEN ? AND ? AND f.first_date IS NOT NULL GROUP BY 1",
-                    {from, from, to});
+                    "WHERE v.date BETWEEN $1 AND $2 AND f.first_date IS NOT NULL GROUP BY 1",
+                    {from, to});
   std::map<std::string, SqlMeasures> groups;
   for (const auto& row : result.rows) groups[row[0].value_or("NULL")] = MeasuresOf(row, 1);
   return groups;
@@ -534,11 +534,12 @@ TEST_F(ApiTest, PipelineEndpointsEqualTheRunRecords) {
   for (const auto& run : runs["runs"]) {
     std::string id = std::to_string(run["run_id"].get<int64_t>());
     EXPECT_EQ(run["files"].get<int64_t>(),
-              SqlInt(sql(), "SELECT count(*) FROM etl_file WHERE run_id = ?", {id}));
-    EXPECT_EQ(
-        run["rows_loaded"].get<int64_t>(),
-        SqlInt(sql(), "SELECT coalesce(sum(rows_loaded), 0) FROM etl_file WHERE run_id = ?", {id}));
-    EXPECT_EQ(run["status"], SqlScalar(sql(), "SELECT status FROM etl_run WHERE run_id = ?", {id}));
+              SqlInt(sql(), "SELECT count(*) FROM etl_file WHERE run_id = $1", {id}));
+    EXPECT_EQ(run["rows_loaded"].get<int64_t>(),
+              SqlInt(sql(), "SELECT coalesce(sum(rows_loaded), 0) FROM etl_file WHERE run_id = $1",
+                     {id}));
+    EXPECT_EQ(run["status"],
+              SqlScalar(sql(), "SELECT status FROM etl_run WHERE run_id = $1", {id}));
   }
   EXPECT_EQ(AnswerJson(snapshot(), "pipeline/runs", {{"limit", "1"}})["runs"].size(), 1u);
 

@@ -79,6 +79,34 @@ class ReadsTest : public ::testing::Test {
   std::unique_ptr<Warehouse> warehouse_;
 };
 
+// Statements name their parameters $1, $2 … on both back ends (PostgreSQL's own way); SQLite
+// binds them by name and refuses any other kind, or a value left unused.
+TEST_F(ReadsTest, QueriesBindDollarNumberedParametersByNumber) {
+  auto row = [&](std::string_view sql, const std::vector<std::string>& params) {
+    auto result = warehouse_->Query(sql, params);
+    EXPECT_TRUE(result) << sql << ": " << result.error().message();
+    std::string shown;
+    if (!result || result->rows.empty()) return shown;
+    for (const auto& value : result->rows[0]) shown += (shown.empty() ? "" : "|") + *value;
+    return shown;
+  };
+  EXPECT_EQ(row("SELECT $1 || '-' || $2", {"a", "b"}), "a-b");
+  EXPECT_EQ(row("SELECT $2 || $1 || $2", {"x", "y"}), "yxy");
+  EXPECT_EQ(row("SELECT '$1', $1", {"v"}), "$1|v");
+  EXPECT_EQ(row("SELECT count(*) FROM etl_file WHERE status = $1", {"loaded"}), "0");
+
+  auto refused = [&](std::string_view sql, const std::vector<std::string>& params) {
+    auto result = warehouse_->Query(sql, params);
+    EXPECT_FALSE(result) << sql;
+    return result ? std::string() : result.error().message();
+  };
+  EXPECT_NE(refused("SELECT ?", {"v"}).find("write parameters as $1"), std::string::npos);
+  EXPECT_NE(refused("SELECT :name", {"v"}).find("':name'"), std::string::npos);
+  EXPECT_NE(refused("SELECT $2", {"a"}).find("names $2 but was given 1"), std::string::npos);
+  EXPECT_NE(refused("SELECT $2", {"a", "b"}).find("no parameter $1"), std::string::npos);
+  EXPECT_NE(refused("SELECT $0", {"a"}).find("'$0'"), std::string::npos);
+}
+
 TEST_F(ReadsTest, AnEmptyWarehouseReadsAsNothing) {
   auto runs = ReadRuns(*warehouse_, 10);
   ASSERT_TRUE(runs) << runs.error().message();
@@ -90,8 +118,7 @@ TEST_F(ReadsTest, AnEmptyWarehouseReadsAsNothing) {
   ASSERT_TRUE(freshness);
   EXPECT_EQ(freshness->files_loaded, 0);
   EXPECT_EQ(freshness->rows_read, 0);
-  EXPECT_FALSE(freshness->last_success_at);
-  EXPECT_FALSE(freshness->last_held_load_at);
+  EXPECT_FALSE(freshness->last_load_at);
   auto last = ReadLastLoad(*warehouse_);
   ASSERT_TRUE(last);
   EXPECT_FALSE(*last);
@@ -227,13 +254,13 @@ TEST_F(ReadsTest, FreshnessAndTheLedgerFollowUnloads) {
   EXPECT_EQ(before->files_failed, 1);
   EXPECT_EQ(before->rows_loaded, 500);
   EXPECT_EQ(before->rows_read, 500);
-  ASSERT_TRUE(before->last_success_at);
-  EXPECT_EQ(before->last_held_load_at, before->last_success_at);
+  ASSERT_TRUE(before->last_load_at);
+  EXPECT_EQ(*before->last_load_at, gone.finished_at);
   auto zone = ReadZoneFreshness(*warehouse_, kZone);
   ASSERT_TRUE(zone) << zone.error().message();
   EXPECT_EQ(zone->keys_loaded, 2);
   EXPECT_EQ(zone->rows_read, 500);
-  EXPECT_EQ(zone->last_load_at, before->last_success_at);
+  EXPECT_EQ(zone->last_load_at, before->last_load_at);
   auto zones = ReadLedgerZones(*warehouse_);
   ASSERT_TRUE(zones);
   EXPECT_EQ(*zones, std::vector<std::string>{kZone});
@@ -261,14 +288,14 @@ TEST_F(ReadsTest, FreshnessAndTheLedgerFollowUnloads) {
   ASSERT_TRUE(after);
   EXPECT_EQ(after->files_loaded, 1);
   EXPECT_EQ(after->rows_loaded, 300);
-  // The last success stays; the newest file the warehouse holds is now the older one.
-  EXPECT_EQ(after->last_success_at, before->last_success_at);
-  ASSERT_TRUE(after->last_held_load_at);
-  EXPECT_LE(*after->last_held_load_at, *after->last_success_at);
+  // The newest file the warehouse holds is now the older one: the last load is its.
+  ASSERT_TRUE(after->last_load_at);
+  EXPECT_EQ(*after->last_load_at, kept.finished_at);
+  EXPECT_LE(*after->last_load_at, *before->last_load_at);
   zone = ReadZoneFreshness(*warehouse_, kZone);
   ASSERT_TRUE(zone);
   EXPECT_EQ(zone->keys_loaded, 1);
-  EXPECT_EQ(zone->last_load_at, after->last_held_load_at);
+  EXPECT_EQ(zone->last_load_at, after->last_load_at);
 }
 
 TEST_F(ReadsTest, SalesStreamThroughTheVisitorAndMatchTheDimensions) {
@@ -304,7 +331,7 @@ TEST_F(ReadsTest, SalesStreamThroughTheVisitorAndMatchTheDimensions) {
   });
   ASSERT_TRUE(scanned) << scanned.error().message();
   EXPECT_EQ(sales, first.rows_loaded);
-  auto stored = warehouse_->Query("SELECT sum(total_amount) FROM fact_sales WHERE file_id = ?",
+  auto stored = warehouse_->Query("SELECT sum(total_amount) FROM fact_sales WHERE file_id = $1",
                                   std::vector<std::string>{std::to_string(first.file_id)});
   ASSERT_TRUE(stored);
   EXPECT_NEAR(amount, std::stod(stored->rows.at(0).at(0).value_or("0")), 1e-6);

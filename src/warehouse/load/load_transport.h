@@ -19,6 +19,7 @@
 #include "base/result.h"
 #include "model/star.h"
 #include "warehouse/calendar.h"
+#include "warehouse/load/bookkeeping.h"
 #include "warehouse/warehouse.h"
 
 namespace till {
@@ -106,9 +107,8 @@ class LoadTransport {
   virtual Status AppendSteps(std::span<const StepTiming> steps) = 0;
   // See WarehouseLoad::UnloadFile.
   virtual Status UnloadFile(int64_t file_id) = 0;
-  virtual Status SetLandingEntry(const LandingEntry& entry) = 0;
-  // Writes the final counts of the etl_file record.
-  virtual Status FinishFile(const FileOutcome& outcome) = 0;
+  // Runs a statement of the load's bookkeeping (bookkeeping.h).
+  virtual Status Write(const BookkeepingWrite& write) = 0;
   virtual Status Commit() = 0;
 };
 

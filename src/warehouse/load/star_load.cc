@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/clock.h"
 #include "warehouse/calendar.h"
 
 namespace till {
@@ -68,14 +69,14 @@ Status StarLoad::AddSteps(std::span<const StepTiming> steps) {
 Status StarLoad::UnloadFile(int64_t file_id) { return transport_->UnloadFile(file_id); }
 
 Status StarLoad::SetLandingEntry(const LandingEntry& entry) {
-  return transport_->SetLandingEntry(entry);
+  return transport_->Write(LandingEntryWrite(entry, FormatTimestamp(Clock::Real().Now())));
 }
 
 Status StarLoad::Commit(const FileOutcome& outcome) {
   TILL_RETURN_IF_ERROR(rows_.Flush());
   TILL_RETURN_IF_ERROR(customers_.Flush());
   TILL_RETURN_IF_ERROR(transport_->EndBulk());
-  TILL_RETURN_IF_ERROR(transport_->FinishFile(outcome));
+  TILL_RETURN_IF_ERROR(transport_->Write(FinishFileWrite(transport_->file_id(), outcome)));
   return transport_->Commit();
 }
 

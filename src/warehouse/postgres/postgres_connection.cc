@@ -6,51 +6,6 @@
 #include <cstdlib>
 
 namespace till {
-namespace {
-
-// Where the literal or comment starting at `sql[i]` ends (one past it), or `i` when none
-// starts there: '…' (with E'…' backslash escapes), "…", $tag$…$tag$, -- … and /* … */.
-size_t SkipQuoted(std::string_view sql, size_t i) {
-  auto find_or_end = [&](std::string_view what, size_t from) {
-    size_t at = sql.find(what, from);
-    return at == std::string_view::npos ? sql.size() : at + what.size();
-  };
-  char c = sql[i];
-  if (c == '\'' || c == '"') {
-    const bool escapes =
-        c == '\'' && i > 0 && (sql[i - 1] == 'E' || sql[i - 1] == 'e') &&
-        (i < 2 || !(std::isalnum(static_cast<unsigned char>(sql[i - 2])) || sql[i - 2] == '_'));
-    for (size_t at = i + 1; at < sql.size(); ++at) {
-      if (escapes && sql[at] == '\\') {
-        ++at;
-      } else if (sql[at] == c) {
-        if (at + 1 < sql.size() && sql[at + 1] == c) {
-          ++at;  // a doubled quote
-        } else {
-          return at + 1;
-        }
-      }
-    }
-    return sql.size();
-  }
-  if (sql.substr(i, 2) == "--") return find_or_end("\n", i);
-  if (sql.substr(i, 2) == "/*") return find_or_end("*/", i + 2);
-  if (c == '$') {
-    size_t close = i + 1;
-    while (close < sql.size() &&
-           (std::isalnum(static_cast<unsigned char>(sql[close])) || sql[close] == '_')) {
-      ++close;
-    }
-    if (close < sql.size() && sql[close] == '$' &&
-        !(close > i + 1 && std::isdigit(static_cast<unsigned char>(sql[i + 1])))) {
-      std::string_view tag = sql.substr(i, close - i + 1);
-      return find_or_end(tag, close + 1);
-    }
-  }
-  return i;
-}
-
-}  // namespace
 
 std::string Trimmed(const char* message) {
   std::string_view text = message ? message : "";
@@ -140,31 +95,6 @@ void AppendUuid(std::string& out, const RowHash& hash) {
   out.append(hex, 16, 4);
   out += '-';
   out.append(hex, 20, 12);
-}
-
-std::string ToDollarPlaceholders(std::string_view sql) {
-  std::string out;
-  out.reserve(sql.size() + 8);
-  int next = 0;
-  for (size_t i = 0; i < sql.size(); ++i) {
-    if (size_t end = SkipQuoted(sql, i); end != i) {
-      out.append(sql.substr(i, end - i));
-      i = end - 1;
-    } else if (sql[i] == '?') {
-      size_t digits = i + 1;
-      while (digits < sql.size() && sql[digits] >= '0' && sql[digits] <= '9') ++digits;
-      if (digits > i + 1) {
-        out += '$';
-        out.append(sql.substr(i + 1, digits - i - 1));
-        i = digits - 1;
-      } else {
-        out += fmt::format("${}", ++next);
-      }
-    } else {
-      out += sql[i];
-    }
-  }
-  return out;
 }
 
 std::optional<std::string> Value(const PgResult& result, int row, int column) {

@@ -97,10 +97,6 @@ class BinaryCopy {
   std::string out_;
 };
 
-// Turns the "?" and "?N" placeholders the warehouse interface uses (SQLite's) into PostgreSQL's
-// "$N", leaving literals, quoted names and comments alone.
-std::string ToDollarPlaceholders(std::string_view sql);
-
 // One libpq connection and the few ways Till talks over it.
 class Connection {
  public:

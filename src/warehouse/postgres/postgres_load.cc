@@ -332,31 +332,8 @@ class PostgresTransport final : public LoadTransport {
 
   Status UnloadFile(int64_t file_id) override { return UnloadPostgresFile(connection_, file_id); }
 
-  Status SetLandingEntry(const LandingEntry& entry) override {
-    return WriteLandingEntry(connection_, entry);
-  }
-
-  Status FinishFile(const FileOutcome& outcome) override {
-    std::vector<std::optional<std::string>> params = {
-        std::to_string(outcome.rows_read),
-        std::to_string(outcome.rows_loaded),
-        std::to_string(outcome.rows_rejected),
-        std::to_string(outcome.rows_duplicate),
-        std::to_string(outcome.values_nulled),
-        std::to_string(outcome.year_mismatches),
-        std::to_string(outcome.month_mismatches),
-        Nullable(fmt::format("{}", fmt::join(outcome.extra_columns, ","))),
-        Nullable(fmt::format("{}", fmt::join(outcome.missing_columns, ","))),
-        Nullable(outcome.finished_at),
-        std::to_string(file_id_)};
-    auto updated = connection_.Query(
-        "UPDATE etl_file SET status = 'loaded', rows_read = $1, rows_loaded = $2, "
-        "rows_rejected = $3, rows_duplicate = $4, values_nulled = $5, year_mismatches = $6, "
-        "month_mismatches = $7, extra_columns = $8, missing_columns = $9, finished_at = $10 "
-        "WHERE file_id = $11",
-        params, "recording the file");
-    TILL_RETURN_IF_ERROR(updated);
-    return {};
+  Status Write(const BookkeepingWrite& write) override {
+    return RunBookkeeping(connection_, write);
   }
 
   Status Commit() override {
@@ -486,23 +463,8 @@ UPDATE etl_file SET unloaded_at = now() WHERE file_id = {0};
                          fmt::format("unloading file {}", file_id));
 }
 
-Status WriteLandingEntry(Connection& connection, const LandingEntry& entry) {
-  std::vector<std::optional<std::string>> params = {
-      entry.zone,
-      entry.key,
-      entry.version,
-      std::to_string(entry.size_bytes),
-      Nullable(entry.sha256),
-      entry.file_id ? std::optional<std::string>(std::to_string(*entry.file_id)) : std::nullopt,
-      entry.loaded ? "loaded" : "failed",
-      Nullable(ReplaceInvalidUtf8(entry.error))};
-  auto done = connection.Query(
-      "INSERT INTO landing_key (zone, key, version, size_bytes, sha256, file_id, status, error, "
-      "seen_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now()) "
-      "ON CONFLICT (zone, key) DO UPDATE SET version = excluded.version, "
-      "size_bytes = excluded.size_bytes, sha256 = excluded.sha256, file_id = excluded.file_id, "
-      "status = excluded.status, error = excluded.error, seen_at = excluded.seen_at",
-      params, "recording the landing key");
+Status RunBookkeeping(Connection& connection, const BookkeepingWrite& write) {
+  auto done = connection.Query(write.sql, write.values, "writing the load's records");
   return done ? Status{} : Status(Unexpected<Error>(done.error()));
 }
 

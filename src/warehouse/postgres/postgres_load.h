@@ -23,8 +23,8 @@ std::unique_ptr<LoadTransport> MakePostgresTransport(Connection& connection, int
 // its partition), then the file's partition is dropped.
 Status UnloadPostgresFile(Connection& connection, int64_t file_id);
 
-// Writes the landing_key record of `entry`, inside the caller's transaction.
-Status WriteLandingEntry(Connection& connection, const LandingEntry& entry);
+// Runs a statement of the bookkeeping (load/bookkeeping.h), inside the caller's transaction.
+Status RunBookkeeping(Connection& connection, const BookkeepingWrite& write);
 
 // Appends the COPY line (for kCopyRejects) of an etl_reject record.
 void AppendReject(std::string& out, int64_t file_id, const RejectRecord& reject);

@@ -123,7 +123,7 @@ class PostgresWarehouse final : public Warehouse {
   Result<QueryResult> Query(std::string_view sql, std::span<const std::string> params) override {
     TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
     std::vector<std::optional<std::string>> bound(params.begin(), params.end());
-    auto rows = connection_.Query(ToDollarPlaceholders(sql), bound, "running a query");
+    auto rows = connection_.Query(sql, bound, "running a query");
     TILL_RETURN_IF_ERROR(rows);
     QueryResult result;
     PGresult* r = rows->get();
@@ -140,7 +140,7 @@ class PostgresWarehouse final : public Warehouse {
   Status QueryRows(std::string_view sql, std::span<const std::string> params,
                    const RowVisitor& visit) override {
     TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
-    return connection_.QueryRows(ToDollarPlaceholders(sql), params, visit, "running a query");
+    return connection_.QueryRows(sql, params, visit, "running a query");
   }
 
   Status ReadConsistently(const std::function<Status()>& reads) override {
@@ -179,17 +179,16 @@ class PostgresWarehouse final : public Warehouse {
 
   Status ForgetLandingKey(std::string_view zone, std::string_view key,
                           std::optional<int64_t> unload) override {
-    return ChangeLedger(unload, "forgetting the landing key", [&]() -> Status {
-      auto forgotten =
-          connection_.Query("DELETE FROM landing_key WHERE zone = $1 AND key = $2",
-                            {std::string(zone), std::string(key)}, "forgetting the landing key");
-      return forgotten ? Status{} : Status(Unexpected<Error>(forgotten.error()));
+    return ChangeLedger(unload, "forgetting the landing key", [&] {
+      return RunBookkeeping(connection_, ForgetLandingKeyWrite(zone, key));
     });
   }
 
   Status RecordLandingEntry(const LandingEntry& entry, std::optional<int64_t> unload) override {
-    return ChangeLedger(unload, "recording the landing key",
-                        [&] { return WriteLandingEntry(connection_, entry); });
+    return ChangeLedger(unload, "recording the landing key", [&] {
+      return RunBookkeeping(connection_,
+                            LandingEntryWrite(entry, FormatTimestamp(Clock::Real().Now())));
+    });
   }
 
   // Runs `change` to the ledger in a transaction of its own, unloading file `unload` first

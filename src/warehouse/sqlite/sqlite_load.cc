@@ -398,24 +398,7 @@ class SqliteTransport final : public LoadTransport {
 
   Status UnloadFile(int64_t file_id) override { return UnloadSqliteFile(db_, file_id); }
 
-  Status SetLandingEntry(const LandingEntry& entry) override {
-    return WriteLandingEntry(db_, entry);
-  }
-
-  Status FinishFile(const FileOutcome& outcome) override {
-    Statement update;
-    TILL_RETURN_IF_ERROR(update.Prepare(
-        db_,
-        "UPDATE etl_file SET status = 'loaded', rows_read = ?, rows_loaded = ?, "
-        "rows_rejected = ?, rows_duplicate = ?, values_nulled = ?, year_mismatches = ?, "
-        "month_mismatches = ?, extra_columns = ?, missing_columns = ?, finished_at = ? "
-        "WHERE file_id = ?"));
-    JoinedColumns joined;
-    BindFileCounts(update, 0, outcome, &joined);
-    update.Bind(10, std::string_view(outcome.finished_at));
-    update.Bind(11, file_id_);
-    return update.Run();
-  }
+  Status Write(const BookkeepingWrite& write) override { return RunBookkeeping(db_, write); }
 
   Status Commit() override {
     TILL_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
@@ -528,35 +511,11 @@ DELETE FROM till_move;
   return Exec(db, sql);
 }
 
-Status WriteLandingEntry(sqlite3* db, const LandingEntry& entry) {
-  Statement upsert;
-  TILL_RETURN_IF_ERROR(upsert.Prepare(
-      db,
-      "INSERT OR REPLACE INTO landing_key (zone, key, version, size_bytes, sha256, file_id, "
-      "status, error, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  std::string now = FormatTimestamp(Clock::Real().Now());
-  upsert.Bind(1, std::string_view(entry.zone));
-  upsert.Bind(2, std::string_view(entry.key));
-  upsert.Bind(3, std::string_view(entry.version));
-  upsert.Bind(4, entry.size_bytes);
-  if (entry.sha256.empty()) {
-    upsert.BindNull(5);
-  } else {
-    upsert.Bind(5, std::string_view(entry.sha256));
-  }
-  if (entry.file_id) {
-    upsert.Bind(6, *entry.file_id);
-  } else {
-    upsert.BindNull(6);
-  }
-  upsert.Bind(7, std::string_view(entry.loaded ? "loaded" : "failed"));
-  if (entry.error.empty()) {
-    upsert.BindNull(8);
-  } else {
-    upsert.Bind(8, std::string_view(entry.error));
-  }
-  upsert.Bind(9, std::string_view(now));
-  return upsert.Run();
+Status RunBookkeeping(sqlite3* db, const BookkeepingWrite& write) {
+  Statement statement;
+  TILL_RETURN_IF_ERROR(statement.Prepare(db, write.sql));
+  TILL_RETURN_IF_ERROR(statement.BindNumbered(write.values));
+  return statement.Run();
 }
 
 Status InsertReject(Statement& s, int64_t file_id, const RejectRecord& reject) {

@@ -24,8 +24,8 @@ std::unique_ptr<LoadTransport> MakeSqliteTransport(sqlite3* db, int64_t file_id,
 // holder (its file and line) instead.
 Status UnloadSqliteFile(sqlite3* db, int64_t file_id);
 
-// Writes the landing_key record of `entry`, inside the caller's transaction.
-Status WriteLandingEntry(sqlite3* db, const LandingEntry& entry);
+// Runs a statement of the bookkeeping (load/bookkeeping.h), inside the caller's transaction.
+Status RunBookkeeping(sqlite3* db, const BookkeepingWrite& write);
 
 // Inserts an etl_reject record through `insert`, prepared from kInsertRejectSql.
 inline constexpr std::string_view kInsertRejectSql =

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -44,6 +45,13 @@ class Statement {
     }
   }
 
+  // Binds `values` as text to the parameters written $1, $2 … (PostgreSQL's way, so that one
+  // statement text serves both back ends). Fails when the statement has another kind of
+  // parameter, names a $n past the values, or leaves a value unused.
+  Status BindNumbered(std::span<const std::string> values);
+  // The same, with nullopt bound as NULL.
+  Status BindNumbered(std::span<const std::optional<std::string>> values);
+
   // Runs to completion (for statements that return no rows). Resets for reuse.
   Status Run();
 
@@ -54,6 +62,10 @@ class Statement {
   sqlite3_stmt* get() { return stmt_; }
 
  private:
+  // Calls bind(index, n) for each parameter $n, after the checks BindNumbered promises.
+  template <typename BindOne>
+  Status BindEachNumbered(size_t values, BindOne bind);
+
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
 };

@@ -167,9 +167,7 @@ class SqliteWarehouse final : public Warehouse {
   Result<QueryResult> Query(std::string_view sql, std::span<const std::string> params) override {
     Statement statement;
     TILL_RETURN_IF_ERROR(statement.Prepare(db_, sql));
-    for (size_t i = 0; i < params.size(); ++i) {
-      statement.Bind(static_cast<int>(i) + 1, std::string_view(params[i]));
-    }
+    TILL_RETURN_IF_ERROR(statement.BindNumbered(params));
     QueryResult result;
     sqlite3_stmt* s = statement.get();
     int count = sqlite3_column_count(s);
@@ -196,9 +194,7 @@ class SqliteWarehouse final : public Warehouse {
                    const RowVisitor& visit) override {
     Statement statement;
     TILL_RETURN_IF_ERROR(statement.Prepare(db_, sql));
-    for (size_t i = 0; i < params.size(); ++i) {
-      statement.Bind(static_cast<int>(i) + 1, std::string_view(params[i]));
-    }
+    TILL_RETURN_IF_ERROR(statement.BindNumbered(params));
     sqlite3_stmt* s = statement.get();
     std::vector<std::optional<std::string_view>> values(
         static_cast<size_t>(sqlite3_column_count(s)));
@@ -232,7 +228,7 @@ class SqliteWarehouse final : public Warehouse {
   Result<std::vector<LandingEntry>> LandingEntries(std::string_view zone) override {
     auto rows = Query(
         "SELECT key, version, size_bytes, sha256, file_id, status, error FROM landing_key "
-        "WHERE zone = ? ORDER BY key",
+        "WHERE zone = $1 ORDER BY key",
         std::vector<std::string>{std::string(zone)});
     TILL_RETURN_IF_ERROR(rows);
     std::vector<LandingEntry> entries;
@@ -252,18 +248,14 @@ class SqliteWarehouse final : public Warehouse {
 
   Status ForgetLandingKey(std::string_view zone, std::string_view key,
                           std::optional<int64_t> unload) override {
-    return ChangeLedger(unload, [&]() -> Status {
-      Statement forget;
-      TILL_RETURN_IF_ERROR(
-          forget.Prepare(db_, "DELETE FROM landing_key WHERE zone = ? AND key = ?"));
-      forget.Bind(1, zone);
-      forget.Bind(2, key);
-      return forget.Run();
-    });
+    return ChangeLedger(unload,
+                        [&] { return RunBookkeeping(db_, ForgetLandingKeyWrite(zone, key)); });
   }
 
   Status RecordLandingEntry(const LandingEntry& entry, std::optional<int64_t> unload) override {
-    return ChangeLedger(unload, [&] { return WriteLandingEntry(db_, entry); });
+    return ChangeLedger(unload, [&] {
+      return RunBookkeeping(db_, LandingEntryWrite(entry, FormatTimestamp(Clock::Real().Now())));
+    });
   }
 
   // Runs `change` to the ledger in a transaction of its own, unloading file `unload` first when

@@ -175,9 +175,8 @@ class FakeTransport final : public LoadTransport {
   }
   Status AppendSteps(std::span<const StepTiming>) override { return {}; }
   Status UnloadFile(int64_t) override { return {}; }
-  Status SetLandingEntry(const LandingEntry&) override { return {}; }
-  Status FinishFile(const FileOutcome&) override {
-    log_.push_back("file");
+  Status Write(const BookkeepingWrite& write) override {
+    if (write.sql.starts_with("UPDATE etl_file")) log_.push_back("file");
     return {};
   }
   Status Commit() override {
