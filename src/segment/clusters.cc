@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <armadillo>
+#include <atomic>
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <thread>
 
 namespace till::segment {
 namespace {
@@ -150,19 +153,34 @@ double Silhouette(const FeatureMatrix& points, std::span<const size_t> sample,
 Result<ClusterChoice> ChooseClusters(const FeatureMatrix& points, const ClusterOptions& options) {
   const std::vector<size_t> sample = SilhouetteSample(points.rows);
   const SampleDistances distances = Distances(points, sample);
-  ClusterChoice choice;
-  bool have = false;
-  for (size_t k = options.min_k; k <= options.max_k && k < points.rows; ++k) {
-    auto fit = KMeans(points, k, options);
-    if (!fit) return MakeError(fit.error().code(), fit.error().message());
-    fit->silhouette = SilhouetteOf(distances, sample, fit->labels, k);
-    choice.silhouettes.emplace_back(k, fit->silhouette);
-    if (!have || fit->silhouette > choice.best.silhouette) {
-      choice.best = std::move(*fit);
-      have = true;
+  std::vector<size_t> ks;
+  for (size_t k = options.min_k; k <= options.max_k && k < points.rows; ++k) ks.push_back(k);
+  if (ks.empty()) return MakeError(ErrorCode::kInvalidArgument, "too few customers to cluster");
+  // Each k is fitted on its own, so the k values are shared out among threads; the result does
+  // not depend on which thread fits which (Armadillo's generator is per thread and seeded for
+  // each restart).
+  std::vector<std::optional<Result<KMeansFit>>> fits(ks.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < ks.size(); i = next++) {
+      auto fit = KMeans(points, ks[i], options);
+      if (fit) fit->silhouette = SilhouetteOf(distances, sample, fit->labels, ks[i]);
+      fits[i] = std::move(fit);
     }
+  };
+  const size_t threads =
+      std::min<size_t>(ks.size(), std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& thread : pool) thread.join();
+  ClusterChoice choice;
+  for (size_t i = 0; i < ks.size(); ++i) {
+    auto& fit = *fits[i];
+    if (!fit) return MakeError(fit.error().code(), fit.error().message());
+    choice.silhouettes.emplace_back(ks[i], fit->silhouette);
+    if (i == 0 || fit->silhouette > choice.best.silhouette) choice.best = std::move(*fit);
   }
-  if (!have) return MakeError(ErrorCode::kInvalidArgument, "too few customers to cluster");
   return choice;
 }
 

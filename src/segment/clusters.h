@@ -6,7 +6,8 @@
 // of each k is computed over at most kSilhouetteSample customers, picked at even strides of
 // the customers' order (all of them when there are fewer), as scikit-learn's silhouette_score
 // does with sample_size: the mean silhouette of the sampled points within the sample. A
-// silhouette is computed from one distance matrix of the sample, shared by every k.
+// silhouette is computed from one distance matrix of the sample, shared by every k. The k
+// values are fitted on as many threads as the machine has cores; the result is the same.
 #pragma once
 
 #include <cstddef>

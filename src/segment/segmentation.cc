@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <future>
 #include <map>
 
 namespace till::segment {
@@ -153,12 +154,11 @@ Result<Segmentation> Segment(const OrderBook& book, const SegmentOptions& option
   const std::vector<Rfm> rfm = ComputeRfm(histories, options.as_of_day);
   step("rfm");
 
-  auto choice = ChooseClusters(Standardise(ClusterFeatures(rfm)), options.clusters);
-  if (!choice) return MakeError(choice.error().code(), choice.error().message());
-  out.silhouettes = choice->silhouettes;
-  out.silhouette = choice->best.silhouette;
-  step("clusters");
-
+  // The clusters and the lifetime models do not depend on each other: the clusters are
+  // searched on other threads while this one fits the models.
+  auto clustering = std::async(std::launch::async, [&] {
+    return ChooseClusters(Standardise(ClusterFeatures(rfm)), options.clusters);
+  });
   std::vector<BgNbdCustomer> purchases;
   std::vector<SpendCustomer> spend, repeat_spend;
   purchases.reserve(histories.size());
@@ -178,6 +178,12 @@ Result<Segmentation> Segment(const OrderBook& book, const SegmentOptions& option
   }
   out.bg_nbd = *bg_nbd;
   out.gamma_gamma = *gamma_gamma;
+  step("lifetime");
+  auto choice = clustering.get();
+  if (!choice) return MakeError(choice.error().code(), choice.error().message());
+  out.silhouettes = choice->silhouettes;
+  out.silhouette = choice->best.silhouette;
+  step("clusters");  // beyond the lifetime fits, which ran meanwhile
 
   // Clusters numbered from 1 by decreasing mean revenue.
   const KMeansFit& fit = choice->best;
@@ -214,7 +220,7 @@ Result<Segmentation> Segment(const OrderBook& book, const SegmentOptions& option
     out.customers.push_back(std::move(c));
   }
 
-  step("lifetime");
+  step("scores");
   std::map<std::string_view, GroupTotals> segments;
   std::vector<GroupTotals> clusters(fit.k);
   for (const CustomerScore& c : out.customers) {

@@ -80,7 +80,8 @@ struct Segmentation {
   GammaGammaParams gamma_gamma;
   CohortReport cohorts;
   std::optional<HoldoutCheck> holdout;
-  // Wall seconds of each step (histories, rfm, clusters, lifetime, cohorts, holdout).
+  // Wall seconds of each step: histories, rfm, lifetime, clusters (what their search took
+  // beyond the lifetime fits, which run meanwhile), scores, cohorts, holdout.
   std::vector<std::pair<std::string, double>> step_seconds;
 };
 
