@@ -2,7 +2,7 @@
 # missing (Debian 12), build, and run.
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup build till demo test test-asan bench bench-pg bench-floor bench-watch bench-serve clean
+.PHONY: all setup build till demo test test-asan bench bench-pg bench-floor bench-watch bench-serve bench-segments clean
 
 all: build
 
@@ -56,6 +56,9 @@ bench-watch: till
 
 bench-serve: till
 	bench/serve_latency.sh
+
+bench-segments: till
+	bench/segments.sh
 
 clean:
 	rm -rf build

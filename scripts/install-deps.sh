@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   time nodejs npm chromium wrk
   clang-format
+  libarmadillo-dev libnlopt-dev libnlopt-cxx-dev libboost-dev python3-sklearn python3-scipy
 )
 
 missing=()

@@ -88,6 +88,21 @@ using SaleVisitor = std::function<Status(const SaleRow&)>;
 // is read in constant memory. An error `visit` returns stops the scan and is returned.
 Status ScanSales(Warehouse& warehouse, int64_t file_id, const SaleVisitor& visit);
 
+// One sale line as customer analytics need it: whose, which order, when and how much. The
+// views are valid during the visit only.
+struct CustomerSaleRow {
+  std::string_view customer_id;
+  std::optional<std::string_view> transaction_id;
+  int32_t date_key = 0;  // YYYYMMDD
+  double amount = 0;
+};
+using CustomerSaleVisitor = std::function<Status(const CustomerSaleRow&)>;
+// Hands `visit` every sale the warehouse holds that has a customer id and a date, one at a
+// time: the customer id and nothing else of the customer. Memory grows with the customer
+// versions (a map of their keys, 16 bytes each, and each distinct id once), not with the sales. An
+// error `visit` returns stops the scan and is returned.
+Status ScanCustomerSales(Warehouse& warehouse, const CustomerSaleVisitor& visit);
+
 // A run, with what its files did.
 struct RunRecord {
   int64_t run_id = 0;

@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <utility>
 
 #include "support/temp_dir.h"
 
@@ -199,6 +202,68 @@ TEST_F(CliTest, LogsAreOneJsonObjectPerLineWithRunFileAndStep) {
   Outcome bad = Till("ingest '" + Sample() + "' --log-level loud");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("unknown log level 'loud'"), std::string::npos) << bad.err;
+}
+
+TEST(CliSegmentsTest, SegmentsPrintCustomersByIdOnlyThenSummaries) {
+  TempDir dir;
+  auto till = [&](const std::string& args) {
+    const std::string command = "cd '" + dir.Path("") +
+                                "' && env -u TILL_WAREHOUSE -u TILL_CONFIG '" + TILL_BINARY "' " +
+                                args + " >out.txt 2>err.txt";
+    const int status = std::system(command.c_str());
+    return std::pair(WIFEXITED(status) ? WEXITSTATUS(status) : -1, ReadFile(dir.Path("out.txt")));
+  };
+  ASSERT_EQ(till("generate --rows 6000 --seed 3 --output raw.csv").first, 0);
+  ASSERT_EQ(till("ingest raw.csv --warehouse w.db").first, 0);
+  const auto [code, out] = till("segments --warehouse w.db --json");
+  ASSERT_EQ(code, 0) << ReadFile(dir.Path("err.txt"));
+  const std::set<std::string> customer_keys{"customer_id", "recency_days",
+                                            "frequency",   "monetary",
+                                            "r_score",     "f_score",
+                                            "m_score",     "segment",
+                                            "cluster",     "expected_purchases_90d",
+                                            "p_alive",     "expected_order_value",
+                                            "clv_12m"};
+  size_t customers = 0, segments = 0, clusters = 0, models = 0;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    const auto object = nlohmann::json::parse(line);
+    if (!object.contains("summary")) {
+      ++customers;
+      std::set<std::string> keys;
+      for (const auto& [key, value] : object.items()) keys.insert(key);
+      EXPECT_EQ(keys, customer_keys);
+      EXPECT_EQ(object["customer_id"].get<std::string>().find_first_not_of("0123456789"),
+                std::string::npos);
+      EXPECT_GE(object["r_score"].get<int>(), 1);
+      EXPECT_LE(object["r_score"].get<int>(), 5);
+      EXPECT_GE(object["p_alive"].get<double>(), 0);
+      EXPECT_LE(object["p_alive"].get<double>(), 1);
+    } else if (object["summary"] == "segment") {
+      ++segments;
+    } else if (object["summary"] == "cluster") {
+      ++clusters;
+      EXPECT_FALSE(object["profile"].get<std::string>().empty());
+    } else if (object["summary"] == "model") {
+      ++models;
+    }
+  }
+  EXPECT_GT(customers, 5000u);
+  EXPECT_GT(segments, 5u);
+  EXPECT_GE(clusters, 2u);
+  EXPECT_EQ(models, 1u);
+  // Nothing personal: no email, name or phone of the raw file appears.
+  EXPECT_EQ(out.find("@gmail.com"), std::string::npos);
+  EXPECT_EQ(out.find("\"name\""), std::string::npos);
+
+  const auto [csv_code, csv] = till("segments --warehouse w.db --csv");
+  EXPECT_EQ(csv_code, 0);
+  EXPECT_EQ(csv.rfind("customer_id,recency_days,frequency,monetary,", 0), 0u);
+  EXPECT_EQ(static_cast<size_t>(std::count(csv.begin(), csv.end(), '\n')), customers + 1);
+
+  EXPECT_EQ(till("segments --warehouse w.db --as-of 2023-13-01").first, 2);
+  EXPECT_EQ(till("segments --warehouse w.db --holdout-days 0").first, 2);
+  EXPECT_EQ(till("segments --warehouse w.db --as-of 2020-01-01").first, 1);
 }
 
 }  // namespace

@@ -1,0 +1,307 @@
+#include "segment/lifetime.h"
+
+#include <algorithm>
+#include <boost/math/special_functions/digamma.hpp>
+#include <boost/math/special_functions/expm1.hpp>
+#include <boost/math/special_functions/gamma.hpp>
+#include <boost/math/special_functions/hypergeometric_pFq.hpp>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <nlopt.hpp>
+#include <numeric>
+#include <string>
+#include <vector>
+
+namespace till::segment {
+namespace {
+
+// log(exp(u) + exp(v)) without overflow.
+double LogAddExp(double u, double v) {
+  return u > v ? u + std::log1p(std::exp(v - u)) : v + std::log1p(std::exp(u - v));
+}
+
+// The logs of the parameters move within these bounds: wide enough for any retail data in
+// days, narrow enough that a likelihood whose supremum lies at infinity (no drop-out at all,
+// say) still ends at a finite point.
+constexpr double kLowerLog = -12;
+constexpr double kUpperLog = 14;
+
+// The customers indexed for repeated evaluation: repeat counts are whole numbers, so every term
+// that depends on x alone is computed once per distinct x, and the logs of alpha + t once per
+// distinct time.
+struct BgNbdData {
+  std::vector<uint32_t> x;
+  std::vector<uint32_t> t_x;  // into `times`
+  std::vector<uint32_t> T;    // into `times`
+  std::vector<double> times;
+  uint32_t max_x = 0;
+};
+
+BgNbdData Index(std::span<const BgNbdCustomer> customers) {
+  BgNbdData data;
+  data.times.reserve(2 * customers.size());
+  for (const auto& c : customers) {
+    data.times.push_back(c.t_x);
+    data.times.push_back(c.T);
+  }
+  std::sort(data.times.begin(), data.times.end());
+  data.times.erase(std::unique(data.times.begin(), data.times.end()), data.times.end());
+  auto at = [&](double t) {
+    return static_cast<uint32_t>(std::lower_bound(data.times.begin(), data.times.end(), t) -
+                                 data.times.begin());
+  };
+  for (const auto& c : customers) {
+    const auto x = static_cast<uint32_t>(std::lround(c.x));
+    data.x.push_back(x);
+    data.max_x = std::max(data.max_x, x);
+    data.t_x.push_back(at(c.t_x));
+    data.T.push_back(at(c.T));
+  }
+  return data;
+}
+
+// The log-likelihood and, when `gradient` is not null, its gradient with respect to
+// (r, alpha, a, b). With A the log of the first term of the likelihood and B of the second
+// (present when x > 0), each customer adds log(e^A + e^B). The digamma differences of whole
+// steps are finite sums: psi(r + x) - psi(r) = sum over i < x of 1 / (r + i).
+double BgNbdEvaluate(const BgNbdParams& p, const BgNbdData& data, double* gradient) {
+  const size_t nx = data.max_x + 1;
+  std::vector<double> lr(nx), dr(nx), lab0(nx), da0(nx), db0(nx), lab1(nx), da1(nx), db1(nx);
+  for (uint32_t x = 0; x < nx; ++x) {
+    if (x == 0) {
+      lr[0] = dr[0] = lab0[0] = da0[0] = db0[0] = 0;
+    } else {
+      const double i = x - 1;
+      lr[x] = lr[x - 1] + std::log(p.r + i);
+      dr[x] = dr[x - 1] + 1 / (p.r + i);
+      lab0[x] = lab0[x - 1] + std::log(p.b + i) - std::log(p.a + p.b + i);
+      da0[x] = da0[x - 1] - 1 / (p.a + p.b + i);
+      db0[x] = db0[x - 1] + 1 / (p.b + i) - 1 / (p.a + p.b + i);
+      // B(a + 1, b + x - 1) / B(a, b + x) = a / (b + x - 1).
+      lab1[x] = lab0[x] + std::log(p.a) - std::log(p.b + i);
+      da1[x] = da0[x] + 1 / p.a;
+      db1[x] = db0[x] - 1 / (p.b + i);
+    }
+  }
+  std::vector<double> log_at(data.times.size()), inv_at(data.times.size());
+  for (size_t u = 0; u < data.times.size(); ++u) {
+    log_at[u] = std::log(p.alpha + data.times[u]);
+    inv_at[u] = 1 / (p.alpha + data.times[u]);
+  }
+  const double log_alpha = std::log(p.alpha);
+  double ll = 0, g_r = 0, g_alpha = 0, g_a = 0, g_b = 0;
+  for (size_t i = 0; i < data.x.size(); ++i) {
+    const uint32_t x = data.x[i];
+    const double rx = p.r + x;
+    const double A = lr[x] + p.r * log_alpha - rx * log_at[data.T[i]] + lab0[x];
+    if (x == 0) {
+      ll += A;
+      if (gradient) {
+        g_r += log_alpha - log_at[data.T[i]];
+        g_alpha += p.r / p.alpha - rx * inv_at[data.T[i]];
+      }
+      continue;
+    }
+    const double B = lr[x] + p.r * log_alpha - rx * log_at[data.t_x[i]] + lab1[x];
+    ll += LogAddExp(A, B);
+    if (gradient) {
+      const double w_a = 1 / (1 + std::exp(B - A)), w_b = 1 - w_a;
+      g_r += dr[x] + log_alpha - w_a * log_at[data.T[i]] - w_b * log_at[data.t_x[i]];
+      g_alpha += p.r / p.alpha - rx * (w_a * inv_at[data.T[i]] + w_b * inv_at[data.t_x[i]]);
+      g_a += w_a * da0[x] + w_b * da1[x];
+      g_b += w_a * db0[x] + w_b * db1[x];
+    }
+  }
+  if (gradient) {
+    gradient[0] = g_r;
+    gradient[1] = g_alpha;
+    gradient[2] = g_a;
+    gradient[3] = g_b;
+  }
+  return ll;
+}
+
+// Maximises `objective(params, gradient)` over the logs of the parameters from `start`;
+// returns the parameters.
+// Maximises `objective(params, gradient)` over the logs of the parameters from `start` with
+// L-BFGS; should it fail (it may, where the likelihood is nearly flat towards a bound), with
+// BOBYQA, which needs no gradient, from the same start. Returns the parameters.
+template <typename Objective>
+Result<std::vector<double>> MaximiseLogParams(std::vector<double> start, Objective objective) {
+  const size_t n = start.size();
+  struct State {
+    Objective* objective;
+    std::vector<double> params, gradient;
+  } state{&objective, std::vector<double>(n), std::vector<double>(n)};
+  auto thunk = [](unsigned count, const double* theta, double* grad, void* data) -> double {
+    auto* s = static_cast<State*>(data);
+    for (unsigned k = 0; k < count; ++k) s->params[k] = std::exp(theta[k]);
+    const double value = (*s->objective)(s->params, grad ? s->gradient.data() : nullptr);
+    // d/d log(p) = p * d/dp.
+    if (grad) {
+      for (unsigned k = 0; k < count; ++k) grad[k] = s->gradient[k] * s->params[k];
+    }
+    return std::isfinite(value) ? value : -std::numeric_limits<double>::max();
+  };
+  std::string failure;
+  for (nlopt::algorithm algorithm : {nlopt::LD_LBFGS, nlopt::LN_BOBYQA}) {
+    nlopt::opt opt(algorithm, static_cast<unsigned>(n));
+    opt.set_lower_bounds(std::vector<double>(n, kLowerLog));
+    opt.set_upper_bounds(std::vector<double>(n, kUpperLog));
+    opt.set_ftol_rel(1e-13);
+    opt.set_xtol_rel(1e-10);
+    opt.set_maxeval(algorithm == nlopt::LD_LBFGS ? 3000 : 20000);
+    opt.set_max_objective(thunk, &state);
+    std::vector<double> theta(n);
+    for (size_t k = 0; k < n; ++k) theta[k] = std::clamp(std::log(start[k]), kLowerLog, kUpperLog);
+    double best = 0;
+    try {
+      opt.optimize(theta, best);
+    } catch (const nlopt::roundoff_limited&) {
+      // The optimum is found to the precision of the arithmetic: theta holds the best point.
+    } catch (const std::exception& error) {
+      failure = error.what();
+      continue;
+    }
+    for (double& t : theta) t = std::exp(t);
+    return theta;
+  }
+  return MakeError(ErrorCode::kInternal, "the likelihood fit failed: " + failure);
+}
+
+}  // namespace
+
+double BgNbdLogLikelihood(const BgNbdParams& params, std::span<const BgNbdCustomer> customers) {
+  return BgNbdEvaluate(params, Index(customers), nullptr);
+}
+
+Result<BgNbdParams> FitBgNbd(std::span<const BgNbdCustomer> customers) {
+  if (customers.empty()) return MakeError(ErrorCode::kInvalidArgument, "no customers to fit");
+  double sum_x = 0, sum_T = 0;
+  for (const auto& c : customers) {
+    if (!(c.x >= 0 && c.t_x >= 0 && c.T >= c.t_x) || c.x != std::round(c.x) ||
+        (c.x == 0 && c.t_x != 0)) {
+      return MakeError(
+          ErrorCode::kInvalidArgument,
+          "a BG/NBD history needs a whole x >= 0 and 0 <= t_x <= T (t_x = 0 if x = 0)");
+    }
+    sum_x += c.x;
+    sum_T += c.T;
+  }
+  if (sum_x == 0) {
+    return MakeError(ErrorCode::kInvalidArgument, "no customer bought more than once");
+  }
+  const BgNbdData data = Index(customers);
+  // A start where the mean rate matches the data's: r / alpha = sum x / sum T.
+  auto fitted = MaximiseLogParams({1.0, std::max(sum_T / sum_x, 1e-3), 1.0, 1.0},
+                                  [&](const std::vector<double>& v, double* gradient) {
+                                    return BgNbdEvaluate({v[0], v[1], v[2], v[3]}, data, gradient);
+                                  });
+  if (!fitted) return MakeError(fitted.error().code(), fitted.error().message());
+  const auto& v = *fitted;
+  return BgNbdParams{v[0], v[1], v[2], v[3]};
+}
+
+double ProbabilityAlive(const BgNbdParams& p, const BgNbdCustomer& c) {
+  if (c.x == 0) return 1;
+  const double odds =
+      p.a / (p.b + c.x - 1) * std::exp((p.r + c.x) * std::log((p.alpha + c.T) / (p.alpha + c.t_x)));
+  return 1 / (1 + odds);
+}
+
+double ExpectedPurchasesIfAlive(const BgNbdParams& p, double x, double T, double days) {
+  const double z = days / (p.alpha + T + days);
+  double hyper = 0;
+  try {
+    hyper = boost::math::hypergeometric_pFq({p.r + x, p.b + x}, {p.a + p.b + x - 1}, z);
+  } catch (const std::exception&) {
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  const double lead = (p.a + p.b + x - 1) / (p.a - 1);
+  const double decay = std::exp((p.r + x) * std::log((p.alpha + T) / (p.alpha + T + days)));
+  return lead * (1 - decay * hyper);
+}
+
+double ExpectedPurchases(const BgNbdParams& p, const BgNbdCustomer& c, double days) {
+  return ExpectedPurchasesIfAlive(p, c.x, c.T, days) * ProbabilityAlive(p, c);
+}
+
+double GammaGammaLogLikelihood(const GammaGammaParams& params,
+                               std::span<const SpendCustomer> customers) {
+  double ll = 0;
+  for (const auto& c : customers) {
+    const double px = params.p * c.x;
+    ll += std::lgamma(px + params.q) - std::lgamma(px) - std::lgamma(params.q) +
+          params.q * std::log(params.gamma) + (px - 1) * std::log(c.mean) + px * std::log(c.x) -
+          (px + params.q) * std::log(params.gamma + c.mean * c.x);
+  }
+  return ll;
+}
+
+Result<GammaGammaParams> FitGammaGamma(std::span<const SpendCustomer> customers) {
+  if (customers.empty()) return MakeError(ErrorCode::kInvalidArgument, "no customers to fit");
+  // Order counts are whole numbers: the terms of x alone are computed once per distinct x.
+  std::vector<uint32_t> xs;
+  std::vector<double> log_mean, mean_x;
+  uint32_t max_x = 0;
+  double sum_mean = 0;
+  for (const auto& c : customers) {
+    if (!(c.x >= 1) || c.x != std::round(c.x) || !(c.mean > 0) || !std::isfinite(c.mean)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "a Gamma-Gamma customer needs a whole order count >= 1 and a positive mean");
+    }
+    xs.push_back(static_cast<uint32_t>(c.x));
+    max_x = std::max(max_x, xs.back());
+    log_mean.push_back(std::log(c.mean));
+    mean_x.push_back(c.mean * c.x);
+    sum_mean += c.mean;
+  }
+  std::vector<double> lg(max_x + 1), dg(max_x + 1), psi_pxq(max_x + 1), log_x(max_x + 1);
+  for (uint32_t x = 1; x <= max_x; ++x) log_x[x] = std::log(static_cast<double>(x));
+  auto objective = [&](const std::vector<double>& v, double* gradient) {
+    const double p = v[0], q = v[1], gamma = v[2];
+    for (uint32_t x = 1; x <= max_x; ++x) {
+      const double px = p * x;
+      lg[x] = std::lgamma(px + q) - std::lgamma(px);
+      if (gradient) {
+        psi_pxq[x] = boost::math::digamma(px + q);
+        dg[x] = psi_pxq[x] - boost::math::digamma(px);
+      }
+    }
+    const double constant = -std::lgamma(q) + q * std::log(gamma);
+    const double psi_q = gradient ? boost::math::digamma(q) : 0;
+    const double log_gamma = std::log(gamma);
+    double ll = 0, g_p = 0, g_q = 0, g_gamma = 0;
+    for (size_t i = 0; i < xs.size(); ++i) {
+      const uint32_t x = xs[i];
+      const double px = p * x;
+      const double log_denominator = std::log(gamma + mean_x[i]);
+      ll += lg[x] + constant + (px - 1) * log_mean[i] + px * log_x[x] - (px + q) * log_denominator;
+      if (gradient) {
+        g_p += x * (dg[x] + log_mean[i] + log_x[x] - log_denominator);
+        g_q += psi_pxq[x] - psi_q + log_gamma - log_denominator;
+        g_gamma += q / gamma - (px + q) / (gamma + mean_x[i]);
+      }
+    }
+    if (gradient) {
+      gradient[0] = g_p;
+      gradient[1] = g_q;
+      gradient[2] = g_gamma;
+    }
+    return ll;
+  };
+  // A start whose population mean p * gamma / (q - 1) is the data's mean order value.
+  const double mean = sum_mean / static_cast<double>(customers.size());
+  auto fitted = MaximiseLogParams({1.0, 2.0, mean}, objective);
+  if (!fitted) return MakeError(fitted.error().code(), fitted.error().message());
+  const auto& v = *fitted;
+  return GammaGammaParams{v[0], v[1], v[2]};
+}
+
+double ExpectedOrderValue(const GammaGammaParams& params, const SpendCustomer& customer) {
+  const double px = params.p * customer.x;
+  return params.p * (params.gamma + customer.mean * customer.x) / (px + params.q - 1);
+}
+
+}  // namespace till::segment

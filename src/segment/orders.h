@@ -1,0 +1,58 @@
+// Customers' order histories, built from sale lines. An order is what one customer bought under
+// one transaction id on one day; a line without a transaction id is an order of its own (the
+// raw file's Transaction_ID is not unique across customers, and a few lines lack one). Lines
+// without a customer id are not anyone's history and are left out by the caller.
+//
+// Not thread-safe; an OrderBook is filled by one thread, then read.
+#pragma once
+
+#include <absl/container/flat_hash_map.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace till::segment {
+
+struct Order {
+  int64_t day = 0;   // days since 1970-01-01
+  double value = 0;  // the sum of its lines' amounts
+};
+
+// One customer's orders, oldest first (orders of one day in a fixed order of their ids).
+struct CustomerHistory {
+  std::string customer_id;
+  std::vector<Order> orders;
+};
+
+class OrderBook {
+ public:
+  // Adds one sale line. Lines of the same customer, transaction id and day form one order.
+  void Add(std::string_view customer_id, std::optional<std::string_view> transaction_id,
+           int64_t day, double amount);
+
+  // Every customer with at least one order on or before `as_of_day`, with those orders only,
+  // in order of customer id.
+  std::vector<CustomerHistory> Histories(int64_t as_of_day) const;
+
+  // The latest day of any line; none before the first Add.
+  std::optional<int64_t> last_day() const { return last_day_; }
+  int64_t lines() const { return lines_; }
+
+ private:
+  struct Line {
+    uint64_t order = 0;  // the transaction id's hash, or a number of its own without one
+    int64_t day = 0;
+    double amount = 0;
+  };
+  absl::flat_hash_map<std::string, uint32_t> index_;
+  std::vector<std::vector<Line>> lines_by_customer_;
+  std::vector<std::string> ids_;
+  uint64_t unnamed_orders_ = 0;
+  int64_t lines_ = 0;
+  std::optional<int64_t> last_day_;
+};
+
+}  // namespace till::segment

@@ -1,0 +1,187 @@
+// BG/NBD and Gamma-Gamma: the log-likelihoods and forecasts against an independent SciPy
+// computation (reference.py), and the parameters recovered from data simulated from the models
+// with known parameters.
+#include "segment/lifetime.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <random>
+#include <vector>
+
+#include "segment/reference.h"
+#include "support/temp_dir.h"
+
+namespace till::segment {
+namespace {
+
+using till::testing::TempDir;
+
+// Customers simulated from BG/NBD: rate ~ Gamma(r, alpha), drop-out after each repeat purchase
+// with probability ~ Beta(a, b), observed for T days from the first purchase, T uniform in
+// [min_T, max_T] whole days; purchase times rounded down to whole days, as the warehouse
+// holds them.
+std::vector<BgNbdCustomer> SimulateBgNbd(const BgNbdParams& p, size_t n, uint64_t seed,
+                                         double min_T, double max_T) {
+  std::mt19937_64 rng(seed);
+  std::gamma_distribution<double> rate(p.r, 1 / p.alpha);
+  std::gamma_distribution<double> beta_a(p.a, 1), beta_b(p.b, 1);
+  std::uniform_real_distribution<double> age(min_T, max_T);
+  std::uniform_real_distribution<double> unit(0, 1);
+  std::vector<BgNbdCustomer> out;
+  for (size_t i = 0; i < n; ++i) {
+    const double lambda = rate(rng);
+    const double ga = beta_a(rng), gb = beta_b(rng);
+    const double drop = ga / (ga + gb);
+    const double T = std::floor(age(rng));
+    BgNbdCustomer c{0, 0, T};
+    std::exponential_distribution<double> wait(lambda);
+    double t = 0;
+    while (true) {
+      t += wait(rng);
+      if (t > T) break;
+      c.x += 1;
+      c.t_x = std::floor(t);
+      if (unit(rng) < drop) break;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+void WriteBgNbd(const std::string& path, const std::vector<BgNbdCustomer>& customers) {
+  std::ofstream out(path);
+  out.precision(17);
+  for (const auto& c : customers) out << c.x << ',' << c.t_x << ',' << c.T << '\n';
+}
+
+std::string ParamsJson(const BgNbdParams& p) {
+  nlohmann::json j{{"r", p.r}, {"alpha", p.alpha}, {"a", p.a}, {"b", p.b}};
+  return j.dump();
+}
+
+constexpr BgNbdParams kBgNbdTruth{0.8, 40.0, 0.6, 2.5};
+
+TEST(BgNbdTest, LogLikelihoodAndForecastsEqualSciPys) {
+  TempDir dir;
+  const auto customers = SimulateBgNbd(kBgNbdTruth, 3000, 7, 100, 400);
+  WriteBgNbd(dir.Path("customers.csv"), customers);
+  for (const BgNbdParams& params :
+       {kBgNbdTruth, BgNbdParams{2.5, 7.0, 1.7, 0.4}, BgNbdParams{0.05, 300.0, 3.0, 12.0}}) {
+    std::ofstream(dir.Path("params.json")) << ParamsJson(params);
+    const auto reference =
+        testing::RunReference("bgnbd " + dir.Path("params.json") + " " + dir.Path("customers.csv"));
+    ASSERT_TRUE(reference.is_object());
+    const double ll = BgNbdLogLikelihood(params, customers);
+    RecordProperty("ll_difference_" + std::to_string(params.r),
+                   std::to_string(ll - reference["log_likelihood"].get<double>()));
+    EXPECT_NEAR(ll, reference["log_likelihood"].get<double>(), 1e-6) << ParamsJson(params);
+    for (size_t i = 0; i < customers.size(); ++i) {
+      const double expected = reference["expected_90d"][i].get<double>();
+      const double p_alive = reference["p_alive"][i].get<double>();
+      ASSERT_NEAR(ExpectedPurchases(params, customers[i], 90), expected, 1e-9 * (1 + expected))
+          << i;
+      ASSERT_NEAR(ProbabilityAlive(params, customers[i]), p_alive, 1e-12) << i;
+    }
+  }
+}
+
+TEST(BgNbdTest, RecoversTheParametersOfSimulatedData) {
+  const auto customers = SimulateBgNbd(kBgNbdTruth, 40000, 11, 300, 730);
+  auto fitted = FitBgNbd(customers);
+  ASSERT_TRUE(fitted) << fitted.error().message();
+  RecordProperty("fitted", ParamsJson(*fitted));
+  EXPECT_NEAR(fitted->r, kBgNbdTruth.r, 0.1 * kBgNbdTruth.r);
+  EXPECT_NEAR(fitted->alpha, kBgNbdTruth.alpha, 0.1 * kBgNbdTruth.alpha);
+  EXPECT_NEAR(fitted->a, kBgNbdTruth.a, 0.1 * kBgNbdTruth.a);
+  EXPECT_NEAR(fitted->b, kBgNbdTruth.b, 0.1 * kBgNbdTruth.b);
+  // The maximum: no nearby point is more likely.
+  const double best = BgNbdLogLikelihood(*fitted, customers);
+  for (double step : {0.99, 1.01}) {
+    BgNbdParams other = *fitted;
+    other.r *= step;
+    EXPECT_LE(BgNbdLogLikelihood(other, customers), best);
+    other = *fitted;
+    other.b *= step;
+    EXPECT_LE(BgNbdLogLikelihood(other, customers), best);
+  }
+}
+
+TEST(BgNbdTest, RefusesHistoriesItCannotFit) {
+  EXPECT_FALSE(FitBgNbd({}));
+  const std::vector<BgNbdCustomer> no_repeat{{0, 0, 30}, {0, 0, 40}};
+  EXPECT_EQ(FitBgNbd(no_repeat).error().code(), ErrorCode::kInvalidArgument);
+  const std::vector<BgNbdCustomer> bad{{1, 50, 40}};
+  EXPECT_EQ(FitBgNbd(bad).error().code(), ErrorCode::kInvalidArgument);
+}
+
+constexpr GammaGammaParams kSpendTruth{6.0, 4.0, 15.0};
+
+// Customers with 1 + Poisson(2) orders, each Gamma(p, nu) with nu ~ Gamma(q, gamma).
+std::vector<SpendCustomer> SimulateSpend(const GammaGammaParams& p, size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::gamma_distribution<double> nu_of(p.q, 1 / p.gamma);
+  std::poisson_distribution<int> extra(2.0);
+  std::vector<SpendCustomer> out;
+  for (size_t i = 0; i < n; ++i) {
+    const double nu = nu_of(rng);
+    std::gamma_distribution<double> value(p.p, 1 / nu);
+    const int x = 1 + extra(rng);
+    double sum = 0;
+    for (int k = 0; k < x; ++k) sum += value(rng);
+    out.push_back(SpendCustomer{static_cast<double>(x), sum / x});
+  }
+  return out;
+}
+
+TEST(GammaGammaTest, LogLikelihoodEqualsSciPys) {
+  TempDir dir;
+  const auto customers = SimulateSpend(kSpendTruth, 3000, 5);
+  {
+    std::ofstream out(dir.Path("spend.csv"));
+    out.precision(17);
+    for (const auto& c : customers) out << c.x << ',' << c.mean << '\n';
+  }
+  for (const GammaGammaParams& params :
+       {kSpendTruth, GammaGammaParams{1.2, 30.0, 400.0}, GammaGammaParams{0.3, 1.5, 2.0}}) {
+    std::ofstream(dir.Path("params.json"))
+        << nlohmann::json{{"p", params.p}, {"q", params.q}, {"gamma", params.gamma}}.dump();
+    const auto reference = testing::RunReference("gammagamma " + dir.Path("params.json") + " " +
+                                                 dir.Path("spend.csv"));
+    ASSERT_TRUE(reference.is_object());
+    EXPECT_NEAR(GammaGammaLogLikelihood(params, customers),
+                reference["log_likelihood"].get<double>(), 1e-6);
+  }
+}
+
+TEST(GammaGammaTest, RecoversTheParametersOfSimulatedData) {
+  const auto customers = SimulateSpend(kSpendTruth, 40000, 13);
+  auto fitted = FitGammaGamma(customers);
+  ASSERT_TRUE(fitted) << fitted.error().message();
+  RecordProperty(
+      "fitted",
+      nlohmann::json{{"p", fitted->p}, {"q", fitted->q}, {"gamma", fitted->gamma}}.dump());
+  EXPECT_NEAR(fitted->p, kSpendTruth.p, 0.1 * kSpendTruth.p);
+  EXPECT_NEAR(fitted->q, kSpendTruth.q, 0.1 * kSpendTruth.q);
+  EXPECT_NEAR(fitted->gamma, kSpendTruth.gamma, 0.1 * kSpendTruth.gamma);
+  // The expected order value moves from the population mean towards the customer's own mean
+  // as their orders grow.
+  const double population = kSpendTruth.p * kSpendTruth.gamma / (kSpendTruth.q - 1);
+  const double few = ExpectedOrderValue(kSpendTruth, SpendCustomer{1, 3 * population});
+  const double many = ExpectedOrderValue(kSpendTruth, SpendCustomer{50, 3 * population});
+  EXPECT_GT(few, population);
+  EXPECT_GT(many, few);
+  EXPECT_LT(many, 3 * population);
+}
+
+TEST(GammaGammaTest, RefusesSpendItCannotFit) {
+  EXPECT_FALSE(FitGammaGamma({}));
+  const std::vector<SpendCustomer> bad{{0, 10}};
+  EXPECT_EQ(FitGammaGamma(bad).error().code(), ErrorCode::kInvalidArgument);
+  const std::vector<SpendCustomer> negative{{2, -1}};
+  EXPECT_EQ(FitGammaGamma(negative).error().code(), ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace till::segment

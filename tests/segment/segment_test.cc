@@ -1,0 +1,152 @@
+// RFM scores with ties, the segment table, order grouping and cohorts on hand-made customers.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "base/date.h"
+#include "segment/cohorts.h"
+#include "segment/orders.h"
+#include "segment/rfm.h"
+
+namespace till::segment {
+namespace {
+
+int64_t Day(int year, int month, int day) { return DaysFromCivil(CivilDate{year, month, day}); }
+
+TEST(QuintileScoresTest, DistinctValuesFallTwoToAQuintile) {
+  const std::vector<double> values{7, 1, 9, 3, 5, 2, 10, 4, 8, 6};
+  EXPECT_EQ(QuintileScores(values), (std::vector<int>{4, 1, 5, 2, 3, 1, 5, 2, 4, 3}));
+}
+
+TEST(QuintileScoresTest, ATieAtAQuintileEdgeGoesWhollyToTheLowerQuintile) {
+  // Ranks 2 and 3 tie: without ties they would score 1 and 2; both score 1.
+  const std::vector<double> values{10, 20, 20, 30, 40, 50, 60, 70, 80, 90};
+  EXPECT_EQ(QuintileScores(values), (std::vector<int>{1, 1, 1, 2, 3, 3, 4, 4, 5, 5}));
+}
+
+TEST(QuintileScoresTest, AValueMostCustomersShareScoresOneForAllOfThem) {
+  const std::vector<double> values{1, 1, 1, 1, 2, 2, 3, 4, 5, 5};
+  EXPECT_EQ(QuintileScores(values), (std::vector<int>{1, 1, 1, 1, 3, 3, 4, 4, 5, 5}));
+  const std::vector<double> same(7, 3.0);
+  EXPECT_EQ(QuintileScores(same), std::vector<int>(7, 1));
+}
+
+TEST(ComputeRfmTest, RecencyFrequencyAndMonetaryAsOfADay) {
+  const int64_t as_of = Day(2023, 12, 31);
+  std::vector<CustomerHistory> histories;
+  // Five customers, each better than the one before on every count.
+  for (int c = 0; c < 5; ++c) {
+    CustomerHistory h{std::to_string(c), {}};
+    for (int o = c; o >= 0; --o) h.orders.push_back(Order{as_of - 100 + 20 * c - o, 10.0 + c});
+    histories.push_back(h);
+  }
+  // An order after the as-of day is ignored.
+  histories[0].orders.push_back(Order{as_of + 1, 1000});
+  const auto rfm = ComputeRfm(histories, as_of);
+  ASSERT_EQ(rfm.size(), 5u);
+  EXPECT_EQ(rfm[0].recency_days, 100);
+  EXPECT_EQ(rfm[0].frequency, 1);
+  EXPECT_DOUBLE_EQ(rfm[0].monetary, 10);
+  EXPECT_EQ(rfm[4].recency_days, 20);
+  EXPECT_EQ(rfm[4].frequency, 5);
+  EXPECT_DOUBLE_EQ(rfm[4].monetary, 70);
+  for (int c = 0; c < 5; ++c) {
+    EXPECT_EQ(rfm[c].r_score, c + 1);
+    EXPECT_EQ(rfm[c].f_score, c + 1);
+    EXPECT_EQ(rfm[c].m_score, c + 1);
+  }
+}
+
+TEST(SegmentTableTest, FirstMatchingRowNamesTheSegment) {
+  EXPECT_EQ(SegmentOf(5, 5, 5), "Champions");
+  EXPECT_EQ(SegmentOf(5, 4, 4), "Potential Loyalist");
+  EXPECT_EQ(SegmentOf(2, 2, 2), "Loyal Customers");
+  EXPECT_EQ(SegmentOf(3, 1, 3), "Promising");
+  EXPECT_EQ(SegmentOf(4, 1, 1), "New Customers");
+  EXPECT_EQ(SegmentOf(1, 3, 5), "Can't Lose Them");
+  EXPECT_EQ(SegmentOf(2, 5, 5), "At Risk");
+  EXPECT_EQ(SegmentOf(1, 4, 3), "Need Attention");
+  EXPECT_EQ(SegmentOf(3, 1, 1), "About To Sleep");
+  EXPECT_EQ(SegmentOf(2, 1, 5), "Hibernating");
+  EXPECT_EQ(SegmentOf(1, 1, 1), "Lost");
+  EXPECT_EQ(SegmentOf(3, 5, 1), kOtherSegment);
+}
+
+TEST(SegmentTableTest, EveryScoreTripleHasOneSegmentAndEveryRowIsReachable) {
+  std::vector<int> hits(std::size(kSegmentTable), 0);
+  for (int r = 1; r <= 5; ++r) {
+    for (int f = 1; f <= 5; ++f) {
+      for (int m = 1; m <= 5; ++m) {
+        const std::string_view name = SegmentOf(r, f, m);
+        for (size_t row = 0; row < std::size(kSegmentTable); ++row) {
+          if (kSegmentTable[row].name == name) ++hits[row];
+        }
+      }
+    }
+  }
+  for (size_t row = 0; row < hits.size(); ++row) {
+    EXPECT_GT(hits[row], 0) << kSegmentTable[row].name;
+  }
+}
+
+TEST(OrderBookTest, LinesOfOneTransactionAndDayAreOneOrder) {
+  OrderBook book;
+  book.Add("A", "1", 10, 5);
+  book.Add("A", "1", 10, 7);           // the same order
+  book.Add("A", "1", 12, 1);           // the same id on another day: another order
+  book.Add("A", std::nullopt, 12, 2);  // lines without an id are orders of their own
+  book.Add("A", std::nullopt, 12, 3);
+  book.Add("B", "1", 20, 3);  // after the as-of day
+  book.Add("C", "1", 11, 4);  // another customer's transaction 1
+  const auto histories = book.Histories(15);
+  ASSERT_EQ(histories.size(), 2u);
+  EXPECT_EQ(histories[0].customer_id, "A");
+  ASSERT_EQ(histories[0].orders.size(), 4u);
+  EXPECT_EQ(histories[0].orders[0].day, 10);
+  EXPECT_DOUBLE_EQ(histories[0].orders[0].value, 12);
+  double day12 = 0;
+  for (size_t i = 1; i < 4; ++i) {
+    EXPECT_EQ(histories[0].orders[i].day, 12);
+    day12 += histories[0].orders[i].value;
+  }
+  EXPECT_DOUBLE_EQ(day12, 6);
+  EXPECT_EQ(histories[1].customer_id, "C");
+  EXPECT_EQ(book.last_day(), 20);
+  EXPECT_EQ(book.Histories(25).size(), 3u);
+}
+
+TEST(CohortsTest, ShareActiveRevenueRepeatRateAndGaps) {
+  std::vector<CustomerHistory> histories{
+      {"A", {{Day(2023, 1, 15), 10}, {Day(2023, 3, 2), 30}}},
+      {"B", {{Day(2023, 1, 31), 5}}},
+      {"C", {{Day(2023, 2, 10), 7}, {Day(2023, 2, 20), 8}, {Day(2023, 4, 1), 99}}},
+  };
+  const auto report = ComputeCohorts(histories, Day(2023, 3, 31));
+  ASSERT_EQ(report.cohorts.size(), 2u);
+  const Cohort& january = report.cohorts[0];
+  EXPECT_EQ(january.month, "2023-01");
+  EXPECT_EQ(january.customers, 2);
+  ASSERT_EQ(january.months.size(), 3u);
+  EXPECT_EQ(january.months[0].active, 2);
+  EXPECT_DOUBLE_EQ(january.months[0].revenue, 15);
+  EXPECT_EQ(january.months[1].active, 0);
+  EXPECT_EQ(january.months[2].active, 1);
+  EXPECT_DOUBLE_EQ(january.months[2].share_active, 0.5);
+  EXPECT_DOUBLE_EQ(january.months[2].revenue, 30);
+  const Cohort& february = report.cohorts[1];
+  EXPECT_EQ(february.month, "2023-02");
+  ASSERT_EQ(february.months.size(), 2u);
+  EXPECT_EQ(february.months[0].active, 1);  // two orders in the month count once
+  EXPECT_DOUBLE_EQ(february.months[0].revenue, 15);
+  EXPECT_EQ(february.months[1].active, 0);
+  EXPECT_EQ(report.customers, 3);
+  EXPECT_EQ(report.repeat_customers, 2);
+  EXPECT_DOUBLE_EQ(report.repeat_rate, 2.0 / 3);
+  EXPECT_EQ(report.gaps, 2);  // 46 days (A) and 10 (C); C's April order is after the as-of day
+  EXPECT_DOUBLE_EQ(report.mean_days_between, 28);
+  EXPECT_DOUBLE_EQ(report.median_days_between, 28);
+}
+
+}  // namespace
+}  // namespace till::segment
