@@ -120,6 +120,11 @@ class Cube {
   static constexpr size_t kMaxGroups = 4'000'000;
   std::optional<std::vector<Group>> Breakdown(const Selection& selection,
                                               std::span<const Dim> dims) const;
+  // Per member of `dim` and per period of `grain` from the one holding `from` to the one holding
+  // `to` (only days from `from` to `to` count; the selection's own dates are ignored):
+  // member-major, `members(dim) × starts.size()` Measures. `starts` gets each period's first day.
+  std::vector<Measures> MemberSeries(const Selection& selection, Dim dim, Grain grain, Day from,
+                                     Day to, std::vector<Day>& starts) const;
   // New customers (first purchase ever on or after `since`) and returning ones: two Measures.
   std::array<Measures, 2> NewAndReturning(const Selection& selection, Day since) const;
 
