@@ -3,7 +3,14 @@
 // A widget has: id, tab, request() → [endpoint, URLSearchParams], render(data); charts also
 // `chart: true` and optionally click(event). csvRequest() overrides the CSV's request.
 
-import { barOption, chartOf, pieOption, sortMembers } from './charts.js';
+import {
+  barOption,
+  breakdownColumns,
+  chartOf,
+  pieOption,
+  renderDataTable,
+  sortMembers,
+} from './charts.js';
 import { $, h } from './dom.js';
 import { formatInteger } from './format.js';
 import { changeState, dimByName, filterParams, state, toggleMember } from './state.js';
@@ -25,6 +32,9 @@ export function breakdownWidget({ id, tab, dim, measure, type = 'bar', sort, max
       const option =
         type === 'pie' ? pieOption(rows, dim, measure) : barOption(rows, dim, measure, { max });
       chartOf(this).setOption(option, true);
+      renderDataTable(this, breakdownColumns(dim, dimByName.get(dim)?.label ?? dim), rows, (row) =>
+        toggleMember(dim, row[dim]),
+      );
     },
     click(event) {
       if (event.data?.row) toggleMember(dim, event.data.row[dim]);
@@ -64,19 +74,25 @@ export function drillWidget({ id, tab, levels, limited }) {
           text: `Top ${rows.length} of ${formatInteger(data.total_rows)}`,
           right: 8,
           top: 0,
-          textStyle: { fontSize: 12, fontWeight: 'normal', color: '#6b7280' },
+          textStyle: { fontSize: 12, fontWeight: 'normal' },
         };
         option.grid.top = 28;
       }
       chartOf(this).setOption(option, true);
+      renderDataTable(this, breakdownColumns(dim, dimByName.get(dim)?.label ?? dim), rows, (row) =>
+        this.pick(row[dim]),
+      );
     },
-    click(event) {
+    // Drills into `member` (or toggles it at the last level), from a bar or the data table.
+    pick(member) {
       const i = level();
       const dim = levels[i];
-      const member = event.data?.row?.[dim];
       if (member == null) return;
       if (i < levels.length - 1) changeState(() => (state.filters[dim] = [member]));
       else toggleMember(dim, member);
+    },
+    click(event) {
+      this.pick(event.data?.row?.[levels[level()]]);
     },
   };
 }
