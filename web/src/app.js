@@ -64,6 +64,9 @@ function bindControls() {
   bindThemeSwitch();
   bindSavedViews();
   $('#print').addEventListener('click', () => window.print());
+  for (const select of $$('[data-measure-of]')) {
+    select.addEventListener('change', (e) => changeState(() => (state.measure = e.target.value)));
+  }
   $('#grain').addEventListener('change', (e) => changeState(() => (state.grain = e.target.value)));
   $('#from').addEventListener('change', (e) => changeState(() => (state.from = e.target.value)));
   $('#to').addEventListener('change', (e) => changeState(() => (state.to = e.target.value)));

@@ -31,6 +31,7 @@ const MEMBER_ORDER = {
 // The measures every breakdown row carries, for tooltips.
 const MEASURES = [
   ['revenue', 'Revenue', formatMoney],
+  ['average_order_value', 'Average order value', formatMoney],
   ['orders', 'Orders', formatInteger],
   ['units', 'Units', formatInteger],
   ['customers', 'Customers', formatInteger],

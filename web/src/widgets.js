@@ -11,7 +11,7 @@ import {
   renderDataTable,
   sortMembers,
 } from './charts.js';
-import { $, h } from './dom.js';
+import { $, $$, h } from './dom.js';
 import { formatInteger } from './format.js';
 import { changeState, dimByName, filterParams, state, toggleMember } from './state.js';
 
@@ -42,6 +42,14 @@ export function breakdownWidget({ id, tab, dim, measure, type = 'bar', sort, max
   };
 }
 
+const MEASURE_TITLES = {
+  revenue: 'Revenue',
+  orders: 'Orders',
+  units: 'Units',
+  average_order_value: 'Average order value',
+  customers: 'Customers',
+};
+
 // A drill-down through a hierarchy of dimensions. The level shown is the one below the
 // deepest level with a filter; clicking a bar filters on it and so shows the next level. At
 // the last level a click toggles the member like any cross-filter.
@@ -61,14 +69,28 @@ export function drillWidget({ id, tab, levels, limited }) {
       const dim = levels[level()];
       const params = filterParams([dim]);
       params.set('by', dim);
+      // Average order value is no sort of the API: its top members are those of revenue.
+      if (state.measure !== 'average_order_value') params.set('sort', state.measure);
       if (limited.includes(dim)) params.set('limit', '25');
       return ['breakdown', params];
     },
     render(data) {
       const dim = levels[level()];
+      const measure = state.measure;
       renderCrumbs(id, levels, level());
-      const rows = data.rows.filter((row) => dim in row);
-      const option = barOption(rows, dim, 'revenue', { horizontal: true });
+      for (const select of $$(`[data-measure-of="${id}"]`)) select.value = measure;
+      const title = $(`[data-title-of="${id}"]`);
+      if (title) title.textContent = `${MEASURE_TITLES[measure]} by ${title.dataset.titleOf}`;
+      let rows = data.rows
+        .filter((row) => dim in row)
+        .map((row) => ({
+          ...row,
+          average_order_value: row.orders ? row.revenue / row.orders : null,
+        }));
+      if (measure === 'average_order_value') {
+        rows = rows.sort((a, b) => b.average_order_value - a.average_order_value);
+      }
+      const option = barOption(rows, dim, measure, { horizontal: true });
       if (data.total_rows > rows.length) {
         option.title = {
           text: `Top ${rows.length} of ${formatInteger(data.total_rows)}`,
