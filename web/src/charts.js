@@ -111,41 +111,34 @@ export function rowTooltip(title, row) {
 export const itemTooltip = (formatter) => ({ trigger: 'item', confine: true, formatter });
 
 export function baseOption() {
-  const { text, muted, line } = ink();
-  const axis = {
-    axisLabel: { color: muted },
-    axisLine: { lineStyle: { color: muted } },
-    splitLine: { lineStyle: { color: line } },
-    nameTextStyle: { color: muted },
-  };
+  const { text } = ink();
   return {
     animationDuration: 300,
     color: PALETTE[theme()],
     textStyle: { color: text },
-    legend: { textStyle: { color: text } },
     grid: { left: 8, right: 16, top: 24, bottom: 8, containLabel: true },
-    // Every axis gets these colours (ECharts merges them into each axis of the option).
-    categoryAxis: axis,
-    valueAxis: axis,
   };
 }
 
-// Applies the theme's axis colours to the axes of a finished option.
+// An option with the theme's colours on its axes and legend (ECharts' own defaults are for a
+// light background).
 export function themed(option) {
-  const base = baseOption();
+  const { text, muted, line } = ink();
   const paint = (axes) =>
     axes == null
       ? axes
       : (Array.isArray(axes) ? axes : [axes]).map((axis) => ({
-          ...base.valueAxis,
+          axisLine: { lineStyle: { color: muted } },
+          splitLine: { lineStyle: { color: line }, ...axis.splitLine },
+          nameTextStyle: { color: muted },
           ...axis,
-          axisLabel: { ...base.valueAxis.axisLabel, ...axis.axisLabel },
+          axisLabel: { color: muted, ...axis.axisLabel },
         }));
   return {
     ...option,
     xAxis: paint(option.xAxis),
     yAxis: paint(option.yAxis),
-    legend: option.legend ? { ...base.legend, ...option.legend } : undefined,
+    legend: option.legend ? { textStyle: { color: text }, ...option.legend } : undefined,
   };
 }
 

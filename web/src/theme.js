@@ -1,7 +1,6 @@
 // The light and dark themes: the system's setting unless the user chose one with the switch
-// (kept in localStorage). Charts are drawn again in the theme's colours.
+// (kept in localStorage). Charts are drawn again in the theme's colours (whenThemeChanges).
 
-import { charts } from './charts.js';
 import { $ } from './dom.js';
 
 const KEY = 'till.theme';
@@ -27,8 +26,6 @@ export function applyTheme() {
   document.documentElement.dataset.theme = dark ? 'dark' : 'light';
   const button = $('#theme');
   button.setAttribute('aria-pressed', String(dark));
-  button.textContent = 'Dark theme';
-  for (const chart of Object.values(charts)) chart.getDom().style.background = 'transparent';
 }
 
 export function bindThemeSwitch() {
