@@ -22,6 +22,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const TIMEOUT_MS = 20_000;
 const EVIL_PRODUCT = '<script>alert(1)</script>';
 const NULLED_LINE = 1500;
+const CURRENCY = '€';
 const FORMULA_PRODUCT = '=HYPERLINK("x")';
 
 // ---------------------------------------------------------------------------------------------
@@ -172,9 +173,13 @@ function prepareWarehouse({ till, workdir }) {
 // The server
 
 // Starts `till serve` and resolves with its base URL once it prints it.
+// The server's till.toml names the currency the dashboard shows money in.
 function startServer(till, warehouse, port = 0) {
+  const config = path.join(path.dirname(warehouse), 'serve.toml');
+  fs.writeFileSync(config, `currency = ${JSON.stringify(CURRENCY)}\n`);
   const child = spawn(till, ['serve', '--warehouse', warehouse, '--port', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, TILL_CONFIG: config },
   });
   let output = '';
   const url = new Promise((resolve, reject) => {
@@ -713,8 +718,9 @@ async function runChecks(browser, base, options, { hierarchy, loadMore, warehous
       wrap: getComputedStyle(n).whiteSpace,
       lines: Math.round(n.getBoundingClientRect().height / parseFloat(getComputedStyle(n).lineHeight || '24')),
     }));
-    check(/^[\d.]+\u00a0[KMB]$/.test(revenue.text), `revenue shows "${revenue.text}", not compact`);
-    const exact = revenue.value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    // In the currency till.toml names (CURRENCY), apart from the figure by a no-break space.
+    check(/^€\u00a0[\d.]+\u00a0[KMB]$/.test(revenue.text), `revenue shows "${revenue.text}", not compact`);
+    const exact = `${CURRENCY}\u00a0${revenue.value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
     check(revenue.title === exact, `revenue's hover says "${revenue.title}", expected ${exact}`);
     check(revenue.wrap === 'nowrap', `a KPI value may wrap (white-space: ${revenue.wrap})`);
     const flat = await page.evaluate(async () => {
