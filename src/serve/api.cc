@@ -485,19 +485,26 @@ ApiResponse Growth(const Snapshot& snapshot, const Params& params) {
   Grain grain = length <= 31 ? Grain::kDay : length <= 120 ? Grain::kWeek : Grain::kMonth;
   const char* grain_name = grain == Grain::kDay ? "day" : grain == Grain::kWeek ? "week" : "month";
 
-  auto by_member = [&](Day begin, Day end) {
-    Selection s = selection;
-    s.from = begin;
-    s.to = end;
-    std::vector<Measures> out(cube.Members(*dim).size());
-    const Dim dims[] = {*dim};
-    auto groups = cube.Breakdown(s, dims);  // one dimension: never beyond kMaxGroups
-    for (const Group& g : groups.value()) out[g.members[0]] = g.measures;
-    return out;
+  // The three periods in one scan when they are disjoint (periods up to about half a year);
+  // a longer period's previous one overlaps the year before, which then takes a scan of its own.
+  const size_t members = cube.Members(*dim).size();
+  std::vector<Measures> current(members), previous(members), year_ago(members);
+  const bool disjoint = year_to < previous_from;
+  std::vector<std::pair<Day, Day>> periods = {{from, to}, {previous_from, previous_to}};
+  if (disjoint) periods.emplace_back(year_from, year_to);
+  auto spread = [&](const std::vector<Measures>& by_member, size_t width, size_t p,
+                    std::vector<Measures>& into) {
+    for (size_t m = 0; m < members; ++m) into[m] = by_member[m * width + p];
   };
-  auto current = by_member(from, to);
-  auto previous = by_member(previous_from, previous_to);
-  auto year_ago = by_member(year_from, year_to);
+  auto measures = cube.MemberPeriods(selection, *dim, periods);
+  spread(measures, periods.size(), 0, current);
+  spread(measures, periods.size(), 1, previous);
+  if (disjoint) {
+    spread(measures, periods.size(), 2, year_ago);
+  } else {
+    const std::pair<Day, Day> year[] = {{year_from, year_to}};
+    spread(cube.MemberPeriods(selection, *dim, year), 1, 0, year_ago);
+  }
   std::vector<Day> starts;
   auto series = cube.MemberSeries(selection, *dim, grain, from, to, starts);
   const bool previous_complete = Coverage(cube, previous_from, previous_to) >= 1;
@@ -551,13 +558,13 @@ ApiResponse Growth(const Snapshot& snapshot, const Params& params) {
                    {"change_year", r.change_year},
                    {"series", r.series}});
   }
-  Json periods = Json::array();
-  for (Day start : starts) periods.push_back(FormatDay(start));
+  Json series_periods = Json::array();
+  for (Day start : starts) series_periods.push_back(FormatDay(start));
   body.update(Json{{"period", PeriodJson(cube, from, to)},
                    {"previous", PeriodJson(cube, previous_from, previous_to)},
                    {"year_ago", PeriodJson(cube, year_from, year_to)},
                    {"series_grain", grain_name},
-                   {"series_periods", periods},
+                   {"series_periods", series_periods},
                    {"total_rows", rows.size()},
                    {"rows", out}});
   return Respond(query, body, out,

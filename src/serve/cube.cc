@@ -351,6 +351,29 @@ std::vector<Measures> Cube::MemberSeries(const Selection& selection, Dim dim, Gr
   return out;
 }
 
+std::vector<Measures> Cube::MemberPeriods(const Selection& selection, Dim dim,
+                                          std::span<const std::pair<Day, Day>> periods) const {
+  const Table& table = tables_[Index(dim)];
+  const size_t width = periods.size();
+  std::vector<Measures> out(std::max<size_t>(table.members.size(), 1) * width);
+  const uint32_t* codes = codes_[table.source].data();
+  const uint32_t* member_of = table.member_of.data();
+  Accumulate(
+      Compile(selection, false),
+      [&](size_t row) -> int64_t {
+        Day day = day_[row];
+        if (day == kNoDay) return -1;
+        for (size_t p = 0; p < width; ++p) {
+          if (day >= periods[p].first && day <= periods[p].second) {
+            return static_cast<int64_t>(member_of[codes[row]] * width + p);
+          }
+        }
+        return -1;
+      },
+      out);
+  return out;
+}
+
 std::array<Measures, 2> Cube::NewAndReturning(const Selection& selection, Day since) const {
   std::vector<Measures> out(2);
   Accumulate(
