@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Latency of every `till serve` API endpoint under wrk, at 1 and at 50 concurrent connections,
-# on a SQLite and a PostgreSQL warehouse of each size, and the dashboard's first full render in
-# headless Chromium. Beside it, the peer: the same figures computed by SQL on retail_data_view
-# (what a BI tool querying the warehouse live runs), timed with sqlite3 and psql.
+# on a SQLite and a PostgreSQL warehouse of each size, the dashboard's first full render in
+# headless Chromium, and the first render of every other tab after its click. Beside it, the
+# peer: the same figures computed by SQL on retail_data_view (what a BI tool querying the
+# warehouse live runs), timed with sqlite3 and psql.
 #
 #   bench/serve_latency.sh [ROWS...]        (default: 302010 3020100)
 #   DURATION=5 BACKENDS="sqlite postgres" bench/serve_latency.sh 302010
@@ -52,6 +53,8 @@ endpoints=(
   "breakdown?by=category&by=feedback"
   "breakdown?by=city&limit=25&segment=Premium"
   "customers?from=2023-12-01&to=2023-12-31"
+  "growth?by=category&from=2023-12-01&to=2024-02-29"
+  "growth?by=city&measure=orders&sort=change&limit=200&from=2023-12-01&to=2024-02-29"
   "pipeline/runs"
   "pipeline/rejects"
   "pipeline/freshness"
@@ -127,9 +130,10 @@ for rows in "${sizes[@]}"; do
         done
       done
       if [ "$mode" = cached ] && [ -f web/node_modules/playwright-core/package.json ]; then
-        render=$( (node bench/first_render.mjs "$url" 5 2>&1 || true) |
-          awk '/^RENDER/ { print $2 " ms (max " $3 " ms)"; found = 1 } END { if (!found) print "failed" }')
+        renders=$(node bench/first_render.mjs "$url" 5 2>&1 || true)
+        render=$(awk '/^RENDER/ { print $2 " ms (max " $3 " ms)"; found = 1 } END { if (!found) print "failed" }' <<<"$renders")
         echo "$rows $backend first render, median of 5 fresh loads: $render"
+        awk -v prefix="$rows $backend" '/^TAB/ { print prefix " first render of tab " $2 " after its click: " $3 " ms (max " $4 " ms)" }' <<<"$renders"
       fi
       stop_server
       echo "$rows $backend $mode: till serve peak $((peak / 1024)) MiB"

@@ -34,7 +34,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# The dashboard's npm packages (ECharts, and playwright-core for the browser tests), exactly as
+# The dashboard's npm packages (ECharts; playwright-core and axe-core for the browser tests), exactly as
 # web/package-lock.json pins them; again only when the lock file changed since.
 web="$(dirname "$0")/../web"
 stamp="$web/node_modules/.till-lock"

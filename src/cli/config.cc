@@ -38,6 +38,14 @@ Result<Config> LoadConfig() {
       }
       config.max_reject_ratio = *value;
     }
+    if (auto node = table["currency"]) {
+      auto value = node.value<std::string>();
+      if (!value || value->size() > 8) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         fmt::format("{}: 'currency' must be a symbol of up to 8 bytes", path));
+      }
+      config.currency = *value;
+    }
     if (auto alerts = table["alerts"]) {
       if (!alerts.is_table()) {
         return MakeError(ErrorCode::kInvalidArgument,

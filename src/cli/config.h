@@ -13,13 +13,15 @@ namespace till {
 struct Config {
   std::string warehouse = "till.db";
   double max_reject_ratio = 0.05;
-  AlertConfig alerts;  // [alerts]
+  std::string currency;  // the symbol the dashboard shows money with; empty: none
+  AlertConfig alerts;    // [alerts]
 };
 
 // Reads till.toml and the environment over the defaults. till.toml may hold:
 //
 //   warehouse = "till.db"
 //   max_reject_ratio = 0.05
+//   currency = "€"             # the dashboard's money symbol (the raw files name none)
 //   [alerts]
 //   webhooks = ["https://hooks.slack.com/services/…"]
 //   command = "mail -s till ops@example.com"

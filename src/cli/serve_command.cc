@@ -11,6 +11,7 @@
 
 #include "cli/command.h"
 #include "cli/output.h"
+#include "serve/api.h"
 #include "serve/server.h"
 
 namespace till {
@@ -83,6 +84,7 @@ Command AddServeCommand(CLI::App& app, Config& config) {
             given.warehouse = config.warehouse;
             given.cache = !flags->no_cache;
             given.version = TILL_VERSION;
+            SetApiCurrency(config.currency);
             return RunServe(given);
           }};
 }

@@ -21,7 +21,17 @@ constexpr auto kShutdownGrace = std::chrono::seconds(10);
 
 size_t Discard(char*, size_t size, size_t count, void*) { return size * count; }
 
-// One POST of `body`; true on a 2xx answer.
+// Runs `command` with `body` on its standard input; true when it exits 0.
+bool RunCommand(const std::string& command, const std::string& body) {
+  std::FILE* pipe = ::popen(command.c_str(), "w");
+  if (!pipe) return false;
+  std::fwrite(body.data(), 1, body.size(), pipe);
+  int status = ::pclose(pipe);
+  return status == 0;
+}
+
+}  // namespace
+
 bool PostJson(const std::string& url, const std::string& body) {
   CURL* curl = curl_easy_init();
   if (!curl) return false;
@@ -40,17 +50,6 @@ bool PostJson(const std::string& url, const std::string& body) {
   curl_easy_cleanup(curl);
   return code == CURLE_OK && status >= 200 && status < 300;
 }
-
-// Runs `command` with `body` on its standard input; true when it exits 0.
-bool RunCommand(const std::string& command, const std::string& body) {
-  std::FILE* pipe = ::popen(command.c_str(), "w");
-  if (!pipe) return false;
-  std::fwrite(body.data(), 1, body.size(), pipe);
-  int status = ::pclose(pipe);
-  return status == 0;
-}
-
-}  // namespace
 
 struct WatchAlert {
   std::string body;

@@ -30,6 +30,9 @@ struct AlertConfig {
   bool enabled() const { return !webhooks.empty() || !command.empty(); }
 };
 
+// One POST of `body` (JSON) to `url`, waiting 10 s at most; true on a 2xx answer.
+bool PostJson(const std::string& url, const std::string& body);
+
 class Alerter {
  public:
   Alerter(AlertConfig config, std::string zone);

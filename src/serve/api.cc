@@ -8,10 +8,18 @@
 #include <set>
 #include <vector>
 
+#include "base/date.h"
+
 namespace till {
 namespace {
 
 using Json = nlohmann::ordered_json;
+
+// Set once before serving (SetApiCurrency), read by every request after.
+std::string& Currency() {
+  static std::string currency;
+  return currency;
+}
 
 // A request that cannot be answered: the status and why.
 struct BadRequest {
@@ -174,7 +182,24 @@ std::optional<std::pair<Day, Day>> PeriodOf(const Cube& cube, const Selection& s
   return std::pair{from, to};
 }
 
+// The share of the days from `from` to `to` that lie within the data's span (its first to its
+// last dated sale): 1 when the data covers the whole period, 0 when it covers none of it.
+double Coverage(const Cube& cube, Day from, Day to) {
+  if (!cube.first_day() || to < from) return 0;
+  Day begin = std::max(from, *cube.first_day());
+  Day end = std::min(to, *cube.last_day());
+  if (end < begin) return 0;
+  return Round(static_cast<long double>(end - begin + 1) / (to - from + 1), 4);
+}
+
 Json PeriodJson(Day from, Day to) { return Json{{"from", FormatDay(from)}, {"to", FormatDay(to)}}; }
+
+Json PeriodJson(const Cube& cube, Day from, Day to) {
+  Json period = PeriodJson(from, to);
+  period["days"] = to - from + 1;
+  period["coverage"] = Coverage(cube, from, to);
+  return period;
+}
 
 ApiResponse Meta(const Snapshot& snapshot, const Params& params, std::string_view version) {
   Query query(params, {}, false);
@@ -185,7 +210,8 @@ ApiResponse Meta(const Snapshot& snapshot, const Params& params, std::string_vie
             {"first_date", cube.first_day() ? Json(FormatDay(*cube.first_day())) : Json()},
             {"last_date", cube.last_day() ? Json(FormatDay(*cube.last_day())) : Json()},
             {"refreshed_at", snapshot.refreshed_at},
-            {"data_version", snapshot.data_version}};
+            {"data_version", snapshot.data_version},
+            {"currency", Currency().empty() ? Json() : Json(Currency())}};
   Json rows = Json::array();
   for (const auto& [key, value] : body.items()) rows.push_back({{"key", key}, {"value", value}});
   return Respond(query, body, rows, {"key", "value"}, "meta");
@@ -215,6 +241,7 @@ ApiResponse Kpis(const Snapshot& snapshot, const Params& params) {
   Json body;
   Measures current;
   std::optional<Measures> previous;
+  bool comparable = false;  // the data covers the whole previous period
   if (auto period = PeriodOf(cube, selection)) {
     auto [from, to] = *period;
     Day length = to - from + 1;
@@ -228,8 +255,9 @@ ApiResponse Kpis(const Snapshot& snapshot, const Params& params) {
       current = cube.Total(selection);
       previous = cube.Periods(selection, std::span(periods).subspan(1))[0];
     }
-    body["period"] = PeriodJson(from, to);
-    body["previous"] = PeriodJson(from - length, from - 1);
+    body["period"] = PeriodJson(cube, from, to);
+    body["previous"] = PeriodJson(cube, from - length, from - 1);
+    comparable = Coverage(cube, from - length, from - 1) >= 1;
   } else {
     current = cube.Total(selection);
     body["period"] = nullptr;
@@ -270,10 +298,12 @@ ApiResponse Kpis(const Snapshot& snapshot, const Params& params) {
                     {"label", kNames[i].second},
                     {"value", now[i]},
                     {"previous", before[i]},
-                    {"change", change}});
+                    {"change", change},
+                    {"comparable", comparable && !change.is_null()}});
   }
   body["kpis"] = kpis;
-  return Respond(query, body, kpis, {"name", "label", "value", "previous", "change"}, "kpis");
+  return Respond(query, body, kpis, {"name", "label", "value", "previous", "change", "comparable"},
+                 "kpis");
 }
 
 ApiResponse Timeseries(const Snapshot& snapshot, const Params& params) {
@@ -292,15 +322,37 @@ ApiResponse Timeseries(const Snapshot& snapshot, const Params& params) {
     throw BadRequest{400,
                      fmt::format("parameter 'grain': '{}' is not day, week or month", grain_name)};
   }
+  // The days a point can hold: those of its period within both the asked range and the data's
+  // span. A first or last period cut short by either is partial, and says so.
+  Day lowest = std::max(selection.from.value_or(std::numeric_limits<Day>::min()),
+                        cube.first_day().value_or(std::numeric_limits<Day>::min()));
+  Day highest = std::min(selection.to.value_or(std::numeric_limits<Day>::max()),
+                         cube.last_day().value_or(std::numeric_limits<Day>::max()));
+  auto period_end = [grain](Day start) -> Day {
+    switch (grain) {
+      case Grain::kDay:
+        return start;
+      case Grain::kWeek:
+        return start + 6;
+      case Grain::kMonth:
+        return static_cast<Day>(NextMonthStart(start) - 1);
+    }
+    return start;
+  };
   Json points = Json::array();
   for (const auto& bucket : cube.Series(selection, grain)) {
+    Day end = period_end(bucket.start);
+    Day covered = std::max(0, std::min(end, highest) - std::max(bucket.start, lowest) + 1);
     points.push_back({{"period", FormatDay(bucket.start)},
                       {"revenue", Round(bucket.measures.revenue, 2)},
                       {"orders", bucket.measures.orders},
-                      {"units", bucket.measures.units}});
+                      {"units", bucket.measures.units},
+                      {"days", covered},
+                      {"partial", covered < end - bucket.start + 1}});
   }
   return Respond(query, Json{{"grain", grain_name}, {"points", points}}, points,
-                 {"period", "revenue", "orders", "units"}, "timeseries-" + grain_name);
+                 {"period", "revenue", "orders", "units", "days", "partial"},
+                 "timeseries-" + grain_name);
 }
 
 ApiResponse Breakdown(const Snapshot& snapshot, const Params& params) {
@@ -370,6 +422,154 @@ ApiResponse Breakdown(const Snapshot& snapshot, const Params& params) {
   Json body{{"by", names}, {"total_rows", total}, {"rows", rows}};
   std::string file = "breakdown-" + names[0] + (names.size() > 1 ? "-" + names[1] : "");
   return Respond(query, body, rows, columns, file);
+}
+
+// The same dates one calendar year earlier (29 February becomes the 28th).
+Day YearBefore(Day day) {
+  CivilDate date = CivilFromDays(day);
+  date.year -= 1;
+  date.day = std::min(date.day, DaysInMonth(date.year, date.month));
+  return static_cast<Day>(DaysFromCivil(date));
+}
+
+// The measures a growth table can show, each from Measures.
+constexpr std::string_view kGrowthMeasures[] = {"revenue", "orders", "units", "average_order_value",
+                                                "customers"};
+
+Json MeasureValue(const Measures& m, std::string_view measure) {
+  if (measure == "orders") return m.orders;
+  if (measure == "units") return m.units;
+  if (measure == "customers") return m.customers;
+  if (measure == "average_order_value") return Ratio(m.revenue, m.orders, 2);
+  return Round(m.revenue, 2);
+}
+
+Json Change(const Json& now, const Json& before) {
+  if (!now.is_number() || !before.is_number() || before.get<double>() == 0) return nullptr;
+  return Round((now.get<double>() - before.get<double>()) / before.get<double>(), 4);
+}
+
+ApiResponse Growth(const Snapshot& snapshot, const Params& params) {
+  Query query = Filtered(params, {"by", "measure", "sort", "limit"});
+  const Cube& cube = *snapshot.cube;
+  Selection selection = query.Select(cube);
+  auto names = query.All("by");
+  if (names.size() != 1) throw BadRequest{400, "parameter 'by' must name one dimension"};
+  auto dim = DimByName(names[0]);
+  if (!dim) throw BadRequest{400, fmt::format("parameter 'by': no dimension '{}'", names[0])};
+  std::string measure = query.Get("measure").value_or("revenue");
+  if (std::find(std::begin(kGrowthMeasures), std::end(kGrowthMeasures), measure) ==
+      std::end(kGrowthMeasures)) {
+    throw BadRequest{400, fmt::format("parameter 'measure': '{}' is not one of revenue, orders, "
+                                      "units, average_order_value, customers",
+                                      measure)};
+  }
+  std::string sort = query.Get("sort").value_or("value");
+  if (sort != "value" && sort != "change" && sort != "change_year" && sort != "name") {
+    throw BadRequest{
+        400,
+        fmt::format("parameter 'sort': '{}' is not one of value, change, change_year, name", sort)};
+  }
+  int64_t limit = query.Limit(std::numeric_limits<int64_t>::max(), 1'000'000'000);
+  Json body{{"by", names[0]}, {"measure", measure}};
+  auto period = PeriodOf(cube, selection);
+  if (!period) {
+    body.update(Json{{"period", nullptr}, {"total_rows", 0}, {"rows", Json::array()}});
+    return Respond(query, body, Json::array(), {names[0]}, "growth-" + names[0]);
+  }
+  auto [from, to] = *period;
+  Day length = to - from + 1;
+  Day previous_from = from - length, previous_to = from - 1;
+  Day year_from = YearBefore(from), year_to = YearBefore(to);
+  // A sparkline of about a dozen points: days, weeks or months by the period's length.
+  Grain grain = length <= 31 ? Grain::kDay : length <= 120 ? Grain::kWeek : Grain::kMonth;
+  const char* grain_name = grain == Grain::kDay ? "day" : grain == Grain::kWeek ? "week" : "month";
+
+  // The three periods in one scan when they are disjoint (periods up to about half a year);
+  // a longer period's previous one overlaps the year before, which then takes a scan of its own.
+  const size_t members = cube.Members(*dim).size();
+  std::vector<Measures> current(members), previous(members), year_ago(members);
+  const bool disjoint = year_to < previous_from;
+  std::vector<std::pair<Day, Day>> periods = {{from, to}, {previous_from, previous_to}};
+  if (disjoint) periods.emplace_back(year_from, year_to);
+  auto spread = [&](const std::vector<Measures>& by_member, size_t width, size_t p,
+                    std::vector<Measures>& into) {
+    for (size_t m = 0; m < members; ++m) into[m] = by_member[m * width + p];
+  };
+  auto measures = cube.MemberPeriods(selection, *dim, periods);
+  spread(measures, periods.size(), 0, current);
+  spread(measures, periods.size(), 1, previous);
+  if (disjoint) {
+    spread(measures, periods.size(), 2, year_ago);
+  } else {
+    const std::pair<Day, Day> year[] = {{year_from, year_to}};
+    spread(cube.MemberPeriods(selection, *dim, year), 1, 0, year_ago);
+  }
+  std::vector<Day> starts;
+  auto series = cube.MemberSeries(selection, *dim, grain, from, to, starts);
+  const bool previous_complete = Coverage(cube, previous_from, previous_to) >= 1;
+  const bool year_complete = Coverage(cube, year_from, year_to) >= 1;
+
+  struct Row {
+    uint32_t member;
+    Json value, previous, change, year_ago, change_year, series;
+  };
+  std::vector<Row> rows;
+  for (uint32_t member = 0; member < current.size(); ++member) {
+    if (current[member].orders == 0 && previous[member].orders == 0) continue;
+    Row row{
+        member,       MeasureValue(current[member], measure), nullptr, nullptr, nullptr, nullptr,
+        Json::array()};
+    if (previous_complete) {
+      row.previous = MeasureValue(previous[member], measure);
+      row.change = Change(row.value, row.previous);
+    }
+    if (year_complete) {
+      row.year_ago = MeasureValue(year_ago[member], measure);
+      row.change_year = Change(row.value, row.year_ago);
+    }
+    for (size_t p = 0; p < starts.size(); ++p) {
+      row.series.push_back(MeasureValue(series[member * starts.size() + p], measure));
+    }
+    rows.push_back(std::move(row));
+  }
+  // Missing values (null) sort last whichever the key.
+  auto key = [&](const Row& r) -> std::optional<double> {
+    const Json& v = sort == "change" ? r.change : sort == "change_year" ? r.change_year : r.value;
+    if (!v.is_number()) return std::nullopt;
+    return v.get<double>();
+  };
+  std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
+    if (sort != "name") {
+      auto ka = key(a), kb = key(b);
+      if (ka.has_value() != kb.has_value()) return ka.has_value();
+      if (ka && *ka != *kb) return *ka > *kb;
+    }
+    return a.member < b.member;
+  });
+  Json out = Json::array();
+  for (size_t i = 0; i < rows.size() && static_cast<int64_t>(i) < limit; ++i) {
+    const Row& r = rows[i];
+    out.push_back({{names[0], cube.Members(*dim)[r.member]},
+                   {"value", r.value},
+                   {"previous", r.previous},
+                   {"change", r.change},
+                   {"year_ago", r.year_ago},
+                   {"change_year", r.change_year},
+                   {"series", r.series}});
+  }
+  Json series_periods = Json::array();
+  for (Day start : starts) series_periods.push_back(FormatDay(start));
+  body.update(Json{{"period", PeriodJson(cube, from, to)},
+                   {"previous", PeriodJson(cube, previous_from, previous_to)},
+                   {"year_ago", PeriodJson(cube, year_from, year_to)},
+                   {"series_grain", grain_name},
+                   {"series_periods", series_periods},
+                   {"total_rows", rows.size()},
+                   {"rows", out}});
+  return Respond(query, body, out,
+                 {names[0], "value", "previous", "change", "year_ago", "change_year"},
+                 "growth-" + names[0]);
 }
 
 ApiResponse Customers(const Snapshot& snapshot, const Params& params) {
@@ -483,6 +683,8 @@ constexpr Endpoint kEndpoints[] = {
                       std::string_view) { return Timeseries(s, p); }},
     {"breakdown", [](const Snapshot& s, const Params& p, Clock::time_point,
                      std::string_view) { return Breakdown(s, p); }},
+    {"growth", [](const Snapshot& s, const Params& p, Clock::time_point,
+                  std::string_view) { return Growth(s, p); }},
     {"customers", [](const Snapshot& s, const Params& p, Clock::time_point,
                      std::string_view) { return Customers(s, p); }},
     {"pipeline/runs", [](const Snapshot& s, const Params& p, Clock::time_point now,
@@ -503,6 +705,8 @@ const Endpoint* FindEndpoint(std::string_view name) {
 }
 
 }  // namespace
+
+void SetApiCurrency(std::string symbol) { Currency() = std::move(symbol); }
 
 bool IsApiEndpoint(std::string_view endpoint) { return FindEndpoint(endpoint) != nullptr; }
 

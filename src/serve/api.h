@@ -25,6 +25,10 @@ using Params = std::multimap<std::string, std::string>;
 ApiResponse AnswerApi(const Snapshot& snapshot, std::string_view endpoint, const Params& params,
                       std::chrono::system_clock::time_point now, std::string_view version);
 
+// The currency symbol `meta` names ("€", "US$"; empty: none). The raw files carry no currency,
+// so it comes from the settings; set it before the server starts, never while it answers.
+void SetApiCurrency(std::string symbol);
+
 // True when AnswerApi answers `endpoint` ("kpis", "pipeline/runs", …) rather than with a 404.
 bool IsApiEndpoint(std::string_view endpoint);
 

@@ -321,6 +321,59 @@ std::optional<std::vector<Group>> Cube::Breakdown(const Selection& selection,
   return result;
 }
 
+std::vector<Measures> Cube::MemberSeries(const Selection& selection, Dim dim, Grain grain, Day from,
+                                         Day to, std::vector<Day>& starts) const {
+  starts.clear();
+  if (to < from) return {};
+  const Day first = PeriodStart(from, grain);
+  std::vector<int32_t> period_of(static_cast<size_t>(to - from + 1));
+  for (Day start = first; start <= to; start = NextPeriod(start, grain)) {
+    Day end = std::min(NextPeriod(start, grain), to + 1);
+    for (Day day = std::max(start, from); day < end; ++day) {
+      period_of[static_cast<size_t>(day - from)] = static_cast<int32_t>(starts.size());
+    }
+    starts.push_back(start);
+  }
+  const Table& table = tables_[Index(dim)];
+  const size_t width = starts.size();
+  std::vector<Measures> out(std::max<size_t>(table.members.size(), 1) * width);
+  const uint32_t* codes = codes_[table.source].data();
+  const uint32_t* member_of = table.member_of.data();
+  Accumulate(
+      Compile(selection, false),
+      [&](size_t row) -> int64_t {
+        Day day = day_[row];
+        if (day == kNoDay || day < from || day > to) return -1;
+        return static_cast<int64_t>(member_of[codes[row]] * width) +
+               period_of[static_cast<size_t>(day - from)];
+      },
+      out);
+  return out;
+}
+
+std::vector<Measures> Cube::MemberPeriods(const Selection& selection, Dim dim,
+                                          std::span<const std::pair<Day, Day>> periods) const {
+  const Table& table = tables_[Index(dim)];
+  const size_t width = periods.size();
+  std::vector<Measures> out(std::max<size_t>(table.members.size(), 1) * width);
+  const uint32_t* codes = codes_[table.source].data();
+  const uint32_t* member_of = table.member_of.data();
+  Accumulate(
+      Compile(selection, false),
+      [&](size_t row) -> int64_t {
+        Day day = day_[row];
+        if (day == kNoDay) return -1;
+        for (size_t p = 0; p < width; ++p) {
+          if (day >= periods[p].first && day <= periods[p].second) {
+            return static_cast<int64_t>(member_of[codes[row]] * width + p);
+          }
+        }
+        return -1;
+      },
+      out);
+  return out;
+}
+
 std::array<Measures, 2> Cube::NewAndReturning(const Selection& selection, Day since) const {
   std::vector<Measures> out(2);
   Accumulate(

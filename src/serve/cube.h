@@ -120,6 +120,16 @@ class Cube {
   static constexpr size_t kMaxGroups = 4'000'000;
   std::optional<std::vector<Group>> Breakdown(const Selection& selection,
                                               std::span<const Dim> dims) const;
+  // Per member of `dim` and per period of `grain` from the one holding `from` to the one holding
+  // `to` (only days from `from` to `to` count; the selection's own dates are ignored):
+  // member-major, `members(dim) × starts.size()` Measures. `starts` gets each period's first day.
+  std::vector<Measures> MemberSeries(const Selection& selection, Dim dim, Grain grain, Day from,
+                                     Day to, std::vector<Day>& starts) const;
+  // Per member of `dim` and per period of `periods` (from, to; inclusive; disjoint, else a day
+  // counts in the first that holds it), the selection's own dates ignored: member-major,
+  // `members(dim) × periods.size()` Measures, in one scan.
+  std::vector<Measures> MemberPeriods(const Selection& selection, Dim dim,
+                                      std::span<const std::pair<Day, Day>> periods) const;
   // New customers (first purchase ever on or after `since`) and returning ones: two Measures.
   std::array<Measures, 2> NewAndReturning(const Selection& selection, Day since) const;
 

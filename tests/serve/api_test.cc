@@ -6,12 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "base/date.h"
 #include "serve/cube.h"
 #include "serve/serve_support.h"
 #include "serve/snapshot.h"
@@ -267,10 +269,14 @@ TEST_F(ApiTest, KpisOfTheWholeRangeEqualSql) {
   // The period is the data's range; the one before it holds nothing, so no change is stated.
   std::string first = SqlScalar(sql(), "SELECT min(date) FROM retail_data_view");
   std::string last = SqlScalar(sql(), "SELECT max(date) FROM retail_data_view");
-  EXPECT_EQ(body["period"], Json::object({{"from", first}, {"to", last}}));
   int length = *ParseDay(last) - *ParseDay(first) + 1;
-  EXPECT_EQ(body["previous"],
-            Json::object({{"from", ShiftDays(first, -length)}, {"to", ShiftDays(first, -1)}}));
+  EXPECT_EQ(body["period"],
+            Json::object({{"from", first}, {"to", last}, {"days", length}, {"coverage", 1.0}}));
+  EXPECT_EQ(body["previous"], Json::object({{"from", ShiftDays(first, -length)},
+                                            {"to", ShiftDays(first, -1)},
+                                            {"days", length},
+                                            {"coverage", 0.0}}));
+  for (const auto& kpi : body["kpis"]) EXPECT_FALSE(kpi["comparable"].get<bool>()) << kpi.dump();
   EXPECT_EQ(Kpi(body, "revenue")["previous"].get<double>(), 0);
   EXPECT_EQ(Kpi(body, "orders")["previous"].get<int64_t>(), 0);
   for (const auto& kpi : body["kpis"]) EXPECT_TRUE(kpi["change"].is_null()) << kpi.dump();
@@ -279,8 +285,13 @@ TEST_F(ApiTest, KpisOfTheWholeRangeEqualSql) {
 TEST_F(ApiTest, KpisOfADateRangeAndACategoryEqualSqlAndSoDoThoseOfThePreviousPeriod) {
   Json body = AnswerJson(snapshot(), "kpis",
                          {{"from", "2023-09-01"}, {"to", "2023-11-30"}, {"category", "Books"}});
-  EXPECT_EQ(body["period"], Json::object({{"from", "2023-09-01"}, {"to", "2023-11-30"}}));
-  EXPECT_EQ(body["previous"], Json::object({{"from", "2023-06-02"}, {"to", "2023-08-31"}}));
+  EXPECT_EQ(body["period"],
+            Json::object(
+                {{"from", "2023-09-01"}, {"to", "2023-11-30"}, {"days", 91}, {"coverage", 1.0}}));
+  EXPECT_EQ(body["previous"],
+            Json::object(
+                {{"from", "2023-06-02"}, {"to", "2023-08-31"}, {"days", 91}, {"coverage", 1.0}}));
+  for (const auto& kpi : body["kpis"]) EXPECT_TRUE(kpi["comparable"].get<bool>()) << kpi.dump();
   const std::string where = "date BETWEEN $1 AND $2 AND product_category = $3";
   SqlMeasures now = Totals(sql(), where, {"2023-09-01", "2023-11-30", "Books"});
   SqlMeasures before = Totals(sql(), where, {"2023-06-02", "2023-08-31", "Books"});
@@ -330,6 +341,85 @@ TEST_F(ApiTest, MonthlyTimeseriesEqualsSqlAndAddsUpToTheTotals) {
   EXPECT_NEAR(revenue, dated.revenue, 0.005 * static_cast<double>(months.size()) + 1e-6);
   Json kpis = AnswerJson(snapshot(), "kpis");
   EXPECT_EQ(orders + (all.orders - dated.orders), Kpi(kpis, "orders")["value"].get<int64_t>());
+}
+
+TEST_F(ApiTest, APreviousPeriodTheDataCoversInPartIsNotComparable) {
+  std::string first = SqlScalar(sql(), "SELECT min(date) FROM retail_data_view");
+  // Ten days from the data's first: the ten days before hold none of it.
+  Json body = AnswerJson(snapshot(), "kpis", {{"from", first}, {"to", ShiftDays(first, 9)}});
+  EXPECT_EQ(body["previous"]["coverage"].get<double>(), 0.0);
+  // From the data's sixth day: the previous ten days are half covered.
+  body =
+      AnswerJson(snapshot(), "kpis", {{"from", ShiftDays(first, 5)}, {"to", ShiftDays(first, 14)}});
+  EXPECT_EQ(body["previous"]["coverage"].get<double>(), 0.5);
+  for (const auto& kpi : body["kpis"]) {
+    EXPECT_FALSE(kpi["comparable"].get<bool>()) << kpi.dump();
+    if (kpi["name"] == "orders") {
+      EXPECT_FALSE(kpi["change"].is_null()) << kpi.dump();
+    }
+  }
+}
+
+TEST_F(ApiTest, TimeseriesMarksPeriodsTheRangeCutsShort) {
+  Json body = AnswerJson(snapshot(), "timeseries",
+                         {{"grain", "month"}, {"from", "2023-06-15"}, {"to", "2023-09-10"}});
+  const auto& points = body["points"];
+  ASSERT_EQ(points.size(), 4u);
+  EXPECT_EQ(points[0]["period"], "2023-06-01");
+  EXPECT_EQ(points[0]["days"], 16);
+  EXPECT_TRUE(points[0]["partial"].get<bool>());
+  EXPECT_EQ(points[1]["days"], 31);
+  EXPECT_FALSE(points[1]["partial"].get<bool>());
+  EXPECT_FALSE(points[2]["partial"].get<bool>());
+  EXPECT_EQ(points[3]["days"], 10);
+  EXPECT_TRUE(points[3]["partial"].get<bool>());
+  // The data's own first month is whole only when the data starts on its first day.
+  std::string first = SqlScalar(sql(), "SELECT min(date) FROM retail_data_view");
+  Json all = AnswerJson(snapshot(), "timeseries", {{"grain", "week"}});
+  EXPECT_EQ(all["points"][0]["partial"].get<bool>(),
+            WeekStart(*ParseDay(first)) != *ParseDay(first));
+}
+
+TEST_F(ApiTest, GrowthByCategoryEqualsSqlForThePeriodAndThePreviousOne) {
+  const std::string from = "2023-09-01", to = "2023-11-30";
+  Json body = AnswerJson(snapshot(), "growth",
+                         {{"by", "category"}, {"from", from}, {"to", to}, {"country", "USA"}});
+  const std::string where = "date BETWEEN $1 AND $2 AND country = $3";
+  auto now = GroupBy(sql(), Member("product_category"), where, {from, to, "USA"});
+  auto before =
+      GroupBy(sql(), Member("product_category"), where, {"2023-06-02", "2023-08-31", "USA"});
+  ASSERT_EQ(body["rows"].size(), now.size());
+  // A year before lies outside the data: no values, no changes.
+  EXPECT_EQ(body["year_ago"]["from"], "2022-09-01");
+  EXPECT_EQ(body["year_ago"]["coverage"].get<double>(), 0.0);
+  double previous_value = std::numeric_limits<double>::infinity();
+  for (const auto& row : body["rows"]) {
+    std::string member = row["category"];
+    ASSERT_TRUE(now.contains(member)) << member;
+    EXPECT_EQ(Cents(row["value"].get<double>()), Cents(now[member].revenue)) << member;
+    EXPECT_EQ(Cents(row["previous"].get<double>()), Cents(before[member].revenue)) << member;
+    EXPECT_NEAR(row["change"].get<double>(),
+                (now[member].revenue - before[member].revenue) / before[member].revenue, 0.0001)
+        << member;
+    EXPECT_TRUE(row["change_year"].is_null()) << member;
+    // Sorted by value, and the weekly series adds up to it.
+    EXPECT_LE(row["value"].get<double>(), previous_value) << member;
+    previous_value = row["value"].get<double>();
+    double sum = 0;
+    for (const auto& value : row["series"]) sum += value.get<double>();
+    EXPECT_NEAR(sum, row["value"].get<double>(),
+                0.005 * static_cast<double>(row["series"].size()) + 1e-6)
+        << member;
+  }
+  EXPECT_EQ(body["series_grain"], "week");
+
+  Json orders = AnswerJson(snapshot(), "growth",
+                           {{"by", "shipping_method"}, {"measure", "orders"}, {"sort", "change"}});
+  // Over the data's whole range; sales of unknown date belong to no period.
+  auto all = GroupBy(sql(), Member("shipping_method"), "date IS NOT NULL");
+  for (const auto& row : orders["rows"]) {
+    EXPECT_EQ(row["value"].get<int64_t>(), all[row["shipping_method"]].orders);
+  }
 }
 
 TEST_F(ApiTest, WeeklyTimeseriesIsNamedByMondaysAndDailyHasEveryDay) {
@@ -679,8 +769,12 @@ TEST_F(ApiTest, EveryEndpointAnswersCsvWithAHeaderAndOneLinePerRow) {
   const std::vector<CsvCase> cases = {
       {"meta", {}, "key,value", ""},
       {"dimensions", {}, "dimension,member", "dimensions"},
-      {"kpis", {}, "name,label,value,previous,change", "kpis"},
-      {"timeseries", {{"grain", "month"}}, "period,revenue,orders,units", "points"},
+      {"kpis", {}, "name,label,value,previous,change,comparable", "kpis"},
+      {"timeseries", {{"grain", "month"}}, "period,revenue,orders,units,days,partial", "points"},
+      {"growth",
+       {{"by", "segment"}, {"from", "2023-09-01"}},
+       "segment,value,previous,change,year_ago,change_year",
+       "rows"},
       {"breakdown",
        {{"by", "category"}, {"by", "gender"}},
        "category,gender,revenue,orders,units,customers,average_rating",
@@ -837,6 +931,8 @@ TEST(EmptyWarehouseTest, EveryEndpointAnswers) {
       {"breakdown", {{"by", "category"}, {"by", "city"}}},
       {"customers", {}},
       {"customers", {{"from", "2024-01-01"}, {"to", "2024-01-31"}}},
+      {"growth", {{"by", "category"}}},
+      {"growth", {{"by", "city"}, {"from", "2024-01-01"}}},
       {"pipeline/runs", {}},
       {"pipeline/files", {}},
       {"pipeline/rejects", {}},

@@ -335,6 +335,45 @@ TEST_F(CubeTest, BreakdownByOneDimension) {
   ExpectMeasures(groups["(unknown)"], {5, 1, 1, 1}, "(unknown)");
 }
 
+TEST_F(CubeTest, MemberPeriodsAndMemberSeriesAgreeWithBreakdownsOfEachPeriod) {
+  Selection books = Select({{Dim::kCategory, {"Books", "Electronics"}}});
+  books.from = D("2024-03-01");  // the selection's own dates are ignored
+  std::pair<Day, Day> periods[] = {{D("2024-01-01"), D("2024-01-31")},
+                                   {D("2023-12-01"), D("2023-12-31")},
+                                   {D("2024-03-01"), D("2024-03-31")}};
+  auto measures = cube_.MemberPeriods(books, Dim::kGender, periods);
+  const auto genders = Members(Dim::kGender);
+  ASSERT_EQ(measures.size(), genders.size() * 3);
+  for (size_t p = 0; p < 3; ++p) {
+    Selection alone = books;
+    alone.from = periods[p].first;
+    alone.to = periods[p].second;
+    auto expected = Grouped(alone, {Dim::kGender});
+    std::vector<Day> starts;
+    auto weeks = cube_.MemberSeries(books, Dim::kGender, Grain::kWeek, periods[p].first,
+                                    periods[p].second, starts);
+    ASSERT_FALSE(starts.empty());
+    EXPECT_LE(starts.front(), periods[p].first);
+    for (size_t m = 0; m < genders.size(); ++m) {
+      const Measures& got = measures[m * 3 + p];
+      Measures want = expected.contains(genders[m]) ? expected[genders[m]] : Measures{};
+      std::string what = genders[m] + " in period " + std::to_string(p);
+      ExpectMeasures(
+          got, {static_cast<double>(want.revenue), want.orders, want.units, want.customers}, what);
+      Measures summed;
+      for (size_t w = 0; w < starts.size(); ++w) {
+        summed.revenue += weeks[m * starts.size() + w].revenue;
+        summed.orders += weeks[m * starts.size() + w].orders;
+        summed.units += weeks[m * starts.size() + w].units;
+      }
+      EXPECT_EQ(summed.orders, want.orders) << what;
+      EXPECT_EQ(summed.units, want.units) << what;
+      EXPECT_NEAR(static_cast<double>(summed.revenue), static_cast<double>(want.revenue), 1e-6)
+          << what;
+    }
+  }
+}
+
 TEST_F(CubeTest, BreakdownByTwoDimensionsHoldsOnlyGroupsWithSales) {
   auto groups = Grouped({}, {Dim::kCategory, Dim::kGender});
   ASSERT_EQ(groups.size(), 6u);

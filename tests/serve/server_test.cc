@@ -194,7 +194,7 @@ TEST_F(ServerTest, ApiAnswersAreTheApisAndAreNeverStored) {
   EXPECT_TRUE(csv.Header("content-type").starts_with("text/csv")) << csv.Header("content-type");
   EXPECT_EQ(csv.Header("content-disposition"),
             "attachment; filename=\"till-timeseries-month.csv\"");
-  EXPECT_TRUE(csv.body.starts_with("period,revenue,orders,units\r\n"));
+  EXPECT_TRUE(csv.body.starts_with("period,revenue,orders,units,days,partial\r\n"));
 
   HttpReply bad = Get("/api/v1/kpis?from=2024-13-01");
   EXPECT_EQ(bad.status, 400);

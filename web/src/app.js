@@ -12,8 +12,8 @@ import { clearBanner, describeError, setBanner } from './banner.js';
 import { charts } from './charts.js';
 import { $, $$ } from './dom.js';
 import { buildDimensionFilters } from './filters.js';
-import { formatInteger } from './format.js';
-import { downloadCsv, update } from './loading.js';
+import { formatInteger, setCurrency } from './format.js';
+import { downloadCsv, invalidate, update } from './loading.js';
 import {
   changeState,
   meta,
@@ -22,14 +22,50 @@ import {
   setDimensions,
   setMeta,
   state,
+  TABS,
   whenChanged,
 } from './state.js';
+import { bindGrowthControls, fillGrowthControls } from './tab-growth.js';
+import { applyTheme, bindThemeSwitch, whenThemeChanges } from './theme.js';
+import { bindSavedViews } from './views.js';
 
 const POLL_MS = 10_000;
+const RETRY_MS = 2_000; // while the server cannot be reached
+
+function openTab(tab) {
+  window.till.tabClickedAt = performance.now();
+  changeState(() => (state.tab = tab));
+}
+
+// The tab bar as WAI-ARIA describes it: one tab in the Tab order (roving tabindex), the arrow
+// keys, Home and End move among tabs and open the one they reach.
+function bindTabs() {
+  for (const button of $$('[data-tab]')) {
+    button.addEventListener('click', () => openTab(button.dataset.tab));
+  }
+  $('.tabs').addEventListener('keydown', (e) => {
+    const i = TABS.indexOf(state.tab);
+    const next = {
+      ArrowRight: (i + 1) % TABS.length,
+      ArrowLeft: (i - 1 + TABS.length) % TABS.length,
+      Home: 0,
+      End: TABS.length - 1,
+    }[e.key];
+    if (next === undefined) return;
+    e.preventDefault();
+    openTab(TABS[next]);
+    $(`[data-tab="${TABS[next]}"]`).focus();
+  });
+}
 
 function bindControls() {
-  for (const button of $$('[data-tab]')) {
-    button.addEventListener('click', () => changeState(() => (state.tab = button.dataset.tab)));
+  bindTabs();
+  bindGrowthControls();
+  bindThemeSwitch();
+  bindSavedViews();
+  $('#print').addEventListener('click', () => window.print());
+  for (const select of $$('[data-measure-of]')) {
+    select.addEventListener('change', (e) => changeState(() => (state.measure = e.target.value)));
   }
   $('#grain').addEventListener('change', (e) => changeState(() => (state.grain = e.target.value)));
   $('#from').addEventListener('change', (e) => changeState(() => (state.from = e.target.value)));
@@ -68,6 +104,7 @@ function bindControls() {
 
 function applyMeta(answer) {
   setMeta(answer);
+  setCurrency(answer.currency);
   const span = meta.first_date ? `${meta.first_date} – ${meta.last_date}` : 'no dated sales';
   $('#meta-info').textContent = `${formatInteger(meta.rows)} rows · ${span}`;
   for (const input of [$('#from'), $('#to')]) {
@@ -80,36 +117,71 @@ async function loadDimensions() {
   const answer = await apiFetch(apiUrl('dimensions'));
   setDimensions(answer.dimensions);
   buildDimensionFilters();
+  fillGrowthControls();
 }
 
 let started = false; // the state has been read from the URL (needs meta and dimensions)
+let unreachable = false; // the last poll failed
 
-// Reads meta; when the data changed (or on the first success), reloads the dimensions and
-// refetches everything.
+// Reads meta; on the first success, when the data changed, when the server restarted (its
+// snapshot was read anew) or when it is reachable again after a failure, reloads the
+// dimensions and refetches everything the page shows.
 async function poll() {
+  let wait = POLL_MS;
   try {
     const answer = await apiFetch(apiUrl('meta'));
     setBanner('meta', null);
-    if (!started || answer.data_version !== meta?.data_version) {
+    const changed =
+      !started ||
+      unreachable ||
+      answer.data_version !== meta?.data_version ||
+      answer.refreshed_at !== meta?.refreshed_at;
+    unreachable = false;
+    if (changed) {
       applyMeta(answer);
       await loadDimensions();
       if (!started) readUrl();
       started = true;
-      update();
+      invalidate();
+      await update();
     }
   } catch (error) {
+    unreachable = true;
+    wait = RETRY_MS;
     setBanner('meta', describeError(error));
     if (!started) document.body.dataset.state = 'error';
   } finally {
-    setTimeout(poll, POLL_MS);
+    clearTimeout(pollTimer);
+    pollTimer = setTimeout(poll, wait);
+  }
+}
+
+let pollTimer = null;
+
+// A change of view that failed is followed by a poll in RETRY_MS rather than POLL_MS, so that the
+// page notices soon when the server answers again.
+async function updateAndWatch() {
+  await update();
+  if (document.body.dataset.state === 'error' && started) {
+    clearTimeout(pollTimer);
+    pollTimer = setTimeout(poll, RETRY_MS);
   }
 }
 
 function start() {
   // What tests read: the charts, the state, and the time of the first complete render (which
   // loading.js sets).
-  window.till = { charts, state, firstRenderMs: undefined };
-  whenChanged(update);
+  window.till = {
+    charts,
+    state,
+    firstRenderMs: undefined,
+    tabClickedAt: 0, // when a tab was last opened, for tabRenderMs
+    tabRenderMs: {}, // per tab: from its first opening to its first complete render
+  };
+  applyTheme();
+  whenThemeChanges(update);
+  // A change made while the server cannot be reached is retried as soon as it answers again.
+  whenChanged(updateAndWatch);
   takeTokenFromHash();
   bindControls();
   poll();

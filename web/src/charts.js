@@ -2,9 +2,24 @@
 //
 // A member that a cross-filter leaves out stays in its chart, dimmed.
 
-import { $, esc } from './dom.js';
-import { formatCompact, formatDecimal, formatInteger } from './format.js';
+import { $, esc, h } from './dom.js';
+import { formatCompact, formatDecimal, formatInteger, formatMoney } from './format.js';
 import { selected } from './state.js';
+
+// Chart colours, each at least 3:1 against the card in both themes (the test measures them).
+export const PALETTE = {
+  light: ['#3657c9', '#c2410c', '#15803d', '#a21caf', '#a16207', '#0e7490', '#be123c', '#57534e'],
+  dark: ['#8ea8ff', '#fb923c', '#4ade80', '#e879f9', '#facc15', '#22d3ee', '#fb7185', '#d6d3d1'],
+};
+
+export const theme = () => (document.documentElement.dataset.theme === 'dark' ? 'dark' : 'light');
+
+// Text and line colours of charts, from the page's CSS variables.
+export function ink() {
+  const style = getComputedStyle(document.documentElement);
+  const value = (name) => style.getPropertyValue(name).trim();
+  return { text: value('--text'), muted: value('--muted'), line: value('--line') };
+}
 
 // Members whose natural order is not alphabetical; others keep the API's order.
 const MEMBER_ORDER = {
@@ -15,7 +30,8 @@ const MEMBER_ORDER = {
 
 // The measures every breakdown row carries, for tooltips.
 const MEASURES = [
-  ['revenue', 'Revenue', formatDecimal],
+  ['revenue', 'Revenue', formatMoney],
+  ['average_order_value', 'Average order value', formatMoney],
   ['orders', 'Orders', formatInteger],
   ['units', 'Units', formatInteger],
   ['customers', 'Customers', formatInteger],
@@ -38,10 +54,40 @@ const resizeObserver = new ResizeObserver((entries) => {
 export function chartOf(widget) {
   if (!charts[widget.id]) {
     const container = $(`[data-chart="${widget.id}"]`);
+    // The chart's accessible name is its card's title; its data-table alternative follows it.
+    const title = container.closest('.card')?.querySelector('h2')?.textContent ?? widget.id;
+    container.setAttribute('role', 'img');
+    container.setAttribute('aria-label', `${title} (chart; the data table below lists its values)`);
     // ECharts is the classic script that index.html runs before this module.
-    const chart = window.echarts.init(container);
+    const chart = window.echarts.init(container, null, { renderer: 'canvas' });
     if (widget.click) chart.on('click', (event) => widget.click(event));
     charts[widget.id] = chart;
+    // PNG export of the chart as drawn, on the card's background.
+    container
+      .closest('.card')
+      ?.querySelector('.tools')
+      ?.append(
+        h('button', {
+          type: 'button',
+          class: 'csv',
+          dataset: { png: widget.id },
+          text: 'PNG',
+          'aria-label': `${title}: download as PNG`,
+          onclick: () => {
+            const background = getComputedStyle(document.documentElement)
+              .getPropertyValue('--card')
+              .trim();
+            const link = h('a', {
+              href: chart.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: background }),
+              download: `till-${widget.id}.png`,
+              hidden: true,
+            });
+            document.body.append(link);
+            link.click();
+            link.remove();
+          },
+        }),
+      );
     resizeObserver.observe(container);
   }
   return charts[widget.id];
@@ -64,10 +110,97 @@ export function rowTooltip(title, row) {
 // A tooltip per item (bar or slice); `formatter` must escape whatever comes from the data.
 export const itemTooltip = (formatter) => ({ trigger: 'item', confine: true, formatter });
 
-export const baseOption = () => ({
-  animationDuration: 300,
-  grid: { left: 8, right: 16, top: 24, bottom: 8, containLabel: true },
-});
+export function baseOption() {
+  const { text } = ink();
+  return {
+    animationDuration: 300,
+    color: PALETTE[theme()],
+    textStyle: { color: text },
+    grid: { left: 8, right: 16, top: 24, bottom: 8, containLabel: true },
+  };
+}
+
+// An option with the theme's colours on its axes and legend (ECharts' own defaults are for a
+// light background).
+export function themed(option) {
+  const { text, muted, line } = ink();
+  const paint = (axes) =>
+    axes == null
+      ? axes
+      : (Array.isArray(axes) ? axes : [axes]).map((axis) => ({
+          axisLine: { lineStyle: { color: muted } },
+          splitLine: { lineStyle: { color: line }, ...axis.splitLine },
+          nameTextStyle: { color: muted },
+          ...axis,
+          axisLabel: { color: muted, ...axis.axisLabel },
+        }));
+  return {
+    ...option,
+    xAxis: paint(option.xAxis),
+    yAxis: paint(option.yAxis),
+    legend: option.legend ? { textStyle: { color: text }, ...option.legend } : undefined,
+  };
+}
+
+// The data-table alternative of a chart: a disclosure under it with one row per item. With
+// `pick`, the first cell is a button doing what clicking the item does (filter or drill down),
+// so the keyboard reaches everything the mouse does.
+export function renderDataTable(widget, columns, rows, pick) {
+  const container = $(`[data-chart="${widget.id}"]`);
+  let details = container.nextElementSibling;
+  if (!details?.classList.contains('data-table')) {
+    details = h(
+      'details',
+      { class: 'data-table', dataset: { tableOf: widget.id } },
+      h('summary', { text: 'Data table' }),
+      h('div', { class: 'table-wrap' }),
+    );
+    container.after(details);
+  }
+  const title = container.closest('.card')?.querySelector('h2')?.textContent ?? widget.id;
+  const cell = (column, row, index) => {
+    const value = row[column.key];
+    const text = column.format ? column.format(value) : String(value ?? '—');
+    if (index === 0 && pick) {
+      return h(
+        'td',
+        {},
+        h('button', { type: 'button', class: 'link', text, onclick: () => pick(row) }),
+      );
+    }
+    return h('td', { class: column.num ? 'num' : null, text });
+  };
+  const table = h(
+    'table',
+    {},
+    h('caption', { class: 'visually-hidden', text: title }),
+    h(
+      'thead',
+      {},
+      h('tr', {}, ...columns.map((c) => h('th', { scope: 'col', text: c.label }))),
+    ),
+    h(
+      'tbody',
+      {},
+      ...rows.map((row) => h('tr', {}, ...columns.map((c, i) => cell(c, row, i)))),
+    ),
+  );
+  details.querySelector('.table-wrap').replaceChildren(
+    rows.length ? table : h('p', { class: 'empty', text: 'No data for these filters.' }),
+  );
+}
+
+// The usual columns of a breakdown row: its member, then the measures.
+export function breakdownColumns(dim, label) {
+  return [
+    { key: dim, label },
+    { key: 'revenue', label: 'Revenue', format: formatMoney, num: true },
+    { key: 'orders', label: 'Orders', format: formatInteger, num: true },
+    { key: 'units', label: 'Units', format: formatInteger, num: true },
+    { key: 'customers', label: 'Customers', format: formatInteger, num: true },
+    { key: 'average_rating', label: 'Average rating', format: formatDecimal, num: true },
+  ];
+}
 
 export function emptyOption(text = 'No data for these filters') {
   return {
@@ -75,7 +208,7 @@ export function emptyOption(text = 'No data for these filters') {
       text,
       left: 'center',
       top: 'middle',
-      textStyle: { fontSize: 14, fontWeight: 'normal', color: '#6b7280' },
+      textStyle: { fontSize: 14, fontWeight: 'normal', color: ink().muted },
     },
     series: [],
   };
@@ -111,13 +244,13 @@ export function barOption(rows, dim, measure, { horizontal = false, max } = {}) 
       : { interval: 0, hideOverlap: true },
   };
   const valueAxis = { type: 'value', max, axisLabel: { formatter: formatCompact } };
-  return {
+  return themed({
     ...baseOption(),
     tooltip: itemTooltip((p) => rowTooltip(p.name, p.data.row)),
     xAxis: horizontal ? valueAxis : categoryAxis,
     yAxis: horizontal ? categoryAxis : valueAxis,
     series: [{ type: 'bar', data, cursor: 'pointer' }],
-  };
+  });
 }
 
 export function pieOption(rows, dim, measure) {
@@ -138,7 +271,8 @@ export function pieOption(rows, dim, measure) {
           row,
           itemStyle: { opacity: emphasis(row[dim], chosen) },
         })),
-        label: { formatter: '{b}', overflow: 'truncate', width: 110 },
+        // Each slice names its member and its share.
+        label: { formatter: '{b}: {d} %', overflow: 'truncate', width: 130, color: ink().text },
       },
     ],
   };

@@ -1,7 +1,17 @@
 // The tab bar and the filter bar (dates, grain, dimension dropdowns, chips) showing the state.
 
+import { apiFetch, apiUrl } from './api.js';
 import { $, $$, h } from './dom.js';
-import { dimByName, dimensions, presetRange, selected, state, toggleMember } from './state.js';
+import { formatInteger } from './format.js';
+import {
+  dimByName,
+  dimensions,
+  filterParams,
+  presetRange,
+  selected,
+  state,
+  toggleMember,
+} from './state.js';
 
 // The filter bar groups; a dimension the server adds later lands in "Other".
 const DIM_GROUPS = [
@@ -25,6 +35,8 @@ export function showTab() {
     }
   }
   for (const panel of $$('[data-panel]')) panel.hidden = panel.dataset.panel !== state.tab;
+  // The pipeline's records take no filters: the bar is not offered there.
+  $('#filters').hidden = state.tab === 'pipeline';
 }
 
 const MAX_LISTED = 300; // members listed at once in a dropdown; the search box narrows the rest
@@ -67,10 +79,33 @@ function dimensionDropdown(dim) {
     h('summary', {}, h('span', { text: dim.label }), count),
     h('div', { class: 'dd-panel' }, search, list),
   );
+  // Orders per member under the other filters (null until the answer comes): members with none
+  // are left out of the list unless chosen, so Adidas is not offered under Electronics.
+  let counts = null;
+  let countsFor = '';
+  const loadCounts = async () => {
+    const params = filterParams([dim.name]);
+    params.set('by', dim.name);
+    params.set('sort', 'name');
+    const url = apiUrl('breakdown', params);
+    if (url === countsFor) return;
+    countsFor = url;
+    counts = null;
+    try {
+      const answer = await apiFetch(url);
+      if (countsFor !== url) return;
+      counts = new Map(answer.rows.map((row) => [row[dim.name], row.orders]));
+    } catch {
+      counts = null; // the plain list, without counts
+    }
+    if (details.open) fill();
+  };
   const fill = () => {
     const needle = search.value.trim().toLowerCase();
     const chosen = selected(dim.name);
-    const matches = dim.members.filter((m) => m.toLowerCase().includes(needle));
+    const matches = dim.members.filter(
+      (m) => m.toLowerCase().includes(needle) && (!counts || counts.has(m) || chosen.has(m)),
+    );
     const items = matches.slice(0, MAX_LISTED).map((member) =>
       h(
         'label',
@@ -82,6 +117,13 @@ function dimensionDropdown(dim) {
           onchange: () => toggleMember(dim.name, member),
         }),
         h('span', { text: member }),
+        counts
+          ? h('span', {
+              class: 'dd-count',
+              title: 'Orders under the other filters',
+              text: formatInteger(counts.get(member) ?? 0),
+            })
+          : null,
       ),
     );
     if (!matches.length) items.push(h('p', { class: 'empty', text: 'No match' }));
@@ -95,6 +137,7 @@ function dimensionDropdown(dim) {
     if (!details.open) return;
     for (const other of $$('details.dd[open]')) if (other !== details) other.open = false;
     fill();
+    loadCounts();
     search.focus();
   });
   search.addEventListener('input', fill);
@@ -105,6 +148,7 @@ function dimensionDropdown(dim) {
     // An open list keeps its scroll position: only the ticks change.
     const chosen = selected(dim.name);
     for (const box of list.querySelectorAll('input')) box.checked = chosen.has(box.value);
+    if (details.open) loadCounts();
   };
   return details;
 }

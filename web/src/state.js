@@ -3,7 +3,16 @@
 // The state is the tab, the time grain, the date range and the dimension filters; the URL query
 // string holds it in the API's own filter grammar.
 
-const TABS = ['overview', 'sales', 'customers', 'operations', 'satisfaction', 'pipeline'];
+export const TABS = [
+  'overview',
+  'sales',
+  'customers',
+  'operations',
+  'satisfaction',
+  'growth',
+  'pipeline',
+];
+export const MEASURES = ['revenue', 'orders', 'units', 'average_order_value', 'customers'];
 const GRAINS = ['day', 'week', 'month'];
 
 export const state = {
@@ -12,6 +21,9 @@ export const state = {
   from: '', // '' leaves that end of the range open
   to: '',
   filters: {}, // dimension name → selected members
+  measure: 'revenue', // of the growth table and the charts that take one
+  growthBy: 'category', // the growth table's dimension
+  growthSort: 'value', // the growth table's column sorted on: value, change, change_year, name
 };
 
 export let meta = null; // the last /api/v1/meta answer
@@ -46,6 +58,11 @@ export function readUrl() {
   const query = new URLSearchParams(location.search);
   state.tab = TABS.includes(query.get('tab')) ? query.get('tab') : 'overview';
   state.grain = GRAINS.includes(query.get('grain')) ? query.get('grain') : 'day';
+  state.measure = MEASURES.includes(query.get('measure')) ? query.get('measure') : 'revenue';
+  state.growthBy = dimByName.has(query.get('growth_by')) ? query.get('growth_by') : 'category';
+  state.growthSort = ['value', 'change', 'change_year', 'name'].includes(query.get('growth_sort'))
+    ? query.get('growth_sort')
+    : 'value';
   const hasDates = query.has('from') || query.has('to');
   if (hasDates) {
     state.from = query.get('from') ?? '';
@@ -61,13 +78,16 @@ export function readUrl() {
   if (!hasDates) writeUrl('replace');
 }
 
-function stateQuery() {
+export function stateQuery() {
   const query = new URLSearchParams({
     tab: state.tab,
     grain: state.grain,
     from: state.from,
     to: state.to,
   });
+  if (state.measure !== 'revenue') query.set('measure', state.measure);
+  if (state.growthBy !== 'category') query.set('growth_by', state.growthBy);
+  if (state.growthSort !== 'value') query.set('growth_sort', state.growthSort);
   for (const name of dimByName.keys()) {
     for (const member of state.filters[name] ?? []) query.append(name, member);
   }

@@ -1,7 +1,7 @@
 // The Pipeline tab: the freshness of the data, and tables of runs, files and rejected rows.
 
 import { $, h } from './dom.js';
-import { formatInteger } from './format.js';
+import { formatInteger, formatTimestamp } from './format.js';
 
 // Pipeline tables: columns in the order the API gives them.
 const COLUMN_LABELS = {
@@ -14,7 +14,24 @@ const COLUMN_LABELS = {
   rows_duplicate: 'Duplicates',
   started_at: 'Started',
   finished_at: 'Finished',
+  row_rejected: 'Outcome',
+  line: 'Line',
 };
+
+// Columns holding identifiers or positions: numbers printed as they are, without separators.
+const PLAIN_NUMBERS = new Set(['line', 'run_id', 'file_id']);
+
+// A cell's text: timestamps in local time, booleans in words, counts with separators.
+function cellText(key, value) {
+  if (value == null) return '—';
+  if (key.endsWith('_at')) return formatTimestamp(value);
+  if (key === 'row_rejected') return value ? 'row rejected' : 'value nulled';
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (typeof value === 'number') {
+    return PLAIN_NUMBERS.has(key) || key.endsWith('_id') ? String(value) : formatInteger(value);
+  }
+  return String(value);
+}
 
 function renderTable(id, rows) {
   const container = $(`[data-table="${id}"]`);
@@ -27,12 +44,16 @@ function renderTable(id, rows) {
     COLUMN_LABELS[key] ?? key.charAt(0).toUpperCase() + key.slice(1).replaceAll('_', ' ');
   const cell = (key, value) => {
     const numeric = typeof value === 'number';
-    const text =
-      value == null ? '—' : numeric && !key.endsWith('_id') ? formatInteger(value) : String(value);
+    const text = cellText(key, value);
     const props = {
       text,
       class: numeric ? 'num' : null,
-      title: key === 'uri' || key === 'error' || key === 'message' ? text : null,
+      title:
+        key === 'uri' || key === 'error' || key === 'message'
+          ? text
+          : key.endsWith('_at') && value
+            ? String(value)
+            : null,
     };
     if (key === 'status') props.dataset = { status: String(value) };
     return h('td', props);
@@ -79,7 +100,11 @@ const freshnessWidget = {
   request: () => ['pipeline/freshness', null],
   render(data) {
     const facts = [
-      ['Last load', humanAge(data.last_success_at ? data.age_seconds : null), data.last_success_at],
+      [
+        'Last load',
+        humanAge(data.last_success_at ? data.age_seconds : null),
+        data.last_success_at ? formatTimestamp(data.last_success_at) : null,
+      ],
       ['Files loaded', formatInteger(data.files_loaded)],
       ['Files failed', formatInteger(data.files_failed)],
       ['Files skipped', formatInteger(data.files_skipped)],

@@ -9,5 +9,10 @@ export const widgets = [
     levels: ['category', 'brand', 'product_type', 'product'],
     limited: ['product'],
   }),
-  drillWidget({ id: 'location', tab: 'sales', levels: ['country', 'city'], limited: ['city'] }),
+  drillWidget({
+    id: 'location',
+    tab: 'sales',
+    levels: ['country', 'state', 'city'],
+    limited: ['city'],
+  }),
 ];
