@@ -9,6 +9,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libfmt-dev libabsl-dev
   libcurl4-openssl-dev libpugixml-dev prometheus-cpp-dev prometheus
   libcpp-httplib-dev libbrotli-dev zlib1g-dev
+  libnlopt-dev libnlopt-cxx-dev libeigen3-dev r-cran-forecast
   libgtest-dev libgmock-dev libbenchmark-dev
   time nodejs npm chromium wrk
   clang-format

@@ -22,8 +22,9 @@ namespace {
 
 // In the order `till --help` lists them.
 constexpr AddCommand kCommands[] = {
-    AddGenerateCommand, AddIngestCommand,  AddWatchCommand,  AddRetryCommand,  AddInitCommand,
-    AddRunsCommand,     AddRejectsCommand, AddStatusCommand, AddReportCommand, AddServeCommand,
+    AddGenerateCommand, AddIngestCommand, AddWatchCommand,    AddRetryCommand,
+    AddInitCommand,     AddRunsCommand,   AddRejectsCommand,  AddStatusCommand,
+    AddReportCommand,   AddServeCommand,  AddForecastCommand,
 };
 
 // Logs, for every command: where, how and how much.
