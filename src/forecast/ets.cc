@@ -47,23 +47,28 @@ bool RunPass(std::span<const double> y, const EtsForm& form, int m, const Smooth
   const Component season = form.season;
   double l = x0[0];
   double b = trend ? x0[1] : 0.0;
-  std::array<double, kMaxSeason> s{}, olds{};
+  // The seasonal states in a ring: ring[head] is the most recent, the one before head (mod m)
+  // the oldest, which this step's forecast uses and whose slot the new state takes.
+  std::array<double, kMaxSeason> ring{};
+  int head = 0;
   if (season != Component::kNone) {
-    for (int j = 0; j < m; ++j) s[j] = x0[(trend ? 2 : 1) + j];
+    for (int j = 0; j < m; ++j) ring[j] = x0[(trend ? 2 : 1) + j];
   }
+  const bool multiplicative_error = form.error == Component::kMultiplicative;
   double sse = 0, sum_log = 0;
   const std::size_t n = y.size();
   if (residuals) residuals->resize(n);
   if (fitted) fitted->resize(n);
   for (std::size_t i = 0; i < n; ++i) {
     const double oldl = l, oldb = b;
-    if (season != Component::kNone) olds = s;
+    const int oldest = head == 0 ? m - 1 : head - 1;
+    const double olds = season != Component::kNone ? ring[oldest] : 0.0;  // s[t-m]
     double phib = trend ? p.phi * oldb : 0.0;
     double q = oldl + phib;  // the level and trend part of the one-step forecast
     double f = q;
-    if (season == Component::kAdditive) f += olds[m - 1];
-    if (season == Component::kMultiplicative) f *= olds[m - 1];
-    double e = form.error == Component::kAdditive ? y[i] - f : (y[i] - f) / f;
+    if (season == Component::kAdditive) f += olds;
+    if (season == Component::kMultiplicative) f *= olds;
+    double e = multiplicative_error ? (y[i] - f) / f : y[i] - f;
     if (residuals) (*residuals)[i] = e;
     if (fitted) (*fitted)[i] = f;
     // The state update (forecast's update()).
@@ -71,9 +76,9 @@ bool RunPass(std::span<const double> y, const EtsForm& form, int m, const Smooth
     if (season == Component::kNone) {
       level_input = y[i];
     } else if (season == Component::kAdditive) {
-      level_input = y[i] - olds[m - 1];
+      level_input = y[i] - olds;
     } else {
-      level_input = std::fabs(olds[m - 1]) < kTolerance ? kHuge : y[i] / olds[m - 1];
+      level_input = std::fabs(olds) < kTolerance ? kHuge : y[i] / olds;
     }
     l = q + p.alpha * (level_input - q);
     if (trend) b = phib + (p.beta / p.alpha) * ((l - oldl) - phib);
@@ -84,21 +89,52 @@ bool RunPass(std::span<const double> y, const EtsForm& form, int m, const Smooth
       } else {
         t = std::fabs(q) < kTolerance ? kHuge : y[i] / q;
       }
-      s[0] = olds[m - 1] + p.gamma * (t - olds[m - 1]);
-      for (int j = 1; j < m; ++j) s[j] = olds[j - 1];
+      ring[oldest] = olds + p.gamma * (t - olds);
+      head = oldest;
     }
     sse += e * e;
-    sum_log += std::log(std::fabs(f));
+    if (multiplicative_error) sum_log += std::log(std::fabs(f));
   }
   out.lik = static_cast<double>(n) * std::log(sse);
-  if (form.error == Component::kMultiplicative) out.lik += 2 * sum_log;
+  if (multiplicative_error) out.lik += 2 * sum_log;
   out.mse = sse / static_cast<double>(n);
   if (last_state) {
     last_state->assign({l});
     if (trend) last_state->push_back(b);
-    if (season != Component::kNone) last_state->insert(last_state->end(), s.begin(), s.begin() + m);
+    if (season != Component::kNone) {
+      for (int j = 0; j < m; ++j) last_state->push_back(ring[(head + j) % m]);
+    }
   }
   return std::isfinite(out.lik) || out.lik == -std::numeric_limits<double>::infinity();
+}
+
+// Whether every root of a[0] + a[1]z + ... + a[d]z^d has |z| < radius: the Schur-Cohn
+// recursion on the coefficients of p(radius·z), O(d²). R finds the roots (polyroot) and takes
+// the largest modulus; an eigenvalue solve of the companion matrix did the same here, but at
+// every evaluation of the likelihood it took nine tenths of a fit's time, so this test, which
+// answers the same question without the roots, is written out instead.
+bool RootsWithin(std::vector<double> a, double radius) {
+  double power = 1;
+  for (double& v : a) {
+    v *= power;
+    power *= radius;
+  }
+  std::vector<double> next;
+  for (std::size_t d = a.size() - 1; d >= 1; --d) {
+    const double a0 = a[0], ad = a[d];
+    if (!(std::fabs(a0) < std::fabs(ad))) return false;
+    // (ad·p(z) - a0·z^d·p(1/z)) / z, scaled to keep its size near 1.
+    next.assign(d, 0.0);
+    double largest = 0;
+    for (std::size_t k = 1; k <= d; ++k) {
+      next[k - 1] = ad * a[k] - a0 * a[d - k];
+      largest = std::max(largest, std::fabs(next[k - 1]));
+    }
+    if (!(largest > 0)) return false;
+    for (double& v : next) v /= largest;
+    a.swap(next);
+  }
+  return true;
 }
 
 // forecast:::admissible: the parameters give a forecastable model (the roots of the
@@ -126,13 +162,8 @@ bool Admissible(const EtsForm& form, const Smoothing& p, int m) {
   c.push_back(alpha + beta - alpha * phi + gamma - 1);
   for (int i = 0; i < m - 2; ++i) c.push_back(alpha + beta - alpha * phi);
   c.push_back(alpha + beta - phi);
-  const int degree = static_cast<int>(c.size());  // the monic term is implicit
-  Eigen::MatrixXd companion = Eigen::MatrixXd::Zero(degree, degree);
-  for (int i = 1; i < degree; ++i) companion(i, i - 1) = 1;
-  for (int i = 0; i < degree; ++i) companion(i, degree - 1) = -c[i];
-  Eigen::EigenSolver<Eigen::MatrixXd> solver(companion, false);
-  if (solver.info() != Eigen::Success) return false;
-  return solver.eigenvalues().cwiseAbs().maxCoeff() <= 1 + 1e-10;
+  c.push_back(1);
+  return RootsWithin(c, 1 + 1e-10);
 }
 
 // forecast:::check.param with bounds = "both".
@@ -325,7 +356,8 @@ Result<EtsForm> ParseEtsForm(std::string_view code) {
   return form;
 }
 
-Result<EtsFit> FitEts(std::span<const double> y, int m, EtsForm form, Criterion criterion) {
+Result<EtsFit> FitEts(std::span<const double> y, int m, EtsForm form, Criterion criterion,
+                      const EtsFit* start) {
   const int n = static_cast<int>(y.size());
   if (!HasSeason(form)) m = 1;
   auto refuse = [&](const std::string& why) {
@@ -375,6 +407,28 @@ Result<EtsFit> FitEts(std::span<const double> y, int m, EtsForm form, Criterion 
   if (parameters >= n - 1) return refuse("too few points for its parameters");
 
   Problem problem{scaled, form, m, criterion, {}};
+  int rounds = 4;
+  if (start && start->form == form && start->m == m &&
+      start->initial_state.size() == states.size() + HasSeason(form)) {
+    // A warm start from a fit of the same form to a series that begins the same way (the
+    // backtest's training parts are prefixes of the series): its estimates, small steps.
+    std::vector<double> warm = {start->alpha};
+    if (HasTrend(form)) warm.push_back(start->beta);
+    if (HasSeason(form)) warm.push_back(start->gamma);
+    if (form.damped) warm.push_back(start->phi);
+    for (std::size_t i = 0; i < states.size(); ++i) {
+      bool scaled_state =
+          static_cast<int>(i) < 1 + HasTrend(form) || form.season == Component::kAdditive;
+      warm.push_back(start->initial_state[i] / (scaled_state ? scale : 1.0));
+    }
+    if (problem.Evaluate(warm.data(), warm.size()) < kRejected) {
+      x = warm;
+      for (std::size_t i = 0; i < step.size(); ++i) {
+        step[i] = std::isfinite(lower[i]) ? 0.01 : std::max(0.02 * std::fabs(x[i]), 0.005);
+      }
+      rounds = 2;
+    }
+  }
   if (problem.Evaluate(x.data(), x.size()) >= kRejected) {
     return refuse("no admissible starting point");
   }
@@ -382,7 +436,7 @@ Result<EtsFit> FitEts(std::span<const double> y, int m, EtsForm form, Criterion 
   // result until the value stops improving: a simplex that has collapsed early is the usual
   // failure of the method, and a restart costs little.
   double best = HUGE_VAL;
-  for (int round = 0; round < 4; ++round) {
+  for (int round = 0; round < rounds; ++round) {
     nlopt::opt opt(nlopt::LN_NELDERMEAD, static_cast<unsigned>(x.size()));
     opt.set_lower_bounds(lower);
     opt.set_upper_bounds(upper);

@@ -60,8 +60,10 @@ struct EtsFit {
 // kInvalidArgument when the form cannot be fitted to this series: too short for its
 // parameters, a multiplicative component on data with zeros or negatives, a season on m < 2
 // or m > 24 (R's limit), or when the optimiser finds no admissible point.
+// `start`, when given and of the same form, is where the optimiser starts instead of R's
+// heuristic (for refits on a longer or shorter part of the same series).
 Result<EtsFit> FitEts(std::span<const double> y, int m, EtsForm form,
-                      Criterion criterion = Criterion::kLikelihood);
+                      Criterion criterion = Criterion::kLikelihood, const EtsFit* start = nullptr);
 
 struct EtsParameters {
   double alpha = 0, beta = 0, gamma = 0, phi = 1;

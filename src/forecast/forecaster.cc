@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <optional>
 
 #include "forecast/baseline.h"
 #include "forecast/ets.h"
@@ -42,10 +41,11 @@ Prediction Average(const std::vector<const Prediction*>& parts, int h) {
   return p;
 }
 
-// Every candidate fitted to `y`. The ETS form is chosen by AICc unless `ets_form` is given
-// (the backtest refits the form chosen on the whole series at each origin).
+// Every candidate fitted to `y`. The ETS form is chosen by AICc unless `refit` is given: the
+// backtest refits the form chosen on the whole series at each origin, starting from its
+// estimates. The ETS fit is left in `ets_out` when asked.
 std::vector<CandidateResult> RunCandidates(std::span<const double> y, int m, int h,
-                                           const EtsForm* ets_form) {
+                                           const EtsFit* refit, EtsFit* ets_out) {
   std::vector<CandidateResult> out;
   for (ModelKind kind : kKinds) out.push_back({kind, ModelKindName(kind), false, "", {}, {}});
   auto set = [&](ModelKind kind, Result<Prediction> r) {
@@ -66,8 +66,8 @@ std::vector<CandidateResult> RunCandidates(std::span<const double> y, int m, int
   {
     CandidateResult& c = out[static_cast<int>(ModelKind::kEts)];
     Result<EtsFit> fit = MakeError(ErrorCode::kInvalidArgument, "");
-    if (ets_form) {
-      fit = FitEts(y, m, *ets_form);
+    if (refit) {
+      fit = FitEts(y, m, refit->form, Criterion::kLikelihood, refit);
     } else {
       auto selection = SelectEts(y, m);
       if (selection) {
@@ -80,6 +80,7 @@ std::vector<CandidateResult> RunCandidates(std::span<const double> y, int m, int
       c.available = true;
       c.model = fit->form.Name();
       c.prediction = ForecastEts(*fit, h);
+      if (ets_out) *ets_out = *fit;
     } else {
       c.reason = fit.error().message();
     }
@@ -166,17 +167,9 @@ Result<SeriesForecast> ForecastSeries(std::span<const double> y, const SeriesOpt
     return result;
   }
 
-  std::vector<CandidateResult> full = RunCandidates(y, m, h, nullptr);
-  const CandidateResult& ets_full = full[static_cast<int>(ModelKind::kEts)];
-  std::optional<EtsForm> form;
-  if (ets_full.available) {
-    // The name is "ETS(E,T,S)" or "ETS(E,Td,S)"; Code() spells it without the punctuation.
-    std::string code;
-    for (char c : ets_full.model.substr(4)) {
-      if (c != ',' && c != ')') code += c;
-    }
-    if (auto parsed = ParseEtsForm(code)) form = *parsed;
-  }
+  EtsFit ets_fit;
+  std::vector<CandidateResult> full = RunCandidates(y, m, h, nullptr, &ets_fit);
+  const bool has_ets = full[static_cast<int>(ModelKind::kEts)].available;
 
   // The backtest: every candidate refitted at each origin (ETS keeps the form chosen on the
   // whole series), scored on the h values after it.
@@ -187,7 +180,8 @@ Result<SeriesForecast> ForecastSeries(std::span<const double> y, const SeriesOpt
     auto train = y.first(origin);
     auto actual = y.subspan(origin, h);
     double scale = MaseScale(train, m);
-    std::vector<CandidateResult> at = RunCandidates(train, m, h, form ? &*form : nullptr);
+    std::vector<CandidateResult> at =
+        RunCandidates(train, m, h, has_ets ? &ets_fit : nullptr, nullptr);
     for (std::size_t k = 0; k < at.size(); ++k) {
       if (!at[k].available) continue;
       Sanitize(at[k].prediction, floor);
