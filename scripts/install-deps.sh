@@ -11,7 +11,7 @@ packages=(
   libcpp-httplib-dev libbrotli-dev zlib1g-dev
   libnlopt-dev libnlopt-cxx-dev libeigen3-dev r-cran-forecast
   libgtest-dev libgmock-dev libbenchmark-dev
-  time nodejs npm chromium wrk
+  time nodejs npm chromium wrk jq bc
   clang-format
 )
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <nlopt.hpp>
+#include <numbers>
 #include <optional>
 #include <unsupported/Eigen/KroneckerProduct>
 
@@ -40,51 +41,61 @@ struct Pass {
   double lik = 0;  // n·log Σe² (+ 2Σlog|ŷ| for multiplicative errors)
   double mse = 0;
 };
-bool RunPass(std::span<const double> y, const EtsForm& form, int m, const Smoothing& p,
-             std::span<const double> x0, Pass& out, std::vector<double>* residuals,
-             std::vector<double>* fitted, std::vector<double>* last_state) {
-  const bool trend = HasTrend(form);
-  const Component season = form.season;
+// The pass for one form, the components fixed at compile time: it runs at every evaluation of
+// the likelihood, and the branches on the form would otherwise be taken at every step.
+template <bool multiplicative_error, bool trend, Component season>
+bool RunPassFor(std::span<const double> y, int m, const Smoothing& p, std::span<const double> x0,
+                Pass& out, std::vector<double>* residuals, std::vector<double>* fitted,
+                std::vector<double>* last_state) {
   double l = x0[0];
   double b = trend ? x0[1] : 0.0;
   // The seasonal states in a ring: ring[head] is the most recent, the one before head (mod m)
   // the oldest, which this step's forecast uses and whose slot the new state takes.
   std::array<double, kMaxSeason> ring{};
   int head = 0;
-  if (season != Component::kNone) {
+  if constexpr (season != Component::kNone) {
     for (int j = 0; j < m; ++j) ring[j] = x0[(trend ? 2 : 1) + j];
   }
-  const bool multiplicative_error = form.error == Component::kMultiplicative;
-  double sse = 0, sum_log = 0;
+  double sse = 0;
+  // Σlog|ŷ| as the log of a product kept as mantissa and binary exponent: one logarithm per
+  // pass instead of one per step.
+  double product = 1;
+  int64_t exponent = 0;
   const std::size_t n = y.size();
   if (residuals) residuals->resize(n);
   if (fitted) fitted->resize(n);
   for (std::size_t i = 0; i < n; ++i) {
     const double oldl = l, oldb = b;
     const int oldest = head == 0 ? m - 1 : head - 1;
-    const double olds = season != Component::kNone ? ring[oldest] : 0.0;  // s[t-m]
+    double olds = 0;  // s[t-m]
+    if constexpr (season != Component::kNone) olds = ring[oldest];
     double phib = trend ? p.phi * oldb : 0.0;
     double q = oldl + phib;  // the level and trend part of the one-step forecast
     double f = q;
-    if (season == Component::kAdditive) f += olds;
-    if (season == Component::kMultiplicative) f *= olds;
-    double e = multiplicative_error ? (y[i] - f) / f : y[i] - f;
+    if constexpr (season == Component::kAdditive) f += olds;
+    if constexpr (season == Component::kMultiplicative) f *= olds;
+    double e;
+    if constexpr (multiplicative_error) {
+      e = (y[i] - f) / f;
+    } else {
+      e = y[i] - f;
+    }
     if (residuals) (*residuals)[i] = e;
     if (fitted) (*fitted)[i] = f;
     // The state update (forecast's update()).
     double level_input;
-    if (season == Component::kNone) {
+    if constexpr (season == Component::kNone) {
       level_input = y[i];
-    } else if (season == Component::kAdditive) {
+    } else if constexpr (season == Component::kAdditive) {
       level_input = y[i] - olds;
     } else {
       level_input = std::fabs(olds) < kTolerance ? kHuge : y[i] / olds;
     }
     l = q + p.alpha * (level_input - q);
-    if (trend) b = phib + (p.beta / p.alpha) * ((l - oldl) - phib);
-    if (season != Component::kNone) {
+    if constexpr (trend) b = phib + (p.beta / p.alpha) * ((l - oldl) - phib);
+    if constexpr (season != Component::kNone) {
       double t;
-      if (season == Component::kAdditive) {
+      if constexpr (season == Component::kAdditive) {
         t = y[i] - q;
       } else {
         t = std::fabs(q) < kTolerance ? kHuge : y[i] / q;
@@ -93,19 +104,46 @@ bool RunPass(std::span<const double> y, const EtsForm& form, int m, const Smooth
       head = oldest;
     }
     sse += e * e;
-    if (multiplicative_error) sum_log += std::log(std::fabs(f));
+    if constexpr (multiplicative_error) {
+      int e2 = 0;
+      product = std::frexp(product * std::fabs(f), &e2);
+      exponent += e2;
+    }
   }
   out.lik = static_cast<double>(n) * std::log(sse);
-  if (multiplicative_error) out.lik += 2 * sum_log;
+  if constexpr (multiplicative_error) {
+    out.lik += 2 * (std::log(product) + static_cast<double>(exponent) * std::numbers::ln2);
+  }
   out.mse = sse / static_cast<double>(n);
   if (last_state) {
     last_state->assign({l});
-    if (trend) last_state->push_back(b);
-    if (season != Component::kNone) {
+    if constexpr (trend) last_state->push_back(b);
+    if constexpr (season != Component::kNone) {
       for (int j = 0; j < m; ++j) last_state->push_back(ring[(head + j) % m]);
     }
   }
   return std::isfinite(out.lik) || out.lik == -std::numeric_limits<double>::infinity();
+}
+
+bool RunPass(std::span<const double> y, const EtsForm& form, int m, const Smoothing& p,
+             std::span<const double> x0, Pass& out, std::vector<double>* residuals,
+             std::vector<double>* fitted, std::vector<double>* last_state) {
+  auto with = [&]<bool E, bool T>() {
+    switch (form.season) {
+      case Component::kNone:
+        return RunPassFor<E, T, Component::kNone>(y, m, p, x0, out, residuals, fitted, last_state);
+      case Component::kAdditive:
+        return RunPassFor<E, T, Component::kAdditive>(y, m, p, x0, out, residuals, fitted,
+                                                      last_state);
+      case Component::kMultiplicative:
+        return RunPassFor<E, T, Component::kMultiplicative>(y, m, p, x0, out, residuals, fitted,
+                                                            last_state);
+    }
+    return false;
+  };
+  const bool e = form.error == Component::kMultiplicative, t = HasTrend(form);
+  if (e) return t ? with.operator()<true, true>() : with.operator()<true, false>();
+  return t ? with.operator()<false, true>() : with.operator()<false, false>();
 }
 
 // Whether every root of a[0] + a[1]z + ... + a[d]z^d has |z| < radius: the Schur-Cohn

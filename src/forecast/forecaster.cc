@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <thread>
 
 #include "forecast/baseline.h"
 #include "forecast/ets.h"
@@ -234,6 +236,25 @@ Result<SeriesForecast> ForecastSeries(std::span<const double> y, const SeriesOpt
   }
   result.candidates = std::move(full);
   return result;
+}
+
+std::vector<Result<SeriesForecast>> ForecastAll(const std::vector<std::vector<double>>& series,
+                                                const SeriesOptions& options, int threads) {
+  std::vector<Result<SeriesForecast>> out(series.size(),
+                                          MakeError(ErrorCode::kInternal, "not forecast"));
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i = next++; i < series.size(); i = next++) {
+      out[i] = ForecastSeries(series[i], options);
+    }
+  };
+  const int count =
+      std::clamp(threads, 1, static_cast<int>(std::max<std::size_t>(series.size(), 1)));
+  std::vector<std::thread> pool;
+  for (int t = 1; t < count; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  return out;
 }
 
 }  // namespace till::forecast

@@ -47,4 +47,9 @@ struct SeriesForecast {
 // kInvalidArgument for an empty series, a horizon below 1 or a season below 1.
 Result<SeriesForecast> ForecastSeries(std::span<const double> y, const SeriesOptions& options);
 
+// ForecastSeries for each series, on up to `threads` threads (each series on one thread, so
+// the results are the same whatever the count), in the order given.
+std::vector<Result<SeriesForecast>> ForecastAll(const std::vector<std::vector<double>>& series,
+                                                const SeriesOptions& options, int threads);
+
 }  // namespace till::forecast

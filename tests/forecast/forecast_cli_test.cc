@@ -26,7 +26,7 @@ Outcome Till(const testing::TempDir& dir, const std::string& args) {
 TEST(ForecastCliTest, JsonShape) {
   testing::TempDir dir;
   std::string csv = "date,value\n";
-  for (int d = 1; d <= 28; ++d) {
+  for (int d = 1; d <= 29; ++d) {  // 2024 is a leap year
     csv += "2024-02-" + std::string(d < 10 ? "0" : "") + std::to_string(d) + "," +
            std::to_string(100 + (d % 7) * 10) + "\n";
   }
