@@ -35,6 +35,7 @@ Command AddStatusCommand(CLI::App& app, Config& config);
 Command AddReportCommand(CLI::App& app, Config& config);
 Command AddServeCommand(CLI::App& app, Config& config);
 Command AddSegmentsCommand(CLI::App& app, Config& config);
+Command AddForecastCommand(CLI::App& app, Config& config);
 
 // Options several commands share.
 void AddWarehouseOption(CLI::App& command, Config& config);

@@ -24,7 +24,7 @@ namespace {
 constexpr AddCommand kCommands[] = {
     AddGenerateCommand, AddIngestCommand, AddWatchCommand,    AddRetryCommand,
     AddInitCommand,     AddRunsCommand,   AddRejectsCommand,  AddStatusCommand,
-    AddReportCommand,   AddServeCommand,  AddSegmentsCommand,
+    AddReportCommand,   AddServeCommand,  AddForecastCommand, AddSegmentsCommand,
 };
 
 // Logs, for every command: where, how and how much.

@@ -103,6 +103,34 @@ using CustomerSaleVisitor = std::function<Status(const CustomerSaleRow&)>;
 // error `visit` returns stops the scan and is returned.
 Status ScanCustomerSales(Warehouse& warehouse, const CustomerSaleVisitor& visit);
 
+// Daily sales for forecasting (`till forecast --warehouse`): one value per series and day,
+// summed in the warehouse. Days without sales have no row; sales of an unknown date are left
+// out. A missing category, country or brand groups as "(unknown)".
+enum class SalesGrouping { kTotal, kCategory, kCountry, kCountryCategory, kBrand };
+enum class SalesMeasure { kRevenue, kUnits, kOrders };  // total_amount, quantity, sale rows
+
+// Which sales count: dates inclusive (YYYYMMDD, 0: open) and, per dimension, the members
+// allowed (none: all), as the API's filters select them.
+struct DailySalesFilter {
+  int32_t from_key = 0;
+  int32_t to_key = 0;
+  std::vector<std::string> categories;
+  std::vector<std::string> countries;
+  std::vector<std::string> brands;
+};
+
+struct DailySalesRow {
+  std::string series;  // "" for the total, "Books", "USA", "USA / Books", a brand
+  int32_t date_key = 0;
+  double value = 0;
+};
+
+// Ordered by series, then date. Revenue is rounded to the cent, so that both back ends give the
+// same values.
+Result<std::vector<DailySalesRow>> ReadDailySales(Warehouse& warehouse, SalesGrouping grouping,
+                                                  SalesMeasure measure,
+                                                  const DailySalesFilter& filter);
+
 // A run, with what its files did.
 struct RunRecord {
   int64_t run_id = 0;
