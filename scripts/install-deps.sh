@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   time nodejs npm chromium wrk
   clang-format
+  help2man man-db lintian systemd
 )
 
 missing=()

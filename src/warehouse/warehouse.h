@@ -218,4 +218,8 @@ Result<std::unique_ptr<Warehouse>> OpenWarehouse(const std::string& location,
                                                  Access access = Access::kReadWrite,
                                                  const WarehouseOptions& options = {});
 
+// The versions of the back ends' client libraries this Till was built with, for `till
+// --version`: "SQLite 3.40.1 and libpq 15.18".
+std::string WarehouseLibraryVersions();
+
 }  // namespace till
