@@ -70,6 +70,8 @@ Result<ConfigFile> InspectConfigFile() {
   file.path = path;
   auto table = ParseConfigFile(path);
   TILL_RETURN_IF_ERROR(table);
+  // In the order of the file (the parser's tables iterate by name).
+  std::vector<std::pair<uint32_t, std::string>> unknown;
   for (const auto& [key, node] : *table) {
     std::string name(key.str());
     bool is_table = std::find(std::begin(kConfigTables), std::end(kConfigTables), name) !=
@@ -78,12 +80,16 @@ Result<ConfigFile> InspectConfigFile() {
       for (const auto& [inner, unused] : *node.as_table()) {
         std::string full = name + "." + std::string(inner.str());
         if (!IsConfigKey(full)) {
-          file.unknown_keys.push_back(fmt::format("{} (line {})", full, inner.source().begin.line));
+          unknown.emplace_back(inner.source().begin.line, full);
         }
       }
     } else if (!IsConfigKey(name)) {
-      file.unknown_keys.push_back(fmt::format("{} (line {})", name, key.source().begin.line));
+      unknown.emplace_back(key.source().begin.line, name);
     }
+  }
+  std::sort(unknown.begin(), unknown.end());
+  for (const auto& [line, name] : unknown) {
+    file.unknown_keys.push_back(fmt::format("{} (line {})", name, line));
   }
   return file;
 }

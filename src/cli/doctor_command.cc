@@ -70,8 +70,8 @@ std::string ZoneRemedy(std::string_view uri, std::string_view message) {
     return "create the folder, or give this user read access to it and its subfolders";
   }
   if (Contains(message, "no AWS credentials")) {
-    return "give credentials: an instance or task role, AWS_PROFILE, or AWS_ACCESS_KEY_ID and "
-           "AWS_SECRET_ACCESS_KEY";
+    return "give credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), "
+           "or a profile in the shared credentials file (AWS_PROFILE)";
   }
   if (Contains(message, "NoSuchBucket")) {
     return "create the bucket, or correct the bucket name in the zone";

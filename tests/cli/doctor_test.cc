@@ -289,7 +289,7 @@ TEST_F(DoctorTest, S3ZonesCredentialsBucketsAndEndpoint) {
   Outcome no_credentials = Doctor("s3://landing/raw_data/", "AWS_ENDPOINT_URL=" + endpoint);
   zones = Failed(no_credentials, "zone");
   ASSERT_EQ(zones.size(), 1u) << no_credentials.out;
-  EXPECT_NE(zones[0].find("instance or task role"), std::string::npos) << zones[0];
+  EXPECT_NE(zones[0].find("AWS_SESSION_TOKEN), or a profile"), std::string::npos) << zones[0];
 
   const std::string unreachable = "http://127.0.0.1:" + std::to_string(testing::FreeLoopbackPort());
   Outcome no_store =
