@@ -2,7 +2,7 @@
 # missing (Debian 12), build, and run.
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup build till demo test test-asan bench bench-pg bench-floor bench-watch bench-serve bench-segments clean
+.PHONY: all setup build till package demo test test-asan bench bench-pg bench-floor bench-watch bench-serve bench-segments clean
 
 all: build
 
@@ -18,6 +18,13 @@ build: setup
 till: setup
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS) --target till
+
+# The Debian package (build/release/packages/till_VERSION_ARCH.deb): till, its man page, bash
+# completion, systemd units and /etc/till/till.toml.
+package: setup
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS) --target till till_man till_changelog
+	cd build/release && cpack
 
 demo: till
 	@scripts/demo.sh

@@ -14,6 +14,7 @@ packages=(
   time nodejs npm chromium wrk jq bc
   clang-format
   libarmadillo-dev libboost-dev python3-sklearn python3-scipy
+  help2man man-db lintian systemd
 )
 
 missing=()

@@ -36,6 +36,7 @@ Command AddReportCommand(CLI::App& app, Config& config);
 Command AddServeCommand(CLI::App& app, Config& config);
 Command AddSegmentsCommand(CLI::App& app, Config& config);
 Command AddForecastCommand(CLI::App& app, Config& config);
+Command AddDoctorCommand(CLI::App& app, Config& config);
 
 // Options several commands share.
 void AddWarehouseOption(CLI::App& command, Config& config);

@@ -3,26 +3,108 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <stdexcept>
 
 namespace till {
+namespace {
+
+constexpr std::string_view kConfigKeys[] = {
+    "warehouse",
+    "max_reject_ratio",
+    "currency",
+    "alerts.webhooks",
+    "alerts.command",
+    "alerts.reject_ratio",
+    "alerts.freshness_minutes",
+    "alerts.freshness_seconds",
+    "alerts.failures_in_a_row",
+};
+// Tables of till.toml: their keys are listed one by one above.
+constexpr std::string_view kConfigTables[] = {"alerts"};
+
+bool IsConfigKey(std::string_view key) {
+  return std::find(std::begin(kConfigKeys), std::end(kConfigKeys), key) != std::end(kConfigKeys);
+}
+
+// The setting at `key` ("table.key"). Every key the parser reads goes through here, so that
+// ConfigKeys() (and docs/configuration.md, which a test holds to it) cannot miss one.
+toml::node_view<const toml::node> Setting(const toml::table& table, std::string_view key) {
+  if (!IsConfigKey(key)) throw std::logic_error(fmt::format("{} is not in kConfigKeys", key));
+  return table.at_path(key);
+}
+
+std::string ConfigPath(bool* explicit_path) {
+  const char* path = std::getenv("TILL_CONFIG");
+  *explicit_path = path != nullptr;
+  return path ? path : "till.toml";
+}
+
+Result<toml::table> ParseConfigFile(const std::string& path) {
+  try {
+    return toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("{}:{}:{}: {}", path, e.source().begin.line,
+                                 e.source().begin.column, e.description()));
+  }
+}
+
+}  // namespace
+
+std::span<const std::string_view> ConfigKeys() { return kConfigKeys; }
+
+Result<ConfigFile> InspectConfigFile() {
+  bool explicit_path = false;
+  ConfigFile file;
+  std::string path = ConfigPath(&explicit_path);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    if (explicit_path) {
+      return MakeError(ErrorCode::kNotFound,
+                       fmt::format("TILL_CONFIG names {}, which does not exist", path));
+    }
+    return file;
+  }
+  file.path = path;
+  auto table = ParseConfigFile(path);
+  TILL_RETURN_IF_ERROR(table);
+  // In the order of the file (the parser's tables iterate by name).
+  std::vector<std::pair<uint32_t, std::string>> unknown;
+  for (const auto& [key, node] : *table) {
+    std::string name(key.str());
+    bool is_table = std::find(std::begin(kConfigTables), std::end(kConfigTables), name) !=
+                    std::end(kConfigTables);
+    if (is_table && node.is_table()) {
+      for (const auto& [inner, unused] : *node.as_table()) {
+        std::string full = name + "." + std::string(inner.str());
+        if (!IsConfigKey(full)) {
+          unknown.emplace_back(inner.source().begin.line, full);
+        }
+      }
+    } else if (!IsConfigKey(name)) {
+      unknown.emplace_back(key.source().begin.line, name);
+    }
+  }
+  std::sort(unknown.begin(), unknown.end());
+  for (const auto& [line, name] : unknown) {
+    file.unknown_keys.push_back(fmt::format("{} (line {})", name, line));
+  }
+  return file;
+}
 
 Result<Config> LoadConfig() {
   Config config;
-  const char* explicit_path = std::getenv("TILL_CONFIG");
-  std::string path = explicit_path ? explicit_path : "till.toml";
+  bool explicit_path = false;
+  std::string path = ConfigPath(&explicit_path);
   std::error_code ec;
   if (std::filesystem::exists(path, ec)) {
-    toml::table table;
-    try {
-      table = toml::parse_file(path);
-    } catch (const toml::parse_error& e) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       fmt::format("{}:{}:{}: {}", path, e.source().begin.line,
-                                   e.source().begin.column, e.description()));
-    }
-    if (auto node = table["warehouse"]) {
+    auto parsed = ParseConfigFile(path);
+    TILL_RETURN_IF_ERROR(parsed);
+    const toml::table& table = *parsed;
+    if (auto node = Setting(table, "warehouse")) {
       auto value = node.value<std::string>();
       if (!value) {
         return MakeError(ErrorCode::kInvalidArgument,
@@ -30,7 +112,7 @@ Result<Config> LoadConfig() {
       }
       config.warehouse = *value;
     }
-    if (auto node = table["max_reject_ratio"]) {
+    if (auto node = Setting(table, "max_reject_ratio")) {
       auto value = node.value<double>();
       if (!value || *value < 0 || *value > 1) {
         return MakeError(ErrorCode::kInvalidArgument,
@@ -38,7 +120,7 @@ Result<Config> LoadConfig() {
       }
       config.max_reject_ratio = *value;
     }
-    if (auto node = table["currency"]) {
+    if (auto node = Setting(table, "currency")) {
       auto value = node.value<std::string>();
       if (!value || value->size() > 8) {
         return MakeError(ErrorCode::kInvalidArgument,
@@ -46,49 +128,50 @@ Result<Config> LoadConfig() {
       }
       config.currency = *value;
     }
-    if (auto alerts = table["alerts"]) {
-      if (!alerts.is_table()) {
-        return MakeError(ErrorCode::kInvalidArgument,
-                         fmt::format("{}: 'alerts' must be a table ([alerts])", path));
-      }
-      auto bad = [&](std::string_view key, std::string_view what) {
-        return MakeError(ErrorCode::kInvalidArgument,
-                         fmt::format("{}: alerts.{} must be {}", path, key, what));
-      };
-      if (auto node = alerts["webhooks"]) {
-        auto* list = node.as_array();
-        if (!list) return bad("webhooks", "a list of URLs");
-        for (const auto& item : *list) {
-          auto url = item.value<std::string>();
-          if (!url || !(url->starts_with("http://") || url->starts_with("https://"))) {
-            return bad("webhooks", "a list of http:// or https:// URLs");
-          }
-          config.alerts.webhooks.push_back(*url);
+    if (auto alerts = table["alerts"]; alerts && !alerts.is_table()) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("{}: 'alerts' must be a table ([alerts])", path));
+    }
+    auto bad = [&](std::string_view key, std::string_view what) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("{}: {} must be {}", path, key, what));
+    };
+    if (auto node = Setting(table, "alerts.webhooks")) {
+      auto* list = node.as_array();
+      if (!list) return bad("alerts.webhooks", "a list of URLs");
+      for (const auto& item : *list) {
+        auto url = item.value<std::string>();
+        if (!url || !(url->starts_with("http://") || url->starts_with("https://"))) {
+          return bad("alerts.webhooks", "a list of http:// or https:// URLs");
         }
+        config.alerts.webhooks.push_back(*url);
       }
-      if (auto node = alerts["command"]) {
-        auto value = node.value<std::string>();
-        if (!value) return bad("command", "a string");
-        config.alerts.command = *value;
+    }
+    if (auto node = Setting(table, "alerts.command")) {
+      auto value = node.value<std::string>();
+      if (!value) return bad("alerts.command", "a string");
+      config.alerts.command = *value;
+    }
+    if (auto node = Setting(table, "alerts.reject_ratio")) {
+      auto value = node.value<double>();
+      if (!value || *value < 0 || *value > 1) {
+        return bad("alerts.reject_ratio", "a number from 0 to 1");
       }
-      if (auto node = alerts["reject_ratio"]) {
+      config.alerts.reject_ratio = *value;
+    }
+    for (auto [key, scale] : {std::pair{"alerts.freshness_minutes", 60.0},
+                              std::pair{"alerts.freshness_seconds", 1.0}}) {
+      if (auto node = Setting(table, key)) {
         auto value = node.value<double>();
-        if (!value || *value < 0 || *value > 1) return bad("reject_ratio", "a number from 0 to 1");
-        config.alerts.reject_ratio = *value;
+        if (!value || *value < 0) return bad(key, "a number of zero or more");
+        config.alerts.freshness = std::chrono::seconds(static_cast<int64_t>(*value * scale));
       }
-      for (auto [key, scale] :
-           {std::pair{"freshness_minutes", 60.0}, std::pair{"freshness_seconds", 1.0}}) {
-        if (auto node = alerts[key]) {
-          auto value = node.value<double>();
-          if (!value || *value < 0) return bad(key, "a number of zero or more");
-          config.alerts.freshness = std::chrono::seconds(static_cast<int64_t>(*value * scale));
-        }
-      }
-      if (auto node = alerts["failures_in_a_row"]) {
-        auto value = node.value<int64_t>();
-        if (!value || *value < 1) return bad("failures_in_a_row", "a whole number of 1 or more");
-        config.alerts.failures_in_a_row = static_cast<int>(*value);
-      }
+    }
+    if (auto node = Setting(table, "alerts.failures_in_a_row")) {
+      auto value = node.value<int64_t>();
+      if (!value || *value < 1)
+        return bad("alerts.failures_in_a_row", "a whole number of 1 or more");
+      config.alerts.failures_in_a_row = static_cast<int>(*value);
     }
   } else if (explicit_path) {
     return MakeError(ErrorCode::kNotFound,

@@ -3,7 +3,10 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "base/result.h"
 #include "monitor/alerts.h"
@@ -31,5 +34,17 @@ struct Config {
 // A malformed till.toml fails with
 // kInvalidArgument naming the file, line and key.
 Result<Config> LoadConfig();
+
+// Every key till.toml may hold, "key" or "table.key": all that LoadConfig reads (it reads no
+// other), and what docs/configuration.md lists (a test holds the two together).
+std::span<const std::string_view> ConfigKeys();
+
+// The settings file LoadConfig reads ("" when there is none), and the keys in it that are not
+// ConfigKeys() ("table.key (line N)"), which LoadConfig ignores: misspellings, for `till doctor`.
+struct ConfigFile {
+  std::string path;
+  std::vector<std::string> unknown_keys;
+};
+Result<ConfigFile> InspectConfigFile();
 
 }  // namespace till

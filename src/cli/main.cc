@@ -16,6 +16,8 @@
 #include "cli/command.h"
 #include "cli/config.h"
 #include "cli/output.h"
+#include "till_commit.h"
+#include "warehouse/warehouse.h"
 
 namespace till {
 namespace {
@@ -25,6 +27,7 @@ constexpr AddCommand kCommands[] = {
     AddGenerateCommand, AddIngestCommand, AddWatchCommand,    AddRetryCommand,
     AddInitCommand,     AddRunsCommand,   AddRejectsCommand,  AddStatusCommand,
     AddReportCommand,   AddServeCommand,  AddForecastCommand, AddSegmentsCommand,
+    AddDoctorCommand,
 };
 
 // Logs, for every command: where, how and how much.
@@ -65,7 +68,9 @@ int SetUpLogs(const LogFlags& flags) {
 int Main(int argc, char** argv) {
   CLI::App app{"Till: raw retail transaction files to a star-schema warehouse"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("till ") + TILL_VERSION);
+  // help2man takes the first line as the version.
+  app.set_version_flag("--version", fmt::format("till {} (commit {})\nbuilt with {}", TILL_VERSION,
+                                                TILL_COMMIT, WarehouseLibraryVersions()));
   LogFlags logs;
   AddLogOptions(app, logs);
   // Before the subcommands are added, which inherit it: the options above are taken after a

@@ -51,6 +51,30 @@ bool PostJson(const std::string& url, const std::string& body) {
   return code == CURLE_OK && status >= 200 && status < 300;
 }
 
+Result<int> ProbeWebhook(const std::string& url, long timeout_seconds) {
+  CURL* curl = curl_easy_init();
+  if (!curl) return MakeError(ErrorCode::kInternal, "curl_easy_init failed");
+  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+  char reason[CURL_ERROR_SIZE] = "";
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "{}");
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Discard);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, reason);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_seconds);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  CURLcode code = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(curl);
+  if (code != CURLE_OK) {
+    return MakeError(ErrorCode::kIoError,
+                     *reason ? std::string(reason) : std::string(curl_easy_strerror(code)));
+  }
+  return static_cast<int>(status);
+}
+
 struct WatchAlert {
   std::string body;
   std::string target;  // a webhook URL, or "" for the command

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "base/result.h"
 #include "record/run_record.h"
 
 namespace till {
@@ -54,5 +55,10 @@ class Alerter {
   struct State;
   std::unique_ptr<State> state_;
 };
+
+// Asks webhook `url` whether it answers, without raising an alert: a POST of an empty JSON
+// object, which Slack-style receivers refuse (400) without posting anything. Returns the HTTP
+// status, or kIoError with the reason when no answer came within `timeout_seconds`.
+Result<int> ProbeWebhook(const std::string& url, long timeout_seconds = 10);
 
 }  // namespace till

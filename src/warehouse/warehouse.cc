@@ -1,6 +1,8 @@
 #include "warehouse/warehouse.h"
 
 #include <fmt/format.h>
+#include <pg_config.h>
+#include <sqlite3.h>
 
 #include "warehouse/postgres/postgres_warehouse.h"
 #include "warehouse/sqlite/sqlite_warehouse.h"
@@ -29,6 +31,12 @@ Result<std::unique_ptr<Warehouse>> OpenWarehouse(const std::string& location, Ac
   }
   if (rest.empty()) return MakeError(ErrorCode::kInvalidArgument, "empty warehouse path");
   return OpenSqliteWarehouse(std::string(rest), access, options);
+}
+
+std::string WarehouseLibraryVersions() {
+  // PG_VERSION may carry the distribution's build ("15.18 (Debian 15.18-0+deb12u1)").
+  std::string_view libpq = PG_VERSION;
+  return fmt::format("SQLite {} and libpq {}", SQLITE_VERSION, libpq.substr(0, libpq.find(' ')));
 }
 
 }  // namespace till

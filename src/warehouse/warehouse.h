@@ -137,6 +137,12 @@ class Warehouse {
   // Fails with kSchemaTooNew on a warehouse written by a newer Till.
   virtual Status Migrate() = 0;
   virtual Result<int> SchemaVersion() = 0;
+  // The schema version Migrate() brings a warehouse to: the newest this Till knows.
+  virtual int NewestSchemaVersion() const = 0;
+  // Why this connection could not load files into the warehouse, or "" when it can: a SQLite
+  // file or folder this user cannot write; a PostgreSQL role that is not (a member of) the owner
+  // of the warehouse's tables, which attaching a file's facts needs, or cannot create them.
+  virtual Result<std::string> LoadPrivilegeProblem() = 0;
 
   virtual Result<int64_t> StartRun(std::string_view trigger) = 0;
   virtual Status FinishRun(int64_t run_id, bool succeeded, std::string_view error) = 0;
@@ -218,5 +224,9 @@ struct WarehouseOptions {
 Result<std::unique_ptr<Warehouse>> OpenWarehouse(const std::string& location,
                                                  Access access = Access::kReadWrite,
                                                  const WarehouseOptions& options = {});
+
+// The versions of the back ends' client libraries this Till was built with, for `till
+// --version`: "SQLite 3.40.1 and libpq 15.18".
+std::string WarehouseLibraryVersions();
 
 }  // namespace till

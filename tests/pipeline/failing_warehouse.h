@@ -27,6 +27,11 @@ class FailingWarehouse final : public Warehouse {
     if (Tick()) return Injected();
     return inner_.SchemaVersion();
   }
+  int NewestSchemaVersion() const override { return inner_.NewestSchemaVersion(); }
+  Result<std::string> LoadPrivilegeProblem() override {
+    if (Tick()) return Injected();
+    return inner_.LoadPrivilegeProblem();
+  }
   Result<int64_t> StartRun(std::string_view trigger) override {
     if (Tick()) return Injected();
     return inner_.StartRun(trigger);

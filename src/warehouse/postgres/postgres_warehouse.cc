@@ -58,6 +58,30 @@ class PostgresWarehouse final : public Warehouse {
     return static_cast<int>(IntValue(*version, 0, 0));
   }
 
+  int NewestSchemaVersion() const override { return PostgresMigrations().back().version; }
+
+  Result<std::string> LoadPrivilegeProblem() override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    auto row = connection_.Query(
+        "SELECT current_user, c.oid IS NOT NULL, "
+        "coalesce(pg_has_role(current_user, c.relowner, 'USAGE'), false), "
+        "coalesce(pg_get_userbyid(c.relowner), ''), "
+        "has_schema_privilege(current_user, 'public', 'CREATE') "
+        "FROM (SELECT 1) AS one LEFT JOIN pg_class c ON c.oid = to_regclass('fact_sales')",
+        {}, "reading the role's privileges");
+    TILL_RETURN_IF_ERROR(row);
+    std::string role = *Value(*row, 0, 0);
+    bool schema_exists = *Value(*row, 0, 1) == "t";
+    if (schema_exists && *Value(*row, 0, 2) != "t") {
+      return fmt::format("role {} does not own the warehouse's tables (their owner is {})", role,
+                         *Value(*row, 0, 3));
+    }
+    if (!schema_exists && *Value(*row, 0, 4) != "t") {
+      return fmt::format("role {} may not create tables in schema public", role);
+    }
+    return std::string();
+  }
+
   Result<int64_t> StartRun(std::string_view trigger) override {
     TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
     auto row = connection_.Query(

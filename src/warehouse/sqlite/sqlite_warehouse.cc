@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
@@ -73,6 +74,21 @@ class SqliteWarehouse final : public Warehouse {
     }
     if (result->rows.empty() || !result->rows[0][0]) return 0;
     return std::stoi(*result->rows[0][0]);
+  }
+
+  int NewestSchemaVersion() const override { return SqliteMigrations().back().version; }
+
+  Result<std::string> LoadPrivilegeProblem() override {
+    // A load writes the file, and its journal or WAL beside it in the folder.
+    const std::filesystem::path file(path_);
+    const std::filesystem::path folder =
+        file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+    for (const std::filesystem::path& needed : {file, folder}) {
+      if (::access(needed.c_str(), W_OK) != 0) {
+        return fmt::format("this user cannot write {}: {}", needed.string(), std::strerror(errno));
+      }
+    }
+    return std::string();
   }
 
   Result<int64_t> StartRun(std::string_view trigger) override {

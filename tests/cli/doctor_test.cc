@@ -1,0 +1,303 @@
+// `till doctor` against real services: a throwaway PostgreSQL, moto_server for S3 (with the aws
+// client to make buckets), a webhook receiver on a loopback port. A healthy set-up passes every
+// check and exits 0; each broken one fails its own check, with its advice, and exits 1.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sqlite3.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+
+#include "support/pg_cluster.h"
+#include "support/ports.h"
+#include "support/temp_dir.h"
+
+namespace till {
+namespace {
+
+using testing::PgCluster;
+using testing::ReadFile;
+using testing::TempDir;
+
+struct Outcome {
+  int exit_code = -1;
+  std::string out;
+  nlohmann::json report;  // --json's object
+};
+
+// An HTTP receiver on a loopback port that answers every request with `status`, as a webhook
+// receiver would; stopped on destruction.
+class WebhookReceiver {
+ public:
+  explicit WebhookReceiver(int status) : status_(status) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    port_ = testing::BindLoopback(fd_);
+    ::listen(fd_, 8);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~WebhookReceiver() {
+    stop_ = true;
+    ::shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    ::close(fd_);
+  }
+  std::string Url() const {
+    return "http://127.0.0.1:" + std::to_string(port_) + "/hooks/T0/s3cr3t";
+  }
+  int requests() const { return requests_; }
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      int client = ::accept(fd_, nullptr, nullptr);
+      if (client < 0) return;
+      char buffer[4096];
+      std::string request;
+      // Headers, then the body the Content-Length announces (the probe's is 2 bytes).
+      while (request.find("\r\n\r\n") == std::string::npos || !request.ends_with("{}")) {
+        ssize_t got = ::recv(client, buffer, sizeof buffer, 0);
+        if (got <= 0) break;
+        request.append(buffer, static_cast<size_t>(got));
+      }
+      ++requests_;
+      std::string answer = "HTTP/1.1 " + std::to_string(status_) +
+                           " Answer\r\nContent-Length: 7\r\nConnection: close\r\n\r\nno_text";
+      ::send(client, answer.data(), answer.size(), MSG_NOSIGNAL);
+      ::close(client);
+    }
+  }
+
+  int status_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> requests_{0};
+  std::thread thread_;
+};
+
+class DoctorTest : public ::testing::Test {
+ protected:
+  void SetUp() override { std::filesystem::create_directory(dir_.Path("landing")); }
+
+  // Runs `till ARGS` in the test's folder, with `env` and none of the caller's settings.
+  Outcome Till(const std::string& args, const std::string& env = "") {
+    std::string command = "cd '" + dir_.Path("") +
+                          "' && env -u TILL_WAREHOUSE -u TILL_CONFIG -u PGPASSWORD -u PGUSER "
+                          "-u PGHOST -u AWS_PROFILE -u AWS_REGION -u AWS_DEFAULT_REGION "
+                          "AWS_SHARED_CREDENTIALS_FILE=none AWS_CONFIG_FILE=none " +
+                          env + " '" TILL_BINARY "' " + args + " >out.txt 2>err.txt";
+    int status = std::system(command.c_str());
+    Outcome run;
+    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    run.out = ReadFile(dir_.Path("out.txt")) + ReadFile(dir_.Path("err.txt"));
+    return run;
+  }
+
+  // `till doctor --json ARGS`, its object parsed.
+  Outcome Doctor(const std::string& args, const std::string& env = "") {
+    Outcome run = Till("doctor --json " + args, env);
+    run.report = nlohmann::json::parse(run.out, nullptr, /*allow_exceptions=*/false);
+    EXPECT_FALSE(run.report.is_discarded()) << run.out;
+    EXPECT_EQ(run.exit_code, run.report.value("ok", false) ? 0 : 1) << run.out;
+    return run;
+  }
+
+  // The checks named `check` that failed, as "target: detail; remedy" lines.
+  static std::vector<std::string> Failed(const Outcome& run, const std::string& check) {
+    std::vector<std::string> failed;
+    if (run.report.is_discarded()) return failed;
+    for (const auto& item : run.report["checks"]) {
+      if (item["check"] == check && !item["ok"].get<bool>()) {
+        failed.push_back(item["target"].get<std::string>() + ": " +
+                         item["detail"].get<std::string>() + "; " +
+                         item["remedy"].get<std::string>());
+      }
+    }
+    return failed;
+  }
+  static int FailedCount(const Outcome& run) {
+    int count = 0;
+    for (const auto& item : run.report["checks"]) count += item["ok"].get<bool>() ? 0 : 1;
+    return count;
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(DoctorTest, AHealthySqliteSetUpPassesEveryCheck) {
+  WebhookReceiver receiver(400);  // Slack refuses an empty payload so
+  dir_.Write("till.toml", "warehouse = \"w.db\"\n[alerts]\nwebhooks = [\"" + receiver.Url() +
+                              "\"]\nfreshness_minutes = 60\n");
+  ASSERT_EQ(Till("init").exit_code, 0);
+  int port = testing::FreeLoopbackPort();
+  Outcome run = Doctor("landing --port " + std::to_string(port));
+  EXPECT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_EQ(FailedCount(run), 0) << run.out;
+  std::set<std::string> checks;
+  for (const auto& item : run.report["checks"]) checks.insert(item["check"]);
+  EXPECT_EQ(checks, (std::set<std::string>{"config", "warehouse", "schema", "privileges", "zone",
+                                           "webhook", "port"}));
+  EXPECT_EQ(receiver.requests(), 1);
+  // The webhook's path is its secret: never printed.
+  EXPECT_EQ(run.out.find("s3cr3t"), std::string::npos) << run.out;
+
+  Outcome text = Till("doctor landing");
+  EXPECT_EQ(text.exit_code, 0);
+  EXPECT_NE(text.out.find("ok    zone landing: listed: 0 raw files"), std::string::npos)
+      << text.out;
+}
+
+TEST_F(DoctorTest, EachBrokenPartFailsItsCheckWithItsRemedy) {
+  WebhookReceiver revoked(404);
+  const int down = testing::FreeLoopbackPort();  // nothing listens there
+  dir_.Write("till.toml", "warehouse = \"w.db\"\nmax_reject_rato = 0.1\n[alerts]\nwebhooks = [\"" +
+                              revoked.Url() + "\", \"http://127.0.0.1:" + std::to_string(down) +
+                              "/hook\"]\n");
+  // No warehouse yet: read-only, the doctor creates nothing.
+  Outcome missing = Doctor("landing");
+  ASSERT_EQ(Failed(missing, "warehouse").size(), 1u) << missing.out;
+  EXPECT_NE(Failed(missing, "warehouse")[0].find("till init"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir_.Path("w.db")));
+
+  ASSERT_EQ(Till("init").exit_code, 0);
+  // An old schema: version 2 taken back, as a warehouse of the previous Till reads.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir_.Path("w.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db, "DELETE FROM till_schema WHERE version > 1", nullptr, nullptr, nullptr),
+      SQLITE_OK);
+  sqlite3_close(db);
+
+  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int taken = testing::BindLoopback(listener);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  Outcome run = Doctor("landing no-such-folder --port " + std::to_string(taken));
+  ::close(listener);
+
+  auto config = Failed(run, "config");
+  ASSERT_EQ(config.size(), 1u) << run.out;
+  EXPECT_NE(config[0].find("max_reject_rato (line 2)"), std::string::npos) << config[0];
+  EXPECT_NE(config[0].find("docs/configuration.md"), std::string::npos) << config[0];
+
+  auto schema = Failed(run, "schema");
+  ASSERT_EQ(schema.size(), 1u) << run.out;
+  EXPECT_NE(schema[0].find("schema version 1"), std::string::npos) << schema[0];
+  EXPECT_NE(schema[0].find("run `till init`"), std::string::npos) << schema[0];
+
+  auto zones = Failed(run, "zone");
+  ASSERT_EQ(zones.size(), 1u) << run.out;
+  EXPECT_EQ(zones[0].rfind("no-such-folder: ", 0), 0u) << zones[0];
+  EXPECT_NE(zones[0].find("create the folder"), std::string::npos) << zones[0];
+
+  auto webhooks = Failed(run, "webhook");
+  ASSERT_EQ(webhooks.size(), 2u) << run.out;
+  EXPECT_NE(webhooks[0].find("HTTP 404"), std::string::npos) << webhooks[0];
+  EXPECT_NE(webhooks[0].find("revoked"), std::string::npos) << webhooks[0];
+  EXPECT_NE(webhooks[1].find("no answer"), std::string::npos) << webhooks[1];
+  EXPECT_NE(webhooks[1].find("alerts.webhooks"), std::string::npos) << webhooks[1];
+
+  auto ports = Failed(run, "port");
+  ASSERT_EQ(ports.size(), 1u) << run.out;
+  EXPECT_NE(ports[0].find("taken by another process"), std::string::npos) << ports[0];
+  EXPECT_EQ(FailedCount(run), 6) << run.out;
+  EXPECT_EQ(run.exit_code, 1);
+
+  // The text form: one line per check, the failed ones with what to do.
+  Outcome text = Till("doctor landing --port " + std::to_string(down));
+  EXPECT_EQ(text.exit_code, 1);
+  EXPECT_NE(text.out.find("FAIL  schema sqlite:w.db: schema version 1"), std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("; to fix: run `till init`"), std::string::npos) << text.out;
+}
+
+TEST_F(DoctorTest, PostgresPasswordsAndRolePrivileges) {
+  std::string error;
+  auto cluster = PgCluster::Start(&error);
+  ASSERT_NE(cluster, nullptr) << error;
+  ASSERT_TRUE(cluster->CreateDatabase("retail", &error)) << error;
+  Outcome roles = Till("init --create-roles --warehouse '" + cluster->Url("retail") + "'",
+                       "TILL_LOADER_PASSWORD=loader-pw TILL_READER_PASSWORD=reader-pw");
+  ASSERT_EQ(roles.exit_code, 0) << roles.out;
+
+  const std::string loader = cluster->Url("retail", "till_loader", "loader-pw");
+  Outcome healthy = Doctor("--warehouse '" + loader + "' landing");
+  EXPECT_EQ(healthy.exit_code, 0) << healthy.out;
+  EXPECT_EQ(FailedCount(healthy), 0) << healthy.out;
+
+  Outcome wrong = Doctor("--warehouse '" + cluster->Url("retail", "till_loader", "not-it") + "'");
+  auto warehouse = Failed(wrong, "warehouse");
+  ASSERT_EQ(warehouse.size(), 1u) << wrong.out;
+  EXPECT_NE(warehouse[0].find("check the role's password"), std::string::npos) << warehouse[0];
+  EXPECT_EQ(wrong.out.find("not-it"), std::string::npos) << "the password was printed";
+
+  const std::string reader = cluster->Url("retail", "till_reader", "reader-pw");
+  Outcome reads = Doctor("--warehouse '" + reader + "'");
+  auto privileges = Failed(reads, "privileges");
+  ASSERT_EQ(privileges.size(), 1u) << reads.out;
+  EXPECT_NE(privileges[0].find("role till_reader does not own"), std::string::npos)
+      << privileges[0];
+  EXPECT_NE(privileges[0].find("till_loader"), std::string::npos) << privileges[0];
+  EXPECT_EQ(FailedCount(reads), 1) << reads.out;
+
+  Outcome serving = Doctor("--read-only --warehouse '" + reader + "'");
+  EXPECT_EQ(serving.exit_code, 0) << serving.out;
+}
+
+// moto_server and aws belong to the test environment, as for the S3 landing-zone tests.
+TEST_F(DoctorTest, S3ZonesCredentialsBucketsAndEndpoint) {
+  ASSERT_EQ(std::system("command -v moto_server >/dev/null && command -v aws >/dev/null"), 0)
+      << "moto_server and aws are part of the test environment (pip install 'moto[server]' "
+         "awscli)";
+  const int port = testing::FreeLoopbackPort();
+  const std::string endpoint = "http://127.0.0.1:" + std::to_string(port);
+  std::string start = "cd '" + dir_.Path("") + "' && (moto_server -H 127.0.0.1 -p " +
+                      std::to_string(port) + " >moto.log 2>&1 & echo $! >moto.pid)";
+  ASSERT_EQ(std::system(start.c_str()), 0);
+  struct Stop {
+    std::string pid_file;
+    ~Stop() { std::system(("kill $(cat '" + pid_file + "') 2>/dev/null").c_str()); }
+  } stop{dir_.Path("moto.pid")};
+  const std::string aws_env =
+      "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1 "
+      "NO_PROXY=127.0.0.1 no_proxy=127.0.0.1 AWS_ENDPOINT_URL=" +
+      endpoint;
+  std::string make_bucket = "cd '" + dir_.Path("") + "' && for i in $(seq 100); do env " + aws_env +
+                            " aws s3 mb s3://landing >aws.log 2>&1 && exit 0; " +
+                            "sleep 0.2; done; exit 1";
+  ASSERT_EQ(std::system(make_bucket.c_str()), 0)
+      << ReadFile(dir_.Path("aws.log")) << ReadFile(dir_.Path("moto.log"));
+  ASSERT_EQ(Till("init").exit_code, 0);
+
+  Outcome healthy = Doctor("s3://landing/raw_data/", aws_env);
+  EXPECT_EQ(healthy.exit_code, 0) << healthy.out;
+
+  Outcome no_bucket = Doctor("s3://no-such-bucket/raw_data/", aws_env);
+  auto zones = Failed(no_bucket, "zone");
+  ASSERT_EQ(zones.size(), 1u) << no_bucket.out;
+  EXPECT_NE(zones[0].find("NoSuchBucket"), std::string::npos) << zones[0];
+  EXPECT_NE(zones[0].find("create the bucket"), std::string::npos) << zones[0];
+
+  Outcome no_credentials = Doctor("s3://landing/raw_data/", "AWS_ENDPOINT_URL=" + endpoint);
+  zones = Failed(no_credentials, "zone");
+  ASSERT_EQ(zones.size(), 1u) << no_credentials.out;
+  EXPECT_NE(zones[0].find("AWS_SESSION_TOKEN), or a profile"), std::string::npos) << zones[0];
+
+  const std::string unreachable = "http://127.0.0.1:" + std::to_string(testing::FreeLoopbackPort());
+  Outcome no_store =
+      Doctor("s3://landing/raw_data/", aws_env + " AWS_ENDPOINT_URL_S3=" + unreachable);
+  zones = Failed(no_store, "zone");
+  ASSERT_EQ(zones.size(), 1u) << no_store.out;
+  EXPECT_NE(zones[0].find("check AWS_ENDPOINT_URL"), std::string::npos) << zones[0];
+}
+
+}  // namespace
+}  // namespace till
