@@ -12,20 +12,32 @@
 # every request scans the in-memory sales again: the cost of a question never asked before.
 # Latencies are wrk's (milliseconds, p50 and p95); errors count failed sockets, timeouts and
 # non-2xx answers. peak_MiB is the server's peak RSS.
+#
+# Then, on the first back end, hostile and greedy clients (HOSTILE=0 leaves them out): the p99 of
+# a probe (a new connection for each request) on the idle server, the peer figure, and while
+# 1,000 busy keep-alive connections (wrk) and 300 slow clients (a byte a second each, connecting
+# again when closed) hold it; and the server's peak and idle resident memory after 10,000 distinct
+# heavy questions (breakdowns over every product and city), 64 at a time, against its memory once
+# the warehouse is read (the loaded cube) and the answer cache's 64 MiB. Targets: p99 <= 100 ms,
+# peak <= 2 x loaded + 64 MiB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 sizes=("$@")
 [ ${#sizes[@]} -eq 0 ] && sizes=(302010 3020100)
 duration=${DURATION:-3}
+hostile=${HOSTILE:-1}
+questions=${QUESTIONS:-10000}
 backends=${BACKENDS:-sqlite postgres}
 till=${TILL:-build/release/src/cli/till}
 [ -x "$till" ] || { echo "build Till first: make build" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "wrk is missing: scripts/install-deps.sh" >&2; exit 2; }
 
 server=
+load_pids=()
 cleanup() {
   set +e
+  for pid in "${load_pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
   [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
   [[ " $backends " == *" postgres "* ]] && stop_pg_cluster
   rm -rf "$scratch"
@@ -95,6 +107,71 @@ peer_ms() {
   done | median | awk '{ printf "%.1f", $1 / 1000 }'
 }
 
+# p99 in milliseconds of up to $1 probes (GET kpis, each on a new connection) made within $2
+# seconds; a probe unanswered within 5 s, or not made in time, counts as 5000.
+probe_p99() {
+  local count=$1 until=$((SECONDS + $2)) made
+  for _ in $(seq 1 "$count"); do
+    [ $SECONDS -ge $until ] && break
+    curl -s -o /dev/null --max-time 5 -w '%{http_code} %{time_total}\n' "${url}api/v1/kpis" || true
+  done | awk '{ if ($1 == 200) print $2 * 1000; else print 5000 }' >"$scratch/probes"
+  made=$(wc -l <"$scratch/probes")
+  for ((i = made; i < count; i++)); do echo 5000; done >>"$scratch/probes"
+  sort -g "$scratch/probes" |
+    awk -v n="$count" '{ v[NR] = $1 } END { i = int(n * 0.99 + 0.999); printf "%.1f", v[i] }'
+}
+
+# $1 slow clients on port $2, until killed: each sends a request line, then one byte of a header
+# a second, never ending it, and connects again when the server closes it.
+slow_clients() {
+  trap '' PIPE
+  trap 'exit 0' TERM
+  local fds=() fd i
+  for ((i = 0; i < $1; i++)); do
+    exec {fd}<>"/dev/tcp/127.0.0.1/$2" && printf 'GET / HTTP/1.1\r\nX-Slow: ' >&"$fd" && fds[i]=$fd
+  done
+  while :; do
+    for i in "${!fds[@]}"; do
+      fd=${fds[i]}
+      if ! printf 'a' >&"$fd" 2>/dev/null; then
+        exec {fd}>&-
+        exec {fd}<>"/dev/tcp/127.0.0.1/$2" 2>/dev/null && fds[i]=$fd &&
+          printf 'GET / HTTP/1.1\r\nX-Slow: ' >&"$fd" 2>/dev/null
+      fi
+    done
+    sleep 1
+  done
+}
+
+# Hostile and greedy clients against till serve on warehouse $1 (see the top).
+hostile_clients() {
+  local rows=$1 backend=$2 port idle busy loaded line
+  start_server "$3"
+  port=${url#http://127.0.0.1:}
+  port=${port%/}
+  loaded=$(awk '/VmRSS/ { print $2 }' "/proc/$server/status")
+  idle=$(probe_p99 200 60)
+  echo "$rows $backend hostile: probe p99 on the idle server (peer): $idle ms"
+  wrk -t 2 -c 1000 -d 600s --timeout 30s "${url}api/v1/kpis" >/dev/null 2>&1 &
+  load_pids+=($!)
+  slow_clients 300 "$port" 2>/dev/null &
+  load_pids+=($!)
+  sleep 3
+  busy=$(probe_p99 200 60)
+  for pid in "${load_pids[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+  load_pids=()
+  echo "$rows $backend hostile: probe p99 under 1,000 keep-alive connections and 300 slow clients: $busy ms (target 100; $(awk -v a="$busy" -v b="$idle" 'BEGIN { printf "%.1f", a / (b > 0 ? b : 1) }') x idle)"
+  line=$(QUESTIONS=$questions THREADS=2 wrk -t 2 -c 64 -d 1200s --timeout 60s \
+    -s bench/distinct_questions.lua "${url}api/v1/breakdown" | grep '^WRK')
+  read -r _ requests errors p50 p95 p99 rps <<<"$line"
+  sleep 5
+  local now
+  now=$(awk '/VmRSS/ { print $2 }' "/proc/$server/status")
+  stop_server
+  echo "$rows $backend hostile: $requests distinct heavy questions, 64 at a time: $errors errors, p50 $p50 ms, p99 $p99 ms, $rps per s"
+  echo "$rows $backend hostile: resident memory: loaded $((loaded / 1024)) MiB, peak $((peak / 1024)) MiB (target <= $((2 * loaded / 1024 + 64)) MiB), idle after $((now / 1024)) MiB"
+}
+
 printf "%-8s %-8s %-8s %-70s %4s %9s %9s %9s %7s\n" rows backend mode endpoint conn p50_ms p95_ms req_per_s errors
 for rows in "${sizes[@]}"; do
   raw=$scratch/raw_$rows.csv
@@ -134,6 +211,9 @@ for rows in "${sizes[@]}"; do
       stop_server
       echo "$rows $backend $mode: till serve peak $((peak / 1024)) MiB"
     done
+    if [ "$hostile" != 0 ] && [ "$backend" = "${backends%% *}" ]; then
+      hostile_clients "$rows" "$backend" "$warehouse"
+    fi
     # The peer: the same figures by SQL on the view.
     kpis="SELECT sum(total_amount), count(*), sum(total_purchases), count(DISTINCT customer_id), avg(ratings) FROM retail_data_view"
     category="SELECT product_category, sum(total_amount), count(*), sum(total_purchases), count(DISTINCT customer_id), avg(ratings) FROM retail_data_view GROUP BY 1"

@@ -8,7 +8,7 @@ packages=(
   libpq-dev postgresql-15 postgresql-client-15
   nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libfmt-dev libabsl-dev
   libcurl4-openssl-dev libpugixml-dev prometheus-cpp-dev prometheus
-  libcpp-httplib-dev libbrotli-dev zlib1g-dev
+  libcpp-httplib-dev libboost-dev libbrotli-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   time nodejs npm chromium wrk
   clang-format

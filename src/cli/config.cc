@@ -82,6 +82,20 @@ Result<Config> LoadConfig() {
         config.alerts.failures_in_a_row = static_cast<int>(*value);
       }
     }
+    if (auto serve = table["serve"]) {
+      if (!serve.is_table()) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         fmt::format("{}: 'serve' must be a table ([serve])", path));
+      }
+      if (auto node = serve["token_on_loopback"]) {
+        auto value = node.value<bool>();
+        if (!value || !node.is_boolean()) {
+          return MakeError(ErrorCode::kInvalidArgument,
+                           fmt::format("{}: serve.token_on_loopback must be true or false", path));
+        }
+        config.serve_token_on_loopback = *value;
+      }
+    }
   } else if (explicit_path) {
     return MakeError(ErrorCode::kNotFound,
                      fmt::format("TILL_CONFIG names {}, which does not exist", path));

@@ -14,6 +14,9 @@ struct Config {
   std::string warehouse = "till.db";
   double max_reject_ratio = 0.05;
   AlertConfig alerts;  // [alerts]
+  // [serve]: ask every client for the token, loopback ones included (behind a reverse proxy on
+  // the same machine every request comes from loopback).
+  bool serve_token_on_loopback = false;
 };
 
 // Reads till.toml and the environment over the defaults. till.toml may hold:
@@ -26,6 +29,8 @@ struct Config {
 //   reject_ratio = 0.02        # a file rejecting more than this share of rows
 //   freshness_minutes = 60     # no successful load for this long
 //   failures_in_a_row = 3      # the watcher cannot reach its zone or warehouse
+//   [serve]
+//   token_on_loopback = true   # ask loopback clients for the token too
 // A malformed till.toml fails with
 // kInvalidArgument naming the file, line and key.
 Result<Config> LoadConfig();
