@@ -772,6 +772,8 @@ TEST_F(ServerTest, DistinctHeavyQuestionsKeepMemoryBounded) {
   std::this_thread::sleep_for(200ms);
   const int64_t after = ResidentBytes() - before;
   constexpr int64_t kMiB = 1 << 20;
+  RecordProperty("peak_growth_mib", std::to_string(peak / kMiB));
+  RecordProperty("idle_growth_mib", std::to_string(after / kMiB));
   EXPECT_LT(peak, 64 * kMiB) << "peak resident memory grew by " << peak / kMiB << " MiB";
   EXPECT_LT(after, 32 * kMiB) << "resident memory grew by " << after / kMiB << " MiB for good";
 }
