@@ -6,6 +6,7 @@
 #
 #   bench/serve_latency.sh [ROWS...]        (default: 302010 3020100)
 #   DURATION=5 BACKENDS="sqlite postgres" bench/serve_latency.sh 302010
+#   MODES= QUESTIONS=1000 BACKENDS=sqlite bench/serve_latency.sh 302010   (hostile clients only)
 #
 # Each endpoint is measured twice: "cached" is till serve as it runs (a repeated question is
 # answered from memory until the warehouse changes), "computed" is `till serve --no-cache`, where
@@ -26,6 +27,7 @@ cd "$(dirname "$0")/.."
 sizes=("$@")
 [ ${#sizes[@]} -eq 0 ] && sizes=(302010 3020100)
 duration=${DURATION:-3}
+modes=${MODES-cached computed}
 hostile=${HOSTILE:-1}
 questions=${QUESTIONS:-10000}
 backends=${BACKENDS:-sqlite postgres}
@@ -158,7 +160,7 @@ hostile_clients() {
   load_pids+=($!)
   sleep 3
   busy=$(probe_p99 200 60)
-  for pid in "${load_pids[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+  for pid in "${load_pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   load_pids=()
   echo "$rows $backend hostile: probe p99 under 1,000 keep-alive connections and 300 slow clients: $busy ms (target 100; $(awk -v a="$busy" -v b="$idle" 'BEGIN { printf "%.1f", a / (b > 0 ? b : 1) }') x idle)"
   line=$(QUESTIONS=$questions THREADS=2 wrk -t 2 -c 64 -d 1200s --timeout 60s \
@@ -186,7 +188,7 @@ for rows in "${sizes[@]}"; do
       peer_target="host=127.0.0.1 port=$port user=postgres dbname=till_$rows"
     fi
     "$till" ingest "$raw" --warehouse "$warehouse" >/dev/null
-    for mode in cached computed; do
+    for mode in $modes; do
       flags=()
       [ "$mode" = computed ] && flags=(--no-cache)
       start_server "$warehouse" "${flags[@]}"

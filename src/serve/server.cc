@@ -3,8 +3,9 @@
 // Why not a thread per connection (cpp-httplib, as before): a blocking thread is held by each
 // open connection for as long as it stays open, so as many slow or busy keep-alive clients as
 // there are threads stalled every other client, and a read timeout per read let a client that
-// sends a byte a second hold its thread for good. Here one I/O thread multiplexes every
-// connection (thousands cost a socket and a small buffer each), and:
+// sends a byte a second hold its thread for good. Here an event loop multiplexes every
+// connection (thousands cost a socket and a small buffer each; a thread a core runs it, each
+// connection on a strand of its own), and:
 //  - a request must arrive whole within kRequestTime of the connection being ready for it (one
 //    deadline for the idle wait plus the head and body, not one per read): slow clients are
 //    closed, never waited for;
@@ -12,7 +13,7 @@
 //    body at most kBodyBytes (413);
 //  - pipelined requests are read from the same buffer and answered in order, at once;
 //  - what is cheap (a cached answer, the dashboard's files, /healthz, /metrics) is answered on
-//    the I/O thread; an answer not in the cache is computed on `threads` worker threads. That
+//    the I/O threads; an answer not in the cache is computed on `threads` worker threads. That
 //    bounds both the CPU and the memory that questions in flight take, whatever the number of
 //    clients asking: the memory budget of answers being computed is `threads` answers.
 #include "serve/server.h"
@@ -33,12 +34,14 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -240,11 +243,11 @@ struct DashboardServer::State {
   std::mutex sessions_mutex;
   std::unordered_set<Session*> sessions;
 
-  // The network: every connection on `io`, run by `io_thread`; answers computed on `workers`.
-  asio::io_context io{1};
+  // The network: every connection on `io`, run by `io_threads`; answers computed on `workers`.
+  asio::io_context io;
   std::optional<tcp::acceptor> acceptor;
   std::optional<asio::steady_timer> accept_pause;  // after running out of file descriptors
-  std::thread io_thread;
+  std::vector<std::thread> io_threads;
   std::unique_ptr<asio::thread_pool> workers;
 
   std::thread refresher;
@@ -263,6 +266,10 @@ struct DashboardServer::State {
   prometheus::Gauge* last_success = nullptr;
   prometheus::Gauge* last_refresh = nullptr;
   prometheus::Counter* refresh_failures = nullptr;
+  std::mutex series_mutex;
+  std::map<std::pair<std::string, unsigned>,
+           std::pair<prometheus::Counter*, prometheus::Histogram*>>
+      request_series;
 
   std::shared_ptr<const Snapshot> Current() const {
     std::lock_guard lock(snapshot_mutex);
@@ -439,10 +446,22 @@ struct DashboardServer::State {
     double seconds = std::chrono::duration<double>(Steady::now() - request.started).count();
     bool asset = assets.contains(request.path) || request.path == "/";
     std::string endpoint = EndpointLabel(request.path, asset);
-    requests->Add({{"endpoint", endpoint}, {"code", std::to_string(status)}}).Increment();
-    static const prometheus::Histogram::BucketBoundaries kBuckets = {
-        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
-    durations->Add({{"endpoint", endpoint}}, kBuckets).Observe(seconds);
+    // The series of each endpoint and status, looked up once: a family's Add() builds a new
+    // histogram each call, a cost every request would pay.
+    std::pair<prometheus::Counter*, prometheus::Histogram*> series;
+    {
+      std::lock_guard lock(series_mutex);
+      auto [it, added] = request_series.try_emplace({endpoint, status});
+      if (added) {
+        static const prometheus::Histogram::BucketBoundaries kBuckets = {
+            0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+        it->second = {&requests->Add({{"endpoint", endpoint}, {"code", std::to_string(status)}}),
+                      &durations->Add({{"endpoint", endpoint}}, kBuckets)};
+      }
+      series = it->second;
+    }
+    series.first->Increment();
+    series.second->Observe(seconds);
     if (LogEnabled(LogLevel::kDebug)) {
       Log(LogLevel::kDebug, "request",
           {{"method", request.method},
@@ -466,7 +485,7 @@ struct DashboardServer::State {
     }
   }
 
-  // The answer to `request` when it can be given at once (on the I/O thread); nullopt when it
+  // The answer to `request` when it can be given at once (on an I/O thread); nullopt when it
   // is an API answer to compute (on a worker, with Compute()).
   std::optional<Reply> Route(const Request& request) {
     if (request.method != "GET" && request.method != "HEAD") {
@@ -532,10 +551,11 @@ struct DashboardServer::State {
   }
 
   void Accept();
+  void Open(tcp::socket socket);
 };
 
 // One client connection: requests read one after the other (pipelined ones included), each
-// answered before the next is read. Lives on the I/O thread; kept alive by the operation in
+// answered before the next is read. Runs on its strand; kept alive by the operation in
 // flight (or the worker computing its answer).
 class DashboardServer::State::Session : public std::enable_shared_from_this<Session> {
  public:
@@ -554,8 +574,8 @@ class DashboardServer::State::Session : public std::enable_shared_from_this<Sess
 
   void Start() { ReadRequest(); }
 
-  // Closes the socket; any operation in flight ends with an error. Only once the I/O thread
-  // is no longer running.
+  // Closes the socket; any operation in flight ends with an error. Only once the I/O threads
+  // have ended.
   void Close() {
     beast::error_code ignored;
     stream_.socket().close(ignored);
@@ -728,32 +748,43 @@ class DashboardServer::State::Session : public std::enable_shared_from_this<Sess
   size_t drained_ = 0;
 };
 
+void DashboardServer::State::Open(tcp::socket socket) {
+  size_t open = 0;
+  {
+    std::lock_guard lock(sessions_mutex);
+    open = sessions.size();
+  }
+  if (open >= kMaxConnections) return;
+  beast::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  std::make_shared<Session>(*this, std::move(socket))->Start();
+}
+
 void DashboardServer::State::Accept() {
-  acceptor->async_accept([this](beast::error_code error, tcp::socket socket) {
-    if (error == asio::error::operation_aborted || !acceptor->is_open()) return;
-    if (error == asio::error::no_descriptors || error.value() == ENFILE ||
-        error == asio::error::no_buffer_space) {
-      // Out of file descriptors: the connection waits in the backlog until some close.
-      accept_pause->expires_after(std::chrono::milliseconds(50));
-      accept_pause->async_wait([this](beast::error_code wait_error) {
-        if (!wait_error) Accept();
+  acceptor->async_accept(
+      asio::make_strand(io), [this](beast::error_code error, tcp::socket socket) {
+        if (error == asio::error::operation_aborted || !acceptor->is_open()) return;
+        if (error == asio::error::no_descriptors || error.value() == ENFILE ||
+            error == asio::error::no_buffer_space) {
+          // Out of file descriptors: the connection waits in the backlog until some close.
+          accept_pause->expires_after(std::chrono::milliseconds(50));
+          accept_pause->async_wait([this](beast::error_code wait_error) {
+            if (!wait_error) Accept();
+          });
+          return;
+        }
+        if (!error) Open(std::move(socket));
+        // Every connection waiting now is taken: one a turn of the event loop would keep a new
+        // client waiting behind a turn over all the busy connections for each client before it.
+        for (int taken = 0; taken < 1024; ++taken) {
+          tcp::socket next(asio::make_strand(io));
+          beast::error_code more;
+          acceptor->accept(next, more);  // non-blocking: fails once none is waiting
+          if (more) break;
+          Open(std::move(next));
+        }
+        Accept();
       });
-      return;
-    }
-    if (!error) {
-      size_t open = 0;
-      {
-        std::lock_guard lock(sessions_mutex);
-        open = sessions.size();
-      }
-      if (open < kMaxConnections) {
-        beast::error_code ignored;
-        socket.set_option(tcp::no_delay(true), ignored);
-        std::make_shared<Session>(*this, std::move(socket))->Start();
-      }
-    }
-    Accept();
-  });
 }
 
 DashboardServer::DashboardServer(ServeOptions options) : state_(std::make_unique<State>()) {
@@ -816,6 +847,8 @@ Status DashboardServer::Start() {
   if (error) return fail("bind", error);
   s.acceptor->listen(asio::socket_base::max_listen_connections, error);
   if (error) return fail("listen", error);
+  s.acceptor->non_blocking(true, error);
+  if (error) return fail("listen", error);
   s.port = s.acceptor->local_endpoint().port();
   s.accept_pause.emplace(s.io);
 
@@ -824,7 +857,9 @@ Status DashboardServer::Start() {
                           : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
   s.workers = std::make_unique<asio::thread_pool>(static_cast<size_t>(threads));
   s.Accept();
-  s.io_thread = std::thread([&s] { s.io.run(); });
+  // Connections are served on a strand each, by a thread a core (at most 4).
+  const unsigned io_threads = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+  for (unsigned i = 0; i < io_threads; ++i) s.io_threads.emplace_back([&s] { s.io.run(); });
   s.refresher = std::thread([&s] { s.RefreshLoop(); });
   return {};
 }
@@ -847,8 +882,9 @@ void DashboardServer::Stop() {
   }
   s.stop_signal.notify_all();
   s.io.stop();
-  if (s.io_thread.joinable()) s.io_thread.join();
-  // The I/O thread has ended: what it owned can be touched here.
+  for (auto& thread : s.io_threads) thread.join();
+  s.io_threads.clear();
+  // The I/O threads have ended: what they owned can be touched here.
   if (s.acceptor) {
     beast::error_code ignored;
     s.acceptor->close(ignored);
