@@ -109,8 +109,8 @@ peer_ms() {
   done | median | awk '{ printf "%.1f", $1 / 1000 }'
 }
 
-# p99 in milliseconds of up to $1 probes (GET kpis, each on a new connection) made within $2
-# seconds; a probe unanswered within 5 s, or not made in time, counts as 5000.
+# "p50 p99 answered" of $1 probes (GET kpis, each on a new connection) made within $2 seconds,
+# in milliseconds; a probe unanswered within 5 s, or not made in time, counts as 5000.
 probe_p99() {
   local count=$1 until=$((SECONDS + $2)) made
   for _ in $(seq 1 "$count"); do
@@ -119,8 +119,8 @@ probe_p99() {
   done | awk '{ if ($1 == 200) print $2 * 1000; else print 5000 }' >"$scratch/probes"
   made=$(wc -l <"$scratch/probes")
   for ((i = made; i < count; i++)); do echo 5000; done >>"$scratch/probes"
-  sort -g "$scratch/probes" |
-    awk -v n="$count" '{ v[NR] = $1 } END { i = int(n * 0.99 + 0.999); printf "%.1f", v[i] }'
+  sort -g "$scratch/probes" | awk -v n="$count" '{ v[NR] = $1; if ($1 < 5000) ok++ }
+    END { printf "%.1f %.1f %d/%d", v[int(n * 0.5 + 0.999)], v[int(n * 0.99 + 0.999)], ok, n }'
 }
 
 # $1 slow clients on port $2, until killed: each sends a request line, then one byte of a header
@@ -147,24 +147,35 @@ slow_clients() {
 
 # Hostile and greedy clients against till serve on warehouse $1 (see the top).
 hostile_clients() {
-  local rows=$1 backend=$2 port idle busy loaded line
+  local rows=$1 backend=$2 port idle idle50 busy busy50 answered loaded line
   start_server "$3"
   port=${url#http://127.0.0.1:}
   port=${port%/}
   loaded=$(awk '/VmRSS/ { print $2 }' "/proc/$server/status")
-  idle=$(probe_p99 200 60)
-  echo "$rows $backend hostile: probe p99 on the idle server (peer): $idle ms"
+  read -r idle50 idle answered <<<"$(probe_p99 100 120)"
+  echo "$rows $backend hostile: probe on the idle server (peer): p50 $idle50 ms, p99 $idle ms, $answered answered"
   wrk -t 2 -c 1000 -d 600s --timeout 30s "${url}api/v1/kpis" >/dev/null 2>&1 &
   load_pids+=($!)
   slow_clients 300 "$port" 2>/dev/null &
   load_pids+=($!)
   sleep 3
-  busy=$(probe_p99 200 60)
+  read -r busy50 busy answered <<<"$(probe_p99 100 120)"
   for pid in "${load_pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   load_pids=()
-  echo "$rows $backend hostile: probe p99 under 1,000 keep-alive connections and 300 slow clients: $busy ms (target 100; $(awk -v a="$busy" -v b="$idle" 'BEGIN { printf "%.1f", a / (b > 0 ? b : 1) }') x idle)"
-  line=$(QUESTIONS=$questions THREADS=2 wrk -t 2 -c 64 -d 1200s --timeout 60s \
-    -s bench/distinct_questions.lua "${url}api/v1/breakdown" | grep '^WRK')
+  echo "$rows $backend hostile: probe under 1,000 keep-alive connections and 300 slow clients: p50 $busy50 ms, p99 $busy ms (target 100; $(awk -v a="$busy" -v b="$idle" 'BEGIN { printf "%.1f", a / (b > 0 ? b : 1) }') x idle), $answered answered"
+  # wrk runs for its whole duration whatever its threads do: it is stopped (SIGINT, after which
+  # it prints its summary) once the server has answered the questions.
+  QUESTIONS=$questions THREADS=2 wrk -t 2 -c 64 -d 3600s --timeout 60s \
+    -s bench/distinct_questions.lua "${url}api/v1/breakdown" >"$scratch/questions" &
+  local questioner=$! answered_now=0
+  while [ "$answered_now" -lt "$questions" ] && kill -0 "$questioner" 2>/dev/null; do
+    sleep 1
+    answered_now=$(curl -s --max-time 30 "${url}metrics" | awk '/^till_http_requests_total/ &&
+      /endpoint="breakdown"/ { n += $NF } END { printf "%d", n }')
+  done
+  kill -INT "$questioner" 2>/dev/null || true
+  wait "$questioner" 2>/dev/null || true
+  line=$(grep '^WRK' "$scratch/questions")
   read -r _ requests errors p50 p95 p99 rps <<<"$line"
   sleep 5
   local now
