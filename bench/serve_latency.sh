@@ -7,26 +7,40 @@
 #
 #   bench/serve_latency.sh [ROWS...]        (default: 302010 3020100)
 #   DURATION=5 BACKENDS="sqlite postgres" bench/serve_latency.sh 302010
+#   MODES= QUESTIONS=1000 BACKENDS=sqlite bench/serve_latency.sh 302010   (hostile clients only)
 #
 # Each endpoint is measured twice: "cached" is till serve as it runs (a repeated question is
 # answered from memory until the warehouse changes), "computed" is `till serve --no-cache`, where
 # every request scans the in-memory sales again: the cost of a question never asked before.
 # Latencies are wrk's (milliseconds, p50 and p95); errors count failed sockets, timeouts and
 # non-2xx answers. peak_MiB is the server's peak RSS.
+#
+# Then, on the first back end, hostile and greedy clients (HOSTILE=0 leaves them out): the p99 of
+# a probe (a new connection for each request) on the idle server, the peer figure, and while
+# 1,000 busy keep-alive connections (wrk) and 300 slow clients (a byte a second each, connecting
+# again when closed) hold it; and the server's peak and idle resident memory after 10,000 distinct
+# heavy questions (breakdowns over every product and city), 64 at a time, against its memory once
+# the warehouse is read (the loaded cube) and the answer cache's 64 MiB. Targets: p99 <= 100 ms,
+# peak <= 2 x loaded + 64 MiB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 sizes=("$@")
 [ ${#sizes[@]} -eq 0 ] && sizes=(302010 3020100)
 duration=${DURATION:-3}
+modes=${MODES-cached computed}
+hostile=${HOSTILE:-1}
+questions=${QUESTIONS:-10000}
 backends=${BACKENDS:-sqlite postgres}
 till=${TILL:-build/release/src/cli/till}
 [ -x "$till" ] || { echo "build Till first: make build" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "wrk is missing: scripts/install-deps.sh" >&2; exit 2; }
 
 server=
+load_pids=()
 cleanup() {
   set +e
+  for pid in "${load_pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
   [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
   [[ " $backends " == *" postgres "* ]] && stop_pg_cluster
   rm -rf "$scratch"
@@ -98,6 +112,82 @@ peer_ms() {
   done | median | awk '{ printf "%.1f", $1 / 1000 }'
 }
 
+# "p50 p99 answered" of $1 probes (GET kpis, each on a new connection) made within $2 seconds,
+# in milliseconds; a probe unanswered within 5 s, or not made in time, counts as 5000.
+probe_p99() {
+  local count=$1 until=$((SECONDS + $2)) made
+  for _ in $(seq 1 "$count"); do
+    [ $SECONDS -ge $until ] && break
+    curl -s -o /dev/null --max-time 5 -w '%{http_code} %{time_total}\n' "${url}api/v1/kpis" || true
+  done | awk '{ if ($1 == 200) print $2 * 1000; else print 5000 }' >"$scratch/probes"
+  made=$(wc -l <"$scratch/probes")
+  for ((i = made; i < count; i++)); do echo 5000; done >>"$scratch/probes"
+  sort -g "$scratch/probes" | awk -v n="$count" '{ v[NR] = $1; if ($1 < 5000) ok++ }
+    END { printf "%.1f %.1f %d/%d", v[int(n * 0.5 + 0.999)], v[int(n * 0.99 + 0.999)], ok, n }'
+}
+
+# $1 slow clients on port $2, until killed: each sends a request line, then one byte of a header
+# a second, never ending it, and connects again when the server closes it.
+slow_clients() {
+  trap '' PIPE
+  trap 'exit 0' TERM
+  local fds=() fd i
+  for ((i = 0; i < $1; i++)); do
+    exec {fd}<>"/dev/tcp/127.0.0.1/$2" && printf 'GET / HTTP/1.1\r\nX-Slow: ' >&"$fd" && fds[i]=$fd
+  done
+  while :; do
+    for i in "${!fds[@]}"; do
+      fd=${fds[i]}
+      if ! printf 'a' >&"$fd" 2>/dev/null; then
+        exec {fd}>&-
+        exec {fd}<>"/dev/tcp/127.0.0.1/$2" 2>/dev/null && fds[i]=$fd &&
+          printf 'GET / HTTP/1.1\r\nX-Slow: ' >&"$fd" 2>/dev/null
+      fi
+    done
+    sleep 1
+  done
+}
+
+# Hostile and greedy clients against till serve on warehouse $1 (see the top).
+hostile_clients() {
+  local rows=$1 backend=$2 port idle idle50 busy busy50 answered loaded line
+  start_server "$3"
+  port=${url#http://127.0.0.1:}
+  port=${port%/}
+  loaded=$(awk '/VmRSS/ { print $2 }' "/proc/$server/status")
+  read -r idle50 idle answered <<<"$(probe_p99 100 120)"
+  echo "$rows $backend hostile: probe on the idle server (peer): p50 $idle50 ms, p99 $idle ms, $answered answered"
+  wrk -t 2 -c 1000 -d 600s --timeout 30s "${url}api/v1/kpis" >/dev/null 2>&1 &
+  load_pids+=($!)
+  slow_clients 300 "$port" 2>/dev/null &
+  load_pids+=($!)
+  sleep 3
+  read -r busy50 busy answered <<<"$(probe_p99 100 120)"
+  for pid in "${load_pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  load_pids=()
+  echo "$rows $backend hostile: probe under 1,000 keep-alive connections and 300 slow clients: p50 $busy50 ms, p99 $busy ms (target 100; $(awk -v a="$busy" -v b="$idle" 'BEGIN { printf "%.1f", a / (b > 0 ? b : 1) }') x idle), $answered answered"
+  # wrk runs for its whole duration whatever its threads do: it is stopped (SIGINT, after which
+  # it prints its summary) once the server has answered the questions.
+  QUESTIONS=$questions THREADS=2 wrk -t 2 -c 64 -d 3600s --timeout 60s \
+    -s bench/distinct_questions.lua "${url}api/v1/breakdown" >"$scratch/questions" &
+  local questioner=$! answered_now=0
+  while [ "$answered_now" -lt "$questions" ] && kill -0 "$questioner" 2>/dev/null; do
+    sleep 1
+    answered_now=$(curl -s --max-time 30 "${url}metrics" | awk '/^till_http_requests_total/ &&
+      /endpoint="breakdown"/ { n += $NF } END { printf "%d", n }')
+  done
+  kill -INT "$questioner" 2>/dev/null || true
+  wait "$questioner" 2>/dev/null || true
+  line=$(grep '^WRK' "$scratch/questions")
+  read -r _ requests errors p50 p95 p99 rps <<<"$line"
+  sleep 5
+  local now
+  now=$(awk '/VmRSS/ { print $2 }' "/proc/$server/status")
+  stop_server
+  echo "$rows $backend hostile: $requests distinct heavy questions, 64 at a time: $errors errors, p50 $p50 ms, p99 $p99 ms, $rps per s"
+  echo "$rows $backend hostile: resident memory: loaded $((loaded / 1024)) MiB, peak $((peak / 1024)) MiB (target <= $((2 * loaded / 1024 + 64)) MiB), idle after $((now / 1024)) MiB"
+}
+
 printf "%-8s %-8s %-8s %-70s %4s %9s %9s %9s %7s\n" rows backend mode endpoint conn p50_ms p95_ms req_per_s errors
 for rows in "${sizes[@]}"; do
   raw=$scratch/raw_$rows.csv
@@ -112,7 +202,7 @@ for rows in "${sizes[@]}"; do
       peer_target="host=127.0.0.1 port=$port user=postgres dbname=till_$rows"
     fi
     "$till" ingest "$raw" --warehouse "$warehouse" >/dev/null
-    for mode in cached computed; do
+    for mode in $modes; do
       flags=()
       [ "$mode" = computed ] && flags=(--no-cache)
       start_server "$warehouse" "${flags[@]}"
@@ -138,6 +228,9 @@ for rows in "${sizes[@]}"; do
       stop_server
       echo "$rows $backend $mode: till serve peak $((peak / 1024)) MiB"
     done
+    if [ "$hostile" != 0 ] && [ "$backend" = "${backends%% *}" ]; then
+      hostile_clients "$rows" "$backend" "$warehouse"
+    fi
     # The peer: the same figures by SQL on the view.
     kpis="SELECT sum(total_amount), count(*), sum(total_purchases), count(DISTINCT customer_id), avg(ratings) FROM retail_data_view"
     category="SELECT product_category, sum(total_amount), count(*), sum(total_purchases), count(DISTINCT customer_id), avg(ratings) FROM retail_data_view GROUP BY 1"

@@ -8,12 +8,12 @@ packages=(
   libpq-dev postgresql-15 postgresql-client-15
   nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libfmt-dev libabsl-dev
   libcurl4-openssl-dev libpugixml-dev prometheus-cpp-dev prometheus
-  libcpp-httplib-dev libbrotli-dev zlib1g-dev
+  libcpp-httplib-dev libboost-dev libbrotli-dev zlib1g-dev
   libnlopt-dev libnlopt-cxx-dev libeigen3-dev r-cran-forecast
   libgtest-dev libgmock-dev libbenchmark-dev
   time nodejs npm chromium wrk jq bc
   clang-format
-  libarmadillo-dev libboost-dev python3-sklearn python3-scipy
+  libarmadillo-dev python3-sklearn python3-scipy
   help2man man-db lintian systemd
 )
 

@@ -21,9 +21,10 @@ constexpr std::string_view kConfigKeys[] = {
     "alerts.freshness_minutes",
     "alerts.freshness_seconds",
     "alerts.failures_in_a_row",
+    "serve.token_on_loopback",
 };
 // Tables of till.toml: their keys are listed one by one above.
-constexpr std::string_view kConfigTables[] = {"alerts"};
+constexpr std::string_view kConfigTables[] = {"alerts", "serve"};
 
 bool IsConfigKey(std::string_view key) {
   return std::find(std::begin(kConfigKeys), std::end(kConfigKeys), key) != std::end(kConfigKeys);
@@ -172,6 +173,17 @@ Result<Config> LoadConfig() {
       if (!value || *value < 1)
         return bad("alerts.failures_in_a_row", "a whole number of 1 or more");
       config.alerts.failures_in_a_row = static_cast<int>(*value);
+    }
+    if (auto serve = table["serve"]; serve && !serve.is_table()) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("{}: 'serve' must be a table ([serve])", path));
+    }
+    if (auto node = Setting(table, "serve.token_on_loopback")) {
+      auto value = node.value<bool>();
+      if (!value || !node.is_boolean()) {
+        return bad("serve.token_on_loopback", "true or false");
+      }
+      config.serve_token_on_loopback = *value;
     }
   } else if (explicit_path) {
     return MakeError(ErrorCode::kNotFound,

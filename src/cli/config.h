@@ -18,6 +18,9 @@ struct Config {
   double max_reject_ratio = 0.05;
   std::string currency;  // the symbol the dashboard shows money with; empty: none
   AlertConfig alerts;    // [alerts]
+  // [serve]: ask every client for the token, loopback ones included (behind a reverse proxy on
+  // the same machine every request comes from loopback).
+  bool serve_token_on_loopback = false;
 };
 
 // Reads till.toml and the environment over the defaults. till.toml may hold:
@@ -31,6 +34,10 @@ struct Config {
 //   reject_ratio = 0.02        # a file rejecting more than this share of rows
 //   freshness_minutes = 60     # no successful load for this long
 //   failures_in_a_row = 3      # the watcher cannot reach its zone or warehouse
+//   [serve]
+//   token_on_loopback = true   # loopback clients need the token too
+//   [serve]
+//   token_on_loopback = true   # ask loopback clients for the token too
 // A malformed till.toml fails with
 // kInvalidArgument naming the file, line and key.
 Result<Config> LoadConfig();

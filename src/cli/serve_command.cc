@@ -20,6 +20,7 @@ namespace {
 struct ServeFlags {
   ServeOptions options;
   bool no_cache = false;
+  bool token_on_loopback = false;
 };
 
 int RunServe(ServeOptions options) {
@@ -31,6 +32,12 @@ int RunServe(ServeOptions options) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   if (options.token.empty()) {
     if (const char* token = std::getenv("TILL_SERVE_TOKEN")) options.token = token;
+  }
+  if (options.loopback_needs_token && options.token.empty()) {
+    fmt::print(stderr,
+               "till: --token-on-loopback (serve.token_on_loopback) needs a token: set --token "
+               "or TILL_SERVE_TOKEN\n");
+    return kExitUsage;
   }
   bool loopback =
       options.address == "127.0.0.1" || options.address == "localhost" || options.address == "::1";
@@ -76,13 +83,20 @@ Command AddServeCommand(CLI::App& app, Config& config) {
       ->add_option("--refresh", options.refresh_seconds,
                    "Seconds between checks of the warehouse for new data (default 2)")
       ->check(CLI::Range(0.1, 3600.0));
-  serve->add_option("--threads", options.threads, "Connections served at once (default 64)")
+  serve->add_flag("--token-on-loopback", flags->token_on_loopback,
+                  "Ask clients on this machine for the token too (behind a reverse proxy; also "
+                  "[serve] token_on_loopback in till.toml)");
+  serve
+      ->add_option("--threads", options.threads,
+                   "Threads computing answers not in the cache (default: one a core); any "
+                   "number of connections are served")
       ->check(CLI::Range(1, 1024));
   serve->add_flag("--no-cache", flags->no_cache, "Compute every answer, even a repeated one");
   return {serve, [flags, &config] {
             ServeOptions given = flags->options;
             given.warehouse = config.warehouse;
             given.cache = !flags->no_cache;
+            given.loopback_needs_token = flags->token_on_loopback || config.serve_token_on_loopback;
             given.version = TILL_VERSION;
             SetApiCurrency(config.currency);
             return RunServe(given);

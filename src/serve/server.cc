@@ -1,22 +1,52 @@
+// The HTTP side of `till serve`, on Boost.Beast over Asio.
+//
+// Why not a thread per connection (cpp-httplib, as before): a blocking thread is held by each
+// open connection for as long as it stays open, so as many slow or busy keep-alive clients as
+// there are threads stalled every other client, and a read timeout per read let a client that
+// sends a byte a second hold its thread for good. Here an event loop multiplexes every
+// connection (thousands cost a socket and a small buffer each; a thread a core runs it, each
+// connection on a strand of its own), and:
+//  - a request must arrive whole within kRequestTime of the connection being ready for it (one
+//    deadline for the idle wait plus the head and body, not one per read): slow clients are
+//    closed, never waited for;
+//  - a request head is at most kHeadBytes (431 at once beyond, 414 for a long request line), a
+//    body at most kBodyBytes (413);
+//  - pipelined requests are read from the same buffer and answered in order, at once;
+//  - what is cheap (a cached answer, the dashboard's files, /healthz, /metrics) is answered on
+//    the I/O threads; an answer not in the cache is computed on `threads` worker threads. That
+//    bounds both the CPU and the memory that questions in flight take, whatever the number of
+//    clients asking: the memory budget of answers being computed is `threads` answers.
 #include "serve/server.h"
 
 #include <fmt/format.h>
 #include <httplib.h>
+#include <malloc.h>
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
-#include <sys/socket.h>
+#include <sys/resource.h>
 #include <zlib.h>
 
 #include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -27,12 +57,31 @@
 namespace till {
 namespace {
 
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
 using Steady = std::chrono::steady_clock;
+
+// A request (the idle wait before it included) must arrive whole within this.
+constexpr auto kRequestTime = std::chrono::seconds(5);
+// An answer must be taken by the client within this (ECharts' megabyte on a slow link).
+constexpr auto kWriteTime = std::chrono::seconds(30);
+// After refusing a request, how long its remaining bytes are read and dropped before closing, so
+// that the client reads the refusal instead of a connection reset.
+constexpr auto kLingerTime = std::chrono::seconds(1);
+constexpr size_t kLingerBytes = 1 << 20;
+constexpr size_t kHeadBytes = 16 << 10;   // request line and headers
+constexpr size_t kTargetBytes = 8 << 10;  // request line's target
+constexpr size_t kBodyBytes = 16 << 10;
+constexpr size_t kMaxConnections = 10'000;  // beyond, a new connection is closed at once
+// Freed memory that glibc keeps in its arenas beyond this is given back after a computed answer.
+constexpr size_t kSlackBytes = 32 << 20;
 
 // Sent with every response. Scripts and styles come from Till only; ECharts sets inline styles
 // on its tooltips, which 'unsafe-inline' for styles (never for scripts) allows.
-const httplib::Headers& SecurityHeaders() {
-  static const httplib::Headers headers = {
+const std::vector<std::pair<std::string_view, std::string_view>>& SecurityHeaders() {
+  static const std::vector<std::pair<std::string_view, std::string_view>> headers = {
       {"Content-Security-Policy",
        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; "
@@ -75,8 +124,6 @@ std::string EndpointLabel(const std::string& path, bool asset) {
   return asset ? "static" : "not_found";
 }
 
-thread_local Steady::time_point request_started;
-
 // `text` in gzip form, at zlib's `level`.
 std::string Gzip(std::string_view text, int level) {
   z_stream stream{};
@@ -93,10 +140,9 @@ std::string Gzip(std::string_view text, int level) {
   return result == Z_STREAM_END ? out : std::string();
 }
 
-// Whether the client takes gzip: "gzip" (or "*") among Accept-Encoding's codings, not at q=0.
-bool AcceptsGzip(const httplib::Request& request) {
-  const std::string value = request.get_header_value("Accept-Encoding");
-  std::string_view header = value;
+// Whether a client that sent `header` as Accept-Encoding takes gzip: "gzip" (or "*") among its
+// codings, not at q=0.
+bool AcceptsGzip(std::string_view header) {
   while (!header.empty()) {
     size_t comma = header.find(',');
     std::string_view coding = header.substr(0, comma);
@@ -116,36 +162,59 @@ bool AcceptsGzip(const httplib::Request& request) {
   return false;
 }
 
-// Sends `body`, or `gzip` (its gzip form, when there is one) to a client that takes gzip. Bodies
-// go out through a content provider because httplib compresses whatever it is given as content
-// itself, on every request, with brotli at its slowest setting when the client offers it: a
-// second and more for ECharts' megabyte. `keep` holds the bytes alive until they are sent.
-void Send(const httplib::Request& request, httplib::Response& response, std::string_view body,
-          std::string_view gzip, std::string_view content_type, std::shared_ptr<const void> keep) {
-  response.set_header("Vary", "Accept-Encoding");
-  std::string_view chosen = body;
-  if (!gzip.empty() && AcceptsGzip(request)) {
-    response.set_header("Content-Encoding", "gzip");
-    chosen = gzip;
+// A request as the routes see it: the path and parameters decoded.
+struct Request {
+  std::string method;
+  std::string path;
+  Params params;
+  std::string remote_address;
+  std::string accept_encoding;
+  std::string authorization;
+  std::string if_none_match;
+  bool head = false;
+  Steady::time_point started;
+};
+
+// An answer to send. `body` stays valid while `keep` is held (or for ever: the built-in files).
+struct Reply {
+  unsigned status = 200;
+  std::string content_type;
+  std::vector<std::pair<std::string_view, std::string>> headers;
+  std::string_view body;
+  std::shared_ptr<const void> keep;
+  bool close = false;  // close the connection once sent
+};
+
+// The JSON error body for `status`, as every failure carries it.
+Reply ErrorReply(unsigned status, std::string_view message) {
+  auto body = std::make_shared<const std::string>(ErrorBody(static_cast<int>(status), message));
+  Reply reply;
+  reply.status = status;
+  reply.content_type = "application/json";
+  reply.body = *body;
+  reply.keep = std::move(body);
+  return reply;
+}
+
+// `body`, or `gzip` (its gzip form, when there is one) to a client that takes gzip. Compressed
+// once (files at start, answers when computed), never per request.
+void SetBody(const Request& request, Reply& reply, std::string_view body, std::string_view gzip,
+             std::string_view content_type, std::shared_ptr<const void> keep) {
+  reply.headers.emplace_back("Vary", "Accept-Encoding");
+  reply.body = body;
+  if (!gzip.empty() && AcceptsGzip(request.accept_encoding)) {
+    reply.headers.emplace_back("Content-Encoding", "gzip");
+    reply.body = gzip;
   }
-  if (chosen.empty()) {
-    response.set_content("", std::string(content_type));
-    return;
-  }
-  response.set_content_provider(
-      chosen.size(), std::string(content_type),
-      [chosen, keep = std::move(keep)](size_t offset, size_t length, httplib::DataSink& sink) {
-        return sink.write(chosen.data() + offset, length);
-      });
+  reply.content_type = content_type;
+  reply.keep = std::move(keep);
 }
 
 }  // namespace
 
 struct DashboardServer::State {
   ServeOptions options;
-  httplib::Server http;
   int port = 0;
-  int listen_socket = -1;
 
   std::unique_ptr<SnapshotReader> reader;
   mutable std::mutex snapshot_mutex;
@@ -168,11 +237,24 @@ struct DashboardServer::State {
   std::unordered_map<std::string_view, std::string> etags;
   std::unordered_map<std::string_view, std::string> gzipped;  // compressed once, at start
 
+  // Open connections, to close them on Stop(). Declared before `io`, whose pending operations
+  // hold sessions until it is destroyed.
+  class Session;
+  std::mutex sessions_mutex;
+  std::unordered_set<Session*> sessions;
+
+  // The network: every connection on `io`, run by `io_threads`; answers computed on `workers`.
+  asio::io_context io;
+  std::optional<tcp::acceptor> acceptor;
+  std::optional<asio::steady_timer> accept_pause;  // after running out of file descriptors
+  std::vector<std::thread> io_threads;
+  std::unique_ptr<asio::thread_pool> workers;
+
   std::thread refresher;
-  std::thread listener;
   std::mutex stop_mutex;
   std::condition_variable stop_signal;
   bool stopping = false;
+  bool stopped = false;  // the network is shut down
 
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
   prometheus::Family<prometheus::Counter>* requests = nullptr;
@@ -184,6 +266,10 @@ struct DashboardServer::State {
   prometheus::Gauge* last_success = nullptr;
   prometheus::Gauge* last_refresh = nullptr;
   prometheus::Counter* refresh_failures = nullptr;
+  std::mutex series_mutex;
+  std::map<std::pair<std::string, unsigned>,
+           std::pair<prometheus::Counter*, prometheus::Histogram*>>
+      request_series;
 
   std::shared_ptr<const Snapshot> Current() const {
     std::lock_guard lock(snapshot_mutex);
@@ -239,27 +325,37 @@ struct DashboardServer::State {
     }
   }
 
-  // The answer to /api/v1/<endpoint>, from the cache when this snapshot already gave it.
-  std::shared_ptr<const Answered> Answer(const std::string& endpoint,
-                                         const httplib::Params& params) {
-    auto current = Current();
-    // Freshness counts seconds: never cached.
-    bool cacheable = options.cache && endpoint != "pipeline/freshness";
+  static std::string CacheKey(const std::string& endpoint, const Params& params) {
     std::string key = endpoint;
     for (const auto& [name, value] : params) key += fmt::format("\n{}={}", name, value);
-    if (cacheable) {
-      std::lock_guard lock(cache_mutex);
-      if (cache_of == current) {
-        auto it = cache.find(key);
-        if (it != cache.end()) return it->second;
-      }
-    }
+    return key;
+  }
+
+  // Freshness counts seconds: never cached.
+  bool Cacheable(const std::string& endpoint) const {
+    return options.cache && endpoint != "pipeline/freshness";
+  }
+
+  // The answer to /api/v1/<endpoint> when the current snapshot already gave it; null otherwise.
+  std::shared_ptr<const Answered> Cached(const std::string& endpoint, const Params& params) {
+    if (!Cacheable(endpoint)) return nullptr;
+    auto current = Current();
+    std::lock_guard lock(cache_mutex);
+    if (cache_of != current) return nullptr;
+    auto it = cache.find(CacheKey(endpoint, params));
+    return it == cache.end() ? nullptr : it->second;
+  }
+
+  // Computes the answer to /api/v1/<endpoint> and caches it. Runs on a worker.
+  std::shared_ptr<const Answered> Compute(const std::string& endpoint, const Params& params) {
+    auto current = Current();
     Answered answered{
         AnswerApi(*current, endpoint, params, std::chrono::system_clock::now(), options.version),
         {}};
     if (answered.response.body.size() >= 1024) answered.gzip = Gzip(answered.response.body, 1);
     auto response = std::make_shared<const Answered>(std::move(answered));
-    if (cacheable && response->response.status == 200) {
+    if (Cacheable(endpoint) && response->response.status == 200) {
+      std::string key = CacheKey(endpoint, params);
       std::lock_guard lock(cache_mutex);
       if (cache_of != current || cache_bytes > kCacheBytes) {
         cache.clear();
@@ -269,7 +365,30 @@ struct DashboardServer::State {
       cache_bytes += key.size() + response->response.body.size() + response->gzip.size();
       cache.emplace(std::move(key), response);
     }
+    GiveBackSlack();
     return response;
+  }
+
+  // A heavy question frees tens of megabytes when answered; glibc keeps freed memory in the
+  // arena of the thread that freed it, so without this the peak of every worker stays resident.
+  static void GiveBackSlack() {
+    if (mallinfo2().fordblks > kSlackBytes) malloc_trim(0);
+  }
+
+  static Reply AnswerReply(const Request& request, std::shared_ptr<const Answered> answered) {
+    const ApiResponse& answer = answered->response;
+    Reply reply;
+    reply.status = static_cast<unsigned>(answer.status);
+    reply.headers.emplace_back("Cache-Control", "no-store");
+    if (!answer.filename.empty()) {
+      reply.headers.emplace_back("Content-Disposition",
+                                 fmt::format("attachment; filename=\"{}\"", answer.filename));
+    }
+    std::string_view body = answer.body;
+    std::string_view gzip = answered->gzip;
+    std::string_view type = answer.content_type;
+    SetBody(request, reply, body, gzip, type, std::move(answered));
+    return reply;
   }
 
   void SetUpMetrics() {
@@ -323,25 +442,37 @@ struct DashboardServer::State {
         .Set(1);
   }
 
-  void Record(const httplib::Request& request, const httplib::Response& response) {
-    double seconds = std::chrono::duration<double>(Steady::now() - request_started).count();
+  void Record(const Request& request, unsigned status) {
+    double seconds = std::chrono::duration<double>(Steady::now() - request.started).count();
     bool asset = assets.contains(request.path) || request.path == "/";
     std::string endpoint = EndpointLabel(request.path, asset);
-    requests->Add({{"endpoint", endpoint}, {"code", std::to_string(response.status)}}).Increment();
-    static const prometheus::Histogram::BucketBoundaries kBuckets = {
-        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
-    durations->Add({{"endpoint", endpoint}}, kBuckets).Observe(seconds);
+    // The series of each endpoint and status, looked up once: a family's Add() builds a new
+    // histogram each call, a cost every request would pay.
+    std::pair<prometheus::Counter*, prometheus::Histogram*> series;
+    {
+      std::lock_guard lock(series_mutex);
+      auto [it, added] = request_series.try_emplace({endpoint, status});
+      if (added) {
+        static const prometheus::Histogram::BucketBoundaries kBuckets = {
+            0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+        it->second = {&requests->Add({{"endpoint", endpoint}, {"code", std::to_string(status)}}),
+                      &durations->Add({{"endpoint", endpoint}}, kBuckets)};
+      }
+      series = it->second;
+    }
+    series.first->Increment();
+    series.second->Observe(seconds);
     if (LogEnabled(LogLevel::kDebug)) {
       Log(LogLevel::kDebug, "request",
           {{"method", request.method},
            {"path", request.path},
-           {"status", response.status},
+           {"status", static_cast<int>(status)},
            {"seconds", seconds},
-           {"client", request.remote_addr}});
+           {"client", request.remote_address}});
     }
   }
 
-  void SetUpRoutes() {
+  void SetUpAssets() {
     for (const auto& asset : Assets()) {
       assets.emplace(asset.path, &asset);
       Sha256 digest;
@@ -352,109 +483,309 @@ struct DashboardServer::State {
                   asset.content_type.starts_with("application/json");
       gzipped.emplace(asset.path, text && asset.data.size() >= 1024 ? Gzip(asset.data, 9) : "");
     }
-    http.set_default_headers(SecurityHeaders());
-    http.set_pre_routing_handler([this](const httplib::Request& request,
-                                        httplib::Response& response) {
-      request_started = Steady::now();
-      if (request.method != "GET" && request.method != "HEAD") {
-        response.status = 405;
-        response.set_header("Allow", "GET, HEAD");
-        response.set_content(ErrorBody(405, "only GET and HEAD are answered"), "application/json");
-        return httplib::Server::HandlerResponse::Handled;
-      }
-      bool guarded = request.path.starts_with("/api/") || request.path == "/metrics";
-      if (guarded && !options.token.empty() &&
-          (options.loopback_needs_token || !IsLoopback(request.remote_addr))) {
-        std::string given = request.get_header_value("Authorization");
-        if (!given.starts_with("Bearer ") || !SameSecret(given.substr(7), options.token)) {
-          response.status = 401;
-          response.set_header("WWW-Authenticate", "Bearer");
-          response.set_content(ErrorBody(401, "a valid bearer token is required"),
-                               "application/json");
-          return httplib::Server::HandlerResponse::Handled;
-        }
-      }
-      return httplib::Server::HandlerResponse::Unhandled;
-    });
-    http.set_error_handler(httplib::Server::HandlerWithResponse(
-        [](const httplib::Request&,
-           httplib::Response& response) -> httplib::Server::HandlerResponse {
-          // A handler's own answer (a body, or one sent through a content provider) stays.
-          if (!response.body.empty() || response.has_header("Content-Type")) {
-            return httplib::Server::HandlerResponse::Unhandled;
-          }
-          std::string message =
-              response.status == 404 ? "not found" : fmt::format("HTTP {}", response.status);
-          response.set_content(ErrorBody(response.status, message), "application/json");
-          return httplib::Server::HandlerResponse::Handled;
-        }));
-    http.set_exception_handler(
-        [](const httplib::Request& request, httplib::Response& response, std::exception_ptr e) {
-          std::string what = "unknown";
-          try {
-            std::rethrow_exception(e);
-          } catch (const std::exception& error) {
-            what = error.what();
-          } catch (...) {
-          }
-          Log(LogLevel::kError, "request failed", {{"path", request.path}, {"error", what}});
-          response.status = 500;
-          response.set_content(ErrorBody(500, "internal error"), "application/json");
-        });
-    http.set_logger([this](const httplib::Request& request, const httplib::Response& response) {
-      Record(request, response);
-    });
+  }
 
-    http.Get(R"(/api/v1/(.+))",
-             [this](const httplib::Request& request, httplib::Response& response) {
-               auto answered = Answer(request.matches[1], request.params);
-               const ApiResponse& answer = answered->response;
-               response.status = answer.status;
-               response.set_header("Cache-Control", "no-store");
-               if (!answer.filename.empty()) {
-                 response.set_header("Content-Disposition",
-                                     fmt::format("attachment; filename=\"{}\"", answer.filename));
-               }
-               Send(request, response, answer.body, answered->gzip, answer.content_type, answered);
-             });
-    http.Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
-      response.set_header("Cache-Control", "no-store");
-      response.set_content(prometheus::TextSerializer().Serialize(registry->Collect()),
-                           "text/plain; version=0.0.4; charset=utf-8");
-    });
-    http.Get("/healthz", [this](const httplib::Request&, httplib::Response& response) {
-      std::lock_guard lock(snapshot_mutex);
-      response.set_header("Cache-Control", "no-store");
-      if (refresh_error.empty()) {
-        response.set_content("ok\n", "text/plain; charset=utf-8");
-      } else {
-        response.status = 503;
-        response.set_content(ErrorBody(503, refresh_error), "application/json");
+  // The answer to `request` when it can be given at once (on an I/O thread); nullopt when it
+  // is an API answer to compute (on a worker, with Compute()).
+  std::optional<Reply> Route(const Request& request) {
+    if (request.method != "GET" && request.method != "HEAD") {
+      Reply reply = ErrorReply(405, "only GET and HEAD are answered");
+      reply.headers.emplace_back("Allow", "GET, HEAD");
+      return reply;
+    }
+    const std::string& path = request.path;
+    bool guarded = path.starts_with("/api/") || path == "/metrics";
+    if (guarded && !options.token.empty() &&
+        (options.loopback_needs_token || !IsLoopback(request.remote_address))) {
+      const std::string& given = request.authorization;
+      if (!given.starts_with("Bearer ") ||
+          !SameSecret(std::string_view(given).substr(7), options.token)) {
+        Reply reply = ErrorReply(401, "a valid bearer token is required");
+        reply.headers.emplace_back("WWW-Authenticate", "Bearer");
+        return reply;
       }
-    });
+    }
+    constexpr std::string_view kApi = "/api/v1/";
+    if (path.starts_with(kApi) && path.size() > kApi.size()) {
+      auto cached = Cached(path.substr(kApi.size()), request.params);
+      if (!cached) return std::nullopt;
+      return AnswerReply(request, std::move(cached));
+    }
+    if (path == "/metrics") {
+      auto text = std::make_shared<const std::string>(
+          prometheus::TextSerializer().Serialize(registry->Collect()));
+      Reply reply;
+      reply.headers.emplace_back("Cache-Control", "no-store");
+      reply.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      reply.body = *text;
+      reply.keep = std::move(text);
+      return reply;
+    }
+    if (path == "/healthz") {
+      std::lock_guard lock(snapshot_mutex);
+      Reply reply = refresh_error.empty() ? Reply{} : ErrorReply(503, refresh_error);
+      if (refresh_error.empty()) {
+        reply.content_type = "text/plain; charset=utf-8";
+        reply.body = "ok\n";
+      }
+      reply.headers.emplace_back("Cache-Control", "no-store");
+      return reply;
+    }
     // The dashboard's files: only the paths built in are answered, so no request reaches the
     // file system, whatever its dots and encodings.
-    http.Get(".*", [this](const httplib::Request& request, httplib::Response& response) {
-      std::string_view path = request.path;
-      if (path == "/") path = "/index.html";
-      auto it = assets.find(path);
-      if (it == assets.end()) {
-        response.status = 404;
-        response.set_content(ErrorBody(404, "not found"), "application/json");
-        return;
+    std::string_view file = path;
+    if (file == "/") file = "/index.html";
+    auto it = assets.find(file);
+    if (it == assets.end()) return ErrorReply(404, "not found");
+    const std::string& etag = etags.at(it->first);
+    Reply reply;
+    reply.headers.emplace_back("ETag", etag);
+    reply.headers.emplace_back("Cache-Control", "no-cache");
+    if (request.if_none_match == etag) {
+      reply.status = 304;
+      return reply;
+    }
+    SetBody(request, reply, it->second->data, gzipped.at(it->first), it->second->content_type,
+            nullptr);
+    return reply;
+  }
+
+  void Accept();
+  void Open(tcp::socket socket);
+};
+
+// One client connection: requests read one after the other (pipelined ones included), each
+// answered before the next is read. Runs on its strand; kept alive by the operation in
+// flight (or the worker computing its answer).
+class DashboardServer::State::Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(State& state, tcp::socket socket) : state_(state), stream_(std::move(socket)) {
+    beast::error_code error;
+    auto remote = stream_.socket().remote_endpoint(error);
+    if (!error) remote_address_ = remote.address().to_string();
+    std::lock_guard lock(state_.sessions_mutex);
+    state_.sessions.insert(this);
+  }
+
+  ~Session() {
+    std::lock_guard lock(state_.sessions_mutex);
+    state_.sessions.erase(this);
+  }
+
+  void Start() { ReadRequest(); }
+
+  // Closes the socket; any operation in flight ends with an error. Only once the I/O threads
+  // have ended.
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().close(ignored);
+  }
+
+ private:
+  void ReadRequest() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(kHeadBytes));
+    parser_->body_limit(kBodyBytes);
+    stream_.expires_after(kRequestTime);
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code error, size_t) { self->OnRead(error); });
+  }
+
+  void OnRead(beast::error_code error) {
+    if (error == http::error::header_limit) {
+      // The parser has taken the request line when it was whole within the limit: a request
+      // line it has not taken, or a long one, is a long URL; otherwise the headers are too big.
+      size_t target = parser_->get().target().size();
+      bool long_url = target == 0 || target > kTargetBytes;
+      return Refuse(long_url ? 414 : 431,
+                    long_url ? "the URL is too long" : "the request's headers are too large");
+    }
+    if (error == http::error::body_limit) return Refuse(413, "the request's body is too large");
+    if (error && error.category() == http::make_error_code(http::error::end_of_stream).category() &&
+        error != http::error::end_of_stream && error != http::error::partial_message &&
+        error != http::error::buffer_overflow) {
+      return Refuse(400, "malformed request");
+    }
+    if (error) return Close();  // closed, timed out, reset
+    stream_.expires_never();
+    const auto& message = parser_->get();
+    Request& request = request_;
+    request = {};
+    request.started = Steady::now();
+    auto method = message.method_string();
+    request.method = std::string(method.data(), method.size());
+    request.head = message.method() == http::verb::head;
+    request.remote_address = remote_address_;
+    version_ = message.version();
+    keep_alive_ = message.keep_alive();
+    std::string_view target(message.target().data(), message.target().size());
+    if (target.size() > kTargetBytes) return Refuse(414, "the URL is too long");
+    auto header = [&](http::field field) {
+      auto it = message.find(field);
+      return it == message.end() ? std::string()
+                                 : std::string(it->value().data(), it->value().size());
+    };
+    request.accept_encoding = header(http::field::accept_encoding);
+    request.authorization = header(http::field::authorization);
+    request.if_none_match = header(http::field::if_none_match);
+    // The path and the parameters are decoded by cpp-httplib's own functions, as they were when
+    // it served these requests: the same URL finds the same answer.
+    size_t question = target.find('?');
+    request.path = httplib::detail::decode_url(std::string(target.substr(0, question)), false);
+    if (question != std::string_view::npos) {
+      httplib::detail::parse_query_text(std::string(target.substr(question + 1)), request.params);
+    }
+    std::optional<Reply> reply;
+    try {
+      reply = state_.Route(request);
+    } catch (const std::exception& e) {
+      reply = Failed(e.what());
+    }
+    if (reply) return Write(std::move(*reply));
+    // An answer to compute: on a worker, then back here to be sent.
+    asio::post(*state_.workers, [self = shared_from_this()] {
+      State& state = self->state_;
+      const Request& asked = self->request_;
+      Reply computed;
+      try {
+        computed = state.AnswerReply(
+            asked,
+            state.Compute(asked.path.substr(std::string_view("/api/v1/").size()), asked.params));
+      } catch (const std::exception& e) {
+        computed = self->Failed(e.what());
       }
-      const std::string& etag = etags.at(it->first);
-      response.set_header("ETag", etag);
-      response.set_header("Cache-Control", "no-cache");
-      if (request.get_header_value("If-None-Match") == etag) {
-        response.status = 304;
-        return;
-      }
-      Send(request, response, it->second->data, gzipped.at(it->first), it->second->content_type,
-           nullptr);
+      asio::post(self->stream_.get_executor(),
+                 [self, reply = std::move(computed)]() mutable { self->Write(std::move(reply)); });
     });
   }
+
+  Reply Failed(const std::string& what) {
+    Log(LogLevel::kError, "request failed", {{"path", request_.path}, {"error", what}});
+    return ErrorReply(500, "internal error");
+  }
+
+  // Answers a request that cannot be read, then closes.
+  void Refuse(unsigned status, std::string_view message) {
+    request_ = {};
+    request_.started = Steady::now();
+    version_ = 11;
+    keep_alive_ = false;
+    refused_ = true;
+    Reply reply = ErrorReply(status, message);
+    reply.close = true;
+    Write(std::move(reply));
+  }
+
+  void Write(Reply reply) {
+    response_ = {};
+    response_.version(version_);
+    response_.result(reply.status);
+    for (const auto& [name, value] : SecurityHeaders()) {
+      response_.set(beast::string_view(name.data(), name.size()),
+                    beast::string_view(value.data(), value.size()));
+    }
+    for (const auto& [name, value] : reply.headers) {
+      response_.set(beast::string_view(name.data(), name.size()), value);
+    }
+    if (!reply.content_type.empty()) response_.set(http::field::content_type, reply.content_type);
+    if (reply.status != 304 && reply.status != 204) response_.content_length(reply.body.size());
+    if (!request_.head) response_.body() = {reply.body.data(), reply.body.size()};
+    response_.keep_alive(keep_alive_ && !reply.close);
+    keep_ = std::move(reply.keep);
+    status_ = reply.status;
+    stream_.expires_after(kWriteTime);
+    http::async_write(
+        stream_, response_,
+        [self = shared_from_this()](beast::error_code error, size_t) { self->OnWrite(error); });
+  }
+
+  void OnWrite(beast::error_code error) {
+    keep_.reset();
+    if (!refused_) state_.Record(request_, status_);
+    if (error) return Close();
+    if (!response_.keep_alive()) return refused_ ? Linger() : Shutdown();
+    ReadRequest();
+  }
+
+  // Reads and drops what the client still sends after a refusal (for a while), so that it reads
+  // the refusal rather than a reset, then closes.
+  void Linger() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(kLingerTime);
+    Drain();
+  }
+
+  void Drain() {
+    stream_.async_read_some(asio::buffer(drain_),
+                            [self = shared_from_this()](beast::error_code error, size_t read) {
+                              self->drained_ += read;
+                              if (error || self->drained_ > kLingerBytes) return self->Close();
+                              self->Drain();
+                            });
+  }
+
+  void Shutdown() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    Close();
+  }
+
+  State& state_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_{kHeadBytes + kBodyBytes + (64 << 10)};
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::string remote_address_;
+  Request request_;
+  unsigned version_ = 11;
+  bool keep_alive_ = true;
+  bool refused_ = false;
+  http::response<http::span_body<const char>> response_;
+  std::shared_ptr<const void> keep_;  // holds response_'s body
+  unsigned status_ = 0;
+  std::array<char, 4096> drain_{};
+  size_t drained_ = 0;
 };
+
+void DashboardServer::State::Open(tcp::socket socket) {
+  size_t open = 0;
+  {
+    std::lock_guard lock(sessions_mutex);
+    open = sessions.size();
+  }
+  if (open >= kMaxConnections) return;
+  beast::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  std::make_shared<Session>(*this, std::move(socket))->Start();
+}
+
+void DashboardServer::State::Accept() {
+  acceptor->async_accept(
+      asio::make_strand(io), [this](beast::error_code error, tcp::socket socket) {
+        if (error == asio::error::operation_aborted || !acceptor->is_open()) return;
+        if (error == asio::error::no_descriptors || error.value() == ENFILE ||
+            error == asio::error::no_buffer_space) {
+          // Out of file descriptors: the connection waits in the backlog until some close.
+          accept_pause->expires_after(std::chrono::milliseconds(50));
+          accept_pause->async_wait([this](beast::error_code wait_error) {
+            if (!wait_error) Accept();
+          });
+          return;
+        }
+        if (!error) Open(std::move(socket));
+        // Every connection waiting now is taken: one a turn of the event loop would keep a new
+        // client waiting behind a turn over all the busy connections for each client before it.
+        for (int taken = 0; taken < 1024; ++taken) {
+          tcp::socket next(asio::make_strand(io));
+          beast::error_code more;
+          acceptor->accept(next, more);  // non-blocking: fails once none is waiting
+          if (more) break;
+          Open(std::move(next));
+        }
+        Accept();
+      });
+}
 
 DashboardServer::DashboardServer(ServeOptions options) : state_(std::make_unique<State>()) {
   state_->options = std::move(options);
@@ -462,7 +793,6 @@ DashboardServer::DashboardServer(ServeOptions options) : state_(std::make_unique
 
 DashboardServer::~DashboardServer() {
   Stop();
-  if (state_->listener.joinable()) state_->listener.join();
   if (state_->refresher.joinable()) state_->refresher.join();
 }
 
@@ -478,57 +808,59 @@ Status DashboardServer::Start() {
                                  "or create it with `till init`",
                                  (*warehouse)->Describe()));
   }
+  // glibc raises its threshold for serving a block by mmap up to 32 MiB each time such a block
+  // is freed; past that, the large arrays a heavy question allocates come from the arenas and
+  // stay resident when freed. A fixed threshold keeps them mapped and given back on free.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  // Each connection takes a file descriptor: allow as many as the system lets this process.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
+
   s.reader = std::make_unique<SnapshotReader>(std::move(*warehouse));
   s.SetUpMetrics();
   auto first = s.reader->Refresh(nullptr);
   TILL_RETURN_IF_ERROR(first);
   s.Publish(std::move(*first));
+  s.SetUpAssets();
 
-  s.SetUpRoutes();
-  const int threads = std::max(1, s.options.threads);
-  s.http.new_task_queue = [threads] {
-    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  auto fail = [&](std::string_view what, const beast::error_code& error) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("cannot listen on {}:{}: {}: {}", s.options.address,
+                                 s.options.port, what, error.message()));
   };
-  s.http.set_read_timeout(5, 0);
-  s.http.set_write_timeout(5, 0);
-  s.http.set_keep_alive_timeout(5);
-  s.http.set_keep_alive_max_count(10000);
-  s.http.set_payload_max_length(16 << 10);
-  s.http.set_tcp_nodelay(true);
-  // httplib's own options add SO_REUSEPORT, which would let a second server take the same port
-  // and split the requests with this one; SO_REUSEADDR alone only allows a quick restart.
-  s.http.set_socket_options([&s](socket_t socket) {
-    int yes = 1;
-    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-    s.listen_socket = socket;
-  });
-  if (s.options.port == 0) {
-    s.port = s.http.bind_to_any_port(s.options.address);
-  } else {
-    s.port = s.http.bind_to_port(s.options.address, s.options.port) ? s.options.port : -1;
-  }
-  if (s.port <= 0) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     fmt::format("cannot listen on {}:{}: {}", s.options.address, s.options.port,
-                                 std::strerror(errno)));
-  }
-  // httplib listens with a backlog of 5: more clients connecting at once than that would wait
-  // for a SYN retransmission. Listening again on the socket only raises the backlog.
-  if (s.listen_socket >= 0) ::listen(s.listen_socket, SOMAXCONN);
-  s.listener = std::thread([&s] { s.http.listen_after_bind(); });
-  // Until the listener runs, httplib's stop() would do nothing: a Stop() right after Start()
-  // would be lost.
-  for (int waited = 0; !s.http.is_running() && waited < 10'000; ++waited) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  if (!s.http.is_running()) {
-    s.http.stop();
-    s.listener.join();
-    return MakeError(ErrorCode::kInvalidArgument,
-                     fmt::format("cannot listen on {}:{}", s.options.address, s.port));
-  }
+  beast::error_code error;
+  tcp::resolver resolver(s.io);
+  auto endpoints = resolver.resolve(s.options.address, std::to_string(s.options.port),
+                                    tcp::resolver::passive | tcp::resolver::numeric_service, error);
+  if (error || endpoints.empty()) return fail("address", error);
+  tcp::endpoint endpoint = endpoints.begin()->endpoint();
+  s.acceptor.emplace(s.io);
+  s.acceptor->open(endpoint.protocol(), error);
+  if (error) return fail("socket", error);
+  // SO_REUSEADDR allows a quick restart; never SO_REUSEPORT, which would let a second server
+  // take the same port and split the requests with this one.
+  s.acceptor->set_option(asio::socket_base::reuse_address(true), error);
+  s.acceptor->bind(endpoint, error);
+  if (error) return fail("bind", error);
+  s.acceptor->listen(asio::socket_base::max_listen_connections, error);
+  if (error) return fail("listen", error);
+  s.acceptor->non_blocking(true, error);
+  if (error) return fail("listen", error);
+  s.port = s.acceptor->local_endpoint().port();
+  s.accept_pause.emplace(s.io);
+
+  const int threads = s.options.threads > 0
+                          ? s.options.threads
+                          : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+  s.workers = std::make_unique<asio::thread_pool>(static_cast<size_t>(threads));
+  s.Accept();
+  // Connections are served on a strand each, by a thread a core (at most 4).
+  const unsigned io_threads = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+  for (unsigned i = 0; i < io_threads; ++i) s.io_threads.emplace_back([&s] { s.io.run(); });
   s.refresher = std::thread([&s] { s.RefreshLoop(); });
-  // listen_after_bind accepts connections queued since the bind, so none is lost meanwhile.
   return {};
 }
 
@@ -545,9 +877,26 @@ void DashboardServer::Stop() {
   {
     std::lock_guard lock(s.stop_mutex);
     s.stopping = true;
+    if (s.stopped) return;
+    s.stopped = true;
   }
   s.stop_signal.notify_all();
-  s.http.stop();
+  s.io.stop();
+  for (auto& thread : s.io_threads) thread.join();
+  s.io_threads.clear();
+  // The I/O threads have ended: what they owned can be touched here.
+  if (s.acceptor) {
+    beast::error_code ignored;
+    s.acceptor->close(ignored);
+  }
+  {
+    std::lock_guard lock(s.sessions_mutex);
+    for (State::Session* session : s.sessions) session->Close();
+  }
+  if (s.workers) {
+    s.workers->stop();
+    s.workers->join();
+  }
 }
 
 }  // namespace till

@@ -20,7 +20,10 @@ struct ServeOptions {
   bool loopback_needs_token = false;  // required from loopback clients too
   double refresh_seconds = 2;
   bool cache = true;  // off: every request is computed (for measuring)
-  int threads = 64;   // connections served at once
+  // Threads computing answers that are not in the cache (0: one a core): the memory that
+  // questions in flight take is bounded by this many answers. Connections are not bounded by
+  // it: any number are read and answered on one I/O thread.
+  int threads = 0;
   std::string version;
 };
 

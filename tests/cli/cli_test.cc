@@ -1,12 +1,20 @@
 // The till command as a user runs it: exit codes, output formats, configuration.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 #include "support/temp_dir.h"
@@ -264,6 +272,77 @@ TEST(CliSegmentsTest, SegmentsPrintCustomersByIdOnlyThenSummaries) {
   EXPECT_EQ(till("segments --warehouse w.db --as-of 2023-13-01").first, 2);
   EXPECT_EQ(till("segments --warehouse w.db --holdout-days 0").first, 2);
   EXPECT_EQ(till("segments --warehouse w.db --as-of 2020-01-01").first, 1);
+}
+
+// The status code `GET path` gets from 127.0.0.1:`port` with `headers` ("Name: value\r\n" each);
+// 0 when there is no answer.
+int StatusOf(int port, const std::string& path, const std::string& headers = "") {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval timeout{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  std::string request = "GET " + path + " HTTP/1.0\r\n" + headers + "\r\n";
+  std::string reply;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(request.size())) {
+    char buffer[256];
+    ssize_t got = ::recv(fd, buffer, sizeof(buffer), 0);
+    if (got > 0) reply.assign(buffer, static_cast<size_t>(got));
+  }
+  ::close(fd);
+  return reply.size() >= 12 && reply.starts_with("HTTP/1.") ? std::stoi(reply.substr(9, 3)) : 0;
+}
+
+// Behind a reverse proxy on the same machine every request comes from loopback: the token can be
+// asked of every client, by flag or in till.toml.
+TEST_F(CliTest, ServeCanAskLoopbackClientsForTheToken) {
+  ASSERT_EQ(Till("ingest '" + Sample() + "' --warehouse w.db").exit_code, 0);
+  // The API's status for a request without the token and with it, from `till serve ARGS`.
+  auto statuses = [&](const std::string& args) -> std::pair<int, int> {
+    std::filesystem::remove(dir_.Path("serve.txt"));
+    std::string command = "cd '" + dir_.Path("") +
+                          "' && { env -u TILL_CONFIG -u TILL_SERVE_TOKEN '" TILL_BINARY
+                          "' serve --warehouse w.db --port 0 " +
+                          args + " >serve.txt 2>serve-err.txt & echo $! >serve.pid; }";
+    if (std::system(command.c_str()) != 0) return {-1, -1};
+    std::smatch match;
+    std::string out;
+    const std::regex url("http://127\\.0\\.0\\.1:([0-9]+)/");
+    for (int i = 0; i < 300 && !std::regex_search(out, match, url); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      out = ReadFile(dir_.Path("serve.txt"));
+    }
+    std::pair<int, int> result{-1, -1};
+    if (!match.empty()) {
+      int port = std::stoi(match[1]);
+      result = {StatusOf(port, "/api/v1/kpis"),
+                StatusOf(port, "/api/v1/kpis", "Authorization: Bearer t0ken\r\n")};
+    } else {
+      ADD_FAILURE() << args << ": " << ReadFile(dir_.Path("serve-err.txt"));
+    }
+    pid_t pid = std::stoi(ReadFile(dir_.Path("serve.pid")));
+    ::kill(pid, SIGTERM);
+    for (int i = 0; i < 100 && ::kill(pid, 0) == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return result;
+  };
+  EXPECT_EQ(statuses("--token t0ken"), std::make_pair(200, 200));
+  EXPECT_EQ(statuses("--token t0ken --token-on-loopback"), std::make_pair(401, 200));
+  dir_.Write("till.toml", "[serve]\ntoken_on_loopback = true\n");
+  EXPECT_EQ(statuses("--token t0ken"), std::make_pair(401, 200));
+  // Without a token to ask for, the setting is a usage error, not an open server.
+  Outcome no_token = Till("serve --warehouse w.db --port 0");
+  EXPECT_EQ(no_token.exit_code, 2);
+  EXPECT_NE(no_token.err.find("token"), std::string::npos) << no_token.err;
+  dir_.Write("till.toml", "[serve]\ntoken_on_loopback = \"yes\"\n");
+  Outcome malformed = Till("serve --warehouse w.db --port 0 --token t0ken");
+  EXPECT_EQ(malformed.exit_code, 2);
+  EXPECT_NE(malformed.err.find("token_on_loopback"), std::string::npos) << malformed.err;
 }
 
 }  // namespace
