@@ -35,8 +35,6 @@ struct Config {
 //   freshness_minutes = 60     # no successful load for this long
 //   failures_in_a_row = 3      # the watcher cannot reach its zone or warehouse
 //   [serve]
-//   token_on_loopback = true   # loopback clients need the token too
-//   [serve]
 //   token_on_loopback = true   # ask loopback clients for the token too
 // A malformed till.toml fails with
 // kInvalidArgument naming the file, line and key.
