@@ -232,7 +232,8 @@ std::vector<OwnedRecord> NaiveReadAll(std::string_view input, char delimiter) {
   size_t pos = input.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
   int64_t line = 1;
   while (pos < input.size()) {
-    // Find the record's end: the first LF or CRLF outside quotes, or the end of the input.
+    // Find the record's end: the first LF, CRLF or lone CR outside quotes, or the end of the
+    // input. Every LF and lone CR, inside quotes too, ends a physical line.
     size_t i = pos;
     int64_t quoted_lfs = 0;
     bool at_field_start = true;
@@ -248,7 +249,9 @@ std::vector<OwnedRecord> NaiveReadAll(std::string_view input, char delimiter) {
           continue;
         }
         if (c == '"') quoted = false;
-        if (c == '\n') ++quoted_lfs;
+        if (c == '\n' || (c == '\r' && (i + 1 == input.size() || input[i + 1] != '\n'))) {
+          ++quoted_lfs;
+        }
         ++i;
         continue;
       }
@@ -259,9 +262,9 @@ std::vector<OwnedRecord> NaiveReadAll(std::string_view input, char delimiter) {
         continue;
       }
       at_field_start = c == delimiter;
-      if (c == '\n' || (c == '\r' && i + 1 < input.size() && input[i + 1] == '\n')) {
+      if (c == '\n' || c == '\r') {
         content_end = i;
-        next = c == '\n' ? i + 1 : i + 2;
+        next = c == '\r' && i + 1 < input.size() && input[i + 1] == '\n' ? i + 2 : i + 1;
         ended = true;
         break;
       }
@@ -280,14 +283,16 @@ std::vector<OwnedRecord> NaiveReadAll(std::string_view input, char delimiter) {
       pos = input.size();
     } else {
       // Unterminated: its first line alone, then on from the next line.
-      size_t lf = input.find('\n', pos);
-      size_t line_end = lf == std::string_view::npos ? input.size() : lf;
-      if (lf != std::string_view::npos && line_end > pos && input[line_end - 1] == '\r') {
-        --line_end;
-      }
+      size_t end = input.find_first_of("\r\n", pos);
+      size_t line_end = end == std::string_view::npos ? input.size() : end;
       records.push_back(RecordFromRaw(input.substr(pos, line_end - pos), line, delimiter));
       line += 1;
-      pos = lf == std::string_view::npos ? input.size() : lf + 1;
+      if (end == std::string_view::npos) {
+        pos = input.size();
+      } else {
+        pos = input[end] == '\r' && end + 1 < input.size() && input[end + 1] == '\n' ? end + 2
+                                                                                     : end + 1;
+      }
     }
   }
   return records;
@@ -300,7 +305,7 @@ std::vector<OwnedRecord> ReadAll(till::ByteSource& source, std::string_view inpu
   till::CsvReader reader(source, options);
   std::vector<OwnedRecord> records;
   till::CsvRecord record;
-  int64_t lfs_before = 0;  // LFs in input[0, start)
+  int64_t lfs_before = 0;  // line ends (LFs, lone CRs) in input[0, start)
   size_t counted_to = 0;
   for (;;) {
     int64_t consumed = reader.bytes_consumed();
@@ -317,8 +322,10 @@ std::vector<OwnedRecord> ReadAll(till::ByteSource& source, std::string_view inpu
     if (records.empty() && reader.had_bom()) start += 3;
     size_t end = static_cast<size_t>(reader.bytes_consumed());
     FUZZ_CHECK(start < end && end <= input.size());
-    lfs_before += std::count(input.begin() + static_cast<ptrdiff_t>(counted_to),
-                             input.begin() + static_cast<ptrdiff_t>(start), '\n');
+    for (size_t p = counted_to; p < start; ++p) {
+      lfs_before +=
+          input[p] == '\n' || (input[p] == '\r' && (p + 1 == input.size() || input[p + 1] != '\n'));
+    }
     counted_to = start;
     FUZZ_CHECK(record.line == lfs_before + 1);
     FUZZ_CHECK(records.empty() || record.line > records.back().line);
@@ -344,7 +351,8 @@ std::vector<OwnedRecord> ReadAll(till::ByteSource& source, std::string_view inpu
       if (record.raw.size() < kOptions.max_raw_bytes) {
         size_t raw_end = start + record.raw.size();
         std::string_view line_end = input.substr(raw_end, end - raw_end);
-        FUZZ_CHECK(line_end.empty() || line_end == "\n" || line_end == "\r\n");
+        FUZZ_CHECK(line_end.empty() || line_end == "\n" || line_end == "\r\n" || line_end == "\r");
+        FUZZ_CHECK(line_end != "\r" || end == input.size() || input[end] != '\n');
         FUZZ_CHECK(!line_end.empty() || end == input.size());
         FUZZ_CHECK(line_end != "\n" || record.raw.empty() || record.raw.back() != '\r');
         CheckAgainstRaw(record, EffectiveDelimiter(delimiter));

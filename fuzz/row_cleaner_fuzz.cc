@@ -74,6 +74,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Check(amounts.quantity > 0);
   Check(std::isfinite(amounts.unit_price) && amounts.unit_price >= 0);
   Check(std::isfinite(amounts.total) && amounts.total >= 0);
+  // Every total loaded is one that sums exactly, and no quantity can overflow a sum of units.
+  Check(till::IsExactAmount(amounts.total));
+  Check(static_cast<double>(amounts.quantity) <= till::kMaxQuantity);
   if (amounts.recovered == till::RecoveredAmount::kTotal) {
     Check(amounts.total == static_cast<double>(amounts.quantity) * amounts.unit_price);
   }

@@ -120,20 +120,38 @@ Result<std::string> ReadPrefix(ByteSource& source, size_t size) {
 }
 
 Result<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer. It is cleared
+  // once the file is known to be a regular one, where it changes nothing anyway.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     int err = errno;
     return MakeError(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIoError,
                      fmt::format("{}: cannot open: {}", path, std::strerror(err)));
   }
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
     ::close(fd);
-    return MakeError(ErrorCode::kIoError, fmt::format("{}: not a readable file", path));
+    return MakeError(ErrorCode::kIoError,
+                     fmt::format("{}: cannot open: {}", path, std::strerror(err)));
   }
+  if (!S_ISREG(st.st_mode)) {
+    // A FIFO, a device (/dev/zero, /dev/urandom) or a socket may never end: only regular files
+    // (or links to them) are read, as a folder's scan lists them.
+    ::close(fd);
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("{}: not a regular file ({}); only regular files are read", path,
+                                 S_ISDIR(st.st_mode)    ? "a folder"
+                                 : S_ISFIFO(st.st_mode) ? "a named pipe"
+                                 : S_ISCHR(st.st_mode)  ? "a character device"
+                                 : S_ISBLK(st.st_mode)  ? "a block device"
+                                 : S_ISSOCK(st.st_mode) ? "a socket"
+                                                        : "not a file"));
+  }
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  int64_t size = S_ISREG(st.st_mode) ? static_cast<int64_t>(st.st_size) : -1;
-  return std::unique_ptr<ByteSource>(std::make_unique<FileSource>(fd, path, size));
+  return std::unique_ptr<ByteSource>(
+      std::make_unique<FileSource>(fd, path, static_cast<int64_t>(st.st_size)));
 }
 
 std::unique_ptr<ByteSource> MakeStringSource(std::string data) {

@@ -23,7 +23,9 @@ class ByteSource {
   virtual int64_t SizeHint() const { return -1; }
 };
 
-// Opens `path` for reading. Fails with kNotFound or kIoError naming the path.
+// Opens `path` for reading. Fails with kNotFound or kIoError naming the path, and with
+// kInvalidArgument when it is not a regular file (or a link to one): a FIFO or a device such as
+// /dev/zero would never end. Never waits for a FIFO's writer.
 Result<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path);
 
 // A source that yields `prefix` and then the rest of `rest`: how a caller that peeked at the

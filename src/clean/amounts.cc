@@ -33,18 +33,23 @@ AmountVerdict ReconcileAmounts(const GivenAmounts& given, SaleAmounts* out) {
       (given.total && given.total->value < 0)) {
     return AmountVerdict::kNegativeAmount;
   }
+  if (given.unit_price && given.unit_price->value > kMaxAmount) {
+    return AmountVerdict::kImplausibleUnitPrice;
+  }
+  if (given.total && !IsExactAmount(given.total->value)) return AmountVerdict::kImplausibleTotal;
   *out = SaleAmounts{};
   if (given.quantity) {
     double q = given.quantity->value;
     if (q != std::trunc(q)) return AmountVerdict::kFractionalQuantity;
     if (q <= 0) return AmountVerdict::kNonPositiveQuantity;
-    if (q > 1e12) return AmountVerdict::kInconsistentAmounts;
+    if (q > kMaxQuantity) return AmountVerdict::kImplausibleQuantity;
     out->quantity = static_cast<int64_t>(q);
   }
   if (!given.total) {
     out->unit_price = given.unit_price->value;
     out->total = static_cast<double>(out->quantity) * out->unit_price;
     out->recovered = RecoveredAmount::kTotal;
+    if (!IsExactAmount(out->total)) return AmountVerdict::kImplausibleTotal;
     return AmountVerdict::kOk;
   }
   out->total = given.total->value;
@@ -58,7 +63,7 @@ AmountVerdict ReconcileAmounts(const GivenAmounts& given, SaleAmounts* out) {
     if (out->unit_price <= 0) return AmountVerdict::kInconsistentAmounts;
     double q = std::round(out->total / out->unit_price);
     if (q <= 0) return AmountVerdict::kNonPositiveQuantity;
-    if (q > 1e12) return AmountVerdict::kInconsistentAmounts;
+    if (q > kMaxQuantity) return AmountVerdict::kImplausibleQuantity;
     out->quantity = static_cast<int64_t>(q);
     out->recovered = RecoveredAmount::kQuantity;
   }

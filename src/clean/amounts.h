@@ -7,6 +7,7 @@
 #include <optional>
 #include <string_view>
 
+#include "base/exact_sum.h"
 #include "clean/rules.h"
 
 namespace till {
@@ -18,7 +19,19 @@ enum class AmountVerdict {
   kFractionalQuantity,   // quantity given as a fraction
   kNegativeAmount,       // a negative unit price or total
   kInconsistentAmounts,  // the three disagree by more than rounding explains
+  // Beyond a plausible sale (see kMaxQuantity, kMaxAmount, kMinTotal): which value.
+  kImplausibleQuantity,
+  kImplausibleUnitPrice,
+  kImplausibleTotal,
 };
+
+// What a sale can plausibly be. Beyond these a value is a typing or export error (1e308, a
+// phone number in an amount column), and it would also take sums out of exact arithmetic:
+// every Total_Amount loaded is one ExactSum (base/exact_sum.h) sums exactly, and a billion
+// units a line keeps unit counts far from 64-bit overflow.
+inline constexpr double kMaxQuantity = 1e9;            // Total_Purchases
+inline constexpr double kMaxAmount = kMaxExactAmount;  // Amount and Total_Amount: 1,000,000,000
+inline constexpr double kMinTotal = kMinExactAmount;   // a Total_Amount above 0: 0.001
 
 enum class RecoveredAmount { kNone, kQuantity, kUnitPrice, kTotal };
 
@@ -44,7 +57,8 @@ struct SaleAmounts {
 // with can account for (a file rounded to cents can be off by quantity × half a cent).
 double AmountTolerance(int64_t quantity, const Decimal& unit_price, const Decimal& total);
 
-// Checks and completes the amounts of one sale. On kOk, *out holds all three.
+// Checks and completes the amounts of one sale. On kOk, *out holds all three, and the total is
+// 0 or from kMinTotal to kMaxAmount, the quantity at most kMaxQuantity.
 AmountVerdict ReconcileAmounts(const GivenAmounts& given, SaleAmounts* out);
 
 }  // namespace till

@@ -118,12 +118,45 @@ std::string_view IssueCodeName(IssueCode code) {
       return "negative_amount";
     case IssueCode::kInconsistentAmounts:
       return "inconsistent_amounts";
+    case IssueCode::kImplausibleAmount:
+      return "implausible_amount";
     case IssueCode::kBadInteger:
       return "bad_integer";
     case IssueCode::kBadTime:
       return "bad_time";
   }
   return "unknown";
+}
+
+std::string DescribeIssue(std::string_view code_name, std::string_view column) {
+  struct Rule {
+    std::string_view code;
+    std::string_view rule;
+  };
+  static constexpr Rule kRules[] = {
+      {"blank_line", "blank line"},
+      {"field_count", "not the header's number of fields"},
+      {"unterminated_quote", "a quoted field is not closed before the end of the file"},
+      {"field_too_long", "a field is longer than the limit"},
+      {"record_too_long", "the record is longer than the limit"},
+      {"invalid_utf8", "not valid UTF-8 text (or holds a NUL byte)"},
+      {"bad_date", "not a month-first date"},
+      {"bad_number", "not a number"},
+      {"missing_amounts", "fewer than two of Total_Purchases, Amount and Total_Amount are given"},
+      {"non_positive_quantity", "the quantity is zero or negative"},
+      {"fractional_quantity", "the quantity is not a whole number"},
+      {"negative_amount", "an amount is negative"},
+      {"implausible_amount", "beyond what one sale can plausibly be"},
+      {"inconsistent_amounts", "Total_Amount is not Total_Purchases x Amount"},
+      {"bad_integer", "not a whole number in the column's range; loaded as null"},
+      {"bad_time", "not a time of day; loaded as null"},
+  };
+  std::string_view rule = code_name;
+  for (const Rule& r : kRules) {
+    if (r.code == code_name) rule = r.rule;
+  }
+  if (column.empty()) return std::string(rule);
+  return fmt::format("{}: {}", column, rule);
 }
 
 bool RejectsRow(IssueCode code) {
@@ -284,6 +317,23 @@ CleanOutcome RowCleaner::Clean(const CsvRecord& record, CleanRow* row,
                     "the quantity is not a whole number");
     case AmountVerdict::kNegativeAmount:
       return Reject(issues, IssueCode::kNegativeAmount, "", "an amount is negative");
+    case AmountVerdict::kImplausibleQuantity:
+      return Reject(issues, IssueCode::kImplausibleAmount,
+                    std::string(RawName(Column::kTotalPurchases)),
+                    fmt::format("the quantity {} is more than a sale can be (at most {:.0f})",
+                                given.quantity ? given.quantity->value
+                                               : given.total->value / given.unit_price->value,
+                                kMaxQuantity));
+    case AmountVerdict::kImplausibleUnitPrice:
+      return Reject(issues, IssueCode::kImplausibleAmount, std::string(RawName(Column::kAmount)),
+                    fmt::format("Amount {} is more than a sale can be (at most {:.0f})",
+                                given.unit_price->value, kMaxAmount));
+    case AmountVerdict::kImplausibleTotal:
+      return Reject(issues, IssueCode::kImplausibleAmount,
+                    std::string(RawName(Column::kTotalAmount)),
+                    fmt::format("Total_Amount {} is not a plausible sale (0, or from {} to {:.0f})",
+                                given.total ? given.total->value : row->amounts.total, kMinTotal,
+                                kMaxAmount));
     case AmountVerdict::kInconsistentAmounts:
       return Reject(
           issues, IssueCode::kInconsistentAmounts, std::string(RawName(Column::kTotalAmount)),

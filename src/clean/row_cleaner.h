@@ -2,9 +2,10 @@
 // the cleaning rules meet: RowCleaner decides, the rules in rules.h and amounts.h read values.
 //
 // A row is rejected only when it cannot be a sale: a broken record, a wrong number of fields,
-// invalid UTF-8, fewer than two amounts, amounts that disagree, a non-positive quantity, or an
-// unreadable Date. An unreadable optional value (Age, Ratings, Time) loads as null and is
-// reported as a value issue. Missing values load as null (the dimension's Unknown member).
+// invalid UTF-8, fewer than two amounts, amounts that disagree, a non-positive quantity, an
+// amount or quantity beyond a plausible sale (amounts.h), or an unreadable Date. An unreadable
+// optional value (Age, Ratings, Time) loads as null and is reported as a value issue. Missing
+// values load as null (the dimension's Unknown member).
 #pragma once
 
 #include <array>
@@ -39,6 +40,7 @@ enum class IssueCode {
   kFractionalQuantity,
   kNegativeAmount,
   kInconsistentAmounts,
+  kImplausibleAmount,
   // The row loads; the value is null.
   kBadInteger,
   kBadTime,
@@ -46,6 +48,13 @@ enum class IssueCode {
 
 std::string_view IssueCodeName(IssueCode code);
 bool RejectsRow(IssueCode code);
+
+// What an issue of the stable code `code_name` (IssueCodeName) says about `column` (empty for a
+// whole-row issue), naming the column and the rule but never the value: the text readers
+// beyond the loader (the API, the dashboard) are shown, since a value may be personal data.
+// The value itself stays in etl_reject's message and raw line. An unknown code is described
+// by its name.
+std::string DescribeIssue(std::string_view code_name, std::string_view column);
 
 struct RowIssue {
   IssueCode code;

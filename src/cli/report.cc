@@ -68,9 +68,7 @@ Status PrintRevenueBy(Warehouse& warehouse, ProductAttribute attribute, std::str
   TextTable table{
       {attribute == ProductAttribute::kCategory ? "category" : "brand", "sales", "revenue"}, {}};
   for (const RevenueRow& row : *revenue) {
-    std::optional<std::string> amount;
-    if (row.revenue) amount = fmt::format("{:.2f}", *row.revenue);
-    table.rows.push_back({row.member, std::to_string(row.sales), amount});
+    table.rows.push_back({row.member, std::to_string(row.sales), row.revenue.CentsText()});
   }
   fmt::print("{}\n", title);
   PrintTable(table);
@@ -80,17 +78,19 @@ Status PrintRevenueBy(Warehouse& warehouse, ProductAttribute attribute, std::str
 }  // namespace
 
 Status PrintRuns(Warehouse& warehouse, int limit, bool json) {
+  // Whoever looks finds the runs whose process is gone, and marks them.
+  TILL_RETURN_IF_ERROR(warehouse.MarkInterruptedRuns());
   auto runs = ReadRuns(warehouse, limit);
   TILL_RETURN_IF_ERROR(runs);
   TextTable table{{"run_id", "trigger", "started_at", "finished_at", "status", "files", "loaded",
-                   "skipped", "failed", "rows_loaded", "rows_rejected", "error"},
+                   "skipped", "failed", "rows_loaded", "rows_rejected", "error", "interrupted_at"},
                   {}};
   for (const RunRecord& run : *runs) {
     table.rows.push_back({std::to_string(run.run_id), run.trigger, run.started_at, run.finished_at,
                           run.status, std::to_string(run.files), std::to_string(run.files_loaded),
                           std::to_string(run.files_skipped), std::to_string(run.files_failed),
                           std::to_string(run.rows_loaded), std::to_string(run.rows_rejected),
-                          run.error});
+                          run.error, run.interrupted_at});
   }
   if (json) {
     PrintJsonLines(table);

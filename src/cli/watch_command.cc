@@ -23,6 +23,7 @@ struct WatchFlags {
   std::string location;
   double rescan_seconds = 0;
   bool once = false;
+  double give_up_seconds = 30;
   bool keep_deleted = false;
   bool json = false;
   int metrics_port = 0;
@@ -66,6 +67,8 @@ int RunWatch(const Config& config, const WatchFlags& flags) {
   options.ingest.trigger = "watch";
   options.rescan = std::chrono::milliseconds(static_cast<int64_t>(flags.rescan_seconds * 1000));
   options.once = flags.once;
+  options.once_give_up =
+      std::chrono::milliseconds(static_cast<int64_t>(flags.give_up_seconds * 1000));
   options.unload_deleted = !flags.keep_deleted;
   options.on_removed = [json](const std::string& key) {
     if (json) {
@@ -124,6 +127,11 @@ Command AddWatchCommand(CLI::App& app, Config& config) {
                    "for a folder, 5 for S3)")
       ->check(CLI::Range(0.05, 3600.0));
   watch->add_flag("--once", flags->once, "Stop once everything settled in the zone is loaded");
+  watch
+      ->add_option("--give-up", flags->give_up_seconds,
+                   "With --once: seconds of failures in a row (the zone or the warehouse cannot "
+                   "be reached) before giving up with exit code 1 (default 30)")
+      ->check(CLI::Range(0.0, 86400.0));
   watch->add_flag("--keep-deleted", flags->keep_deleted,
                   "Keep the rows of files deleted from the zone (by default they leave with "
                   "their file)");

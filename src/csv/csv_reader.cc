@@ -16,8 +16,8 @@
 // stop bytes of unquoted fields depend on the delimiter, so each reader builds its own finder.
 //
 // Bytes that decide something only with the byte after them (a '"' inside quotes: escape or
-// close; a '\r': line end or data) make the scan stop before them when that byte is not read
-// yet, so results never depend on where the source happened to split its reads.
+// close; a '\r': a line end of one byte or two) make the scan stop before them when that byte is
+// not read yet, so results never depend on where the source happened to split its reads.
 #include "csv/csv_reader.h"
 
 #include <algorithm>
@@ -66,8 +66,8 @@ constexpr StopTable MakeStopTable(std::string_view stops) {
   return table;
 }
 
-// Bytes at which the scan of a quoted field must look closer. '\r' is a stop inside quotes only
-// so that a rescan bounded by a CRLF line end stops at its bound.
+// Bytes at which the scan of a quoted field must look closer. '\r' is a stop inside quotes so
+// that a lone one is counted as a physical line, and a rescan bounded by a line end stops there.
 constexpr std::string_view kQuotedStops = "\"\n\r";
 
 // The delimiter the reader uses: the one asked for, or ',' when that cannot be one.
@@ -153,6 +153,25 @@ size_t UnescapeQuoted(std::string_view raw, char* out) {
   return n;
 }
 
+// The end of the physical line that starts at b[from], in [from, end): the offset of its line
+// end (the CR of a CRLF, a lone CR, or an LF), or `end` when there is none; *next is where the
+// next line starts (`end` when none does). Only the recovery from an unterminated quote uses
+// it, so a plain loop does.
+size_t FindLineEnd(const char* b, size_t from, size_t end, size_t* next) {
+  for (size_t i = from; i < end; ++i) {
+    if (b[i] == '\n') {
+      *next = i + 1;
+      return i;
+    }
+    if (b[i] == '\r') {
+      *next = i + 1 < end && b[i + 1] == '\n' ? i + 2 : i + 1;
+      return i;
+    }
+  }
+  *next = end;
+  return end;
+}
+
 }  // namespace
 
 struct CsvReader::Impl {
@@ -171,7 +190,7 @@ struct CsvReader::Impl {
     State state = State::kFieldStart;
     size_t field_start = 0;
     unsigned field_flags = 0;
-    int64_t quoted_lfs = 0;  // LFs inside quoted fields so far
+    int64_t quoted_lfs = 0;  // line ends (LFs, lone CRs) inside quoted fields so far
     // Set when the scan returns kRecord.
     size_t record_end = 0;   // end of the record's bytes, line end excluded
     size_t next_record = 0;  // just past the line end
@@ -417,15 +436,12 @@ CsvReader::Impl::ScanEnd CsvReader::Impl::Scan(size_t limit, bool at_eof) {
         } else if (b[i] == '"') {
           c.field_flags |= kStray;
           ++i;
-        } else {  // '\r'
+        } else {  // '\r': CRLF, or a lone CR, is a line end
           if (i + 1 == limit) {
             if (!at_eof) return stop(ScanEnd::kNeedMore);
-            ++i;  // the last byte of the input: data
-          } else if (b[i + 1] == '\n') {
-            return end_record(i + 2, true);
-          } else {
-            ++i;
+            return end_record(i + 1, true);  // the last byte of the input
           }
+          return end_record(b[i + 1] == '\n' ? i + 2 : i + 1, true);
         }
         break;
 
@@ -447,8 +463,12 @@ CsvReader::Impl::ScanEnd CsvReader::Impl::Scan(size_t limit, bool at_eof) {
             ++i;
             c.state = State::kAfterClose;
           }
-        } else {
-          if (b[i] == '\n') ++c.quoted_lfs;
+        } else if (b[i] == '\n') {
+          ++c.quoted_lfs;
+          ++i;
+        } else {  // '\r': data, but a lone one still ends a physical line (line numbers count it)
+          if (i + 1 == limit && !at_eof) return stop(ScanEnd::kNeedMore);
+          if (i + 1 == limit || b[i + 1] != '\n') ++c.quoted_lfs;
           ++i;
         }
         break;
@@ -460,10 +480,7 @@ CsvReader::Impl::ScanEnd CsvReader::Impl::Scan(size_t limit, bool at_eof) {
           if (!at_eof) return stop(ScanEnd::kNeedMore);
           return end_record(i, false);
         }
-        if (b[i] == '\r') {
-          if (i + 1 == limit && !at_eof) return stop(ScanEnd::kNeedMore);
-          if (i + 1 == limit || b[i + 1] != '\n') c.field_flags |= kStray | kNeedsUnescape;
-        } else if (b[i] != delimiter && b[i] != '\n') {
+        if (b[i] != delimiter && b[i] != '\n' && b[i] != '\r') {
           c.field_flags |= kStray | kNeedsUnescape;
         }
         c.state = State::kUnquoted;
@@ -555,11 +572,11 @@ Result<bool> CsvReader::Impl::SkipRestOfRecord() {
 // opens a quote whether entered inside quotes or not) would each be scanned to the end of the
 // input again.
 bool CsvReader::Impl::EndsInQuotesAtFirstLineEnd() {
-  const void* lf = std::memchr(buffer_.get() + pos_, '\n', data_end_ - pos_);
-  if (lf == nullptr) return false;  // the last line: the ordinary scan is as short
-  size_t line_end = static_cast<size_t>(static_cast<const char*>(lf) - buffer_.get());
-  // Bounded by the LF itself (a stop byte), with more input said to follow, the scan stops at
-  // the LF without deciding anything there, or just before it when it needs to see it. The
+  size_t next = 0;
+  size_t line_end = FindLineEnd(buffer_.get(), pos_, data_end_, &next);
+  if (line_end == data_end_) return false;  // the last line: the ordinary scan is as short
+  // Bounded by the line end itself (a stop byte), with more input said to follow, the scan stops
+  // at it without deciding anything there, or just before it when it needs to see it. The
   // tail's lines are shorter than the cap, so kTooLong cannot happen.
   [[maybe_unused]] ScanEnd end = Scan<true>(line_end, /*at_eof=*/false);
   assert(end == ScanEnd::kNeedMore);
@@ -569,15 +586,9 @@ bool CsvReader::Impl::EndsInQuotesAtFirstLineEnd() {
 // The whole unterminated record, [pos_, data_end_), is in the buffer. Returns its first
 // physical line as the problem record and resumes at the next one.
 void CsvReader::Impl::RecoverUnterminated(CsvRecord* record) {
-  const char* const b = buffer_.get();
-  const void* lf = std::memchr(b + pos_, '\n', data_end_ - pos_);
-  size_t line_end = data_end_;
-  size_t next = data_end_;
-  if (lf != nullptr) {
-    line_end = static_cast<size_t>(static_cast<const char*>(lf) - b);
-    next = line_end + 1;
-    if (line_end > pos_ && b[line_end - 1] == '\r') --line_end;
-  }
+  size_t next = 0;
+  const size_t line_end = FindLineEnd(buffer_.get(), pos_, data_end_, &next);
+  const bool has_line_end = line_end < data_end_;
   // The scan was inside quotes at that line end (or the record would have ended there), so a
   // rescan of the line alone ends inside quotes too; buffer_[line_end] is '\r' or '\n', a stop.
   StartScan();
@@ -588,10 +599,10 @@ void CsvReader::Impl::RecoverUnterminated(CsvRecord* record) {
   BuildFields(record, line_end);
   record->problem = RecordProblem::kUnterminatedQuote;
   record->problem_field = static_cast<int>(spans_.size() - 1);
-  next_line_ += lf != nullptr ? 1 : 0;
+  next_line_ += has_line_end ? 1 : 0;
   pos_ = next;
-  // Every LF after the record's first line was passed inside quotes, so each later line, when
-  // entered inside quotes, is left inside quotes.
+  // Every line end after the record's first line was passed inside quotes, so each later line,
+  // when entered inside quotes, is left inside quotes.
   in_quoted_tail_ = true;
 }
 

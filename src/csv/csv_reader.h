@@ -3,8 +3,8 @@
 //
 // Accepts: fields separated by a delimiter byte (a comma unless CsvReaderOptions::delimiter
 // says otherwise); fields quoted with '"', with '""' for a literal quote and the delimiter, CR
-// and LF allowed inside quotes; records ended by LF or CRLF (a lone CR inside an
-// unquoted field is kept as data, and so is a CR that is the last byte of the input); a UTF-8
+// and LF allowed inside quotes; records ended by LF, CRLF or a lone CR (one file may mix them;
+// inside quotes a CR is data, like an LF); a UTF-8
 // byte-order mark at the very start; a final record with no line end. A blank line (zero bytes
 // between two line ends) is a record of one empty field, so that every physical line is
 // accounted for; the line end that closes the last line does not start another record, so
@@ -59,8 +59,9 @@ struct CsvRecord {
   // Unescaped field values (quotes removed, '""' turned into '"'). Views into the reader's
   // buffers, valid until the next Next(). At least one field unless kRecordTooLong.
   std::vector<std::string_view> fields;
-  // 1-based physical line on which the record starts (the header is line 1). LFs inside quoted
-  // fields count, so the lines of later records stay right.
+  // 1-based physical line on which the record starts (the header is line 1). Every LF, CRLF and
+  // lone CR ends a physical line, inside quoted fields too, so the lines of later records stay
+  // right.
   int64_t line = 0;
   // The record's bytes as they stand in the file, without the line end; cut to
   // max_raw_bytes. For reject records. Valid until the next Next().

@@ -39,7 +39,7 @@ Result<CsvFormat> SniffCsvFormat(std::string_view head, KnownColumnTest is_known
   CsvFormat format;
   format.cr_lines =
       head.find('\n') == std::string_view::npos && head.find('\r') != std::string_view::npos;
-  std::string_view first_line = head.substr(0, head.find(format.cr_lines ? '\r' : '\n'));
+  std::string_view first_line = head.substr(0, head.find_first_of("\r\n"));
   format.utf8_bom = first_line.starts_with("\xEF\xBB\xBF");
   if (format.utf8_bom) first_line.remove_prefix(3);
   format.delimiter = DetectDelimiter(first_line, is_known_column);

@@ -16,7 +16,8 @@ inline constexpr size_t kSniffBytes = 64 << 10;
 struct CsvFormat {
   // The byte between fields: ',' in the usual export, ';', tab or '|' in others.
   char delimiter = ',';
-  // Lines end with a lone CR and never with LF (an old Mac export): read each CR as LF.
+  // Lines end with a lone CR and never with LF (an old Mac export): read each CR as LF. (The
+  // reader takes a lone CR as a line end anyway; this also makes CRs inside quotes LFs.)
   bool cr_lines = false;
   // The file starts with a UTF-8 byte-order mark (which the reader skips itself).
   bool utf8_bom = false;

@@ -182,6 +182,7 @@ LocalCopy::~LocalCopy() {
     std::error_code ec;
     fs::remove(path_, ec);
   }
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // after the removal: no sweep can take it meanwhile
 }
 
 Result<std::vector<FolderFile>> ListRawFiles(const fs::path& folder) {

@@ -27,9 +27,15 @@ struct LandingObject {
 // removed when this goes.
 class LocalCopy {
  public:
-  LocalCopy(std::string path, bool temporary) : path_(std::move(path)), temporary_(temporary) {}
+  // `lock_fd`, when not -1, is a descriptor of the temporary copy holding a lock on it for as
+  // long as the copy lives (closed with it): how the next start tells the copies of a killed
+  // process from those in use (see s3_zone.h).
+  LocalCopy(std::string path, bool temporary, int lock_fd = -1)
+      : path_(std::move(path)), temporary_(temporary), lock_fd_(lock_fd) {}
   LocalCopy(LocalCopy&& other) noexcept
-      : path_(std::move(other.path_)), temporary_(std::exchange(other.temporary_, false)) {}
+      : path_(std::move(other.path_)),
+        temporary_(std::exchange(other.temporary_, false)),
+        lock_fd_(std::exchange(other.lock_fd_, -1)) {}
   LocalCopy& operator=(LocalCopy&&) = delete;
   ~LocalCopy();
 
@@ -38,6 +44,7 @@ class LocalCopy {
  private:
   std::string path_;
   bool temporary_;
+  int lock_fd_;
 };
 
 class LandingZone {

@@ -1,7 +1,9 @@
 #include "landing/s3_zone.h"
 
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,6 +17,7 @@
 #include <pugixml.hpp>
 #include <thread>
 
+#include "base/log.h"
 #include "base/text.h"
 #include "landing/landing_zone.h"
 
@@ -328,13 +331,14 @@ class S3Zone final : public LandingZone {
   Result<LocalCopy> Fetch(const LandingObject& object) override {
     std::error_code ec;
     fs::path folder = fs::temp_directory_path(ec);
-    std::string pattern = (folder / "till-s3-XXXXXX").string();
-    int fd = ::mkstemp(pattern.data());
+    std::string pattern = (folder / (std::string(kS3TemporaryPrefix) + "XXXXXX")).string();
+    int fd = ::mkostemp(pattern.data(), O_CLOEXEC);
     if (fd < 0) {
       return MakeError(ErrorCode::kIoError, fmt::format("{}: {}", pattern, std::strerror(errno)));
     }
-    ::close(fd);
-    LocalCopy copy(pattern, /*temporary=*/true);
+    // Held until the copy goes, and released by the kernel if this process is killed first.
+    ::flock(fd, LOCK_EX);
+    LocalCopy copy(pattern, /*temporary=*/true, fd);
     TILL_RETURN_IF_ERROR(client_.Download(location_.bucket, object.path, copy.path()));
     return copy;
   }
@@ -354,7 +358,35 @@ class S3Zone final : public LandingZone {
 
 }  // namespace
 
+int RemoveAbandonedS3Copies(const std::string& folder) {
+  std::error_code ec;
+  int removed = 0;
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (!name.starts_with(kS3TemporaryPrefix) || !it->is_regular_file(ec)) continue;
+    int fd = ::open(it->path().c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) continue;
+    // A copy in use is locked by its process; the lock of a killed one went with it.
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      std::error_code removal;
+      if (fs::remove(it->path(), removal)) ++removed;
+    }
+    ::close(fd);
+  }
+  return removed;
+}
+
 Result<std::unique_ptr<LandingZone>> OpenS3Zone(const std::string& uri) {
+  {
+    std::error_code ec;
+    fs::path folder = fs::temp_directory_path(ec);
+    if (!ec) {
+      if (int removed = RemoveAbandonedS3Copies(folder.string()); removed > 0) {
+        Log(LogLevel::kInfo, "removed temporary copies a stopped process left",
+            {{"files", removed}, {"folder", folder.string()}});
+      }
+    }
+  }
   auto location = ParseS3Location(uri);
   TILL_RETURN_IF_ERROR(location);
   if (!location->key.empty() && !location->key.ends_with('/')) location->key += '/';

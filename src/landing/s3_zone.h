@@ -60,7 +60,17 @@ class S3Client {
 
 class LandingZone;
 
-// The zone of "s3://bucket/prefix/": every raw file under the prefix.
+// An object being loaded is downloaded to a temporary file named kS3TemporaryPrefix + six
+// random characters in the temporary folder ($TMPDIR, else /tmp), locked (flock) by its process
+// for as long as it is in use and removed after.
+inline constexpr std::string_view kS3TemporaryPrefix = "till-s3-";
+
+// Removes the temporary copies in `folder` that no process holds: those a killed process left
+// behind. Returns how many it removed. Called by OpenS3Zone, so every start cleans up.
+int RemoveAbandonedS3Copies(const std::string& folder);
+
+// The zone of "s3://bucket/prefix/": every raw file under the prefix. Removes abandoned
+// temporary copies first (RemoveAbandonedS3Copies).
 Result<std::unique_ptr<LandingZone>> OpenS3Zone(const std::string& uri);
 
 }  // namespace till

@@ -51,18 +51,36 @@ class Watcher {
   Status Run() {
     TILL_RETURN_IF_ERROR(warehouse_.Migrate());
     TILL_RETURN_IF_ERROR(warehouse_.LockWatcher(zone_.uri()));
+    // With `once`, when the failures in a row began: they are retried until once_give_up.
+    // (A plain time and a flag: GCC 12 takes an optional time here for maybe uninitialized.)
+    bool failing = false;
+    SteadyClock::time_point failing_since{};
     while (!options_.stopping()) {
       auto rescan = options_.rescan.count() > 0 ? options_.rescan : zone_.default_rescan();
       auto next_scan = SteadyClock::now() + rescan;
       auto worked = Scan();
+      auto wake = SteadyClock::time_point::max();
       if (!worked) {
+        if (options_.once) {
+          if (!failing) failing_since = SteadyClock::now();
+          failing = true;
+          auto give_up_at = failing_since + options_.once_give_up;
+          if (SteadyClock::now() >= give_up_at) {
+            auto seconds = std::chrono::duration<double>(options_.once_give_up).count();
+            return MakeError(worked.error().code(),
+                             fmt::format("gave up after {:g} s of failures in a row: {}", seconds,
+                                         worked.error().message()));
+          }
+          wake = give_up_at;
+        }
         Retry(worked.error().message());
         next_scan = zone_retry_at_;
       } else {
+        failing = false;
         zone_backoff_.Reset();
         if (options_.once && !*worked && !Pending()) break;
       }
-      WaitUntil(std::min(next_scan, EarliestRetry()));
+      WaitUntil(std::min({next_scan, EarliestRetry(), wake}));
     }
     return {};
   }

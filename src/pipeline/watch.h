@@ -42,11 +42,15 @@ struct WatchOptions {
   std::function<void(const std::string& key)> on_removed;
   // Stops after the first scan that found nothing to do (for tests and one-shot runs).
   bool once = false;
+  // With `once`: how long failures of the zone or the warehouse are retried before the watch
+  // gives up and fails with the last one (a missing bucket, an endpoint that is down).
+  std::chrono::milliseconds once_give_up = std::chrono::seconds(30);
 };
 
 // Watches `zone` until options.stopping() says so. Fails at once when the watch cannot start
 // (another watcher holds a SQLite warehouse, the schema is too new); later failures are
-// retried.
+// retried, for ever, or with `once` for options.once_give_up, after which the watch fails with
+// the last failure.
 Status Watch(Warehouse& warehouse, LandingZone& zone, const WatchOptions& options);
 
 }  // namespace till

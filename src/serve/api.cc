@@ -37,6 +37,13 @@ Json Ratio(long double numerator, long double denominator, int decimals) {
   return Round(numerator / denominator, decimals);
 }
 
+Json Ratio(const ExactSum& numerator, int64_t denominator, int decimals) {
+  return Ratio(numerator.Approximate(), static_cast<long double>(denominator), decimals);
+}
+
+// A sum of money to the cent, rounded once from its exact value as SQL's round(sum(x), 2) is.
+double Money(const ExactSum& sum) { return sum.RoundedToCents(); }
+
 // The parameters one endpoint takes, checked once: unknown names, repeats of single-valued
 // ones, and malformed values are errors.
 class Query {
@@ -126,7 +133,7 @@ Query Filtered(const Params& params, std::initializer_list<std::string_view> ext
 }
 
 Json MeasuresJson(const Measures& m) {
-  return Json{{"revenue", Round(m.revenue, 2)},
+  return Json{{"revenue", Money(m.revenue)},
               {"orders", m.orders},
               {"units", m.units},
               {"customers", m.customers},
@@ -268,7 +275,7 @@ ApiResponse Kpis(const Snapshot& snapshot, const Params& params) {
     Json value, previous;
   };
   auto values = [](const Measures& m) {
-    return std::array<Json, 7>{Round(m.revenue, 2),
+    return std::array<Json, 7>{Money(m.revenue),
                                m.orders,
                                m.units,
                                Ratio(m.revenue, m.orders, 2),
@@ -344,7 +351,7 @@ ApiResponse Timeseries(const Snapshot& snapshot, const Params& params) {
     Day end = period_end(bucket.start);
     Day covered = std::max(0, std::min(end, highest) - std::max(bucket.start, lowest) + 1);
     points.push_back({{"period", FormatDay(bucket.start)},
-                      {"revenue", Round(bucket.measures.revenue, 2)},
+                      {"revenue", Money(bucket.measures.revenue)},
                       {"orders", bucket.measures.orders},
                       {"units", bucket.measures.units},
                       {"days", covered},
@@ -394,11 +401,13 @@ ApiResponse Breakdown(const Snapshot& snapshot, const Params& params) {
     if (sort == "average_rating") {
       return m.rated ? static_cast<long double>(m.rating_sum) / m.rated : -1;
     }
-    return m.revenue;
+    return -1;  // revenue is compared exactly below
   };
   // Member ids follow the members' sorted order, so "name" sorts by id.
   std::stable_sort(groups->begin(), groups->end(), [&](const Group& a, const Group& b) {
-    if (sort != "name") {
+    if (sort == "revenue") {
+      if (a.measures.revenue != b.measures.revenue) return a.measures.revenue > b.measures.revenue;
+    } else if (sort != "name") {
       long double ka = key(a), kb = key(b);
       if (ka != kb) return ka > kb;
     }
@@ -586,7 +595,7 @@ ApiResponse Customers(const Snapshot& snapshot, const Params& params) {
       groups.push_back({{"group", g == 0 ? "new" : "returning"},
                         {"customers", both[g].customers},
                         {"orders", both[g].orders},
-                        {"revenue", Round(both[g].revenue, 2)}});
+                        {"revenue", Money(both[g].revenue)}});
     }
   } else {
     body["period"] = nullptr;

@@ -173,7 +173,8 @@ template <bool kTests, typename GroupOf>
 void Cube::Scan(const Compiled& compiled, GroupOf group_of, std::vector<Measures>& out) const {
   // Whole-number sums per group, turned into Measures at the end.
   struct Sums {
-    int64_t micros = 0, orders = 0, units = 0, customers = 0, rating_sum = 0, rated = 0;
+    ExactSum revenue;
+    int64_t orders = 0, units = 0, customers = 0, rating_sum = 0, rated = 0;
     uint32_t last_customer = 0;
   };
   std::vector<Sums> sums(out.size());
@@ -190,7 +191,8 @@ void Cube::Scan(const Compiled& compiled, GroupOf group_of, std::vector<Measures
   }
   const uint32_t* ratings = codes_[kRatingSource].data();
   const uint32_t* customers = customer_.data();
-  const int64_t* micros = amount_micros_.data();
+  const uint32_t* wholes = amount_whole_.data();
+  const uint64_t* fractions = amount_fraction_.data();
   const int64_t* quantities = quantity_.data();
   const size_t n = rows();
   for (size_t row = 0; row < n; ++row) {
@@ -200,7 +202,7 @@ void Cube::Scan(const Compiled& compiled, GroupOf group_of, std::vector<Measures
     int64_t group = group_of(row);
     if (group < 0) continue;
     Sums& m = sums[static_cast<size_t>(group)];
-    m.micros += micros[row];
+    m.revenue.Add(SplitAmount{wholes[row], fractions[row]});
     m.orders += 1;
     m.units += quantities[row];
     m.rating_sum += rating_of[ratings[row]];
@@ -213,12 +215,7 @@ void Cube::Scan(const Compiled& compiled, GroupOf group_of, std::vector<Measures
   }
   for (size_t g = 0; g < out.size(); ++g) {
     const Sums& m = sums[g];
-    out[g] = {static_cast<long double>(m.micros) / 1'000'000,
-              m.orders,
-              m.units,
-              m.customers,
-              m.rating_sum,
-              m.rated};
+    out[g] = {m.revenue, m.orders, m.units, m.customers, m.rating_sum, m.rated};
   }
 }
 
@@ -446,7 +443,9 @@ void CubeBuilder::Add(const Sale& sale) {
   codes_[Cube::kRatingSource].push_back(
       LabelCode(ratings_, sale.rating ? std::to_string(*sale.rating) : std::string()));
   quantity_.push_back(sale.quantity);
-  amount_micros_.push_back(std::llround(sale.amount * 1'000'000));
+  SplitAmount amount = SplitExact(sale.amount);
+  amount_whole_.push_back(amount.whole);
+  amount_fraction_.push_back(amount.fraction);
 }
 
 namespace {
@@ -500,7 +499,8 @@ Cube CubeBuilder::Build() const {
   cube.customer_ = permuted(customer_);
   for (size_t s = 0; s < Cube::kSourceCount; ++s) cube.codes_[s] = permuted(codes_[s]);
   cube.quantity_ = permuted(quantity_);
-  cube.amount_micros_ = permuted(amount_micros_);
+  cube.amount_whole_ = permuted(amount_whole_);
+  cube.amount_fraction_ = permuted(amount_fraction_);
 
   cube.customer_first_day_.assign(customers, kNoDay);
   for (size_t row = 0; row < n; ++row) {

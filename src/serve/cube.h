@@ -18,6 +18,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/exact_sum.h"
+
 namespace till {
 
 // What the filters select and the breakdowns group by.
@@ -71,7 +73,7 @@ struct Selection {
 };
 
 struct Measures {
-  long double revenue = 0;
+  ExactSum revenue;  // exact: the same to the cent as SQL's sum of the stored amounts
   int64_t orders = 0;
   int64_t units = 0;
   int64_t customers = 0;  // distinct known customer ids
@@ -170,9 +172,10 @@ class Cube {
   std::vector<uint32_t> customer_;  // 0: unknown
   std::array<std::vector<uint32_t>, kSourceCount> codes_;
   std::vector<int64_t> quantity_;
-  // Millionths of the currency: sums in whole numbers are exact and fast, and every amount the
-  // data holds has far fewer decimals.
-  std::vector<int64_t> amount_micros_;
+  // Each amount exactly, as its whole part and its fraction (SplitExact): sums of whole numbers
+  // are exact and fast. 32-bit codes keep a cube under 2^32 rows, so neither sum can overflow.
+  std::vector<uint32_t> amount_whole_;
+  std::vector<uint64_t> amount_fraction_;
   std::array<Table, kDimCount> tables_;
   std::vector<Day> customer_first_day_;  // by customer; kNoDay when never dated
   std::optional<Day> first_day_;
@@ -205,9 +208,10 @@ class CubeBuilder {
     std::optional<std::string_view> segment;
     std::array<int64_t, 6> attribute_keys{};  // by Attribute
     std::optional<int64_t> rating;
-    int64_t quantity = 0;
-    double amount = 0;
+    int64_t quantity = 0;  // 1 to kMaxQuantity (clean/amounts.h)
+    double amount = 0;     // IsExactAmount (base/exact_sum.h)
   };
+  // Requires a quantity and an amount in the ranges above: what the cleaning rules load.
   void Add(const Sale& sale);
   size_t rows() const { return day_.size(); }
 
@@ -237,7 +241,8 @@ class CubeBuilder {
   std::vector<uint32_t> customer_;
   std::array<std::vector<uint32_t>, Cube::kSourceCount> codes_;
   std::vector<int64_t> quantity_;
-  std::vector<int64_t> amount_micros_;
+  std::vector<uint32_t> amount_whole_;
+  std::vector<uint64_t> amount_fraction_;
 };
 
 }  // namespace till

@@ -1,9 +1,12 @@
 #include "serve/snapshot.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <utility>
 
 #include "base/clock.h"
+#include "clean/row_cleaner.h"
 #include "warehouse/reads.h"
 
 namespace till {
@@ -133,6 +136,15 @@ Status SnapshotReader::ReadSales(int64_t file_id) {
     sale.rating = row.rating;
     sale.quantity = row.quantity;
     sale.amount = row.amount;
+    // Only a warehouse loaded before the plausible-amount rule can hold these; the cube sums
+    // exactly only what the rule lets in, so it says so rather than serve wrong figures.
+    if (!IsExactAmount(sale.amount) || static_cast<double>(sale.quantity) > kMaxQuantity) {
+      return MakeError(ErrorCode::kBadFormat,
+                       fmt::format("file {} holds a sale (quantity {}, total amount {}) beyond "
+                                   "what a sale can be, loaded before Till refused implausible "
+                                   "amounts; unload that file and load it again",
+                                   file_id, sale.quantity, sale.amount));
+    }
     b.Add(sale);
     return {};
   });
@@ -152,7 +164,8 @@ Status SnapshotReader::ReadPipeline(Snapshot& snapshot) {
                                  {"files", run.files},
                                  {"rows_loaded", run.rows_loaded},
                                  {"rows_rejected", run.rows_rejected},
-                                 {"rows_duplicate", run.rows_duplicate}});
+                                 {"rows_duplicate", run.rows_duplicate},
+                                 {"interrupted_at", Timestamp(run.interrupted_at)}});
   }
   auto files = ReadFiles(*warehouse_, kLimit);
   TILL_RETURN_IF_ERROR(files);
@@ -180,13 +193,14 @@ Status SnapshotReader::ReadPipeline(Snapshot& snapshot) {
   auto rejects = ReadRecentRejects(*warehouse_, kLimit);
   TILL_RETURN_IF_ERROR(rejects);
   for (const StoredReject& reject : *rejects) {
-    snapshot.recent_rejects.push_back(Json{{"file_id", reject.file_id},
-                                           {"uri", reject.uri},
-                                           {"line", reject.line},
-                                           {"column", TextOrNull(reject.column)},
-                                           {"reason", reject.reason},
-                                           {"message", reject.message},
-                                           {"row_rejected", reject.row_rejected}});
+    snapshot.recent_rejects.push_back(
+        Json{{"file_id", reject.file_id},
+             {"uri", reject.uri},
+             {"line", reject.line},
+             {"column", TextOrNull(reject.column)},
+             {"reason", reject.reason},
+             {"message", DescribeIssue(reject.reason, reject.column.value_or(""))},
+             {"row_rejected", reject.row_rejected}});
   }
   auto freshness = ReadFreshness(*warehouse_);
   TILL_RETURN_IF_ERROR(freshness);

@@ -3,8 +3,10 @@
 #include <absl/container/flat_hash_map.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <map>
 #include <utility>
 
 namespace till {
@@ -263,15 +265,18 @@ Result<std::vector<DailySalesRow>> ReadDailySales(Warehouse& warehouse, SalesGro
 Result<std::vector<RunRecord>> ReadRuns(Warehouse& warehouse, int64_t limit) {
   return ReadAll<RunRecord>(
       warehouse,
-      "SELECT r.run_id, r.trigger, r.started_at, r.finished_at, r.status, r.error, "
+      "SELECT r.run_id, r.trigger, r.started_at, r.finished_at, "
+      "  CASE WHEN r.interrupted_at IS NULL THEN r.status ELSE 'interrupted' END, r.error, "
       "  count(f.file_id), "
       "  sum(CASE WHEN f.status = 'loaded' THEN 1 ELSE 0 END), "
       "  sum(CASE WHEN f.status = 'skipped' THEN 1 ELSE 0 END), "
       "  sum(CASE WHEN f.status = 'failed' THEN 1 ELSE 0 END), "
       "  coalesce(sum(CASE WHEN f.status = 'loaded' THEN f.rows_loaded END), 0), "
-      "  coalesce(sum(f.rows_rejected), 0), coalesce(sum(f.rows_duplicate), 0) "
+      "  coalesce(sum(f.rows_rejected), 0), coalesce(sum(f.rows_duplicate), 0), "
+      "  r.interrupted_at "
       "FROM etl_run r LEFT JOIN etl_file f ON f.run_id = r.run_id "
-      "GROUP BY r.run_id, r.trigger, r.started_at, r.finished_at, r.status, r.error "
+      "GROUP BY r.run_id, r.trigger, r.started_at, r.finished_at, r.status, r.error, "
+      "  r.interrupted_at "
       "ORDER BY r.run_id DESC LIMIT $1",
       std::vector<std::string>{std::to_string(limit)}, [](Row row) {
         RunRecord run;
@@ -288,6 +293,7 @@ Result<std::vector<RunRecord>> ReadRuns(Warehouse& warehouse, int64_t limit) {
         run.rows_loaded = Int(row[10]);
         run.rows_rejected = Int(row[11]);
         run.rows_duplicate = Int(row[12]);
+        run.interrupted_at = OptionalText(row[13]);
         return run;
       });
 }
@@ -413,17 +419,35 @@ Result<ZoneFreshness> ReadZoneFreshness(Warehouse& warehouse, std::string_view z
 Result<std::vector<RevenueRow>> ReadRevenueBy(Warehouse& warehouse, ProductAttribute attribute,
                                               int64_t limit) {
   std::string_view column = attribute == ProductAttribute::kCategory ? "category" : "brand";
-  return ReadAll<RevenueRow>(
-      warehouse,
-      fmt::format("SELECT coalesce(p.{0}, '(unknown)'), count(*), sum(f.total_amount) "
-                  "FROM fact_sales f JOIN dim_product p ON p.product_key = f.product_key "
-                  "GROUP BY 1 ORDER BY sum(f.total_amount) DESC LIMIT $1",
+  std::map<std::string, RevenueRow, std::less<>> members;
+  TILL_RETURN_IF_ERROR(warehouse.QueryRows(
+      fmt::format("SELECT coalesce(p.{}, '(unknown)'), f.total_amount, f.file_id "
+                  "FROM fact_sales f JOIN dim_product p ON p.product_key = f.product_key",
                   column),
-      std::vector<std::string>{std::to_string(limit)}, [](Row row) {
-        std::optional<double> revenue;
-        if (row[2]) revenue = Real(row[2]);
-        return RevenueRow{Text(row[0]), Int(row[1]), revenue};
-      });
+      {}, [&](Row row) -> Status {
+        double amount = Real(row[1]);
+        if (!IsExactAmount(amount)) {
+          return MakeError(ErrorCode::kBadFormat,
+                           fmt::format("file {} holds a sale whose total amount {} is beyond what "
+                                       "a sale can be, loaded before Till refused implausible "
+                                       "amounts; unload that file and load it again",
+                                       Int(row[2]), amount));
+        }
+        std::string_view member = row[0].value_or("");
+        auto it = members.find(member);
+        if (it == members.end()) {
+          it = members.emplace(std::string(member), RevenueRow{std::string(member), 0, {}}).first;
+        }
+        it->second.sales += 1;
+        it->second.revenue.Add(amount);
+        return {};
+      }));
+  std::vector<RevenueRow> rows;
+  for (auto& [unused, row] : members) rows.push_back(std::move(row));
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const RevenueRow& a, const RevenueRow& b) { return a.revenue > b.revenue; });
+  if (static_cast<int64_t>(rows.size()) > limit) rows.resize(static_cast<size_t>(limit));
+  return rows;
 }
 
 Result<std::optional<LastLoad>> ReadLastLoad(Warehouse& warehouse) {

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/exact_sum.h"
 #include "base/result.h"
 #include "warehouse/warehouse.h"
 
@@ -137,8 +138,11 @@ struct RunRecord {
   std::string trigger;
   std::string started_at;
   std::optional<std::string> finished_at;  // none while it runs
-  std::string status;                      // running, succeeded or failed
+  // running, succeeded, failed, or interrupted: its process was found gone (stored as
+  // 'failed' with interrupted_at; see Warehouse::MarkInterruptedRuns)
+  std::string status;
   std::optional<std::string> error;
+  std::optional<std::string> interrupted_at;  // when the interruption was noticed
   int64_t files = 0;
   int64_t files_loaded = 0;
   int64_t files_skipped = 0;
@@ -244,9 +248,12 @@ enum class ProductAttribute { kCategory, kBrand };
 struct RevenueRow {
   std::string member;  // "(unknown)" for sales without one, as the dashboard labels them
   int64_t sales = 0;
-  std::optional<double> revenue;  // none when no sale has an amount
+  ExactSum revenue;  // exact, as the dashboard sums it
 };
-// The `limit` members with the most revenue, most first.
+// The `limit` members with the most revenue, most first (then by name). Sums are exact, so
+// every sale's amount is read (SQL's sum of doubles rounds at each step, in no fixed order).
+// Fails with kBadFormat when an amount is beyond what a sale can be (only a warehouse loaded
+// before the plausible-amount rule holds one).
 Result<std::vector<RevenueRow>> ReadRevenueBy(Warehouse& warehouse, ProductAttribute attribute,
                                               int64_t limit);
 

@@ -144,7 +144,15 @@ class Warehouse {
   // of the warehouse's tables, which attaching a file's facts needs, or cannot create them.
   virtual Result<std::string> LoadPrivilegeProblem() = 0;
 
+  // Starts a run, recording who runs it; first marks the runs whose process is gone
+  // (MarkInterruptedRuns).
   virtual Result<int64_t> StartRun(std::string_view trigger) = 0;
+  // Marks every run still 'running' whose process is gone (killed, or its machine restarted:
+  // on SQLite a process of this machine; on PostgreSQL a server session, from any machine) as
+  // interrupted: status 'failed', interrupted_at the time it was noticed, and an error saying
+  // so. A run that later finishes after all (its session was lost and came back) records its
+  // own ending over it. Returns how many runs it marked.
+  virtual Result<int64_t> MarkInterruptedRuns() = 0;
   virtual Status FinishRun(int64_t run_id, bool succeeded, std::string_view error) = 0;
 
   // The file_id of a loaded file with this content, if any.

@@ -73,5 +73,30 @@ TEST(ReconcileAmounts, RejectsRowsThatCannotBeASale) {
             AmountVerdict::kInconsistentAmounts);
 }
 
+// Beyond a plausible sale: amounts above a billion (1e308 would print as inf, and overflow any
+// sum), a total above zero but below a tenth of a cent, a billion units or more on a line.
+TEST(ReconcileAmounts, RejectsAmountsNoSaleCanHave) {
+  SaleAmounts out;
+  EXPECT_EQ(ReconcileAmounts({D("1"), D("1e308"), D("1e308")}, &out),
+            AmountVerdict::kImplausibleUnitPrice);
+  EXPECT_EQ(ReconcileAmounts({D("1"), std::nullopt, D("1e308")}, &out),
+            AmountVerdict::kImplausibleTotal);
+  EXPECT_EQ(ReconcileAmounts({D("3"), D("9.3e12"), std::nullopt}, &out),
+            AmountVerdict::kImplausibleUnitPrice);
+  EXPECT_EQ(ReconcileAmounts({D("4"), D("300000000"), std::nullopt}, &out),
+            AmountVerdict::kImplausibleTotal);  // recovered: 1.2e9
+  EXPECT_EQ(ReconcileAmounts({D("1"), D("0.0005"), D("0.0005")}, &out),
+            AmountVerdict::kImplausibleTotal);
+  EXPECT_EQ(ReconcileAmounts({D("2000000000"), D("0.01"), std::nullopt}, &out),
+            AmountVerdict::kImplausibleQuantity);
+  EXPECT_EQ(ReconcileAmounts({std::nullopt, D("0.001"), D("2000000")}, &out),
+            AmountVerdict::kImplausibleQuantity);
+  // The edges themselves are plausible, and so is a free item.
+  EXPECT_EQ(ReconcileAmounts({D("1"), D("1000000000"), D("1000000000")}, &out), AmountVerdict::kOk);
+  EXPECT_EQ(ReconcileAmounts({D("1"), D("0.001"), D("0.001")}, &out), AmountVerdict::kOk);
+  EXPECT_EQ(ReconcileAmounts({D("2"), D("0"), D("0")}, &out), AmountVerdict::kOk);
+  EXPECT_EQ(ReconcileAmounts({D("1000000000"), D("0.5"), std::nullopt}, &out), AmountVerdict::kOk);
+}
+
 }  // namespace
 }  // namespace till

@@ -178,6 +178,22 @@ TEST_F(RowCleanerTest, RejectsInconsistentAmounts) {
   EXPECT_EQ(issues_.front().code, IssueCode::kInconsistentAmounts);
 }
 
+TEST_F(RowCleanerTest, RejectsAnImplausibleAmountNamingItsColumn) {
+  ASSERT_EQ(CleanLine(WithField(20, "1e308")), CleanOutcome::kRejected);
+  EXPECT_EQ(issues_.front().code, IssueCode::kImplausibleAmount);
+  EXPECT_EQ(IssueCodeName(issues_.front().code), "implausible_amount");
+  EXPECT_EQ(issues_.front().column, "Total_Amount");
+  EXPECT_NE(issues_.front().message.find("1e+308"), std::string::npos) << issues_.front().message;
+}
+
+TEST(DescribeIssueTest, NamesTheColumnAndTheRuleButNoValue) {
+  EXPECT_EQ(DescribeIssue("bad_date", "Date"), "Date: not a month-first date");
+  EXPECT_EQ(DescribeIssue("field_count", ""), "not the header's number of fields");
+  EXPECT_EQ(DescribeIssue("implausible_amount", "Total_Amount"),
+            "Total_Amount: beyond what one sale can plausibly be");
+  EXPECT_EQ(DescribeIssue("some_new_code", "Age"), "Age: some_new_code");
+}
+
 TEST_F(RowCleanerTest, RejectsANonPositiveQuantity) {
   ASSERT_EQ(CleanLine(WithField(18, "0")), CleanOutcome::kRejected);
   EXPECT_EQ(issues_.front().code, IssueCode::kNonPositiveQuantity);

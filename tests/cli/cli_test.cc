@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -168,6 +169,48 @@ TEST_F(CliTest, RunsRejectsAndReportReadTheRecords) {
   Outcome report = Till("report");
   EXPECT_EQ(report.exit_code, 0);
   EXPECT_NE(report.out.find("Revenue by category"), std::string::npos);
+}
+
+// A Total_Amount of 1e308 is rejected naming its line and column; the report's revenue is the
+// exact sum, to the cent (no "inf", no bias from rounding each amount).
+TEST_F(CliTest, ImplausibleAmountsAreRejectedAndTheReportSumsExactly) {
+  std::string rows = "Date,Total_Purchases,Amount,Total_Amount,Product_Category,Customer_ID\n";
+  for (int i = 0; i < 40'000; ++i) {
+    rows += "5/" + std::to_string(i % 28 + 1) + "/2023,1,0.4999996,0.4999996,Books," +
+            std::to_string(i) + "\n";
+  }
+  rows += "5/2/2023,1,1e308,1e308,Books,x\n";
+  dir_.Write("huge.csv", rows);
+  Outcome ingest = Till("ingest huge.csv --json");
+  EXPECT_EQ(ingest.exit_code, 0) << ingest.err;
+  Outcome rejects = Till("rejects --json --reason implausible_amount");
+  auto reject = nlohmann::json::parse(rejects.out.substr(0, rejects.out.find('\n')));
+  EXPECT_EQ(reject["line"], "40002");
+  EXPECT_EQ(reject["column"], "Amount");
+  Outcome report = Till("report");
+  EXPECT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_EQ(report.out.find("inf"), std::string::npos) << report.out;
+  // 40,000 x 0.4999996 = 19,999.984: 19999.98, where rounding each amount to millionths first
+  // would make 20000.00.
+  EXPECT_NE(report.out.find("19999.98"), std::string::npos) << report.out;
+}
+
+// Endless inputs: a FIFO with no writer, /dev/zero and a link to /dev/urandom are refused at
+// once with a message, like the folder scan skips them, instead of waiting or reading forever.
+TEST_F(CliTest, IngestRefusesAnythingButRegularFiles) {
+  ASSERT_EQ(::mkfifo(dir_.Path("pipe.csv").c_str(), 0600), 0);
+  std::filesystem::create_symlink("/dev/urandom", dir_.Path("random.csv"));
+  dir_.Write("good.csv", "Date,Total_Purchases,Amount\n5/1/2023,1,2\n");
+  for (std::string path : {"pipe.csv", "/dev/zero", "random.csv"}) {
+    // `timeout` turns a hang into exit 124 instead of a test that never ends.
+    Outcome run = Till("ingest good.csv '" + path + "' --json", "timeout 20");
+    EXPECT_EQ(run.exit_code, 1) << path << ": " << run.err;
+    EXPECT_NE(run.out.find("not a regular file"), std::string::npos) << path << ": " << run.out;
+    EXPECT_NE(run.out.find(path), std::string::npos) << run.out;
+  }
+  Outcome runs = Till("runs --json");
+  EXPECT_EQ(runs.exit_code, 0);
+  EXPECT_NE(runs.out.find("\"rows_loaded\":\"1\""), std::string::npos) << runs.out;
 }
 
 // Logs: one JSON object per line on standard error (or in the log file), carrying the run id,

@@ -331,17 +331,21 @@ TEST(CsvReaderTest, HeaderOnly) {
             (std::vector<Row>{MakeRow(1, {"store", "date", "amount"}, "store,date,amount")}));
 }
 
-TEST(CsvReaderTest, LoneCrIsData) {
+// A lone CR ends a line, as LF and CRLF do, even among LF or CRLF lines (an export whose
+// lines were joined from several sources): each counts as a physical line.
+TEST(CsvReaderTest, LoneCrIsALineEndInAnLfFile) {
   ReadOutcome out = ReadString("a\rb,c\r\r\nd\n");
   EXPECT_EQ(out.rows, (std::vector<Row>{
-                          MakeRow(1, {"a\rb", "c\r"}, "a\rb,c\r"),
-                          MakeRow(2, {"d"}, "d"),
+                          MakeRow(1, {"a"}, "a"),
+                          MakeRow(2, {"b", "c"}, "b,c"),
+                          MakeRow(3, {""}, ""),
+                          MakeRow(4, {"d"}, "d"),
                       }));
 }
 
-TEST(CsvReaderTest, CrAtEndOfInputIsData) {
+TEST(CsvReaderTest, CrAtEndOfInputEndsTheLastLine) {
   ReadOutcome out = ReadString("a,b\r");
-  EXPECT_EQ(out.rows, (std::vector<Row>{MakeRow(1, {"a", "b\r"}, "a,b\r")}));
+  EXPECT_EQ(out.rows, (std::vector<Row>{MakeRow(1, {"a", "b"}, "a,b")}));
 }
 
 TEST(CsvReaderTest, CrInsideQuotesIsData) {
@@ -364,11 +368,20 @@ TEST(CsvReaderTest, TextAfterClosingQuoteIsKeptLiterally) {
                                                 RecordProblem::kStrayQuote, 0)}));
 }
 
-TEST(CsvReaderTest, LoneCrAfterClosingQuoteIsStrayText) {
+TEST(CsvReaderTest, LoneCrAfterClosingQuoteEndsTheLine) {
   ReadOutcome out = ReadString("a,\"b\"\rc\n");
-  EXPECT_EQ(
-      out.rows,
-      (std::vector<Row>{MakeRow(1, {"a", "b\rc"}, "a,\"b\"\rc", RecordProblem::kStrayQuote, 1)}));
+  EXPECT_EQ(out.rows,
+            (std::vector<Row>{MakeRow(1, {"a", "b"}, "a,\"b\""), MakeRow(2, {"c"}, "c")}));
+}
+
+// A stray opening quote costs only its own line, whichever line ends the file mixes.
+TEST(CsvReaderTest, UnterminatedQuoteRecoveryStopsAtALoneCr) {
+  ReadOutcome out = ReadString("h,n\r1,\"open\r2,after\n3,x\r\n");
+  ASSERT_EQ(out.rows.size(), 4u);
+  EXPECT_EQ(out.rows[1],
+            MakeRow(2, {"1", "open"}, "1,\"open", RecordProblem::kUnterminatedQuote, 1));
+  EXPECT_EQ(out.rows[2], MakeRow(3, {"2", "after"}, "2,after"));
+  EXPECT_EQ(out.rows[3], MakeRow(4, {"3", "x"}, "3,x"));
 }
 
 TEST(CsvReaderTest, UnterminatedQuoteRecoversTheFollowingLines) {
@@ -827,7 +840,8 @@ TEST(CsvReaderDelimiterTest, CrlfWithSemicolons) {
                           MakeRow(2, {"c", "d"}, "c;\"d\""),
                           MakeRow(3, {"e\r\nf", "g,h"}, "\"e\r\nf\";g,h"),
                           MakeRow(5, {""}, ""),
-                          MakeRow(6, {"i\rj", "k"}, "i\rj;k"),
+                          MakeRow(6, {"i"}, "i"),
+                          MakeRow(7, {"j", "k"}, "j;k"),
                       }));
 }
 

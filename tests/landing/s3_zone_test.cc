@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -1050,6 +1051,96 @@ TEST_F(S3WatchTest, WaitsOutAStoreThatIsDownAndLoadsOnceItIsBack) {
 
   auto code = watch.child().Stop(SIGTERM, kStopWait);
   EXPECT_EQ(code, std::optional<int>(0)) << watch.err();
+}
+
+// `till watch --once` gives up on a zone it cannot reach, after --give-up seconds of failures
+// in a row, with exit code 1 and the reason, instead of retrying for ever.
+TEST_F(S3WatchTest, OnceGivesUpOnAMissingBucketOrADownStoreWithTheReason) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  const std::string db = dir_.Path("watch.db");
+  {
+    Watcher watch(dir_, {"s3://no-such-bucket/raw_data/", "--warehouse", db, "--once", "--give-up",
+                         "2", "--rescan", "0.5"});
+    auto code = watch.child().Wait(seconds(60));
+    ASSERT_TRUE(code) << "till watch --once still runs against a missing bucket\n" << watch.err();
+    EXPECT_EQ(*code, 1) << watch.err();
+    EXPECT_NE(watch.err().find("no-such-bucket"), std::string::npos) << watch.err();
+    EXPECT_NE(watch.err().find("gave up after 2 s"), std::string::npos) << watch.err();
+  }
+  env_.Set("AWS_ENDPOINT_URL", "http://127.0.0.1:" + std::to_string(FreePort()));
+  {
+    Watcher watch(dir_, {"s3://landing/raw_data/", "--warehouse", db, "--once", "--give-up", "2",
+                         "--rescan", "0.5"});
+    auto code = watch.child().Wait(seconds(60));
+    ASSERT_TRUE(code) << "till watch --once still runs against a store that is down\n"
+                      << watch.err();
+    EXPECT_EQ(*code, 1) << watch.err();
+    EXPECT_NE(watch.err().find("gave up after 2 s"), std::string::npos) << watch.err();
+    EXPECT_NE(watch.err().find("127.0.0.1"), std::string::npos) << watch.err();
+  }
+}
+
+// A copy in use is locked by its process; only the copies no process holds are removed.
+TEST(S3TemporaryCopiesTest, OnlyCopiesNoProcessHoldsAreRemoved) {
+  TempDir dir;
+  std::string held = dir.Write(std::string(kS3TemporaryPrefix) + "held01", "in use");
+  std::string left = dir.Write(std::string(kS3TemporaryPrefix) + "left01", "abandoned");
+  std::string other = dir.Write("other-file", "not ours");
+  int fd = ::open(held.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+  EXPECT_EQ(RemoveAbandonedS3Copies(dir.Path("")), 1);
+  EXPECT_TRUE(fs::exists(held));
+  EXPECT_FALSE(fs::exists(left));
+  EXPECT_TRUE(fs::exists(other));
+  ::close(fd);
+  EXPECT_EQ(RemoveAbandonedS3Copies(dir.Path("")), 1);
+  EXPECT_FALSE(fs::exists(held));
+}
+
+// A load killed mid-object leaves its temporary copy; the next start of till removes it.
+TEST_F(S3IngestTest, TheCopyAKilledLoadLeftIsRemovedAtTheNextStart) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  MakeBucket("shop");
+  Generate(dir_.Path("big.csv"), 200'000, 5);
+  Generate(dir_.Path("small.csv"), 100, 6);
+  Put(dir_.Path("big.csv"), "shop", "raw_data/big.csv");
+  Put(dir_.Path("small.csv"), "shop", "raw_data/small.csv");
+  const std::string tmp = dir_.Path("tmp");
+  fs::create_directories(tmp);
+  env_.Set("TMPDIR", tmp);
+  const std::string db = dir_.Path("shop.db");
+  auto copies = [&] {
+    size_t count = 0;
+    for (const auto& entry : fs::directory_iterator(tmp)) {
+      count += entry.path().filename().string().starts_with(kS3TemporaryPrefix);
+    }
+    return count;
+  };
+
+  Child load;
+  std::string error;
+  ASSERT_TRUE(load.Start({TILL_BINARY, "ingest", "s3://shop/raw_data/big.csv", "--warehouse", db},
+                         dir_.Path(""), dir_.Path("load.out"), dir_.Path("load.err"), &error))
+      << error;
+  auto deadline = Clock::now() + kCommandTimeout;
+  while (copies() == 0) {
+    ASSERT_TRUE(load.Running()) << "the load ended before it was killed\n"
+                                << ReadFile(dir_.Path("load.err"));
+    ASSERT_LT(Clock::now(), deadline) << "no temporary copy appeared";
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  // A start while the copy is in use leaves it alone: the load goes on.
+  Outcome meanwhile =
+      Till({"ingest", "s3://shop/raw_data/small.csv", "--warehouse", dir_.Path("other.db")});
+  EXPECT_EQ(meanwhile.exit_code, 0) << meanwhile.err;
+  ASSERT_TRUE(load.Running()) << "the load ended before it could be killed: make it bigger";
+  EXPECT_EQ(copies(), 1u) << "a copy in use was removed";
+  load.Stop(SIGKILL, kStopWait);
+  ASSERT_EQ(copies(), 1u) << "the killed load left no copy: nothing to clean up";
+  Outcome next = Till({"ingest", "s3://shop/raw_data/small.csv", "--warehouse", db});
+  EXPECT_EQ(next.exit_code, 0) << next.err;
+  EXPECT_EQ(copies(), 0u) << "the next start left the killed load's temporary copy";
 }
 
 }  // namespace

@@ -47,6 +47,31 @@ class BadInputTest : public ::testing::Test {
     return result && !result->rows.empty() ? result->rows[0][0].value_or("") : "";
   }
 
+  // 151 good rows ended by `line_end` but for one ended by a lone CR, and a row with a CR
+  // inside quotes: every row loads, on its own line.
+  void CheckLoneCr(std::string_view line_end) {
+    std::string rows = GoodRows(151);
+    std::string content =
+        std::string(kHeader.substr(0, kHeader.size() - 1)) + std::string(line_end);
+    size_t line = 0;
+    for (size_t start = 0; start < rows.size();) {
+      size_t end = rows.find('\n', start);
+      content += rows.substr(start, end - start);
+      content += ++line == 75 ? std::string_view("\r") : line_end;
+      start = end + 1;
+    }
+    content += "5/2/2023,2,3,6,\"two\rlines\"" + std::string(line_end);
+    FileOutcome file = Load(content);
+    EXPECT_EQ(file.status, FileStatus::kLoaded) << file.error;
+    EXPECT_EQ(file.rows_read, 152);
+    EXPECT_EQ(file.rows_loaded, 152);
+    EXPECT_EQ(file.rows_rejected, 0);
+    EXPECT_EQ(Count("SELECT count(*) FROM retail_data_view WHERE name = 'two lines'"), 1);
+    EXPECT_EQ(Count("SELECT count(*) FROM retail_data_view WHERE name = 'Customer 75' AND "
+                    "source_line = 77"),
+              1);
+  }
+
   TempDir dir_;
   std::unique_ptr<Warehouse> warehouse_;
   int64_t run_ = 0;
@@ -112,6 +137,37 @@ TEST_F(BadInputTest, LinesEndedByALoneCrLoad) {
   EXPECT_EQ(file.status, FileStatus::kLoaded) << file.error;
   EXPECT_EQ(file.rows_read, 3);
   EXPECT_EQ(file.rows_loaded, 3);
+}
+
+// A lone CR among LF and CRLF lines ends its line too, as the README promises; a CR inside
+// quotes stays in the value (white space, collapsed in text).
+TEST_F(BadInputTest, ALoneCrInsideAnLfFileEndsALine) { CheckLoneCr("\n"); }
+
+TEST_F(BadInputTest, ALoneCrInsideACrlfFileEndsALine) { CheckLoneCr("\r\n"); }
+
+// Amounts no sale can have are rejected with the file, line, column and reason, like the other
+// rules; the rest of the file loads.
+TEST_F(BadInputTest, ImplausibleAmountsAreRejectedNamingLineAndColumn) {
+  std::string content = std::string(kHeader) + GoodRows(60) + "5/2/2023,1,1e308,1e308,Huge\n" +
+                        "5/2/2023,2,,1e13,Big total\n" + "5/2/2023,3000000000,1,,Many\n";
+  FileOutcome file = Load(content);
+  EXPECT_EQ(file.status, FileStatus::kLoaded) << file.error;
+  EXPECT_EQ(file.rows_loaded, 60);
+  EXPECT_EQ(file.rows_rejected, 3);
+  auto rejects = warehouse_->Query(
+      "SELECT r.line, r.column_name, r.reason, f.uri FROM etl_reject r "
+      "JOIN etl_file f ON f.file_id = r.file_id ORDER BY r.line",
+      {});
+  ASSERT_TRUE(rejects);
+  ASSERT_EQ(rejects->rows.size(), 3u);
+  const char* columns[] = {"Amount", "Total_Amount", "Total_Purchases"};
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(rejects->rows[i][0], std::to_string(62 + i));
+    EXPECT_EQ(rejects->rows[i][1], columns[i]);
+    EXPECT_EQ(rejects->rows[i][2], "implausible_amount");
+    EXPECT_NE(rejects->rows[i][3].value_or("").find("input.csv"), std::string::npos);
+  }
+  EXPECT_EQ(Count("SELECT count(*) FROM fact_sales WHERE total_amount > 1e9"), 0);
 }
 
 TEST_F(BadInputTest, Utf16FilesFailWithAHint) {

@@ -2,7 +2,9 @@
 // SQLite's tests sweep an I/O error over every call of a load.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <utility>
 
 #include "warehouse/warehouse.h"
 
@@ -14,6 +16,10 @@ class FailingWarehouse final : public Warehouse {
   FailingWarehouse(Warehouse& inner, int fail_at) : inner_(inner), fail_at_(fail_at) {}
 
   int calls() const { return calls_; }
+
+  // Runs before the next BeginLoad reaches the inner warehouse (once): what another loader does
+  // while this one waits for the warehouse.
+  void BeforeBeginLoad(std::function<void()> hook) { before_begin_load_ = std::move(hook); }
 
   // True when this call is the one to fail. Counts every call.
   bool Tick() { return ++calls_ == fail_at_; }
@@ -35,6 +41,10 @@ class FailingWarehouse final : public Warehouse {
   Result<int64_t> StartRun(std::string_view trigger) override {
     if (Tick()) return Injected();
     return inner_.StartRun(trigger);
+  }
+  Result<int64_t> MarkInterruptedRuns() override {
+    if (Tick()) return Injected();
+    return inner_.MarkInterruptedRuns();
   }
   Status FinishRun(int64_t run_id, bool ok, std::string_view error) override {
     return Tick() ? Injected() : inner_.FinishRun(run_id, ok, error);
@@ -90,6 +100,7 @@ class FailingWarehouse final : public Warehouse {
   Warehouse& inner_;
   int fail_at_;
   int calls_ = 0;
+  std::function<void()> before_begin_load_;
 };
 
 class FailingLoad final : public WarehouseLoad {
@@ -153,6 +164,7 @@ class FailingLoad final : public WarehouseLoad {
 inline Result<std::unique_ptr<WarehouseLoad>> FailingWarehouse::BeginLoad(
     int64_t run_id, const FileOutcome& outcome) {
   if (Tick()) return Injected();
+  if (before_begin_load_) std::exchange(before_begin_load_, nullptr)();
   auto load = inner_.BeginLoad(run_id, outcome);
   if (!load) return Unexpected<Error>(load.error());
   return std::unique_ptr<WarehouseLoad>(std::make_unique<FailingLoad>(*this, std::move(*load)));

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "generate/generator.h"
+#include "pipeline/failing_warehouse.h"
 #include "support/generated.h"
 #include "support/temp_dir.h"
 
@@ -163,6 +164,31 @@ TEST_F(IngestTest, TheSameContentLoadsOnceUnderAnyName) {
   EXPECT_TRUE(again.succeeded);
   EXPECT_EQ(Count("SELECT count(*) FROM fact_sales"), 30);
   EXPECT_EQ(Count("SELECT count(*) FROM etl_file WHERE status = 'skipped'"), 2);
+}
+
+// Two loaders of the same content into one SQLite warehouse: both find it new, then the second
+// waits for the write lock while the first loads and commits. The second is recorded skipped,
+// pointing at the first, as on PostgreSQL (not failed on the unique index of loaded content).
+TEST_F(IngestTest, TheSameContentLoadedTwiceAtOnceIsLoadedOnceAndSkippedOnce) {
+  std::string copy = dir_.Write("copy.csv", testing::ReadFile(kSamples + "/real_rows_30.csv"));
+  ASSERT_TRUE(warehouse_->Migrate());
+  auto other = Open(dir_.Path("till.db"));
+  ASSERT_NE(other, nullptr);
+  testing::FailingWarehouse second(*warehouse_, 0);
+  auto second_run = second.StartRun("test");
+  ASSERT_TRUE(second_run);
+  auto first_run = other->StartRun("test");
+  ASSERT_TRUE(first_run);
+  FileOutcome first;
+  second.BeforeBeginLoad(
+      [&] { first = IngestFile(*other, *first_run, kSamples + "/real_rows_30.csv", options_); });
+  FileOutcome skipped = IngestFile(second, *second_run, copy, options_);
+  EXPECT_EQ(first.status, FileStatus::kLoaded) << first.error;
+  EXPECT_EQ(skipped.status, FileStatus::kSkipped) << skipped.error;
+  EXPECT_EQ(skipped.same_content_as, first.file_id);
+  EXPECT_EQ(Count("SELECT count(*) FROM fact_sales"), 30);
+  EXPECT_EQ(Count("SELECT count(*) FROM etl_file WHERE status = 'skipped'"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM etl_file WHERE status = 'failed'"), 0);
 }
 
 TEST_F(IngestTest, RowsAlreadyLoadedByAnotherFileAreDuplicates) {

@@ -31,6 +31,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <set>
@@ -45,6 +46,7 @@
 #include "pipeline/ingest.h"
 #include "support/pg_cluster.h"
 #include "support/temp_dir.h"
+#include "warehouse/reads.h"
 #include "warehouse/warehouse.h"
 
 extern char** environ;
@@ -620,6 +622,10 @@ class WatchTest : public ::testing::Test {
   // The invariant after each step of a history that meets every way a key's content changes.
   void ExpectEveryStepMirrored(Warehouse& watched);
 
+  // Kills `till ingest` during its load, twice: the next start of till, and then `till runs`,
+  // each find the killed run and mark it interrupted, with when they noticed.
+  void ExpectKilledRunsMarkedInterrupted(const std::string& warehouse);
+
   TempDir dir_;
   Landing landing_{dir_, "landing"};
   std::string db_ = dir_.Path("till.db");
@@ -693,6 +699,93 @@ void WatchTest::ExpectEveryStepMirrored(Warehouse& watched) {
     WaitCaughtUp(watched, landing_);
     ExpectMirrors(watched, landing_);
   }
+}
+
+void WatchTest::ExpectKilledRunsMarkedInterrupted(const std::string& location) {
+  auto watched = Open(location);
+  ASSERT_NE(watched, nullptr);
+  ASSERT_TRUE(watched->Migrate());
+  const std::string big = dir_.Write("big.csv", Generated(150'000, 5));
+  const std::string small = dir_.Write("small.csv", Generated(200, 6));
+  auto kill_a_load = [&]() -> int64_t {
+    TillProcess ingest(dir_.Path(""), {"ingest", big, "--warehouse", location});
+    bool loading = Eventually(
+        [&] {
+          return Count(*watched, "SELECT count(*) FROM etl_run WHERE status = 'running'") > 0 ||
+                 !ingest.running();
+        },
+        kCatchUp, 2ms);
+    EXPECT_TRUE(loading && ingest.running()) << "the load ended before the kill\n"
+                                             << ingest.Describe();
+    ingest.Signal(SIGKILL);
+    EXPECT_TRUE(ingest.WaitExit(kExit));
+    int64_t run = Count(*watched, "SELECT max(run_id) FROM etl_run");
+    if (location.starts_with("postgres")) {
+      // The server ends the session of a killed client once it sees the socket closed.
+      EXPECT_TRUE(Eventually(
+          [&] {
+            return Count(*watched,
+                         "SELECT count(*) FROM pg_stat_activity a JOIN etl_run r ON a.pid = "
+                         "split_part(r.owner, ':', 2)::int WHERE r.run_id = " +
+                             std::to_string(run)) == 0;
+          },
+          kCatchUp));
+    }
+    return run;
+  };
+  auto status_of = [&](int64_t run) {
+    auto runs = ReadRuns(*watched, 100);
+    EXPECT_TRUE(runs) << runs.error().message();
+    for (const RunRecord& record : runs ? *runs : std::vector<RunRecord>{}) {
+      if (record.run_id == run) return record.status + (record.interrupted_at ? " (noticed)" : "");
+    }
+    return std::string("no such run");
+  };
+
+  const int64_t first = kill_a_load();
+  EXPECT_EQ(status_of(first), "running") << "nobody has looked yet";
+  // The next start finds it.
+  TillProcess next(dir_.Path(""), {"ingest", small, "--warehouse", location});
+  ASSERT_TRUE(next.WaitExit(kCatchUp)) << next.Describe();
+  EXPECT_EQ(next.exit_code(), 0) << next.Describe();
+  EXPECT_EQ(status_of(first), "interrupted (noticed)");
+  EXPECT_EQ(Count(*watched, "SELECT count(*) FROM etl_run WHERE run_id = " + std::to_string(first) +
+                                " AND status = 'failed' AND interrupted_at IS NOT NULL AND "
+                                "error LIKE 'interrupted%'"),
+            1);
+
+  // So does whoever lists the runs.
+  const int64_t second = kill_a_load();
+  EXPECT_EQ(status_of(second), "running");
+  TillProcess runs(dir_.Path(""), {"runs", "--json", "--warehouse", location});
+  ASSERT_TRUE(runs.WaitExit(kCatchUp)) << runs.Describe();
+  EXPECT_EQ(runs.exit_code(), 0) << runs.Describe();
+  auto first_line = nlohmann::json::parse(runs.out().substr(0, runs.out().find('\n')));
+  EXPECT_EQ(first_line["run_id"], std::to_string(second));
+  EXPECT_EQ(first_line["status"], "interrupted") << runs.out();
+  EXPECT_TRUE(first_line["interrupted_at"].is_string()) << runs.out();
+  // The dashboard's freshness counts no run as running any more.
+  auto freshness = ReadFreshness(*watched);
+  ASSERT_TRUE(freshness) << freshness.error().message();
+  EXPECT_EQ(freshness->runs_running, 0);
+  // A run still going is never marked: the one that loaded small.csv finished, and this one
+  // (this test's own connection) is running.
+  auto own = watched->StartRun("test");
+  ASSERT_TRUE(own);
+  ASSERT_TRUE(watched->MarkInterruptedRuns());
+  EXPECT_EQ(status_of(*own), "running");
+}
+
+TEST_F(WatchTest, KilledRunsAreMarkedInterruptedOnSqlite) {
+  ExpectKilledRunsMarkedInterrupted(db_);
+}
+
+TEST_F(WatchTest, KilledRunsAreMarkedInterruptedOnPostgresql) {
+  testing::PgCluster& cluster = testing::SharedPgCluster();
+  std::string database = testing::UniqueDatabaseName();
+  std::string error;
+  ASSERT_TRUE(cluster.CreateDatabase(database, &error)) << error;
+  ExpectKilledRunsMarkedInterrupted(cluster.Url(database));
 }
 
 TEST_F(WatchTest, CopiedMovedAndSlowlyWrittenFilesLoadOnceAndWhole) {

@@ -3,6 +3,7 @@
 // the warehouse as files load and unload.
 #include "serve/api.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -1083,6 +1084,64 @@ TEST_F(SnapshotReaderTest, AnUnloadedFileLeavesNoMembersBehind) {
   EXPECT_EQ(std::count(categories.begin(), categories.end(), testing::kScriptCategory), 0)
       << "category '" << testing::kScriptCategory << "' is still a member";
   EXPECT_EQ(Answer(**after, "kpis", {{"product", "=1+2"}}).status, 400);
+}
+
+// Personal data in a validated column (an email where the Date should be, a phone number as
+// the Age): the API's reject messages name the column and the rule, never the value, which
+// stays in etl_reject for the loader.
+TEST_F(SnapshotReaderTest, RejectMessagesServedNameTheColumnAndRuleNeverTheValue) {
+  Load("first.csv", 100, 51);
+  std::string rows = "Date,Total_Purchases,Amount,Total_Amount,Age\n";
+  for (int i = 0; i < 40; ++i) rows += "5/1/2023," + std::to_string(i + 1) + ",2,,30\n";
+  rows += "jane.secret@example.com,1,2,2,30\n";
+  rows += "5/2/2023,1,2,2,+44 7700 900123\n";
+  auto report = testing::IngestOrFail(*writer_, {dir_.Write("personal.csv", rows)});
+  ASSERT_EQ(report.files.size(), 1u);
+  ASSERT_EQ(report.files[0].status, FileStatus::kLoaded) << report.files[0].error;
+  auto snapshot = testing::ReadSnapshot(path_);
+  ASSERT_NE(snapshot, nullptr);
+  for (const auto& params : {Params{}, Params{{"part", "recent"}, {"format", "csv"}}}) {
+    std::string body = testing::Answer(*snapshot, "pipeline/rejects", params).body;
+    EXPECT_EQ(body.find("jane.secret"), std::string::npos) << body;
+    EXPECT_EQ(body.find("7700"), std::string::npos) << body;
+  }
+  Json recent = AnswerJson(*snapshot, "pipeline/rejects", {{"part", "recent"}})["recent"];
+  std::map<std::string, std::string> messages;
+  for (const auto& reject : recent) messages[reject["reason"]] = reject["message"];
+  EXPECT_EQ(messages["bad_date"], "Date: not a month-first date");
+  EXPECT_EQ(messages["bad_integer"],
+            "Age: not a whole number in the column's range; loaded as null");
+  // The loader's record keeps the value.
+  EXPECT_EQ(SqlInt(*writer_,
+                   "SELECT count(*) FROM etl_reject WHERE reason = 'bad_date' AND message LIKE "
+                   "'%jane.secret@example.com%'"),
+            1);
+}
+
+// Amounts with a seventh decimal: rounding each to millionths half up, then summing, made the
+// revenue 20,000.00; the exact sum is 19,999.984, which SQL rounds to 19,999.98.
+TEST_F(SnapshotReaderTest, RevenueIsTheExactSumRoundedOnceAsSqlRoundsIt) {
+  std::string rows = "Date,Total_Purchases,Amount,Total_Amount,Customer_ID\n";
+  for (int i = 0; i < 40'000; ++i) {
+    rows += "5/" + std::to_string(i % 28 + 1) + "/2023,1,0.4999996,0.4999996," +
+            std::to_string(10'000 + i) + "\n";
+  }
+  auto report = testing::IngestOrFail(*writer_, {dir_.Write("sevenths.csv", rows)});
+  ASSERT_EQ(report.files.size(), 1u);
+  ASSERT_EQ(report.files[0].rows_loaded, 40'000) << report.files[0].error;
+  auto snapshot = testing::ReadSnapshot(path_);
+  ASSERT_NE(snapshot, nullptr);
+  const std::string sql_revenue = SqlScalar(
+      *writer_, "SELECT printf('%.2f', round(sum(total_amount), 2)) FROM retail_data_view");
+  EXPECT_EQ(sql_revenue, "19999.98");
+  Json kpis = AnswerJson(*snapshot, "kpis");
+  EXPECT_EQ(fmt::format("{:.2f}", Kpi(kpis, "revenue")["value"].get<double>()), sql_revenue);
+  Json breakdown = AnswerJson(*snapshot, "breakdown", {{"by", "category"}});
+  ASSERT_EQ(breakdown["rows"].size(), 1u);
+  EXPECT_EQ(fmt::format("{:.2f}", breakdown["rows"][0]["revenue"].get<double>()), sql_revenue);
+  Json months = AnswerJson(*snapshot, "timeseries", {{"grain", "month"}});
+  ASSERT_EQ(months["points"].size(), 1u) << months.dump();
+  EXPECT_EQ(fmt::format("{:.2f}", months["points"][0]["revenue"].get<double>()), sql_revenue);
 }
 
 TEST_F(SnapshotReaderTest, TheReadersWarehouseRefusesWrites) {

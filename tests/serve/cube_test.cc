@@ -149,7 +149,7 @@ struct Expected {
 };
 
 void ExpectMeasures(const Measures& actual, const Expected& expected, const std::string& what) {
-  EXPECT_EQ(static_cast<double>(actual.revenue), expected.revenue) << what;
+  EXPECT_EQ(actual.revenue.RoundedToCents(), expected.revenue) << what;
   EXPECT_EQ(actual.orders, expected.orders) << what;
   EXPECT_EQ(actual.units, expected.units) << what;
   EXPECT_EQ(actual.customers, expected.customers) << what;
@@ -290,7 +290,7 @@ TEST_F(CubeTest, WeeklySeriesNamesEachIsoWeekByItsMonday) {
     EXPECT_EQ(FormatDay(series[i].start), monday);
     EXPECT_EQ((series[i].start + 3) % 7, 0) << "not a Monday: " << FormatDay(series[i].start);
     EXPECT_EQ(series[i].measures.orders, orders) << monday;
-    EXPECT_EQ(static_cast<double>(series[i].measures.revenue), revenue) << monday;
+    EXPECT_EQ(series[i].measures.revenue.RoundedToCents(), revenue) << monday;
   }
 }
 
@@ -319,7 +319,7 @@ TEST_F(CubeTest, SeriesOfASelectionSpansOnlyItsOwnFirstAndLastSale) {
   auto books = cube_.Series(Select({{Dim::kCategory, {"Books"}}}), Grain::kMonth);
   ASSERT_EQ(books.size(), 4u);
   EXPECT_EQ(books[2].measures.orders, 0);
-  EXPECT_EQ(static_cast<double>(books[3].measures.revenue), 30);
+  EXPECT_EQ(books[3].measures.revenue.RoundedToCents(), 30);
 }
 
 TEST_F(CubeTest, BreakdownByOneDimension) {

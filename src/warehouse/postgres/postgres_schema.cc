@@ -346,10 +346,20 @@ END
 $$;
 )sql";
 
+// Who runs each run (its server session, "pg:PID:START" with the backend's start as seconds
+// since the epoch), so that a run whose session is gone can be found and marked interrupted:
+// status 'failed', interrupted_at when that was noticed.
+constexpr std::string_view kVersion4 = R"sql(
+ALTER TABLE etl_run ADD COLUMN owner text;
+ALTER TABLE etl_run ADD COLUMN interrupted_at timestamptz;
+CREATE OR REPLACE VIEW reporting.etl_run AS SELECT * FROM public.etl_run;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "star schema, retail_data_view, reporting views and run records", kVersion1},
     {2, "landing-zone ledger and unloadable files", kVersion2},
     {3, "the dashboard's reads for the reporting role", kVersion3},
+    {4, "runs record their session, and when they were found interrupted", kVersion4},
 };
 
 }  // namespace

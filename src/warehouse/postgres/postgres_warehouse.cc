@@ -84,13 +84,34 @@ class PostgresWarehouse final : public Warehouse {
 
   Result<int64_t> StartRun(std::string_view trigger) override {
     TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    TILL_RETURN_IF_ERROR(MarkInterruptedRuns());
+    // The run is this session's: if the session ends (the process is killed), anyone can tell.
     auto row = connection_.Query(
-        "INSERT INTO etl_run (trigger, started_at, status, till_version) "
-        "VALUES ($1, $2, 'running', $3) RETURNING run_id",
+        "INSERT INTO etl_run (trigger, started_at, status, till_version, owner) "
+        "SELECT $1, $2, 'running', $3, 'pg:' || pid || ':' || extract(epoch FROM backend_start) "
+        "FROM pg_stat_activity WHERE pid = pg_backend_pid() RETURNING run_id",
         {std::string(trigger), FormatTimestamp(Clock::Real().Now()), TILL_VERSION},
         "starting a run");
     TILL_RETURN_IF_ERROR(row);
     return IntValue(*row, 0, 0);
+  }
+
+  Result<int64_t> MarkInterruptedRuns() override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    // A session of another role may show no start time (insufficient privilege): it counts as
+    // there, never as gone.
+    auto marked = connection_.Query(
+        "UPDATE etl_run r SET status = 'failed', interrupted_at = $1, "
+        "  error = 'interrupted: its server session (' || r.owner || ') was gone when this was "
+        "noticed' "
+        "WHERE r.status = 'running' AND r.owner LIKE 'pg:%' AND NOT EXISTS ("
+        "  SELECT 1 FROM pg_stat_activity a "
+        "  WHERE a.pid = split_part(r.owner, ':', 2)::int AND (a.backend_start IS NULL OR "
+        "    extract(epoch FROM a.backend_start)::text = split_part(r.owner, ':', 3))) "
+        "RETURNING r.run_id",
+        {FormatTimestamp(Clock::Real().Now())}, "marking interrupted runs");
+    TILL_RETURN_IF_ERROR(marked);
+    return static_cast<int64_t>(PQntuples(marked->get()));
   }
 
   Status FinishRun(int64_t run_id, bool succeeded, std::string_view error) override {
@@ -99,8 +120,9 @@ class PostgresWarehouse final : public Warehouse {
                                                       succeeded ? "succeeded" : "failed",
                                                       Nullable(error), std::to_string(run_id)};
     auto done = connection_.Query(
-        "UPDATE etl_run SET finished_at = $1, status = $2, error = $3 WHERE run_id = $4", params,
-        "finishing the run");
+        "UPDATE etl_run SET finished_at = $1, status = $2, error = $3, interrupted_at = NULL "
+        "WHERE run_id = $4",
+        params, "finishing the run");
     TILL_RETURN_IF_ERROR(done);
     return {};
   }

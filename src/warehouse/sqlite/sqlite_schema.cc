@@ -249,9 +249,17 @@ CREATE TABLE landing_key (
 CREATE INDEX landing_key_file ON landing_key (file_id);
 )sql";
 
+// Who runs each run (base/process.h), so that a run whose process is gone can be found and
+// marked interrupted: status 'failed', interrupted_at when that was noticed.
+constexpr std::string_view kVersion3 = R"sql(
+ALTER TABLE etl_run ADD COLUMN owner TEXT;
+ALTER TABLE etl_run ADD COLUMN interrupted_at TEXT;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "star schema, retail_data_view and run records", kVersion1},
     {2, "landing-zone ledger and unloadable files", kVersion2},
+    {3, "runs record their process, and when they were found interrupted", kVersion3},
 };
 
 }  // namespace

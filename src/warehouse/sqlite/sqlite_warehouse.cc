@@ -8,12 +8,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "base/clock.h"
+#include "base/process.h"
 #include "warehouse/load/star_load.h"
 #include "warehouse/schema.h"
 #include "warehouse/sqlite/sqlite_load.h"
@@ -25,6 +27,24 @@
 
 namespace till {
 namespace {
+
+// A column's value as text. SQLite writes a REAL with 15 significant digits, which does not
+// always give the stored double back (0.1 + 0.2 reads "0.3"); such a value is written with as
+// many digits as it takes (in `scratch`), as PostgreSQL writes it, so that what readers sum is
+// exactly what is stored.
+std::string_view ColumnText(sqlite3_stmt* s, int column, std::string& scratch) {
+  // The type and the double are asked for before the text, which converts the value.
+  const bool real = sqlite3_column_type(s, column) == SQLITE_FLOAT;
+  const double stored = real ? sqlite3_column_double(s, column) : 0;
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s, column));
+  std::string_view view(text, static_cast<size_t>(sqlite3_column_bytes(s, column)));
+  if (!real) return view;
+  double read = 0;
+  auto [end, error] = std::from_chars(view.data(), view.data() + view.size(), read);
+  if (error == std::errc() && end == view.data() + view.size() && read == stored) return view;
+  scratch = fmt::format("{}", stored);
+  return scratch;
+}
 
 class SqliteWarehouse final : public Warehouse {
  public:
@@ -92,23 +112,63 @@ class SqliteWarehouse final : public Warehouse {
   }
 
   Result<int64_t> StartRun(std::string_view trigger) override {
+    TILL_RETURN_IF_ERROR(MarkInterruptedRuns());
     Statement insert;
     TILL_RETURN_IF_ERROR(
         insert.Prepare(db_,
-                       "INSERT INTO etl_run (trigger, started_at, status, till_version) "
-                       "VALUES (?, ?, 'running', ?)"));
+                       "INSERT INTO etl_run (trigger, started_at, status, till_version, owner) "
+                       "VALUES (?, ?, 'running', ?, ?)"));
     std::string now = FormatTimestamp(Clock::Real().Now());
+    std::string owner = ThisProcess();
     insert.Bind(1, trigger);
     insert.Bind(2, std::string_view(now));
     insert.Bind(3, std::string_view(TILL_VERSION));
+    insert.Bind(4, std::string_view(owner));
     TILL_RETURN_IF_ERROR(insert.Run());
     return static_cast<int64_t>(sqlite3_last_insert_rowid(db_));
+  }
+
+  Result<int64_t> MarkInterruptedRuns() override {
+    std::vector<std::pair<int64_t, std::string>> gone;
+    {
+      Statement select;
+      TILL_RETURN_IF_ERROR(select.Prepare(
+          db_, "SELECT run_id, owner FROM etl_run WHERE status = 'running' AND owner IS NOT NULL"));
+      for (;;) {
+        auto row = select.Step();
+        TILL_RETURN_IF_ERROR(row);
+        if (!*row) break;
+        const auto* owner = reinterpret_cast<const char*>(sqlite3_column_text(select.get(), 1));
+        if (StateOfProcess(owner) == ProcessState::kGone) {
+          gone.emplace_back(sqlite3_column_int64(select.get(), 0), owner);
+        }
+      }
+    }
+    int64_t marked = 0;
+    for (const auto& [run_id, owner] : gone) {
+      Statement update;
+      TILL_RETURN_IF_ERROR(
+          update.Prepare(db_,
+                         "UPDATE etl_run SET status = 'failed', interrupted_at = ?, error = ? "
+                         "WHERE run_id = ? AND status = 'running'"));
+      std::string now = FormatTimestamp(Clock::Real().Now());
+      std::string error =
+          fmt::format("interrupted: its process ({}) was gone when this was noticed", owner);
+      update.Bind(1, std::string_view(now));
+      update.Bind(2, std::string_view(error));
+      update.Bind(3, run_id);
+      TILL_RETURN_IF_ERROR(update.Run());
+      marked += sqlite3_changes(db_);
+    }
+    return marked;
   }
 
   Status FinishRun(int64_t run_id, bool succeeded, std::string_view error) override {
     Statement update;
     TILL_RETURN_IF_ERROR(update.Prepare(
-        db_, "UPDATE etl_run SET finished_at = ?, status = ?, error = ? WHERE run_id = ?"));
+        db_,
+        "UPDATE etl_run SET finished_at = ?, status = ?, error = ?, interrupted_at = NULL "
+        "WHERE run_id = ?"));
     std::string now = FormatTimestamp(Clock::Real().Now());
     update.Bind(1, std::string_view(now));
     update.Bind(2, std::string_view(succeeded ? "succeeded" : "failed"));
@@ -151,12 +211,21 @@ class SqliteWarehouse final : public Warehouse {
       if (restore_wal) (void)Exec(db_, "PRAGMA journal_mode = WAL");
       return Unexpected<Error>(begun.error());
     }
-    auto file_id = InsertFile(run_id, outcome, "loaded");
-    if (!file_id) {
+    auto give_up = [&](Error error) -> Result<std::unique_ptr<WarehouseLoad>> {
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
       if (restore_wal) (void)Exec(db_, "PRAGMA journal_mode = WAL");
-      return Unexpected<Error>(file_id.error());
+      return Unexpected<Error>(std::move(error));
+    };
+    // Another loader may have brought the same content while this one waited for the write
+    // lock: the caller then records this file as skipped, as on PostgreSQL.
+    auto loaded = FindLoadedContent(outcome.sha256);
+    if (!loaded) return give_up(loaded.error());
+    if (*loaded) {
+      return give_up(Error(ErrorCode::kAlreadyLoaded,
+                           fmt::format("content already loaded as file {}", **loaded)));
     }
+    auto file_id = InsertFile(run_id, outcome, "loaded");
+    if (!file_id) return give_up(file_id.error());
     // The transport's destructor rolls back on failure.
     return StarLoad::Start(MakeSqliteTransport(db_, *file_id, restore_wal), load_options_);
   }
@@ -198,8 +267,8 @@ class SqliteWarehouse final : public Warehouse {
         if (sqlite3_column_type(s, c) == SQLITE_NULL) {
           out.emplace_back(std::nullopt);
         } else {
-          const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s, c));
-          out.emplace_back(std::string(text, static_cast<size_t>(sqlite3_column_bytes(s, c))));
+          std::string scratch;
+          out.emplace_back(std::string(ColumnText(s, c, scratch)));
         }
       }
     }
@@ -214,6 +283,7 @@ class SqliteWarehouse final : public Warehouse {
     sqlite3_stmt* s = statement.get();
     std::vector<std::optional<std::string_view>> values(
         static_cast<size_t>(sqlite3_column_count(s)));
+    std::vector<std::string> scratch(values.size());
     for (;;) {
       auto row = statement.Step();
       TILL_RETURN_IF_ERROR(row);
@@ -223,8 +293,7 @@ class SqliteWarehouse final : public Warehouse {
         if (sqlite3_column_type(s, column) == SQLITE_NULL) {
           values[c].reset();
         } else {
-          const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s, column));
-          values[c].emplace(text, static_cast<size_t>(sqlite3_column_bytes(s, column)));
+          values[c].emplace(ColumnText(s, column, scratch[c]));
         }
       }
       TILL_RETURN_IF_ERROR(visit(values));
