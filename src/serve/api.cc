@@ -450,7 +450,7 @@ Json MeasureValue(const Measures& m, std::string_view measure) {
   if (measure == "units") return m.units;
   if (measure == "customers") return m.customers;
   if (measure == "average_order_value") return Ratio(m.revenue, m.orders, 2);
-  return Round(m.revenue, 2);
+  return Money(m.revenue);
 }
 
 Json Change(const Json& now, const Json& before) {

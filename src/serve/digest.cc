@@ -57,14 +57,15 @@ Json Digest(const Snapshot& snapshot, int days, std::chrono::system_clock::time_
     auto measures = cube.Periods(all, periods);
     const Measures& current = measures[0];
     const Measures& previous = measures[1];
-    auto revenue_change = Change(current.revenue, previous.revenue, comparable);
+    auto revenue_change =
+        Change(current.revenue.Approximate(), previous.revenue.Approximate(), comparable);
     auto orders_change = Change(static_cast<long double>(current.orders),
                                 static_cast<long double>(previous.orders), comparable);
     digest["period"] = {{"from", FormatDay(from)}, {"to", FormatDay(to)}, {"days", days}};
     digest["previous"] = {
         {"from", FormatDay(previous_from)}, {"to", FormatDay(from - 1)}, {"complete", comparable}};
-    digest["revenue"] = std::round(static_cast<double>(current.revenue) * 100) / 100;
-    digest["previous_revenue"] = std::round(static_cast<double>(previous.revenue) * 100) / 100;
+    digest["revenue"] = current.revenue.RoundedToCents();
+    digest["previous_revenue"] = previous.revenue.RoundedToCents();
     digest["revenue_change"] = Number(revenue_change);
     digest["orders"] = current.orders;
     digest["previous_orders"] = previous.orders;
@@ -87,7 +88,8 @@ Json Digest(const Snapshot& snapshot, int days, std::chrono::system_clock::time_
         s.from = begin;
         s.to = end;
         auto groups = cube.Breakdown(s, dims);  // one dimension: never beyond kMaxGroups
-        for (const Group& g : groups.value()) (*out)[g.members[0]] = g.measures.revenue;
+        for (const Group& g : groups.value())
+          (*out)[g.members[0]] = g.measures.revenue.Approximate();
       }
       for (size_t m = 0; m < now_by.size(); ++m) {
         if (before_by[m] > 0) {
@@ -109,9 +111,9 @@ Json Digest(const Snapshot& snapshot, int days, std::chrono::system_clock::time_
 
     lines.push_back(fmt::format("Till digest, {} to {} ({} day{}):", FormatDay(from), FormatDay(to),
                                 days, days == 1 ? "" : "s"));
-    lines.push_back(fmt::format("Revenue {} ({} against {} – {})", Grouped(current.revenue, 2),
-                                ChangeText(revenue_change), FormatDay(previous_from),
-                                FormatDay(from - 1)));
+    lines.push_back(
+        fmt::format("Revenue {} ({} against {} – {})", Grouped(current.revenue.Approximate(), 2),
+                    ChangeText(revenue_change), FormatDay(previous_from), FormatDay(from - 1)));
     lines.push_back(fmt::format("Orders {} ({})",
                                 Grouped(static_cast<long double>(current.orders), 0),
                                 ChangeText(orders_change)));
