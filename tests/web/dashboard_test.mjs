@@ -996,7 +996,7 @@ async function runChecks(browser, base, options, { hierarchy, loadMore, warehous
     check(hidden.every((d) => d === 'none'), `printed controls: ${JSON.stringify(hidden)}`);
   });
 
-  await step('a view saved under a name opens again from the list', async () => {
+  await step('a view saved under a name opens again from the list, and can be deleted', async () => {
     const viewContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const viewPage = await viewContext.newPage();
     try {
@@ -1014,6 +1014,12 @@ async function runChecks(browser, base, options, { hierarchy, loadMore, warehous
         (await viewPage.locator('.chip', { hasText: category }).count()) === 1,
         'the saved view did not bring its filter back',
       );
+      const remove = viewPage.locator('#delete-view');
+      check(await remove.isVisible(), 'the open saved view offers no way to delete it');
+      await remove.click();
+      const left = await viewPage.locator('#views option').allTextContents();
+      check(!left.includes('Books in autumn'), `the deleted view is still listed: ${left}`);
+      check(!(await remove.isVisible()), 'the delete button stays after its view is gone');
     } finally {
       await viewContext.close();
     }
@@ -1143,6 +1149,8 @@ async function runChecks(browser, base, options, { hierarchy, loadMore, warehous
     check(width <= 375, `the page is ${width} px wide on a 375 px screen`);
     const chartWidth = await page.evaluate(() => window.till.charts.timeseries.getWidth());
     check(chartWidth > 200 && chartWidth <= 375, `the time series chart is ${chartWidth} px wide`);
+    // Kept beside the wide screenshots, for a person to look at the narrow layout.
+    await page.screenshot({ path: options.screenshot.replace(/\.png$/, '-phone.png'), fullPage: true });
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 

@@ -22,6 +22,7 @@ import { widgets as overview } from './tab-overview.js';
 import { widgets as pipeline } from './tab-pipeline.js';
 import { widgets as sales } from './tab-sales.js';
 import { widgets as satisfaction } from './tab-satisfaction.js';
+import { syncSavedViews } from './views.js';
 
 const widgets = [
   ...overview,
@@ -77,6 +78,7 @@ export async function update() {
   document.body.dataset.state = 'loading';
   showTab();
   syncFilterBar();
+  syncSavedViews();
 
   const pending = new Map(); // URL → promise, so widgets asking the same thing share one fetch
   const load = async (widget) => {
