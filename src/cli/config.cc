@@ -22,9 +22,12 @@ constexpr std::string_view kConfigKeys[] = {
     "alerts.freshness_seconds",
     "alerts.failures_in_a_row",
     "serve.token_on_loopback",
+    "digest.every",
+    "digest.at",
+    "digest.since",
 };
 // Tables of till.toml: their keys are listed one by one above.
-constexpr std::string_view kConfigTables[] = {"alerts", "serve"};
+constexpr std::string_view kConfigTables[] = {"alerts", "serve", "digest"};
 
 bool IsConfigKey(std::string_view key) {
   return std::find(std::begin(kConfigKeys), std::end(kConfigKeys), key) != std::end(kConfigKeys);
@@ -184,6 +187,31 @@ Result<Config> LoadConfig() {
         return bad("serve.token_on_loopback", "true or false");
       }
       config.serve_token_on_loopback = *value;
+    }
+    if (auto digest = table["digest"]; digest && !digest.is_table()) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("{}: 'digest' must be a table ([digest])", path));
+    }
+    if (auto node = Setting(table, "digest.every")) {
+      auto value = node.value<std::string>();
+      auto every = value ? ParseEvery(*value) : std::nullopt;
+      if (!every) return bad("digest.every", "a duration such as \"1d\", \"1w\" or \"6h\"");
+      config.digest.every = *every;
+    }
+    if (auto node = Setting(table, "digest.at")) {
+      auto value = node.value<std::string>();
+      auto at = value ? ParseTimeOfDay(*value) : std::nullopt;
+      if (!at) return bad("digest.at", "a time of day \"HH:MM\" (UTC)");
+      config.digest.at = *at;
+    }
+    if (auto node = Setting(table, "digest.since")) {
+      auto value = node.value<std::string>();
+      auto days = value ? ParseDays(*value) : std::nullopt;
+      if (!days) return bad("digest.since", "a number of days or weeks (\"1d\", \"7d\", \"2w\")");
+      config.digest.days = *days;
+    }
+    if (config.digest.every.count() > 0 && config.alerts.webhooks.empty()) {
+      return bad("digest.every", "left out, or alerts.webhooks set: the digest goes to them");
     }
   } else if (explicit_path) {
     return MakeError(ErrorCode::kNotFound,

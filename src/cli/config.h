@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "cli/digest_schedule.h"
 #include "monitor/alerts.h"
 
 namespace till {
@@ -21,6 +22,7 @@ struct Config {
   // [serve]: ask every client for the token, loopback ones included (behind a reverse proxy on
   // the same machine every request comes from loopback).
   bool serve_token_on_loopback = false;
+  DigestSchedule digest;  // [digest]: when `till serve` posts the digest to [alerts] webhooks
 };
 
 // Reads till.toml and the environment over the defaults. till.toml may hold:
@@ -36,6 +38,10 @@ struct Config {
 //   failures_in_a_row = 3      # the watcher cannot reach its zone or warehouse
 //   [serve]
 //   token_on_loopback = true   # ask loopback clients for the token too
+//   [digest]
+//   every = "1d"               # till serve posts the digest this often (30s … 1w; off if absent)
+//   at = "08:00"               # at this time of day, UTC, for schedules of whole days
+//   since = "1d"               # the days it covers (default: the schedule's length)
 // A malformed till.toml fails with
 // kInvalidArgument naming the file, line and key.
 Result<Config> LoadConfig();

@@ -2,15 +2,12 @@
 // latest days (serve/digest.h), printed or posted to the webhooks of till.toml's [alerts].
 #include <fmt/format.h>
 
-#include <charconv>
 #include <chrono>
-#include <optional>
-#include <thread>
 
 #include "cli/command.h"
+#include "cli/digest_poster.h"
 #include "cli/output.h"
 #include "cli/report.h"
-#include "monitor/alerts.h"
 #include "serve/digest.h"
 #include "serve/snapshot.h"
 
@@ -22,20 +19,8 @@ struct ReportFlags {
   bool to_webhook = false;
 };
 
-// Days in "Nd" or "Nw" (N from 1 to 3660 days); nullopt when malformed.
-std::optional<int> ParseSince(const std::string& text) {
-  if (text.size() < 2) return std::nullopt;
-  int n = 0;
-  const char* end = text.data() + text.size() - 1;
-  auto [stop, error] = std::from_chars(text.data(), end, n);
-  if (error != std::errc() || stop != end || n < 1) return std::nullopt;
-  int days = text.back() == 'd' ? n : text.back() == 'w' ? n * 7 : -1;
-  if (days < 1 || days > 3660) return std::nullopt;
-  return days;
-}
-
 int RunDigest(const Config& config, const ReportFlags& flags) {
-  auto days = ParseSince(flags.since);
+  auto days = ParseDays(flags.since);
   if (!days) {
     fmt::print(stderr, "till: --since '{}' is not a number of days or weeks (1d, 7d, 2w)\n",
                flags.since);
@@ -55,19 +40,10 @@ int RunDigest(const Config& config, const ReportFlags& flags) {
     fmt::print("{}\n", digest["text"].get<std::string>());
     return kExitOk;
   }
-  std::string body = digest.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-  int failed = 0;
-  for (const auto& url : config.alerts.webhooks) {
-    bool sent = false;
-    // Three tries, 1 s then 2 s apart: a receiver restarting does not lose the digest.
-    for (int attempt = 0; attempt < 3 && !sent; ++attempt) {
-      if (attempt) std::this_thread::sleep_for(std::chrono::seconds(attempt));
-      sent = PostJson(url, body);
-    }
-    if (!sent) {
-      fmt::print(stderr, "till: the digest could not be delivered to a webhook (3 tries)\n");
-      ++failed;
-    }
+  int failed = DeliverDigest(digest, config.alerts.webhooks);
+  if (failed) {
+    fmt::print(stderr, "till: the digest could not be delivered to {} of {} webhooks (3 tries)\n",
+               failed, config.alerts.webhooks.size());
   }
   return failed ? kExitFailed : kExitOk;
 }

@@ -7,9 +7,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/command.h"
+#include "cli/digest_poster.h"
 #include "cli/output.h"
 #include "serve/api.h"
 #include "serve/server.h"
@@ -23,7 +25,7 @@ struct ServeFlags {
   bool token_on_loopback = false;
 };
 
-int RunServe(ServeOptions options) {
+int RunServe(ServeOptions options, const Config& config) {
   // The signals are taken by sigwait below; every thread started from here inherits the mask.
   sigset_t signals;
   sigemptyset(&signals);
@@ -58,8 +60,13 @@ int RunServe(ServeOptions options) {
   fmt::print("till serve: dashboard at http://{}:{}/ (warehouse read in {:.2f} s; Ctrl-C stops)\n",
              host, server.port(), seconds);
   std::fflush(stdout);
+  std::optional<DigestPoster> digest;
+  if (config.digest.every.count() > 0) {
+    digest.emplace(config.digest, config.alerts.webhooks, [&server] { return server.snapshot(); });
+  }
   int signal = 0;
   sigwait(&signals, &signal);
+  digest.reset();
   server.Stop();
   return kExitOk;
 }
@@ -99,7 +106,7 @@ Command AddServeCommand(CLI::App& app, Config& config) {
             given.loopback_needs_token = flags->token_on_loopback || config.serve_token_on_loopback;
             given.version = TILL_VERSION;
             SetApiCurrency(config.currency);
-            return RunServe(given);
+            return RunServe(given, config);
           }};
 }
 

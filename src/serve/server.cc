@@ -866,6 +866,8 @@ Status DashboardServer::Start() {
 
 int DashboardServer::port() const { return state_->port; }
 
+std::shared_ptr<const Snapshot> DashboardServer::snapshot() const { return state_->Current(); }
+
 void DashboardServer::Wait() {
   State& s = *state_;
   std::unique_lock lock(s.stop_mutex);

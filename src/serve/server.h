@@ -12,6 +12,8 @@
 
 namespace till {
 
+struct Snapshot;
+
 struct ServeOptions {
   std::string warehouse;  // as OpenWarehouse takes it
   std::string address = "127.0.0.1";
@@ -36,6 +38,8 @@ class DashboardServer {
   Status Start();
   // The port listened on (after Start).
   int port() const;
+  // The data answers come from now (null before Start).
+  std::shared_ptr<const Snapshot> snapshot() const;
   // Serves until Stop() is called from another thread or a signal handler's thread.
   void Wait();
   void Stop();

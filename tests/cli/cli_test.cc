@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "support/temp_dir.h"
+#include "support/webhook_receiver.h"
 
 namespace till {
 namespace {
@@ -386,6 +387,51 @@ TEST_F(CliTest, ServeCanAskLoopbackClientsForTheToken) {
   Outcome malformed = Till("serve --warehouse w.db --port 0 --token t0ken");
   EXPECT_EQ(malformed.exit_code, 2);
   EXPECT_NE(malformed.err.find("token_on_loopback"), std::string::npos) << malformed.err;
+}
+
+TEST_F(CliTest, ServePostsTheDigestOnTheScheduleOfTillToml) {
+  ASSERT_EQ(Till("ingest '" + Sample() + "' --warehouse w.db").exit_code, 0);
+  testing::WebhookReceiver receiver;
+  dir_.Write("till.toml", "warehouse = \"w.db\"\n[alerts]\nwebhooks = [\"" + receiver.url() +
+                              "\"]\n[digest]\nevery = \"2s\"\nsince = \"7d\"\n");
+  std::string command = "cd '" + dir_.Path("") +
+                        "' && { env -u TILL_CONFIG '" TILL_BINARY
+                        "' serve --port 0 >serve.txt 2>serve-err.txt & echo $! >serve.pid; }";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  // Two posts: the schedule goes on after the first.
+  bool posted = receiver.WaitFor(2);
+  pid_t pid = std::stoi(ReadFile(dir_.Path("serve.pid")));
+  ::kill(pid, SIGTERM);
+  for (int i = 0; i < 100 && ::kill(pid, 0) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(posted) << ReadFile(dir_.Path("serve-err.txt"));
+  // The same digest as `till report --since 7d --to-webhook` posts, but for the clock.
+  ASSERT_EQ(Till("report --since 7d --to-webhook").exit_code, 0);
+  ASSERT_TRUE(receiver.WaitFor(3));
+  auto bodies = receiver.bodies();
+  for (const char* field : {"period", "revenue", "orders", "top_movers", "reject_ratio"}) {
+    EXPECT_EQ(bodies[0][field], bodies[2][field]) << field;
+    EXPECT_EQ(bodies[1][field], bodies[2][field]) << field;
+  }
+  EXPECT_EQ(bodies[0]["period"]["days"], 7);
+  EXPECT_NE(bodies[0]["text"].get<std::string>().find("Till digest"), std::string::npos)
+      << bodies[0]["text"];
+
+  // A schedule that cannot be read, or one with nowhere to go, stops the command.
+  dir_.Write("till.toml",
+             "[alerts]\nwebhooks = [\"" + receiver.url() + "\"]\n[digest]\nevery = \"daily\"\n");
+  Outcome malformed = Till("serve --warehouse w.db --port 0");
+  EXPECT_EQ(malformed.exit_code, 2);
+  EXPECT_NE(malformed.err.find("digest.every"), std::string::npos) << malformed.err;
+  dir_.Write("till.toml", "[digest]\nevery = \"1d\"\nat = \"25:00\"\n");
+  Outcome bad_time = Till("serve --warehouse w.db --port 0");
+  EXPECT_EQ(bad_time.exit_code, 2);
+  EXPECT_NE(bad_time.err.find("digest.at"), std::string::npos) << bad_time.err;
+  dir_.Write("till.toml", "[digest]\nevery = \"1d\"\n");
+  Outcome nowhere = Till("serve --warehouse w.db --port 0");
+  EXPECT_EQ(nowhere.exit_code, 2);
+  EXPECT_NE(nowhere.err.find("alerts.webhooks"), std::string::npos) << nowhere.err;
 }
 
 }  // namespace
