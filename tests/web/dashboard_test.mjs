@@ -970,6 +970,21 @@ async function runChecks(browser, base, options, { hierarchy, loadMore, warehous
     check(after.pressed === 'true', 'the switch does not say it is on');
     check(after.background === 'rgb(17, 20, 24)', `the dark page's background is ${after.background}`);
     check(after.colour === '#8ea8ff', `the chart kept its light colours (${after.colour})`);
+    // A tooltip in the dark theme is drawn in the page's card colours, not ECharts' white.
+    const tip = await page.evaluate(async () => {
+      const chart = window.till.charts.timeseries;
+      chart.getDom().scrollIntoView({ block: 'center' });
+      chart.dispatchAction({ type: 'showTip', seriesIndex: 0, dataIndex: 3 });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const box = [...chart.getDom().children].find((d) => !d.querySelector('canvas'));
+      const style = box && getComputedStyle(box);
+      const card = getComputedStyle(document.documentElement).getPropertyValue('--card').trim();
+      return { background: style?.backgroundColor, colour: style?.color, card, shown: style?.display };
+    });
+    check(
+      tip.background === 'rgb(27, 31, 39)' && tip.card === '#1b1f27',
+      `the dark tooltip's background is ${tip.background} (display ${tip.shown}), not the card's ${tip.card}`,
+    );
     await page.locator('#theme').click();
     await waitReady(page);
     check(

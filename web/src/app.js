@@ -9,7 +9,7 @@
 
 import { apiFetch, apiUrl, takeTokenFromHash } from './api.js';
 import { clearBanner, describeError, setBanner } from './banner.js';
-import { charts } from './charts.js';
+import { charts, disposeCharts } from './charts.js';
 import { $, $$ } from './dom.js';
 import { buildDimensionFilters } from './filters.js';
 import { formatInteger, setCurrency } from './format.js';
@@ -179,7 +179,10 @@ function start() {
     tabRenderMs: {}, // per tab: from its first opening to its first complete render
   };
   applyTheme();
-  whenThemeChanges(update);
+  whenThemeChanges(() => {
+    disposeCharts();
+    update();
+  });
   // A change made while the server cannot be reached is retried as soon as it answers again.
   whenChanged(updateAndWatch);
   takeTokenFromHash();

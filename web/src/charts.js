@@ -18,7 +18,12 @@ export const theme = () => (document.documentElement.dataset.theme === 'dark' ? 
 export function ink() {
   const style = getComputedStyle(document.documentElement);
   const value = (name) => style.getPropertyValue(name).trim();
-  return { text: value('--text'), muted: value('--muted'), line: value('--line') };
+  return {
+    text: value('--text'),
+    muted: value('--muted'),
+    line: value('--line'),
+    card: value('--card'),
+  };
 }
 
 // Members whose natural order is not alphabetical; others keep the API's order.
@@ -58,15 +63,22 @@ export function chartOf(widget) {
     const title = container.closest('.card')?.querySelector('h2')?.textContent ?? widget.id;
     container.setAttribute('role', 'img');
     container.setAttribute('aria-label', `${title} (chart; the data table below lists its values)`);
-    // ECharts is the classic script that index.html runs before this module.
-    const chart = window.echarts.init(container, null, { renderer: 'canvas' });
+    // ECharts is the classic script that index.html runs before this module. Its theme gives
+    // every tooltip the page's colours (ECharts' own are for a light page); a chart keeps the
+    // theme it was made with, so a change of theme makes the charts anew (disposeCharts).
+    const { text, line, card } = ink();
+    const name = `till-${theme()}`;
+    window.echarts.registerTheme(name, {
+      tooltip: { backgroundColor: card, borderColor: line, textStyle: { color: text } },
+    });
+    const chart = window.echarts.init(container, name, { renderer: 'canvas' });
     if (widget.click) chart.on('click', (event) => widget.click(event));
     charts[widget.id] = chart;
+    resizeObserver.observe(container);
     // PNG export of the chart as drawn, on the card's background.
-    container
-      .closest('.card')
-      ?.querySelector('.tools')
-      ?.append(
+    const tools = container.closest('.card')?.querySelector('.tools');
+    if (tools && !tools.querySelector(`[data-png="${widget.id}"]`)) {
+      tools.append(
         h('button', {
           type: 'button',
           class: 'csv',
@@ -74,11 +86,12 @@ export function chartOf(widget) {
           text: 'PNG',
           'aria-label': `${title}: download as PNG`,
           onclick: () => {
-            const background = getComputedStyle(document.documentElement)
-              .getPropertyValue('--card')
-              .trim();
             const link = h('a', {
-              href: chart.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: background }),
+              href: charts[widget.id].getDataURL({
+                type: 'png',
+                pixelRatio: 2,
+                backgroundColor: ink().card,
+              }),
               download: `till-${widget.id}.png`,
               hidden: true,
             });
@@ -88,9 +101,18 @@ export function chartOf(widget) {
           },
         }),
       );
-    resizeObserver.observe(container);
+    }
   }
   return charts[widget.id];
+}
+
+// Disposes every chart: the next render makes them anew, in the page's theme.
+export function disposeCharts() {
+  for (const [id, chart] of Object.entries(charts)) {
+    resizeObserver.unobserve(chart.getDom());
+    chart.dispose();
+    delete charts[id];
+  }
 }
 
 const DIMMED = 0.25;
