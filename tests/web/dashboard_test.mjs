@@ -1260,6 +1260,19 @@ async function runChecks(browser, base, options, { hierarchy, loadMore, warehous
     await waitReady(fresh);
     const firstRender = await fresh.evaluate(() => window.till.firstRenderMs);
     check(typeof firstRender === 'number', 'window.till.firstRenderMs is not set');
+    // Every module the page runs is fetched up front (index.html's modulepreload list).
+    const modules = await fresh.evaluate(() => ({
+      loaded: performance
+        .getEntriesByType('resource')
+        .map((e) => new URL(e.name).pathname)
+        .filter((p) => p.endsWith('.js') && !p.startsWith('/vendor/') && p !== '/app.js'),
+      preloaded: [...document.querySelectorAll('link[rel="modulepreload"]')].map(
+        (l) => new URL(l.href).pathname,
+      ),
+    }));
+    const missing = modules.loaded.filter((m) => !modules.preloaded.includes(m));
+    check(missing.length === 0, `modules loaded without a modulepreload link in index.html: ${missing}`);
+    check(modules.preloaded.length > 10, `only ${modules.preloaded.length} modules preloaded`);
     await fresh.waitForTimeout(500); // let chart animations finish
     fs.mkdirSync(path.dirname(options.screenshot), { recursive: true });
     await fresh.screenshot({ path: options.screenshot, fullPage: true });

@@ -113,8 +113,10 @@ function applyMeta(answer) {
   }
 }
 
-async function loadDimensions() {
-  const answer = await apiFetch(apiUrl('dimensions'));
+// `asked`: a request for the dimensions already under way (the first poll asks for them beside
+// meta, saving a round trip before the first render).
+async function loadDimensions(asked) {
+  const answer = await (asked ?? apiFetch(apiUrl('dimensions')));
   setDimensions(answer.dimensions);
   buildDimensionFilters();
   fillGrowthControls();
@@ -128,6 +130,8 @@ let unreachable = false; // the last poll failed
 // dimensions and refetches everything the page shows.
 async function poll() {
   let wait = POLL_MS;
+  const dimensions = started ? undefined : apiFetch(apiUrl('dimensions'));
+  dimensions?.catch(() => {}); // a failure is met when it is awaited, or meta's failure wins
   try {
     const answer = await apiFetch(apiUrl('meta'));
     setBanner('meta', null);
@@ -139,7 +143,7 @@ async function poll() {
     unreachable = false;
     if (changed) {
       applyMeta(answer);
-      await loadDimensions();
+      await loadDimensions(dimensions);
       if (!started) readUrl();
       started = true;
       invalidate();
