@@ -30,12 +30,13 @@ demo: till
 	@scripts/demo.sh
 
 # The CI preset: release build with warnings as errors, every test tier; then the threaded code's
-# tests under ThreadSanitizer.
+# tests under ThreadSanitizer, and every fuzz target for a fixed time.
 test: setup
 	cmake --preset ci >/dev/null
 	cmake --build --preset ci -j $(JOBS)
 	ctest --preset ci -j $(JOBS)
 	@$(MAKE) --no-print-directory test-tsan
+	@$(MAKE) --no-print-directory test-fuzz
 
 test-asan: setup
 	cmake --preset asan >/dev/null
@@ -48,6 +49,12 @@ test-tsan: setup
 	cmake --preset tsan >/dev/null
 	cmake --build --preset tsan -j $(JOBS)
 	ctest --preset tsan -j $(JOBS)
+
+# Each libFuzzer target for FUZZ_SECONDS (default 60) from its corpus; a crash fails.
+FUZZ_SECONDS ?= 60
+.PHONY: test-fuzz
+test-fuzz: setup
+	JOBS=$(JOBS) scripts/fuzz.sh $(FUZZ_SECONDS)
 
 bench: till
 	bench/ingest_vs_sqlite_import.sh

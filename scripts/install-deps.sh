@@ -12,7 +12,7 @@ packages=(
   libnlopt-dev libnlopt-cxx-dev libeigen3-dev r-cran-forecast
   libgtest-dev libgmock-dev libbenchmark-dev
   time nodejs npm chromium wrk jq bc
-  clang-format
+  clang-format clang libclang-rt-14-dev
   libarmadillo-dev python3-sklearn python3-scipy
   help2man man-db lintian systemd
 )
