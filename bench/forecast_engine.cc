@@ -6,7 +6,13 @@
 // one JSON object a line with every number printed in full, so that the runs on different
 // thread counts can be compared byte for byte.
 //
-//   forecast_engine SERIES.csv [THREADS]
+// With HOLDOUT > 0, the last HOLDOUT values of every series are held back: the series without
+// them is forecast (HORIZON defaults to HOLDOUT then), and each result also carries
+// "holdout", the accuracy of the final forecast and its intervals on the values held back:
+// the check, on days no part of the engine saw, that the calibrated intervals cover what
+// they claim. SEASON (default 7) and HORIZON (default 28) as in SeriesOptions.
+//
+//   forecast_engine SERIES.csv [THREADS] [HOLDOUT] [SEASON] [HORIZON]
 #include <fmt/format.h>
 
 #include <chrono>
@@ -21,6 +27,7 @@
 #include <vector>
 
 #include "base/date.h"
+#include "forecast/backtest.h"
 #include "forecast/forecaster.h"
 
 namespace {
@@ -75,6 +82,10 @@ int main(int argc, char** argv) {
   }
   const int threads = argc > 2 ? std::atoi(argv[2])
                                : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int holdout = argc > 3 ? std::atoi(argv[3]) : 0;
+  till::forecast::SeriesOptions options;  // season 7, horizon 28, 4 origins
+  if (argc > 4) options.season = std::atoi(argv[4]);
+  options.horizon = argc > 5 ? std::atoi(argv[5]) : holdout > 0 ? holdout : 28;
   struct Row {
     int64_t day;
     double value;
@@ -107,13 +118,18 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s: no rows\n", argv[1]);
     return 2;
   }
-  std::vector<std::vector<double>> series;
+  std::vector<std::vector<double>> series, held;
   for (const std::string& name : names) {
     std::vector<double> y(last - first + 1, 0.0);
     for (const Row& r : rows[name]) y[r.day - first] += r.value;
+    if (holdout >= static_cast<int>(y.size())) {
+      std::fprintf(stderr, "%s: the holdout is longer than the series\n", argv[1]);
+      return 2;
+    }
+    held.emplace_back(y.end() - holdout, y.end());
+    y.resize(y.size() - holdout);
     series.push_back(std::move(y));
   }
-  till::forecast::SeriesOptions options;  // season 7, horizon 28, 4 origins
   const auto start = std::chrono::steady_clock::now();
   auto results = till::forecast::ForecastAll(series, options, threads);
   const double seconds =
@@ -142,6 +158,16 @@ int main(int argc, char** argv) {
         candidates["auto"] = AccuracyJson(f.candidates[static_cast<int>(f.kind)].backtest);
       }
       out["accuracy"] = candidates;
+      if (holdout > 0) {
+        const std::vector<double>& y = series[i];
+        till::forecast::AccuracyAccumulator accuracy;
+        till::forecast::Prediction p = f.prediction;
+        const int k = std::min(holdout, static_cast<int>(p.size()));
+        for (auto* v : {&p.point, &p.lo80, &p.hi80, &p.lo95, &p.hi95}) v->resize(k);
+        accuracy.Add(std::span<const double>(held[i]).first(k), p,
+                     till::forecast::MaseScale(y, options.season));
+        out["holdout"] = AccuracyJson(accuracy.Get());
+      }
     }
     std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   }

@@ -465,7 +465,8 @@ Result<EtsFit> FitEtsRounds(std::span<const double> y, int m, EtsForm form, Crit
   if (start && start->form == form && start->m == m &&
       start->initial_state.size() == states.size() + HasSeason(form)) {
     // A warm start from a fit of the same form to a series that begins the same way (the
-    // backtest's training parts are prefixes of the series): its estimates, small steps.
+    // backtest's training parts are prefixes of the series): its estimates, small steps, one
+    // run (a second one changed no backtest figure of bench/forecast.sh in its third digit).
     std::vector<double> warm = {start->alpha};
     if (HasTrend(form)) warm.push_back(start->beta);
     if (HasSeason(form)) warm.push_back(start->gamma);
@@ -480,7 +481,7 @@ Result<EtsFit> FitEtsRounds(std::span<const double> y, int m, EtsForm form, Crit
       for (std::size_t i = 0; i < step.size(); ++i) {
         step[i] = std::isfinite(lower[i]) ? 0.01 : std::max(0.02 * std::fabs(x[i]), 0.005);
       }
-      rounds = std::min(2, max_rounds);
+      rounds = std::min(1, max_rounds);
     }
   }
   if (problem.Evaluate(x.data(), x.size()) >= kRejected) {
@@ -604,7 +605,8 @@ std::vector<EtsForm> CandidateForms(std::span<const double> y, int m) {
 Result<EtsSelection> SelectEts(std::span<const double> y, int m) {
   // Two stages. First every form gets one Nelder-Mead run of up to 1000 evaluations. Then
   // only the forms whose AICc is within kPolishMargin of the best so far are refined, from
-  // where the first run stopped, by FitEts's restarts (which settle a collapsed simplex).
+  // where the first run stopped, with FitEts's warm start (a run with small steps, which
+  // settles a simplex that collapsed early).
   // Measured on the 36 daily series of bench/forecast.sh, refining every form changed a form's
   // AICc by at most 6.4, so a form further behind than 8 cannot overtake the best; and there,
   // the forms chosen are the same as with every form refined from a first run of 2000
