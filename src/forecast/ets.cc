@@ -615,7 +615,7 @@ Result<EtsSelection> SelectEts(std::span<const double> y, int m) {
   // behind than 8 cannot overtake the best. A run stopped by its limit can be far from it
   // (AirPassengers' MAdM gained 30), so it is always refined. The forms chosen are the same as
   // with every form fully refined, on those 36 series and on R's monthly classics (the
-  // reference test compares them with ets()'s choice), for about 60% of the time; refining
+  // reference test compares them with ets()'s choice), for about half the time; refining
   // the converged forms far behind was the rest.
   constexpr double kPolishMargin = 8;
   constexpr int kScreenEvaluations = 1000;
