@@ -69,4 +69,37 @@ std::vector<int> RollingOrigins(int n, int h, int origins, int min_train) {
   return cuts;
 }
 
+void AddIntervalScores(IntervalScores& scores, std::span<const double> actual,
+                       const Prediction& p) {
+  for (std::size_t i = 0; i < actual.size(); ++i) {
+    const double error = std::fabs(actual[i] - p.point[i]);
+    const double w80 = 0.5 * (p.hi80[i] - p.lo80[i]), w95 = 0.5 * (p.hi95[i] - p.lo95[i]);
+    if (w80 > 0 && std::isfinite(w80)) scores.s80.push_back(error / w80);
+    if (w95 > 0 && std::isfinite(w95)) scores.s95.push_back(error / w95);
+  }
+}
+
+double ConformalFactor(std::vector<double> scores, double level) {
+  if (scores.size() < kMinIntervalScores) return std::numeric_limits<double>::quiet_NaN();
+  std::sort(scores.begin(), scores.end());
+  const double n = static_cast<double>(scores.size());
+  const auto rank = static_cast<std::size_t>(std::ceil((n + 1) * level));
+  return scores[std::min(rank, scores.size()) - 1];
+}
+
+void RescaleIntervals(Prediction& p, double f80, double f95) {
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    if (std::isfinite(f80)) {
+      const double w = 0.5 * (p.hi80[i] - p.lo80[i]);
+      p.lo80[i] = p.point[i] - f80 * w;
+      p.hi80[i] = p.point[i] + f80 * w;
+    }
+    if (std::isfinite(f95)) {
+      const double w = 0.5 * (p.hi95[i] - p.lo95[i]);
+      p.lo95[i] = p.point[i] - f95 * w;
+      p.hi95[i] = p.point[i] + f95 * w;
+    }
+  }
+}
+
 }  // namespace till::forecast

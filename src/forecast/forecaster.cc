@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <limits>
 #include <thread>
 
 #include "forecast/baseline.h"
@@ -177,20 +178,53 @@ Result<SeriesForecast> ForecastSeries(std::span<const double> y, const SeriesOpt
   // whole series), scored on the h values after it.
   const int min_train = std::max(2 * m, 10);
   result.origins = RollingOrigins(n, h, options.origins, min_train);
-  std::vector<AccuracyAccumulator> scores(full.size());
+  // Intervals are calibrated on the backtest's errors (backtest.h says why and how). Each
+  // origin's raw forecasts are kept: the intervals scored at an origin are calibrated on the
+  // other origins' errors only (cross-fitting), so that the coverage reported is that of
+  // intervals which did not see the values they are scored on; the forecast's own intervals
+  // on every origin's errors.
+  struct AtOrigin {
+    int origin = 0;
+    double scale = 0;
+    std::vector<CandidateResult> candidates;
+  };
+  std::vector<AtOrigin> runs;
   for (int origin : result.origins) {
     auto train = y.first(origin);
-    auto actual = y.subspan(origin, h);
-    double scale = MaseScale(train, m);
-    std::vector<CandidateResult> at =
-        RunCandidates(train, m, h, has_ets ? &ets_fit : nullptr, nullptr);
-    for (std::size_t k = 0; k < at.size(); ++k) {
-      if (!at[k].available) continue;
-      Sanitize(at[k].prediction, floor);
-      scores[k].Add(actual, at[k].prediction, scale);
+    runs.push_back({origin, MaseScale(train, m),
+                    RunCandidates(train, m, h, has_ets ? &ets_fit : nullptr, nullptr)});
+  }
+  for (std::size_t k = 0; k < full.size(); ++k) {
+    AccuracyAccumulator accuracy;
+    IntervalScores all;
+    std::vector<IntervalScores> per_origin(runs.size());
+    for (std::size_t r = 0; r < runs.size(); ++r) {
+      const CandidateResult& c = runs[r].candidates[k];
+      if (!c.available) continue;
+      AddIntervalScores(per_origin[r], y.subspan(runs[r].origin, h), c.prediction);
+      AddIntervalScores(all, y.subspan(runs[r].origin, h), c.prediction);
+    }
+    for (std::size_t r = 0; r < runs.size(); ++r) {
+      CandidateResult& c = runs[r].candidates[k];
+      if (!c.available) continue;
+      IntervalScores others;
+      for (std::size_t o = 0; o < runs.size(); ++o) {
+        if (o == r) continue;
+        others.s80.insert(others.s80.end(), per_origin[o].s80.begin(), per_origin[o].s80.end());
+        others.s95.insert(others.s95.end(), per_origin[o].s95.begin(), per_origin[o].s95.end());
+      }
+      RescaleIntervals(c.prediction, ConformalFactor(others.s80, 0.80),
+                       ConformalFactor(others.s95, 0.95));
+      Sanitize(c.prediction, floor);
+      accuracy.Add(y.subspan(runs[r].origin, h), c.prediction, runs[r].scale);
+    }
+    full[k].backtest = accuracy.Get();
+    full[k].interval_factor80 = ConformalFactor(all.s80, 0.80);
+    full[k].interval_factor95 = ConformalFactor(all.s95, 0.95);
+    if (full[k].available) {
+      RescaleIntervals(full[k].prediction, full[k].interval_factor80, full[k].interval_factor95);
     }
   }
-  for (std::size_t k = 0; k < full.size(); ++k) full[k].backtest = scores[k].Get();
 
   // The choice: the lowest backtest MASE among the models available now; ties go to the
   // simpler model (the order of kKinds). Without a backtest: ETS by AICc, else the simplest.
@@ -226,6 +260,17 @@ Result<SeriesForecast> ForecastSeries(std::span<const double> y, const SeriesOpt
   if (full[static_cast<int>(ModelKind::kEts)].available &&
       chosen == static_cast<int>(ModelKind::kEts)) {
     result.why += "; the ETS form has the lowest AICc of the forms tried";
+  }
+  if (std::isfinite(full[chosen].interval_factor80) ||
+      std::isfinite(full[chosen].interval_factor95)) {
+    result.notes.push_back(fmt::format(
+        "prediction intervals calibrated on the backtest's errors: the model's 80% interval "
+        "widths x {}, 95% x {}",
+        Figure(full[chosen].interval_factor80), Figure(full[chosen].interval_factor95)));
+  } else {
+    result.notes.push_back(
+        "prediction intervals are the model's own: the backtest has too few values to "
+        "calibrate them");
   }
   result.kind = full[chosen].kind;
   result.model = full[chosen].model;

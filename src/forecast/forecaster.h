@@ -4,6 +4,7 @@
 // could not support (a season longer than the history, a season ETS cannot model).
 #pragma once
 
+#include <limits>
 #include <span>
 #include <string>
 #include <vector>
@@ -31,6 +32,12 @@ struct CandidateResult {
   std::string reason;  // why not, when not available
   Prediction prediction;
   Accuracy backtest;  // over every origin where the model could be fitted
+  // What the model's analytic interval half-widths were multiplied by, from its backtest errors
+  // (backtest.h says how); NaN when the backtest had too few values and the intervals are
+  // the model's own. The backtest's coverage is that of intervals calibrated on the other
+  // origins only.
+  double interval_factor80 = std::numeric_limits<double>::quiet_NaN();
+  double interval_factor95 = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct SeriesForecast {

@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace till::forecast {
 namespace {
@@ -80,6 +82,44 @@ TEST(RollingOriginsTest, CloserWhenShort) {
   EXPECT_EQ(RollingOrigins(50, 28, 4, 10), (std::vector<int>{10, 14, 18, 22}));
   EXPECT_EQ(RollingOrigins(40, 28, 4, 10), (std::vector<int>{10, 11, 12}));
   EXPECT_TRUE(RollingOrigins(30, 28, 4, 10).empty());
+}
+
+TEST(IntervalCalibrationTest, ScoresAreErrorsOverHalfWidths) {
+  IntervalScores scores;
+  // Errors 1, 3, 0 against half-widths 2 (80%) and 4 (95%); a step of no width gives no score.
+  Prediction p = Make({10, 20, 30, 40}, 2, 4);
+  p.lo80[3] = p.hi80[3] = p.lo95[3] = p.hi95[3] = 40;
+  AddIntervalScores(scores, std::vector<double>{11, 17, 30, 45}, p);
+  EXPECT_EQ(scores.s80, (std::vector<double>{0.5, 1.5, 0}));
+  EXPECT_EQ(scores.s95, (std::vector<double>{0.25, 0.75, 0}));
+}
+
+TEST(IntervalCalibrationTest, ConformalQuantileByHand) {
+  // Scores 1..20 in a shuffled order: the ⌈21 × 0.8⌉ = 17th and ⌈21 × 0.95⌉ = 20th smallest.
+  std::vector<double> scores;
+  for (int i = 0; i < 20; ++i) scores.push_back((i * 7) % 20 + 1);
+  EXPECT_DOUBLE_EQ(ConformalFactor(scores, 0.80), 17);
+  EXPECT_DOUBLE_EQ(ConformalFactor(scores, 0.95), 20);
+  // 14 scores: rank ⌈15 × 0.95⌉ = 15 is beyond them, so the largest.
+  scores.resize(14);
+  std::sort(scores.begin(), scores.end());
+  EXPECT_DOUBLE_EQ(ConformalFactor(scores, 0.95), scores.back());
+  // Too few to calibrate on.
+  scores.resize(kMinIntervalScores - 1);
+  EXPECT_TRUE(std::isnan(ConformalFactor(scores, 0.80)));
+}
+
+TEST(IntervalCalibrationTest, RescaleKeepsThePointAndTheShape) {
+  Prediction p = Make({10, 20}, 2, 4);
+  p.hi80[1] = 26;  // half-width 4 at step 2, around the point
+  p.lo80[1] = 14;
+  RescaleIntervals(p, 1.5, std::numeric_limits<double>::quiet_NaN());
+  EXPECT_EQ(p.point, (std::vector<double>{10, 20}));
+  EXPECT_EQ(p.lo80, (std::vector<double>{7, 11}));
+  EXPECT_EQ(p.hi80, (std::vector<double>{13, 29}));
+  // A NaN factor leaves that level as it was.
+  EXPECT_EQ(p.lo95, (std::vector<double>{6, 16}));
+  EXPECT_EQ(p.hi95, (std::vector<double>{14, 24}));
 }
 
 }  // namespace
