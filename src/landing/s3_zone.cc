@@ -139,9 +139,8 @@ Result<S3Settings> S3SettingsFromEnvironment() {
   }
   settings.endpoint = Env("AWS_ENDPOINT_URL_S3");
   if (settings.endpoint.empty()) settings.endpoint = Env("AWS_ENDPOINT_URL");
-  if (settings.endpoint.empty() && from_config.count("endpoint_url")) {
-    settings.endpoint = from_config.at("endpoint_url");
-  }
+  if (from_config.count("endpoint_url")) settings.shared_endpoint = from_config.at("endpoint_url");
+  if (settings.endpoint.empty()) settings.endpoint = settings.shared_endpoint;
   while (settings.endpoint.ends_with('/')) settings.endpoint.pop_back();
   // Any S3-compatible store is addressed by path; AWS itself by bucket host name, unless told.
   std::string style = Env("TILL_S3_ADDRESSING");
@@ -319,13 +318,21 @@ class S3Zone final : public LandingZone {
       std::string key = item.key.substr(location_.key.size());
       std::string name = key.substr(key.find_last_of('/') + 1);
       if (name.empty() || name[0] == '.') continue;
-      LandingObject& object = objects.emplace_back();
-      object.key = key;
-      object.path = item.key;  // the object's full key in the bucket
-      object.size = item.size;
-      object.version = fmt::format("{}:{}", item.etag, item.size);
+      objects.push_back(ToObject(item));
     }
     return objects;
+  }
+
+  Result<std::optional<LandingObject>> Find(const std::string& key) override {
+    // A listing of the key as prefix: one request, and the same ETag a full listing gives.
+    auto listed = client_.List(location_.bucket, location_.key + key);
+    TILL_RETURN_IF_ERROR(listed);
+    for (const S3Object& item : *listed) {
+      if (item.key != location_.key + key) continue;
+      LandingObject object = ToObject(item);
+      return std::optional<LandingObject>(std::move(object));
+    }
+    return std::optional<LandingObject>();
   }
 
   Result<LocalCopy> Fetch(const LandingObject& object) override {
@@ -351,6 +358,15 @@ class S3Zone final : public LandingZone {
   }
 
  private:
+  LandingObject ToObject(const S3Object& item) const {
+    LandingObject object;
+    object.key = item.key.substr(location_.key.size());
+    object.path = item.key;  // the object's full key in the bucket
+    object.size = item.size;
+    object.version = fmt::format("{}:{}", item.etag, item.size);
+    return object;
+  }
+
   S3Client client_;
   S3Location location_;
   std::string uri_;

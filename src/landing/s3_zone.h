@@ -22,7 +22,8 @@ struct S3Settings {
   std::string secret_key;
   std::string session_token;
   std::string region = "us-east-1";
-  std::string endpoint;  // empty: AWS
+  std::string endpoint;         // empty: AWS
+  std::string shared_endpoint;  // the profile's endpoint_url, for any service
   bool path_style = false;
 };
 
