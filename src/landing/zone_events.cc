@@ -265,17 +265,19 @@ class SqsEvents final : public ZoneEvents {
   // JSON object, or an error naming the action and what the queue said.
   Result<json> Call(const std::string& action, const json& request,
                     std::chrono::seconds timeout = std::chrono::seconds(30)) const {
+    auto credentials = CurrentCredentials(settings_);
+    TILL_RETURN_IF_ERROR(credentials);
     CURL* curl = curl_easy_init();
     if (!curl) return MakeError(ErrorCode::kInternal, "libcurl did not start");
     std::string provider = fmt::format("aws:amz:{}:sqs", region_);
-    std::string user = fmt::format("{}:{}", settings_.access_key, settings_.secret_key);
+    std::string user = fmt::format("{}:{}", credentials->access_key, credentials->secret_key);
     std::string target = "X-Amz-Target: AmazonSQS." + action;
     std::string token;
     curl_slist* headers = nullptr;
     headers = curl_slist_append(headers, "Content-Type: application/x-amz-json-1.0");
     headers = curl_slist_append(headers, target.c_str());
-    if (!settings_.session_token.empty()) {
-      token = "X-Amz-Security-Token: " + settings_.session_token;
+    if (!credentials->session_token.empty()) {
+      token = "X-Amz-Security-Token: " + credentials->session_token;
       headers = curl_slist_append(headers, token.c_str());
     }
     std::string body = request.dump();

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -20,10 +21,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -1365,6 +1368,212 @@ TEST_F(S3EventsTest, AWatcherKilledBetweenTheCommitAndTheDeletionLoadsOnce) {
   const std::string reference = dir_.Path("reference.db");
   ASSERT_EQ(Till({"ingest", file, "--warehouse", reference}).exit_code, 0);
   EXPECT_EQ(Holdings(db), Holdings(reference));
+}
+
+// The instance metadata service and the ECS credentials endpoint do not run here: this serves
+// their documented answers on 127.0.0.1 (a stand-in at that interface, like a fault injector),
+// while S3 is the real moto_server. Each credentials answer hands out new keys, valid for
+// `lifetime`.
+class MetadataService {
+ public:
+  explicit MetadataService(std::chrono::seconds lifetime) : lifetime_(lifetime) {
+    // IMDSv2: a PUT for a session token, then every GET with it.
+    server_.Put("/latest/api/token",
+                [this](const httplib::Request& request, httplib::Response& response) {
+                  if (!request.has_header("X-aws-ec2-metadata-token-ttl-seconds")) {
+                    response.status = 400;
+                    return;
+                  }
+                  response.set_content(token_, "text/plain");
+                });
+    server_.Get("/latest/meta-data/iam/security-credentials/",
+                [this](const httplib::Request& request, httplib::Response& response) {
+                  if (!Authorized(request, response)) return;
+                  if (role_.empty()) {
+                    response.status = 404;
+                    return;
+                  }
+                  response.set_content(role_ + "\n", "text/plain");
+                });
+    server_.Get("/latest/meta-data/iam/security-credentials/till-role",
+                [this](const httplib::Request& request, httplib::Response& response) {
+                  if (!Authorized(request, response)) return;
+                  response.set_content(Credentials(), "application/json");
+                });
+    // ECS: one GET, with the Authorization header when the task has a token.
+    server_.Get("/v2/credentials",
+                [this](const httplib::Request& request, httplib::Response& response) {
+                  if (request.get_header_value("Authorization") != "task-secret") {
+                    response.status = 401;
+                    return;
+                  }
+                  response.set_content(Credentials(), "application/json");
+                });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(milliseconds(1));
+  }
+  ~MetadataService() {
+    server_.stop();
+    thread_.join();
+  }
+
+  std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int fetches() const { return fetches_; }
+  void RemoveRole() { role_.clear(); }
+
+ private:
+  bool Authorized(const httplib::Request& request, httplib::Response& response) {
+    if (request.get_header_value("X-aws-ec2-metadata-token") == token_) return true;
+    response.status = 401;
+    return false;
+  }
+
+  std::string Credentials() {
+    int n = ++fetches_;
+    auto expiration =
+        std::chrono::system_clock::now() + RoleCredentials::kRefreshBefore + lifetime_;
+    std::time_t t = std::chrono::system_clock::to_time_t(expiration);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+    return nlohmann::json{{"Code", "Success"},
+                          {"Type", "AWS-HMAC"},
+                          {"AccessKeyId", "ASIAROLE" + std::to_string(n)},
+                          {"SecretAccessKey", "role-secret-" + std::to_string(n)},
+                          {"Token", "role-session-" + std::to_string(n)},
+                          {"Expiration", text}}
+        .dump();
+  }
+
+  std::chrono::seconds lifetime_;
+  std::string token_ = "imds-session-token";
+  std::string role_ = "till-role";
+  std::atomic<int> fetches_{0};
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+using S3RoleTest = S3ServerTest;
+
+// With no keys in the environment or the shared files, an EC2 instance role's keys sign the
+// requests; keys about to expire are fetched again before the next request, which goes on.
+TEST_F(S3RoleTest, AnInstanceRolesKeysAreUsedAndFetchedAgainBeforeTheyExpire) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  MakeBucket("landing");
+  const std::string file = dir_.Path("2024-01.csv");
+  Generate(file, 120, 31);
+  Put(file, "landing", "raw_data/2024-01.csv");
+  MetadataService metadata(seconds(3));
+  env_.Unset("AWS_ACCESS_KEY_ID");
+  env_.Unset("AWS_SECRET_ACCESS_KEY");
+  env_.Set("AWS_EC2_METADATA_SERVICE_ENDPOINT", metadata.Url());
+
+  auto settings = S3SettingsFromEnvironment();
+  ASSERT_TRUE(settings) << settings.error().message();
+  ASSERT_NE(settings->role, nullptr);
+  EXPECT_EQ(settings->role->source(), RoleCredentials::Source::kEc2Instance);
+  EXPECT_EQ(metadata.fetches(), 1);
+  S3Client client(*settings);
+  auto listed = client.List("landing", "raw_data/");
+  ASSERT_TRUE(listed) << listed.error().message();
+  EXPECT_EQ(listed->size(), 1u);
+  EXPECT_EQ(metadata.fetches(), 1) << "keys still valid were fetched again";
+  auto first = CurrentCredentials(*settings);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->access_key, "ASIAROLE1");
+  EXPECT_EQ(first->session_token, "role-session-1");
+
+  std::this_thread::sleep_for(seconds(4));  // now within kRefreshBefore of their expiry
+  listed = client.List("landing", "raw_data/");
+  ASSERT_TRUE(listed) << listed.error().message();
+  EXPECT_EQ(metadata.fetches(), 2);
+  auto second = CurrentCredentials(*settings);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->access_key, "ASIAROLE2");
+
+  // As a user runs it: `till ingest` from the bucket with the role's keys.
+  const std::string db = dir_.Path("role.db");
+  Outcome ingest = Till({"ingest", "s3://landing/raw_data/", "--warehouse", db});
+  EXPECT_EQ(ingest.exit_code, 0) << ingest.out << ingest.err;
+  EXPECT_EQ(QueryOne(db, "SELECT sum(rows_read) FROM etl_file WHERE status = 'loaded'"), "120");
+
+  // An instance without a role says so.
+  metadata.RemoveRole();
+  auto none = S3SettingsFromEnvironment();
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().message().find("no IAM role"), std::string::npos)
+      << none.error().message();
+  EXPECT_NE(none.error().message().find("AWS_ACCESS_KEY_ID"), std::string::npos)
+      << none.error().message();
+}
+
+TEST_F(S3RoleTest, AnEcsTaskRolesKeysComeWithTheTasksAuthorizationToken) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  MakeBucket("landing");
+  MetadataService metadata(seconds(3600));
+  env_.Unset("AWS_ACCESS_KEY_ID");
+  env_.Unset("AWS_SECRET_ACCESS_KEY");
+  env_.Set("AWS_CONTAINER_CREDENTIALS_FULL_URI", metadata.Url() + "/v2/credentials");
+  env_.Set("AWS_CONTAINER_AUTHORIZATION_TOKEN", "task-secret");
+  // The container's variables come before the instance: this one is never asked.
+  env_.Set("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1");
+
+  auto settings = S3SettingsFromEnvironment();
+  ASSERT_TRUE(settings) << settings.error().message();
+  ASSERT_NE(settings->role, nullptr);
+  EXPECT_EQ(settings->role->source(), RoleCredentials::Source::kEcsTask);
+  auto listed = S3Client(*settings).List("landing", "raw_data/");
+  ASSERT_TRUE(listed) << listed.error().message();
+  EXPECT_EQ(metadata.fetches(), 1);
+  auto keys = CurrentCredentials(*settings);
+  ASSERT_TRUE(keys);
+  EXPECT_EQ(keys->session_token, "role-session-1");
+
+  // A token from a file wins; a wrong one is refused, and the refusal is what the error says.
+  env_.Set("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", dir_.Write("token", "not-the-secret\n"));
+  auto refused = S3SettingsFromEnvironment();
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message().find("HTTP 401"), std::string::npos)
+      << refused.error().message();
+  env_.Set("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", dir_.Write("token", "task-secret\n"));
+  EXPECT_TRUE(S3SettingsFromEnvironment());
+
+  // Plain HTTP to another host is refused, as the SDKs refuse it.
+  env_.Set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://credentials.example.test/v2/credentials");
+  auto far = S3SettingsFromEnvironment();
+  ASSERT_FALSE(far);
+  EXPECT_NE(far.error().message().find("plain HTTP"), std::string::npos) << far.error().message();
+}
+
+// Keys in the environment or the shared files come first: the role is not even asked.
+TEST_F(S3RoleTest, KeysInTheEnvironmentOrTheSharedFilesComeBeforeTheRole) {
+  MetadataService metadata(seconds(3600));
+  env_.Set("AWS_EC2_METADATA_SERVICE_ENDPOINT", metadata.Url());
+  env_.Set("AWS_CONTAINER_CREDENTIALS_FULL_URI", metadata.Url() + "/v2/credentials");
+  env_.Set("AWS_CONTAINER_AUTHORIZATION_TOKEN", "task-secret");
+  auto from_environment = S3SettingsFromEnvironment();
+  ASSERT_TRUE(from_environment) << from_environment.error().message();
+  EXPECT_EQ(from_environment->role, nullptr);
+  EXPECT_EQ(from_environment->access_key, "testing");
+
+  env_.Unset("AWS_ACCESS_KEY_ID");
+  env_.Unset("AWS_SECRET_ACCESS_KEY");
+  env_.Set("AWS_SHARED_CREDENTIALS_FILE", dir_.Write("credentials",
+                                                     "[default]\naws_access_key_id = AKIAFILE\n"
+                                                     "aws_secret_access_key = file-secret\n"));
+  auto from_file = S3SettingsFromEnvironment();
+  ASSERT_TRUE(from_file) << from_file.error().message();
+  EXPECT_EQ(from_file->role, nullptr);
+  EXPECT_EQ(from_file->access_key, "AKIAFILE");
+  EXPECT_EQ(metadata.fetches(), 0);
+
+  // AWS_EC2_METADATA_DISABLED keeps an instance's service out of it.
+  env_.Set("AWS_SHARED_CREDENTIALS_FILE", dir_.Path("no-credentials"));
+  env_.Unset("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+  env_.Set("AWS_EC2_METADATA_DISABLED", "true");
+  EXPECT_FALSE(S3SettingsFromEnvironment());
+  EXPECT_EQ(metadata.fetches(), 0);
 }
 
 }  // namespace
