@@ -120,6 +120,10 @@ class Watcher {
       due.push_back(&object);
     }
     if (options_.on_backlog) options_.on_backlog(backlog);
+    // A key gone from the zone has nothing left to retry.
+    std::set<std::string_view> listed;
+    for (const LandingObject& object : *objects) listed.insert(object.key);
+    std::erase_if(retry_at_, [&](const auto& entry) { return !listed.count(entry.first); });
     // Files gone from the zone are forgotten after the new ones are loaded: a file renamed
     // within the zone is then held by its new key before its old one lets go of it.
     if (due.empty()) {
