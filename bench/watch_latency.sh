@@ -3,7 +3,8 @@
 # rows being queryable in the warehouse, for a folder and for an S3 bucket, beside the plain load
 # time of the same file (`till ingest` into a fresh SQLite warehouse). Reports, for each zone kind
 # and size, the median, min and max latency, so that the targets can be checked: a folder within
-# 1 s plus the load time, S3 within the poll interval plus the load time.
+# 1 s plus the load time, S3 within the poll interval plus the load time, S3 with event
+# notifications (`--events`) within 1 s plus the load time.
 #
 #   bench/watch_latency.sh [RUNS] [ROWS...]     (defaults: 5 runs; 10000 302010)
 #
@@ -18,6 +19,9 @@
 #           `aws s3 cp` returns: the object exists from then. Before each upload the script
 #           sleeps a random part of the poll interval, so that arrivals fall at random points of
 #           the poll cycle instead of in step with it.
+#   s3ev    the same server, another bucket whose notifications go to an SQS queue of the same
+#           server (put-bucket-notification-configuration); `till watch --events QUEUE` with its
+#           default settings (a listing every 300 s besides the events). Arrival as for s3.
 # Queryable means the ledger (landing_key) says the file's key is loaded and fact_sales holds the
 # file's rows_loaded rows, asked of the warehouse with sqlite3 about every 20 ms (a new sqlite3
 # process each time, as a dashboard would open it), so a latency overstates by up to one poll.
@@ -29,6 +33,8 @@
 #   median, min, max   latency, arrival to queryable, over the runs.
 #   to_load     arrival to the watcher starting the file's load (etl_file.started_at), median:
 #               noticing the file; for S3 also listing the prefix and downloading the object.
+#               Negative for s3ev when the event made the load start before `aws s3 cp` (a
+#               Python process) had exited: the latency then starts late and understates.
 #   load        the watcher's load of the file, median: its start to the watcher's "loaded" line,
 #               printed once the load has committed.
 #   commit      the part of `load` after the rows were processed (etl_file.finished_at, which
@@ -115,6 +121,15 @@ done
 export AWS_ENDPOINT_URL=http://127.0.0.1:$port
 s3() { aws --endpoint-url "$AWS_ENDPOINT_URL" s3 "$1" --only-show-errors "${@:2}"; }
 aws --endpoint-url "$AWS_ENDPOINT_URL" s3 mb s3://bench >/dev/null
+aws --endpoint-url "$AWS_ENDPOINT_URL" s3 mb s3://bench-events >/dev/null
+queue=$(aws --endpoint-url "$AWS_ENDPOINT_URL" sqs create-queue --queue-name bench-events \
+  --query QueueUrl --output text)
+queue_arn=$(aws --endpoint-url "$AWS_ENDPOINT_URL" sqs get-queue-attributes --queue-url "$queue" \
+  --attribute-names QueueArn --query Attributes.QueueArn --output text)
+aws --endpoint-url "$AWS_ENDPOINT_URL" s3api put-bucket-notification-configuration \
+  --bucket bench-events --notification-configuration \
+  "{\"QueueConfigurations\": [{\"QueueArn\": \"$queue_arn\", \"Events\": [\"s3:ObjectCreated:*\"]}]}"
+events_allowance=1
 
 # Copies its input to its output, each line prefixed with the time it was read.
 stamp() {
@@ -196,7 +211,8 @@ ingest() {
 
 echo "folder zone: till watch defaults (inotify, rescan every 2 s); arrival = mv into the folder"
 echo "s3 zone: moto_server on 127.0.0.1, till watch --rescan $poll (poll interval ${poll} s, the S3 default); arrival = aws s3 cp returned"
-echo "targets: folder latency <= ${folder_allowance} s + load time; s3 latency <= poll interval ${poll} s + load time (load time: till ingest into a fresh warehouse)"
+echo "s3ev zone: the same server, bucket notifications to its SQS queue, till watch --events QUEUE; arrival = aws s3 cp returned"
+echo "targets: folder latency <= ${folder_allowance} s + load time; s3 latency <= poll interval ${poll} s + load time; s3ev latency <= ${events_allowance} s + load time (load time: till ingest into a fresh warehouse)"
 printf "%-6s %-8s %4s %8s %8s %8s %8s %8s %8s %8s %8s %8s %6s\n" \
   zone rows runs median min max to_load load commit not_load ingest target within
 for rows in "${sizes[@]}"; do
@@ -233,8 +249,25 @@ for rows in "${sizes[@]}"; do
   stop "$watcher"
   watcher=
 
-  for zone in folder s3; do
-    allowance=$([ $zone = folder ] && echo "$folder_allowance" || echo "$poll")
+  : >"$work/s3ev"
+  : >"$work/s3ev.ingest"
+  s3 rm --recursive s3://bench-events/raw_data/
+  start_watcher s3://bench-events/raw_data/ "$work/s3ev.db" "$work/s3ev.log" --events "$queue"
+  for ((i = 1; i <= runs; i++)); do
+    s3 cp "$work/files/run_$i.csv" "s3://bench-events/raw_data/run_$i.csv"
+    t0=$EPOCHREALTIME
+    record "run_$i.csv" "$t0" "$work/s3ev.db" "$work/s3ev.log" "$work/s3ev"
+    ingest "$work/files/run_$i.csv" "$work/s3ev.ingest"
+  done
+  stop "$watcher"
+  watcher=
+
+  for zone in folder s3 s3ev; do
+    case $zone in
+      folder) allowance=$folder_allowance ;;
+      s3) allowance=$poll ;;
+      s3ev) allowance=$events_allowance ;;
+    esac
     within=$(paste -d' ' "$work/$zone" "$work/$zone.ingest" |
       awk -v a="$allowance" '$1 <= a + $5 { n++ } END { printf "%d/%d", n, NR }')
     awk -v z=$zone -v r="$rows" -v n="$runs" -v a="$allowance" -v w="$within" \

@@ -71,7 +71,9 @@ std::string ZoneRemedy(std::string_view uri, std::string_view message) {
   }
   if (Contains(message, "no AWS credentials")) {
     return "give credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), "
-           "or a profile in the shared credentials file (AWS_PROFILE)";
+           "or a profile in the shared credentials file (AWS_PROFILE), or an EC2 instance or ECS "
+           "task "
+           "role (docs/aws.md)";
   }
   if (Contains(message, "NoSuchBucket")) {
     return "create the bucket, or correct the bucket name in the zone";

@@ -12,6 +12,7 @@
 #include "cli/command.h"
 #include "cli/output.h"
 #include "landing/landing_zone.h"
+#include "landing/zone_events.h"
 #include "monitor/alerts.h"
 #include "monitor/metrics.h"
 #include "pipeline/watch.h"
@@ -21,6 +22,7 @@ namespace {
 
 struct WatchFlags {
   std::string location;
+  std::string events;
   double rescan_seconds = 0;
   bool once = false;
   double give_up_seconds = 30;
@@ -42,6 +44,20 @@ void OnStopSignal(int) {
 int RunWatch(const Config& config, const WatchFlags& flags) {
   auto zone = OpenLandingZone(flags.location);
   if (!zone) return Fail(zone.error());
+  std::unique_ptr<ZoneEvents> events;
+  if (!flags.events.empty()) {
+    if (!(*zone)->uri().starts_with("s3://")) {
+      return Fail(Error(ErrorCode::kInvalidArgument,
+                        "--events: only an s3:// zone has event notifications"));
+    }
+    if (flags.once) {
+      return Fail(Error(ErrorCode::kInvalidArgument,
+                        "--events and --once do not go together: --once lists the zone"));
+    }
+    auto opened = OpenSqsEvents(flags.events, (*zone)->uri());
+    if (!opened) return Fail(opened.error());
+    events = std::move(*opened);
+  }
   auto warehouse = OpenWarehouse(config.warehouse);
   if (!warehouse) return Fail(warehouse.error());
   struct sigaction action {};
@@ -70,6 +86,25 @@ int RunWatch(const Config& config, const WatchFlags& flags) {
   options.once_give_up =
       std::chrono::milliseconds(static_cast<int64_t>(flags.give_up_seconds * 1000));
   options.unload_deleted = !flags.keep_deleted;
+  options.events = events.get();
+  options.on_message = [json, &metrics](const EventMessage& message, const std::string& ignored) {
+    if (metrics) metrics->OnEventMessage(!ignored.empty());
+    if (ignored.empty()) return;
+    if (json) {
+      std::cout << nlohmann::json{{"message_id", message.id},
+                                  {"status", message.malformed.empty() ? "ignored" : "malformed"},
+                                  {"reason", ignored}}
+                       .dump()
+                << std::endl;
+    } else {
+      fmt::print("{} event {}: {}\n", message.malformed.empty() ? "ignored " : "deleted ",
+                 message.id, ignored);
+      std::fflush(stdout);
+    }
+  };
+  options.on_event_lag = [&metrics](double seconds) {
+    if (metrics) metrics->OnEventLag(seconds);
+  };
   options.on_removed = [json](const std::string& key) {
     if (json) {
       std::cout << nlohmann::json{{"key", key}, {"status", "removed"}}.dump() << std::endl;
@@ -106,7 +141,8 @@ int RunWatch(const Config& config, const WatchFlags& flags) {
     // The event itself is logged (at warn) by the watcher.
   };
   if (!json) {
-    fmt::print("watching {} into {}\n", (*zone)->uri(), (*warehouse)->Describe());
+    fmt::print("watching {} into {}{}\n", (*zone)->uri(), (*warehouse)->Describe(),
+               events ? " with events from " + events->name() : "");
     std::fflush(stdout);
   }
   return ExitCode(Watch(**warehouse, **zone, options));
@@ -121,10 +157,14 @@ Command AddWatchCommand(CLI::App& app, Config& config) {
   watch->add_option("zone", flags->location, "The landing zone: a folder or s3://bucket/prefix/")
       ->required();
   AddWarehouseOption(*watch, config);
+  watch->add_option("--events", flags->events,
+                    "An SQS queue the S3 zone's bucket sends its event notifications to "
+                    "(https://sqs.REGION.amazonaws.com/ACCOUNT/NAME or sqs://HOST/ACCOUNT/NAME): "
+                    "files load as they land; the zone is still listed every --rescan");
   watch
       ->add_option("--rescan", flags->rescan_seconds,
                    "Seconds between listings of the zone besides its own notices (default 2 "
-                   "for a folder, 5 for S3)")
+                   "for a folder, 5 for S3, 300 for S3 with --events)")
       ->check(CLI::Range(0.05, 3600.0));
   watch->add_flag("--once", flags->once, "Stop once everything settled in the zone is loaded");
   watch

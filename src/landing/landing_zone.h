@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -55,6 +56,16 @@ class LandingZone {
   virtual const std::string& uri() const = 0;
   // Every raw file (*.csv, *.tsv) in the zone, in key order.
   virtual Result<std::vector<LandingObject>> List() = 0;
+  // The raw file at `key` as List would give it, or nullopt when the zone has no such file.
+  // This default lists the whole zone; a zone that can look one key up does so.
+  virtual Result<std::optional<LandingObject>> Find(const std::string& key) {
+    auto objects = List();
+    if (!objects) return Unexpected<Error>(objects.error());
+    for (LandingObject& object : *objects) {
+      if (object.key == key) return std::optional<LandingObject>(std::move(object));
+    }
+    return std::optional<LandingObject>();
+  }
   // The object's bytes on local disk. S3 objects are streamed to a temporary file (under
   // TMPDIR), never held in memory.
   virtual Result<LocalCopy> Fetch(const LandingObject& object) = 0;

@@ -139,21 +139,35 @@ Result<S3Settings> S3SettingsFromEnvironment() {
   }
   settings.endpoint = Env("AWS_ENDPOINT_URL_S3");
   if (settings.endpoint.empty()) settings.endpoint = Env("AWS_ENDPOINT_URL");
-  if (settings.endpoint.empty() && from_config.count("endpoint_url")) {
-    settings.endpoint = from_config.at("endpoint_url");
-  }
+  if (from_config.count("endpoint_url")) settings.shared_endpoint = from_config.at("endpoint_url");
+  if (settings.endpoint.empty()) settings.endpoint = settings.shared_endpoint;
   while (settings.endpoint.ends_with('/')) settings.endpoint.pop_back();
   // Any S3-compatible store is addressed by path; AWS itself by bucket host name, unless told.
   std::string style = Env("TILL_S3_ADDRESSING");
   settings.path_style = style.empty() ? !settings.endpoint.empty() : style == "path";
   if (settings.access_key.empty() || settings.secret_key.empty()) {
+    // Neither the environment nor the shared files: the role the process runs as, if any.
+    auto role = RoleCredentialsFromEnvironment();
+    if (role && *role) {
+      settings.access_key.clear();
+      settings.secret_key.clear();
+      settings.session_token.clear();
+      settings.role = std::move(*role);
+      return settings;
+    }
     return MakeError(ErrorCode::kInvalidArgument,
                      fmt::format("no AWS credentials: set AWS_ACCESS_KEY_ID and "
                                  "AWS_SECRET_ACCESS_KEY, or profile [{}] in the shared "
-                                 "credentials file",
-                                 profile));
+                                 "credentials file, or run with an EC2 instance or ECS task "
+                                 "role{}",
+                                 profile, role ? "" : " (" + role.error().message() + ")"));
   }
   return settings;
+}
+
+Result<AwsCredentials> CurrentCredentials(const S3Settings& settings) {
+  if (settings.role) return settings.role->Get();
+  return AwsCredentials{settings.access_key, settings.secret_key, settings.session_token, {}};
 }
 
 S3Client::S3Client(S3Settings settings) : settings_(std::move(settings)) { EnsureCurl(); }
@@ -180,14 +194,16 @@ std::string S3Client::Url(std::string_view bucket, std::string_view key,
 // One signed GET. The body goes to `text` or `file`; returns the HTTP status, or an error for
 // a failure below HTTP (unreachable, timed out). Transient outcomes are the caller's to retry.
 Result<long> S3Client::Get(const std::string& url, std::string* text, std::FILE* file) const {
+  auto credentials = CurrentCredentials(settings_);
+  TILL_RETURN_IF_ERROR(credentials);
   CURL* curl = curl_easy_init();
   if (!curl) return MakeError(ErrorCode::kInternal, "libcurl did not start");
   std::string provider = fmt::format("aws:amz:{}:s3", settings_.region);
-  std::string user = fmt::format("{}:{}", settings_.access_key, settings_.secret_key);
+  std::string user = fmt::format("{}:{}", credentials->access_key, credentials->secret_key);
   curl_slist* headers = nullptr;
   std::string token;
-  if (!settings_.session_token.empty()) {
-    token = fmt::format("x-amz-security-token: {}", settings_.session_token);
+  if (!credentials->session_token.empty()) {
+    token = fmt::format("x-amz-security-token: {}", credentials->session_token);
     headers = curl_slist_append(headers, token.c_str());
   }
   // S3 wants the payload's hash signed; a GET has none.
@@ -319,13 +335,21 @@ class S3Zone final : public LandingZone {
       std::string key = item.key.substr(location_.key.size());
       std::string name = key.substr(key.find_last_of('/') + 1);
       if (name.empty() || name[0] == '.') continue;
-      LandingObject& object = objects.emplace_back();
-      object.key = key;
-      object.path = item.key;  // the object's full key in the bucket
-      object.size = item.size;
-      object.version = fmt::format("{}:{}", item.etag, item.size);
+      objects.push_back(ToObject(item));
     }
     return objects;
+  }
+
+  Result<std::optional<LandingObject>> Find(const std::string& key) override {
+    // A listing of the key as prefix: one request, and the same ETag a full listing gives.
+    auto listed = client_.List(location_.bucket, location_.key + key);
+    TILL_RETURN_IF_ERROR(listed);
+    for (const S3Object& item : *listed) {
+      if (item.key != location_.key + key) continue;
+      LandingObject object = ToObject(item);
+      return std::optional<LandingObject>(std::move(object));
+    }
+    return std::optional<LandingObject>();
   }
 
   Result<LocalCopy> Fetch(const LandingObject& object) override {
@@ -351,6 +375,15 @@ class S3Zone final : public LandingZone {
   }
 
  private:
+  LandingObject ToObject(const S3Object& item) const {
+    LandingObject object;
+    object.key = item.key.substr(location_.key.size());
+    object.path = item.key;  // the object's full key in the bucket
+    object.size = item.size;
+    object.version = fmt::format("{}:{}", item.etag, item.size);
+    return object;
+  }
+
   S3Client client_;
   S3Location location_;
   std::string uri_;

@@ -9,24 +9,32 @@
 #include <vector>
 
 #include "base/result.h"
+#include "landing/aws_credentials.h"
 
 namespace till {
 
 // Where and as whom to reach S3, from the standard AWS settings: AWS_ACCESS_KEY_ID,
 // AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION / AWS_DEFAULT_REGION, AWS_PROFILE with
-// the shared credentials and config files (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE), and
+// the shared credentials and config files (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE), then
+// the role of an ECS task or an EC2 instance (RoleCredentialsFromEnvironment), and
 // AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL for other stores. TILL_S3_ADDRESSING=path or
 // virtual overrides the addressing style (path-style by default for a custom endpoint).
 struct S3Settings {
   std::string access_key;
   std::string secret_key;
   std::string session_token;
+  // Set instead of the keys above when they come from a role: fetched again before they expire.
+  std::shared_ptr<RoleCredentials> role;
   std::string region = "us-east-1";
-  std::string endpoint;  // empty: AWS
+  std::string endpoint;         // empty: AWS
+  std::string shared_endpoint;  // the profile's endpoint_url, for any service
   bool path_style = false;
 };
 
 Result<S3Settings> S3SettingsFromEnvironment();
+
+// The keys to sign a request with now: the role's (refreshed when due) or the fixed ones.
+Result<AwsCredentials> CurrentCredentials(const S3Settings& settings);
 
 // "s3://bucket/some/key" split.
 struct S3Location {

@@ -40,6 +40,8 @@ struct WatchMetrics::State {
   prometheus::Gauge* last_success = nullptr;
   prometheus::Gauge* backlog = nullptr;
   prometheus::Counter* retries = nullptr;
+  prometheus::Family<prometheus::Counter>* event_messages = nullptr;
+  prometheus::Histogram* event_lag = nullptr;
   std::unique_ptr<prometheus::Exposer> exposer;
 };
 
@@ -94,6 +96,16 @@ WatchMetrics::WatchMetrics(std::string zone, std::string version)
                    .Help("Failures of the zone or the warehouse that will be tried again")
                    .Register(registry)
                    .Add({});
+  s.event_messages = &prometheus::BuildCounter()
+                          .Name("till_event_messages_total")
+                          .Help("Event notifications received from the zone's queue, by outcome")
+                          .Register(registry);
+  for (const char* outcome : {"received", "ignored"}) s.event_messages->Add({{"outcome", outcome}});
+  s.event_lag = &prometheus::BuildHistogram()
+                     .Name("till_event_lag_seconds")
+                     .Help("Time from an object's event to the commit of its load")
+                     .Register(registry)
+                     .Add({}, DurationBuckets());
   prometheus::BuildGauge()
       .Name("till_build_info")
       .Help("The Till version serving these metrics")
@@ -143,6 +155,14 @@ void WatchMetrics::OnRun(double seconds, bool succeeded) {
 void WatchMetrics::OnBacklog(int64_t files) { state_->backlog->Set(static_cast<double>(files)); }
 
 void WatchMetrics::OnRetry() { state_->retries->Increment(); }
+
+// Every message counts as received; the ignored ones count again as ignored.
+void WatchMetrics::OnEventMessage(bool ignored) {
+  state_->event_messages->Add({{"outcome", "received"}}).Increment();
+  if (ignored) state_->event_messages->Add({{"outcome", "ignored"}}).Increment();
+}
+
+void WatchMetrics::OnEventLag(double seconds) { state_->event_lag->Observe(seconds); }
 
 std::string WatchMetrics::Text() const {
   return prometheus::TextSerializer().Serialize(state_->registry->Collect());

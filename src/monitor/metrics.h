@@ -24,6 +24,11 @@ class WatchMetrics {
   void OnRun(double seconds, bool succeeded);
   void OnBacklog(int64_t files);
   void OnRetry();
+  // An event message received from the zone's queue, and whether it was ignored (a test
+  // event, another prefix, unreadable).
+  void OnEventMessage(bool ignored);
+  // Seconds from an event's time to the commit of the load it caused.
+  void OnEventLag(double seconds);
 
   // The exposition text, as /metrics answers.
   std::string Text() const;

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "base/byte_source.h"
@@ -51,6 +52,12 @@ class Watcher {
   Status Run() {
     TILL_RETURN_IF_ERROR(warehouse_.Migrate());
     TILL_RETURN_IF_ERROR(warehouse_.LockWatcher(zone_.uri()));
+    if (options_.events) {
+      if (options_.once) {
+        return MakeError(ErrorCode::kInvalidArgument, "a watch with events does not stop once");
+      }
+      return RunWithEvents();
+    }
     // With `once`, when the failures in a row began: they are retried until once_give_up.
     // (A plain time and a flag: GCC 12 takes an optional time here for maybe uninitialized.)
     bool failing = false;
@@ -113,13 +120,26 @@ class Watcher {
       due.push_back(&object);
     }
     if (options_.on_backlog) options_.on_backlog(backlog);
+    // A key gone from the zone has nothing left to retry.
+    std::set<std::string_view> listed;
+    for (const LandingObject& object : *objects) listed.insert(object.key);
+    std::erase_if(retry_at_, [&](const auto& entry) { return !listed.count(entry.first); });
     // Files gone from the zone are forgotten after the new ones are loaded: a file renamed
     // within the zone is then held by its new key before its old one lets go of it.
     if (due.empty()) {
       TILL_RETURN_IF_ERROR(ForgetDeleted(*objects, by_key));
       return false;
     }
+    auto handled = LoadDue(due, by_key, nullptr);
+    TILL_RETURN_IF_ERROR(handled);
+    TILL_RETURN_IF_ERROR(ForgetDeleted(*objects, by_key));
+    return *handled;
+  }
 
+  // Loads each of `due` that no other watcher holds, in one run. Adds to `loaded` (when given)
+  // the keys whose load committed. True when it handled a file.
+  Result<bool> LoadDue(const std::vector<const LandingObject*>& due, Ledger& by_key,
+                       std::set<std::string>* loaded) {
     auto run_start = SteadyClock::now();
     // The run starts with the first file this watcher handles: keys other watchers claimed
     // leave no empty runs behind.
@@ -164,9 +184,9 @@ class Watcher {
       } else {
         retry_at_.erase(object->key);
       }
+      if (loaded && outcome.status == FileStatus::kLoaded) loaded->insert(object->key);
       if (options_.on_file) options_.on_file(object->key, outcome);
     }
-    TILL_RETURN_IF_ERROR(ForgetDeleted(*objects, by_key));
     if (!run) return false;
     std::string error = failed ? fmt::format("{} of {} files failed", failed, handled) : "";
     TILL_RETURN_IF_ERROR(warehouse_.FinishRun(*run, failed == 0, error));
@@ -177,6 +197,130 @@ class Watcher {
                       failed == 0);
     }
     return true;
+  }
+
+  // The watch driven by events: a full listing at the start and every `rescan` after, and in
+  // between, the queue's messages as they come.
+  Status RunWithEvents() {
+    const auto rescan = options_.rescan.count() > 0 ? options_.rescan : kEventSafetyRescan;
+    auto next_full = SteadyClock::now();
+    while (!options_.stopping()) {
+      auto now = SteadyClock::now();
+      Result<bool> worked = false;
+      if (now < zone_retry_at_) {
+        WaitUntil(std::min(zone_retry_at_, next_full));
+        continue;
+      }
+      if (now >= next_full || EarliestRetry() <= now) {
+        if (now >= next_full) next_full = now + rescan;
+        worked = Scan();
+      } else {
+        worked = ReadEvents();
+      }
+      if (!worked) {
+        Retry(worked.error().message());
+      } else {
+        zone_backoff_.Reset();
+      }
+    }
+    return {};
+  }
+
+  // Receives one batch of messages (waiting up to kEventWait for the first) and handles it.
+  // A message is deleted when it tells of nothing the zone holds (a test event, another
+  // prefix, a file that is not raw), when it cannot be read (logged; it never becomes
+  // readable, and left in the queue it would come back for ever), or once each key it names is
+  // gone from the zone or held by the ledger as the zone holds it now. Any other stays in the
+  // queue, which hands it out again after its visibility timeout: a load that failed for a
+  // while, or a watcher stopped between the commit and the deletion, costs a second look, never
+  // a lost or doubled file.
+  Result<bool> ReadEvents() {
+    constexpr auto kEventWait = std::chrono::seconds(1);
+    auto messages = options_.events->Receive(kEventWait);
+    TILL_RETURN_IF_ERROR(messages);
+    std::vector<const EventMessage*> relevant;
+    std::set<std::string> keys;
+    bool removed = false;
+    for (const EventMessage& message : *messages) {
+      std::string ignored = message.malformed;
+      if (ignored.empty()) {
+        bool any = false;
+        for (const ZoneEvent& event : message.events) {
+          if (event.kind == ZoneEventKind::kIgnored) {
+            if (ignored.empty()) ignored = event.reason;
+            continue;
+          }
+          any = true;
+          keys.insert(event.key);
+          if (event.kind == ZoneEventKind::kRemoved) removed = true;
+        }
+        if (any) ignored.clear();
+      }
+      if (options_.on_message) options_.on_message(message, ignored);
+      if (ignored.empty()) {
+        relevant.push_back(&message);
+        continue;
+      }
+      Log(message.malformed.empty() ? LogLevel::kInfo : LogLevel::kWarn,
+          message.malformed.empty() ? "event ignored" : "event message unreadable; deleted",
+          {{"queue", options_.events->name()}, {"message_id", message.id}, {"reason", ignored}});
+      TILL_RETURN_IF_ERROR(options_.events->Done(message));
+    }
+    if (relevant.empty()) return false;
+
+    std::map<std::string, std::optional<LandingObject>> found;
+    bool worked = false;
+    std::set<std::string> loaded;
+    if (removed) {
+      // A removal goes through the full listing, with its guard against a zone that lists
+      // empty; the keys are looked up after it.
+      auto scanned = Scan();
+      TILL_RETURN_IF_ERROR(scanned);
+      worked = *scanned;
+    }
+    for (const std::string& key : keys) {
+      auto object = zone_.Find(key);
+      TILL_RETURN_IF_ERROR(object);
+      found[key] = std::move(*object);
+    }
+    auto ledger = warehouse_.LandingEntries(zone_.uri());
+    TILL_RETURN_IF_ERROR(ledger);
+    Ledger by_key = LedgerByKey(std::move(*ledger));
+    if (!removed) {
+      std::vector<const LandingObject*> due;
+      for (const auto& [key, object] : found) {
+        if (!object || IsCurrent(by_key, *object) || !object->settled) continue;
+        auto retry = retry_at_.find(key);
+        if (retry != retry_at_.end() && retry->second.at > SteadyClock::now()) continue;
+        due.push_back(&*object);
+      }
+      if (!due.empty()) {
+        auto handled = LoadDue(due, by_key, &loaded);
+        TILL_RETURN_IF_ERROR(handled);
+        worked = *handled;
+        auto after = warehouse_.LandingEntries(zone_.uri());
+        TILL_RETURN_IF_ERROR(after);
+        by_key = LedgerByKey(std::move(*after));
+      }
+    }
+    const double now =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    std::set<std::string> lag_told;
+    for (const EventMessage* message : relevant) {
+      bool done = true;
+      for (const ZoneEvent& event : message->events) {
+        if (event.kind == ZoneEventKind::kIgnored) continue;
+        const auto& object = found[event.key];
+        if (object && !IsCurrent(by_key, *object)) done = false;
+        if (loaded.count(event.key) && event.time && options_.on_event_lag &&
+            lag_told.insert(event.key).second) {
+          options_.on_event_lag(std::max(0.0, now - *event.time));
+        }
+      }
+      if (!done) continue;
+      TILL_RETURN_IF_ERROR(options_.events->Done(*message));
+    }
+    return worked;
   }
 
   // Forgets the keys the ledger holds that the zone no longer has, unloading the rows only

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "landing/landing_zone.h"
+#include "landing/zone_events.h"
 #include "pipeline/ingest.h"
 
 namespace till {
@@ -40,12 +41,26 @@ struct WatchOptions {
   bool unload_deleted = true;
   // Told about every key gone from the zone and forgotten.
   std::function<void(const std::string& key)> on_removed;
+  // When set, the zone's event notifications drive the watch: each message's keys are looked
+  // up and loaded as it arrives, and the message is deleted once its keys are in the
+  // warehouse (or it told of nothing the zone holds). The zone is still listed in full at the
+  // start and then every `rescan` (default kEventSafetyRescan), to catch lost events.
+  // Not with `once`.
+  ZoneEvents* events = nullptr;
+  // Told about every message received: how many events it carried for the zone (0 for one
+  // that is ignored or malformed), and for one ignored or malformed, why.
+  std::function<void(const EventMessage& message, const std::string& ignored_because)> on_message;
+  // Told when a key an event told of has loaded: seconds from the event's time to the commit.
+  std::function<void(double seconds)> on_event_lag;
   // Stops after the first scan that found nothing to do (for tests and one-shot runs).
   bool once = false;
   // With `once`: how long failures of the zone or the warehouse are retried before the watch
   // gives up and fails with the last one (a missing bucket, an endpoint that is down).
   std::chrono::milliseconds once_give_up = std::chrono::seconds(30);
 };
+
+// With events, the full listing that catches what a lost event did not tell of.
+inline constexpr std::chrono::milliseconds kEventSafetyRescan = std::chrono::minutes(5);
 
 // Watches `zone` until options.stopping() says so. Fails at once when the watch cannot start
 // (another watcher holds a SQLite warehouse, the schema is too new); later failures are

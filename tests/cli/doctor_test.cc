@@ -3,6 +3,7 @@
 // check and exits 0; each broken one fails its own check, with its advice, and exits 1.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <sqlite3.h>
 #include <sys/socket.h>
@@ -297,6 +298,64 @@ TEST_F(DoctorTest, S3ZonesCredentialsBucketsAndEndpoint) {
   zones = Failed(no_store, "zone");
   ASSERT_EQ(zones.size(), 1u) << no_store.out;
   EXPECT_NE(zones[0].find("check AWS_ENDPOINT_URL"), std::string::npos) << zones[0];
+}
+
+// moto_server serves a bucket whatever region a request is signed for, so AWS's answer to a
+// request signed for the wrong region comes from a stand-in at the S3 interface: the documented
+// 400 AuthorizationHeaderMalformed, naming the bucket's region, for any other region.
+TEST_F(DoctorTest, AZoneAskedInTheWrongRegionFailsWithTheRegionRemedy) {
+  httplib::Server s3;
+  s3.Get(R"(/landing/?)", [](const httplib::Request& request, httplib::Response& response) {
+    std::string authorization = request.get_header_value("Authorization");
+    // "AWS4-HMAC-SHA256 Credential=KEY/DATE/REGION/s3/aws4_request, ..."
+    size_t scope = authorization.find("Credential=");
+    std::string region;
+    if (scope != std::string::npos) {
+      size_t date = authorization.find('/', scope);
+      size_t start = authorization.find('/', date + 1) + 1;
+      region = authorization.substr(start, authorization.find('/', start) - start);
+    }
+    if (region != "eu-west-1") {
+      response.status = 400;
+      response.set_content(
+          "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AuthorizationHeaderMalformed"
+          "</Code><Message>The authorization header is malformed; the region '" +
+              region +
+              "' is wrong; expecting 'eu-west-1'</Message><Region>eu-west-1</Region>"
+              "</Error>",
+          "application/xml");
+      return;
+    }
+    response.set_content(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult><Name>landing</Name>"
+        "<KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>",
+        "application/xml");
+  });
+  int port = s3.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { s3.listen_after_bind(); });
+  while (!s3.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  struct Stop {
+    httplib::Server& server;
+    std::thread& thread;
+    ~Stop() {
+      server.stop();
+      thread.join();
+    }
+  } stop{s3, serving};
+  ASSERT_EQ(Till("init").exit_code, 0);
+  const std::string aws_env =
+      "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing NO_PROXY=127.0.0.1 "
+      "no_proxy=127.0.0.1 AWS_ENDPOINT_URL=http://127.0.0.1:" +
+      std::to_string(port);
+
+  Outcome wrong = Doctor("s3://landing/raw_data/", aws_env + " AWS_REGION=us-east-1");
+  auto zones = Failed(wrong, "zone");
+  ASSERT_EQ(zones.size(), 1u) << wrong.out;
+  EXPECT_NE(zones[0].find("AuthorizationHeaderMalformed"), std::string::npos) << zones[0];
+  EXPECT_NE(zones[0].find("set AWS_REGION to the bucket's region"), std::string::npos) << zones[0];
+
+  Outcome right = Doctor("s3://landing/raw_data/", aws_env + " AWS_REGION=eu-west-1");
+  EXPECT_TRUE(Failed(right, "zone").empty()) << right.out;
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -20,10 +21,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -35,6 +38,8 @@
 #include <vector>
 
 #include "generate/generator.h"
+#include "landing/zone_events.h"
+#include "pipeline/watch.h"
 #include "support/ports.h"
 #include "support/temp_dir.h"
 #include "warehouse/warehouse.h"
@@ -305,10 +310,11 @@ std::string Holdings(const std::string& location) {
 // Points the AWS settings at files in `dir` that do not exist, and clears every other AWS
 // setting, so that nothing of the machine's own configuration leaks into a test.
 void IsolateAwsSettings(ScopedEnv& env, const TempDir& dir) {
-  for (const char* name : {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                           "AWS_SECURITY_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE",
-                           "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3",
-                           "TILL_S3_ADDRESSING", "TILL_WAREHOUSE", "TILL_CONFIG"}) {
+  for (const char* name :
+       {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+        "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
+        "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_SQS", "TILL_S3_ADDRESSING",
+        "TILL_WAREHOUSE", "TILL_CONFIG"}) {
     env.Unset(name);
   }
   env.Set("AWS_SHARED_CREDENTIALS_FILE", dir.Path("no-credentials"));
@@ -824,17 +830,19 @@ TEST_F(S3IngestTest, AMissingObjectOrBucketExitsOneNamingIt) {
 // A `till watch` child with its output in files of the test's folder.
 class Watcher {
  public:
-  Watcher(const TempDir& dir, std::vector<std::string> args) : dir_(dir) {
+  // Its output goes to NAME.out and NAME.err.
+  Watcher(const TempDir& dir, std::vector<std::string> args, std::string name = "watch")
+      : dir_(dir), name_(std::move(name)) {
     std::vector<std::string> argv = {TILL_BINARY, "watch"};
     argv.insert(argv.end(), args.begin(), args.end());
     std::string error;
-    started_ =
-        child_.Start(argv, dir.Path(""), dir.Path("watch.out"), dir.Path("watch.err"), &error);
+    started_ = child_.Start(argv, dir.Path(""), dir.Path(name_ + ".out"), dir.Path(name_ + ".err"),
+                            &error);
     EXPECT_TRUE(started_) << error;
   }
 
-  std::string out() const { return ReadFile(dir_.Path("watch.out")); }
-  std::string err() const { return ReadFile(dir_.Path("watch.err")); }
+  std::string out() const { return ReadFile(dir_.Path(name_ + ".out")); }
+  std::string err() const { return ReadFile(dir_.Path(name_ + ".err")); }
   Child& child() { return child_; }
 
   // Waits until a JSON line after those seen so far satisfies `wanted`, and returns it;
@@ -877,6 +885,7 @@ class Watcher {
 
  private:
   const TempDir& dir_;
+  std::string name_;
   Child child_;
   bool started_ = false;
   size_t seen_ = 0;
@@ -1141,6 +1150,430 @@ TEST_F(S3IngestTest, TheCopyAKilledLoadLeftIsRemovedAtTheNextStart) {
   Outcome next = Till({"ingest", "s3://shop/raw_data/small.csv", "--warehouse", db});
   EXPECT_EQ(next.exit_code, 0) << next.err;
   EXPECT_EQ(copies(), 0u) << "the next start left the killed load's temporary copy";
+}
+
+// A bucket whose notifications go to an SQS queue of the same moto_server, set up with the
+// aws client as a user sets them up, and the watch driven by them.
+class S3EventsTest : public S3ServerTest {
+ protected:
+  // Creates queue `name`, whose messages come back 2 s after being received and not deleted.
+  std::string MakeQueue(const std::string& name) {
+    Outcome created = Aws({"sqs", "create-queue", "--queue-name", name, "--attributes",
+                           "VisibilityTimeout=2", "--output", "json"});
+    auto answer = nlohmann::json::parse(created.out, nullptr, false);
+    EXPECT_TRUE(!answer.is_discarded() && answer.contains("QueueUrl")) << created.out;
+    return answer.is_discarded() ? "" : answer.value("QueueUrl", "");
+  }
+
+  nlohmann::json Attributes(const std::string& queue) {
+    Outcome got = Aws({"sqs", "get-queue-attributes", "--queue-url", queue, "--attribute-names",
+                       "All", "--output", "json"});
+    auto answer = nlohmann::json::parse(got.out, nullptr, false);
+    EXPECT_FALSE(answer.is_discarded()) << got.out;
+    return answer.is_discarded() ? nlohmann::json::object() : answer["Attributes"];
+  }
+
+  // Sends the bucket's object created and removed events to `queue`. S3 then puts a test
+  // event in the queue.
+  void Notify(const std::string& bucket, const std::string& queue) {
+    std::string arn = Attributes(queue).value("QueueArn", "");
+    ASSERT_FALSE(arn.empty());
+    nlohmann::json configuration = {
+        {"QueueConfigurations",
+         {{{"QueueArn", arn}, {"Events", {"s3:ObjectCreated:*", "s3:ObjectRemoved:*"}}}}}};
+    Aws({"s3api", "put-bucket-notification-configuration", "--bucket", bucket,
+         "--notification-configuration", configuration.dump()});
+  }
+
+  // Messages in the queue: waiting, and handed out but not deleted.
+  int InQueue(const std::string& queue) {
+    nlohmann::json attributes = Attributes(queue);
+    return std::atoi(attributes.value("ApproximateNumberOfMessages", "0").c_str()) +
+           std::atoi(attributes.value("ApproximateNumberOfMessagesNotVisible", "0").c_str());
+  }
+
+  // Waits until every message of the queue is deleted.
+  void WaitUntilEmpty(const std::string& queue, const std::string& what) {
+    auto deadline = Clock::now() + kNewObjectLoads;
+    while (InQueue(queue) > 0) {
+      ASSERT_LT(Clock::now(), deadline) << "the queue still holds messages: " << what;
+      std::this_thread::sleep_for(milliseconds(200));
+    }
+  }
+
+  void Send(const std::string& queue, const std::string& body) {
+    Aws({"sqs", "send-message", "--queue-url", queue, "--message-body", body});
+  }
+};
+
+// The notification S3 sends for an object put at `key` of bucket "landing".
+std::string CreatedEvent(const std::string& key) {
+  nlohmann::json record = {
+      {"eventVersion", "2.1"},
+      {"eventSource", "aws:s3"},
+      {"eventTime", "2024-02-01T10:00:00.000Z"},
+      {"eventName", "ObjectCreated:Put"},
+      {"s3", {{"bucket", {{"name", "landing"}}}, {"object", {{"key", key}, {"size", 1}}}}}};
+  return nlohmann::json{{"Records", {record}}}.dump();
+}
+
+TEST_F(S3EventsTest, AnUploadLoadsOnceByItsEventAndWhatIsNotTheZonesIsDeleted) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  MakeBucket("landing");
+  const std::string queue = MakeQueue("landing-events");
+  ASSERT_FALSE(queue.empty());
+  ASSERT_NO_FATAL_FAILURE(Notify("landing", queue));
+  const std::string db = dir_.Path("watch.db");
+  const std::string zone = "s3://landing/raw_data/";
+  // Listed at the start and then not for an hour: whatever loads after the start came by event.
+  Watcher watch(dir_, {zone, "--events", queue, "--warehouse", db, "--rescan", "3600", "--json"});
+  auto test_event = watch.WaitForLine(
+      [](const nlohmann::json& line) { return line.value("reason", "") == "test event"; },
+      kNewObjectLoads, "the test event S3 sends when notifications are set");
+  ASSERT_TRUE(test_event);
+  EXPECT_EQ((*test_event)["status"], "ignored");
+
+  const std::string file = dir_.Path("2024-01.csv");
+  Generate(file, 300, 21);
+  auto upload_started = Clock::now();
+  Put(file, "landing", "raw_data/2024-01.csv");
+  auto loaded = watch.WaitFor("2024-01.csv", "loaded");
+  ASSERT_TRUE(loaded);
+  double latency = SecondsSince(upload_started);
+  RecordProperty("event_load_seconds", std::to_string(latency));
+  std::printf("[ measured ] loaded %.2f s after its upload began, by its event\n", latency);
+  EXPECT_EQ((*loaded)["uri"], zone + "2024-01.csv");
+
+  // Out of the prefix: ignored, and deleted from the queue.
+  Put(file, "landing", "elsewhere/2024-01.csv");
+  auto outside = watch.WaitForLine(
+      [](const nlohmann::json& line) { return line.value("reason", "") == "outside the prefix"; },
+      kNewObjectLoads, "the event of a key outside the prefix");
+  ASSERT_TRUE(outside);
+  EXPECT_EQ((*outside)["status"], "ignored");
+
+  // A body that is no notification: said, and deleted rather than handed out for ever.
+  Send(queue, "this is not an S3 notification");
+  auto malformed = watch.WaitForLine(
+      [](const nlohmann::json& line) { return line.value("status", "") == "malformed"; },
+      kNewObjectLoads, "the malformed message");
+  ASSERT_TRUE(malformed);
+  EXPECT_NE((*malformed)["reason"].get<std::string>().find("not JSON"), std::string::npos)
+      << malformed->dump();
+
+  // The same event again, as at-least-once delivery may bring it: nothing loads again, and the
+  // message goes.
+  Send(queue, CreatedEvent("raw_data/2024-01.csv"));
+  ASSERT_NO_FATAL_FAILURE(WaitUntilEmpty(queue, "the duplicate event"));
+  int lines_for_file = 0;
+  for (const auto& line : JsonLines(watch.out())) {
+    if (line.value("key", "") == "2024-01.csv") ++lines_for_file;
+  }
+  EXPECT_EQ(lines_for_file, 1) << watch.out();
+  EXPECT_EQ(QueryOne(db, "SELECT count(*) FROM etl_file"), "1");
+  EXPECT_EQ(QueryOne(db, "SELECT count(*) FROM fact_sales"),
+            QueryOne(db, "SELECT rows_loaded FROM etl_file"));
+  EXPECT_EQ(QueryOne(db, "SELECT count(*) FROM etl_file WHERE uri NOT LIKE '" + zone + "%'"), "0");
+
+  auto code = watch.child().Stop(SIGTERM, kStopWait);
+  EXPECT_EQ(code, std::optional<int>(0)) << watch.err();
+}
+
+// No event ever reaches the queue (the notification was not set yet when the object came):
+// the listing that still runs every --rescan brings the file in.
+TEST_F(S3EventsTest, AFileWhoseEventWasLostLoadsAtTheNextListing) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  MakeBucket("landing");
+  const std::string queue = MakeQueue("landing-events");
+  const std::string db = dir_.Path("watch.db");
+  Watcher watch(dir_, {"s3://landing/raw_data/", "--events", queue, "--warehouse", db, "--rescan",
+                       "2", "--json"});
+  const std::string file = dir_.Path("lost.csv");
+  Generate(file, 200, 22);
+  Put(file, "landing", "raw_data/lost.csv");
+  EXPECT_EQ(InQueue(queue), 0) << "an event reached the queue: nothing was lost";
+  auto loaded = watch.WaitFor("lost.csv", "loaded");
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(QueryOne(db, "SELECT count(*) FROM etl_file"), "1");
+  auto code = watch.child().Stop(SIGTERM, kStopWait);
+  EXPECT_EQ(code, std::optional<int>(0)) << watch.err();
+}
+
+// A watcher killed after a load committed and before its message was deleted: the queue hands
+// the message out again, and the next watcher deletes it without loading anything twice.
+TEST_F(S3EventsTest, AWatcherKilledBetweenTheCommitAndTheDeletionLoadsOnce) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  MakeBucket("landing");
+  const std::string queue = MakeQueue("landing-events");
+  ASSERT_NO_FATAL_FAILURE(Notify("landing", queue));
+  const std::string db = dir_.Path("watch.db");
+  const std::string zone = "s3://landing/raw_data/";
+
+  // The watcher in a child process that ends, as if killed, right after its first commit.
+  constexpr int kKilledAfterCommit = 86;
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0) << std::strerror(errno);
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) std::_Exit(125);
+    auto landing = OpenLandingZone(zone);
+    auto events = landing ? OpenSqsEvents(queue, zone) : Unexpected<Error>(landing.error());
+    auto warehouse = OpenWarehouse(db);
+    if (!landing || !events || !warehouse) std::_Exit(124);
+    WatchOptions options;
+    options.events = events->get();
+    options.rescan = std::chrono::hours(1);
+    options.on_file = [](const std::string&, const FileOutcome&) {
+      std::_Exit(kKilledAfterCommit);
+    };
+    Status watched = Watch(**warehouse, **landing, options);
+    std::_Exit(watched ? 0 : 123);
+  }
+  auto reap = [&](Clock::duration timeout) -> std::optional<int> {
+    auto deadline = Clock::now() + timeout;
+    for (;;) {
+      int status = 0;
+      if (::waitpid(pid, &status, WNOHANG) == pid) {
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      if (Clock::now() > deadline) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+        return std::nullopt;
+      }
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+  };
+  // The test event gone: the first watcher has listed the empty zone and reads the queue.
+  WaitUntilEmpty(queue, "the test event");
+  const std::string file = dir_.Path("2024-03.csv");
+  Generate(file, 250, 23);
+  Put(file, "landing", "raw_data/2024-03.csv");
+  ASSERT_EQ(reap(kCommandTimeout), std::optional<int>(kKilledAfterCommit))
+      << "the first watcher did not end at its commit";
+  EXPECT_EQ(QueryOne(db, "SELECT count(*) FROM etl_file WHERE status = 'loaded'"), "1");
+  EXPECT_EQ(InQueue(queue), 1) << "the event of the committed load is not in the queue any more";
+
+  Watcher next(dir_, {zone, "--events", queue, "--warehouse", db, "--rescan", "3600", "--json"},
+               "next");
+  ASSERT_NO_FATAL_FAILURE(WaitUntilEmpty(queue, "the event handed out again"));
+  auto code = next.child().Stop(SIGTERM, kStopWait);
+  EXPECT_EQ(code, std::optional<int>(0)) << next.err();
+  EXPECT_EQ(JsonLines(next.out()).size(), 0u) << "the second watcher handled something:\n"
+                                              << next.out();
+  EXPECT_EQ(QueryOne(db, "SELECT count(*) FROM etl_file"), "1");
+  EXPECT_EQ(QueryOne(db, "SELECT count(*) FROM fact_sales"),
+            QueryOne(db, "SELECT rows_loaded FROM etl_file"));
+  const std::string reference = dir_.Path("reference.db");
+  ASSERT_EQ(Till({"ingest", file, "--warehouse", reference}).exit_code, 0);
+  EXPECT_EQ(Holdings(db), Holdings(reference));
+}
+
+// The instance metadata service and the ECS credentials endpoint do not run here: this serves
+// their documented answers on 127.0.0.1 (a stand-in at that interface, like a fault injector),
+// while S3 is the real moto_server. Each credentials answer hands out new keys, valid for
+// `lifetime`.
+class MetadataService {
+ public:
+  explicit MetadataService(std::chrono::seconds lifetime) : lifetime_(lifetime) {
+    // IMDSv2: a PUT for a session token, then every GET with it.
+    server_.Put("/latest/api/token",
+                [this](const httplib::Request& request, httplib::Response& response) {
+                  if (!request.has_header("X-aws-ec2-metadata-token-ttl-seconds")) {
+                    response.status = 400;
+                    return;
+                  }
+                  response.set_content(token_, "text/plain");
+                });
+    server_.Get("/latest/meta-data/iam/security-credentials/",
+                [this](const httplib::Request& request, httplib::Response& response) {
+                  if (!Authorized(request, response)) return;
+                  if (role_.empty()) {
+                    response.status = 404;
+                    return;
+                  }
+                  response.set_content(role_ + "\n", "text/plain");
+                });
+    server_.Get("/latest/meta-data/iam/security-credentials/till-role",
+                [this](const httplib::Request& request, httplib::Response& response) {
+                  if (!Authorized(request, response)) return;
+                  response.set_content(Credentials(), "application/json");
+                });
+    // ECS: one GET, with the Authorization header when the task has a token.
+    server_.Get("/v2/credentials",
+                [this](const httplib::Request& request, httplib::Response& response) {
+                  if (request.get_header_value("Authorization") != "task-secret") {
+                    response.status = 401;
+                    return;
+                  }
+                  response.set_content(Credentials(), "application/json");
+                });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(milliseconds(1));
+  }
+  ~MetadataService() {
+    server_.stop();
+    thread_.join();
+  }
+
+  std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int fetches() const { return fetches_; }
+  void RemoveRole() { role_.clear(); }
+
+ private:
+  bool Authorized(const httplib::Request& request, httplib::Response& response) {
+    if (request.get_header_value("X-aws-ec2-metadata-token") == token_) return true;
+    response.status = 401;
+    return false;
+  }
+
+  std::string Credentials() {
+    int n = ++fetches_;
+    auto expiration =
+        std::chrono::system_clock::now() + RoleCredentials::kRefreshBefore + lifetime_;
+    std::time_t t = std::chrono::system_clock::to_time_t(expiration);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+    return nlohmann::json{{"Code", "Success"},
+                          {"Type", "AWS-HMAC"},
+                          {"AccessKeyId", "ASIAROLE" + std::to_string(n)},
+                          {"SecretAccessKey", "role-secret-" + std::to_string(n)},
+                          {"Token", "role-session-" + std::to_string(n)},
+                          {"Expiration", text}}
+        .dump();
+  }
+
+  std::chrono::seconds lifetime_;
+  std::string token_ = "imds-session-token";
+  std::string role_ = "till-role";
+  std::atomic<int> fetches_{0};
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+using S3RoleTest = S3ServerTest;
+
+// With no keys in the environment or the shared files, an EC2 instance role's keys sign the
+// requests; keys about to expire are fetched again before the next request, which goes on.
+TEST_F(S3RoleTest, AnInstanceRolesKeysAreUsedAndFetchedAgainBeforeTheyExpire) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  MakeBucket("landing");
+  const std::string file = dir_.Path("2024-01.csv");
+  Generate(file, 120, 31);
+  Put(file, "landing", "raw_data/2024-01.csv");
+  MetadataService metadata(seconds(3));
+  env_.Unset("AWS_ACCESS_KEY_ID");
+  env_.Unset("AWS_SECRET_ACCESS_KEY");
+  env_.Set("AWS_EC2_METADATA_SERVICE_ENDPOINT", metadata.Url());
+
+  auto settings = S3SettingsFromEnvironment();
+  ASSERT_TRUE(settings) << settings.error().message();
+  ASSERT_NE(settings->role, nullptr);
+  EXPECT_EQ(settings->role->source(), RoleCredentials::Source::kEc2Instance);
+  EXPECT_EQ(metadata.fetches(), 1);
+  S3Client client(*settings);
+  auto listed = client.List("landing", "raw_data/");
+  ASSERT_TRUE(listed) << listed.error().message();
+  EXPECT_EQ(listed->size(), 1u);
+  EXPECT_EQ(metadata.fetches(), 1) << "keys still valid were fetched again";
+  auto first = CurrentCredentials(*settings);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->access_key, "ASIAROLE1");
+  EXPECT_EQ(first->session_token, "role-session-1");
+
+  std::this_thread::sleep_for(seconds(4));  // now within kRefreshBefore of their expiry
+  listed = client.List("landing", "raw_data/");
+  ASSERT_TRUE(listed) << listed.error().message();
+  EXPECT_EQ(metadata.fetches(), 2);
+  auto second = CurrentCredentials(*settings);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->access_key, "ASIAROLE2");
+
+  // As a user runs it: `till ingest` from the bucket with the role's keys.
+  const std::string db = dir_.Path("role.db");
+  Outcome ingest = Till({"ingest", "s3://landing/raw_data/", "--warehouse", db});
+  EXPECT_EQ(ingest.exit_code, 0) << ingest.out << ingest.err;
+  EXPECT_EQ(QueryOne(db, "SELECT sum(rows_read) FROM etl_file WHERE status = 'loaded'"), "120");
+
+  // An instance without a role says so.
+  metadata.RemoveRole();
+  auto none = S3SettingsFromEnvironment();
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().message().find("no IAM role"), std::string::npos)
+      << none.error().message();
+  EXPECT_NE(none.error().message().find("AWS_ACCESS_KEY_ID"), std::string::npos)
+      << none.error().message();
+}
+
+TEST_F(S3RoleTest, AnEcsTaskRolesKeysComeWithTheTasksAuthorizationToken) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  MakeBucket("landing");
+  MetadataService metadata(seconds(3600));
+  env_.Unset("AWS_ACCESS_KEY_ID");
+  env_.Unset("AWS_SECRET_ACCESS_KEY");
+  env_.Set("AWS_CONTAINER_CREDENTIALS_FULL_URI", metadata.Url() + "/v2/credentials");
+  env_.Set("AWS_CONTAINER_AUTHORIZATION_TOKEN", "task-secret");
+  // The container's variables come before the instance: this one is never asked.
+  env_.Set("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1");
+
+  auto settings = S3SettingsFromEnvironment();
+  ASSERT_TRUE(settings) << settings.error().message();
+  ASSERT_NE(settings->role, nullptr);
+  EXPECT_EQ(settings->role->source(), RoleCredentials::Source::kEcsTask);
+  auto listed = S3Client(*settings).List("landing", "raw_data/");
+  ASSERT_TRUE(listed) << listed.error().message();
+  EXPECT_EQ(metadata.fetches(), 1);
+  auto keys = CurrentCredentials(*settings);
+  ASSERT_TRUE(keys);
+  EXPECT_EQ(keys->session_token, "role-session-1");
+
+  // A token from a file wins; a wrong one is refused, and the refusal is what the error says.
+  env_.Set("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", dir_.Write("token", "not-the-secret\n"));
+  auto refused = S3SettingsFromEnvironment();
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message().find("HTTP 401"), std::string::npos)
+      << refused.error().message();
+  env_.Set("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", dir_.Write("token", "task-secret\n"));
+  EXPECT_TRUE(S3SettingsFromEnvironment());
+
+  // Plain HTTP to another host is refused, as the SDKs refuse it.
+  env_.Set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://credentials.example.test/v2/credentials");
+  auto far = S3SettingsFromEnvironment();
+  ASSERT_FALSE(far);
+  EXPECT_NE(far.error().message().find("plain HTTP"), std::string::npos) << far.error().message();
+}
+
+// Keys in the environment or the shared files come first: the role is not even asked.
+TEST_F(S3RoleTest, KeysInTheEnvironmentOrTheSharedFilesComeBeforeTheRole) {
+  MetadataService metadata(seconds(3600));
+  env_.Set("AWS_EC2_METADATA_SERVICE_ENDPOINT", metadata.Url());
+  env_.Set("AWS_CONTAINER_CREDENTIALS_FULL_URI", metadata.Url() + "/v2/credentials");
+  env_.Set("AWS_CONTAINER_AUTHORIZATION_TOKEN", "task-secret");
+  auto from_environment = S3SettingsFromEnvironment();
+  ASSERT_TRUE(from_environment) << from_environment.error().message();
+  EXPECT_EQ(from_environment->role, nullptr);
+  EXPECT_EQ(from_environment->access_key, "testing");
+
+  env_.Unset("AWS_ACCESS_KEY_ID");
+  env_.Unset("AWS_SECRET_ACCESS_KEY");
+  env_.Set("AWS_SHARED_CREDENTIALS_FILE", dir_.Write("credentials",
+                                                     "[default]\naws_access_key_id = AKIAFILE\n"
+                                                     "aws_secret_access_key = file-secret\n"));
+  auto from_file = S3SettingsFromEnvironment();
+  ASSERT_TRUE(from_file) << from_file.error().message();
+  EXPECT_EQ(from_file->role, nullptr);
+  EXPECT_EQ(from_file->access_key, "AKIAFILE");
+  EXPECT_EQ(metadata.fetches(), 0);
+
+  // AWS_EC2_METADATA_DISABLED keeps an instance's service out of it.
+  env_.Set("AWS_SHARED_CREDENTIALS_FILE", dir_.Path("no-credentials"));
+  env_.Unset("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+  env_.Set("AWS_EC2_METADATA_DISABLED", "true");
+  EXPECT_FALSE(S3SettingsFromEnvironment());
+  EXPECT_EQ(metadata.fetches(), 0);
 }
 
 }  // namespace

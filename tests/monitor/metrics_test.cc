@@ -52,7 +52,15 @@ TEST(WatchMetricsTest, CountsFilesAndRowsAndPassesPromtool) {
   metrics.OnFile(failed);
   metrics.OnRun(2.0, false);
   metrics.OnBacklog(4);
+  metrics.OnEventMessage(/*ignored=*/false);
+  metrics.OnEventMessage(/*ignored=*/true);
+  metrics.OnEventMessage(/*ignored=*/false);
+  metrics.OnEventLag(0.75);
   std::string text = metrics.Text();
+  EXPECT_EQ(Sample(text, "till_event_messages_total{outcome=\"received\"}"), 3);
+  EXPECT_EQ(Sample(text, "till_event_messages_total{outcome=\"ignored\"}"), 1);
+  EXPECT_EQ(Sample(text, "till_event_lag_seconds_sum"), 0.75);
+  EXPECT_EQ(Sample(text, "till_event_lag_seconds_count"), 1);
   EXPECT_EQ(Sample(text, "till_rows_total{outcome=\"loaded\"}"), 90);
   EXPECT_EQ(Sample(text, "till_rows_total{outcome=\"rejected\"}"), 7);
   EXPECT_EQ(Sample(text, "till_rows_total{outcome=\"duplicate\"}"), 3);

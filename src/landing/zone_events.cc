@@ -1,0 +1,379 @@
+#include "landing/zone_events.h"
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "base/log.h"
+#include "landing/landing_zone.h"
+
+namespace till {
+namespace {
+
+using nlohmann::json;
+
+std::string Env(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
+}
+
+// S3 writes a notification's object key form-encoded: '+' for a space, %XX for other bytes.
+std::optional<std::string> FormDecode(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '+') {
+      out += ' ';
+    } else if (c == '%') {
+      if (i + 2 >= text.size() || !std::isxdigit(static_cast<unsigned char>(text[i + 1])) ||
+          !std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+        return std::nullopt;
+      }
+      out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// "2024-02-01T10:00:00.250Z" as S3 writes event times (some stores leave the "Z" out; the time
+// is UTC either way), in seconds since the Unix epoch.
+std::optional<double> ParseEventTime(std::string_view text) {
+  std::tm tm{};
+  int consumed = 0;
+  std::string copy(text);
+  if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
+    return std::nullopt;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  double seconds = static_cast<double>(::timegm(&tm));
+  std::string_view rest = text.substr(static_cast<size_t>(consumed));
+  if (rest.starts_with('.')) {
+    size_t digits = 1;
+    while (digits < rest.size() && std::isdigit(static_cast<unsigned char>(rest[digits]))) {
+      ++digits;
+    }
+    seconds += std::strtod(std::string("0").append(rest.substr(0, digits)).c_str(), nullptr);
+    rest.remove_prefix(digits);
+  }
+  if (!rest.empty() && rest != "Z" && rest != "+00:00") return std::nullopt;
+  return seconds;
+}
+
+// What an S3 record is to the zone.
+ZoneEvent RecordEvent(const json& record, const S3Location& zone, std::string* malformed) {
+  ZoneEvent event;
+  const json* s3 = record.contains("s3") ? &record["s3"] : nullptr;
+  if (!record.is_object() || !s3 || !s3->is_object() || !s3->contains("object") ||
+      !(*s3)["object"].is_object() || !(*s3)["object"].contains("key") ||
+      !(*s3)["object"]["key"].is_string() || !record.contains("eventName") ||
+      !record["eventName"].is_string()) {
+    *malformed = "a record without eventName or s3.object.key";
+    return event;
+  }
+  std::string name = record["eventName"].get<std::string>();
+  auto key = FormDecode((*s3)["object"]["key"].get<std::string>());
+  if (!key) {
+    *malformed = "an object key that is not URL-encoded";
+    return event;
+  }
+  std::string bucket;
+  if (s3->contains("bucket") && (*s3)["bucket"].is_object() && (*s3)["bucket"].contains("name") &&
+      (*s3)["bucket"]["name"].is_string()) {
+    bucket = (*s3)["bucket"]["name"].get<std::string>();
+  }
+  if (record.contains("eventTime") && record["eventTime"].is_string()) {
+    event.time = ParseEventTime(record["eventTime"].get<std::string>());
+  }
+  if (name.starts_with("s3:")) name.erase(0, 3);
+  if (bucket != zone.bucket) {
+    event.reason = "other bucket";
+  } else if (!key->starts_with(zone.key)) {
+    event.reason = "outside the prefix";
+  } else {
+    std::string within = key->substr(zone.key.size());
+    std::string base = within.substr(within.find_last_of('/') + 1);
+    if (base.empty() || base[0] == '.' || !HasRawExtension(within)) {
+      event.reason = "not a raw file";
+    } else if (name.starts_with("ObjectCreated:")) {
+      event.kind = ZoneEventKind::kCreated;
+      event.key = within;
+    } else if (name.starts_with("ObjectRemoved:") || name.starts_with("LifecycleExpiration:")) {
+      event.kind = ZoneEventKind::kRemoved;
+      event.key = within;
+    } else {
+      event.reason = "unknown event";
+    }
+  }
+  return event;
+}
+
+}  // namespace
+
+Result<std::vector<ZoneEvent>> ParseS3Notification(std::string_view body, const S3Location& zone) {
+  auto bad = [](std::string_view why) {
+    return MakeError(ErrorCode::kBadFormat, fmt::format("not an S3 notification: {}", why));
+  };
+  json document = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (document.is_discarded()) return bad("the body is not JSON");
+  if (!document.is_object()) return bad("the body is not a JSON object");
+  // Delivered through SNS: the notification is the string in "Message".
+  if (document.value("Type", "") == "Notification" && document.contains("Message") &&
+      document["Message"].is_string()) {
+    document = json::parse(document["Message"].get<std::string>(), nullptr, false);
+    if (document.is_discarded() || !document.is_object()) {
+      return bad("the SNS message is not a JSON object");
+    }
+  }
+  std::vector<ZoneEvent> events;
+  if (document.contains("Event") && document["Event"] == "s3:TestEvent") {
+    ZoneEvent& test = events.emplace_back();
+    test.reason = "test event";
+    return events;
+  }
+  if (!document.contains("Records") || !document["Records"].is_array()) {
+    return bad("no Records");
+  }
+  if (document["Records"].empty()) return bad("Records is empty");
+  for (const json& record : document["Records"]) {
+    std::string malformed;
+    ZoneEvent event = RecordEvent(record, zone, &malformed);
+    if (!malformed.empty()) return bad(malformed);
+    events.push_back(std::move(event));
+  }
+  return events;
+}
+
+Result<std::string> SqsQueueUrl(std::string_view queue) {
+  std::string url(queue);
+  if (url.starts_with("sqs://")) {
+    url.erase(0, 6);
+    if (!url.starts_with("https://") && !url.starts_with("http://")) url = "https://" + url;
+  }
+  if (!url.starts_with("https://") && !url.starts_with("http://")) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("{}: not a queue: give its URL (https://sqs.REGION.amazonaws.com/"
+                                 "ACCOUNT/NAME) or sqs://HOST/ACCOUNT/NAME",
+                                 queue));
+  }
+  size_t host = url.find("://") + 3;
+  size_t path = url.find('/', host);
+  if (path == std::string::npos || path + 1 >= url.size() || path == host) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("{}: the queue URL has no /ACCOUNT/NAME path", queue));
+  }
+  return url;
+}
+
+namespace {
+
+void EnsureCurl() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+size_t AppendToString(char* data, size_t size, size_t count, void* out) {
+  static_cast<std::string*>(out)->append(data, size * count);
+  return size * count;
+}
+
+class SqsEvents final : public ZoneEvents {
+ public:
+  SqsEvents(S3Settings settings, std::string url, std::string endpoint, std::string region,
+            S3Location zone)
+      : settings_(std::move(settings)),
+        url_(std::move(url)),
+        endpoint_(std::move(endpoint)),
+        region_(std::move(region)),
+        zone_(std::move(zone)) {
+    EnsureCurl();
+  }
+
+  const std::string& name() const override { return url_; }
+
+  Status Check() {
+    auto answer =
+        Call("GetQueueAttributes", {{"QueueUrl", url_}, {"AttributeNames", {"VisibilityTimeout"}}});
+    TILL_RETURN_IF_ERROR(answer);
+    Log(LogLevel::kInfo, "reading events",
+        {{"queue", url_},
+         {"visibility_timeout_s",
+          answer->value("Attributes", json::object()).value("VisibilityTimeout", "")}});
+    return {};
+  }
+
+  Result<std::vector<EventMessage>> Receive(std::chrono::seconds wait) override {
+    auto answer = Call("ReceiveMessage",
+                       {{"QueueUrl", url_},
+                        {"MaxNumberOfMessages", 10},
+                        {"WaitTimeSeconds", std::clamp<int64_t>(wait.count(), 0, 20)},
+                        {"MessageSystemAttributeNames", {"ApproximateReceiveCount"}},
+                        {"AttributeNames", {"ApproximateReceiveCount"}}},
+                       wait + std::chrono::seconds(15));
+    TILL_RETURN_IF_ERROR(answer);
+    std::vector<EventMessage> messages;
+    if (!answer->contains("Messages")) return messages;
+    const json& list = (*answer)["Messages"];
+    if (!list.is_array()) {
+      return MakeError(ErrorCode::kIoError, fmt::format("SQS: {}: Messages is not a list", url_));
+    }
+    for (const json& item : list) {
+      if (!item.is_object() || !item.contains("ReceiptHandle") ||
+          !item["ReceiptHandle"].is_string()) {
+        continue;  // nothing to delete it by; the queue hands it out again
+      }
+      EventMessage& message = messages.emplace_back();
+      message.id = item.value("MessageId", "");
+      message.receipt = item["ReceiptHandle"].get<std::string>();
+      if (item.contains("Attributes") && item["Attributes"].is_object()) {
+        message.receive_count =
+            std::atoi(item["Attributes"].value("ApproximateReceiveCount", "0").c_str());
+      }
+      std::string body = item.contains("Body") && item["Body"].is_string()
+                             ? item["Body"].get<std::string>()
+                             : std::string();
+      auto events = ParseS3Notification(body, zone_);
+      if (events) {
+        message.events = std::move(*events);
+      } else {
+        message.malformed = events.error().message();
+      }
+    }
+    return messages;
+  }
+
+  Status Done(const EventMessage& message) override {
+    auto answer = Call("DeleteMessage", {{"QueueUrl", url_}, {"ReceiptHandle", message.receipt}});
+    TILL_RETURN_IF_ERROR(answer);
+    return {};
+  }
+
+ private:
+  // One action of the JSON protocol: a signed POST of `request` to the endpoint; the answer's
+  // JSON object, or an error naming the action and what the queue said.
+  Result<json> Call(const std::string& action, const json& request,
+                    std::chrono::seconds timeout = std::chrono::seconds(30)) const {
+    auto credentials = CurrentCredentials(settings_);
+    TILL_RETURN_IF_ERROR(credentials);
+    CURL* curl = curl_easy_init();
+    if (!curl) return MakeError(ErrorCode::kInternal, "libcurl did not start");
+    std::string provider = fmt::format("aws:amz:{}:sqs", region_);
+    std::string user = fmt::format("{}:{}", credentials->access_key, credentials->secret_key);
+    std::string target = "X-Amz-Target: AmazonSQS." + action;
+    std::string token;
+    curl_slist* headers = nullptr;
+    headers = curl_slist_append(headers, "Content-Type: application/x-amz-json-1.0");
+    headers = curl_slist_append(headers, target.c_str());
+    if (!credentials->session_token.empty()) {
+      token = "X-Amz-Security-Token: " + credentials->session_token;
+      headers = curl_slist_append(headers, token.c_str());
+    }
+    std::string body = request.dump();
+    std::string answer;
+    std::string url = endpoint_ + "/";
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, provider.c_str());
+    curl_easy_setopt(curl, CURLOPT_USERPWD, user.c_str());
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(timeout.count()));
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, AppendToString);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
+    char error[CURL_ERROR_SIZE] = {};
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+    CURLcode code = curl_easy_perform(curl);
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    if (code != CURLE_OK) {
+      return MakeError(ErrorCode::kIoError,
+                       fmt::format("SQS {}: {}: {}", action, endpoint_,
+                                   error[0] ? error : curl_easy_strerror(code)));
+    }
+    json parsed = json::parse(answer, nullptr, /*allow_exceptions=*/false);
+    if (status != 200) {
+      std::string type;
+      std::string text;
+      if (!parsed.is_discarded() && parsed.is_object()) {
+        type = parsed.value("__type", "");
+        type = type.substr(type.find('#') + 1);
+        text = parsed.value("message", parsed.value("Message", ""));
+      }
+      ErrorCode kind = type == "QueueDoesNotExist" || type == "NonExistentQueue"
+                           ? ErrorCode::kNotFound
+                           : ErrorCode::kIoError;
+      return MakeError(
+          kind, fmt::format("SQS {} on {}: HTTP {} {}: {}", action, url_, status, type, text));
+    }
+    if (parsed.is_discarded() || !parsed.is_object()) {
+      return MakeError(ErrorCode::kIoError,
+                       fmt::format("SQS {} on {}: the answer is not a JSON object", action, url_));
+    }
+    return parsed;
+  }
+
+  S3Settings settings_;
+  std::string url_;
+  std::string endpoint_;
+  std::string region_;
+  S3Location zone_;
+};
+
+// The region of an AWS queue host: sqs.REGION.amazonaws.com[.cn] or REGION.queue.amazonaws.com.
+std::string RegionOfHost(std::string_view host) {
+  if (host.starts_with("sqs.")) {
+    host.remove_prefix(4);
+    size_t dot = host.find('.');
+    if (dot != std::string_view::npos && host.substr(dot).starts_with(".amazonaws.com")) {
+      return std::string(host.substr(0, dot));
+    }
+  }
+  size_t queue = host.find(".queue.amazonaws.com");
+  if (queue != std::string_view::npos && queue > 0) return std::string(host.substr(0, queue));
+  return "";
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ZoneEvents>> OpenSqsEvents(const std::string& queue,
+                                                  const std::string& zone_uri) {
+  auto url = SqsQueueUrl(queue);
+  TILL_RETURN_IF_ERROR(url);
+  auto zone = ParseS3Location(zone_uri);
+  TILL_RETURN_IF_ERROR(zone);
+  if (!zone->key.empty() && !zone->key.ends_with('/')) zone->key += '/';
+  auto settings = S3SettingsFromEnvironment();
+  TILL_RETURN_IF_ERROR(settings);
+  size_t host_start = url->find("://") + 3;
+  size_t path = url->find('/', host_start);
+  std::string host = url->substr(host_start, path - host_start);
+  std::string region = RegionOfHost(host);
+  if (region.empty()) region = settings->region;
+  std::string endpoint = Env("AWS_ENDPOINT_URL_SQS");
+  if (endpoint.empty()) endpoint = Env("AWS_ENDPOINT_URL");
+  if (endpoint.empty()) endpoint = settings->shared_endpoint;
+  if (endpoint.empty()) endpoint = url->substr(0, path);
+  while (endpoint.ends_with('/')) endpoint.pop_back();
+  auto events =
+      std::make_unique<SqsEvents>(std::move(*settings), *url, endpoint, region, std::move(*zone));
+  TILL_RETURN_IF_ERROR(events->Check());
+  return std::unique_ptr<ZoneEvents>(std::move(events));
+}
+
+}  // namespace till
