@@ -64,8 +64,8 @@ def bgnbd_forecast(params, rows, days):
 def fit_bgnbd(rows, days):
     """Maximises the likelihoods with SciPy's L-BFGS-B over the logs of the parameters (bounds
     e^-12 .. e^14, a finite box for likelihoods whose supremum lies at infinity) from starts of
-    its own: the NBD model with its analytic gradient, BG/NBD with numerical differences,
-    polished by Nelder-Mead. Equal rows are counted once, with their weight."""
+    its own: the NBD model with its analytic gradient, BG/NBD with numerical differences.
+    Equal rows are counted once, with their weight."""
     from scipy.optimize import minimize
     from scipy.special import digamma
     unique, weight = np.unique(rows[:, :3], axis=0, return_counts=True)
@@ -101,10 +101,6 @@ def fit_bgnbd(rows, days):
     start = [np.log(0.5), gap + np.log(0.5), np.log(0.5), np.log(2.0)]
     best = minimize(bgnbd_objective, start, method="L-BFGS-B", bounds=bounds * 4,
                     options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 5000})
-    polished = minimize(bgnbd_objective, best.x, method="Nelder-Mead", bounds=bounds * 4,
-                        options={"xatol": 1e-8, "fatol": 1e-8, "maxiter": 4000})
-    if polished.fun < best.fun:
-        best = polished
     with_ = dict(zip(["r", "alpha", "a", "b"], np.exp(best.x).tolist()))
     ll_with = -float(best.fun)
     ratio = 2 * (ll_with - ll_without)
