@@ -59,6 +59,10 @@ json SummaryJson(std::string_view kind, const segment::GroupSummary& s) {
   return out;
 }
 
+constexpr char kNoDropoutNote[] =
+    "the purchases show no drop-out (BG/NBD is not more likely than the NBD model, in which "
+    "nobody stops buying): p_alive is 1 for every customer by the model, not by measurement";
+
 json ModelJson(const segment::Segmentation& s) {
   json silhouettes = json::array();
   for (const auto& [k, value] : s.silhouettes)
@@ -71,11 +75,14 @@ json ModelJson(const segment::Segmentation& s) {
            {"silhouettes", silhouettes},
            {"bg_nbd",
             {{"r", s.bg_nbd.r}, {"alpha", s.bg_nbd.alpha}, {"a", s.bg_nbd.a}, {"b", s.bg_nbd.b}}},
+           {"dropout", s.dropout},
+           {"dropout_likelihood_ratio", s.dropout_likelihood_ratio},
            {"gamma_gamma",
             {{"p", s.gamma_gamma.p}, {"q", s.gamma_gamma.q}, {"gamma", s.gamma_gamma.gamma}}},
            {"repeat_rate", s.cohorts.repeat_rate},
            {"mean_days_between_orders", s.cohorts.mean_days_between},
            {"median_days_between_orders", s.cohorts.median_days_between}};
+  if (!s.dropout) out["note"] = kNoDropoutNote;
   if (s.holdout) {
     const auto& h = *s.holdout;
     out["holdout"] = {{"calibration_end", FormatDate(CivilFromDays(h.calibration_end_day))},
@@ -141,9 +148,11 @@ void PrintText(const segment::Segmentation& s) {
   fmt::print("{:<20} {:>9} {:>8} {:>11} {:>10} {:>8}\n", "segment", "customers", "revenue",
              "avg value", "avg CLV", "P(alive)");
   for (const auto& g : s.segments) {
-    fmt::print("{:<20} {:>9} {:>7.1f}% {:>11.2f} {:>10.2f} {:>8.2f}\n", g.name, g.customers,
-               100 * g.revenue_share, g.average_monetary, g.average_clv_12m, g.average_p_alive);
+    fmt::print("{:<20} {:>9} {:>7.1f}% {:>11.2f} {:>10.2f} {:>8}\n", g.name, g.customers,
+               100 * g.revenue_share, g.average_monetary, g.average_clv_12m,
+               s.dropout ? fmt::format("{:.2f}", g.average_p_alive) : "n/a");
   }
+  if (!s.dropout) fmt::print("P(alive) n/a: no drop-out in the purchases (see the models below)\n");
   fmt::print("\n{} clusters (silhouette {:.3f})\n", s.clusters.size(), s.silhouette);
   for (const auto& g : s.clusters) {
     fmt::print("{:>2}. {:<48} {:>9} customers {:>6.1f}% of revenue, avg value {:.2f}\n", g.name,
@@ -160,11 +169,15 @@ void PrintText(const segment::Segmentation& s) {
     }
     fmt::print("  {} {:>7} customers{}\n", cohort.month, cohort.customers, row);
   }
-  fmt::print(
-      "\nBG/NBD: r {:.4g}, alpha {:.4g}, a {:.4g}, b {:.4g}; Gamma-Gamma: p {:.4g}, q {:.4g}, "
-      "gamma {:.4g}\n",
-      s.bg_nbd.r, s.bg_nbd.alpha, s.bg_nbd.a, s.bg_nbd.b, s.gamma_gamma.p, s.gamma_gamma.q,
-      s.gamma_gamma.gamma);
+  if (s.dropout) {
+    fmt::print("\nBG/NBD: r {:.4g}, alpha {:.4g}, a {:.4g}, b {:.4g}", s.bg_nbd.r, s.bg_nbd.alpha,
+               s.bg_nbd.a, s.bg_nbd.b);
+  } else {
+    fmt::print("\nNo drop-out: {}.\nNBD (BG/NBD with a = 0): r {:.4g}, alpha {:.4g}",
+               kNoDropoutNote, s.bg_nbd.r, s.bg_nbd.alpha);
+  }
+  fmt::print("; Gamma-Gamma: p {:.4g}, q {:.4g}, gamma {:.4g}\n", s.gamma_gamma.p, s.gamma_gamma.q,
+             s.gamma_gamma.gamma);
   if (s.holdout) {
     const auto& h = *s.holdout;
     fmt::print("Holdout ({} days after {}): predicted {:.0f} purchases, actual {} ({:+.1f}%)\n",

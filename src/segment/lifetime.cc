@@ -65,12 +65,20 @@ BgNbdData Index(std::span<const BgNbdCustomer> customers) {
 // (r, alpha, a, b). With A the log of the first term of the likelihood and B of the second
 // (present when x > 0), each customer adds log(e^A + e^B). The digamma differences of whole
 // steps are finite sums: psi(r + x) - psi(r) = sum over i < x of 1 / (r + i).
+// With a = 0 (no drop-out) only the first term is left, with the beta ratio 1: the NBD model,
+// whose gradient in a and b is 0.
 double BgNbdEvaluate(const BgNbdParams& p, const BgNbdData& data, double* gradient) {
+  const bool no_dropout = NoDropout(p);
   const size_t nx = data.max_x + 1;
   std::vector<double> lr(nx), dr(nx), lab0(nx), da0(nx), db0(nx), lab1(nx), da1(nx), db1(nx);
   for (uint32_t x = 0; x < nx; ++x) {
     if (x == 0) {
       lr[0] = dr[0] = lab0[0] = da0[0] = db0[0] = 0;
+    } else if (no_dropout) {
+      const double i = x - 1;
+      lr[x] = lr[x - 1] + std::log(p.r + i);
+      dr[x] = dr[x - 1] + 1 / (p.r + i);
+      lab0[x] = da0[x] = db0[x] = 0;
     } else {
       const double i = x - 1;
       lr[x] = lr[x - 1] + std::log(p.r + i);
@@ -95,10 +103,10 @@ double BgNbdEvaluate(const BgNbdParams& p, const BgNbdData& data, double* gradie
     const uint32_t x = data.x[i];
     const double rx = p.r + x;
     const double A = lr[x] + p.r * log_alpha - rx * log_at[data.T[i]] + lab0[x];
-    if (x == 0) {
+    if (x == 0 || no_dropout) {
       ll += A;
       if (gradient) {
-        g_r += log_alpha - log_at[data.T[i]];
+        g_r += dr[x] + log_alpha - log_at[data.T[i]];
         g_alpha += p.r / p.alpha - rx * inv_at[data.T[i]];
       }
       continue;
@@ -122,8 +130,6 @@ double BgNbdEvaluate(const BgNbdParams& p, const BgNbdData& data, double* gradie
   return ll;
 }
 
-// Maximises `objective(params, gradient)` over the logs of the parameters from `start`;
-// returns the parameters.
 // Maximises `objective(params, gradient)` over the logs of the parameters from `start` with
 // L-BFGS; should it fail (it may, where the likelihood is nearly flat towards a bound), with
 // BOBYQA, which needs no gradient, from the same start. Returns the parameters.
@@ -177,6 +183,12 @@ double BgNbdLogLikelihood(const BgNbdParams& params, std::span<const BgNbdCustom
 }
 
 Result<BgNbdParams> FitBgNbd(std::span<const BgNbdCustomer> customers) {
+  auto fit = FitBgNbdModels(customers);
+  if (!fit) return MakeError(fit.error().code(), fit.error().message());
+  return fit->params;
+}
+
+Result<BgNbdFit> FitBgNbdModels(std::span<const BgNbdCustomer> customers) {
   if (customers.empty()) return MakeError(ErrorCode::kInvalidArgument, "no customers to fit");
   double sum_x = 0, sum_T = 0;
   for (const auto& c : customers) {
@@ -193,24 +205,41 @@ Result<BgNbdParams> FitBgNbd(std::span<const BgNbdCustomer> customers) {
     return MakeError(ErrorCode::kInvalidArgument, "no customer bought more than once");
   }
   const BgNbdData data = Index(customers);
-  // A start where the mean rate matches the data's: r / alpha = sum x / sum T.
-  auto fitted = MaximiseLogParams({1.0, std::max(sum_T / sum_x, 1e-3), 1.0, 1.0},
+  // Starts where the mean rate matches the data's: r / alpha = sum x / sum T.
+  const double mean_gap = std::max(sum_T / sum_x, 1e-3);
+  auto nbd = MaximiseLogParams({1.0, mean_gap}, [&](const std::vector<double>& v, double* g) {
+    double full[4];
+    const double ll = BgNbdEvaluate({v[0], v[1], 0, 0}, data, g ? full : nullptr);
+    if (g) g[0] = full[0], g[1] = full[1];
+    return ll;
+  });
+  if (!nbd) return MakeError(nbd.error().code(), nbd.error().message());
+  auto bg_nbd = MaximiseLogParams({1.0, mean_gap, 1.0, 1.0},
                                   [&](const std::vector<double>& v, double* gradient) {
                                     return BgNbdEvaluate({v[0], v[1], v[2], v[3]}, data, gradient);
                                   });
-  if (!fitted) return MakeError(fitted.error().code(), fitted.error().message());
-  const auto& v = *fitted;
-  return BgNbdParams{v[0], v[1], v[2], v[3]};
+  if (!bg_nbd) return MakeError(bg_nbd.error().code(), bg_nbd.error().message());
+  BgNbdFit fit;
+  fit.without_dropout = BgNbdParams{(*nbd)[0], (*nbd)[1], 0, 0};
+  fit.with_dropout = BgNbdParams{(*bg_nbd)[0], (*bg_nbd)[1], (*bg_nbd)[2], (*bg_nbd)[3]};
+  fit.log_likelihood = BgNbdEvaluate(fit.with_dropout, data, nullptr);
+  fit.no_dropout_log_likelihood = BgNbdEvaluate(fit.without_dropout, data, nullptr);
+  fit.likelihood_ratio = 2 * (fit.log_likelihood - fit.no_dropout_log_likelihood);
+  fit.dropout = fit.likelihood_ratio > kDropoutChiSquare;
+  fit.params = fit.dropout ? fit.with_dropout : fit.without_dropout;
+  return fit;
 }
 
 double ProbabilityAlive(const BgNbdParams& p, const BgNbdCustomer& c) {
-  if (c.x == 0) return 1;
+  if (c.x == 0 || NoDropout(p)) return 1;
   const double odds =
       p.a / (p.b + c.x - 1) * std::exp((p.r + c.x) * std::log((p.alpha + c.T) / (p.alpha + c.t_x)));
   return 1 / (1 + odds);
 }
 
 double ExpectedPurchasesIfAlive(const BgNbdParams& p, double x, double T, double days) {
+  // No drop-out: the rate's posterior is Gamma(r + x, alpha + T).
+  if (NoDropout(p)) return days * (p.r + x) / (p.alpha + T);
   const double z = days / (p.alpha + T + days);
   double hyper = 0;
   try {

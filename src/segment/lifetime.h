@@ -12,6 +12,15 @@
 // Times are in days. The likelihoods are the papers' closed forms; the fits maximise them with
 // NLopt's L-BFGS on the logarithms of the parameters, with the analytic gradient. Pure
 // functions, thread-safe.
+//
+// No drop-out: when customers never stop buying (every one a Poisson buyer for as long as they
+// are watched), the BG/NBD likelihood is highest in the limit a -> 0, where it becomes the NBD
+// model's (Gamma-Poisson purchases, nobody leaves). There the BG/NBD fit wanders along a flat
+// ridge of (a, b) whose point says nothing. FitBgNbd therefore also fits the NBD model and
+// keeps BG/NBD only when it is significantly more likely (likelihood-ratio statistic above
+// kDropoutChiSquare, the 95% point of chi-square with one degree of freedom); otherwise it
+// returns the NBD's r and alpha with a = b = 0, which every function here reads as "no
+// drop-out": P(alive) = 1, expected purchases (r + x) / (alpha + T) per day.
 #pragma once
 
 #include <span>
@@ -30,14 +39,32 @@ struct BgNbdParams {
   double r = 0, alpha = 0, a = 0, b = 0;
 };
 
+// True for the no-drop-out limit (a = 0): the NBD model.
+inline bool NoDropout(const BgNbdParams& params) { return params.a == 0; }
+
+inline constexpr double kDropoutChiSquare = 3.841458820694124;
+
 // The log-likelihood of `customers` under `params` (the sum over customers of equation 6 of
 // the paper, in logs).
 double BgNbdLogLikelihood(const BgNbdParams& params, std::span<const BgNbdCustomer> customers);
 
-// The maximum-likelihood parameters. kInvalidArgument without any customer or without any
-// repeat purchase (the drop-out process cannot be told apart then); kInternal when the
-// optimiser fails.
+// The maximum-likelihood parameters (a = b = 0 when the data show no drop-out, see above).
+// kInvalidArgument without any customer or without any repeat purchase (the drop-out process
+// cannot be told apart then); kInternal when the optimiser fails.
 Result<BgNbdParams> FitBgNbd(std::span<const BgNbdCustomer> customers);
+
+// FitBgNbd with what decided between the two models.
+struct BgNbdFit {
+  BgNbdParams params;                    // as FitBgNbd returns them
+  BgNbdParams with_dropout;              // the BG/NBD fit, whichever was kept
+  BgNbdParams without_dropout;           // the NBD fit (a = b = 0)
+  double log_likelihood = 0;             // of with_dropout
+  double no_dropout_log_likelihood = 0;  // of without_dropout
+  // 2 (log_likelihood - no_dropout_log_likelihood); drop-out is kept above kDropoutChiSquare.
+  double likelihood_ratio = 0;
+  bool dropout = false;  // params == with_dropout
+};
+Result<BgNbdFit> FitBgNbdModels(std::span<const BgNbdCustomer> customers);
 
 // The expected number of purchases in the next `days` days of a customer with this history
 // (equation 10 of the paper).

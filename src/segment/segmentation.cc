@@ -170,13 +170,15 @@ Result<Segmentation> Segment(const OrderBook& book, const SegmentOptions& option
     // Gamma-Gamma is fitted on the customers who came back, as in Fader, Hardie & Lee.
     if (rfm[i].frequency >= 2 && spend.back().mean > 0) repeat_spend.push_back(spend.back());
   }
-  auto bg_nbd = FitBgNbd(purchases);
+  auto bg_nbd = FitBgNbdModels(purchases);
   if (!bg_nbd) return MakeError(bg_nbd.error().code(), "BG/NBD: " + bg_nbd.error().message());
   auto gamma_gamma = FitGammaGamma(repeat_spend);
   if (!gamma_gamma) {
     return MakeError(gamma_gamma.error().code(), "Gamma-Gamma: " + gamma_gamma.error().message());
   }
-  out.bg_nbd = *bg_nbd;
+  out.bg_nbd = bg_nbd->params;
+  out.dropout = bg_nbd->dropout;
+  out.dropout_likelihood_ratio = bg_nbd->likelihood_ratio;
   out.gamma_gamma = *gamma_gamma;
   step("lifetime");
   auto choice = clustering.get();

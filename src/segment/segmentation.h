@@ -76,7 +76,12 @@ struct Segmentation {
   std::vector<GroupSummary> clusters;  // by number
   std::vector<std::pair<size_t, double>> silhouettes;  // (k, silhouette) of every k tried
   double silhouette = 0;                               // of the k chosen
-  BgNbdParams bg_nbd;
+  BgNbdParams bg_nbd;  // a = b = 0 when the data show no drop-out (lifetime.h)
+  // Whether the data show customers dropping out, and the likelihood-ratio statistic of BG/NBD
+  // over the no-drop-out NBD model that decided it (kept above kDropoutChiSquare). Without
+  // drop-out every P(alive) is 1 by the model, not by measurement.
+  bool dropout = true;
+  double dropout_likelihood_ratio = 0;
   GammaGammaParams gamma_gamma;
   CohortReport cohorts;
   std::optional<HoldoutCheck> holdout;

@@ -19,21 +19,22 @@ namespace {
 using till::testing::TempDir;
 
 // Customers simulated from BG/NBD: rate ~ Gamma(r, alpha), drop-out after each repeat purchase
-// with probability ~ Beta(a, b), observed for T days from the first purchase, T uniform in
-// [min_T, max_T] whole days; purchase times rounded down to whole days, as the warehouse
+// with probability ~ Beta(a, b) (never when a = 0), observed for T days from the first purchase, T
+// uniform in [min_T, max_T] whole days; purchase times rounded down to whole days, as the warehouse
 // holds them.
 std::vector<BgNbdCustomer> SimulateBgNbd(const BgNbdParams& p, size_t n, uint64_t seed,
                                          double min_T, double max_T) {
   std::mt19937_64 rng(seed);
   std::gamma_distribution<double> rate(p.r, 1 / p.alpha);
-  std::gamma_distribution<double> beta_a(p.a, 1), beta_b(p.b, 1);
+  // a = 0: nobody drops out.
+  std::gamma_distribution<double> beta_a(p.a > 0 ? p.a : 1, 1), beta_b(p.b > 0 ? p.b : 1, 1);
   std::uniform_real_distribution<double> age(min_T, max_T);
   std::uniform_real_distribution<double> unit(0, 1);
   std::vector<BgNbdCustomer> out;
   for (size_t i = 0; i < n; ++i) {
     const double lambda = rate(rng);
     const double ga = beta_a(rng), gb = beta_b(rng);
-    const double drop = ga / (ga + gb);
+    const double drop = p.a > 0 ? ga / (ga + gb) : 0;
     const double T = std::floor(age(rng));
     BgNbdCustomer c{0, 0, T};
     std::exponential_distribution<double> wait(lambda);
@@ -106,6 +107,63 @@ TEST(BgNbdTest, RecoversTheParametersOfSimulatedData) {
     other.b *= step;
     EXPECT_LE(BgNbdLogLikelihood(other, customers), best);
   }
+}
+
+// Writes x,t_x,T rows and runs SciPy's own fit of them (reference.py fitbgnbd).
+nlohmann::json SciPyFit(const TempDir& dir, const std::vector<BgNbdCustomer>& customers) {
+  WriteBgNbd(dir.Path("fit.csv"), customers);
+  return testing::RunReference("fitbgnbd " + dir.Path("fit.csv") + " 90");
+}
+
+void ExpectWithin(double value, double reference, double share, const char* name) {
+  EXPECT_NEAR(value, reference, share * std::abs(reference)) << name;
+}
+
+TEST(BgNbdTest, FitEqualsSciPysOnDataWithDropout) {
+  TempDir dir;
+  const auto customers = SimulateBgNbd(kBgNbdTruth, 8000, 23, 300, 730);
+  auto fit = FitBgNbdModels(customers);
+  ASSERT_TRUE(fit) << fit.error().message();
+  const auto reference = SciPyFit(dir, customers);
+  ASSERT_TRUE(reference.is_object());
+  RecordProperty("fitted", ParamsJson(fit->params));
+  RecordProperty("scipy", reference["params"].dump());
+  EXPECT_TRUE(fit->dropout);
+  EXPECT_TRUE(reference["dropout"].get<bool>());
+  const auto& p = reference["params"];
+  ExpectWithin(fit->params.r, p["r"].get<double>(), 0.01, "r");
+  ExpectWithin(fit->params.alpha, p["alpha"].get<double>(), 0.01, "alpha");
+  ExpectWithin(fit->params.a, p["a"].get<double>(), 0.01, "a");
+  ExpectWithin(fit->params.b, p["b"].get<double>(), 0.01, "b");
+  EXPECT_GE(fit->log_likelihood, reference["log_likelihood"].get<double>() - 1e-6);
+}
+
+// Customers who never leave (BG/NBD with drop-out probability 0): the likelihood is highest in
+// the limit a -> 0, and the fit says so with the NBD model instead of a point on a ridge.
+TEST(BgNbdTest, NoDropoutWhenNobodyLeaves) {
+  TempDir dir;
+  const BgNbdParams truth{1.5, 60.0, 0, 0};
+  const auto customers = SimulateBgNbd(truth, 8000, 29, 100, 365);
+  auto fit = FitBgNbdModels(customers);
+  ASSERT_TRUE(fit) << fit.error().message();
+  EXPECT_FALSE(fit->dropout);
+  EXPECT_LT(fit->likelihood_ratio, kDropoutChiSquare);
+  EXPECT_TRUE(NoDropout(fit->params));
+  EXPECT_NEAR(fit->params.r, truth.r, 0.1 * truth.r);
+  EXPECT_NEAR(fit->params.alpha, truth.alpha, 0.1 * truth.alpha);
+  EXPECT_EQ(ProbabilityAlive(fit->params, customers[0]), 1.0);
+  const auto reference = SciPyFit(dir, customers);
+  ASSERT_TRUE(reference.is_object());
+  EXPECT_FALSE(reference["dropout"].get<bool>());
+  ExpectWithin(fit->params.r, reference["params"]["r"].get<double>(), 0.01, "r");
+  ExpectWithin(fit->params.alpha, reference["params"]["alpha"].get<double>(), 0.01, "alpha");
+  // The no-drop-out forecast: (r + x) / (alpha + T) a day, summed as SciPy sums it.
+  double expected = 0;
+  for (const auto& c : customers) expected += ExpectedPurchases(fit->params, c, 90);
+  ExpectWithin(expected, reference["expected"].get<double>(), 0.01, "expected purchases");
+  // The log-likelihood of the limit equals SciPy's NBD log-likelihood.
+  EXPECT_NEAR(BgNbdLogLikelihood(fit->params, customers),
+              reference["no_dropout_log_likelihood"].get<double>(), 1e-3);
 }
 
 TEST(BgNbdTest, RefusesHistoriesItCannotFit) {

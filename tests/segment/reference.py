@@ -3,6 +3,11 @@
 
   reference.py bgnbd PARAMS_JSON CUSTOMERS_CSV    -> the BG/NBD log-likelihood (x,t_x,T rows)
   reference.py gammagamma PARAMS_JSON CUSTOMERS_CSV -> the Gamma-Gamma log-likelihood (x,mean)
+  reference.py fitbgnbd CUSTOMERS_CSV [DAYS]
+      -> SciPy's own maximum-likelihood fits of BG/NBD and of the NBD model (no drop-out) to
+         x,t_x,T rows, the likelihood-ratio statistic, the parameters kept (BG/NBD when the
+         statistic exceeds the 95% point of chi-square with 1 degree of freedom, else the NBD
+         with a = b = 0), and their expected purchases in the next DAYS days, summed
   reference.py kmeans MATRIX_CSV SAMPLE_CSV LABELS_CSV MIN_K MAX_K
       -> scikit-learn's KMeans for each k, its silhouette on the sample, the k it chooses, and
          the adjusted Rand index between its partition and LABELS_CSV
@@ -16,7 +21,17 @@ import numpy as np
 from scipy.special import betaln, gammaln, hyp2f1, logsumexp
 
 
+def nbd(params, rows):
+    """BG/NBD in the limit a -> 0: nobody drops out, purchases Poisson with a Gamma rate."""
+    r, alpha = params["r"], params["alpha"]
+    x, T = rows[:, 0], rows[:, 2]
+    return float(np.sum(gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+                        - (r + x) * np.log(alpha + T)))
+
+
 def bgnbd(params, rows):
+    if params["a"] == 0:
+        return nbd(params, rows)
     r, alpha, a, b = params["r"], params["alpha"], params["a"], params["b"]
     x, t_x, T = rows[:, 0], rows[:, 1], rows[:, 2]
     # Fader, Hardie & Lee (2005), equation 6, in logs.
@@ -34,6 +49,9 @@ def bgnbd_forecast(params, rows, days):
     """Expected purchases in `days` (equation 10) and P(alive), per row."""
     r, alpha, a, b = params["r"], params["alpha"], params["a"], params["b"]
     x, t_x, T = rows[:, 0], rows[:, 1], rows[:, 2]
+    if a == 0:
+        # No drop-out: the rate's posterior is Gamma(r + x, alpha + T).
+        return days * (r + x) / (alpha + T), np.ones_like(x)
     odds = np.where(x > 0, a / np.maximum(b + x - 1, 1e-300)
                     * ((alpha + T) / (alpha + t_x)) ** (r + x), 0.0)
     p_alive = 1 / (1 + odds)
@@ -41,6 +59,57 @@ def bgnbd_forecast(params, rows, days):
     lead = (a + b + x - 1) / (a - 1)
     inner = 1 - ((alpha + T) / (alpha + T + days)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z)
     return lead * inner * p_alive, p_alive
+
+
+def fit_bgnbd(rows, days):
+    """Maximises the likelihoods with SciPy's L-BFGS-B over the logs of the parameters (bounds
+    e^-12 .. e^14, a finite box for likelihoods whose supremum lies at infinity) from starts of
+    its own: the NBD model with its analytic gradient, BG/NBD with numerical differences.
+    Equal rows are counted once, with their weight."""
+    from scipy.optimize import minimize
+    from scipy.special import digamma
+    unique, weight = np.unique(rows[:, :3], axis=0, return_counts=True)
+    x, T = unique[:, 0], unique[:, 2]
+    gap = np.log(np.sum(weight * T) / np.sum(weight * x))
+    bounds = [(-12, 14)]
+
+    def nbd_objective(theta):
+        r, alpha = np.exp(theta)
+        ll = gammaln(r + x) - gammaln(r) + r * np.log(alpha) - (r + x) * np.log(alpha + T)
+        g_r = digamma(r + x) - digamma(r) + np.log(alpha) - np.log(alpha + T)
+        g_alpha = r / alpha - (r + x) / (alpha + T)
+        return (-float(np.sum(weight * ll)),
+                -np.array([r * np.sum(weight * g_r), alpha * np.sum(weight * g_alpha)]))
+
+    fit = minimize(nbd_objective, [np.log(0.5), gap + np.log(0.5)], jac=True, method="L-BFGS-B",
+                   bounds=bounds * 2, options={"ftol": 1e-15, "gtol": 1e-8, "maxiter": 5000})
+    without = {"r": float(np.exp(fit.x[0])), "alpha": float(np.exp(fit.x[1])), "a": 0.0, "b": 0.0}
+    ll_without = -float(fit.fun)
+
+    def bgnbd_objective(theta):
+        r, alpha, a, b = np.exp(theta)
+        common = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+        first = common + betaln(a, b + x) - betaln(a, b) - (r + x) * np.log(alpha + T)
+        second = np.where(
+            x > 0,
+            common + betaln(a + 1, np.maximum(b + x - 1, 1e-300)) - betaln(a, b)
+            - (r + x) * np.log(alpha + unique[:, 1]),
+            -np.inf)
+        value = float(np.sum(weight * logsumexp(np.stack([first, second]), axis=0)))
+        return -value if np.isfinite(value) else 1e300
+
+    start = [np.log(0.5), gap + np.log(0.5), np.log(0.5), np.log(2.0)]
+    best = minimize(bgnbd_objective, start, method="L-BFGS-B", bounds=bounds * 4,
+                    options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 5000})
+    with_ = dict(zip(["r", "alpha", "a", "b"], np.exp(best.x).tolist()))
+    ll_with = -float(best.fun)
+    ratio = 2 * (ll_with - ll_without)
+    dropout = bool(ratio > 3.841458820694124)
+    kept = with_ if dropout else without
+    expected, _ = bgnbd_forecast(kept, rows, days)
+    return {"with_dropout": with_, "without_dropout": without, "log_likelihood": ll_with,
+            "no_dropout_log_likelihood": ll_without, "likelihood_ratio": ratio,
+            "dropout": dropout, "params": kept, "expected": float(np.sum(expected))}
 
 
 def gammagamma(params, rows):
@@ -74,6 +143,10 @@ def main():
         expected, p_alive = bgnbd_forecast(params, rows, 90.0)
         out = {"log_likelihood": bgnbd(params, rows), "expected_90d": expected.tolist(),
                "p_alive": p_alive.tolist()}
+    elif mode == "fitbgnbd":
+        rows = np.loadtxt(sys.argv[2], delimiter=",", ndmin=2)
+        days = float(sys.argv[3]) if len(sys.argv) > 3 else 90.0
+        out = fit_bgnbd(rows, days)
     elif mode == "gammagamma":
         params = json.load(open(sys.argv[2]))
         rows = np.loadtxt(sys.argv[3], delimiter=",", ndmin=2)

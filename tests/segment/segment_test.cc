@@ -58,6 +58,40 @@ TEST(ComputeRfmTest, RecencyFrequencyAndMonetaryAsOfADay) {
   }
 }
 
+TEST(ComputeRfmTest, TiesAtQuintileEdgesShareTheLowerScore) {
+  const int64_t as_of = Day(2023, 12, 31);
+  // Ten customers: recency days and orders (each worth 10). Recency 50 ties across ranks 2 and
+  // 3 (the edge of the first quintile), 10 across ranks 8 and 9 (of the fourth); 1 order ties
+  // across ranks 1 to 3 and 2 orders across ranks 4 to 6 (the edges of the first and second).
+  const int recency[] = {60, 50, 50, 40, 30, 25, 20, 10, 10, 5};
+  const int orders[] = {1, 1, 1, 2, 2, 2, 3, 3, 4, 5};
+  std::vector<CustomerHistory> histories;
+  for (int c = 0; c < 10; ++c) {
+    CustomerHistory h{std::to_string(c), {}};
+    for (int o = orders[c] - 1; o >= 0; --o) {
+      h.orders.push_back(Order{as_of - recency[c] - 7 * o, 10.0});
+    }
+    histories.push_back(h);
+  }
+  const auto rfm = ComputeRfm(histories, as_of);
+  ASSERT_EQ(rfm.size(), 10u);
+  const int r_scores[] = {1, 1, 1, 2, 3, 3, 4, 4, 4, 5};
+  const int f_scores[] = {1, 1, 1, 2, 2, 2, 4, 4, 5, 5};
+  for (int c = 0; c < 10; ++c) {
+    EXPECT_EQ(rfm[c].recency_days, recency[c]) << c;
+    EXPECT_EQ(rfm[c].frequency, orders[c]) << c;
+    EXPECT_DOUBLE_EQ(rfm[c].monetary, 10.0 * orders[c]) << c;
+    EXPECT_EQ(rfm[c].r_score, r_scores[c]) << c;
+    EXPECT_EQ(rfm[c].f_score, f_scores[c]) << c;
+    EXPECT_EQ(rfm[c].m_score, f_scores[c]) << c;  // revenue is 10 per order
+  }
+  // Customers tied on every count share a segment; the best one is a Champion, the worst Lost.
+  EXPECT_EQ(SegmentOf(rfm[1].r_score, rfm[1].f_score, rfm[1].m_score),
+            SegmentOf(rfm[2].r_score, rfm[2].f_score, rfm[2].m_score));
+  EXPECT_EQ(SegmentOf(rfm[9].r_score, rfm[9].f_score, rfm[9].m_score), "Champions");
+  EXPECT_EQ(SegmentOf(rfm[0].r_score, rfm[0].f_score, rfm[0].m_score), "Lost");
+}
+
 TEST(SegmentTableTest, FirstMatchingRowNamesTheSegment) {
   EXPECT_EQ(SegmentOf(5, 5, 5), "Champions");
   EXPECT_EQ(SegmentOf(5, 4, 4), "Potential Loyalist");
