@@ -104,6 +104,15 @@ using CustomerSaleVisitor = std::function<Status(const CustomerSaleRow&)>;
 // error `visit` returns stops the scan and is returned.
 Status ScanCustomerSales(Warehouse& warehouse, const CustomerSaleVisitor& visit);
 
+// The rows of customer_segment (Warehouse::ReplaceCustomerSegments wrote them), by customer id.
+Result<std::vector<CustomerSegmentRow>> ReadCustomerSegments(Warehouse& warehouse);
+
+// How many customers of customer_segment are in one of `segments` with a 12-month lifetime value
+// of `min_clv` or more; none when customer_segment is empty (never refreshed).
+Result<std::optional<int64_t>> CountSegmentCustomers(Warehouse& warehouse,
+                                                     std::span<const std::string_view> segments,
+                                                     double min_clv);
+
 // Daily sales for forecasting (`till forecast --warehouse`): one value per series and day,
 // summed in the warehouse. Days without sales have no row; sales of an unknown date are left
 // out. A missing category, country or brand groups as "(unknown)".
