@@ -87,8 +87,8 @@ constexpr std::string_view kSalesSql =
     "SELECT f.date_key, f.product_key, f.location_key, c.customer_id, c.age, "
     "c.customer_segment, f.gender_key, f.income_key, f.payment_method_key, "
     "f.shipping_method_key, f.order_status_key, f.feedback_key, f.rating, f.quantity, "
-    "f.total_amount FROM fact_sales f JOIN dim_customer c ON c.customer_key = f.customer_key "
-    "WHERE f.file_id = $1";
+    "f.total_amount, f.transaction_id FROM fact_sales f JOIN dim_customer c ON c.customer_key = "
+    "f.customer_key WHERE f.file_id = $1";
 
 // Whether a rejects statement selects raw_line, between the message and row_rejected.
 enum class RawLine { kRead, kLeftOut };
@@ -166,6 +166,7 @@ Status ScanSales(Warehouse& warehouse, int64_t file_id, const SaleVisitor& visit
     sale.rating = OptionalInt(row[12]);
     sale.quantity = Int(row[13]);
     sale.amount = Real(row[14]);
+    sale.transaction_id = row[15];
     return visit(sale);
   });
 }

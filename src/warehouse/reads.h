@@ -83,6 +83,7 @@ struct SaleRow {
   std::optional<int64_t> rating;
   int64_t quantity = 0;
   double amount = 0;
+  std::optional<std::string_view> transaction_id;
 };
 using SaleVisitor = std::function<Status(const SaleRow&)>;
 // Hands `visit` the sales that file `file_id` holds, one at a time, so that a file of any size
