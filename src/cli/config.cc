@@ -4,6 +4,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
@@ -21,13 +22,16 @@ constexpr std::string_view kConfigKeys[] = {
     "alerts.freshness_minutes",
     "alerts.freshness_seconds",
     "alerts.failures_in_a_row",
+    "alerts.at_risk_growth",
+    "alerts.at_risk_min_clv",
+    "segments.refresh_after_load",
     "serve.token_on_loopback",
     "digest.every",
     "digest.at",
     "digest.since",
 };
 // Tables of till.toml: their keys are listed one by one above.
-constexpr std::string_view kConfigTables[] = {"alerts", "serve", "digest"};
+constexpr std::string_view kConfigTables[] = {"alerts", "serve", "segments", "digest"};
 
 bool IsConfigKey(std::string_view key) {
   return std::find(std::begin(kConfigKeys), std::end(kConfigKeys), key) != std::end(kConfigKeys);
@@ -176,6 +180,24 @@ Result<Config> LoadConfig() {
       if (!value || *value < 1)
         return bad("alerts.failures_in_a_row", "a whole number of 1 or more");
       config.alerts.failures_in_a_row = static_cast<int>(*value);
+    }
+    for (auto [key, field] : {std::pair{"alerts.at_risk_growth", &AlertConfig::at_risk_growth},
+                              std::pair{"alerts.at_risk_min_clv", &AlertConfig::at_risk_min_clv}}) {
+      if (auto node = Setting(table, key)) {
+        auto value = node.value<double>();
+        if (!value || *value < 0 || !std::isfinite(*value)) {
+          return bad(key, "a number of zero or more");
+        }
+        config.alerts.*field = *value;
+      }
+    }
+    if (auto segments = table["segments"]; segments && !segments.is_table()) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("{}: 'segments' must be a table ([segments])", path));
+    }
+    if (auto node = Setting(table, "segments.refresh_after_load")) {
+      if (!node.is_boolean()) return bad("segments.refresh_after_load", "true or false");
+      config.segments.refresh_after_load = *node.value<bool>();
     }
     if (auto serve = table["serve"]; serve && !serve.is_table()) {
       return MakeError(ErrorCode::kInvalidArgument,

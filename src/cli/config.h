@@ -14,11 +14,17 @@
 
 namespace till {
 
+// [segments]: the customer analytics stored in the warehouse's customer_segment.
+struct SegmentsConfig {
+  bool refresh_after_load = true;  // after each successful load (till ingest, till watch)
+};
+
 struct Config {
   std::string warehouse = "till.db";
   double max_reject_ratio = 0.05;
-  std::string currency;  // the symbol the dashboard shows money with; empty: none
-  AlertConfig alerts;    // [alerts]
+  std::string currency;     // the symbol the dashboard shows money with; empty: none
+  AlertConfig alerts;       // [alerts]
+  SegmentsConfig segments;  // [segments]
   // [serve]: ask every client for the token, loopback ones included (behind a reverse proxy on
   // the same machine every request comes from loopback).
   bool serve_token_on_loopback = false;
@@ -36,6 +42,10 @@ struct Config {
 //   reject_ratio = 0.02        # a file rejecting more than this share of rows
 //   freshness_minutes = 60     # no successful load for this long
 //   failures_in_a_row = 3      # the watcher cannot reach its zone or warehouse
+//   at_risk_growth = 0.2       # customers at risk growing by more than this share per load
+//   at_risk_min_clv = 500      # … counting those with a 12-month value of at least this
+//   [segments]
+//   refresh_after_load = false # keep customer_segment as `till segments --save` left it
 //   [serve]
 //   token_on_loopback = true   # ask loopback clients for the token too
 //   [digest]

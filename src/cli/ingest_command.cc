@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/customer_segments.h"
 #include "cli/output.h"
 #include "landing/inputs.h"
 #include "monitor/alerts.h"
@@ -44,14 +46,19 @@ int RunIngest(const Config& config, const IngestFlags& flags) {
   }
   auto start = std::chrono::steady_clock::now();
   auto report = IngestFiles(**warehouse, std::span<const RawInput>(*inputs), options);
+  std::unique_ptr<Alerter> alerter;
   if (report && config.alerts.enabled()) {
     // A run that failed, or a file over the reject threshold, alerts as under till watch.
-    Alerter alerter(config.alerts, (*warehouse)->Describe());
-    for (const FileOutcome& file : report->files) alerter.OnFile(file);
-    alerter.OnRun(report->succeeded);
+    alerter = std::make_unique<Alerter>(config.alerts, (*warehouse)->Describe());
+    for (const FileOutcome& file : report->files) alerter->OnFile(file);
+    alerter->OnRun(report->succeeded);
   }
   bar.Clear();
   if (!report) return Fail(report.error());
+  const bool loaded =
+      std::any_of(report->files.begin(), report->files.end(),
+                  [](const FileOutcome& f) { return f.status == FileStatus::kLoaded; });
+  if (report->succeeded && loaded) RefreshSegmentsAfterLoad(config, **warehouse, alerter.get());
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (const FileOutcome& file : report->files) {
     if (flags.json) {

@@ -4,19 +4,17 @@
 // Customers are shown by their id only, never by anything personal.
 #include <fmt/format.h>
 
-#include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
 #include "base/date.h"
-#include "base/log.h"
 #include "cli/command.h"
+#include "cli/customer_segments.h"
 #include "cli/output.h"
 #include "segment/segmentation.h"
 #include "serve/api.h"
-#include "warehouse/reads.h"
 
 namespace till {
 namespace {
@@ -28,6 +26,7 @@ struct SegmentsFlags {
   int64_t holdout_days = 0;
   bool json = false;
   bool csv = false;
+  bool save = false;
 };
 
 json CustomerJson(const segment::CustomerScore& c) {
@@ -198,29 +197,12 @@ int RunSegments(const Config& config, const SegmentsFlags& flags) {
   }
   auto warehouse = OpenMigrated(config.warehouse);
   if (!warehouse) return Fail(warehouse.error());
-  segment::OrderBook book;
-  const auto started = std::chrono::steady_clock::now();
-  const Status scanned = ScanCustomerSales(**warehouse, [&](const CustomerSaleRow& sale) -> Status {
-    book.Add(sale.customer_id, sale.transaction_id, DaysFromCivil(DateFromKey(sale.date_key)),
-             sale.amount);
-    return {};
-  });
-  if (!scanned) return Fail(scanned.error());
-  if (!book.last_day()) {
-    return Fail(Error(ErrorCode::kNotFound, "the warehouse holds no sale with a customer id"));
-  }
-  Log(LogLevel::kInfo, "segments step",
-      {{"step", "read"},
-       {"seconds",
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()},
-       {"lines", book.lines()}});
-  segment::SegmentOptions options;
-  options.as_of_day = as_of.value_or(*book.last_day());
-  options.holdout_days = flags.holdout_days;
-  auto segmentation = segment::Segment(book, options);
+  auto segmentation = SegmentWarehouse(**warehouse, as_of, flags.holdout_days);
   if (!segmentation) return Fail(segmentation.error());
-  for (const auto& [name, seconds] : segmentation->step_seconds) {
-    Log(LogLevel::kInfo, "segments step", {{"step", name}, {"seconds", seconds}});
+  if (flags.save) {
+    const Status saved =
+        (*warehouse)->ReplaceCustomerSegments(CustomerSegmentRows(*segmentation, std::nullopt));
+    if (!saved) return Fail(saved.error());
   }
   if (flags.json) {
     PrintJson(*segmentation);
@@ -250,6 +232,9 @@ Command AddSegmentsCommand(CLI::App& app, Config& config) {
       "--json", flags->json,
       "One JSON object a line: each customer, then each segment, cluster, cohort and the models");
   segments->add_flag("--csv", flags->csv, "One CSV row per customer")->excludes(json_flag);
+  segments->add_flag("--save", flags->save,
+                     "Also store each customer's row in the warehouse's customer_segment table "
+                     "(replacing what it held), as every successful load does");
   return {segments, [flags, &config] { return RunSegments(config, *flags); }};
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/customer_segments.h"
 #include "cli/output.h"
 #include "landing/landing_zone.h"
 #include "landing/zone_events.h"
@@ -114,9 +115,12 @@ int RunWatch(const Config& config, const WatchFlags& flags) {
     }
   };
   options.stopping = [] { return stop_signals > 0; };
-  options.on_run = [&metrics, &alerter](double seconds, bool succeeded) {
+  Warehouse& loaded_into = **warehouse;
+  options.on_run = [&metrics, &alerter, &config, &loaded_into](double seconds, bool succeeded) {
     if (metrics) metrics->OnRun(seconds, succeeded);
     if (alerter) alerter->OnRun(succeeded);
+    // Between runs, outside any transaction of the watcher's.
+    if (succeeded) RefreshSegmentsAfterLoad(config, loaded_into, alerter.get());
   };
   options.on_backlog = [&metrics, &alerter](int64_t files) {
     if (metrics) metrics->OnBacklog(files);

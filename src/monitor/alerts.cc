@@ -233,6 +233,22 @@ void Alerter::OnListed() {
   Tick();
 }
 
+void Alerter::OnAtRiskCustomers(std::optional<int64_t> before, int64_t after) {
+  State& s = *state_;
+  if (s.config.at_risk_growth <= 0 || !before) return;
+  const double limit = static_cast<double>(*before) * (1 + s.config.at_risk_growth);
+  if (static_cast<double>(after) > limit) {
+    s.Raise("at_risk_growth",
+            fmt::format("customers at risk with a 12-month value of {:.2f} or more grew from {} to "
+                        "{} (over the alert threshold of {:.1f}%)",
+                        s.config.at_risk_min_clv, *before, after, s.config.at_risk_growth * 100));
+  } else {
+    s.Resolve("at_risk_growth",
+              fmt::format("customers at risk with a 12-month value of {:.2f} or more: {} (were {})",
+                          s.config.at_risk_min_clv, after, *before));
+  }
+}
+
 void Alerter::Tick() {
   State& s = *state_;
   if (s.config.freshness.count() == 0) return;

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,11 @@ struct AlertConfig {
   // This many failed listings of the zone (or the warehouse) in a row mean the watcher keeps
   // failing.
   int failures_in_a_row = 3;
+  // The number of customers at risk (segment/at_risk.h) with a 12-month lifetime value of
+  // at_risk_min_clv or more growing by more than this share from one load's segment refresh to
+  // the next raises an alert; 0: never.
+  double at_risk_growth = 0;
+  double at_risk_min_clv = 0;
   // Deliveries are tried this many times, waiting 1 s, 2 s, 4 s … between tries.
   int delivery_attempts = 5;
 
@@ -45,6 +52,10 @@ class Alerter {
   void OnRetry(const std::string& message);
   // Called after each listing of the zone that worked: the watcher works.
   void OnListed();
+  // Called after each refresh of the customer segments with the number of at-risk customers
+  // above the value threshold before it (none: no earlier segments) and after it: raises the
+  // at-risk alert when the number grew by more than at_risk_growth, resolves it otherwise.
+  void OnAtRiskCustomers(std::optional<int64_t> before, int64_t after);
   // Called now and then: raises the freshness alert when due.
   void Tick();
 

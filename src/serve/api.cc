@@ -1,6 +1,7 @@
 #include "serve/api.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <charconv>
@@ -9,6 +10,8 @@
 #include <vector>
 
 #include "base/date.h"
+#include "segment/at_risk.h"
+#include "serve/customer_analytics.h"
 
 namespace till {
 namespace {
@@ -604,6 +607,226 @@ ApiResponse Customers(const Snapshot& snapshot, const Params& params) {
   return Respond(query, body, groups, {"group", "customers", "orders", "revenue"}, "customers");
 }
 
+// ---- customer analytics (customer_analytics.h): ids and figures only ----
+
+// Equal selections, equal keys: the segmentation cache's name for a selection.
+std::string SelectionKey(const Selection& selection) {
+  std::string key =
+      fmt::format("{}:{}", selection.from.value_or(kNoDay), selection.to.value_or(kNoDay));
+  for (size_t d = 0; d < kDimCount; ++d) {
+    std::vector<uint32_t> members = selection.members[d];
+    if (members.empty()) continue;
+    std::sort(members.begin(), members.end());
+    members.erase(std::unique(members.begin(), members.end()), members.end());
+    key += fmt::format("|{}={}", d, fmt::join(members, ","));
+  }
+  return key;
+}
+
+std::shared_ptr<const segment::Segmentation> Segmented(const Snapshot& snapshot,
+                                                       const Selection& selection) {
+  auto result = SegmentSales(snapshot.cube, selection, SelectionKey(selection));
+  if (!result) {
+    if (result.error().code() == ErrorCode::kInvalidArgument) {
+      throw BadRequest{422, "the selection has too few customers for customer analytics: " +
+                                result.error().message()};
+    }
+    throw BadRequest{500, result.error().message()};
+  }
+  return *result;
+}
+
+Json GroupJson(const segment::GroupSummary& g) {
+  return Json{{"customers", g.customers},
+              {"revenue", Round(g.revenue, 2)},
+              {"revenue_share", Round(g.revenue_share, 4)},
+              {"average_monetary", Round(g.average_monetary, 2)},
+              {"average_frequency", Round(g.average_frequency, 4)},
+              {"average_recency_days", Round(g.average_recency_days, 2)},
+              {"average_clv_12m", Round(g.average_clv_12m, 2)},
+              {"average_p_alive", Round(g.average_p_alive, 4)}};
+}
+
+const std::vector<std::string> kGroupColumns = {"customers",         "revenue",
+                                                "revenue_share",     "average_monetary",
+                                                "average_frequency", "average_recency_days",
+                                                "average_clv_12m",   "average_p_alive"};
+
+std::vector<std::string> GroupColumns(std::initializer_list<std::string> first) {
+  std::vector<std::string> columns(first);
+  columns.insert(columns.end(), kGroupColumns.begin(), kGroupColumns.end());
+  return columns;
+}
+
+// The distribution of 12-month lifetime values: 20 bins of equal width up to the 99th
+// percentile, the last open above.
+Json ClvHistogram(const segment::Segmentation& s) {
+  std::vector<double> values;
+  values.reserve(s.customers.size());
+  for (const auto& c : s.customers) values.push_back(std::max(c.clv_12m, 0.0));
+  Json bins = Json::array();
+  if (values.empty()) return bins;
+  std::sort(values.begin(), values.end());
+  constexpr int kBins = 20;
+  const double top = values[std::min(values.size() - 1, values.size() * 99 / 100)];
+  const double width = std::max(0.01, std::ceil(top / kBins * 100) / 100);
+  std::vector<int64_t> counts(kBins, 0);
+  for (double v : values) counts[std::min<size_t>(kBins - 1, static_cast<size_t>(v / width))]++;
+  for (int b = 0; b < kBins; ++b) {
+    bins.push_back({{"from", Round(b * width, 2)},
+                    {"to", b + 1 < kBins ? Json(Round((b + 1) * width, 2)) : Json()},
+                    {"customers", counts[static_cast<size_t>(b)]}});
+  }
+  return bins;
+}
+
+ApiResponse Segments(const Snapshot& snapshot, const Params& params) {
+  Query query = Filtered(params, {});
+  Selection selection = query.Select(*snapshot.cube);
+  auto s = Segmented(snapshot, selection);
+  Json rows = Json::array();
+  double revenue = 0;
+  for (const auto& g : s->segments) {
+    Json row{{"segment", g.name}};
+    row.update(GroupJson(g));
+    rows.push_back(std::move(row));
+    revenue += g.revenue;
+  }
+  // Customers and revenue by recency and frequency score.
+  std::array<std::array<std::pair<int64_t, double>, 5>, 5> grid{};
+  for (const auto& c : s->customers) {
+    auto& cell =
+        grid[static_cast<size_t>(c.rfm.r_score - 1)][static_cast<size_t>(c.rfm.f_score - 1)];
+    ++cell.first;
+    cell.second += c.rfm.monetary;
+  }
+  Json rf = Json::array();
+  for (int r = 1; r <= 5; ++r) {
+    for (int f = 1; f <= 5; ++f) {
+      const auto& cell = grid[static_cast<size_t>(r - 1)][static_cast<size_t>(f - 1)];
+      rf.push_back({{"r_score", r},
+                    {"f_score", f},
+                    {"customers", cell.first},
+                    {"revenue", Round(cell.second, 2)}});
+    }
+  }
+  Json body{{"as_of", FormatDay(static_cast<Day>(s->as_of_day))},
+            {"customers", s->customers.size()},
+            {"revenue", Round(revenue, 2)},
+            {"segments", rows},
+            {"rf_scores", rf},
+            {"clv_distribution", ClvHistogram(*s)}};
+  return Respond(query, body, rows, GroupColumns({"segment"}), "segments");
+}
+
+ApiResponse Clusters(const Snapshot& snapshot, const Params& params) {
+  Query query = Filtered(params, {});
+  Selection selection = query.Select(*snapshot.cube);
+  auto s = Segmented(snapshot, selection);
+  Json rows = Json::array();
+  for (const auto& g : s->clusters) {
+    Json row{{"cluster", std::stoi(g.name)}, {"profile", g.profile}};
+    row.update(GroupJson(g));
+    rows.push_back(std::move(row));
+  }
+  Json silhouettes = Json::array();
+  for (const auto& [k, value] : s->silhouettes) {
+    silhouettes.push_back({{"k", k}, {"silhouette", Round(value, 4)}});
+  }
+  Json body{{"as_of", FormatDay(static_cast<Day>(s->as_of_day))},
+            {"customers", s->customers.size()},
+            {"k", s->clusters.size()},
+            {"silhouette", Round(s->silhouette, 4)},
+            {"silhouettes", silhouettes},
+            {"clusters", rows}};
+  return Respond(query, body, rows, GroupColumns({"cluster", "profile"}), "clusters");
+}
+
+ApiResponse Cohorts(const Snapshot& snapshot, const Params& params) {
+  Query query = Filtered(params, {});
+  Selection selection = query.Select(*snapshot.cube);
+  auto s = Segmented(snapshot, selection);
+  const segment::CohortReport& report = s->cohorts;
+  Json cohorts = Json::array();
+  Json rows = Json::array();
+  for (const auto& cohort : report.cohorts) {
+    Json months = Json::array();
+    for (const auto& m : cohort.months) {
+      Json month{{"offset", m.offset},
+                 {"active", m.active},
+                 {"share_active", Round(m.share_active, 4)},
+                 {"revenue", Round(m.revenue, 2)}};
+      Json row{{"cohort", cohort.month}, {"customers", cohort.customers}};
+      row.update(month);
+      rows.push_back(std::move(row));
+      months.push_back(std::move(month));
+    }
+    cohorts.push_back(
+        {{"cohort", cohort.month}, {"customers", cohort.customers}, {"months", months}});
+  }
+  Json body{{"as_of", FormatDay(static_cast<Day>(s->as_of_day))},
+            {"customers", report.customers},
+            {"repeat_customers", report.repeat_customers},
+            {"repeat_rate", Round(report.repeat_rate, 4)},
+            {"mean_days_between_orders", Round(report.mean_days_between, 2)},
+            {"median_days_between_orders", Round(report.median_days_between, 2)},
+            {"cohorts", cohorts}};
+  return Respond(query, body, rows,
+                 {"cohort", "customers", "offset", "active", "share_active", "revenue"}, "cohorts");
+}
+
+ApiResponse AtRisk(const Snapshot& snapshot, const Params& params) {
+  Query query = Filtered(params, {"min_clv", "limit"});
+  Selection selection = query.Select(*snapshot.cube);
+  double min_clv = 0;
+  if (auto text = query.Get("min_clv")) {
+    auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), min_clv);
+    if (error != std::errc() || end != text->data() + text->size() || !(min_clv >= 0) ||
+        !std::isfinite(min_clv)) {
+      throw BadRequest{
+          400, fmt::format("parameter 'min_clv': '{}' is not a number of 0 or more", *text)};
+    }
+  }
+  const int64_t limit = query.Limit(100, 100'000);
+  auto s = Segmented(snapshot, selection);
+  std::vector<const segment::CustomerScore*> at_risk;
+  for (const auto& c : s->customers) {
+    if (segment::IsAtRiskSegment(c.segment) && c.clv_12m >= min_clv) at_risk.push_back(&c);
+  }
+  std::stable_sort(at_risk.begin(), at_risk.end(), [](const auto* a, const auto* b) {
+    return a->clv_12m > b->clv_12m;  // customers come in order of id: ties stay so
+  });
+  Json rows = Json::array();
+  for (size_t i = 0; i < at_risk.size() && static_cast<int64_t>(i) < limit; ++i) {
+    const segment::CustomerScore& c = *at_risk[i];
+    rows.push_back({{"customer_id", c.customer_id},
+                    {"segment", c.segment},
+                    {"cluster", c.cluster},
+                    {"recency_days", c.rfm.recency_days},
+                    {"frequency", c.rfm.frequency},
+                    {"monetary", Round(c.rfm.monetary, 2)},
+                    {"r_score", c.rfm.r_score},
+                    {"f_score", c.rfm.f_score},
+                    {"m_score", c.rfm.m_score},
+                    {"p_alive", Round(c.p_alive, 4)},
+                    {"expected_purchases_90d", Round(c.expected_purchases_90d, 4)},
+                    {"expected_order_value", Round(c.expected_order_value, 2)},
+                    {"clv_12m", Round(c.clv_12m, 2)}});
+  }
+  Json segments = Json::array();
+  for (std::string_view name : segment::kAtRiskSegments) segments.push_back(name);
+  Json body{{"as_of", FormatDay(static_cast<Day>(s->as_of_day))},
+            {"segments", segments},
+            {"min_clv", min_clv},
+            {"total_rows", at_risk.size()},
+            {"rows", rows}};
+  return Respond(query, body, rows,
+                 {"customer_id", "segment", "cluster", "recency_days", "frequency", "monetary",
+                  "r_score", "f_score", "m_score", "p_alive", "expected_purchases_90d",
+                  "expected_order_value", "clv_12m"},
+                 "customers-at-risk");
+}
+
 Json FirstRows(const Json& rows, int64_t limit) {
   Json out = Json::array();
   for (size_t i = 0; i < rows.size() && static_cast<int64_t>(i) < limit; ++i) {
@@ -696,6 +919,14 @@ constexpr Endpoint kEndpoints[] = {
                   std::string_view) { return Growth(s, p); }},
     {"customers", [](const Snapshot& s, const Params& p, Clock::time_point,
                      std::string_view) { return Customers(s, p); }},
+    {"customers/at-risk", [](const Snapshot& s, const Params& p, Clock::time_point,
+                             std::string_view) { return AtRisk(s, p); }},
+    {"segments", [](const Snapshot& s, const Params& p, Clock::time_point,
+                    std::string_view) { return Segments(s, p); }},
+    {"clusters", [](const Snapshot& s, const Params& p, Clock::time_point,
+                    std::string_view) { return Clusters(s, p); }},
+    {"cohorts", [](const Snapshot& s, const Params& p, Clock::time_point,
+                   std::string_view) { return Cohorts(s, p); }},
     {"pipeline/runs", [](const Snapshot& s, const Params& p, Clock::time_point now,
                          std::string_view) { return Pipeline(s, "runs", p, now); }},
     {"pipeline/files", [](const Snapshot& s, const Params& p, Clock::time_point now,

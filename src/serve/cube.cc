@@ -386,6 +386,27 @@ std::array<Measures, 2> Cube::NewAndReturning(const Selection& selection, Day si
   return {out[0], out[1]};
 }
 
+void Cube::CustomerSales(const Selection& selection,
+                         const std::function<void(const CustomerSale&)>& visit) const {
+  const Compiled compiled = Compile(selection, true);
+  if (compiled.nothing) return;
+  CustomerSale sale;
+  for (size_t row = 0; row < rows(); ++row) {
+    const uint32_t customer = customer_[row];
+    if (customer == 0 || day_[row] == kNoDay || !compiled.Pass(*this, row)) continue;
+    sale.customer_id = customer_ids_[customer];
+    const uint32_t transaction = transaction_[row];
+    sale.transaction_id = transaction == 0
+                              ? std::nullopt
+                              : std::optional<std::string_view>(transaction_ids_[transaction]);
+    sale.day = day_[row];
+    // The amount was split exactly (SplitExact); whole plus fraction gives it back exactly.
+    sale.amount = static_cast<double>(amount_whole_[row]) +
+                  std::ldexp(static_cast<double>(amount_fraction_[row]), -64);
+    visit(sale);
+  }
+}
+
 // ---- building ----
 
 uint32_t CubeBuilder::Code(std::unordered_map<int64_t, uint32_t>& codes, int64_t key) {
@@ -424,6 +445,7 @@ void CubeBuilder::Add(const Sale& sale) {
   if (sale.customer_id) {
     auto [it, added] = customer_codes_.try_emplace(std::string(*sale.customer_id),
                                                    static_cast<uint32_t>(customer_codes_.size()));
+    if (added) customer_ids_.emplace_back(*sale.customer_id);
     customer_.push_back(it->second);
   } else {
     customer_.push_back(0);
@@ -442,6 +464,14 @@ void CubeBuilder::Add(const Sale& sale) {
   }
   codes_[Cube::kRatingSource].push_back(
       LabelCode(ratings_, sale.rating ? std::to_string(*sale.rating) : std::string()));
+  if (sale.transaction_id) {
+    auto [it, added] = transaction_codes_.try_emplace(
+        std::string(*sale.transaction_id), static_cast<uint32_t>(transaction_ids_.size()));
+    if (added) transaction_ids_.emplace_back(*sale.transaction_id);
+    transaction_.push_back(it->second);
+  } else {
+    transaction_.push_back(0);
+  }
   quantity_.push_back(sale.quantity);
   SplitAmount amount = SplitExact(sale.amount);
   amount_whole_.push_back(amount.whole);
@@ -501,6 +531,9 @@ Cube CubeBuilder::Build() const {
   cube.quantity_ = permuted(quantity_);
   cube.amount_whole_ = permuted(amount_whole_);
   cube.amount_fraction_ = permuted(amount_fraction_);
+  cube.transaction_ = permuted(transaction_);
+  cube.transaction_ids_ = transaction_ids_;
+  cube.customer_ids_ = customer_ids_;
 
   cube.customer_first_day_.assign(customers, kNoDay);
   for (size_t row = 0; row < n; ++row) {

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <span>
@@ -135,6 +136,19 @@ class Cube {
   // New customers (first purchase ever on or after `since`) and returning ones: two Measures.
   std::array<Measures, 2> NewAndReturning(const Selection& selection, Day since) const;
 
+  // One sale line as customer analytics read it: whose (the customer id only), which order,
+  // when and how much. The views point into the cube.
+  struct CustomerSale {
+    std::string_view customer_id;
+    std::optional<std::string_view> transaction_id;  // none for a line without one
+    Day day = 0;
+    double amount = 0;
+  };
+  // Hands `visit` each sale of the selection (its dates included) that has a customer id and a
+  // date, a customer's sales one after another.
+  void CustomerSales(const Selection& selection,
+                     const std::function<void(const CustomerSale&)>& visit) const;
+
  private:
   friend class CubeBuilder;
 
@@ -177,7 +191,10 @@ class Cube {
   std::vector<uint32_t> amount_whole_;
   std::vector<uint64_t> amount_fraction_;
   std::array<Table, kDimCount> tables_;
-  std::vector<Day> customer_first_day_;  // by customer; kNoDay when never dated
+  std::vector<Day> customer_first_day_;    // by customer; kNoDay when never dated
+  std::vector<std::string> customer_ids_;  // by customer code; "" for code 0 (unknown)
+  std::vector<uint32_t> transaction_;      // per row: a code of transaction_ids_, 0 for none
+  std::vector<std::string> transaction_ids_;
   std::optional<Day> first_day_;
   std::optional<Day> last_day_;
 };
@@ -210,6 +227,7 @@ class CubeBuilder {
     std::optional<int64_t> rating;
     int64_t quantity = 0;  // 1 to kMaxQuantity (clean/amounts.h)
     double amount = 0;     // IsExactAmount (base/exact_sum.h)
+    std::optional<std::string_view> transaction_id;
   };
   // Requires a quantity and an amount in the ranges above: what the cleaning rules load.
   void Add(const Sale& sale);
@@ -227,6 +245,11 @@ class CubeBuilder {
   std::vector<Location> locations_;
   std::array<std::vector<std::string>, 6> attribute_labels_;
   std::unordered_map<std::string, uint32_t> customer_codes_{{std::string(), 0}};
+  std::vector<std::string> customer_ids_{std::string()};  // by code
+  // Transaction ids: codes of their text, 0 for none.
+  std::unordered_map<std::string, uint32_t> transaction_codes_;
+  std::vector<std::string> transaction_ids_{std::string()};
+  std::vector<uint32_t> transaction_;
   // Segment, age band and rating: codes of their labels ("" for unknown).
   struct Labels {
     std::unordered_map<std::string, uint32_t> codes;

@@ -136,6 +136,7 @@ Status SnapshotReader::ReadSales(int64_t file_id) {
     sale.rating = row.rating;
     sale.quantity = row.quantity;
     sale.amount = row.amount;
+    sale.transaction_id = row.transaction_id;
     // Only a warehouse loaded before the plausible-amount rule can hold these; the cube sums
     // exactly only what the rule lets in, so it says so rather than serve wrong figures.
     if (!IsExactAmount(sale.amount) || static_cast<double>(sale.quantity) > kMaxQuantity) {

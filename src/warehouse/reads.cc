@@ -9,6 +9,8 @@
 #include <map>
 #include <utility>
 
+#include "base/date.h"
+
 namespace till {
 namespace {
 
@@ -85,8 +87,8 @@ constexpr std::string_view kSalesSql =
     "SELECT f.date_key, f.product_key, f.location_key, c.customer_id, c.age, "
     "c.customer_segment, f.gender_key, f.income_key, f.payment_method_key, "
     "f.shipping_method_key, f.order_status_key, f.feedback_key, f.rating, f.quantity, "
-    "f.total_amount FROM fact_sales f JOIN dim_customer c ON c.customer_key = f.customer_key "
-    "WHERE f.file_id = $1";
+    "f.total_amount, f.transaction_id FROM fact_sales f JOIN dim_customer c ON c.customer_key = "
+    "f.customer_key WHERE f.file_id = $1";
 
 // Whether a rejects statement selects raw_line, between the message and row_rejected.
 enum class RawLine { kRead, kLeftOut };
@@ -164,6 +166,7 @@ Status ScanSales(Warehouse& warehouse, int64_t file_id, const SaleVisitor& visit
     sale.rating = OptionalInt(row[12]);
     sale.quantity = Int(row[13]);
     sale.amount = Real(row[14]);
+    sale.transaction_id = row[15];
     return visit(sale);
   });
 }
@@ -198,6 +201,65 @@ Status ScanCustomerSales(Warehouse& warehouse, const CustomerSaleVisitor& visit)
         sale.amount = Real(row[3]);
         return visit(sale);
       });
+}
+
+Result<std::vector<CustomerSegmentRow>> ReadCustomerSegments(Warehouse& warehouse) {
+  std::vector<CustomerSegmentRow> rows;
+  TILL_RETURN_IF_ERROR(warehouse.QueryRows(
+      "SELECT customer_id, CAST(as_of_date AS TEXT), recency_days, frequency, monetary, r_score, "
+      "f_score, m_score, segment, cluster, expected_purchases_90d, p_alive, "
+      "expected_order_value, clv_12m, run_id FROM customer_segment ORDER BY customer_id",
+      {}, [&](Row row) -> Status {
+        CustomerSegmentRow& out = rows.emplace_back();
+        out.customer_id = Text(row[0]);
+        const auto date = ParseIsoDate(Text(row[1]));
+        if (!date) {
+          return MakeError(ErrorCode::kWarehouseError,
+                           fmt::format("customer_segment: as_of_date '{}' of customer {} is not a "
+                                       "date",
+                                       Text(row[1]), out.customer_id));
+        }
+        out.as_of_key = date->Key();
+        out.recency_days = Int(row[2]);
+        out.frequency = Int(row[3]);
+        out.monetary = Real(row[4]);
+        out.r_score = static_cast<int>(Int(row[5]));
+        out.f_score = static_cast<int>(Int(row[6]));
+        out.m_score = static_cast<int>(Int(row[7]));
+        out.segment = Text(row[8]);
+        out.cluster = static_cast<int>(Int(row[9]));
+        out.expected_purchases_90d = Real(row[10]);
+        out.p_alive = Real(row[11]);
+        out.expected_order_value = Real(row[12]);
+        out.clv_12m = Real(row[13]);
+        out.run_id = OptionalInt(row[14]);
+        return {};
+      }));
+  return rows;
+}
+
+Result<std::optional<int64_t>> CountSegmentCustomers(Warehouse& warehouse,
+                                                     std::span<const std::string_view> segments,
+                                                     double min_clv) {
+  std::vector<std::string> params{fmt::format("{}", min_clv)};
+  std::string in;
+  for (std::string_view name : segments) {
+    params.emplace_back(name);
+    in += fmt::format("{}${}", in.empty() ? "" : ", ", params.size());
+  }
+  if (in.empty()) in = "NULL";
+  std::optional<int64_t> all, chosen;
+  TILL_RETURN_IF_ERROR(warehouse.QueryRows(
+      fmt::format("SELECT count(*), coalesce(sum(CASE WHEN segment IN ({}) AND clv_12m >= "
+                  "CAST($1 AS DOUBLE PRECISION) THEN 1 ELSE 0 END), 0) FROM customer_segment",
+                  in),
+      params, [&](Row row) -> Status {
+        all = Int(row[0]);
+        chosen = Int(row[1]);
+        return {};
+      }));
+  if (!all || *all == 0) return std::optional<int64_t>();
+  return chosen;
 }
 
 Result<std::vector<DailySalesRow>> ReadDailySales(Warehouse& warehouse, SalesGrouping grouping,

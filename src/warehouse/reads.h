@@ -83,6 +83,7 @@ struct SaleRow {
   std::optional<int64_t> rating;
   int64_t quantity = 0;
   double amount = 0;
+  std::optional<std::string_view> transaction_id;
 };
 using SaleVisitor = std::function<Status(const SaleRow&)>;
 // Hands `visit` the sales that file `file_id` holds, one at a time, so that a file of any size
@@ -103,6 +104,15 @@ using CustomerSaleVisitor = std::function<Status(const CustomerSaleRow&)>;
 // versions (a map of their keys, 16 bytes each, and each distinct id once), not with the sales. An
 // error `visit` returns stops the scan and is returned.
 Status ScanCustomerSales(Warehouse& warehouse, const CustomerSaleVisitor& visit);
+
+// The rows of customer_segment (Warehouse::ReplaceCustomerSegments wrote them), by customer id.
+Result<std::vector<CustomerSegmentRow>> ReadCustomerSegments(Warehouse& warehouse);
+
+// How many customers of customer_segment are in one of `segments` with a 12-month lifetime value
+// of `min_clv` or more; none when customer_segment is empty (never refreshed).
+Result<std::optional<int64_t>> CountSegmentCustomers(Warehouse& warehouse,
+                                                     std::span<const std::string_view> segments,
+                                                     double min_clv);
 
 // Daily sales for forecasting (`till forecast --warehouse`): one value per series and day,
 // summed in the warehouse. Days without sales have no row; sales of an unknown date are left

@@ -88,6 +88,24 @@ struct RoleCredential {
   std::string generated_password;
 };
 
+// One customer's row of customer_segment: the customer analytics of the sales as of a day
+// (src/segment/), the customer named by id only, never by anything personal.
+struct CustomerSegmentRow {
+  std::string customer_id;
+  int32_t as_of_key = 0;  // YYYYMMDD
+  int64_t recency_days = 0;
+  int64_t frequency = 0;  // distinct orders
+  double monetary = 0;    // revenue
+  int r_score = 0, f_score = 0, m_score = 0;
+  std::string segment;
+  int cluster = 0;
+  double expected_purchases_90d = 0;
+  double p_alive = 0;
+  double expected_order_value = 0;
+  double clv_12m = 0;
+  std::optional<int64_t> run_id;  // the load's run that refreshed them; none from `till segments`
+};
+
 class WarehouseLoad {
  public:
   virtual ~WarehouseLoad() = default;
@@ -181,6 +199,11 @@ class Warehouse {
   // Runs `reads` (queries only) inside one read transaction, so that they all see the same
   // committed state while loaders go on committing. Returns what `reads` returns.
   virtual Status ReadConsistently(const std::function<Status()>& reads) = 0;
+
+  // Replaces every row of customer_segment with `rows` (customer ids unique) in one
+  // transaction, each given the key of its customer's current version. Readers see the old rows
+  // or the new ones, never a mix.
+  virtual Status ReplaceCustomerSegments(std::span<const CustomerSegmentRow> rows) = 0;
 
   // The ledger of landing zone `zone`, every key it recorded.
   virtual Result<std::vector<LandingEntry>> LandingEntries(std::string_view zone) = 0;

@@ -89,6 +89,44 @@ TEST(AlerterTest, EachKindFiresOncePerIncidentAndResolvesOnRecovery) {
       << first.dump();
 }
 
+// The at-risk alert compares each segment refresh with the one before: it fires once when the
+// count grows by more than the share, stays quiet while open, and resolves when a refresh is
+// within the share again.
+TEST(AlerterTest, AtRiskCustomersGrowingFireOnceAndResolve) {
+  Receiver receiver;
+  AlertConfig config;
+  config.webhooks = {receiver.url()};
+  config.at_risk_growth = 0.2;
+  config.at_risk_min_clv = 500;
+  {
+    Alerter alerter(config, "file:///zone/");
+    alerter.OnAtRiskCustomers(std::nullopt, 100);  // no earlier refresh: nothing to compare
+    alerter.OnAtRiskCustomers(100, 120);           // 20%: not more than the share
+    alerter.OnAtRiskCustomers(120, 145);           // 20.8%: fires
+    alerter.OnAtRiskCustomers(145, 200);           // still growing: the same incident
+    alerter.OnAtRiskCustomers(200, 210);           // 5%: resolved
+    alerter.OnAtRiskCustomers(210, 200);
+    ASSERT_TRUE(receiver.WaitFor(2));
+  }
+  EXPECT_EQ(KindsAndStatuses(receiver.bodies()),
+            (std::vector<std::string>{"at_risk_growth:firing", "at_risk_growth:resolved"}));
+  const std::string text = receiver.bodies().at(0)["text"].get<std::string>();
+  EXPECT_NE(text.find("from 120 to 145"), std::string::npos) << text;
+  EXPECT_NE(text.find("500.00"), std::string::npos) << text;
+
+  // Without a share set the alert never fires.
+  Receiver quiet;
+  AlertConfig off;
+  off.webhooks = {quiet.url()};
+  {
+    Alerter alerter(off, "file:///zone/");
+    alerter.OnAtRiskCustomers(10, 1000);
+    alerter.OnRun(false);
+    ASSERT_TRUE(quiet.WaitFor(1));
+  }
+  EXPECT_EQ(KindsAndStatuses(quiet.bodies()), (std::vector<std::string>{"run_failed:firing"}));
+}
+
 TEST(AlerterTest, ADeliveryThatFailsIsTriedAgain) {
   Receiver receiver({500, 503});
   AlertConfig config;

@@ -55,6 +55,9 @@ class FailingWarehouse final : public Warehouse {
   }
   Result<std::unique_ptr<WarehouseLoad>> BeginLoad(int64_t run_id,
                                                    const FileOutcome& outcome) override;
+  Status ReplaceCustomerSegments(std::span<const CustomerSegmentRow> rows) override {
+    return Tick() ? Injected() : inner_.ReplaceCustomerSegments(rows);
+  }
   Result<int64_t> RecordFile(int64_t run_id, const FileOutcome& outcome,
                              std::span<const RejectRecord> rejects) override {
     if (Tick()) return Injected();

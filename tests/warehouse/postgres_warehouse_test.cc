@@ -928,11 +928,30 @@ TEST_F(RolesTest, TheReaderSeesMaskedViewsOnlyAndTheLoaderLoads) {
       Rows(*reader,
            "SELECT sale_id, email, phone, address FROM retail_data_view ORDER BY sale_id"));
 
+  // A load with repeat customers refreshes the customer segments, which the reader reads
+  // through its view: ids and figures only.
+  const std::string repeat_customers = Generate(dir_, "repeat.csv", 3000, 9);
+  CliRun refreshed =
+      Till(dir_, "ingest '" + repeat_customers + "' --warehouse '" + loader_url + "'");
+  EXPECT_EQ(refreshed.exit_code, 0) << refreshed.out << refreshed.err;
+  const int64_t segments = Count(*loader, "SELECT count(*) FROM public.customer_segment");
+  EXPECT_GT(segments, 0);
+  EXPECT_EQ(Count(*reader, "SELECT count(*) FROM customer_segment"), segments);
+  const QueryResult columns = Rows(*reader, "SELECT * FROM customer_segment LIMIT 1");
+  for (const std::string& column : columns.columns) {
+    EXPECT_TRUE(column == "customer_id" || column == "customer_key" || column == "as_of_date" ||
+                column == "segment" || column == "cluster" || column == "run_id" ||
+                column.ends_with("_days") || column.ends_with("_score") || column == "frequency" ||
+                column == "monetary" || column == "expected_purchases_90d" || column == "p_alive" ||
+                column == "expected_order_value" || column == "clv_12m")
+        << column;
+  }
+
   Session session(reader_url);
   ASSERT_TRUE(session.connected()) << session.error();
   for (const char* sql :
        {"SELECT * FROM public.dim_customer", "SELECT * FROM public.retail_data_view",
-        "SELECT * FROM public.fact_sales"}) {
+        "SELECT * FROM public.fact_sales", "SELECT * FROM public.customer_segment"}) {
     EXPECT_EQ(session.Run(sql).sqlstate, kInsufficientPrivilege) << sql;
   }
   const std::string insert_run =

@@ -1011,6 +1011,43 @@ async function runChecks(browser, base, options, { hierarchy, loadMore, warehous
     check(hidden.every((d) => d === 'none'), `printed controls: ${JSON.stringify(hidden)}`);
   });
 
+  await step('the Customers tab shows the customer analytics, filtered like the rest', async () => {
+    const span = `from=${meta.first_date}&to=${meta.last_date}`;
+    for (const filter of ['', `&category=${encodeURIComponent(category)}`]) {
+      await page.goto(`${base}?tab=customers&${span}${filter}`);
+      await waitReady(page);
+      const api = await getJson(base, `/api/v1/segments?${span}${filter}`);
+      const shown = await page.evaluate(() => {
+        const data = (id) => window.till.charts[id]?.getOption().series[0]?.data ?? [];
+        return {
+          segments: data('rfm_segments').reduce((sum, d) => sum + d.value, 0),
+          grid: data('rf_scores').length,
+          clusters: data('clusters').length,
+          cohorts: data('cohorts').length,
+          clv: data('clv_distribution').reduce((sum, d) => sum + d.value, 0),
+        };
+      });
+      check(
+        shown.segments === api.customers && shown.clv === api.customers,
+        `segments chart ${JSON.stringify(shown)}, API ${api.customers} customers (${filter})`,
+      );
+      check(shown.grid === 25 && shown.clusters >= 2 && shown.cohorts > 0, JSON.stringify(shown));
+      const atRisk = await getJson(base, `/api/v1/customers/at-risk?${span}${filter}&limit=25`);
+      const cells = await page.$$eval('[data-table="at_risk"] tbody tr', (rows) =>
+        rows.map((row) => [...row.cells].map((c) => c.textContent)),
+      );
+      check(
+        cells.length === atRisk.rows.length &&
+          cells.every((row, i) => row[0] === atRisk.rows[i].customer_id && row.length === 7),
+        `at-risk table ${JSON.stringify(cells.slice(0, 3))} against the API`,
+      );
+      check(
+        cells.flat().every((text) => !text.includes('@')),
+        'the at-risk table shows something personal',
+      );
+    }
+  });
+
   await step('a view saved under a name opens again from the list, and can be deleted', async () => {
     const viewContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const viewPage = await viewContext.newPage();

@@ -355,11 +355,50 @@ ALTER TABLE etl_run ADD COLUMN interrupted_at timestamptz;
 CREATE OR REPLACE VIEW reporting.etl_run AS SELECT * FROM public.etl_run;
 )sql";
 
+// Customer analytics per customer as of a day (src/segment/), refreshed whole after loads and by
+// `till segments --save`: the customer id and figures only, nothing personal, so the reporting
+// view shows every column. customer_key is the customer's current version when the rows were
+// written.
+constexpr std::string_view kVersion6 = R"sql(
+CREATE TABLE customer_segment (
+  customer_id            text PRIMARY KEY,
+  customer_key           bigint,
+  as_of_date             date NOT NULL,
+  recency_days           bigint NOT NULL,
+  frequency              bigint NOT NULL,
+  monetary               double precision NOT NULL,
+  r_score                smallint NOT NULL CHECK (r_score BETWEEN 1 AND 5),
+  f_score                smallint NOT NULL CHECK (f_score BETWEEN 1 AND 5),
+  m_score                smallint NOT NULL CHECK (m_score BETWEEN 1 AND 5),
+  segment                text NOT NULL,
+  cluster                integer NOT NULL,
+  expected_purchases_90d double precision NOT NULL,
+  p_alive                double precision NOT NULL,
+  expected_order_value   double precision NOT NULL,
+  clv_12m                double precision NOT NULL,
+  run_id                 bigint REFERENCES etl_run (run_id)
+);
+CREATE INDEX customer_segment_segment ON customer_segment (segment);
+CREATE VIEW reporting.customer_segment AS
+SELECT customer_id, customer_key, as_of_date, recency_days, frequency, monetary, r_score, f_score,
+       m_score, segment, cluster, expected_purchases_90d, p_alive, expected_order_value, clv_12m,
+       run_id
+FROM public.customer_segment;
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'till_reader') THEN
+    GRANT SELECT ON reporting.customer_segment TO till_reader;
+  END IF;
+END
+$$;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "star schema, retail_data_view, reporting views and run records", kVersion1},
     {2, "landing-zone ledger and unloadable files", kVersion2},
     {3, "the dashboard's reads for the reporting role", kVersion3},
     {4, "runs record their session, and when they were found interrupted", kVersion4},
+    {6, "customer segments, and their reporting view", kVersion6},
 };
 
 }  // namespace

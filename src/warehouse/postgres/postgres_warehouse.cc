@@ -10,6 +10,7 @@
 #include <regex>
 
 #include "base/clock.h"
+#include "base/date.h"
 #include "base/text.h"
 #include "warehouse/load/star_load.h"
 #include "warehouse/postgres/postgres_connection.h"
@@ -164,6 +165,43 @@ class PostgresWarehouse final : public Warehouse {
       return Unexpected<Error>(status.error());
     }
     return *file_id;
+  }
+
+  Status ReplaceCustomerSegments(std::span<const CustomerSegmentRow> rows) override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    std::string data;
+    data.reserve(rows.size() * 160);
+    for (const CustomerSegmentRow& row : rows) {
+      AppendCopyText(data, row.customer_id);
+      // Doubles with as many digits as give them back exactly, as the SQLite back end stores them.
+      data += fmt::format("\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t", FormatDate(DateFromKey(row.as_of_key)),
+                          row.recency_days, row.frequency, row.monetary, row.r_score, row.f_score,
+                          row.m_score);
+      AppendCopyText(data, row.segment);
+      data += fmt::format("\t{}\t{}\t{}\t{}\t{}\t", row.cluster, row.expected_purchases_90d,
+                          row.p_alive, row.expected_order_value, row.clv_12m);
+      data += row.run_id ? std::to_string(*row.run_id) : std::string("\\N");
+      data += '\n';
+    }
+    constexpr std::string_view kWhat = "replacing the customer segments";
+    TILL_RETURN_IF_ERROR(connection_.Exec("BEGIN", kWhat));
+    Status status = connection_.Exec("DELETE FROM customer_segment", kWhat);
+    if (status) {
+      status = connection_.CopyIn(
+          "COPY customer_segment (customer_id, as_of_date, recency_days, frequency, monetary, "
+          "r_score, f_score, m_score, segment, cluster, expected_purchases_90d, p_alive, "
+          "expected_order_value, clv_12m, run_id) FROM STDIN",
+          data, kWhat);
+    }
+    if (status) {
+      status = connection_.Exec(
+          "UPDATE customer_segment s SET customer_key = c.customer_key FROM dim_customer c "
+          "WHERE c.customer_id = s.customer_id AND c.is_current",
+          kWhat);
+    }
+    if (status) status = connection_.Exec("COMMIT", kWhat);
+    if (!status) connection_.Rollback();
+    return status;
   }
 
   Result<QueryResult> Query(std::string_view sql, std::span<const std::string> params) override {
@@ -443,7 +481,7 @@ BEGIN
       AND NOT c.relispartition
       AND (c.relname IN ('till_schema', 'etl_run', 'etl_file', 'etl_step', 'etl_reject',
                          'fact_sales', 'fact_sales_row', 'fact_sales_dup', 'landing_key',
-                         'retail_data_view')
+                         'retail_data_view', 'customer_segment')
            OR c.relname LIKE 'dim\_%' OR n.nspname = 'reporting')
   LOOP
     EXECUTE format('ALTER %s %s OWNER TO till_loader',

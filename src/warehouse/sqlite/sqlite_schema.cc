@@ -256,10 +256,36 @@ ALTER TABLE etl_run ADD COLUMN owner TEXT;
 ALTER TABLE etl_run ADD COLUMN interrupted_at TEXT;
 )sql";
 
+// Customer analytics per customer as of a day (src/segment/), refreshed whole after loads and by
+// `till segments --save`: the customer id and figures only, nothing personal. customer_key is the
+// customer's current version when the rows were written.
+constexpr std::string_view kVersion5 = R"sql(
+CREATE TABLE customer_segment (
+  customer_id            TEXT PRIMARY KEY,
+  customer_key           INTEGER,
+  as_of_date             TEXT NOT NULL,
+  recency_days           INTEGER NOT NULL,
+  frequency              INTEGER NOT NULL,
+  monetary               REAL NOT NULL,
+  r_score                INTEGER NOT NULL CHECK (r_score BETWEEN 1 AND 5),
+  f_score                INTEGER NOT NULL CHECK (f_score BETWEEN 1 AND 5),
+  m_score                INTEGER NOT NULL CHECK (m_score BETWEEN 1 AND 5),
+  segment                TEXT NOT NULL,
+  cluster                INTEGER NOT NULL,
+  expected_purchases_90d REAL NOT NULL,
+  p_alive                REAL NOT NULL,
+  expected_order_value   REAL NOT NULL,
+  clv_12m                REAL NOT NULL,
+  run_id                 INTEGER REFERENCES etl_run (run_id)
+) WITHOUT ROWID;
+CREATE INDEX customer_segment_segment ON customer_segment (segment);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "star schema, retail_data_view and run records", kVersion1},
     {2, "landing-zone ledger and unloadable files", kVersion2},
     {3, "runs record their process, and when they were found interrupted", kVersion3},
+    {5, "customer segments", kVersion5},
 };
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/clock.h"
+#include "base/date.h"
 #include "base/process.h"
 #include "warehouse/load/star_load.h"
 #include "warehouse/schema.h"
@@ -247,6 +248,53 @@ class SqliteWarehouse final : public Warehouse {
     }
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     return Unexpected<Error>(file_id.error());
+  }
+
+  Status ReplaceCustomerSegments(std::span<const CustomerSegmentRow> rows) override {
+    TILL_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+    Status status = Exec(db_, "DELETE FROM customer_segment");
+    Statement insert;
+    if (status) {
+      status = insert.Prepare(
+          db_,
+          "INSERT INTO customer_segment (customer_id, as_of_date, recency_days, frequency, "
+          "monetary, r_score, f_score, m_score, segment, cluster, expected_purchases_90d, "
+          "p_alive, expected_order_value, clv_12m, run_id) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+    }
+    for (size_t i = 0; status && i < rows.size(); ++i) {
+      const CustomerSegmentRow& row = rows[i];
+      const std::string as_of = FormatDate(DateFromKey(row.as_of_key));
+      insert.Bind(1, std::string_view(row.customer_id));
+      insert.Bind(2, std::string_view(as_of));
+      insert.Bind(3, row.recency_days);
+      insert.Bind(4, row.frequency);
+      insert.Bind(5, row.monetary);
+      insert.Bind(6, static_cast<int64_t>(row.r_score));
+      insert.Bind(7, static_cast<int64_t>(row.f_score));
+      insert.Bind(8, static_cast<int64_t>(row.m_score));
+      insert.Bind(9, std::string_view(row.segment));
+      insert.Bind(10, static_cast<int64_t>(row.cluster));
+      insert.Bind(11, row.expected_purchases_90d);
+      insert.Bind(12, row.p_alive);
+      insert.Bind(13, row.expected_order_value);
+      insert.Bind(14, row.clv_12m);
+      if (row.run_id) {
+        insert.Bind(15, *row.run_id);
+      } else {
+        insert.BindNull(15);
+      }
+      status = insert.Run();
+    }
+    if (status) {
+      status = Exec(db_,
+                    "UPDATE customer_segment SET customer_key = (SELECT c.customer_key FROM "
+                    "dim_customer c WHERE c.customer_id = customer_segment.customer_id AND "
+                    "c.is_current = 1)");
+    }
+    if (status) status = Exec(db_, "COMMIT");
+    if (!status) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return status;
   }
 
   Result<QueryResult> Query(std::string_view sql, std::span<const std::string> params) override {
