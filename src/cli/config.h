@@ -13,6 +13,16 @@
 
 namespace till {
 
+// [forecast]: the forecasts the warehouse keeps (forecast_sales), refreshed after each load that
+// loaded something, and the alerts on days far outside them.
+struct ForecastSettings {
+  bool refresh = true;
+  std::vector<std::string> by = {"total", "category", "country", "country,category"};
+  std::vector<std::string> measures = {"revenue"};
+  int horizon = 28;
+  bool anomaly_alerts = true;  // through [alerts], when it names a destination
+};
+
 struct Config {
   std::string warehouse = "till.db";
   double max_reject_ratio = 0.05;
@@ -21,6 +31,7 @@ struct Config {
   // [serve]: ask every client for the token, loopback ones included (behind a reverse proxy on
   // the same machine every request comes from loopback).
   bool serve_token_on_loopback = false;
+  ForecastSettings forecast;  // [forecast]
 };
 
 // Reads till.toml and the environment over the defaults. till.toml may hold:
@@ -36,6 +47,12 @@ struct Config {
 //   failures_in_a_row = 3      # the watcher cannot reach its zone or warehouse
 //   [serve]
 //   token_on_loopback = true   # ask loopback clients for the token too
+//   [forecast]
+//   refresh = true             # forecast again after each load that loaded something
+//   by = ["total", "category"] # the groupings kept in forecast_sales
+//   measures = ["revenue"]     # revenue, units, orders
+//   horizon = 28               # days ahead
+//   anomaly_alerts = true      # alert on a day outside its 95% interval
 // A malformed till.toml fails with
 // kInvalidArgument naming the file, line and key.
 Result<Config> LoadConfig();

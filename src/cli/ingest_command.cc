@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/forecast_refresh.h"
 #include "cli/output.h"
 #include "landing/inputs.h"
 #include "monitor/alerts.h"
@@ -44,11 +46,23 @@ int RunIngest(const Config& config, const IngestFlags& flags) {
   }
   auto start = std::chrono::steady_clock::now();
   auto report = IngestFiles(**warehouse, std::span<const RawInput>(*inputs), options);
+  const bool loaded =
+      report && std::any_of(report->files.begin(), report->files.end(),
+                            [](const FileOutcome& f) { return f.status == FileStatus::kLoaded; });
   if (report && config.alerts.enabled()) {
     // A run that failed, or a file over the reject threshold, alerts as under till watch.
     Alerter alerter(config.alerts, (*warehouse)->Describe());
     for (const FileOutcome& file : report->files) alerter.OnFile(file);
     alerter.OnRun(report->succeeded);
+    if (loaded) {
+      AfterLoad(**warehouse, config, [&alerter](const AnomalyEvent& event) {
+        alerter.OnForecastAnomaly(event.firing, event.text);
+      });
+    }
+  } else if (loaded) {
+    Config quiet = config;  // no alert destination: nothing to check the days for
+    quiet.forecast.anomaly_alerts = false;
+    AfterLoad(**warehouse, quiet, [](const AnomalyEvent&) {});
   }
   bar.Clear();
   if (!report) return Fail(report.error());

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/forecast_refresh.h"
 #include "cli/output.h"
 #include "landing/landing_zone.h"
 #include "monitor/alerts.h"
@@ -79,15 +80,29 @@ int RunWatch(const Config& config, const WatchFlags& flags) {
     }
   };
   options.stopping = [] { return stop_signals > 0; };
-  options.on_run = [&metrics, &alerter](double seconds, bool succeeded) {
+  // A run that loaded a file is followed by the forecasts' anomaly check and refresh.
+  bool loaded = false;
+  Config after_load = config;
+  if (!alerter) after_load.forecast.anomaly_alerts = false;
+  Warehouse& into = **warehouse;
+  options.on_run = [&metrics, &alerter, &loaded, &after_load, &into](double seconds,
+                                                                     bool succeeded) {
     if (metrics) metrics->OnRun(seconds, succeeded);
     if (alerter) alerter->OnRun(succeeded);
+    if (loaded) {
+      loaded = false;
+      AfterLoad(into, after_load, [&alerter](const AnomalyEvent& event) {
+        if (alerter) alerter->OnForecastAnomaly(event.firing, event.text);
+      });
+    }
   };
   options.on_backlog = [&metrics, &alerter](int64_t files) {
     if (metrics) metrics->OnBacklog(files);
     if (alerter) alerter->OnListed();
   };
-  options.on_file = [json, &metrics, &alerter](const std::string& key, const FileOutcome& file) {
+  options.on_file = [json, &metrics, &alerter, &loaded](const std::string& key,
+                                                        const FileOutcome& file) {
+    if (file.status == FileStatus::kLoaded) loaded = true;
     if (metrics) metrics->OnFile(file);
     if (alerter) alerter->OnFile(file);
     if (json) {
