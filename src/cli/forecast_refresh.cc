@@ -131,13 +131,18 @@ Result<std::vector<AnomalyEvent>> CheckAnomalies(Warehouse& warehouse,
   return events;
 }
 
-void AfterLoad(Warehouse& warehouse, const Config& config,
+void AfterLoad(Warehouse& warehouse, const Config& config, int64_t run_id,
                const std::function<void(const AnomalyEvent&)>& on_event) {
   const ForecastSettings& settings = config.forecast;
+  auto fields = [run_id](nlohmann::json more) {
+    if (run_id > 0) more["run_id"] = run_id;
+    return more;
+  };
   if (settings.anomaly_alerts) {
     auto events = CheckAnomalies(warehouse, settings);
     if (!events) {
-      Log(LogLevel::kWarn, "the anomaly check failed", {{"error", events.error().message()}});
+      Log(LogLevel::kWarn, "the anomaly check failed",
+          fields({{"error", events.error().message()}}));
     } else {
       for (const AnomalyEvent& event : *events) on_event(event);
     }
@@ -147,15 +152,16 @@ void AfterLoad(Warehouse& warehouse, const Config& config,
     auto refreshed = RefreshForecasts(warehouse, settings);
     if (!refreshed) {
       Log(LogLevel::kWarn, "refreshing the stored forecasts failed",
-          {{"error", refreshed.error().message()}});
+          fields({{"error", refreshed.error().message()}}));
       return;
     }
     Log(LogLevel::kInfo, "stored forecasts refreshed",
-        {{"forecast_run", refreshed->run_id},
-         {"series", refreshed->series},
-         {"failed", refreshed->failed},
-         {"seconds",
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}});
+        fields(
+            {{"forecast_run", refreshed->run_id},
+             {"series", refreshed->series},
+             {"failed", refreshed->failed},
+             {"seconds",
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}}));
   }
 }
 

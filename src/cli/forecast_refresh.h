@@ -44,9 +44,9 @@ Result<std::vector<AnomalyEvent>> CheckAnomalies(Warehouse& warehouse,
                                                  const ForecastSettings& settings);
 
 // What a load that loaded something runs after it: the anomaly check (events handed to
-// `on_event`), then the refresh, as `config.forecast` says. Problems are logged, never fatal to
-// the load.
-void AfterLoad(Warehouse& warehouse, const Config& config,
+// `on_event`), then the refresh, as `config.forecast` says. Problems are logged (with `run_id`,
+// the load's run, when not 0), never fatal to the load.
+void AfterLoad(Warehouse& warehouse, const Config& config, int64_t run_id,
                const std::function<void(const AnomalyEvent&)>& on_event);
 
 }  // namespace till

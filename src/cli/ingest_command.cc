@@ -55,14 +55,14 @@ int RunIngest(const Config& config, const IngestFlags& flags) {
     for (const FileOutcome& file : report->files) alerter.OnFile(file);
     alerter.OnRun(report->succeeded);
     if (loaded) {
-      AfterLoad(**warehouse, config, [&alerter](const AnomalyEvent& event) {
+      AfterLoad(**warehouse, config, report->run_id, [&alerter](const AnomalyEvent& event) {
         alerter.OnForecastAnomaly(event.firing, event.text);
       });
     }
   } else if (loaded) {
     Config quiet = config;  // no alert destination: nothing to check the days for
     quiet.forecast.anomaly_alerts = false;
-    AfterLoad(**warehouse, quiet, [](const AnomalyEvent&) {});
+    AfterLoad(**warehouse, quiet, report->run_id, [](const AnomalyEvent&) {});
   }
   bar.Clear();
   if (!report) return Fail(report.error());

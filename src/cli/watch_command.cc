@@ -91,7 +91,7 @@ int RunWatch(const Config& config, const WatchFlags& flags) {
     if (alerter) alerter->OnRun(succeeded);
     if (loaded) {
       loaded = false;
-      AfterLoad(into, after_load, [&alerter](const AnomalyEvent& event) {
+      AfterLoad(into, after_load, 0, [&alerter](const AnomalyEvent& event) {
         if (alerter) alerter->OnForecastAnomaly(event.firing, event.text);
       });
     }
