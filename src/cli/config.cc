@@ -29,9 +29,14 @@ constexpr std::string_view kConfigKeys[] = {
     "digest.every",
     "digest.at",
     "digest.since",
+    "forecast.refresh",
+    "forecast.by",
+    "forecast.measures",
+    "forecast.horizon",
+    "forecast.anomaly_alerts",
 };
 // Tables of till.toml: their keys are listed one by one above.
-constexpr std::string_view kConfigTables[] = {"alerts", "serve", "segments", "digest"};
+constexpr std::string_view kConfigTables[] = {"alerts", "serve", "segments", "digest", "forecast"};
 
 bool IsConfigKey(std::string_view key) {
   return std::find(std::begin(kConfigKeys), std::end(kConfigKeys), key) != std::end(kConfigKeys);
@@ -234,6 +239,48 @@ Result<Config> LoadConfig() {
     }
     if (config.digest.every.count() > 0 && config.alerts.webhooks.empty()) {
       return bad("digest.every", "left out, or alerts.webhooks set: the digest goes to them");
+    }
+    if (auto forecast = table["forecast"]; forecast && !forecast.is_table()) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("{}: 'forecast' must be a table ([forecast])", path));
+    }
+    for (auto [key, flag] :
+         {std::pair{"forecast.refresh", &config.forecast.refresh},
+          std::pair{"forecast.anomaly_alerts", &config.forecast.anomaly_alerts}}) {
+      if (auto node = Setting(table, key)) {
+        if (!node.is_boolean()) return bad(key, "true or false");
+        *flag = *node.value<bool>();
+      }
+    }
+    auto list = [&](const char* key, std::initializer_list<std::string_view> allowed,
+                    std::vector<std::string>& into) -> Status {
+      auto node = Setting(table, key);
+      if (!node) return {};
+      auto* items = node.as_array();
+      std::string what = "a list of";
+      for (std::string_view one : allowed) what += fmt::format(" \"{}\"", one);
+      if (!items || items->empty()) return bad(key, what);
+      into.clear();
+      for (const auto& item : *items) {
+        auto value = item.value<std::string>();
+        if (!value || std::find(allowed.begin(), allowed.end(), *value) == allowed.end()) {
+          return bad(key, what);
+        }
+        into.push_back(*value);
+      }
+      return {};
+    };
+    TILL_RETURN_IF_ERROR(list("forecast.by",
+                              {"total", "category", "country", "country,category", "brand"},
+                              config.forecast.by));
+    TILL_RETURN_IF_ERROR(
+        list("forecast.measures", {"revenue", "units", "orders"}, config.forecast.measures));
+    if (auto node = Setting(table, "forecast.horizon")) {
+      auto value = node.value<int64_t>();
+      if (!value || !node.is_integer() || *value < 1 || *value > 366) {
+        return bad("forecast.horizon", "a whole number from 1 to 366");
+      }
+      config.forecast.horizon = static_cast<int>(*value);
     }
   } else if (explicit_path) {
     return MakeError(ErrorCode::kNotFound,

@@ -19,6 +19,16 @@ struct SegmentsConfig {
   bool refresh_after_load = true;  // after each successful load (till ingest, till watch)
 };
 
+// [forecast]: the forecasts the warehouse keeps (forecast_sales), refreshed after each load that
+// loaded something, and the alerts on days far outside them.
+struct ForecastSettings {
+  bool refresh = true;
+  std::vector<std::string> by = {"total", "category", "country", "country,category"};
+  std::vector<std::string> measures = {"revenue"};
+  int horizon = 28;
+  bool anomaly_alerts = true;  // through [alerts], when it names a destination
+};
+
 struct Config {
   std::string warehouse = "till.db";
   double max_reject_ratio = 0.05;
@@ -28,7 +38,8 @@ struct Config {
   // [serve]: ask every client for the token, loopback ones included (behind a reverse proxy on
   // the same machine every request comes from loopback).
   bool serve_token_on_loopback = false;
-  DigestSchedule digest;  // [digest]: when `till serve` posts the digest to [alerts] webhooks
+  DigestSchedule digest;      // [digest]: when `till serve` posts the digest to [alerts] webhooks
+  ForecastSettings forecast;  // [forecast]
 };
 
 // Reads till.toml and the environment over the defaults. till.toml may hold:
@@ -52,6 +63,12 @@ struct Config {
 //   every = "1d"               # till serve posts the digest this often (30s … 1w; off if absent)
 //   at = "08:00"               # at this time of day, UTC, for schedules of whole days
 //   since = "1d"               # the days it covers (default: the schedule's length)
+//   [forecast]
+//   refresh = true             # forecast again after each load that loaded something
+//   by = ["total", "category"] # the groupings kept in forecast_sales
+//   measures = ["revenue"]     # revenue, units, orders
+//   horizon = 28               # days ahead
+//   anomaly_alerts = true      # alert on a day outside its 95% interval
 // A malformed till.toml fails with
 // kInvalidArgument naming the file, line and key.
 Result<Config> LoadConfig();

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -14,9 +15,12 @@
 #include <string>
 #include <thread>
 
+#include "base/clock.h"
 #include "cli/command.h"
+#include "cli/forecast_refresh.h"
 #include "cli/output.h"
 #include "forecast/forecaster.h"
+#include "forecast/sales_series.h"
 #include "forecast/series_input.h"
 #include "warehouse/reads.h"
 
@@ -29,6 +33,7 @@ struct ForecastFlags {
   int season = 0;  // 0: from the spacing of the dates
   bool json = false;
   bool csv = false;
+  bool save = false;
   std::string by = "total";
   std::string measure = "revenue";
   std::string grain = "day";
@@ -212,65 +217,25 @@ int RunWarehouse(const Config& config, const ForecastFlags& flags) {
     return Fail(Error(ErrorCode::kNotFound, "no dated sales in the warehouse for this selection"));
   }
 
-  // Every series over the same days, from the first day with sales to the last; a day without
-  // sales is a zero. Weeks run Monday to Sunday, and only whole weeks count.
-  int64_t first = INT64_MAX, last = INT64_MIN;
-  for (const DailySalesRow& row : *rows) {
-    int64_t day = DaysFromCivil(DateFromKey(row.date_key));
-    first = std::min(first, day);
-    last = std::max(last, day);
+  std::vector<forecast::DatedValue> dated;
+  dated.reserve(rows->size());
+  for (DailySalesRow& row : *rows) {
+    dated.push_back({std::move(row.series), row.date_key, row.value});
   }
   const bool weekly = flags.grain == "week";
-  std::vector<std::string> notes;
-  int64_t start = first, steps = last - first + 1, step_days = 1;
-  if (weekly) {
-    start = WeekStart(first) == first ? first : WeekStart(first) + 7;
-    int64_t end = WeekStart(last + 1);  // the Monday after the last whole week
-    steps = std::max<int64_t>((end - start) / 7, 0);
-    step_days = 7;
-    if (start != first || end != last + 1) {
-      notes.push_back("the partial weeks at either end are left out");
-    }
-  }
-  std::vector<std::string> names;
-  std::vector<std::vector<double>> series;
-  int unknown = 0;
-  std::string last_unknown;
-  for (const DailySalesRow& row : *rows) {
-    if (row.series.find("(unknown)") != std::string::npos) {
-      if (row.series != last_unknown) ++unknown;
-      last_unknown = row.series;
-      continue;
-    }
-    if (names.empty() || names.back() != row.series) {
-      names.push_back(row.series);
-      series.emplace_back(steps, 0.0);
-    }
-    int64_t offset = DaysFromCivil(DateFromKey(row.date_key)) - start;
-    if (offset < 0 || offset >= steps * step_days) continue;
-    series.back()[offset / step_days] += row.value;
-  }
-  if (unknown > 0) {
-    notes.push_back(fmt::format(
-        "{} series of an unknown member (sales without the attribute) are not forecast", unknown));
-  }
-  if (series.empty() || steps == 0) {
-    return Fail(Error(ErrorCode::kNotFound, "no whole series to forecast for this selection"));
-  }
-
-  forecast::SeriesOptions options;
-  options.horizon = flags.horizon;
-  options.season = flags.season > 0 ? flags.season : weekly ? 52 : 7;
   int threads = flags.threads > 0
                     ? flags.threads
                     : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  auto results = forecast::ForecastAll(series, options, threads);
+  auto forecast = forecast::ForecastSales(
+      dated, weekly ? forecast::SalesGrain::kWeek : forecast::SalesGrain::kDay, flags.horizon,
+      flags.season, threads);
+  if (!forecast) return Fail(forecast.error());
+  const std::vector<std::string>& names = forecast->sales.names;
+  const std::vector<std::string>& notes = forecast->sales.notes;
+  const std::vector<CivilDate>& history = forecast->sales.history;
+  const std::vector<CivilDate>& future = forecast->sales.future;
+  const auto& results = forecast->results;
 
-  std::vector<CivilDate> history, future;
-  for (int64_t k = 0; k < steps; ++k) history.push_back(CivilFromDays(start + k * step_days));
-  for (int k = 1; k <= flags.horizon; ++k) {
-    future.push_back(CivilFromDays(start + (steps - 1 + k) * step_days));
-  }
   // Per candidate and for the automatic choice, every series' backtest accuracy.
   std::map<std::string, std::vector<forecast::Accuracy>> by_model;
   for (const auto& result : results) {
@@ -284,6 +249,20 @@ int RunWarehouse(const Config& config, const ForecastFlags& flags) {
   nlohmann::json overall;
   for (const auto& [model, all] : by_model) overall[model] = MeanAccuracyJson(all);
 
+  if (flags.save) {
+    // A filtered selection is not the warehouse's series: only the whole of them is stored.
+    if (!flags.from.empty() || !flags.to.empty() || !flags.categories.empty() ||
+        !flags.countries.empty() || !flags.brands.empty()) {
+      return Fail(Error(ErrorCode::kInvalidArgument,
+                        "--save stores the whole warehouse's series: it takes no filter"));
+    }
+    ForecastBatch batch = MakeForecastBatch(flags.by, flags.measure, flags.grain, *forecast);
+    auto run = SaveForecasts(**warehouse, std::span<const ForecastBatch>(&batch, 1),
+                             FormatTimestamp(std::chrono::system_clock::now()));
+    if (!run) return Fail(run.error());
+    fmt::print(stderr, "stored as forecast run {} ({} rows in forecast_sales)\n", *run,
+               batch.steps.size());
+  }
   int failed = 0;
   if (flags.json) {
     nlohmann::json out = {{"measure", flags.measure},
@@ -300,7 +279,7 @@ int RunWarehouse(const Config& config, const ForecastFlags& flags) {
         one["error"] = results[i].error().message();
         ++failed;
       }
-      one["series"] = names[i].empty() ? "total" : names[i];
+      one["series"] = names[i];
       list.push_back(one);
     }
     out["series"] = list;
@@ -316,9 +295,8 @@ int RunWarehouse(const Config& config, const ForecastFlags& flags) {
       }
       const forecast::Prediction& p = results[i]->prediction;
       for (std::size_t k = 0; k < p.size(); ++k) {
-        fmt::print("\"{}\",{},{},{},{},{},{},{}\n", names[i].empty() ? "total" : names[i],
-                   FormatDate(future[k]), results[i]->model, p.point[k], p.lo80[k], p.hi80[k],
-                   p.lo95[k], p.hi95[k]);
+        fmt::print("\"{}\",{},{},{},{},{},{},{}\n", names[i], FormatDate(future[k]),
+                   results[i]->model, p.point[k], p.lo80[k], p.hi80[k], p.lo95[k], p.hi95[k]);
       }
     }
   } else {
@@ -326,7 +304,7 @@ int RunWarehouse(const Config& config, const ForecastFlags& flags) {
     fmt::print("{:<26} {:<28} {:>7} {:>7} {:>7} {:>7} {:>7}  next {} {}s\n", "series", "model",
                "MASE", "snaive", "naive", "cov80", "cov95", flags.horizon, weekly ? "week" : "day");
     for (std::size_t i = 0; i < results.size(); ++i) {
-      const std::string name = names[i].empty() ? "total" : names[i];
+      const std::string name = names[i];
       if (!results[i]) {
         fmt::print("{:<26} failed: {}\n", name, results[i].error().message());
         ++failed;
@@ -393,6 +371,8 @@ Command AddForecastCommand(CLI::App& app, Config& config) {
   command->add_option("--brand", flags->brands, "Only these brands (repeatable)");
   command->add_option("--threads", flags->threads, "Series forecast at once (default: cores)")
       ->check(CLI::Range(1, 256));
+  command->add_flag("--save", flags->save,
+                    "Also store the forecasts in the warehouse (forecast_sales) as a new run");
   auto* json = command->add_flag("--json", flags->json, "Print one JSON object");
   command->add_flag("--csv", flags->csv, "Print the forecasts as CSV (warehouse)")->excludes(json);
   return {command, [flags, &config] {

@@ -12,6 +12,7 @@
 
 #include "cli/command.h"
 #include "cli/customer_segments.h"
+#include "cli/forecast_refresh.h"
 #include "cli/output.h"
 #include "landing/inputs.h"
 #include "monitor/alerts.h"
@@ -58,6 +59,15 @@ int RunIngest(const Config& config, const IngestFlags& flags) {
   const bool loaded =
       std::any_of(report->files.begin(), report->files.end(),
                   [](const FileOutcome& f) { return f.status == FileStatus::kLoaded; });
+  if (loaded) {
+    // The stored forecasts, and the alerts on the days just loaded that lie outside them (only
+    // with an alert destination).
+    Config after_load = config;
+    if (!alerter) after_load.forecast.anomaly_alerts = false;
+    AfterLoad(**warehouse, after_load, report->run_id, [&alerter](const AnomalyEvent& event) {
+      if (alerter) alerter->OnForecastAnomaly(event.firing, event.text);
+    });
+  }
   if (report->succeeded && loaded) RefreshSegmentsAfterLoad(config, **warehouse, alerter.get());
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (const FileOutcome& file : report->files) {

@@ -11,6 +11,7 @@
 
 #include "cli/command.h"
 #include "cli/customer_segments.h"
+#include "cli/forecast_refresh.h"
 #include "cli/output.h"
 #include "landing/landing_zone.h"
 #include "landing/zone_events.h"
@@ -115,18 +116,30 @@ int RunWatch(const Config& config, const WatchFlags& flags) {
     }
   };
   options.stopping = [] { return stop_signals > 0; };
-  Warehouse& loaded_into = **warehouse;
-  options.on_run = [&metrics, &alerter, &config, &loaded_into](double seconds, bool succeeded) {
+  // Between runs, outside any transaction of the watcher's: a run that loaded a file is followed
+  // by the forecasts' anomaly check and refresh, and when it succeeded by the customer segments'.
+  bool loaded = false;
+  Config after_load = config;
+  if (!alerter) after_load.forecast.anomaly_alerts = false;
+  Warehouse& into = **warehouse;
+  options.on_run = [&metrics, &alerter, &loaded, &config, &after_load, &into](double seconds,
+                                                                              bool succeeded) {
     if (metrics) metrics->OnRun(seconds, succeeded);
     if (alerter) alerter->OnRun(succeeded);
-    // Between runs, outside any transaction of the watcher's.
-    if (succeeded) RefreshSegmentsAfterLoad(config, loaded_into, alerter.get());
+    if (!loaded) return;
+    loaded = false;
+    AfterLoad(into, after_load, 0, [&alerter](const AnomalyEvent& event) {
+      if (alerter) alerter->OnForecastAnomaly(event.firing, event.text);
+    });
+    if (succeeded) RefreshSegmentsAfterLoad(config, into, alerter.get());
   };
   options.on_backlog = [&metrics, &alerter](int64_t files) {
     if (metrics) metrics->OnBacklog(files);
     if (alerter) alerter->OnListed();
   };
-  options.on_file = [json, &metrics, &alerter](const std::string& key, const FileOutcome& file) {
+  options.on_file = [json, &metrics, &alerter, &loaded](const std::string& key,
+                                                        const FileOutcome& file) {
+    if (file.status == FileStatus::kLoaded) loaded = true;
     if (metrics) metrics->OnFile(file);
     if (alerter) alerter->OnFile(file);
     if (json) {

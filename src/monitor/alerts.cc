@@ -205,6 +205,16 @@ void Alerter::OnFile(const FileOutcome& file) {
   }
 }
 
+void Alerter::OnForecastAnomaly(bool firing, const std::string& text) {
+  State& s = *state_;
+  if (firing) {
+    s.open["forecast_anomaly"] = text;
+  } else {
+    s.open.erase("forecast_anomaly");
+  }
+  s.Send("forecast_anomaly", firing, text);
+}
+
 void Alerter::OnRun(bool succeeded) {
   State& s = *state_;
   if (succeeded) {

@@ -58,6 +58,10 @@ class Alerter {
   void OnAtRiskCustomers(std::optional<int64_t> before, int64_t after);
   // Called now and then: raises the freshness alert when due.
   void Tick();
+  // A forecast anomaly incident opened (`firing`) or closed, as the caller decided from the
+  // warehouse's stored forecasts (which keep its history across runs): sent as it is, kind
+  // "forecast_anomaly".
+  void OnForecastAnomaly(bool firing, const std::string& text);
 
   // Deliveries that failed every attempt, for tests and logs.
   int64_t undelivered() const;

@@ -12,6 +12,7 @@
 #include "base/date.h"
 #include "segment/at_risk.h"
 #include "serve/customer_analytics.h"
+#include "serve/forecast_answers.h"
 
 namespace till {
 namespace {
@@ -827,6 +828,95 @@ ApiResponse AtRisk(const Snapshot& snapshot, const Params& params) {
                  "customers-at-risk");
 }
 
+// /api/v1/forecast and /api/v1/forecast/accuracy: the filters, and which series, how far ahead.
+ApiResponse Forecast(const Snapshot& snapshot, const Params& params, bool accuracy) {
+  Query query = Filtered(params, {"by", "measure", "horizon", "grain"});
+  Selection selection = query.Select(*snapshot.cube);
+  ForecastQuestion question;
+  auto by = query.All("by");
+  if (by.size() == 2 &&
+      std::set<std::string>(by.begin(), by.end()) == std::set<std::string>{"country", "category"}) {
+    question.by = "country,category";
+  } else if (by.size() == 1) {
+    question.by = by[0];
+  } else if (by.size() > 1) {
+    throw BadRequest{400, "parameter 'by' names one grouping, or country and category"};
+  }
+  static const std::set<std::string> kGroupings = {"total", "category", "country",
+                                                   "country,category", "brand"};
+  if (!kGroupings.count(question.by)) {
+    throw BadRequest{400, fmt::format("parameter 'by': '{}' is not one of total, category, "
+                                      "country, country,category, brand",
+                                      question.by)};
+  }
+  question.measure = query.Get("measure").value_or("revenue");
+  if (question.measure != "revenue" && question.measure != "units" &&
+      question.measure != "orders") {
+    throw BadRequest{400, fmt::format("parameter 'measure': '{}' is not one of revenue, units, "
+                                      "orders",
+                                      question.measure)};
+  }
+  std::string grain = query.Get("grain").value_or("day");
+  if (grain != "day" && grain != "week") {
+    throw BadRequest{400, fmt::format("parameter 'grain': '{}' is not day or week", grain)};
+  }
+  question.grain = grain == "week" ? forecast::SalesGrain::kWeek : forecast::SalesGrain::kDay;
+  if (auto text = query.Get("horizon")) {
+    int value = 0;
+    auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
+    if (error != std::errc() || end != text->data() + text->size() || value < 1 || value > 366) {
+      throw BadRequest{
+          400, fmt::format("parameter 'horizon': '{}' is not a whole number from 1 to 366", *text)};
+    }
+    question.horizon = value;
+  }
+  auto computed = ForecastCube(snapshot.cube, selection, question);
+  if (!computed) {
+    if (computed.error().code() == ErrorCode::kNotFound) {
+      Json body{{"by", question.by},
+                {"measure", question.measure},
+                {"grain", grain},
+                {"horizon", question.horizon},
+                {"notes", Json::array({computed.error().message()})},
+                {"series", Json::array()}};
+      return Respond(query, body, Json::array(), {"series"},
+                     accuracy ? "forecast-accuracy" : "forecast");
+    }
+    throw BadRequest{500, computed.error().message()};
+  }
+  const auto& f = **computed;
+  if (accuracy) {
+    Json body = AccuracyJson(f, question);
+    Json rows = Json::array();
+    for (const Json& series : body["series"]) {
+      for (const Json& c : series["candidates"]) {
+        Json row{{"series", series["series"]},
+                 {"kind", c["kind"]},
+                 {"model", c["model"]},
+                 {"chosen", c["chosen"]}};
+        if (c.contains("accuracy")) row.update(c["accuracy"]);
+        rows.push_back(row);
+      }
+    }
+    return Respond(query, body, rows,
+                   {"series", "kind", "model", "chosen", "mase", "wape", "bias", "coverage80",
+                    "coverage95", "points"},
+                   "forecast-accuracy");
+  }
+  Json body = ForecastJson(f, question);
+  Json rows = Json::array();
+  for (const Json& series : body["series"]) {
+    if (!series.contains("forecast")) continue;
+    for (const Json& step : series["forecast"]) {
+      Json row{{"series", series["series"]}, {"model", series["model"]}};
+      row.update(step);
+      rows.push_back(row);
+    }
+  }
+  return Respond(query, body, rows,
+                 {"series", "date", "model", "point", "lo80", "hi80", "lo95", "hi95"}, "forecast");
+}
+
 Json FirstRows(const Json& rows, int64_t limit) {
   Json out = Json::array();
   for (size_t i = 0; i < rows.size() && static_cast<int64_t>(i) < limit; ++i) {
@@ -927,6 +1017,10 @@ constexpr Endpoint kEndpoints[] = {
                     std::string_view) { return Clusters(s, p); }},
     {"cohorts", [](const Snapshot& s, const Params& p, Clock::time_point,
                    std::string_view) { return Cohorts(s, p); }},
+    {"forecast", [](const Snapshot& s, const Params& p, Clock::time_point,
+                    std::string_view) { return Forecast(s, p, false); }},
+    {"forecast/accuracy", [](const Snapshot& s, const Params& p, Clock::time_point,
+                             std::string_view) { return Forecast(s, p, true); }},
     {"pipeline/runs", [](const Snapshot& s, const Params& p, Clock::time_point now,
                          std::string_view) { return Pipeline(s, "runs", p, now); }},
     {"pipeline/files", [](const Snapshot& s, const Params& p, Clock::time_point now,

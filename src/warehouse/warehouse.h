@@ -199,6 +199,10 @@ class Warehouse {
   // Runs `reads` (queries only) inside one read transaction, so that they all see the same
   // committed state while loaders go on committing. Returns what `reads` returns.
   virtual Status ReadConsistently(const std::function<Status()>& reads) = 0;
+  // Runs `writes` (statements through Query, which may then write) inside one read-write
+  // transaction: committed when it returns success, rolled back otherwise. For the small tables
+  // the warehouse keeps beside the loads (forecasts); loads have their own transactions.
+  virtual Status WriteAtomically(const std::function<Status()>& writes) = 0;
 
   // Replaces every row of customer_segment with `rows` (customer ids unique) in one
   // transaction, each given the key of its customer's current version. Readers see the old rows

@@ -73,6 +73,9 @@ class FailingWarehouse final : public Warehouse {
   Status ReadConsistently(const std::function<Status()>& reads) override {
     return inner_.ReadConsistently(reads);
   }
+  Status WriteAtomically(const std::function<Status()>& writes) override {
+    return inner_.WriteAtomically(writes);
+  }
   std::string Describe() const override { return inner_.Describe(); }
   Result<std::vector<LandingEntry>> LandingEntries(std::string_view zone) override {
     return inner_.LandingEntries(zone);

@@ -17,7 +17,7 @@ const { chromium } = await import(
 );
 
 const AXE = new URL('../../web/node_modules/axe-core/axe.min.js', import.meta.url).pathname;
-const TABS = ['overview', 'sales', 'customers', 'operations', 'satisfaction', 'growth', 'pipeline'];
+const TABS = ['overview', 'sales', 'customers', 'operations', 'satisfaction', 'growth', 'forecast', 'pipeline'];
 const CHROMIUM = '/usr/bin/chromium';
 const TIMEOUT_MS = 20_000;
 const EVIL_PRODUCT = '<script>alert(1)</script>';
@@ -251,7 +251,17 @@ async function getJson(base, apiPath) {
 // The page
 
 // The API query the dashboard's URL stands for: its filter parameters without the view's own.
-const VIEW_PARAMETERS = ['tab', 'grain', 'measure', 'growth_by', 'growth_sort'];
+const VIEW_PARAMETERS = [
+  'tab',
+  'grain',
+  'measure',
+  'growth_by',
+  'growth_sort',
+  'forecast_by',
+  'forecast_measure',
+  'forecast_horizon',
+  'forecast_series',
+];
 function apiQueryOf(pageUrl) {
   const query = new URLSearchParams();
   for (const [name, value] of new URL(pageUrl).searchParams) {
@@ -952,6 +962,63 @@ async function runChecks(browser, base, options, { hierarchy, loadMore, warehous
       (await page.locator('[data-title-of="product"]').innerText()) === 'Orders by product',
       'the chart title does not name the measure',
     );
+  });
+
+  await step('the forecast tab charts actuals, forecast and bands, reconciles with the API and cross-filters', async () => {
+    const from = '2023-06-01';
+    const to = '2024-02-29';
+    await page.goto(`${base}?tab=forecast&from=${from}&to=${to}`);
+    await waitReady(page);
+    const api = await getJson(base, `/api/v1/forecast?by=category&horizon=28&from=${from}&to=${to}`);
+    const accuracy = await getJson(base, `/api/v1/forecast/accuracy?by=category&horizon=28&from=${from}&to=${to}`);
+    const first = api.series[0];
+    const chart = await page.evaluate(() => {
+      const option = window.till.charts.forecast.getOption();
+      return option.series.map((s) => ({ name: s.name, values: s.data.filter((v) => v != null).length }));
+    });
+    const named = (name) => chart.find((s) => s.name === name)?.values;
+    check(named('Actual') === first.actual.length, `the chart has ${named('Actual')} actual days, not ${first.actual.length}`);
+    check(named('Forecast') === 28, `the chart has ${named('Forecast')} forecast days, not 28`);
+    check(named('80% interval') === 28 && named('95% interval') === 28, 'the chart lacks its 80% or 95% band');
+    const note = await page.locator('#forecast-note').innerText();
+    check(note.includes(`Model: ${first.model}`) && note.includes('Why:'), `the note says "${note}"`);
+    // The table of every series: one row each, with the model the API chose.
+    const rows = await page.$$eval('table.forecast-series tbody tr', (trs) =>
+      trs.map((tr) => [tr.dataset.series, tr.querySelector('td').textContent]),
+    );
+    check(
+      rows.length === accuracy.series.length &&
+        rows.every(([series, model], i) => series === accuracy.series[i].series && model === accuracy.series[i].model),
+      `the series table ${JSON.stringify(rows)} is not the API's`,
+    );
+    const baselines = await page.$$eval('table.forecast-overall tbody tr', (trs) => trs.map((tr) => tr.dataset.model));
+    check(baselines.includes('naive') && baselines.includes('snaive') && baselines.includes('auto'), `baselines: ${baselines}`);
+    // The series picker.
+    const second = api.series[1].series;
+    await page.locator('#forecast-series').selectOption(second);
+    await waitForUrl(page, (q) => q.get('forecast_series') === second, `forecast_series=${second}`);
+    await waitReady(page);
+    check((await page.locator('#forecast-title').innerText()).endsWith(second), 'the picker did not chart the series');
+    // A series picked in the table filters every tab.
+    await page.locator(`table.forecast-series tr[data-series="${first.series}"] button`).click();
+    await waitForUrl(page, (q) => q.getAll('category').includes(first.series), `category=${first.series}`);
+    await waitReady(page);
+    const filtered = await page.$$eval('table.forecast-series tbody tr', (trs) => trs.map((tr) => tr.dataset.series));
+    check(filtered.length === 1 && filtered[0] === first.series, `after the cross-filter: ${filtered}`);
+    // By country: the series picker lists the countries.
+    await page.goto(`${base}?tab=forecast&from=${from}&to=${to}&forecast_by=country`);
+    await waitReady(page);
+    const countries = await page.$$eval('#forecast-series option', (options) => options.map((o) => o.value));
+    const byCountry = await getJson(base, `/api/v1/forecast?by=country&horizon=28&from=${from}&to=${to}`);
+    check(
+      JSON.stringify(countries) === JSON.stringify(byCountry.series.map((s) => s.series)),
+      `the picker lists ${countries}`,
+    );
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-csv="forecast"]').click()]);
+    check(download.suggestedFilename() === 'till-forecast.csv', `the file is named ${download.suggestedFilename()}`);
+    const text = fs.readFileSync(await download.path(), 'utf8');
+    check(text.startsWith('series,date,model,point,lo80,hi80,lo95,hi95'), `the CSV starts ${text.slice(0, 60)}`);
+    check(text.trim().split('\n').length === 1 + 28 * byCountry.series.length, 'the CSV lacks forecast rows');
   });
 
   await step('the theme switch turns the page and its charts dark, and back', async () => {

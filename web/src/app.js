@@ -25,6 +25,7 @@ import {
   TABS,
   whenChanged,
 } from './state.js';
+import { bindForecastControls } from './tab-forecast.js';
 import { bindGrowthControls, fillGrowthControls } from './tab-growth.js';
 import { applyTheme, bindThemeSwitch, whenThemeChanges } from './theme.js';
 import { bindSavedViews } from './views.js';
@@ -61,6 +62,7 @@ function bindTabs() {
 function bindControls() {
   bindTabs();
   bindGrowthControls();
+  bindForecastControls();
   bindThemeSwitch();
   bindSavedViews();
   $('#print').addEventListener('click', () => window.print());

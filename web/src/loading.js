@@ -16,6 +16,7 @@ import { $, h } from './dom.js';
 import { showTab, syncFilterBar } from './filters.js';
 import { meta, state } from './state.js';
 import { widgets as customers } from './tab-customers.js';
+import { widgets as forecast } from './tab-forecast.js';
 import { widgets as growth } from './tab-growth.js';
 import { widgets as operations } from './tab-operations.js';
 import { widgets as overview } from './tab-overview.js';
@@ -31,6 +32,7 @@ const widgets = [
   ...operations,
   ...satisfaction,
   ...growth,
+  ...forecast,
   ...pipeline,
 ];
 

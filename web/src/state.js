@@ -10,6 +10,7 @@ export const TABS = [
   'operations',
   'satisfaction',
   'growth',
+  'forecast',
   'pipeline',
 ];
 export const MEASURES = ['revenue', 'orders', 'units', 'average_order_value', 'customers'];
@@ -24,7 +25,13 @@ export const state = {
   measure: 'revenue', // of the growth table and the charts that take one
   growthBy: 'category', // the growth table's dimension
   growthSort: 'value', // the growth table's column sorted on: value, change, change_year, name
+  forecastBy: 'category', // the Forecast tab's series: total, category, country, country,category
+  forecastMeasure: 'revenue', // revenue, units or orders
+  forecastHorizon: 28, // days ahead
+  forecastSeries: '', // the series charted ('' : the first)
 };
+const FORECAST_BY = ['total', 'category', 'country', 'country,category'];
+const FORECAST_HORIZONS = [7, 14, 28, 56];
 
 export let meta = null; // the last /api/v1/meta answer
 export let dimensions = []; // [{name, label, members}] from /api/v1/dimensions
@@ -63,6 +70,14 @@ export function readUrl() {
   state.growthSort = ['value', 'change', 'change_year', 'name'].includes(query.get('growth_sort'))
     ? query.get('growth_sort')
     : 'value';
+  state.forecastBy = FORECAST_BY.includes(query.get('forecast_by')) ? query.get('forecast_by') : 'category';
+  state.forecastMeasure = ['revenue', 'units', 'orders'].includes(query.get('forecast_measure'))
+    ? query.get('forecast_measure')
+    : 'revenue';
+  state.forecastHorizon = FORECAST_HORIZONS.includes(Number(query.get('forecast_horizon')))
+    ? Number(query.get('forecast_horizon'))
+    : 28;
+  state.forecastSeries = query.get('forecast_series') ?? '';
   const hasDates = query.has('from') || query.has('to');
   if (hasDates) {
     state.from = query.get('from') ?? '';
@@ -88,6 +103,10 @@ export function stateQuery() {
   if (state.measure !== 'revenue') query.set('measure', state.measure);
   if (state.growthBy !== 'category') query.set('growth_by', state.growthBy);
   if (state.growthSort !== 'value') query.set('growth_sort', state.growthSort);
+  if (state.forecastBy !== 'category') query.set('forecast_by', state.forecastBy);
+  if (state.forecastMeasure !== 'revenue') query.set('forecast_measure', state.forecastMeasure);
+  if (state.forecastHorizon !== 28) query.set('forecast_horizon', String(state.forecastHorizon));
+  if (state.forecastSeries) query.set('forecast_series', state.forecastSeries);
   for (const name of dimByName.keys()) {
     for (const member of state.filters[name] ?? []) query.append(name, member);
   }

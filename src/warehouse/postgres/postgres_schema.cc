@@ -355,6 +355,111 @@ ALTER TABLE etl_run ADD COLUMN interrupted_at timestamptz;
 CREATE OR REPLACE VIEW reporting.etl_run AS SELECT * FROM public.etl_run;
 )sql";
 
+// Stored forecasts (src/warehouse/forecasts.h): every series' forecast with its 80% and 95%
+// intervals, one run per refresh; a refresh from the same last day of data replaces the run it
+// repeats, so the table keeps one forecast per series and origin. forecast_actual_view puts each
+// day-grain series' actual values beside the latest forecast made for each day (a day's latest
+// forecast is the one made with the data up to the day before it came in), for Tableau; both
+// are readable by till_reader in the reporting schema.
+constexpr std::string_view kVersion5 = R"sql(
+CREATE TABLE forecast_sales (
+  run_id        bigint NOT NULL,
+  series_by     text NOT NULL,
+  measure       text NOT NULL,
+  grain         text NOT NULL,
+  member        text NOT NULL,
+  origin_key    integer NOT NULL,
+  date_key      integer NOT NULL,
+  forecast_date date NOT NULL,
+  model         text NOT NULL,
+  point         double precision NOT NULL,
+  lo80          double precision NOT NULL,
+  hi80          double precision NOT NULL,
+  lo95          double precision NOT NULL,
+  hi95          double precision NOT NULL,
+  created_at    timestamptz NOT NULL,
+  PRIMARY KEY (series_by, measure, grain, member, date_key, run_id)
+);
+CREATE INDEX forecast_sales_run ON forecast_sales (run_id);
+CREATE INDEX forecast_sales_origin ON forecast_sales (series_by, measure, grain, origin_key);
+
+CREATE VIEW forecast_actual_view AS
+WITH daily AS (
+  SELECT f.date_key,
+         coalesce(p.category, '(unknown)') AS category,
+         coalesce(l.country, '(unknown)') AS country,
+         coalesce(p.brand, '(unknown)') AS brand,
+         sum(f.total_amount) AS revenue, sum(f.quantity) AS units, count(*) AS orders
+  FROM fact_sales f
+  JOIN dim_product p ON p.product_key = f.product_key
+  JOIN dim_location l ON l.location_key = f.location_key
+  WHERE f.date_key <> 0
+  GROUP BY f.date_key, coalesce(p.category, '(unknown)'), coalesce(l.country, '(unknown)'),
+           coalesce(p.brand, '(unknown)')
+),
+grouped AS (
+  SELECT 'total' AS series_by, 'total' AS member, date_key,
+         sum(revenue) AS revenue, sum(units) AS units, sum(orders) AS orders
+  FROM daily GROUP BY date_key
+  UNION ALL
+  SELECT 'category', category, date_key, sum(revenue), sum(units), sum(orders)
+  FROM daily GROUP BY category, date_key
+  UNION ALL
+  SELECT 'country', country, date_key, sum(revenue), sum(units), sum(orders)
+  FROM daily GROUP BY country, date_key
+  UNION ALL
+  SELECT 'country,category', country || ' / ' || category, date_key, sum(revenue), sum(units),
+         sum(orders)
+  FROM daily GROUP BY country, category, date_key
+  UNION ALL
+  SELECT 'brand', brand, date_key, sum(revenue), sum(units), sum(orders)
+  FROM daily GROUP BY brand, date_key
+),
+actual AS (
+  SELECT series_by, member, date_key, 'revenue' AS measure,
+         round(CAST(revenue AS NUMERIC), 2) AS value FROM grouped
+  UNION ALL
+  SELECT series_by, member, date_key, 'units', units FROM grouped
+  UNION ALL
+  SELECT series_by, member, date_key, 'orders', orders FROM grouped
+),
+latest AS (
+  SELECT fs.* FROM forecast_sales fs
+  WHERE fs.grain = 'day' AND fs.run_id = (
+    SELECT max(g.run_id) FROM forecast_sales g
+    WHERE g.series_by = fs.series_by AND g.measure = fs.measure AND g.grain = 'day'
+      AND g.member = fs.member AND g.date_key = fs.date_key)
+),
+forecast_series AS (SELECT DISTINCT series_by, measure, member FROM latest)
+SELECT a.series_by, a.measure, a.member, d.full_date AS date, a.date_key, a.value AS actual,
+       lt.model, lt.point, lt.lo80, lt.hi80, lt.lo95, lt.hi95, lt.run_id, lt.origin_key
+FROM actual a
+JOIN forecast_series s
+  ON s.series_by = a.series_by AND s.measure = a.measure AND s.member = a.member
+JOIN dim_date d ON d.date_key = a.date_key
+LEFT JOIN latest lt
+  ON lt.series_by = a.series_by AND lt.measure = a.measure AND lt.member = a.member
+     AND lt.date_key = a.date_key
+UNION ALL
+SELECT lt.series_by, lt.measure, lt.member, lt.forecast_date, lt.date_key, NULL, lt.model,
+       lt.point, lt.lo80, lt.hi80, lt.lo95, lt.hi95, lt.run_id, lt.origin_key
+FROM latest lt
+WHERE NOT EXISTS (
+  SELECT 1 FROM actual a
+  WHERE a.series_by = lt.series_by AND a.measure = lt.measure AND a.member = lt.member
+    AND a.date_key = lt.date_key);
+
+CREATE VIEW reporting.forecast_sales AS SELECT * FROM public.forecast_sales;
+CREATE VIEW reporting.forecast_actual_view AS SELECT * FROM public.forecast_actual_view;
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'till_reader') THEN
+    GRANT SELECT ON reporting.forecast_sales, reporting.forecast_actual_view TO till_reader;
+  END IF;
+END
+$$;
+)sql";
+
 // Customer analytics per customer as of a day (src/segment/), refreshed whole after loads and by
 // `till segments --save`: the customer id and figures only, nothing personal, so the reporting
 // view shows every column. customer_key is the customer's current version when the rows were
@@ -398,6 +503,7 @@ constexpr Migration kMigrations[] = {
     {2, "landing-zone ledger and unloadable files", kVersion2},
     {3, "the dashboard's reads for the reporting role", kVersion3},
     {4, "runs record their session, and when they were found interrupted", kVersion4},
+    {5, "stored forecasts and forecast_actual_view", kVersion5},
     {6, "customer segments, and their reporting view", kVersion6},
 };
 

@@ -237,6 +237,15 @@ class PostgresWarehouse final : public Warehouse {
     return status;
   }
 
+  Status WriteAtomically(const std::function<Status()>& writes) override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    TILL_RETURN_IF_ERROR(connection_.Exec("BEGIN", "starting a write"));
+    Status status = writes();
+    if (status) status = connection_.Exec("COMMIT", "ending a write");
+    if (!status) connection_.Rollback();
+    return status;
+  }
+
   std::string Describe() const override { return connection_.Describe(); }
 
   Result<std::vector<LandingEntry>> LandingEntries(std::string_view zone) override {
@@ -481,7 +490,8 @@ BEGIN
       AND NOT c.relispartition
       AND (c.relname IN ('till_schema', 'etl_run', 'etl_file', 'etl_step', 'etl_reject',
                          'fact_sales', 'fact_sales_row', 'fact_sales_dup', 'landing_key',
-                         'retail_data_view', 'customer_segment')
+                         'retail_data_view', 'customer_segment', 'forecast_sales',
+                         'forecast_actual_view')
            OR c.relname LIKE 'dim\_%' OR n.nspname = 'reporting')
   LOOP
     EXECUTE format('ALTER %s %s OWNER TO till_loader',

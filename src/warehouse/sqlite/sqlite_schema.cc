@@ -256,6 +256,100 @@ ALTER TABLE etl_run ADD COLUMN owner TEXT;
 ALTER TABLE etl_run ADD COLUMN interrupted_at TEXT;
 )sql";
 
+// Stored forecasts (src/warehouse/forecasts.h): every series' forecast with its 80% and 95%
+// intervals, one run per refresh; a refresh from the same last day of data replaces the run it
+// repeats, so the table keeps one forecast per series and origin. forecast_actual_view puts each
+// day-grain series' actual values beside the latest forecast made for each day (a day's latest
+// forecast is the one made with the data up to the day before it came in), for Tableau.
+constexpr std::string_view kVersion4 = R"sql(
+CREATE TABLE forecast_sales (
+  run_id        INTEGER NOT NULL,
+  series_by     TEXT NOT NULL,  -- total, category, country, country,category, brand
+  measure       TEXT NOT NULL,  -- revenue, units, orders
+  grain         TEXT NOT NULL,  -- day, week
+  member        TEXT NOT NULL,  -- total, Books, USA, USA / Books
+  origin_key    INTEGER NOT NULL,  -- YYYYMMDD: the first day of the last step of history
+  date_key      INTEGER NOT NULL,  -- YYYYMMDD: the first day of the forecast step
+  forecast_date TEXT NOT NULL,
+  model         TEXT NOT NULL,
+  point         REAL NOT NULL,
+  lo80          REAL NOT NULL,
+  hi80          REAL NOT NULL,
+  lo95          REAL NOT NULL,
+  hi95          REAL NOT NULL,
+  created_at    TEXT NOT NULL,
+  PRIMARY KEY (series_by, measure, grain, member, date_key, run_id)
+);
+CREATE INDEX forecast_sales_run ON forecast_sales (run_id);
+CREATE INDEX forecast_sales_origin ON forecast_sales (series_by, measure, grain, origin_key);
+
+CREATE VIEW forecast_actual_view AS
+WITH daily AS (
+  SELECT f.date_key,
+         coalesce(p.category, '(unknown)') AS category,
+         coalesce(l.country, '(unknown)') AS country,
+         coalesce(p.brand, '(unknown)') AS brand,
+         sum(f.total_amount) AS revenue, sum(f.quantity) AS units, count(*) AS orders
+  FROM fact_sales f
+  JOIN dim_product p ON p.product_key = f.product_key
+  JOIN dim_location l ON l.location_key = f.location_key
+  WHERE f.date_key <> 0
+  GROUP BY f.date_key, coalesce(p.category, '(unknown)'), coalesce(l.country, '(unknown)'),
+           coalesce(p.brand, '(unknown)')
+),
+grouped AS (
+  SELECT 'total' AS series_by, 'total' AS member, date_key,
+         sum(revenue) AS revenue, sum(units) AS units, sum(orders) AS orders
+  FROM daily GROUP BY date_key
+  UNION ALL
+  SELECT 'category', category, date_key, sum(revenue), sum(units), sum(orders)
+  FROM daily GROUP BY category, date_key
+  UNION ALL
+  SELECT 'country', country, date_key, sum(revenue), sum(units), sum(orders)
+  FROM daily GROUP BY country, date_key
+  UNION ALL
+  SELECT 'country,category', country || ' / ' || category, date_key, sum(revenue), sum(units),
+         sum(orders)
+  FROM daily GROUP BY country, category, date_key
+  UNION ALL
+  SELECT 'brand', brand, date_key, sum(revenue), sum(units), sum(orders)
+  FROM daily GROUP BY brand, date_key
+),
+actual AS (
+  SELECT series_by, member, date_key, 'revenue' AS measure,
+         round(CAST(revenue AS NUMERIC), 2) AS value FROM grouped
+  UNION ALL
+  SELECT series_by, member, date_key, 'units', units FROM grouped
+  UNION ALL
+  SELECT series_by, member, date_key, 'orders', orders FROM grouped
+),
+latest AS (
+  SELECT fs.* FROM forecast_sales fs
+  WHERE fs.grain = 'day' AND fs.run_id = (
+    SELECT max(g.run_id) FROM forecast_sales g
+    WHERE g.series_by = fs.series_by AND g.measure = fs.measure AND g.grain = 'day'
+      AND g.member = fs.member AND g.date_key = fs.date_key)
+),
+forecast_series AS (SELECT DISTINCT series_by, measure, member FROM latest)
+SELECT a.series_by, a.measure, a.member, d.full_date AS date, a.date_key, a.value AS actual,
+       lt.model, lt.point, lt.lo80, lt.hi80, lt.lo95, lt.hi95, lt.run_id, lt.origin_key
+FROM actual a
+JOIN forecast_series s
+  ON s.series_by = a.series_by AND s.measure = a.measure AND s.member = a.member
+JOIN dim_date d ON d.date_key = a.date_key
+LEFT JOIN latest lt
+  ON lt.series_by = a.series_by AND lt.measure = a.measure AND lt.member = a.member
+     AND lt.date_key = a.date_key
+UNION ALL
+SELECT lt.series_by, lt.measure, lt.member, lt.forecast_date, lt.date_key, NULL, lt.model,
+       lt.point, lt.lo80, lt.hi80, lt.lo95, lt.hi95, lt.run_id, lt.origin_key
+FROM latest lt
+WHERE NOT EXISTS (
+  SELECT 1 FROM actual a
+  WHERE a.series_by = lt.series_by AND a.measure = lt.measure AND a.member = lt.member
+    AND a.date_key = lt.date_key);
+)sql";
+
 // Customer analytics per customer as of a day (src/segment/), refreshed whole after loads and by
 // `till segments --save`: the customer id and figures only, nothing personal. customer_key is the
 // customer's current version when the rows were written.
@@ -285,6 +379,7 @@ constexpr Migration kMigrations[] = {
     {1, "star schema, retail_data_view and run records", kVersion1},
     {2, "landing-zone ledger and unloadable files", kVersion2},
     {3, "runs record their process, and when they were found interrupted", kVersion3},
+    {4, "stored forecasts and forecast_actual_view", kVersion4},
     {5, "customer segments", kVersion5},
 };
 

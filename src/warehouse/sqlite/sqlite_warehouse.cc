@@ -356,6 +356,14 @@ class SqliteWarehouse final : public Warehouse {
     return status;
   }
 
+  Status WriteAtomically(const std::function<Status()>& writes) override {
+    TILL_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+    Status status = writes();
+    if (status) status = Exec(db_, "COMMIT");
+    if (!status) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return status;
+  }
+
   std::string Describe() const override { return fmt::format("sqlite:{}", path_); }
 
   Result<std::vector<LandingEntry>> LandingEntries(std::string_view zone) override {
