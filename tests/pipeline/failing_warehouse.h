@@ -152,6 +152,9 @@ class FailingLoad final : public WarehouseLoad {
   Status SetLandingEntry(const LandingEntry& entry) override {
     return owner_.Tick() ? FailingWarehouse::Injected() : inner_->SetLandingEntry(entry);
   }
+  Status RecordStreamRequest(const StreamRequest& request) override {
+    return owner_.Tick() ? FailingWarehouse::Injected() : inner_->RecordStreamRequest(request);
+  }
   Status Commit(const FileOutcome& outcome) override {
     return owner_.Tick() ? FailingWarehouse::Injected() : inner_->Commit(outcome);
   }

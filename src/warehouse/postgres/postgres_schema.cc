@@ -355,11 +355,24 @@ ALTER TABLE etl_run ADD COLUMN interrupted_at timestamptz;
 CREATE OR REPLACE VIEW reporting.etl_run AS SELECT * FROM public.etl_run;
 )sql";
 
+// The answers of `till stream` to requests that carried an Idempotency-Key, as in the SQLite
+// schema's version 6.
+constexpr std::string_view kVersion7 = R"sql(
+CREATE TABLE stream_request (
+  idempotency_key text PRIMARY KEY,
+  body_sha256     text NOT NULL,
+  file_id         bigint NOT NULL REFERENCES etl_file (file_id),
+  answer          text NOT NULL,
+  received_at     timestamptz NOT NULL
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "star schema, retail_data_view, reporting views and run records", kVersion1},
     {2, "landing-zone ledger and unloadable files", kVersion2},
     {3, "the dashboard's reads for the reporting role", kVersion3},
     {4, "runs record their session, and when they were found interrupted", kVersion4},
+    {7, "answers of stream requests by idempotency key", kVersion7},
 };
 
 }  // namespace
