@@ -170,9 +170,9 @@ std::unique_ptr<RequestBody> ReadNdjson(std::string body, BodyError* error) {
         seen.push_back(false);
       }
       if (seen[it->second]) {
-        return Refuse(error, line, key, "duplicate_column",
-                      fmt::format("line {}, column {}: the object names this column twice", line,
-                                  key));
+        return Refuse(
+            error, line, key, "duplicate_column",
+            fmt::format("line {}, column {}: the object names this column twice", line, key));
       }
       seen[it->second] = true;
       std::string& field = row.fields[it->second];
@@ -194,7 +194,7 @@ std::unique_ptr<RequestBody> ReadNdjson(std::string body, BodyError* error) {
   std::vector<std::string_view> header(columns.begin(), columns.end());
   auto map = MapHeader(header);
   if (!map) return Refuse(error, 1, "", "bad_header", map.error().message());
-    return std::make_unique<NdjsonBody>(std::move(body), std::move(*map), std::move(rows), line);
+  return std::make_unique<NdjsonBody>(std::move(body), std::move(*map), std::move(rows), line);
 }
 
 std::unique_ptr<RequestBody> ReadCsv(std::string body, BodyError* error) {

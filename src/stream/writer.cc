@@ -268,7 +268,7 @@ Status StreamWriter::State::Load(std::vector<Queued*>& loading,
   outcome.uri = SourceOf(loading);
   outcome.sha256 = content.HexDigest();
   outcome.started_at = FormatTimestamp(Clock::Real().Now());
-  auto load = warehouse->BeginLoad(run_id, outcome);
+  auto load = warehouse->BeginBatchLoad(run_id, outcome);
   TILL_RETURN_IF_ERROR(load);
   IngestOptions ingest;
   ingest.trigger = "stream";

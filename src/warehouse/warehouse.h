@@ -174,6 +174,13 @@ class Warehouse {
   // kAlreadyLoaded when that load brought the same content.
   virtual Result<std::unique_ptr<WarehouseLoad>> BeginLoad(int64_t run_id,
                                                            const FileOutcome& outcome) = 0;
+  // Starts loading a batch of rows that arrived over a stream (`till stream`): as BeginLoad,
+  // except that its facts append to storage every batch shares instead of storage of their
+  // own (on PostgreSQL a file's facts are a partition of fact_sales; batches share one), so
+  // that many small batches make no table, partition or index each. A batch's rows stay
+  // removable by its file_id as a file's are.
+  virtual Result<std::unique_ptr<WarehouseLoad>> BeginBatchLoad(int64_t run_id,
+                                                                const FileOutcome& outcome) = 0;
   // Records a file that was skipped or failed, with a sample of its rejects, in its own
   // transaction.
   virtual Result<int64_t> RecordFile(int64_t run_id, const FileOutcome& outcome,

@@ -55,6 +55,13 @@ class FailingWarehouse final : public Warehouse {
   }
   Result<std::unique_ptr<WarehouseLoad>> BeginLoad(int64_t run_id,
                                                    const FileOutcome& outcome) override;
+  Result<std::unique_ptr<WarehouseLoad>> BeginBatchLoad(int64_t run_id,
+                                                        const FileOutcome& outcome) override {
+    if (Tick()) return Injected();
+    auto load = inner_.BeginBatchLoad(run_id, outcome);
+    if (!load) return Unexpected<Error>(load.error());
+    return std::unique_ptr<WarehouseLoad>(std::make_unique<FailingLoad>(*this, std::move(*load)));
+  }
   Result<int64_t> RecordFile(int64_t run_id, const FileOutcome& outcome,
                              std::span<const RejectRecord> rejects) override {
     if (Tick()) return Injected();

@@ -325,6 +325,22 @@ TEST_P(StreamTest, ConcurrentClientsLoadWhatAFileOfTheSameRowsLoads) {
   EXPECT_EQ(Scalar(*streamed, "SELECT count(CASE WHEN row_rejected THEN 1 END) FROM etl_reject"),
             std::to_string(rejected.load()));
   EXPECT_EQ(Scalar(*streamed, "SELECT DISTINCT trigger FROM etl_run"), "stream");
+
+  if (GetParam() != Backend::kPostgres) return;
+  // The batches made no partition each: they share fact_sales_batch, and a file loaded after
+  // them still gets a partition of its own beside it.
+  const char* partitions =
+      "SELECT count(*) FROM pg_inherits WHERE inhparent = 'fact_sales'::regclass";
+  EXPECT_EQ(Scalar(*streamed, partitions), "1");
+  auto more =
+      IngestFiles(*streamed, std::vector<std::string>{Generate(dir_, "more.csv", 50, 99)}, options);
+  ASSERT_TRUE(more) << more.error().message();
+  EXPECT_EQ(more->files.at(0).status, FileStatus::kLoaded) << more->files.at(0).error;
+  EXPECT_EQ(Scalar(*streamed, partitions), "2");
+  // A batch's rows go with its file_id, as a file's do.
+  std::string batch = Scalar(*streamed, "SELECT min(file_id) FROM fact_sales_batch");
+  std::string held = Scalar(*streamed, "SELECT count(*) FROM fact_sales WHERE file_id = " + batch);
+  EXPECT_NE(held, "0");
 }
 
 TEST_P(StreamTest, AnIdempotencyKeyGetsTheFirstAnswerEvenAfterARestart) {
