@@ -56,12 +56,7 @@ class FailingWarehouse final : public Warehouse {
   Result<std::unique_ptr<WarehouseLoad>> BeginLoad(int64_t run_id,
                                                    const FileOutcome& outcome) override;
   Result<std::unique_ptr<WarehouseLoad>> BeginBatchLoad(int64_t run_id,
-                                                        const FileOutcome& outcome) override {
-    if (Tick()) return Injected();
-    auto load = inner_.BeginBatchLoad(run_id, outcome);
-    if (!load) return Unexpected<Error>(load.error());
-    return std::unique_ptr<WarehouseLoad>(std::make_unique<FailingLoad>(*this, std::move(*load)));
-  }
+                                                        const FileOutcome& outcome) override;
   Result<int64_t> RecordFile(int64_t run_id, const FileOutcome& outcome,
                              std::span<const RejectRecord> rejects) override {
     if (Tick()) return Injected();
@@ -176,6 +171,14 @@ inline Result<std::unique_ptr<WarehouseLoad>> FailingWarehouse::BeginLoad(
   if (Tick()) return Injected();
   if (before_begin_load_) std::exchange(before_begin_load_, nullptr)();
   auto load = inner_.BeginLoad(run_id, outcome);
+  if (!load) return Unexpected<Error>(load.error());
+  return std::unique_ptr<WarehouseLoad>(std::make_unique<FailingLoad>(*this, std::move(*load)));
+}
+
+inline Result<std::unique_ptr<WarehouseLoad>> FailingWarehouse::BeginBatchLoad(
+    int64_t run_id, const FileOutcome& outcome) {
+  if (Tick()) return Injected();
+  auto load = inner_.BeginBatchLoad(run_id, outcome);
   if (!load) return Unexpected<Error>(load.error());
   return std::unique_ptr<WarehouseLoad>(std::make_unique<FailingLoad>(*this, std::move(*load)));
 }
