@@ -2,7 +2,7 @@
 # missing (Debian 12), build, and run.
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup build till package demo test test-asan bench bench-pg bench-floor bench-watch bench-serve bench-segments clean
+.PHONY: all setup build till package demo test test-asan bench bench-pg bench-floor bench-watch bench-serve bench-stream bench-segments clean
 
 all: build
 
@@ -70,6 +70,9 @@ bench-watch: till
 
 bench-serve: till
 	bench/serve_latency.sh
+
+bench-stream: till
+	bench/stream.sh 10 --postgres
 
 bench-segments: till
 	bench/segments.sh

@@ -34,6 +34,7 @@ Command AddRejectsCommand(CLI::App& app, Config& config);
 Command AddStatusCommand(CLI::App& app, Config& config);
 Command AddReportCommand(CLI::App& app, Config& config);
 Command AddServeCommand(CLI::App& app, Config& config);
+Command AddStreamCommand(CLI::App& app, Config& config);
 Command AddSegmentsCommand(CLI::App& app, Config& config);
 Command AddForecastCommand(CLI::App& app, Config& config);
 Command AddDoctorCommand(CLI::App& app, Config& config);

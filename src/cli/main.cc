@@ -24,9 +24,9 @@ namespace {
 
 // In the order `till --help` lists them.
 constexpr AddCommand kCommands[] = {
-    AddGenerateCommand, AddIngestCommand,   AddWatchCommand,  AddRetryCommand,  AddInitCommand,
-    AddRunsCommand,     AddRejectsCommand,  AddStatusCommand, AddReportCommand, AddServeCommand,
-    AddForecastCommand, AddSegmentsCommand, AddDoctorCommand,
+    AddGenerateCommand, AddIngestCommand,   AddWatchCommand,    AddRetryCommand,  AddInitCommand,
+    AddRunsCommand,     AddRejectsCommand,  AddStatusCommand,   AddReportCommand, AddServeCommand,
+    AddStreamCommand,   AddForecastCommand, AddSegmentsCommand, AddDoctorCommand,
 };
 
 // Logs, for every command: where, how and how much.

@@ -54,7 +54,9 @@ class TwoThreadLoader final : public FileLoader {
 
   // Two stages on two threads, joined by a bounded queue: a producer reads, cleans and builds
   // star rows into batches; the calling thread writes batches to the warehouse.
-  Status Run(CsvReader& reader, RowCleaner& cleaner, WarehouseLoad& load, int64_t size) override {
+  using FileLoader::Run;
+  Status Run(RecordSource& reader, RowCleaner& cleaner, WarehouseLoad& load, int64_t size,
+             int64_t line_offset) override {
     auto has_customers = load.HasCustomers();
     TILL_RETURN_IF_ERROR(has_customers);
     customers_before_ = *has_customers;
@@ -64,7 +66,7 @@ class TwoThreadLoader final : public FileLoader {
     std::thread producer([&] {
       pthread_setname_np(pthread_self(), "till-read");  // names the stage in top and perf
       try {
-        produced = Produce(reader, cleaner, queue, size);
+        produced = Produce(reader, cleaner, queue, size, line_offset);
       } catch (...) {
         thrown = std::current_exception();
       }
@@ -131,7 +133,8 @@ class TwoThreadLoader final : public FileLoader {
 
   // The producer: reads, cleans and builds. Counts what it reads into the outcome fields the
   // writer never touches.
-  Status Produce(CsvReader& reader, RowCleaner& cleaner, BoundedQueue<Batch>& queue, int64_t size) {
+  Status Produce(RecordSource& reader, RowCleaner& cleaner, BoundedQueue<Batch>& queue,
+                 int64_t size, int64_t line_offset) {
     CsvRecord record;
     Batch batch;
     batch.facts.reserve(options_.batch_rows);
@@ -151,6 +154,7 @@ class TwoThreadLoader final : public FileLoader {
       auto more = reader.Next(&record);
       TILL_RETURN_IF_ERROR(more);
       if (!*more) break;
+      record.line += line_offset;
       ++outcome_->rows_read;
       if (options_.progress && (++records & 0x3FFF) == 0) {
         options_.progress(outcome_->uri, reader.bytes_consumed(), size);
@@ -360,6 +364,18 @@ class TwoThreadLoader final : public FileLoader {
 };
 
 }  // namespace
+
+// Records are capped at 2 MiB (a retail row is a few hundred bytes), which also bounds what a
+// pathological record of nothing but separators can cost. `raw` is kept whole so that lines
+// swallowed by a stray quote can be read again (see FileLoader::SplitSwallowedLines).
+CsvReaderOptions FileReaderOptions(char delimiter) {
+  CsvReaderOptions options;
+  options.delimiter = delimiter;
+  options.max_field_bytes = 1 << 20;
+  options.max_record_bytes = 2 << 20;
+  options.max_raw_bytes = options.max_record_bytes;
+  return options;
+}
 
 std::unique_ptr<FileLoader> MakeFileLoader(const IngestOptions& options,
                                            CsvReaderOptions reader_options, FileOutcome* outcome) {

@@ -22,12 +22,34 @@
 
 namespace till {
 
+// Where a loader's records come from: a CSV reader (CsvRecordSource), or records built
+// otherwise, such as the NDJSON lines of a stream request. Records follow the CsvRecord
+// contract: views valid until the next Next().
+class RecordSource {
+ public:
+  virtual ~RecordSource() = default;
+  // False once there is no record left.
+  virtual Result<bool> Next(CsvRecord* record) = 0;
+  // How much of the input is read, for progress reports.
+  virtual int64_t bytes_consumed() const = 0;
+};
+
+class CsvRecordSource final : public RecordSource {
+ public:
+  explicit CsvRecordSource(CsvReader& reader) : reader_(reader) {}
+  Result<bool> Next(CsvRecord* record) override { return reader_.Next(record); }
+  int64_t bytes_consumed() const override { return reader_.bytes_consumed(); }
+
+ private:
+  CsvReader& reader_;
+};
+
 // Loads the rows of one file whose content is not loaded yet into one WarehouseLoad, and
 // counts them into the file's outcome (rows read, loaded, rejected and duplicate, values
 // nulled, year and month mismatches, and from Finish() the step timings). Any error stops the
-// load and is returned; the caller then rolls the load back. One loader per file: Run() once,
-// then Finish() when the file is within its reject budget. Not thread-safe: the loader's two
-// threads are its own, and it is called from one thread.
+// load and is returned; the caller then rolls the load back. One loader per file: Run() once (or
+// once per part), then Finish() when the file is within its reject budget. Not thread-safe: the
+// loader's two threads are its own, and it is called from one thread.
 class FileLoader {
  public:
   virtual ~FileLoader() = default;
@@ -35,7 +57,16 @@ class FileLoader {
   // Reads, cleans and writes every row of `reader` (positioned after the header); `size` is
   // the file's size for progress reports. Returns the reader's or the warehouse's error;
   // rethrows, once the producer has stopped, what the producer threw.
-  virtual Status Run(CsvReader& reader, RowCleaner& cleaner, WarehouseLoad& load, int64_t size) = 0;
+  Status Run(CsvReader& reader, RowCleaner& cleaner, WarehouseLoad& load, int64_t size) {
+    CsvRecordSource records(reader);
+    return Run(records, cleaner, load, size, 0);
+  }
+  // The same for any source of records. A load made of several parts (the requests a stream
+  // groups into one load) calls Run once for each, each with its cleaner, `line_offset` added
+  // to its records' lines so that lines stay distinct within the load; the outcome counts
+  // add up over the parts.
+  virtual Status Run(RecordSource& records, RowCleaner& cleaner, WarehouseLoad& load, int64_t size,
+                     int64_t line_offset) = 0;
 
   // Finishes a load that is within its budget: calendar, current customer versions, steps.
   virtual Status Finish(WarehouseLoad& load) = 0;
@@ -47,6 +78,10 @@ class FileLoader {
   // The most common reject reasons, for a failure message: "bad_date 120, field_count 3".
   virtual std::string TopReasons() const = 0;
 };
+
+// How the records of a file with this delimiter are read: records capped at 2 MiB, raw text
+// kept whole (for lines swallowed by a stray quote).
+CsvReaderOptions FileReaderOptions(char delimiter);
 
 // A loader for one file. `options` and `outcome` must outlive it; `reader_options` are those
 // the file is read with (lines swallowed by a stray quote are read again with them).

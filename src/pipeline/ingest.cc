@@ -22,18 +22,6 @@
 namespace till {
 namespace {
 
-// Records are capped at 2 MiB (a retail row is a few hundred bytes), which also bounds what a
-// pathological record of nothing but separators can cost. `raw` is kept whole so that lines
-// swallowed by a stray quote can be read again (see FileLoader::SplitSwallowedLines).
-CsvReaderOptions ReaderOptions(char delimiter) {
-  CsvReaderOptions options;
-  options.delimiter = delimiter;
-  options.max_field_bytes = 1 << 20;
-  options.max_record_bytes = 2 << 20;
-  options.max_raw_bytes = options.max_record_bytes;
-  return options;
-}
-
 // A header cell that names one of the raw columns: what tells the delimiter apart.
 bool IsKnownColumn(std::string_view cell) { return ColumnFromHeader(cell).has_value(); }
 
@@ -137,7 +125,7 @@ Result<CsvInput> OpenCsvInput(std::unique_ptr<ByteSource> file, const FileOutcom
   auto format = SniffCsvFormat(head, IsKnownColumn);
   if (!format) return Unexpected<Error>(AboutFile(outcome, "", format.error()));
   CsvInput input{MakePrefixedSource(std::move(head), std::move(file)),
-                 ReaderOptions(format->delimiter)};
+                 FileReaderOptions(format->delimiter)};
   if (format->cr_lines) input.source = MakeCrToLfSource(std::move(input.source));
   return input;
 }

@@ -130,6 +130,31 @@ Result<std::set<int64_t>> ReadLoadedFileIds(Warehouse& warehouse) {
   return loaded;
 }
 
+Result<std::map<std::string, StreamRequest>> ReadStreamAnswers(Warehouse& warehouse,
+                                                               std::span<const std::string> keys) {
+  std::map<std::string, StreamRequest> answers;
+  constexpr size_t kKeysPerQuery = 500;
+  for (size_t first = 0; first < keys.size(); first += kKeysPerQuery) {
+    auto part = keys.subspan(first, std::min(kKeysPerQuery, keys.size() - first));
+    std::string placeholders;
+    for (size_t i = 0; i < part.size(); ++i) {
+      placeholders += fmt::format("{}${}", i ? ", " : "", i + 1);
+    }
+    TILL_RETURN_IF_ERROR(warehouse.QueryRows(
+        fmt::format("SELECT idempotency_key, body_sha256, answer FROM stream_request "
+                    "WHERE idempotency_key IN ({})",
+                    placeholders),
+        part, [&](Row row) -> Status {
+          StreamRequest& stored = answers[Text(row[0])];
+          stored.idempotency_key = Text(row[0]);
+          stored.body_sha256 = Text(row[1]);
+          stored.answer = Text(row[2]);
+          return {};
+        }));
+  }
+  return answers;
+}
+
 Result<std::vector<ProductMember>> ReadProducts(Warehouse& warehouse) {
   return ReadAll<ProductMember>(
       warehouse, "SELECT product_key, category, brand, product_type, product_name FROM dim_product",

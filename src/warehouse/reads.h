@@ -15,8 +15,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -181,6 +183,11 @@ struct FileRecord {
 };
 // The latest `limit` files, newest first.
 Result<std::vector<FileRecord>> ReadFiles(Warehouse& warehouse, int64_t limit);
+
+// The stored answers of stream requests (StreamRequest) among `keys`, by idempotency key; keys
+// never answered are absent.
+Result<std::map<std::string, StreamRequest>> ReadStreamAnswers(Warehouse& warehouse,
+                                                               std::span<const std::string> keys);
 
 // How often one reason was met in one column, over every stored reject.
 struct RejectReasonCount {

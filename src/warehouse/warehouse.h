@@ -67,6 +67,14 @@ struct LandingEntry {
   std::string error;
 };
 
+// The answer a stream receiver gave a request that carried an Idempotency-Key, kept with the
+// rows it loaded so that a retry of the request gets the same answer and loads nothing again.
+struct StreamRequest {
+  std::string idempotency_key;
+  std::string body_sha256;  // of the request's body: the same key with another body is refused
+  std::string answer;       // the JSON answer, as sent
+};
+
 // Rows of a read-only query, every value as text (nullopt for NULL).
 struct QueryResult {
   std::vector<std::string> columns;
@@ -143,6 +151,9 @@ class WarehouseLoad {
   virtual Status UnloadFile(int64_t file_id) = 0;
   // Writes the ledger entry of the key this load brings, committed with the rows.
   virtual Status SetLandingEntry(const LandingEntry& entry) = 0;
+  // Records the answer to a stream request whose rows this load brings, committed with them.
+  // A key recorded already keeps its first answer.
+  virtual Status RecordStreamRequest(const StreamRequest& request) = 0;
   // Writes the final etl_file record and makes the whole load visible at once.
   virtual Status Commit(const FileOutcome& outcome) = 0;
 };
@@ -181,6 +192,13 @@ class Warehouse {
   // kAlreadyLoaded when that load brought the same content.
   virtual Result<std::unique_ptr<WarehouseLoad>> BeginLoad(int64_t run_id,
                                                            const FileOutcome& outcome) = 0;
+  // Starts loading a batch of rows that arrived over a stream (`till stream`): as BeginLoad,
+  // except that its facts append to storage every batch shares instead of storage of their
+  // own (on PostgreSQL a file's facts are a partition of fact_sales; batches share one), so
+  // that many small batches make no table, partition or index each. A batch's rows stay
+  // removable by its file_id as a file's are.
+  virtual Result<std::unique_ptr<WarehouseLoad>> BeginBatchLoad(int64_t run_id,
+                                                                const FileOutcome& outcome) = 0;
   // Records a file that was skipped or failed, with a sample of its rejects, in its own
   // transaction.
   virtual Result<int64_t> RecordFile(int64_t run_id, const FileOutcome& outcome,

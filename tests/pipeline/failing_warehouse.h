@@ -58,6 +58,8 @@ class FailingWarehouse final : public Warehouse {
   Status ReplaceCustomerSegments(std::span<const CustomerSegmentRow> rows) override {
     return Tick() ? Injected() : inner_.ReplaceCustomerSegments(rows);
   }
+  Result<std::unique_ptr<WarehouseLoad>> BeginBatchLoad(int64_t run_id,
+                                                        const FileOutcome& outcome) override;
   Result<int64_t> RecordFile(int64_t run_id, const FileOutcome& outcome,
                              std::span<const RejectRecord> rejects) override {
     if (Tick()) return Injected();
@@ -158,6 +160,9 @@ class FailingLoad final : public WarehouseLoad {
   Status SetLandingEntry(const LandingEntry& entry) override {
     return owner_.Tick() ? FailingWarehouse::Injected() : inner_->SetLandingEntry(entry);
   }
+  Status RecordStreamRequest(const StreamRequest& request) override {
+    return owner_.Tick() ? FailingWarehouse::Injected() : inner_->RecordStreamRequest(request);
+  }
   Status Commit(const FileOutcome& outcome) override {
     return owner_.Tick() ? FailingWarehouse::Injected() : inner_->Commit(outcome);
   }
@@ -172,6 +177,14 @@ inline Result<std::unique_ptr<WarehouseLoad>> FailingWarehouse::BeginLoad(
   if (Tick()) return Injected();
   if (before_begin_load_) std::exchange(before_begin_load_, nullptr)();
   auto load = inner_.BeginLoad(run_id, outcome);
+  if (!load) return Unexpected<Error>(load.error());
+  return std::unique_ptr<WarehouseLoad>(std::make_unique<FailingLoad>(*this, std::move(*load)));
+}
+
+inline Result<std::unique_ptr<WarehouseLoad>> FailingWarehouse::BeginBatchLoad(
+    int64_t run_id, const FileOutcome& outcome) {
+  if (Tick()) return Injected();
+  auto load = inner_.BeginBatchLoad(run_id, outcome);
   if (!load) return Unexpected<Error>(load.error());
   return std::unique_ptr<WarehouseLoad>(std::make_unique<FailingLoad>(*this, std::move(*load)));
 }

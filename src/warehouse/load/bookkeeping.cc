@@ -46,6 +46,15 @@ BookkeepingWrite LandingEntryWrite(const LandingEntry& entry, std::string_view n
        Nullable(ReplaceInvalidUtf8(entry.error)), std::string(now)}};
 }
 
+BookkeepingWrite StreamRequestWrite(const StreamRequest& request, int64_t file_id,
+                                    std::string_view now) {
+  return {
+      "INSERT INTO stream_request (idempotency_key, body_sha256, file_id, answer, received_at) "
+      "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING",
+      {request.idempotency_key, request.body_sha256, std::to_string(file_id), request.answer,
+       std::string(now)}};
+}
+
 BookkeepingWrite ForgetLandingKeyWrite(std::string_view zone, std::string_view key) {
   return {"DELETE FROM landing_key WHERE zone = $1 AND key = $2",
           {std::string(zone), std::string(key)}};

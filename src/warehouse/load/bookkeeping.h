@@ -27,6 +27,11 @@ BookkeepingWrite FinishFileWrite(int64_t file_id, const FileOutcome& outcome);
 // (a timestamp as FormatTimestamp writes it).
 BookkeepingWrite LandingEntryWrite(const LandingEntry& entry, std::string_view now);
 
+// Records the answer to stream request `request`, whose rows file `file_id` loads, received at
+// `now`; a key recorded already keeps its first answer.
+BookkeepingWrite StreamRequestWrite(const StreamRequest& request, int64_t file_id,
+                                    std::string_view now);
+
 // Forgets key `key` of zone `zone`.
 BookkeepingWrite ForgetLandingKeyWrite(std::string_view zone, std::string_view key);
 

@@ -72,6 +72,11 @@ Status StarLoad::SetLandingEntry(const LandingEntry& entry) {
   return transport_->Write(LandingEntryWrite(entry, FormatTimestamp(Clock::Real().Now())));
 }
 
+Status StarLoad::RecordStreamRequest(const StreamRequest& request) {
+  return transport_->Write(
+      StreamRequestWrite(request, transport_->file_id(), FormatTimestamp(Clock::Real().Now())));
+}
+
 Status StarLoad::Commit(const FileOutcome& outcome) {
   TILL_RETURN_IF_ERROR(rows_.Flush());
   TILL_RETURN_IF_ERROR(customers_.Flush());

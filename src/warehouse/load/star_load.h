@@ -47,6 +47,7 @@ class StarLoad final : public WarehouseLoad {
   Status AddSteps(std::span<const StepTiming> steps) override;
   Status UnloadFile(int64_t file_id) override;
   Status SetLandingEntry(const LandingEntry& entry) override;
+  Status RecordStreamRequest(const StreamRequest& request) override;
   // Writes the row claims and then the customer versions held in memory (the claims first, so
   // that their memory is free before the versions are written), ends the bulk write, records
   // the file's counts, and commits.

@@ -21,10 +21,12 @@ constexpr std::string_view kFactColumns =
 
 class PostgresTransport final : public LoadTransport {
  public:
-  PostgresTransport(Connection& connection, int64_t file_id)
+  PostgresTransport(Connection& connection, int64_t file_id, FactStorage storage)
       : connection_(connection),
         file_id_(file_id),
-        partition_(fmt::format("fact_sales_file_{}", file_id)) {}
+        own_partition_(storage == FactStorage::kFilePartition),
+        partition_(own_partition_ ? fmt::format("fact_sales_file_{}", file_id)
+                                  : std::string("till_batch_facts")) {}
   ~PostgresTransport() override {
     if (!committed_) connection_.Rollback();
   }
@@ -53,6 +55,17 @@ class PostgresTransport final : public LoadTransport {
                            "DROP INDEX fact_sales_row_file",
                            "preparing fact_sales_row"));
     }
+    if (!own_partition_) {
+      // A batch's facts wait in a temporary table, made once per session and emptied at each
+      // commit, until EndBulk: their customer versions are written at commit, and
+      // fact_sales_batch checks its foreign keys as rows arrive.
+      TILL_RETURN_IF_ERROR(
+          connection_.Exec("SET LOCAL client_min_messages = warning; "
+                           "CREATE TEMPORARY TABLE IF NOT EXISTS till_batch_facts "
+                           "(LIKE fact_sales INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
+                           "preparing the batch's facts"));
+      return start;
+    }
     // The CHECK lets the attach skip scanning the file's table for the partition bound.
     TILL_RETURN_IF_ERROR(connection_.Exec(
         fmt::format("CREATE TABLE {0} (LIKE fact_sales INCLUDING DEFAULTS INCLUDING CONSTRAINTS); "
@@ -66,6 +79,12 @@ class PostgresTransport final : public LoadTransport {
   // partition's indexes in one sort each.
   Status EndBulk() override {
     TILL_RETURN_IF_ERROR(IndexRows());
+    if (!own_partition_) {
+      return connection_.Exec(fmt::format("INSERT INTO fact_sales_batch ({0}) SELECT {0} FROM "
+                                          "till_batch_facts",
+                                          kFactColumns),
+                              "appending the batch's facts");
+    }
     return connection_.Exec(
         fmt::format("ALTER TABLE fact_sales ATTACH PARTITION {} FOR VALUES IN ({})", partition_,
                     file_id_),
@@ -415,6 +434,7 @@ class PostgresTransport final : public LoadTransport {
 
   Connection& connection_;
   const int64_t file_id_;
+  const bool own_partition_;
   const std::string partition_;
   bool committed_ = false;
   bool rows_bulk_ = false;  // fact_sales_row was empty: its indexes are dropped until written
@@ -423,8 +443,9 @@ class PostgresTransport final : public LoadTransport {
 
 }  // namespace
 
-std::unique_ptr<LoadTransport> MakePostgresTransport(Connection& connection, int64_t file_id) {
-  return std::make_unique<PostgresTransport>(connection, file_id);
+std::unique_ptr<LoadTransport> MakePostgresTransport(Connection& connection, int64_t file_id,
+                                                     FactStorage storage) {
+  return std::make_unique<PostgresTransport>(connection, file_id, storage);
 }
 
 Status UnloadPostgresFile(Connection& connection, int64_t file_id) {
@@ -455,6 +476,8 @@ DO $$ BEGIN
   IF to_regclass('fact_sales_file_{0}') IS NOT NULL THEN
     ALTER TABLE fact_sales DETACH PARTITION fact_sales_file_{0};
     DROP TABLE fact_sales_file_{0};
+  ELSE
+    DELETE FROM fact_sales_batch WHERE file_id = {0};
   END IF;
 END $$;
 UPDATE etl_file SET unloaded_at = now() WHERE file_id = {0};

@@ -10,7 +10,7 @@ namespace {
 // without foreign keys, then attaches it at commit. Attaching checks every key of the file
 // against the dimensions in one join per dimension; the same keys checked row by row as the
 // rows arrive cost about twenty times as much. The partition is also what a reload of a
-// changed file drops.
+// changed file drops. Stream batches, many and small, share one partition instead (version 7).
 //
 // Dimension keys are content hashes (see model/star.h); key 0 is the Unknown member with NULL
 // attributes. Labels compare byte by byte (COLLATE "C"), as SQLite compares them, so both
@@ -498,6 +498,26 @@ END
 $$;
 )sql";
 
+// The answers of `till stream` to requests that carried an Idempotency-Key, as in the SQLite
+// schema's version 6.
+constexpr std::string_view kVersion7 = R"sql(
+-- Stream batches append their facts to one partition, the DEFAULT one, instead of one each.
+-- Their file_ids come from a range of their own, which the partition's CHECK states: attaching
+-- a file's partition then needs no scan of the batches' rows to prove none is the file's.
+CREATE SEQUENCE stream_file_id START 1000000000000;
+CREATE TABLE fact_sales_batch (LIKE fact_sales INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+  CONSTRAINT fact_sales_batch_range CHECK (file_id >= 1000000000000));
+ALTER TABLE fact_sales ATTACH PARTITION fact_sales_batch DEFAULT;
+CREATE INDEX fact_sales_batch_file ON fact_sales_batch (file_id, source_line);
+CREATE TABLE stream_request (
+  idempotency_key text PRIMARY KEY,
+  body_sha256     text NOT NULL,
+  file_id         bigint NOT NULL REFERENCES etl_file (file_id),
+  answer          text NOT NULL,
+  received_at     timestamptz NOT NULL
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "star schema, retail_data_view, reporting views and run records", kVersion1},
     {2, "landing-zone ledger and unloadable files", kVersion2},
@@ -505,6 +525,7 @@ constexpr Migration kMigrations[] = {
     {4, "runs record their session, and when they were found interrupted", kVersion4},
     {5, "stored forecasts and forecast_actual_view", kVersion5},
     {6, "customer segments, and their reporting view", kVersion6},
+    {7, "answers of stream requests by idempotency key", kVersion7},
 };
 
 }  // namespace

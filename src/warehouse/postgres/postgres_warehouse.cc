@@ -141,9 +141,19 @@ class PostgresWarehouse final : public Warehouse {
 
   Result<std::unique_ptr<WarehouseLoad>> BeginLoad(int64_t run_id,
                                                    const FileOutcome& outcome) override {
+    return Begin(run_id, outcome, FactStorage::kFilePartition);
+  }
+
+  Result<std::unique_ptr<WarehouseLoad>> BeginBatchLoad(int64_t run_id,
+                                                        const FileOutcome& outcome) override {
+    return Begin(run_id, outcome, FactStorage::kBatchPartition);
+  }
+
+  Result<std::unique_ptr<WarehouseLoad>> Begin(int64_t run_id, const FileOutcome& outcome,
+                                               FactStorage storage) {
     TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
     TILL_RETURN_IF_ERROR(connection_.Exec("BEGIN", "starting the load"));
-    auto started = StartLoad(run_id, outcome);
+    auto started = StartLoad(run_id, outcome, storage);
     if (!started) connection_.Rollback();
     return started;
   }
@@ -382,7 +392,8 @@ class PostgresWarehouse final : public Warehouse {
     return {};
   }
 
-  Result<std::unique_ptr<WarehouseLoad>> StartLoad(int64_t run_id, const FileOutcome& outcome) {
+  Result<std::unique_ptr<WarehouseLoad>> StartLoad(int64_t run_id, const FileOutcome& outcome,
+                                                   FactStorage storage) {
     TILL_RETURN_IF_ERROR(connection_.Exec(
         fmt::format("SELECT pg_advisory_xact_lock({})", kLoadLock), "waiting for other loads"));
     // Another loader may have brought the same content while this one waited.
@@ -392,13 +403,14 @@ class PostgresWarehouse final : public Warehouse {
       return MakeError(ErrorCode::kAlreadyLoaded,
                        fmt::format("content already loaded as file {}", **loaded));
     }
-    auto file_id = InsertFile(run_id, outcome, "loaded");
+    auto file_id = InsertFile(run_id, outcome, "loaded", storage);
     TILL_RETURN_IF_ERROR(file_id);
-    return StarLoad::Start(MakePostgresTransport(connection_, *file_id), load_options_);
+    return StarLoad::Start(MakePostgresTransport(connection_, *file_id, storage), load_options_);
   }
 
-  Result<int64_t> InsertFile(int64_t run_id, const FileOutcome& outcome,
-                             const std::string& status) {
+  // A batch's file_id comes from a range of its own (see the schema's version 7).
+  Result<int64_t> InsertFile(int64_t run_id, const FileOutcome& outcome, const std::string& status,
+                             FactStorage storage = FactStorage::kFilePartition) {
     // A load in progress starts from zero; its counts are written at commit.
     const bool in_progress = status == "loaded";
     auto count = [&](int64_t value) { return std::to_string(in_progress ? 0 : value); };
@@ -425,12 +437,16 @@ class PostgresWarehouse final : public Warehouse {
         Nullable(outcome.finished_at)};
     // A uri from a file name that is not UTF-8 is kept readable.
     params[1] = ReplaceInvalidUtf8(outcome.uri);
+    bool batch = storage == FactStorage::kBatchPartition;
     auto row = connection_.Query(
-        "INSERT INTO etl_file (run_id, uri, sha256, size_bytes, status, rows_read, rows_loaded, "
-        "rows_rejected, rows_duplicate, values_nulled, year_mismatches, month_mismatches, "
-        "extra_columns, missing_columns, same_content_as, error, started_at, finished_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) "
-        "RETURNING file_id",
+        fmt::format(
+            "INSERT INTO etl_file ({}run_id, uri, sha256, size_bytes, status, rows_read, "
+            "rows_loaded, rows_rejected, rows_duplicate, values_nulled, year_mismatches, "
+            "month_mismatches, extra_columns, missing_columns, same_content_as, error, "
+            "started_at, finished_at) {}VALUES ({}$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+            "$12, $13, $14, $15, $16, $17, $18) RETURNING file_id",
+            batch ? "file_id, " : "", batch ? "OVERRIDING SYSTEM VALUE " : "",
+            batch ? "nextval('stream_file_id'), " : ""),
         params, "recording the file");
     TILL_RETURN_IF_ERROR(row);
     return IntValue(*row, 0, 0);
@@ -491,7 +507,7 @@ BEGIN
       AND (c.relname IN ('till_schema', 'etl_run', 'etl_file', 'etl_step', 'etl_reject',
                          'fact_sales', 'fact_sales_row', 'fact_sales_dup', 'landing_key',
                          'retail_data_view', 'customer_segment', 'forecast_sales',
-                         'forecast_actual_view')
+                         'forecast_actual_view', 'stream_request')
            OR c.relname LIKE 'dim\_%' OR n.nspname = 'reporting')
   LOOP
     EXECUTE format('ALTER %s %s OWNER TO till_loader',
@@ -500,10 +516,14 @@ BEGIN
   FOR object IN
     SELECT format('%I.%I', n.nspname, c.relname) AS name
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = 'public' AND c.relispartition AND c.relname LIKE 'fact\_sales\_file\_%'
+    WHERE n.nspname = 'public' AND c.relispartition
+      AND (c.relname LIKE 'fact\_sales\_file\_%' OR c.relname = 'fact_sales_batch')
   LOOP
     EXECUTE format('ALTER TABLE %s OWNER TO till_loader', object.name);
   END LOOP;
+  IF to_regclass('public.stream_file_id') IS NOT NULL THEN
+    ALTER SEQUENCE public.stream_file_id OWNER TO till_loader;
+  END IF;
   FOR object IN
     SELECT format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid))
       AS name

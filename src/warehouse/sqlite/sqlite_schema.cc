@@ -375,12 +375,25 @@ CREATE TABLE customer_segment (
 CREATE INDEX customer_segment_segment ON customer_segment (segment);
 )sql";
 
+// The answers of `till stream` to requests that carried an Idempotency-Key, written in the
+// transaction that loads their rows: a retried request gets its first answer back.
+constexpr std::string_view kVersion6 = R"sql(
+CREATE TABLE stream_request (
+  idempotency_key TEXT PRIMARY KEY,
+  body_sha256     TEXT NOT NULL,
+  file_id         INTEGER NOT NULL REFERENCES etl_file (file_id),
+  answer          TEXT NOT NULL,
+  received_at     TEXT NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "star schema, retail_data_view and run records", kVersion1},
     {2, "landing-zone ledger and unloadable files", kVersion2},
     {3, "runs record their process, and when they were found interrupted", kVersion3},
     {4, "stored forecasts and forecast_actual_view", kVersion4},
     {5, "customer segments", kVersion5},
+    {6, "answers of stream requests by idempotency key", kVersion6},
 };
 
 }  // namespace

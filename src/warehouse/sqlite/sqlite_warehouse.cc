@@ -195,6 +195,12 @@ class SqliteWarehouse final : public Warehouse {
     return std::optional<int64_t>(sqlite3_column_int64(select.get(), 0));
   }
 
+  // SQLite keeps every fact in one table: a batch loads as a file does.
+  Result<std::unique_ptr<WarehouseLoad>> BeginBatchLoad(int64_t run_id,
+                                                        const FileOutcome& outcome) override {
+    return BeginLoad(run_id, outcome);
+  }
+
   Result<std::unique_ptr<WarehouseLoad>> BeginLoad(int64_t run_id,
                                                    const FileOutcome& outcome) override {
     // The first load into a warehouse without facts runs under a rollback journal: SQLite does

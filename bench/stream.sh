@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# `till stream` under load: wrk posts NDJSON requests of 1 and of 500 new rows with 1, 10 and
+# 100 connections (clients) for SECONDS each, into a fresh SQLite warehouse (and PostgreSQL with
+# --postgres, on a throwaway cluster). Each answer comes once its rows are committed, so wrk's
+# latency is the time from POST to committed, queryable in the warehouse (`till serve` shows
+# the rows at its next refresh, every 2 s, which this does not measure). Reports sustained
+# rows/s (the rows the warehouse holds at the end, over the time), latency p50/p95/p99 and the
+# server's peak memory; beside it, in the same run, the peer: the same kind of rows as
+# single-row `INSERT … ON CONFLICT DO NOTHING` statements through sqlite3 (and psql), each its
+# own transaction, as a receiver that inserts what it is sent would.
+#
+#   bench/stream.sh [SECONDS] [--postgres]      (default 10)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=${1:-10}
+postgres=false
+[ "${2:-}" = "--postgres" ] && postgres=true
+till=${TILL:-build/release/src/cli/till}
+[ -x "$till" ] || { echo "build Till first: make build" >&2; exit 2; }
+for tool in wrk sqlite3 jq; do
+  command -v $tool >/dev/null || { echo "$tool is missing: scripts/install-deps.sh" >&2; exit 2; }
+done
+[ -x /usr/bin/time ] || { echo "/usr/bin/time is missing: scripts/install-deps.sh" >&2; exit 2; }
+
+tmp=$(mktemp -d)
+server=""
+cleanup() {
+  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+  if $postgres; then stop_pg_cluster; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# The template row: the first row of a generated file, as NDJSON, its Transaction_ID a %d.
+"$till" generate --rows 1 --seed 42 --output "$tmp/one.csv" >/dev/null
+template=$(python3 - "$tmp/one.csv" <<'PY'
+import csv, json, sys
+with open(sys.argv[1], newline="") as f:
+    row = next(csv.DictReader(f))
+row["Transaction_ID"] = "TEMPLATE_ID"
+print(json.dumps(row).replace("%", "%%").replace('"TEMPLATE_ID"', '"%d"'))
+PY
+)
+export STREAM_TEMPLATE="$template"
+
+stream_port=18090
+# Runs `till stream` on warehouse $1 under wrk, for each shape; prints a table row each.
+run_till() {
+  local location=$1 label=$2 base=1
+  for rows in 1 500; do
+    for clients in 1 10 100; do
+      "$till" init --warehouse "$location" >/dev/null 2>&1 || true
+      "$till" stream --listen "127.0.0.1:$stream_port" --warehouse "$location" \
+        >"$tmp/server.log" 2>&1 &
+      server=$!
+      for _ in $(seq 100); do curl -sf "http://127.0.0.1:$stream_port/healthz" >/dev/null && break; sleep 0.1; done
+      before=$(count "$location")
+      export STREAM_ROWS=$rows STREAM_BASE=$base
+      base=$((base + 1000000000))
+      threads=$(( clients < 2 ? 1 : 2 ))
+      start=$(date +%s.%N)
+      wrk -t "$threads" -c "$clients" -d "${seconds}s" --timeout 30s \
+        -s bench/stream_post.lua "http://127.0.0.1:$stream_port/" >"$tmp/wrk.out" 2>"$tmp/wrk.err"
+      elapsed=$(echo "$(date +%s.%N) - $start" | bc)
+      peak_kib=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
+      kill -INT "$server"
+      wait "$server" || true
+      server=""
+      after=$(count "$location")
+      read -r _ requests errors p50 p95 p99 _ < <(grep '^WRK' "$tmp/wrk.out")
+      loaded=$((after - before))
+      printf "| %s | %d | %d | %d | %.0f | %.1f | %.1f | %.1f | %d | %d MiB |\n" "$label" \
+        "$rows" "$clients" "$requests" "$(echo "$loaded / $elapsed" | bc -l)" "$p50" "$p95" \
+        "$p99" "$errors" $(( peak_kib / 1024 ))
+    done
+  done
+}
+
+count() {
+  case $1 in
+    postgres*) "$psql" -X -qtA "$1" -c "SELECT count(*) FROM fact_sales" ;;
+    *) sqlite3 "$1" "SELECT count(*) FROM fact_sales" ;;
+  esac
+}
+
+# The peer: N single-row INSERT … ON CONFLICT DO NOTHING statements, each committed alone.
+peer_sql() {
+  local n=$1
+  python3 - "$tmp/one.csv" "$n" <<'PY'
+import csv, sys
+with open(sys.argv[1], newline="") as f:
+    reader = csv.reader(f)
+    header = next(reader)
+    row = next(reader)
+cols = ", ".join('"%s"' % c for c in header)
+print('CREATE TABLE IF NOT EXISTS sales (%s, PRIMARY KEY ("Transaction_ID"));' % ", ".join(
+    '"%s" TEXT' % c for c in header))
+for i in range(int(sys.argv[2])):
+    values = ["'%s'" % (str(1000000 + i) if c == "Transaction_ID" else v.replace("'", "''"))
+              for c, v in zip(header, row)]
+    print("INSERT INTO sales (%s) VALUES (%s) ON CONFLICT DO NOTHING;" % (cols, ", ".join(values)))
+PY
+}
+
+peer_rows=${PEER_ROWS:-5000}
+peer_sql "$peer_rows" >"$tmp/peer.sql"
+
+echo "| back end | rows/request | clients | requests | rows/s | p50 ms | p95 ms | p99 ms | errors | peak |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+run_till "$tmp/stream.db" SQLite
+start=$(date +%s.%N)
+/usr/bin/time -f "%M" -o "$tmp/peer_mem" sqlite3 "$tmp/peer.db" <"$tmp/peer.sql"
+peer_s=$(echo "$(date +%s.%N) - $start" | bc)
+sqlite_peer=$(echo "$peer_rows / $peer_s" | bc -l)
+printf "| peer: sqlite3, single-row INSERT … ON CONFLICT DO NOTHING | 1 | 1 | %d | %.0f | | | | | %d MiB |\n" \
+  "$peer_rows" "$sqlite_peer" $(( $(cat "$tmp/peer_mem") / 1024 ))
+
+if $postgres; then
+  source bench/pg_cluster.sh
+  start_pg_cluster
+  admin "CREATE DATABASE stream"
+  admin "CREATE DATABASE peer"
+  run_till "postgres://postgres:$password@127.0.0.1:$port/stream" PostgreSQL
+  start=$(date +%s.%N)
+  /usr/bin/time -f "%M" -o "$tmp/peer_mem" "$psql" -X -q \
+    "host=127.0.0.1 port=$port user=postgres dbname=peer" <"$tmp/peer.sql" >/dev/null
+  peer_s=$(echo "$(date +%s.%N) - $start" | bc)
+  printf "| peer: psql, single-row INSERT … ON CONFLICT DO NOTHING | 1 | 1 | %d | %.0f | | | | | %d MiB |\n" \
+    "$peer_rows" "$(echo "$peer_rows / $peer_s" | bc -l)" $(( $(cat "$tmp/peer_mem") / 1024 ))
+fi
