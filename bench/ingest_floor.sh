@@ -25,8 +25,14 @@ till=${TILL:-build/release/src/cli/till}
 [ -x "$till" ] || { echo "build Till first: make build" >&2; exit 2; }
 command -v sqlite3 >/dev/null || { echo "sqlite3 is missing: scripts/install-deps.sh" >&2; exit 2; }
 source bench/pg_cluster.sh
-trap stop_pg_cluster EXIT
+trap 'stop_pg_cluster; rm -f "${settings:-}"' EXIT
 trap 'exit 130' INT TERM
+# The load alone: the stored forecasts and customer segments a load refreshes afterwards are
+# timed by bench/forecast.sh and bench/segments.sh.
+settings=$(mktemp)
+printf '[forecast]\nrefresh = false\nanomaly_alerts = false\n[segments]\nrefresh_after_load = false\n' \
+  >"$settings"
+export TILL_CONFIG="$settings"
 start_pg_cluster
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

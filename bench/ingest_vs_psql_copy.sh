@@ -40,9 +40,16 @@ cleanup() {
   set +e
   [ -n "$sampler" ] && kill "$sampler" 2>/dev/null
   stop_pg_cluster
+  rm -f "${settings:-}"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# The load alone: the stored forecasts and customer segments a load refreshes afterwards are
+# timed by bench/forecast.sh and bench/segments.sh.
+settings=$(mktemp)
+printf '[forecast]\nrefresh = false\nanomaly_alerts = false\n[segments]\nrefresh_after_load = false\n' \
+  >"$settings"
+export TILL_CONFIG="$settings"
 start_pg_cluster
 
 admin "SELECT 'PostgreSQL ' || current_setting('server_version') || ': ' || string_agg(name || '=' || current_setting(name), ' ' ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers', 'wal_level', 'synchronous_commit', 'fsync', 'max_wal_size')"

@@ -56,19 +56,6 @@ int RunIngest(const Config& config, const IngestFlags& flags) {
   }
   bar.Clear();
   if (!report) return Fail(report.error());
-  const bool loaded =
-      std::any_of(report->files.begin(), report->files.end(),
-                  [](const FileOutcome& f) { return f.status == FileStatus::kLoaded; });
-  if (loaded) {
-    // The stored forecasts, and the alerts on the days just loaded that lie outside them (only
-    // with an alert destination).
-    Config after_load = config;
-    if (!alerter) after_load.forecast.anomaly_alerts = false;
-    AfterLoad(**warehouse, after_load, report->run_id, [&alerter](const AnomalyEvent& event) {
-      if (alerter) alerter->OnForecastAnomaly(event.firing, event.text);
-    });
-  }
-  if (report->succeeded && loaded) RefreshSegmentsAfterLoad(config, **warehouse, alerter.get());
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (const FileOutcome& file : report->files) {
     if (flags.json) {
@@ -80,6 +67,31 @@ int RunIngest(const Config& config, const IngestFlags& flags) {
   if (!flags.json) {
     fmt::print("run {} {} in {:.2f} s; warehouse {}\n", report->run_id,
                report->succeeded ? "succeeded" : "failed", seconds, (*warehouse)->Describe());
+    std::fflush(stdout);
+  }
+  const bool loaded =
+      std::any_of(report->files.begin(), report->files.end(),
+                  [](const FileOutcome& f) { return f.status == FileStatus::kLoaded; });
+  // What follows a load, timed apart from it: the stored forecasts (and the alerts on the days
+  // just loaded that lie outside them, with an alert destination), then the customer segments.
+  const bool forecasts = loaded && (config.forecast.refresh || alerter);
+  const bool segments = report->succeeded && loaded && config.segments.refresh_after_load;
+  auto after_start = std::chrono::steady_clock::now();
+  if (forecasts) {
+    Config after_load = config;
+    if (!alerter) after_load.forecast.anomaly_alerts = false;
+    AfterLoad(**warehouse, after_load, report->run_id, [&alerter](const AnomalyEvent& event) {
+      if (alerter) alerter->OnForecastAnomaly(event.firing, event.text);
+    });
+  }
+  if (segments) RefreshSegmentsAfterLoad(config, **warehouse, alerter.get());
+  if (!flags.json && (config.forecast.refresh || segments) && loaded) {
+    fmt::print(
+        "after the load: {} refreshed in {:.2f} s\n",
+        config.forecast.refresh && segments ? "stored forecasts and customer segments"
+        : segments                          ? "customer segments"
+                                            : "stored forecasts",
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - after_start).count());
   }
   if (!report->run_error.empty()) {
     fmt::print(stderr, "till: the end of run {} could not be recorded: {}\n", report->run_id,
