@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(new URL('../web/package.json', import.meta.url));
 const { chromium } = require('playwright-core');
 
-const TABS = ['sales', 'customers', 'operations', 'satisfaction', 'growth', 'pipeline'];
+const TABS = ['sales', 'customers', 'operations', 'satisfaction', 'growth', 'forecast', 'pipeline'];
 const url = process.argv[2];
 const loads = Number(process.argv[3] || 5);
 const browser = await chromium.launch({
