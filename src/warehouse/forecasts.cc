@@ -6,32 +6,16 @@
 #include <cmath>
 
 #include "base/date.h"
+#include "warehouse/row_values.h"
 
 namespace till {
 namespace {
 
-using Row = std::span<const std::optional<std::string_view>>;
-
-int64_t Int(const std::optional<std::string_view>& value) {
-  int64_t out = 0;
-  if (value) std::from_chars(value->data(), value->data() + value->size(), out);
-  return out;
-}
-
-double Real(const std::optional<std::string_view>& value) {
-  double out = 0;
-  if (value) std::from_chars(value->data(), value->data() + value->size(), out);
-  return out;
-}
-
-std::optional<double> OptionalReal(const std::optional<std::string_view>& value) {
-  if (!value) return std::nullopt;
-  return Real(value);
-}
-
-std::string Text(const std::optional<std::string_view>& value) {
-  return value ? std::string(*value) : std::string();
-}
+using row_values::Int;
+using row_values::OptionalReal;
+using row_values::Real;
+using row_values::Row;
+using row_values::Text;
 
 // To the hundredth, printed in the shortest form that reads back the same: k / 100.0 is the
 // double nearest the decimal, which both back ends parse to and print back.

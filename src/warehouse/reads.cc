@@ -10,37 +10,17 @@
 #include <utility>
 
 #include "base/date.h"
+#include "warehouse/row_values.h"
 
 namespace till {
 namespace {
 
-using Row = std::span<const std::optional<std::string_view>>;
-
-int64_t Int(const std::optional<std::string_view>& value) {
-  int64_t out = 0;
-  if (value) std::from_chars(value->data(), value->data() + value->size(), out);
-  return out;
-}
-
-std::optional<int64_t> OptionalInt(const std::optional<std::string_view>& value) {
-  if (!value) return std::nullopt;
-  return Int(value);
-}
-
-double Real(const std::optional<std::string_view>& value) {
-  double out = 0;
-  if (value) std::from_chars(value->data(), value->data() + value->size(), out);
-  return out;
-}
-
-std::string Text(const std::optional<std::string_view>& value) {
-  return value ? std::string(*value) : std::string();
-}
-
-std::optional<std::string> OptionalText(const std::optional<std::string_view>& value) {
-  if (!value) return std::nullopt;
-  return std::string(*value);
-}
+using row_values::Int;
+using row_values::OptionalInt;
+using row_values::OptionalText;
+using row_values::Real;
+using row_values::Row;
+using row_values::Text;
 
 // Runs `sql` and returns each row as `convert` makes it.
 template <typename T, typename Convert>
