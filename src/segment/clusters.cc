@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cmath>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -93,6 +94,13 @@ FeatureMatrix Standardise(const FeatureMatrix& features) {
   return out;
 }
 
+// Armadillo's kmeans saves and restores std::cout's format state on every call, even when it
+// prints nothing (arma_ostream_state), so two calls at once race on std::cout: they take turns.
+// The silhouettes, most of the k search's work, still run side by side.
+namespace {
+std::mutex kmeans_turn;
+}  // namespace
+
 Result<KMeansFit> KMeans(const FeatureMatrix& points, size_t k, const ClusterOptions& options) {
   if (k == 0 || points.rows < k) {
     return MakeError(ErrorCode::kInvalidArgument, "k-means needs at least k points");
@@ -105,10 +113,13 @@ Result<KMeansFit> KMeans(const FeatureMatrix& points, size_t k, const ClusterOpt
   for (int restart = 0; restart < options.restarts; ++restart) {
     arma::arma_rng::set_seed(static_cast<arma::arma_rng::seed_type>(1000 + restart));
     arma::mat means;
-    if (!arma::kmeans(means, data, static_cast<arma::uword>(k), arma::random_spread,
-                      static_cast<arma::uword>(options.max_iterations), false)) {
-      continue;
+    bool fitted = false;
+    {
+      std::lock_guard turn(kmeans_turn);
+      fitted = arma::kmeans(means, data, static_cast<arma::uword>(k), arma::random_spread,
+                            static_cast<arma::uword>(options.max_iterations), false);
     }
+    if (!fitted) continue;
     KMeansFit fit;
     fit.k = k;
     fit.labels.resize(points.rows);

@@ -208,7 +208,8 @@ Json AccuracyJson(const forecast::SalesForecast& f, const ForecastQuestion& ques
                     {"candidates", candidates}});
   }
   Json overall = Json::array();
-  for (const auto& [model, all] : by_model) {
+  for (const auto& [model, accuracies] : by_model) {
+    const auto& all = accuracies;  // a lambda may not capture a structured binding in clang 14
     auto mean = [&](double forecast::Accuracy::*field) {
       double sum = 0;
       int count = 0;
