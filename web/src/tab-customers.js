@@ -89,10 +89,18 @@ function heatmapOption(xs, ys, cells, { xName, yName, format, tooltip }) {
   const values = cells.map((c) => c[2]);
   return themed({
     ...baseOption(),
-    grid: { left: 8, right: 16, top: 8, bottom: 48, containLabel: true },
+    // The y axis's name stands beside it, rotated: the grid leaves it room.
+    grid: { left: 32, right: 16, top: 8, bottom: 48, containLabel: true },
     tooltip: itemTooltip((p) => tooltip(xs[p.data[0]], ys[p.data[1]], p.data[2])),
     xAxis: { type: 'category', data: xs, name: xName, nameLocation: 'middle', nameGap: 24 },
-    yAxis: { type: 'category', data: ys, name: yName, inverse: true },
+    yAxis: {
+      type: 'category',
+      data: ys,
+      name: yName,
+      nameLocation: 'middle',
+      nameGap: 28,
+      inverse: true,
+    },
     visualMap: {
       min: Math.min(...values),
       max: Math.max(...values, Math.min(...values) + 1e-9),
