@@ -296,10 +296,15 @@ Result<bool> CsvReader::Impl::Next(CsvRecord* record) {
         MarkTooLong(record);
         return SkipRestOfRecord();
       case ScanEnd::kEndInQuotes:
-        // eof_ is only set by a read that adds no bytes, so the kNeedMore check before it has
-        // already measured all of [pos_, data_end_): an unterminated record over the cap was
-        // found too long there.
-        assert(data_end_ - pos_ <= options_.max_record_bytes);
+        // The kNeedMore check before the last read measured up to the scan point only, which
+        // may stop one byte short of the input's end (a quoted CR, or a quote, needs to see the
+        // byte after it): an unterminated record can still be one byte over the cap here.
+        if (data_end_ - pos_ > options_.max_record_bytes) {
+          MarkTooLong(record);
+          next_line_ += cursor_.quoted_lfs;
+          pos_ = data_end_;
+          return true;
+        }
         RecoverUnterminated(record);
         return true;
     }

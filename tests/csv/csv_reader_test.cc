@@ -461,6 +461,20 @@ TEST(CsvReaderTest, UnterminatedQuoteLongerThanTheRecordCapIsRecordTooLong) {
   EXPECT_EQ(out.bytes_consumed, 2 + 1 + 40 + 6);
 }
 
+// The scan stops one byte short of the input's end at a quoted CR (it needs the byte after it),
+// so the cap was measured short of the record's last byte: a record one byte over the cap that
+// ends in quotes there is still too long.
+TEST(CsvReaderTest, UnterminatedQuoteOneByteOverTheCapEndingInCrIsRecordTooLong) {
+  CsvReaderOptions options;
+  options.max_record_bytes = 16;
+  options.max_raw_bytes = 8;
+  ReadOutcome out = ReadString("\"" + std::string(15, 'x') + "\r", options);
+  EXPECT_EQ(out.rows, (std::vector<Row>{
+                          MakeRow(1, {}, "\"xxxxxxx", RecordProblem::kRecordTooLong),
+                      }));
+  EXPECT_EQ(out.bytes_consumed, 17);
+}
+
 TEST(CsvReaderTest, FieldTooLongIsCutAndTheRecordKeepsItsFields) {
   CsvReaderOptions options;
   options.max_field_bytes = 4;
