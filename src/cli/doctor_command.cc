@@ -1,8 +1,8 @@
 // `till doctor`: is this machine ready to run Till? One line per check (settings, warehouse,
-// schema, privileges, each landing zone, each alert webhook, each port to serve on), each failed
-// one with what to do; exit 0 only when every check passes. Nothing is written anywhere: the
-// warehouse is opened read-only, zones are only listed, webhooks get a probe that raises no
-// alert (monitor/alerts.h), ports are bound and let go.
+// schema, whether it is a replica, privileges, each landing zone, each alert webhook, each port
+// to serve on), each failed one with what to do; exit 0 only when every check passes. Nothing
+// is written anywhere: the warehouse is opened read-only, zones are only listed, webhooks get a
+// probe that raises no alert (monitor/alerts.h), ports are bound and let go.
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
@@ -34,7 +34,7 @@ struct DoctorFlags {
 };
 
 struct Check {
-  std::string check;   // config, warehouse, schema, privileges, zone, webhook, port
+  std::string check;   // config, warehouse, schema, replica, privileges, zone, webhook, port
   std::string target;  // what was checked: a file, a zone, a URL's host, an address
   bool ok = false;
   std::string detail;
@@ -191,6 +191,29 @@ class Doctor {
     }
     Pass("schema", where, fmt::format("version {}, this till's", *version));
 
+    auto standby = warehouse_->Standby();
+    if (!standby) {
+      Fail("replica", where, standby.error().message(),
+           "check that this role may read the server's replication state");
+      return false;
+    }
+    if (*standby) {
+      const StandbyStatus& replica = **standby;
+      std::string lag = replica.lag_seconds ? fmt::format("{:.1f} s", *replica.lag_seconds)
+                                            : std::string("an unknown time");
+      if (replica.receiving) {
+        Pass("replica", where,
+             fmt::format("a read-only replica, {} behind its primary: `till serve` reads it", lag));
+      } else {
+        Fail("replica", where,
+             fmt::format("a read-only replica that receives nothing from its primary now (the "
+                         "last commit it replayed is {} old)",
+                         lag),
+             "check the replica's primary_conninfo and the primary's pg_hba.conf replication "
+             "line; the replica's server log says why it stopped");
+      }
+    }
+
     if (flags_.read_only) {
       Pass("privileges", where, "reading is enough (--read-only), and reading works");
       return true;
@@ -199,6 +222,10 @@ class Doctor {
     if (!problem) {
       Fail("privileges", where, problem.error().message(),
            "check that this role may read the system catalogues");
+    } else if (*standby) {
+      Fail("privileges", where, *problem,
+           "point loaders (ingest, watch, stream) at the primary; for `till serve` on this "
+           "replica, check with `till doctor --read-only`");
     } else if (!problem->empty()) {
       Fail("privileges", where, *problem,
            postgres ? "load as the role that owns the warehouse (till_loader, from `till init "

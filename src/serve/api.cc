@@ -978,6 +978,14 @@ ApiResponse Pipeline(const Snapshot& snapshot, std::string_view part, const Para
               {"rows_rejected", f.rows_rejected},
               {"rows_duplicate", f.rows_duplicate},
               {"runs_running", f.runs_running}};
+    // Read at the last refresh (every --refresh seconds), not with the snapshot's data.
+    std::optional<StandbyStatus> replica;
+    if (snapshot.replica) replica = snapshot.replica->Get();
+    body["replica"] = replica.has_value();
+    body["replica_lag_seconds"] = replica && replica->lag_seconds
+                                      ? Json(std::round(*replica->lag_seconds * 10) / 10)
+                                      : Json();
+    body["replica_receiving"] = replica ? Json(replica->receiving) : Json();
     Json rows = Json::array();
     for (const auto& [key, value] : body.items()) rows.push_back({{"key", key}, {"value", value}});
     return Respond(query, body, rows, {"key", "value"}, "freshness");

@@ -263,6 +263,9 @@ struct DashboardServer::State {
   prometheus::Family<prometheus::Gauge>* warehouse_files = nullptr;
   prometheus::Gauge* sales = nullptr;
   prometheus::Gauge* data_version = nullptr;
+  // Only a replica has the series, made at the first refresh that finds one.
+  prometheus::Family<prometheus::Gauge>* replica_lag_family = nullptr;
+  prometheus::Gauge* replica_lag = nullptr;
   prometheus::Gauge* last_success = nullptr;
   prometheus::Gauge* last_refresh = nullptr;
   prometheus::Counter* refresh_failures = nullptr;
@@ -287,8 +290,17 @@ struct DashboardServer::State {
     warehouse_files->Add({{"status", "failed"}}).Set(static_cast<double>(f.files_failed));
     warehouse_files->Add({{"status", "skipped"}}).Set(static_cast<double>(f.files_skipped));
     if (f.last_success_epoch) last_success->Set(*f.last_success_epoch);
+    SetReplicaLag(*next);
     std::lock_guard lock(snapshot_mutex);
     snapshot = std::move(next);
+  }
+
+  // Runs where Publish does: in Start, then on the refreshing thread alone.
+  void SetReplicaLag(const Snapshot& read) {
+    auto replica = read.replica ? read.replica->Get() : std::nullopt;
+    if (!replica || !replica->lag_seconds) return;
+    if (!replica_lag) replica_lag = &replica_lag_family->Add({});
+    replica_lag->Set(*replica->lag_seconds);
   }
 
   // Reads the warehouse again when it changed; keeps the last good snapshot when it fails.
@@ -319,6 +331,8 @@ struct DashboardServer::State {
           Log(LogLevel::kInfo, "warehouse changed",
               {{"data_version", (*next)->data_version}, {"sales", (*next)->cube->rows()}});
           Publish(std::move(*next));
+        } else {
+          SetReplicaLag(**next);
         }
       }
       lock.lock();
@@ -411,6 +425,12 @@ struct DashboardServer::State {
                         .Help("Grows each time the warehouse changed and was read again")
                         .Register(r)
                         .Add({});
+    replica_lag_family = &prometheus::BuildGauge()
+                              .Name("till_serve_replica_lag_seconds")
+                              .Help(
+                                  "How far the replica warehouse is behind its primary (only "
+                                  "when serving from a replica)")
+                              .Register(r);
     last_refresh = &prometheus::BuildGauge()
                         .Name("till_serve_last_refresh_timestamp_seconds")
                         .Help("When the warehouse was last checked for changes")

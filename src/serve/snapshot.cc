@@ -46,6 +46,9 @@ SnapshotReader::SnapshotReader(std::unique_ptr<Warehouse> warehouse)
 
 Result<std::shared_ptr<const Snapshot>> SnapshotReader::Refresh(
     std::shared_ptr<const Snapshot> current) {
+  auto standby = warehouse_->Standby();
+  TILL_RETURN_IF_ERROR(standby);
+  replica_->Set(*standby);
   std::shared_ptr<const Snapshot> next;
   // One read transaction, so that the signature, the file list and the sales agree with each
   // other while loaders commit.
@@ -93,6 +96,7 @@ Result<std::shared_ptr<const Snapshot>> SnapshotReader::Read(
   snapshot->data_version = ++version_;
   snapshot->refreshed_at = FormatTimestamp(Clock::Real().Now());
   snapshot->warehouse = warehouse_->Describe();
+  snapshot->replica = replica_;
   TILL_RETURN_IF_ERROR(ReadPipeline(*snapshot));
   signature_ = std::move(*signature);
   return std::shared_ptr<const Snapshot>(std::move(snapshot));

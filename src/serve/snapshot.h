@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -19,11 +20,31 @@ namespace till {
 // Up to this many of the latest runs, files and rejects are kept for the pipeline endpoints.
 inline constexpr size_t kPipelineRows = 1000;
 
+// Whether the warehouse is a replica, and how far behind its primary: read again at every
+// refresh, changed or not, so it lives outside the (immutable) Snapshot that shares it.
+// Thread-safe.
+class ReplicaState {
+ public:
+  void Set(std::optional<StandbyStatus> status) {
+    std::lock_guard lock(mutex_);
+    status_ = status;
+  }
+  std::optional<StandbyStatus> Get() const {
+    std::lock_guard lock(mutex_);
+    return status_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::optional<StandbyStatus> status_;
+};
+
 struct Snapshot {
   std::shared_ptr<const Cube> cube;
   int64_t data_version = 0;
   std::string refreshed_at;  // ISO 8601 UTC
   std::string warehouse;     // Describe() of the warehouse, never with a password
+  std::shared_ptr<const ReplicaState> replica;  // the same object in every Snapshot of a reader
 
   nlohmann::ordered_json runs = nlohmann::ordered_json::array();     // newest first
   nlohmann::ordered_json files = nlohmann::ordered_json::array();    // newest first
@@ -47,6 +68,7 @@ class SnapshotReader {
   // A new Snapshot when the warehouse changed since `current` was read (or when there is no
   // `current`), else `current` itself. Sales of files loaded since are added to the cube; a
   // file unloaded since makes the cube be read again whole.
+  // Reads the replica's state too, every time.
   Result<std::shared_ptr<const Snapshot>> Refresh(std::shared_ptr<const Snapshot> current);
 
  private:
@@ -61,6 +83,7 @@ class SnapshotReader {
   std::unique_ptr<CubeBuilder> builder_;
   std::shared_ptr<const Cube> cube_;
   int64_t version_ = 0;
+  std::shared_ptr<ReplicaState> replica_ = std::make_shared<ReplicaState>();
 };
 
 }  // namespace till

@@ -158,6 +158,16 @@ class WarehouseLoad {
   virtual Status Commit(const FileOutcome& outcome) = 0;
 };
 
+// A warehouse that is a read-only replica of another: a PostgreSQL hot standby.
+struct StandbyStatus {
+  // How far behind its primary the replica is: 0 when it has replayed all it received, else
+  // the age of the last commit it replayed; unknown (nullopt) before its first replay.
+  std::optional<double> lag_seconds;
+  // Whether it receives from its primary now (a WAL receiver runs). A replica that does not
+  // reports the lag of what it last received: it may be further behind.
+  bool receiving = false;
+};
+
 class Warehouse {
  public:
   virtual ~Warehouse() = default;
@@ -172,6 +182,10 @@ class Warehouse {
   // file or folder this user cannot write; a PostgreSQL role that is not (a member of) the owner
   // of the warehouse's tables, which attaching a file's facts needs, or cannot create them.
   virtual Result<std::string> LoadPrivilegeProblem() = 0;
+  // The replica's state when the warehouse is a read-only replica; nullopt for a primary, and
+  // always for SQLite. Readers such as `till serve` work on a replica; Migrate(), loads and
+  // other writes fail there with a message that names the primary as the place for them.
+  virtual Result<std::optional<StandbyStatus>> Standby() = 0;
 
   // Starts a run, recording who runs it; first marks the runs whose process is gone
   // (MarkInterruptedRuns).

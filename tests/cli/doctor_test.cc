@@ -253,6 +253,50 @@ TEST_F(DoctorTest, PostgresPasswordsAndRolePrivileges) {
   EXPECT_EQ(serving.exit_code, 0) << serving.out;
 }
 
+// A streaming replica serves but takes no loads: doctor names it, with its lag, and fails only
+// the privileges check, pointing loaders at the primary; --read-only (a serving host) passes.
+// A replica cut off from its primary fails the replica check.
+TEST_F(DoctorTest, AReplicaIsNamedAndTakesNoLoads) {
+  std::string error;
+  auto primary = PgCluster::Start(&error);
+  ASSERT_NE(primary, nullptr) << error;
+  ASSERT_TRUE(primary->CreateDatabase("retail", &error)) << error;
+  Outcome init = Till("init --warehouse '" + primary->Url("retail") + "'");
+  ASSERT_EQ(init.exit_code, 0) << init.out;
+  auto replica = primary->StartStandby(&error);
+  ASSERT_NE(replica, nullptr) << error;
+  const std::string location = "--warehouse '" + replica->Url("retail") + "'";
+
+  Outcome loads = Doctor(location);
+  EXPECT_EQ(Failed(loads, "replica").size(), 0u) << loads.out;
+  EXPECT_NE(loads.out.find("a read-only replica"), std::string::npos) << loads.out;
+  auto privileges = Failed(loads, "privileges");
+  ASSERT_EQ(privileges.size(), 1u) << loads.out;
+  EXPECT_NE(privileges[0].find("point loaders"), std::string::npos) << privileges[0];
+  EXPECT_EQ(FailedCount(loads), 1) << loads.out;
+
+  Outcome serving = Doctor("--read-only " + location);
+  EXPECT_EQ(serving.exit_code, 0) << serving.out;
+
+  Outcome init_there = Till("init " + location);
+  EXPECT_EQ(init_there.exit_code, 1) << init_there.out;
+  EXPECT_NE(init_there.out.find("read-only replica"), std::string::npos) << init_there.out;
+  EXPECT_NE(init_there.out.find("primary"), std::string::npos) << init_there.out;
+
+  ASSERT_TRUE(primary->Stop(PgCluster::StopMode::kFast, &error)) << error;
+  // The replica's receiver notices the primary is gone within moments.
+  Outcome cut_off;
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    cut_off = Doctor("--read-only " + location);
+    if (!Failed(cut_off, "replica").empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  auto replica_checks = Failed(cut_off, "replica");
+  ASSERT_EQ(replica_checks.size(), 1u) << cut_off.out;
+  EXPECT_NE(replica_checks[0].find("receives nothing"), std::string::npos) << replica_checks[0];
+  EXPECT_NE(replica_checks[0].find("primary_conninfo"), std::string::npos) << replica_checks[0];
+}
+
 // moto_server and aws belong to the test environment, as for the S3 landing-zone tests.
 TEST_F(DoctorTest, S3ZonesCredentialsBucketsAndEndpoint) {
   ASSERT_EQ(std::system("command -v moto_server >/dev/null && command -v aws >/dev/null"), 0)

@@ -38,6 +38,10 @@ class FailingWarehouse final : public Warehouse {
     if (Tick()) return Injected();
     return inner_.LoadPrivilegeProblem();
   }
+  Result<std::optional<StandbyStatus>> Standby() override {
+    if (Tick()) return Injected();
+    return inner_.Standby();
+  }
   Result<int64_t> StartRun(std::string_view trigger) override {
     if (Tick()) return Injected();
     return inner_.StartRun(trigger);

@@ -215,7 +215,7 @@ std::unique_ptr<PgCluster> PgCluster::Start(std::string* error) {
   return cluster;
 }
 
-bool PgCluster::Init(std::string* error) {
+bool PgCluster::MakeFolder(std::string* error) {
   bindir_ = FindBinDir();
   for (const char* tool : {"initdb", "pg_ctl", "postgres"}) {
     if (!IsExecutable(Bin(tool))) {
@@ -225,8 +225,6 @@ bool PgCluster::Init(std::string* error) {
     }
   }
 
-  uid_t postgres_uid = 0;
-  gid_t postgres_gid = 0;
   as_postgres_user_ = ::geteuid() == 0;
   if (as_postgres_user_) {
     const passwd* user = ::getpwnam(kPostgresUser);
@@ -234,8 +232,8 @@ bool PgCluster::Init(std::string* error) {
       *error = "running as root, but there is no 'postgres' user to run the server as";
       return false;
     }
-    postgres_uid = user->pw_uid;
-    postgres_gid = user->pw_gid;
+    postgres_uid_ = user->pw_uid;
+    postgres_gid_ = user->pw_gid;
     runuser_ = FindRunuser();
     if (runuser_.empty()) {
       *error = "running as root, but runuser (util-linux) is not installed";
@@ -252,12 +250,16 @@ bool PgCluster::Init(std::string* error) {
   }
   folder_ = pattern;
   if (::chmod(folder_.c_str(), 0700) != 0 ||
-      (as_postgres_user_ && ::chown(folder_.c_str(), postgres_uid, postgres_gid) != 0)) {
+      (as_postgres_user_ && ::chown(folder_.c_str(), postgres_uid_, postgres_gid_) != 0)) {
     *error = "preparing " + folder_ + ": " + std::strerror(errno);
     return false;
   }
   StartWatchdog();
+  return true;
+}
 
+bool PgCluster::Init(std::string* error) {
+  if (!MakeFolder(error)) return false;
   password_ = RandomPassword();
   std::string pwfile = folder_ + "/pwfile";
   {
@@ -265,7 +267,7 @@ bool PgCluster::Init(std::string* error) {
     bool written =
         fd >= 0 &&
         ::write(fd, password_.data(), password_.size()) == static_cast<ssize_t>(password_.size()) &&
-        (!as_postgres_user_ || ::fchown(fd, postgres_uid, postgres_gid) == 0);
+        (!as_postgres_user_ || ::fchown(fd, postgres_uid_, postgres_gid_) == 0);
     int saved_errno = errno;
     if (fd >= 0) ::close(fd);
     if (!written) {
@@ -283,6 +285,29 @@ bool PgCluster::Init(std::string* error) {
   std::filesystem::remove(pwfile);
   if (!initialised) return false;
 
+  return Configure(error) && StartOnFreePort(error);
+}
+
+std::unique_ptr<PgCluster> PgCluster::StartStandby(std::string* error) const {
+  std::unique_ptr<PgCluster> standby(new PgCluster());
+  if (!standby->MakeFolder(error)) return nullptr;
+  standby->password_ = password_;
+  // -R writes the primary's address and the password into the copy's postgresql.auto.conf
+  // and makes it a standby; -X stream copies the WAL of the backup's own time alongside; -c fast
+  // starts the backup at once instead of at the next checkpoint (minutes away).
+  std::string primary = "host=127.0.0.1 port=" + std::to_string(port_) + " user=" + kPostgresUser +
+                        " password=" + password_ + " sslmode=disable";
+  if (!standby->RunServerCommand({Bin("pg_basebackup"), "-d", primary, "-D", standby->DataDir(),
+                                  "-R", "-X", "stream", "-c", "fast", "--no-sync"},
+                                 "pg_basebackup", error) ||
+      !standby->Configure(error) || !standby->StartOnFreePort(error)) {
+    return nullptr;
+  }
+  return standby;
+}
+
+// Appended to the copy of a primary's postgresql.conf too, where the later lines win.
+bool PgCluster::Configure(std::string* error) {
   std::ofstream conf(DataDir() + "/postgresql.conf", std::ios::app);
   conf << "\n# Till test cluster\n"
        << "listen_addresses = '127.0.0.1'\n"
@@ -294,7 +319,10 @@ bool PgCluster::Init(std::string* error) {
     *error = "appending to " + DataDir() + "/postgresql.conf failed";
     return false;
   }
+  return true;
+}
 
+bool PgCluster::StartOnFreePort(std::string* error) {
   for (int attempt = 1;; ++attempt) {
     port_ = FreePort(error);
     if (port_ == 0) return false;

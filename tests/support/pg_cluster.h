@@ -39,6 +39,11 @@ class PgCluster {
   // with the command's output and the tail of the server log; nothing is left behind.
   static std::unique_ptr<PgCluster> Start(std::string* error);
 
+  // Creates and starts a streaming replica of this cluster (a hot standby, read-only, from
+  // pg_basebackup): a cluster of its own, on its own port, with the same password. On failure
+  // returns nullptr and stores in *error what failed.
+  std::unique_ptr<PgCluster> StartStandby(std::string* error) const;
+
   // Stops the server (immediate mode) if it runs, then removes the folder.
   ~PgCluster();
   PgCluster(const PgCluster&) = delete;
@@ -76,6 +81,11 @@ class PgCluster {
   PgCluster() = default;
 
   bool Init(std::string* error);
+  // Finds the server's programs, makes the folder (owned by the user the server runs as) and
+  // starts the watchdog.
+  bool MakeFolder(std::string* error);
+  bool Configure(std::string* error);
+  bool StartOnFreePort(std::string* error);
   bool StartServer(std::string* error);
   // Runs `argv` (as the postgres user when root) with its output captured in the folder;
   // on failure stores `what`, the output and the server log tail in *error.
@@ -93,6 +103,8 @@ class PgCluster {
   int port_ = 0;
   bool running_ = false;
   bool as_postgres_user_ = false;  // the process is root: commands run through runuser
+  uid_t postgres_uid_ = 0;         // that user's ids, when as_postgres_user_
+  gid_t postgres_gid_ = 0;
   pid_t watchdog_pid_ = -1;
   int watchdog_fd_ = -1;  // the write end of the watchdog's stdin; closing it ends the watchdog
 };

@@ -94,6 +94,15 @@ function humanAge(seconds) {
   return `${Math.round(seconds / 86400)} days ago`;
 }
 
+// A warehouse that is a read-only replica: how far behind its primary it is.
+function replicaState(data) {
+  if (!data.replica_receiving) return 'not receiving from its primary';
+  const lag = data.replica_lag_seconds;
+  if (lag == null) return 'lag unknown';
+  if (lag < 1) return 'up to date with its primary';
+  return `${humanAge(Math.round(lag)).replace(' ago', '')} behind its primary`;
+}
+
 const freshnessWidget = {
   id: 'freshness',
   tab: 'pipeline',
@@ -113,6 +122,7 @@ const freshnessWidget = {
       ['Duplicate rows', formatInteger(data.rows_duplicate)],
       ['Runs in progress', formatInteger(data.runs_running)],
     ];
+    if (data.replica) facts.push(['Replica', replicaState(data)]);
     $('[data-widget="freshness"]').replaceChildren(
       ...facts.map(([term, value, detail]) =>
         h(

@@ -5,6 +5,7 @@
 #include <libpq-fe.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <regex>
@@ -19,6 +20,8 @@
 
 namespace till {
 namespace {
+
+constexpr std::string_view kStandbyWords = "a read-only replica (a hot standby)";
 
 // A password for a role nobody gave one: 24 random bytes, hex.
 Result<std::string> RandomPassword() {
@@ -40,6 +43,13 @@ class PostgresWarehouse final : public Warehouse {
 
   Status Migrate() override {
     TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    auto standby = Standby();
+    TILL_RETURN_IF_ERROR(standby);
+    if (*standby) {
+      return MakeError(ErrorCode::kWarehouseError,
+                       fmt::format("{} is {}: `till init` and every load go to its primary",
+                                   Describe(), kStandbyWords));
+    }
     TILL_RETURN_IF_ERROR(connection_.Exec("BEGIN", "starting the migration"));
     Status status = ApplyMigrations();
     if (status) status = connection_.Exec("COMMIT", "committing the migration");
@@ -61,8 +71,33 @@ class PostgresWarehouse final : public Warehouse {
 
   int NewestSchemaVersion() const override { return PostgresMigrations().back().version; }
 
+  Result<std::optional<StandbyStatus>> Standby() override {
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    // An idle primary sends no commits, so the age of the last one replayed is a lag only while
+    // the replica has received more than it replayed (a receiver that has received nothing since
+    // the replica started has nothing to replay either). pg_stat_wal_receiver shows every role a
+    // row while the receiver runs, and its status only to pg_read_all_stats: a receiver still
+    // trying to reach its primary is told apart only there.
+    auto row = connection_.Query(
+        "SELECT in_recovery, receiving, CASE WHEN coalesce(received <= replayed, receiving) THEN 0 "
+        "ELSE extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) END "
+        "FROM (SELECT pg_is_in_recovery() AS in_recovery, pg_last_wal_receive_lsn() AS received, "
+        "pg_last_wal_replay_lsn() AS replayed, EXISTS (SELECT 1 FROM pg_stat_wal_receiver "
+        "WHERE status IS NULL OR status = 'streaming') AS receiving) AS state",
+        {}, "reading whether the warehouse is a replica");
+    TILL_RETURN_IF_ERROR(row);
+    if (*Value(*row, 0, 0) != "t") return std::optional<StandbyStatus>();
+    StandbyStatus status;
+    status.receiving = *Value(*row, 0, 1) == "t";
+    if (auto lag = Value(*row, 0, 2)) status.lag_seconds = std::max(0.0, std::stod(*lag));
+    return std::optional<StandbyStatus>(status);
+  }
+
   Result<std::string> LoadPrivilegeProblem() override {
     TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    auto standby = Standby();
+    TILL_RETURN_IF_ERROR(standby);
+    if (*standby) return fmt::format("the warehouse is {}, which takes no loads", kStandbyWords);
     auto row = connection_.Query(
         "SELECT current_user, c.oid IS NOT NULL, "
         "coalesce(pg_has_role(current_user, c.relowner, 'USAGE'), false), "

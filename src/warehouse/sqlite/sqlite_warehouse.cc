@@ -99,6 +99,8 @@ class SqliteWarehouse final : public Warehouse {
 
   int NewestSchemaVersion() const override { return SqliteMigrations().back().version; }
 
+  Result<std::optional<StandbyStatus>> Standby() override { return std::optional<StandbyStatus>(); }
+
   Result<std::string> LoadPrivilegeProblem() override {
     // A load writes the file, and its journal or WAL beside it in the folder.
     const std::filesystem::path file(path_);
