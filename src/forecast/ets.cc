@@ -42,13 +42,26 @@ struct Pass {
   double mse = 0;
 };
 // The pass for one form, the components fixed at compile time: it runs at every evaluation of
-// the likelihood, and the branches on the form would otherwise be taken at every step.
-template <bool multiplicative_error, bool trend, Component season>
+// the likelihood, and the branches on the form would otherwise be taken at every step. The
+// residuals, fitted values and last state are kept only when `Record` (the final evaluation of
+// a fit), so that the optimiser's passes carry no stores or tests for them.
+template <bool multiplicative_error, bool trend, Component season, bool Record>
 bool RunPassFor(std::span<const double> y, int m, const Smoothing& p, std::span<const double> x0,
                 Pass& out, std::vector<double>* residuals, std::vector<double>* fitted,
                 std::vector<double>* last_state) {
+  // The pass is bound by the chain of dependent operations from one step's forecast to the
+  // next, not by arithmetic, so the recursion carries the level l and φ·b (the trend's part of
+  // the next forecast) and writes the updates of forecast's update() so that every term not
+  // depending on this step's forecast q is formed while q is still being computed:
+  //   l' = q + α(input - q)  as  α·input + (1 - α)·q,
+  //   φb' = φ(φb + β(input - q))  as  (φ·φb + φβ·input) - φβ·q,
+  // which leaves one multiply and one add after q instead of a subtract, a multiply and an
+  // add after φ·b. The same values up to rounding.
+  const double alpha = p.alpha, keep = 1 - p.alpha;
+  const double phi_beta = trend ? p.phi * p.beta : 0.0;
   double l = x0[0];
-  double b = trend ? x0[1] : 0.0;
+  double phib = trend ? p.phi * x0[1] : 0.0;
+  double b = trend ? x0[1] : 0.0;  // kept only when recording, for the last state
   // The seasonal states in a ring: ring[head] is the most recent, the one before head (mod m)
   // the oldest, which this step's forecast uses and whose slot the new state takes.
   std::array<double, kMaxSeason> ring{};
@@ -62,15 +75,15 @@ bool RunPassFor(std::span<const double> y, int m, const Smoothing& p, std::span<
   double product = 1;
   int64_t exponent = 0;
   const std::size_t n = y.size();
-  if (residuals) residuals->resize(n);
-  if (fitted) fitted->resize(n);
+  if constexpr (Record) {
+    residuals->resize(n);
+    fitted->resize(n);
+  }
   for (std::size_t i = 0; i < n; ++i) {
-    const double oldb = b;
     const int oldest = head == 0 ? m - 1 : head - 1;
     double olds = 0;  // s[t-m]
     if constexpr (season != Component::kNone) olds = ring[oldest];
-    double phib = trend ? p.phi * oldb : 0.0;
-    double q = l + phib;  // the level and trend part of the one-step forecast
+    const double q = l + phib;  // the level and trend part of the one-step forecast
     double f = q;
     if constexpr (season == Component::kAdditive) f += olds;
     if constexpr (season == Component::kMultiplicative) f *= olds;
@@ -80,9 +93,10 @@ bool RunPassFor(std::span<const double> y, int m, const Smoothing& p, std::span<
     } else {
       e = y[i] - f;
     }
-    if (residuals) (*residuals)[i] = e;
-    if (fitted) (*fitted)[i] = f;
-    // The state update (forecast's update()).
+    if constexpr (Record) {
+      (*residuals)[i] = e;
+      (*fitted)[i] = f;
+    }
     double level_input;
     if constexpr (season == Component::kNone) {
       level_input = y[i];
@@ -91,14 +105,11 @@ bool RunPassFor(std::span<const double> y, int m, const Smoothing& p, std::span<
     } else {
       level_input = std::fabs(olds) < kTolerance ? kHuge : y[i] / olds;
     }
-    // R writes b = phib + (beta/alpha)·(l - oldl - phib); since l - oldl - phib is
-    // alpha·(input - q), that is phib + beta·(input - q): the same value, and the level and the
-    // trend now both follow from one difference, which halves the chain of dependent
-    // operations from one step to the next (the pass is bound by that chain, not by
-    // arithmetic).
-    const double innovation = level_input - q;
-    l = q + p.alpha * innovation;
-    if constexpr (trend) b = phib + p.beta * innovation;
+    if constexpr (trend) {
+      if constexpr (Record) b = phib + p.beta * (level_input - q);
+      phib = (p.phi * phib + phi_beta * level_input) - phi_beta * q;
+    }
+    l = alpha * level_input + keep * q;
     if constexpr (season != Component::kNone) {
       double t;
       if constexpr (season == Component::kAdditive) {
@@ -126,7 +137,7 @@ bool RunPassFor(std::span<const double> y, int m, const Smoothing& p, std::span<
     out.lik += 2 * (std::log(product) + static_cast<double>(exponent) * std::numbers::ln2);
   }
   out.mse = sse / static_cast<double>(n);
-  if (last_state) {
+  if constexpr (Record) {
     last_state->assign({l});
     if constexpr (trend) last_state->push_back(b);
     if constexpr (season != Component::kNone) {
@@ -136,25 +147,31 @@ bool RunPassFor(std::span<const double> y, int m, const Smoothing& p, std::span<
   return std::isfinite(out.lik) || out.lik == -std::numeric_limits<double>::infinity();
 }
 
+// `residuals`, `fitted` and `last_state` are either all given or all null.
 bool RunPass(std::span<const double> y, const EtsForm& form, int m, const Smoothing& p,
              std::span<const double> x0, Pass& out, std::vector<double>* residuals,
              std::vector<double>* fitted, std::vector<double>* last_state) {
-  auto with = [&]<bool E, bool T>() {
+  auto with = [&]<bool E, bool T, bool R>() {
     switch (form.season) {
       case Component::kNone:
-        return RunPassFor<E, T, Component::kNone>(y, m, p, x0, out, residuals, fitted, last_state);
+        return RunPassFor<E, T, Component::kNone, R>(y, m, p, x0, out, residuals, fitted,
+                                                     last_state);
       case Component::kAdditive:
-        return RunPassFor<E, T, Component::kAdditive>(y, m, p, x0, out, residuals, fitted,
-                                                      last_state);
+        return RunPassFor<E, T, Component::kAdditive, R>(y, m, p, x0, out, residuals, fitted,
+                                                         last_state);
       case Component::kMultiplicative:
-        return RunPassFor<E, T, Component::kMultiplicative>(y, m, p, x0, out, residuals, fitted,
-                                                            last_state);
+        return RunPassFor<E, T, Component::kMultiplicative, R>(y, m, p, x0, out, residuals, fitted,
+                                                               last_state);
     }
     return false;
   };
   const bool e = form.error == Component::kMultiplicative, t = HasTrend(form);
-  if (e) return t ? with.operator()<true, true>() : with.operator()<true, false>();
-  return t ? with.operator()<false, true>() : with.operator()<false, false>();
+  if (residuals) {
+    if (e) return t ? with.operator()<true, true, true>() : with.operator()<true, false, true>();
+    return t ? with.operator()<false, true, true>() : with.operator()<false, false, true>();
+  }
+  if (e) return t ? with.operator()<true, true, false>() : with.operator()<true, false, false>();
+  return t ? with.operator()<false, true, false>() : with.operator()<false, false, false>();
 }
 
 // Whether every root of a[0] + a[1]z + ... + a[d]z^d has |z| < radius: the Schur-Cohn
