@@ -44,9 +44,9 @@ struct Pass {
 };
 // The pass for one form, the components fixed at compile time: it runs at every evaluation of
 // the likelihood, and the branches on the form would otherwise be taken at every step. The
-// residuals, fitted values and last state are kept only when `Record` (the final evaluation of
+// residuals, fitted values and last state are kept only when `record` (the final evaluation of
 // a fit), so that the optimiser's passes carry no stores or tests for them.
-template <bool multiplicative_error, bool trend, Component season, bool Record>
+template <bool multiplicative_error, bool trend, Component season, bool record>
 bool RunPassFor(std::span<const double> y, int m, const Smoothing& p, std::span<const double> x0,
                 Pass& out, std::vector<double>* residuals, std::vector<double>* fitted,
                 std::vector<double>* last_state) {
@@ -76,7 +76,7 @@ bool RunPassFor(std::span<const double> y, int m, const Smoothing& p, std::span<
   double product = 1;
   int64_t exponent = 0;
   const std::size_t n = y.size();
-  if constexpr (Record) {
+  if constexpr (record) {
     residuals->resize(n);
     fitted->resize(n);
   }
@@ -94,7 +94,7 @@ bool RunPassFor(std::span<const double> y, int m, const Smoothing& p, std::span<
     } else {
       e = y[i] - f;
     }
-    if constexpr (Record) {
+    if constexpr (record) {
       (*residuals)[i] = e;
       (*fitted)[i] = f;
     }
@@ -107,7 +107,7 @@ bool RunPassFor(std::span<const double> y, int m, const Smoothing& p, std::span<
       level_input = std::fabs(olds) < kTolerance ? kHuge : y[i] / olds;
     }
     if constexpr (trend) {
-      if constexpr (Record) b = phib + p.beta * (level_input - q);
+      if constexpr (record) b = phib + p.beta * (level_input - q);
       phib = (p.phi * phib + phi_beta * level_input) - phi_beta * q;
     }
     l = alpha * level_input + keep * q;
@@ -138,7 +138,7 @@ bool RunPassFor(std::span<const double> y, int m, const Smoothing& p, std::span<
     out.lik += 2 * (std::log(product) + static_cast<double>(exponent) * std::numbers::ln2);
   }
   out.mse = sse / static_cast<double>(n);
-  if constexpr (Record) {
+  if constexpr (record) {
     last_state->assign({l});
     if constexpr (trend) last_state->push_back(b);
     if constexpr (season != Component::kNone) {
