@@ -6,8 +6,9 @@
 # (sqlite3: recency, distinct orders, revenue and NTILE(5) scores per customer), then
 # scikit-learn's StandardScaler, KMeans and silhouette_score over the same k range (2..8, three
 # restarts of at most 30 iterations each, silhouette on 5,000 customers, as Till does)
-# (segments_peer.py). Reports medians of wall time and peak memory and the ratio for each size,
-# then the holdout check: the purchase model fitted on all but the last 90 days, its predicted
+# (segments_peer.py). Reports medians of wall time, CPU time (user + system, every thread) and
+# peak memory and the ratios of wall and CPU time for each size (on a shared machine the CPU time
+# is the steadier of the two), then the holdout check: the purchase model fitted on all but the last 90 days, its predicted
 # purchases in them beside the actual ones.
 #
 #   bench/segments.sh [RUNS] [ROWS...]     (defaults: 3 runs; 302010 3020100)
@@ -36,15 +37,15 @@ trap 'rm -rf "$work"' EXIT
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-# Runs a command, appends "seconds peak_kib" to a file.
+# Runs a command, appends "seconds peak_kib cpu_seconds" to a file.
 measure() {
   local out=$1
   shift
-  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || {
+  /usr/bin/time -f "%e %M %U %S" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || {
     cat "$work/stderr" >&2
     exit 1
   }
-  cat "$work/time" >>"$out"
+  awk '{ print $1, $2, $3 + $4 }' "$work/time" >>"$out"
 }
 
 # The peer's RFM table: an order is a transaction id on a day (a line without one is an order
@@ -76,7 +77,7 @@ sqlite3 "\$1" <"$work/rfm.sql" >"$work/rfm.csv"
 "$python" "$PWD/bench/segments_peer.py" "$work/rfm.csv"
 EOF
 
-printf "%-9s %-30s %9s %10s\n" sales tool median_s peak_MiB
+printf "%-9s %-30s %9s %9s %10s\n" sales tool median_s cpu_s peak_MiB
 for rows in "${sizes[@]}"; do
   raw="$work/raw_$rows.csv"
   db="$work/w_$rows.db"
@@ -92,13 +93,17 @@ for rows in "${sizes[@]}"; do
   for tool in till peer; do
     t=$(cut -d' ' -f1 "$work/$tool.$rows" | median)
     m=$(cut -d' ' -f2 "$work/$tool.$rows" | median)
+    c=$(cut -d' ' -f3 "$work/$tool.$rows" | median)
     name=$([ $tool = till ] && echo "till segments" || echo "sqlite3 RFM + scikit-learn")
-    awk -v r="$rows" -v t="$t" -v m="$m" -v n="$name" \
-      'BEGIN { printf "%-9d %-30s %9.3f %10.1f\n", r, n, t, m / 1024 }'
+    awk -v r="$rows" -v t="$t" -v c="$c" -v m="$m" -v n="$name" \
+      'BEGIN { printf "%-9d %-30s %9.3f %9.3f %10.1f\n", r, n, t, c, m / 1024 }'
   done
-  paste -d' ' <(cut -d' ' -f1 "$work/peer.$rows") <(cut -d' ' -f1 "$work/till.$rows") |
-    awk '{ print $1 / $2 }' | median |
-    awk -v r="$rows" '{ printf "%-9d speed-up peer/till (median of pairs): %.2f\n", r, $1 }'
+  for field in 1 3; do
+    paste -d' ' <(cut -d' ' -f$field "$work/peer.$rows") <(cut -d' ' -f$field "$work/till.$rows") |
+      awk '{ print $1 / $2 }' | median |
+      awk -v r="$rows" -v what=$([ $field = 1 ] && echo "wall" || echo "CPU") \
+        '{ printf "%-9d speed-up peer/till in %s time (median of pairs): %.2f\n", r, what, $1 }'
+  done
   "$till" segments --warehouse "$db" --holdout-days 90 --json | tail -n 1 |
     "$python" -c '
 import json, sys

@@ -21,8 +21,8 @@ Result<segment::Segmentation> SegmentWarehouse(Warehouse& warehouse,
   segment::OrderBook book;
   const auto started = std::chrono::steady_clock::now();
   TILL_RETURN_IF_ERROR(ScanCustomerSales(warehouse, [&](const CustomerSaleRow& sale) -> Status {
-    book.Add(sale.customer_id, sale.transaction_id, DaysFromCivil(DateFromKey(sale.date_key)),
-             sale.amount);
+    book.Add(sale.customer, sale.customer_id, sale.transaction_id,
+             DaysFromCivil(DateFromKey(sale.date_key)), sale.amount);
     return {};
   }));
   if (!book.last_day()) {

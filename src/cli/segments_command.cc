@@ -29,14 +29,33 @@ struct SegmentsFlags {
   bool save = false;
 };
 
-json CustomerJson(const segment::CustomerScore& c) {
-  return json{{"customer_id", c.customer_id}, {"recency_days", c.rfm.recency_days},
-              {"frequency", c.rfm.frequency}, {"monetary", c.rfm.monetary},
-              {"r_score", c.rfm.r_score},     {"f_score", c.rfm.f_score},
-              {"m_score", c.rfm.m_score},     {"segment", c.segment},
-              {"cluster", c.cluster},         {"expected_purchases_90d", c.expected_purchases_90d},
-              {"p_alive", c.p_alive},         {"expected_order_value", c.expected_order_value},
-              {"clv_12m", c.clv_12m}};
+// One customer's line as json{...}.dump() writes it, keys in nlohmann's (sorted) order and each
+// value written by nlohmann, but without building an object of thirteen members for each of
+// hundreds of thousands of customers.
+void AppendCustomerJson(const segment::CustomerScore& c, std::string& out) {
+  char separator = '{';
+  auto member = [&](std::string_view key, const json& value) {
+    out += separator;
+    separator = ',';
+    out += '"';
+    out += key;
+    out += "\":";
+    out += value.dump(-1, ' ', false, json::error_handler_t::replace);
+  };
+  member("cluster", c.cluster);
+  member("clv_12m", c.clv_12m);
+  member("customer_id", c.customer_id);
+  member("expected_order_value", c.expected_order_value);
+  member("expected_purchases_90d", c.expected_purchases_90d);
+  member("f_score", c.rfm.f_score);
+  member("frequency", c.rfm.frequency);
+  member("m_score", c.rfm.m_score);
+  member("monetary", c.rfm.monetary);
+  member("p_alive", c.p_alive);
+  member("r_score", c.rfm.r_score);
+  member("recency_days", c.rfm.recency_days);
+  member("segment", c.segment);
+  out += "}\n";
 }
 
 json SummaryJson(std::string_view kind, const segment::GroupSummary& s) {
@@ -96,15 +115,21 @@ json ModelJson(const segment::Segmentation& s) {
 
 void PrintJson(const segment::Segmentation& s) {
   std::string out;
-  auto line = [&](const json& object) {
-    out += object.dump(-1, ' ', false, json::error_handler_t::replace);
-    out += '\n';
+  auto flush_when_full = [&] {
     if (out.size() > (1 << 20)) {
       std::fwrite(out.data(), 1, out.size(), stdout);
       out.clear();
     }
   };
-  for (const auto& c : s.customers) line(CustomerJson(c));
+  auto line = [&](const json& object) {
+    out += object.dump(-1, ' ', false, json::error_handler_t::replace);
+    out += '\n';
+    flush_when_full();
+  };
+  for (const auto& c : s.customers) {
+    AppendCustomerJson(c, out);
+    flush_when_full();
+  }
   for (const auto& g : s.segments) line(SummaryJson("segment", g));
   for (const auto& g : s.clusters) line(SummaryJson("cluster", g));
   for (const auto& cohort : s.cohorts.cohorts) {

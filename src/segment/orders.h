@@ -32,6 +32,11 @@ class OrderBook {
   // Adds one sale line. Lines of the same customer, transaction id and day form one order.
   void Add(std::string_view customer_id, std::optional<std::string_view> transaction_id,
            int64_t day, double amount);
+  // The same for a caller that numbers its customer ids itself (densely from 0, one number per
+  // id, as ScanCustomerSales does): `customer` stands for `customer_id` without hashing the id
+  // again. Numbers are the caller's, kept apart from the ids Add finds by hashing.
+  void Add(uint32_t customer, std::string_view customer_id,
+           std::optional<std::string_view> transaction_id, int64_t day, double amount);
 
   // Every customer with at least one order on or before `as_of_day`, with those orders only,
   // in order of customer id.
@@ -39,7 +44,7 @@ class OrderBook {
 
   // The latest day of any line; none before the first Add.
   std::optional<int64_t> last_day() const { return last_day_; }
-  int64_t lines() const { return lines_; }
+  int64_t lines() const { return static_cast<int64_t>(lines_.size()); }
 
  private:
   struct Line {
@@ -47,11 +52,18 @@ class OrderBook {
     int64_t day = 0;
     double amount = 0;
   };
+  uint32_t IndexOf(std::string_view customer_id);
+  void AddLine(uint32_t index, std::optional<std::string_view> transaction_id, int64_t day,
+               double amount);
+
   absl::flat_hash_map<std::string, uint32_t> index_;
-  std::vector<std::vector<Line>> lines_by_customer_;
+  std::vector<uint32_t> index_of_number_;  // by the caller's number; kNoIndex until seen
+  // Every line in the order added, with its customer's index into ids_: one array rather than
+  // one per customer, which Histories sorts by customer.
+  std::vector<Line> lines_;
+  std::vector<uint32_t> line_customers_;
   std::vector<std::string> ids_;
   uint64_t unnamed_orders_ = 0;
-  int64_t lines_ = 0;
   std::optional<int64_t> last_day_;
 };
 

@@ -179,31 +179,38 @@ Status ScanSales(Warehouse& warehouse, int64_t file_id, const SaleVisitor& visit
 Status ScanCustomerSales(Warehouse& warehouse, const CustomerSaleVisitor& visit) {
   // Two plain scans joined here rather than a join in SQL: the customer versions (about one per
   // sale in this data) are looked up by hash instead of one B-tree descent per sale, which
-  // makes the read several times faster on SQLite. Each distinct customer id is kept once.
-  absl::flat_hash_map<int64_t, uint32_t> id_of_key;
-  absl::flat_hash_map<std::string, uint32_t> index_of_id;
+  // makes the read several times faster on SQLite. Each distinct customer id is kept once, and
+  // numbered so that the caller need not hash it again. Numbers are read as numbers
+  // (QueryTypedRows), not written out as text and parsed back.
+  absl::flat_hash_map<int64_t, uint32_t> number_of_key;
+  absl::flat_hash_map<std::string, uint32_t> number_of_id;
   std::vector<std::string> ids;
-  TILL_RETURN_IF_ERROR(warehouse.QueryRows(
+  TILL_RETURN_IF_ERROR(warehouse.QueryTypedRows(
       "SELECT customer_key, customer_id FROM dim_customer WHERE customer_id IS NOT NULL", {},
-      [&](Row row) -> Status {
-        std::string id(*row[1]);
-        auto [it, inserted] = index_of_id.try_emplace(id, static_cast<uint32_t>(ids.size()));
+      [&](const Warehouse::TypedRow& row) -> Status {
+        std::string id(row.Text(1));
+        auto [it, inserted] = number_of_id.try_emplace(id, static_cast<uint32_t>(ids.size()));
         if (inserted) ids.push_back(std::move(id));
-        id_of_key.emplace(Int(row[0]), it->second);
+        number_of_key.emplace(row.Int(0), it->second);
         return {};
       }));
-  index_of_id.clear();
+  number_of_id.clear();
   CustomerSaleRow sale;
-  return warehouse.QueryRows(
+  return warehouse.QueryTypedRows(
       "SELECT customer_key, transaction_id, date_key, total_amount FROM fact_sales "
       "WHERE date_key <> 0",
-      {}, [&](Row row) -> Status {
-        auto it = id_of_key.find(Int(row[0]));
-        if (it == id_of_key.end()) return {};  // no customer id
+      {}, [&](const Warehouse::TypedRow& row) -> Status {
+        auto it = number_of_key.find(row.Int(0));
+        if (it == number_of_key.end()) return {};  // no customer id
+        sale.customer = it->second;
         sale.customer_id = ids[it->second];
-        sale.transaction_id = row[1];
-        sale.date_key = static_cast<int32_t>(Int(row[2]));
-        sale.amount = Real(row[3]);
+        if (row.IsNull(1)) {
+          sale.transaction_id.reset();
+        } else {
+          sale.transaction_id = row.Text(1);
+        }
+        sale.date_key = static_cast<int32_t>(row.Int(2));
+        sale.amount = row.Real(3);
         return visit(sale);
       });
 }

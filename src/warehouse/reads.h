@@ -95,6 +95,7 @@ Status ScanSales(Warehouse& warehouse, int64_t file_id, const SaleVisitor& visit
 // One sale line as customer analytics need it: whose, which order, when and how much. The
 // views are valid during the visit only.
 struct CustomerSaleRow {
+  uint32_t customer = 0;  // the customer id's number in this scan: dense from 0, one per id
   std::string_view customer_id;
   std::optional<std::string_view> transaction_id;
   int32_t date_key = 0;  // YYYYMMDD

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include "warehouse/postgres/postgres_warehouse.h"
+#include "warehouse/row_values.h"
 #include "warehouse/sqlite/sqlite_warehouse.h"
 
 namespace till {
@@ -31,6 +32,31 @@ Result<std::unique_ptr<Warehouse>> OpenWarehouse(const std::string& location, Ac
   }
   if (rest.empty()) return MakeError(ErrorCode::kInvalidArgument, "empty warehouse path");
   return OpenSqliteWarehouse(std::string(rest), access, options);
+}
+
+namespace {
+
+// A row of QueryRows' text, read as numbers on demand.
+class TextRow final : public Warehouse::TypedRow {
+ public:
+  explicit TextRow(row_values::Row values) : values_(values) {}
+  bool IsNull(int column) const override { return !value(column); }
+  int64_t Int(int column) const override { return row_values::Int(value(column)); }
+  double Real(int column) const override { return row_values::Real(value(column)); }
+  std::string_view Text(int column) const override { return value(column).value_or(""); }
+
+ private:
+  const std::optional<std::string_view>& value(int column) const {
+    return values_[static_cast<size_t>(column)];
+  }
+  row_values::Row values_;
+};
+
+}  // namespace
+
+Status Warehouse::QueryTypedRows(std::string_view sql, std::span<const std::string> params,
+                                 const TypedRowVisitor& visit) {
+  return QueryRows(sql, params, [&](row_values::Row values) { return visit(TextRow(values)); });
 }
 
 std::string WarehouseLibraryVersions() {

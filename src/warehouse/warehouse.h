@@ -228,6 +228,25 @@ class Warehouse {
   using RowVisitor = std::function<Status(std::span<const std::optional<std::string_view>>)>;
   virtual Status QueryRows(std::string_view sql, std::span<const std::string> params,
                            const RowVisitor& visit) = 0;
+  // One row of QueryTypedRows, each column read as the type the caller knows it holds: the
+  // values Int, Real and Text of row_values.h read from QueryRows' text (0, 0 and empty for
+  // NULL). Valid during the visit only.
+  class TypedRow {
+   public:
+    virtual bool IsNull(int column) const = 0;
+    virtual int64_t Int(int column) const = 0;
+    virtual double Real(int column) const = 0;
+    virtual std::string_view Text(int column) const = 0;
+
+   protected:
+    ~TypedRow() = default;
+  };
+  using TypedRowVisitor = std::function<Status(const TypedRow&)>;
+  // QueryRows for the scans of millions of rows: a back end that stores numbers as numbers
+  // (SQLite) hands them over as they are instead of writing them out as text to be parsed
+  // back. This default reads QueryRows' text, which is what PostgreSQL sends anyway.
+  virtual Status QueryTypedRows(std::string_view sql, std::span<const std::string> params,
+                                const TypedRowVisitor& visit);
   // Runs `reads` (queries only) inside one read transaction, so that they all see the same
   // committed state while loaders go on committing. Returns what `reads` returns.
   virtual Status ReadConsistently(const std::function<Status()>& reads) = 0;

@@ -1,7 +1,10 @@
 // RFM scores with ties, the segment table, order grouping and cohorts on hand-made customers.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/date.h"
@@ -148,6 +151,48 @@ TEST(OrderBookTest, LinesOfOneTransactionAndDayAreOneOrder) {
   EXPECT_EQ(histories[1].customer_id, "C");
   EXPECT_EQ(book.last_day(), 20);
   EXPECT_EQ(book.Histories(25).size(), 3u);
+}
+
+// The caller's numbers stand for the ids: the same histories as adding by id, whichever way
+// each line came in, and numbers that are not ids' order of first appearance.
+TEST(OrderBookTest, NumberedCustomersBuildTheSameHistoriesAsIds) {
+  struct Line {
+    uint32_t number;
+    const char* id;
+    std::optional<std::string_view> transaction;
+    int64_t day;
+    double amount;
+  };
+  const std::vector<Line> lines{{7, "B", "t1", 11, 1},  {2, "A", "t1", 10, 2},
+                                {7, "B", "t1", 11, 4},  {2, "A", std::nullopt, 10, 8},
+                                {0, "C", "t2", 12, 16}, {2, "A", "t3", 9, 32}};
+  OrderBook by_id, by_number, mixed;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const Line& l = lines[i];
+    by_id.Add(l.id, l.transaction, l.day, l.amount);
+    by_number.Add(l.number, l.id, l.transaction, l.day, l.amount);
+    if (i % 2) {
+      mixed.Add(l.id, l.transaction, l.day, l.amount);
+    } else {
+      mixed.Add(l.number, l.id, l.transaction, l.day, l.amount);
+    }
+  }
+  const auto expected = by_id.Histories(20);
+  ASSERT_EQ(expected.size(), 3u);
+  ASSERT_EQ(expected[0].orders.size(), 3u);  // A: day 9, then two orders on day 10
+  for (const OrderBook* book : {&by_number, &mixed}) {
+    const auto histories = book->Histories(20);
+    ASSERT_EQ(histories.size(), expected.size());
+    for (size_t c = 0; c < expected.size(); ++c) {
+      EXPECT_EQ(histories[c].customer_id, expected[c].customer_id);
+      ASSERT_EQ(histories[c].orders.size(), expected[c].orders.size()) << c;
+      for (size_t o = 0; o < expected[c].orders.size(); ++o) {
+        EXPECT_EQ(histories[c].orders[o].day, expected[c].orders[o].day);
+        EXPECT_EQ(histories[c].orders[o].value, expected[c].orders[o].value);
+      }
+    }
+    EXPECT_EQ(book->lines(), 6);
+  }
 }
 
 TEST(CohortsTest, ShareActiveRevenueRepeatRateAndGaps) {

@@ -47,6 +47,24 @@ std::string_view ColumnText(sqlite3_stmt* s, int column, std::string& scratch) {
   return scratch;
 }
 
+// The current row of a statement, read through SQLite's own conversions, which agree with
+// ColumnText's text read back as a number.
+class ColumnRow final : public Warehouse::TypedRow {
+ public:
+  explicit ColumnRow(sqlite3_stmt* s) : s_(s) {}
+  bool IsNull(int column) const override { return sqlite3_column_type(s_, column) == SQLITE_NULL; }
+  int64_t Int(int column) const override { return sqlite3_column_int64(s_, column); }
+  double Real(int column) const override { return sqlite3_column_double(s_, column); }
+  std::string_view Text(int column) const override {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s_, column));
+    if (!text) return {};
+    return {text, static_cast<size_t>(sqlite3_column_bytes(s_, column))};
+  }
+
+ private:
+  sqlite3_stmt* s_;
+};
+
 class SqliteWarehouse final : public Warehouse {
  public:
   SqliteWarehouse(sqlite3* db, std::string path, const LoadOptions& load_options)
@@ -353,6 +371,32 @@ class SqliteWarehouse final : public Warehouse {
         }
       }
       TILL_RETURN_IF_ERROR(visit(values));
+    }
+  }
+
+  // These scans read the file mapped into memory instead of copying every page into the page
+  // cache (about a third less CPU on a scan of the fact table). Only while they run: a mapped
+  // file turns an I/O error into a signal, which the loads and small reads are better without.
+  // No statement is open when the mapping changes, so no page of the old one is still held.
+  Status QueryTypedRows(std::string_view sql, std::span<const std::string> params,
+                        const TypedRowVisitor& visit) override {
+    TILL_RETURN_IF_ERROR(Exec(db_, "PRAGMA mmap_size = 68719476736"));  // capped by SQLite
+    Status status = StepTypedRows(sql, params, visit);
+    Status unmapped = Exec(db_, "PRAGMA mmap_size = 0");
+    return status ? unmapped : status;
+  }
+
+  Status StepTypedRows(std::string_view sql, std::span<const std::string> params,
+                       const TypedRowVisitor& visit) {
+    Statement statement;
+    TILL_RETURN_IF_ERROR(statement.Prepare(db_, sql));
+    TILL_RETURN_IF_ERROR(statement.BindNumbered(params));
+    const ColumnRow row(statement.get());
+    for (;;) {
+      auto stepped = statement.Step();
+      TILL_RETURN_IF_ERROR(stepped);
+      if (!*stepped) return {};
+      TILL_RETURN_IF_ERROR(visit(row));
     }
   }
 
