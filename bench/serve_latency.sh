@@ -176,6 +176,11 @@ hostile_clients() {
   echo "$rows $backend hostile: probe under 1,000 keep-alive connections and 300 slow clients: p50 $busy50 ms, p99 $busy ms (target 100; $(awk -v a="$busy" -v b="$idle" 'BEGIN { printf "%.1f", a / (b > 0 ? b : 1) }') x idle), $answered answered"
   # wrk runs for its whole duration whatever its threads do: it is stopped (SIGINT, after which
   # it prints its summary) once the server has answered the questions.
+  # The server's CPU time (user + system, in clock ticks) over the questions: on a machine
+  # others load, answers per second follow the CPU share the server gets; CPU time per question
+  # does not.
+  local ticks0 ticks1
+  ticks0=$(awk '{ print $14 + $15 }' "/proc/$server/stat")
   QUESTIONS=$questions THREADS=2 wrk -t 2 -c 64 -d 3600s --timeout 60s \
     -s bench/distinct_questions.lua "${url}api/v1/breakdown" >"$scratch/questions" &
   local questioner=$! answered_now=0
@@ -186,13 +191,14 @@ hostile_clients() {
   done
   kill -INT "$questioner" 2>/dev/null || true
   wait "$questioner" 2>/dev/null || true
+  ticks1=$(awk '{ print $14 + $15 }' "/proc/$server/stat")
   line=$(grep '^WRK' "$scratch/questions")
   read -r _ requests errors p50 p95 p99 rps <<<"$line"
   sleep 5
   local now
   now=$(awk '/VmRSS/ { print $2 }' "/proc/$server/status")
   stop_server
-  echo "$rows $backend hostile: $requests distinct heavy questions, 64 at a time: $errors errors, p50 $p50 ms, p99 $p99 ms, $rps per s"
+  echo "$rows $backend hostile: $requests distinct heavy questions, 64 at a time: $errors errors, p50 $p50 ms, p99 $p99 ms, $rps per s, $(awk -v t=$((ticks1 - ticks0)) -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.1f", n > 0 ? 1000 * t / hz / n : 0 }') ms of server CPU each"
   echo "$rows $backend hostile: resident memory: loaded $((loaded / 1024)) MiB, peak $((peak / 1024)) MiB (target <= $((2 * loaded / 1024 + 64)) MiB), idle after $((now / 1024)) MiB"
 }
 

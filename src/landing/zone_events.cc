@@ -130,8 +130,9 @@ Result<std::vector<ZoneEvent>> ParseS3Notification(std::string_view body, const 
   if (document.is_discarded()) return bad("the body is not JSON");
   if (!document.is_object()) return bad("the body is not a JSON object");
   // Delivered through SNS: the notification is the string in "Message".
-  if (document.value("Type", "") == "Notification" && document.contains("Message") &&
-      document["Message"].is_string()) {
+  // (Compared as JSON: value("Type", "") would throw on a "Type" that is not a string.)
+  if (document.contains("Type") && document["Type"] == "Notification" &&
+      document.contains("Message") && document["Message"].is_string()) {
     document = json::parse(document["Message"].get<std::string>(), nullptr, false);
     if (document.is_discarded() || !document.is_object()) {
       return bad("the SNS message is not a JSON object");

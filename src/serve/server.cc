@@ -11,7 +11,10 @@
 //    closed, never waited for;
 //  - a request head is at most kHeadBytes (431 at once beyond, 414 for a long request line), a
 //    body at most kBodyBytes (413);
-//  - pipelined requests are read from the same buffer and answered in order, at once;
+//  - pipelined requests are read from the same buffer and answered in order, at once; the next
+//    one is read only once the answer before it is sent, and the kernel holds at most
+//    kSendBufferBytes of a connection's unsent answers: a client that asks and never reads
+//    holds the server to that budget (and one answer), then is closed after kWriteTime;
 //  - what is cheap (a cached answer, the dashboard's files, /healthz, /metrics) is answered on
 //    the I/O threads; an answer not in the cache is computed on `threads` worker threads. That
 //    bounds both the CPU and the memory that questions in flight take, whatever the number of
@@ -75,8 +78,18 @@ constexpr size_t kHeadBytes = 16 << 10;   // request line and headers
 constexpr size_t kTargetBytes = 8 << 10;  // request line's target
 constexpr size_t kBodyBytes = 16 << 10;
 constexpr size_t kMaxConnections = 10'000;  // beyond, a new connection is closed at once
+// The budget of answer bytes a connection may leave unsent in the kernel (SO_SNDBUF; Linux
+// counts its own overhead in it too). Without it the kernel grows a connection's send buffer up
+// to net.ipv4.tcp_wmem's maximum (4 MiB by default), so that each client that asks and never
+// reads could hold that much memory. With it, an answer that does not fit waits in the server
+// (one answer a connection: the next request is not read until it is sent) and the connection
+// is closed when the client takes none of it for kWriteTime. 256 KiB still fills a 20 Mbit/s
+// link 100 ms away.
+constexpr int kSendBufferBytes = 256 << 10;
 // Freed memory that glibc keeps in its arenas beyond this is given back after a computed answer.
 constexpr size_t kSlackBytes = 32 << 20;
+// Blocks from this size up are mapped when allocated and unmapped when freed (see Start()).
+constexpr int kMmapThreshold = 8 << 20;
 
 // Sent with every response. Scripts and styles come from Till only; ECharts sets inline styles
 // on its tooltips, which 'unsafe-inline' for styles (never for scripts) allows.
@@ -777,6 +790,7 @@ void DashboardServer::State::Open(tcp::socket socket) {
   if (open >= kMaxConnections) return;
   beast::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
+  socket.set_option(asio::socket_base::send_buffer_size(kSendBufferBytes), ignored);
   std::make_shared<Session>(*this, std::move(socket))->Start();
 }
 
@@ -830,8 +844,10 @@ Status DashboardServer::Start() {
   }
   // glibc raises its threshold for serving a block by mmap up to 32 MiB each time such a block
   // is freed; past that, the large arrays a heavy question allocates come from the arenas and
-  // stay resident when freed. A fixed threshold keeps them mapped and given back on free.
-  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  // stay resident when freed. A fixed threshold keeps them mapped and given back on free. Not
+  // lower than kMmapThreshold: every block at or above it is mapped afresh, page by page,
+  // which at 1 MiB took a third more CPU a heavy question (GiveBackSlack returns the rest).
+  mallopt(M_MMAP_THRESHOLD, kMmapThreshold);
   // Each connection takes a file descriptor: allow as many as the system lets this process.
   rlimit files{};
   if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {

@@ -146,7 +146,7 @@ std::unique_ptr<RequestBody> ReadNdjson(std::string body, BodyError* error) {
     nlohmann::json object;
     try {
       object = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // a syntax error, or a number out of range
       return Refuse(error, line, "", "invalid_json",
                     fmt::format("line {}: not JSON: {}", line, e.what()));
     }
@@ -217,8 +217,14 @@ std::unique_ptr<RequestBody> ReadCsv(std::string body, BodyError* error) {
     return Refuse(error, 1, column, "unknown_column",
                   fmt::format("line 1, column {}: no sales file has this column", column));
   }
-  int64_t lines = static_cast<int64_t>(std::count(body.begin(), body.end(), '\n'));
-  if (!body.empty() && body.back() != '\n') ++lines;
+  // Physical lines as the reader counts them: LF, CRLF and a lone CR each end one.
+  int64_t lines = 0;
+  for (size_t i = 0; i < body.size(); ++i) {
+    if (body[i] == '\n' || (body[i] == '\r' && (i + 1 == body.size() || body[i + 1] != '\n'))) {
+      ++lines;
+    }
+  }
+  if (body.back() != '\n' && body.back() != '\r') ++lines;
   if (lines < 2) return Refuse(error, 0, "", "empty_body", "the body holds no rows");
   return std::make_unique<CsvBody>(std::move(body), std::move(*map), options, lines);
 }

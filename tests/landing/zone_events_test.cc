@@ -106,6 +106,9 @@ TEST(ParseS3NotificationTest, WhatIsNotANotificationIsABadFormatWithItsReason) {
       {R"({"Records":[{"eventName":"ObjectCreated:Put","s3":{"object":{"key":"raw_data%2"}}}]})",
        "URL-encoded"},
       {R"({"Type":"Notification","Message":"not json"})", "SNS message"},
+      // A "Type" that is not a string is no SNS envelope (reading it as one used to throw).
+      {R"({"Type":1,"Message":"{}"})", "no Records"},
+      {R"({"Type":["Notification"],"Records":7})", "no Records"},
   };
   for (const auto& [body, reason] : cases) {
     auto events = ParseS3Notification(body, kZone);

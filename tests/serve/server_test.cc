@@ -23,6 +23,7 @@
 #include <latch>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -73,6 +74,14 @@ class RawConnection {
   RawConnection& operator=(const RawConnection&) = delete;
 
   bool connected() const { return connected_; }
+
+  // The port this end of the connection has.
+  int local_port() const {
+    sockaddr_in address{};
+    socklen_t size = sizeof(address);
+    if (::getsockname(socket_, reinterpret_cast<sockaddr*>(&address), &size) != 0) return -1;
+    return ntohs(address.sin_port);
+  }
 
   // Sends all of `bytes`; false when the connection is gone.
   bool Send(std::string_view bytes) {
@@ -698,6 +707,62 @@ TEST_F(ServerTest, SlowClientsAndAKeepAliveFloodStallNoOne) {
   done = true;
   trickle.join();
   for (auto& thread : busy) thread.join();
+}
+
+// The bytes the kernel holds in the send queue of the IPv4 TCP socket from `local_port` to
+// `remote_port` (sent, not yet taken by the other end), from /proc/net/tcp; -1 when there is
+// no such socket.
+int64_t SendQueueBytes(int local_port, int remote_port) {
+  std::ifstream table("/proc/net/tcp");
+  std::string line;
+  std::getline(table, line);  // the column names
+  while (std::getline(table, line)) {
+    // "  sl  local_address rem_address   st tx_queue:rx_queue ...", ports in hex.
+    std::istringstream fields(line);
+    std::string slot, local, remote, state, queues;
+    fields >> slot >> local >> remote >> state >> queues;
+    if (std::stoi(local.substr(local.find(':') + 1), nullptr, 16) != local_port ||
+        std::stoi(remote.substr(remote.find(':') + 1), nullptr, 16) != remote_port) {
+      continue;
+    }
+    return std::stoll(queues.substr(0, queues.find(':')), nullptr, 16);
+  }
+  return -1;
+}
+
+// A client that pipelines many requests for a large answer and never reads the answers holds
+// the server to a budget of unsent bytes: the server reads none of its next requests while an
+// answer is unsent, and the kernel holds at most the connection's send buffer of what was
+// written (without a budget, the send buffer grows to net.ipv4.tcp_wmem's maximum, 4 MiB by
+// default, for each such connection). The connection still answers once the client reads.
+TEST_F(ServerTest, AClientThatNeverReadsHoldsTheServerToAByteBudget) {
+  Start();
+  const std::string path = "/vendor/echarts.min.js";  // a megabyte, sent whole without gzip
+  const size_t size = Get(path).body.size();
+  ASSERT_GT(size, 512u << 10);
+  RawConnection connection(server_->port());
+  std::string requests;
+  for (int i = 0; i < 200; ++i) requests += GetRequest(path);
+  ASSERT_TRUE(connection.Send(requests));
+  // What the server's socket holds, once it stops growing.
+  int64_t queued = -1;
+  Eventually(
+      [&] {
+        int64_t now = SendQueueBytes(server_->port(), connection.local_port());
+        bool steady = now > 0 && now == queued;
+        queued = now;
+        return steady;
+      },
+      5s);
+  RecordProperty("unsent_kib", std::to_string(queued >> 10));
+  EXPECT_GT(queued, 0);
+  EXPECT_LT(queued, 1 << 20) << "bytes the server's socket holds for a client that never reads";
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  for (int i = 0; i < 3; ++i) {
+    auto response = connection.Read(deadline);
+    EXPECT_EQ(response.status, 200) << "answer " << i;
+    EXPECT_EQ(response.body.size(), size) << "answer " << i;
+  }
 }
 
 // Requests sent together on one connection are answered in order, at once, as when sent one by

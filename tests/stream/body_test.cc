@@ -78,12 +78,34 @@ TEST(RequestBodyTest, CsvBodiesReadPastTheirHeader) {
   EXPECT_EQ(ReadAll(*body, &raw).size(), 2u);
 }
 
+TEST(RequestBodyTest, ALoneCrInACsvBodyEndsALineForItsLineCount) {
+  // The reader takes a lone CR inside an LF file as a line end; the body's line count must
+  // too, or the records outrun rows() and last_line() (which number a batch's bodies apart).
+  BodyError error;
+  auto body =
+      ReadRequestBody("Date,Amount,Total_Amount\n6/15/2023,1,2\r6/16/2023,3,4\r\n6/17/2023,5,6",
+                      BodyFormat::kCsv, &error);
+  ASSERT_NE(body, nullptr) << error.message;
+  std::vector<std::string> raw;
+  auto records = ReadAll(*body, &raw);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records.back().line, 4);
+  EXPECT_EQ(body->last_line(), 4);
+  EXPECT_EQ(body->rows(), 3);
+}
+
 TEST(RequestBodyTest, RefusesWhatItCannotReadWithLineColumnAndReason) {
   BodyError error =
       Refused("{\"Date\": \"6/15/2023\", \"Amount\": 1, \"Total_Amount\": 1}\n{\"Date\": oops}\n",
               BodyFormat::kNdjson);
   EXPECT_EQ(error.reason, "invalid_json");
   EXPECT_EQ(error.line, 2);
+
+  // A number beyond a double is no JSON that can be read (it used to escape as an exception).
+  error = Refused("{\"Date\": \"6/15/2023\", \"Amount\": 1e400, \"Total_Amount\": 1}\n",
+                  BodyFormat::kNdjson);
+  EXPECT_EQ(error.reason, "invalid_json");
+  EXPECT_EQ(error.line, 1);
 
   error = Refused("{\"Date\": \"6/15/2023\", \"Amount\": true, \"Total_Amount\": 1}\n",
                   BodyFormat::kNdjson);
