@@ -610,23 +610,9 @@ ApiResponse Customers(const Snapshot& snapshot, const Params& params) {
 
 // ---- customer analytics (customer_analytics.h): ids and figures only ----
 
-// Equal selections, equal keys: the segmentation cache's name for a selection.
-std::string SelectionKey(const Selection& selection) {
-  std::string key =
-      fmt::format("{}:{}", selection.from.value_or(kNoDay), selection.to.value_or(kNoDay));
-  for (size_t d = 0; d < kDimCount; ++d) {
-    std::vector<uint32_t> members = selection.members[d];
-    if (members.empty()) continue;
-    std::sort(members.begin(), members.end());
-    members.erase(std::unique(members.begin(), members.end()), members.end());
-    key += fmt::format("|{}={}", d, fmt::join(members, ","));
-  }
-  return key;
-}
-
 std::shared_ptr<const segment::Segmentation> Segmented(const Snapshot& snapshot,
                                                        const Selection& selection) {
-  auto result = SegmentSales(snapshot.cube, selection, SelectionKey(selection));
+  auto result = SegmentSales(snapshot.cube, selection);
   if (!result) {
     if (result.error().code() == ErrorCode::kInvalidArgument) {
       throw BadRequest{422, "the selection has too few customers for customer analytics: " +
