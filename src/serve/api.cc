@@ -4,8 +4,10 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <set>
 #include <vector>
 
@@ -610,23 +612,9 @@ ApiResponse Customers(const Snapshot& snapshot, const Params& params) {
 
 // ---- customer analytics (customer_analytics.h): ids and figures only ----
 
-// Equal selections, equal keys: the segmentation cache's name for a selection.
-std::string SelectionKey(const Selection& selection) {
-  std::string key =
-      fmt::format("{}:{}", selection.from.value_or(kNoDay), selection.to.value_or(kNoDay));
-  for (size_t d = 0; d < kDimCount; ++d) {
-    std::vector<uint32_t> members = selection.members[d];
-    if (members.empty()) continue;
-    std::sort(members.begin(), members.end());
-    members.erase(std::unique(members.begin(), members.end()), members.end());
-    key += fmt::format("|{}={}", d, fmt::join(members, ","));
-  }
-  return key;
-}
-
 std::shared_ptr<const segment::Segmentation> Segmented(const Snapshot& snapshot,
                                                        const Selection& selection) {
-  auto result = SegmentSales(snapshot.cube, selection, SelectionKey(selection));
+  auto result = SegmentSales(snapshot.cube, selection);
   if (!result) {
     if (result.error().code() == ErrorCode::kInvalidArgument) {
       throw BadRequest{422, "the selection has too few customers for customer analytics: " +
@@ -659,8 +647,21 @@ std::vector<std::string> GroupColumns(std::initializer_list<std::string> first) 
   return columns;
 }
 
-// The distribution of 12-month lifetime values: 20 bins of equal width up to the 99th
-// percentile, the last open above.
+// The least "nice" width (1, 2, 2.5 or 5 times a power of ten; a cent at least) not below
+// `raw`, so that bin edges read as round amounts.
+double NiceWidth(double raw) {
+  if (!(raw > 0.01)) return 0.01;
+  const double power = std::pow(10.0, std::floor(std::log10(raw)));
+  for (double step : {1.0, 2.0, 2.5, 5.0}) {
+    if (step * power >= raw * (1 - 1e-12)) return step * power;
+  }
+  return 10 * power;
+}
+
+// The distribution of 12-month lifetime values (negative ones counted as 0): bins of one nice
+// width spanning the data from its least value to the 99th percentile (at most 21 bins, the
+// first starting at the multiple of the width at or below the least value), the last open
+// above.
 Json ClvHistogram(const segment::Segmentation& s) {
   std::vector<double> values;
   values.reserve(s.customers.size());
@@ -669,14 +670,21 @@ Json ClvHistogram(const segment::Segmentation& s) {
   if (values.empty()) return bins;
   std::sort(values.begin(), values.end());
   constexpr int kBins = 20;
+  const double least = values.front();
   const double top = values[std::min(values.size() - 1, values.size() * 99 / 100)];
-  const double width = std::max(0.01, std::ceil(top / kBins * 100) / 100);
-  std::vector<int64_t> counts(kBins, 0);
-  for (double v : values) counts[std::min<size_t>(kBins - 1, static_cast<size_t>(v / width))]++;
-  for (int b = 0; b < kBins; ++b) {
-    bins.push_back({{"from", Round(b * width, 2)},
-                    {"to", b + 1 < kBins ? Json(Round((b + 1) * width, 2)) : Json()},
-                    {"customers", counts[static_cast<size_t>(b)]}});
+  const double width = NiceWidth((top - least) / kBins);
+  const double start = std::floor(least / width) * width;
+  const size_t count =
+      std::max<size_t>(1, static_cast<size_t>(std::ceil((top - start) / width - 1e-9)));
+  std::vector<int64_t> counts(count, 0);
+  for (double v : values) {
+    counts[std::min(count - 1, static_cast<size_t>(std::max(0.0, (v - start) / width)))]++;
+  }
+  for (size_t b = 0; b < count; ++b) {
+    const double from = start + static_cast<double>(b) * width;
+    bins.push_back({{"from", Round(from, 2)},
+                    {"to", b + 1 < count ? Json(Round(from + width, 2)) : Json()},
+                    {"customers", counts[b]}});
   }
   return bins;
 }
@@ -711,11 +719,31 @@ ApiResponse Segments(const Snapshot& snapshot, const Params& params) {
                     {"revenue", Round(cell.second, 2)}});
     }
   }
+  // What each frequency score stands for: the fewest and most orders of its customers.
+  // Customers with equal orders share a score (rfm.h), so where most have one order some
+  // scores hold nobody (their orders null): the grid's columns say so rather than look empty.
+  std::array<std::pair<int64_t, int64_t>, 5> orders;
+  orders.fill({std::numeric_limits<int64_t>::max(), 0});
+  std::array<int64_t, 5> scored{};
+  for (const auto& c : s->customers) {
+    const auto f = static_cast<size_t>(c.rfm.f_score - 1);
+    orders[f] = {std::min(orders[f].first, c.rfm.frequency),
+                 std::max(orders[f].second, c.rfm.frequency)};
+    ++scored[f];
+  }
+  Json f_scores = Json::array();
+  for (size_t f = 0; f < 5; ++f) {
+    f_scores.push_back({{"f_score", f + 1},
+                        {"customers", scored[f]},
+                        {"min_orders", scored[f] ? Json(orders[f].first) : Json()},
+                        {"max_orders", scored[f] ? Json(orders[f].second) : Json()}});
+  }
   Json body{{"as_of", FormatDay(static_cast<Day>(s->as_of_day))},
             {"customers", s->customers.size()},
             {"revenue", Round(revenue, 2)},
             {"segments", rows},
             {"rf_scores", rf},
+            {"f_scores", f_scores},
             {"clv_distribution", ClvHistogram(*s)}};
   return Respond(query, body, rows, GroupColumns({"segment"}), "segments");
 }

@@ -56,6 +56,7 @@
 #include "base/sha256.h"
 #include "serve/api.h"
 #include "serve/assets.h"
+#include "serve/customer_analytics.h"
 
 namespace till {
 namespace {
@@ -262,6 +263,7 @@ struct DashboardServer::State {
   std::optional<asio::steady_timer> accept_pause;  // after running out of file descriptors
   std::vector<std::thread> io_threads;
   std::unique_ptr<asio::thread_pool> workers;
+  size_t worker_threads = 0;
 
   std::thread refresher;
   std::mutex stop_mutex;
@@ -316,6 +318,18 @@ struct DashboardServer::State {
     replica_lag->Set(*replica->lag_seconds);
   }
 
+  // Segments the Customers tab's default question of `current` (customer_analytics.h) on a
+  // worker, so that the tab's first click finds it computed instead of waiting a second or more
+  // for it. Only with two workers or more (the job holds one for that second while the others
+  // answer), and only when answers are cached (without, every request is computed: measuring).
+  void SegmentDefaultLater(const std::shared_ptr<const Snapshot>& current) {
+    if (!options.cache || worker_threads < 2) return;
+    auto selection = DefaultCustomersSelection(*current->cube);
+    if (!selection) return;
+    SegmentSalesLater(current->cube, *selection,
+                      [this](std::function<void()> job) { asio::post(*workers, std::move(job)); });
+  }
+
   // Reads the warehouse again when it changed; keeps the last good snapshot when it fails.
   void RefreshLoop() {
     std::unique_lock lock(stop_mutex);
@@ -343,7 +357,8 @@ struct DashboardServer::State {
         if (*next != current) {
           Log(LogLevel::kInfo, "warehouse changed",
               {{"data_version", (*next)->data_version}, {"sales", (*next)->cube->rows()}});
-          Publish(std::move(*next));
+          Publish(*next);
+          SegmentDefaultLater(*next);
         } else {
           SetReplicaLag(**next);
         }
@@ -891,7 +906,9 @@ Status DashboardServer::Start() {
   const int threads = s.options.threads > 0
                           ? s.options.threads
                           : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
-  s.workers = std::make_unique<asio::thread_pool>(static_cast<size_t>(threads));
+  s.worker_threads = static_cast<size_t>(threads);
+  s.workers = std::make_unique<asio::thread_pool>(s.worker_threads);
+  s.SegmentDefaultLater(s.Current());
   s.Accept();
   // Connections are served on a strand each, by a thread a core (at most 4).
   const unsigned io_threads = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);

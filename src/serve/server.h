@@ -2,7 +2,8 @@
 //
 // The warehouse is read into a Snapshot before the server listens and again whenever it changes
 // (checked every `refresh_seconds`); requests are answered from the snapshot in memory, with
-// each distinct answer cached until the next change.
+// each distinct answer cached until the next change. After each read, the dashboard's default
+// Customers question is segmented on a worker in the background (customer_analytics.h).
 #pragma once
 
 #include <memory>
@@ -24,7 +25,8 @@ struct ServeOptions {
   bool cache = true;  // off: every request is computed (for measuring)
   // Threads computing answers that are not in the cache (0: one a core): the memory that
   // questions in flight take is bounded by this many answers. Connections are not bounded by
-  // it: any number are read and answered on one I/O thread.
+  // it: any number are read and answered on one I/O thread. With two or more, one of them
+  // segments the dashboard's default Customers question after each read of the warehouse.
   int threads = 0;
   std::string version;
 };

@@ -3,9 +3,12 @@
 // and on a throwaway PostgreSQL, under a filter (customers in Germany who bought Electronics):
 // the segment summaries (scores from RANK() and the segment table written as a CASE), the R × F
 // grid, the at-risk list, and the cohort matrix. No response carries anything personal.
+#include "serve/customer_analytics.h"
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -95,7 +98,7 @@ TEST_P(CustomerAnalyticsTest, SegmentsAndCohortsReconcileWithSql) {
       "max(f.date_key) AS last_day {} GROUP BY c.customer_id",
       kOrderKey, kSales);
   const std::string scored = fmt::format(
-      "SELECT id, revenue, "
+      "SELECT id, revenue, orders, "
       "1 + 5 * (RANK() OVER (ORDER BY last_day) - 1) / (SELECT count(*) FROM ({}) n) AS r, "
       "1 + 5 * (RANK() OVER (ORDER BY orders) - 1) / (SELECT count(*) FROM ({}) n) AS f, "
       "1 + 5 * (RANK() OVER (ORDER BY revenue) - 1) / (SELECT count(*) FROM ({}) n) AS m "
@@ -129,6 +132,26 @@ TEST_P(CustomerAnalyticsTest, SegmentsAndCohortsReconcileWithSql) {
   for (const Json& cell : segments["rf_scores"]) {
     const std::pair<int, int> at{cell["r_score"].get<int>(), cell["f_score"].get<int>()};
     EXPECT_EQ(cell["customers"], grid[at]) << cell.dump();
+  }
+
+  // Each frequency score's customers and the fewest and most orders among them; a score no
+  // customer has (equal orders share a score) has none.
+  std::map<int, std::vector<int64_t>> f_scores;
+  for (const auto& row : Rows(fmt::format(
+           "SELECT f, count(*), min(orders), max(orders) FROM ({}) s GROUP BY f", scored))) {
+    f_scores[std::stoi(row[0])] = {std::stoll(row[1]), std::stoll(row[2]), std::stoll(row[3])};
+  }
+  ASSERT_EQ(segments["f_scores"].size(), 5u);
+  for (const Json& score : segments["f_scores"]) {
+    const int f = score["f_score"];
+    if (!f_scores.count(f)) {
+      EXPECT_EQ(score["customers"], 0) << f;
+      EXPECT_TRUE(score["min_orders"].is_null()) << f;
+      continue;
+    }
+    EXPECT_EQ(score["customers"], f_scores[f][0]) << f;
+    EXPECT_EQ(score["min_orders"], f_scores[f][1]) << f;
+    EXPECT_EQ(score["max_orders"], f_scores[f][2]) << f;
   }
 
   // The at-risk list: its customers are those of the two segments, most valuable first.
@@ -242,6 +265,9 @@ TEST_P(CustomerAnalyticsTest, NoResponseCarriesAnythingPersonal) {
                                          "rf_scores",
                                          "r_score",
                                          "f_score",
+                                         "f_scores",
+                                         "min_orders",
+                                         "max_orders",
                                          "m_score",
                                          "clv_distribution",
                                          "from",
@@ -301,6 +327,53 @@ TEST_P(CustomerAnalyticsTest, NoResponseCarriesAnythingPersonal) {
   }
   const ApiResponse plain = testing::Answer(*snapshot_, "segments", Params{{"format", "json"}});
   EXPECT_EQ(plain.status, 200);
+}
+
+// The lifetime values' bins span the data: the first holds the least value, all have one nice
+// width (1, 2, 2.5 or 5 times a power of ten), the last is open above the 99th percentile, and
+// their counts are the values' own, counted again here.
+TEST_P(CustomerAnalyticsTest, LifetimeValueBinsSpanTheData) {
+  const Json segments = AnswerJson(*snapshot_, "segments", kGermanElectronics);
+  const Json& bins = segments["clv_distribution"];
+  ASSERT_GE(bins.size(), 2u);
+  ASSERT_LE(bins.size(), 21u);
+  const double first = bins[0]["from"], width = bins[0]["to"].get<double>() - first;
+  ASSERT_GT(width, 0);
+  const double power = std::pow(10.0, std::floor(std::log10(width) + 1e-9));
+  const double mantissa = width / power;
+  EXPECT_TRUE(std::abs(mantissa - 1) < 1e-6 || std::abs(mantissa - 2) < 1e-6 ||
+              std::abs(mantissa - 2.5) < 1e-6 || std::abs(mantissa - 5) < 1e-6)
+      << width;
+  EXPECT_TRUE(bins.back()["to"].is_null());
+
+  Selection selection;
+  for (auto [dim, value] : {std::pair{Dim::kCountry, "Germany"}, {Dim::kCategory, "Electronics"}}) {
+    auto member = snapshot_->cube->MemberId(dim, value);
+    ASSERT_TRUE(member.has_value()) << value;
+    selection.members[static_cast<size_t>(dim)].push_back(*member);
+  }
+  auto segmentation = SegmentSales(snapshot_->cube, selection);
+  ASSERT_TRUE(segmentation) << segmentation.error().message();
+  std::vector<double> values;
+  for (const auto& c : (*segmentation)->customers) values.push_back(std::max(c.clv_12m, 0.0));
+  std::sort(values.begin(), values.end());
+  ASSERT_EQ(segments["customers"], values.size());
+  EXPECT_LE(first, values.front() + 0.005);
+  EXPECT_GT(first + width, values.front());
+  const double top = values[values.size() * 99 / 100];
+  EXPECT_LE(bins.back()["from"].get<double>(), top + 0.005);
+  EXPECT_GT(bins.back()["from"].get<double>() + width, top - 0.005);
+  std::vector<int64_t> counts(bins.size(), 0);
+  for (double v : values) {
+    size_t b = 0;
+    while (b + 1 < bins.size() && v >= first + static_cast<double>(b + 1) * width - 1e-9) ++b;
+    ++counts[b];
+  }
+  for (size_t b = 0; b < bins.size(); ++b) {
+    EXPECT_NEAR(bins[b]["from"].get<double>(), first + static_cast<double>(b) * width, 0.005);
+    EXPECT_EQ(bins[b]["customers"], counts[b]) << b;
+  }
+  EXPECT_GT(counts[0], 0);
 }
 
 TEST_P(CustomerAnalyticsTest, BadParametersAndTooFewCustomersAreRefused) {

@@ -1,7 +1,8 @@
 // `till serve` over real HTTP: a DashboardServer on a loopback port of its own, read with
 // libcurl. The dashboard's files and their headers, the API, paths that try to leave the built-in
 // files, methods and sizes it refuses, the token, /metrics through promtool, a file loaded while
-// it runs, many clients at once, and stopping. Over raw sockets: hostile and greedy clients (slow
+// it runs, many clients at once, and stopping; the Customers tab's default question segmented
+// in the background once the warehouse is read. Over raw sockets: hostile and greedy clients (slow
 // ones, a keep-alive flood, pipelining, oversized headers), and the memory distinct heavy
 // questions take.
 #include "serve/server.h"
@@ -28,6 +29,7 @@
 #include <thread>
 #include <vector>
 
+#include "serve/customer_analytics.h"
 #include "serve/serve_support.h"
 #include "support/generated.h"
 #include "support/promtool.h"
@@ -545,6 +547,23 @@ TEST_F(ServerRefreshTest, PicksUpAFileLoadedWhileItRuns) {
   EXPECT_EQ(testing::Kpi(kpis, "orders")["value"], rows);
 }
 
+// Each snapshot read after a change has its default Customers question segmented in the
+// background too, without any request.
+TEST_F(ServerRefreshTest, SegmentsTheDefaultQuestionOfEachNewSnapshot) {
+  Load("first.csv", 2'000, 63);
+  StartHere();
+  const auto first = server_->snapshot();
+  Load("second.csv", 2'000, 64);
+  const int64_t rows = FactRows();
+  // Run records may change the snapshot before the sales do: wait for the sales.
+  ASSERT_TRUE(Eventually(
+      [&] { return static_cast<int64_t>(server_->snapshot()->cube->rows()) == rows; }, 30s));
+  const auto cube = server_->snapshot()->cube;
+  ASSERT_NE(cube, first->cube);
+  ASSERT_TRUE(
+      Eventually([&] { return SegmentationReady(cube, *DefaultCustomersSelection(*cube)); }, 60s));
+}
+
 // An answer is cached for the snapshot it was computed from and must never be served for a later
 // one, however many snapshots came between and wherever they were allocated.
 TEST_F(ServerRefreshTest, AnAnswerIsNeverServedForALaterSnapshot) {
@@ -569,6 +588,88 @@ TEST_F(ServerRefreshTest, AnAnswerIsNeverServedForALaterSnapshot) {
         << "round " << round << ": an answer of an earlier snapshot";
   }
   EXPECT_EQ(FactRows(), 1'000);
+}
+
+// The URL path of the Customers tab's segments with the dashboard's default filters, and the
+// selection it names.
+std::string DefaultSegmentsPath(const Cube& cube) {
+  auto selection = DefaultCustomersSelection(cube);
+  if (!selection) return {};
+  return fmt::format("/api/v1/segments?from={}&to={}", FormatDay(*selection->from),
+                     FormatDay(*selection->to));
+}
+
+// Without any request, the server segments the default question once it has read the
+// warehouse; the answer it then gives is the one computed on demand, byte for byte.
+TEST_F(ServerTest, SegmentsTheDefaultCustomersQuestionBeforeAnyRequest) {
+  const int64_t computed_before = SegmentationsComputed();
+  ServeOptions options;
+  options.threads = 2;
+  Start(options);
+  const auto cube = server_->snapshot()->cube;
+  const auto selection = DefaultCustomersSelection(*cube);
+  ASSERT_TRUE(selection.has_value());
+  ASSERT_TRUE(Eventually([&] { return SegmentationReady(cube, *selection); }, 60s));
+  EXPECT_EQ(SegmentationsComputed(), computed_before + 1);
+
+  const std::string path = DefaultSegmentsPath(*cube);
+  HttpReply served = Get(path);
+  ASSERT_EQ(served.status, 200) << served.body;
+  for (const char* endpoint : {"clusters", "cohorts", "customers/at-risk"}) {
+    std::string other = path;
+    other.replace(other.find("segments"), 8, endpoint);
+    EXPECT_EQ(Get(other).status, 200) << other;
+  }
+  EXPECT_EQ(SegmentationsComputed(), computed_before + 1) << "a request segmented again";
+
+  // On demand: a snapshot of its own, so nothing cached is shared.
+  auto fresh = testing::ReadSnapshot(path_);
+  ASSERT_NE(fresh, nullptr);
+  ApiResponse on_demand = testing::Answer(
+      *fresh, "segments",
+      Params{{"from", FormatDay(*selection->from)}, {"to", FormatDay(*selection->to)}});
+  ASSERT_EQ(on_demand.status, 200) << on_demand.body;
+  EXPECT_EQ(SegmentationsComputed(), computed_before + 2);
+  EXPECT_EQ(served.body, on_demand.body);
+}
+
+// Requests that come while the background job segments the default question wait for that
+// computation: however many ask at once, it is computed once.
+TEST_F(ServerTest, RequestsDuringTheBackgroundSegmentationShareIt) {
+  const int64_t computed_before = SegmentationsComputed();
+  ServeOptions options;
+  options.threads = 3;
+  Start(options);
+  const std::string path = DefaultSegmentsPath(*server_->snapshot()->cube);
+  std::vector<std::thread> clients;
+  std::vector<HttpReply> replies(4);
+  for (size_t i = 0; i < replies.size(); ++i) {
+    clients.emplace_back([&, i] {
+      HttpClient client;
+      replies[i] = client.Get(Url(path));
+    });
+  }
+  for (auto& client : clients) client.join();
+  for (const HttpReply& reply : replies) {
+    EXPECT_EQ(reply.status, 200);
+    EXPECT_EQ(reply.body, replies[0].body);
+  }
+  EXPECT_EQ(SegmentationsComputed(), computed_before + 1);
+}
+
+// With a single worker, the background job would hold the only thread answering: none is run,
+// and the first request computes the question itself.
+TEST_F(ServerTest, OneWorkerSegmentsOnlyOnDemand) {
+  const int64_t computed_before = SegmentationsComputed();
+  ServeOptions options;
+  options.threads = 1;
+  Start(options);
+  std::this_thread::sleep_for(200ms);
+  const auto cube = server_->snapshot()->cube;
+  EXPECT_FALSE(SegmentationReady(cube, *DefaultCustomersSelection(*cube)));
+  EXPECT_EQ(SegmentationsComputed(), computed_before);
+  EXPECT_EQ(Get(DefaultSegmentsPath(*cube)).status, 200);
+  EXPECT_EQ(SegmentationsComputed(), computed_before + 1);
 }
 
 TEST_F(ServerTest, FiftyClientsAtOnceGetTheSameAnswers) {

@@ -1089,6 +1089,8 @@ async function runChecks(browser, base, options, { hierarchy, loadMore, warehous
         return {
           segments: data('rfm_segments').reduce((sum, d) => sum + d.value, 0),
           grid: data('rf_scores').length,
+          gridCustomers: data('rf_scores').reduce((sum, d) => sum + d[2], 0),
+          columns: window.till.charts.rf_scores?.getOption().xAxis[0].data ?? [],
           clusters: data('clusters').length,
           cohorts: data('cohorts').length,
           clv: data('clv_distribution').reduce((sum, d) => sum + d.value, 0),
@@ -1098,7 +1100,17 @@ async function runChecks(browser, base, options, { hierarchy, loadMore, warehous
         shown.segments === api.customers && shown.clv === api.customers,
         `segments chart ${JSON.stringify(shown)}, API ${api.customers} customers (${filter})`,
       );
-      check(shown.grid === 25 && shown.clusters >= 2 && shown.cohorts > 0, JSON.stringify(shown));
+      // The R × F grid shows the frequency scores some customer has, named by their orders, and
+      // every customer in one of its cells.
+      const scores = api.f_scores.filter((f) => f.customers > 0);
+      check(
+        shown.grid === 5 * scores.length &&
+          shown.gridCustomers === api.customers &&
+          shown.columns.length === scores.length &&
+          shown.columns.every((label, i) => label.endsWith(`(F${scores[i].f_score})`)),
+        `R × F grid ${JSON.stringify(shown)} against ${JSON.stringify(api.f_scores)}`,
+      );
+      check(shown.clusters >= 2 && shown.cohorts > 0, JSON.stringify(shown));
       const atRisk = await getJson(base, `/api/v1/customers/at-risk?${span}${filter}&limit=25`);
       const cells = await page.$$eval('[data-table="at_risk"] tbody tr', (rows) =>
         rows.map((row) => [...row.cells].map((c) => c.textContent)),
@@ -1270,6 +1282,37 @@ async function runChecks(browser, base, options, { hierarchy, loadMore, warehous
     check(chartWidth > 200 && chartWidth <= 375, `the time series chart is ${chartWidth} px wide`);
     // Kept beside the wide screenshots, for a person to look at the narrow layout.
     await page.screenshot({ path: options.screenshot.replace(/\.png$/, '-phone.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  await step('a 375 px phone draws every Customers chart, labels included, within its card', async () => {
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.goto(`${base}?tab=customers`);
+    await waitReady(page);
+    await page.waitForTimeout(500);
+    // Every piece of text ECharts draws (zrender's tspans) within its canvas's width.
+    const cut = await page.evaluate(() => {
+      const out = [];
+      for (const id of ['segment', 'gender', 'new_returning', 'rfm_segments', 'rf_scores', 'clusters', 'clv_distribution']) {
+        const chart = window.till.charts[id];
+        if (!chart) {
+          out.push(`${id}: no chart`);
+          continue;
+        }
+        const width = chart.getWidth();
+        for (const el of chart.getZr().storage.getDisplayList()) {
+          if (!['text', 'tspan'].includes(el.type) || !el.style?.text || el.invisible) continue;
+          const box = el.getBoundingRect().clone();
+          if (el.transform) box.applyTransform(el.transform);
+          if (box.x < -1 || box.x + box.width > width + 1) {
+            out.push(`${id}: "${el.style.text}" at ${Math.round(box.x)}..${Math.round(box.x + box.width)} of ${width}`);
+          }
+        }
+      }
+      return out;
+    });
+    await page.screenshot({ path: options.screenshot.replace(/\.png$/, '-phone-customers.png'), fullPage: true });
+    check(cut.length === 0, `text cut off on a phone:\n  ${cut.join('\n  ')}`);
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 

@@ -3,7 +3,13 @@
 // A member that a cross-filter leaves out stays in its chart, dimmed.
 
 import { $, esc, h } from './dom.js';
-import { formatCompact, formatDecimal, formatInteger, formatMoney } from './format.js';
+import {
+  formatCompact,
+  formatDecimal,
+  formatInteger,
+  formatMoney,
+  formatPercent,
+} from './format.js';
 import { selected } from './state.js';
 
 // Chart colours, each at least 3:1 against the card in both themes (the test measures them).
@@ -275,10 +281,17 @@ export function barOption(rows, dim, measure, { horizontal = false, max } = {}) 
   });
 }
 
-export function pieOption(rows, dim, measure) {
+// Charts narrower than this (a phone) draw no labels beside a pie or a bar's axis, where they
+// would be cut off at the canvas's edge: a legend below, names above the bars instead.
+export const NARROW_CHART = 480;
+export const isNarrow = (chart) => chart.getWidth() < NARROW_CHART;
+
+export function pieOption(rows, dim, measure, narrow = false) {
   if (!rows.length) return emptyOption();
   const chosen = selected(dim);
-  return {
+  const total = rows.reduce((sum, row) => sum + (row[measure] ?? 0), 0);
+  const share = new Map(rows.map((row) => [String(row[dim]), total ? row[measure] / total : 0]));
+  const option = {
     ...baseOption(),
     tooltip: itemTooltip(
       (p) => `${rowTooltip(p.name, p.data.row)}<br>Share: <b>${esc(p.percent)} %</b>`,
@@ -298,4 +311,21 @@ export function pieOption(rows, dim, measure) {
       },
     ],
   };
+  if (!narrow) return option;
+  // On a phone the names and shares go to a legend below the ring.
+  Object.assign(option.series[0], {
+    radius: ['30%', '55%'],
+    center: ['50%', '40%'],
+    label: { show: false },
+    labelLine: { show: false },
+  });
+  option.legend = {
+    type: rows.length > 8 ? 'scroll' : 'plain',
+    bottom: 0,
+    left: 'center',
+    textStyle: { color: ink().text },
+    pageTextStyle: { color: ink().text },
+    formatter: (name) => `${name}: ${formatPercent(share.get(name) ?? 0)}`,
+  };
+  return option;
 }

@@ -12,6 +12,7 @@ import {
   chartOf,
   emptyOption,
   ink,
+  isNarrow,
   itemTooltip,
   PALETTE,
   pieOption,
@@ -20,7 +21,13 @@ import {
   themed,
 } from './charts.js';
 import { $, esc, h } from './dom.js';
-import { formatDecimal, formatInteger, formatMoney, formatPercent } from './format.js';
+import {
+  formatCompact,
+  formatDecimal,
+  formatInteger,
+  formatMoney,
+  formatPercent,
+} from './format.js';
 import { filterParams, meta } from './state.js';
 import { breakdownWidget } from './widgets.js';
 
@@ -47,9 +54,13 @@ const newReturningWidget = {
       chartOf(this).setOption(emptyOption(), true);
       return;
     }
-    const option = pieOption(rows, 'group', 'customers');
+    const chart = chartOf(this);
+    const narrow = isNarrow(chart);
+    const option = pieOption(rows, 'group', 'customers', narrow);
     // Over a period that starts with the data, every customer's first purchase is in it.
     const fromStart = data.period && meta?.first_date && data.period.from <= meta.first_date;
+    // The title wraps within the chart rather than run past its edges.
+    const wrap = { width: Math.max(120, chart.getWidth() - 16), overflow: 'break' };
     option.title = {
       text: 'First-time: first purchase ever within the period',
       subtext: fromStart
@@ -57,29 +68,62 @@ const newReturningWidget = {
         : '',
       left: 'center',
       top: 0,
-      textStyle: { fontSize: 12, fontWeight: 'normal', color: ink().text },
-      subtextStyle: { fontSize: 12, color: ink().muted },
+      textStyle: { fontSize: 12, fontWeight: 'normal', color: ink().text, ...wrap },
+      subtextStyle: { fontSize: 12, color: ink().muted, ...wrap },
     };
-    option.series[0].center = ['50%', '58%'];
-    chartOf(this).setOption(option, true);
+    option.series[0].center = ['50%', narrow ? '55%' : '58%'];
+    chart.setOption(option, true);
   },
 };
 
-// A bar per row: `label` on the axis, `measure` its length.
-function rowsBarOption(rows, label, measure, tooltip) {
+// A bar per row: `label` on the axis, `measure` its length. On a phone (`narrow`) each name
+// stands above its bar, as wide as the chart, instead of beside it on the axis.
+function rowsBarOption(rows, label, measure, tooltip, narrow = false) {
   if (!rows.length) return emptyOption();
-  return themed({
+  const option = themed({
     ...baseOption(),
     tooltip: itemTooltip((p) => tooltip(p.data.row)),
-    xAxis: { type: 'value' },
+    xAxis: { type: 'value', splitNumber: narrow ? 3 : 5, axisLabel: { formatter: formatCompact } },
     yAxis: {
       type: 'category',
       inverse: true,
       data: rows.map((r) => r[label]),
-      axisLabel: { width: 200, overflow: 'truncate' },
+      axisLabel: narrow ? { show: false } : { width: 200, overflow: 'truncate' },
+      axisTick: { show: !narrow },
     },
-    series: [{ type: 'bar', data: rows.map((row) => ({ value: row[measure], row })) }],
+    series: [
+      {
+        type: 'bar',
+        barCategoryGap: narrow ? '55%' : '20%',
+        data: rows.map((row) => ({ value: row[measure], row })),
+        label: narrow
+          ? {
+              show: true,
+              position: [0, -16],
+              formatter: (p) => p.data.row[label],
+              color: ink().text,
+              overflow: 'truncate',
+              width: 280,
+            }
+          : { show: false },
+      },
+    ],
   });
+  return option;
+}
+
+// On a phone each row of a bar chart needs room for its name above the bar: the chart grows
+// to fit its rows there, and takes the stylesheet's height again elsewhere.
+function fitRows(widget, count) {
+  const chart = chartOf(widget);
+  const narrow = isNarrow(chart);
+  const dom = $(`[data-chart="${widget.id}"]`);
+  const height = narrow ? `${Math.max(240, count * 40 + 40)}px` : '';
+  if (dom.style.height !== height) {
+    dom.style.height = height;
+    chart.resize();
+  }
+  return narrow;
 }
 
 // A heat map: `cells` of [x index, y index, value], shaded from the card towards the theme's
@@ -92,7 +136,14 @@ function heatmapOption(xs, ys, cells, { xName, yName, format, tooltip }) {
     // The y axis's name stands beside it, rotated: the grid leaves it room.
     grid: { left: 32, right: 16, top: 8, bottom: 48, containLabel: true },
     tooltip: itemTooltip((p) => tooltip(xs[p.data[0]], ys[p.data[1]], p.data[2])),
-    xAxis: { type: 'category', data: xs, name: xName, nameLocation: 'middle', nameGap: 24 },
+    xAxis: {
+      type: 'category',
+      data: xs,
+      name: xName,
+      nameLocation: 'middle',
+      nameGap: 24,
+      axisLabel: { interval: 0, hideOverlap: true },
+    },
     yAxis: {
       type: 'category',
       data: ys,
@@ -147,12 +198,32 @@ const rfmSegmentsWidget = {
   render(data) {
     const rows = data.segments ?? [];
     chartOf(this).setOption(
-      rowsBarOption(rows, 'segment', 'customers', (row) => groupTooltip(row.segment, row)),
+      rowsBarOption(
+        rows,
+        'segment',
+        'customers',
+        (row) => groupTooltip(row.segment, row),
+        fitRows(this, rows.length),
+      ),
       true,
     );
     renderDataTable(this, segmentColumns({ key: 'segment', label: 'Segment' }), rows);
   },
 };
+
+// The frequency scores that some customer has, each named by the orders it stands for.
+// Customers with equal orders share a score, so where most bought once some scores hold nobody
+// (src/segment/rfm.h): those columns are left out rather than drawn as empty.
+export function frequencyColumns(fScores) {
+  return fScores
+    .filter((s) => s.customers > 0)
+    .map((s) => {
+      const orders =
+        s.min_orders === s.max_orders ? `${s.min_orders}` : `${s.min_orders}–${s.max_orders}`;
+      const unit = s.min_orders === 1 && s.max_orders === 1 ? 'order' : 'orders';
+      return { score: s.f_score, label: `${orders} ${unit} (F${s.f_score})` };
+    });
+}
 
 const rfScoresWidget = {
   id: 'rf_scores',
@@ -161,18 +232,26 @@ const rfScoresWidget = {
   request: () => ['segments', filterParams()],
   render(data) {
     const grid = data.rf_scores ?? [];
-    const xs = ['1', '2', '3', '4', '5'];
+    const columns = frequencyColumns(data.f_scores ?? []);
+    const xs = columns.map((c) => c.label);
+    const column = new Map(columns.map((c, i) => [c.score, i]));
     const ys = ['5', '4', '3', '2', '1'];
-    const cells = grid.map((c) => [c.f_score - 1, 5 - c.r_score, c.customers]);
-    chartOf(this).setOption(
-      heatmapOption(xs, ys, data.customers ? cells : [], {
-        xName: 'Frequency score',
-        yName: 'Recency score',
-        format: (v) => formatInteger(Math.round(v)),
-        tooltip: (f, r, v) =>
-          `Recency ${esc(r)}, frequency ${esc(f)}: <b>${esc(formatInteger(v))}</b> customers`,
-      }),
-      true,
+    const cells = grid
+      .filter((c) => column.has(c.f_score))
+      .map((c) => [column.get(c.f_score), 5 - c.r_score, c.customers]);
+    const option = heatmapOption(xs, ys, data.customers ? cells : [], {
+      xName: 'Orders (frequency score)',
+      yName: 'Recency score',
+      format: (v) => formatInteger(Math.round(v)),
+      tooltip: (f, r, v) =>
+        `Recency ${esc(r)}, ${esc(f)}: <b>${esc(formatInteger(v))}</b> customers`,
+    });
+    chartOf(this).setOption(option, true);
+    const missing = (data.f_scores ?? []).filter((s) => s.customers === 0).map((s) => s.f_score);
+    $(`[data-note="rf_scores"]`)?.replaceChildren(
+      missing.length
+        ? `No customer has frequency score ${missing.join(' or ')}: customers with equal orders share a score, so those columns are left out.`
+        : '',
     );
     renderDataTable(
       this,
@@ -198,7 +277,13 @@ const clustersWidget = {
       name: `${c.cluster}: ${c.profile}`,
     }));
     chartOf(this).setOption(
-      rowsBarOption(rows, 'name', 'customers', (row) => groupTooltip(row.name, row)),
+      rowsBarOption(
+        rows,
+        'name',
+        'customers',
+        (row) => groupTooltip(row.name, row),
+        fitRows(this, rows.length),
+      ),
       true,
     );
     renderDataTable(this, segmentColumns({ key: 'name', label: 'Cluster' }), rows);

@@ -7,6 +7,7 @@ import {
   barOption,
   breakdownColumns,
   chartOf,
+  isNarrow,
   pieOption,
   renderDataTable,
   sortMembers,
@@ -30,7 +31,9 @@ export function breakdownWidget({ id, tab, dim, measure, type = 'bar', sort, max
     render(data) {
       const rows = sortMembers(data.rows, dim);
       const option =
-        type === 'pie' ? pieOption(rows, dim, measure) : barOption(rows, dim, measure, { max });
+        type === 'pie'
+          ? pieOption(rows, dim, measure, isNarrow(chartOf(this)))
+          : barOption(rows, dim, measure, { max });
       chartOf(this).setOption(option, true);
       renderDataTable(this, breakdownColumns(dim, dimByName.get(dim)?.label ?? dim), rows, (row) =>
         toggleMember(dim, row[dim]),
