@@ -2,7 +2,7 @@
 # missing (Debian 12), build, and run.
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup build till package demo test test-asan bench bench-pg bench-floor bench-watch bench-serve bench-stream bench-segments clean
+.PHONY: all setup build till package image demo test test-asan bench bench-pg bench-floor bench-watch bench-serve bench-stream bench-segments clean
 
 all: build
 
@@ -25,6 +25,14 @@ package: setup
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS) --target till till_man till_changelog
 	cd build/release && cpack
+
+# The container image (packaging/Dockerfile) from that package, built from a folder holding it
+# alone: `make image`, or `make image CONTAINER=podman`.
+CONTAINER ?= docker
+image: package
+	rm -rf build/release/image && mkdir -p build/release/image
+	cp "$$(ls -t build/release/packages/till_*.deb | head -n 1)" build/release/image/
+	$(CONTAINER) build -f packaging/Dockerfile -t till build/release/image
 
 demo: till
 	@scripts/demo.sh

@@ -1,8 +1,10 @@
 // `till doctor`: is this machine ready to run Till? One line per check (settings, warehouse,
-// schema, whether it is a replica, privileges, each landing zone, each alert webhook, each port
-// to serve on), each failed one with what to do; exit 0 only when every check passes. Nothing
-// is written anywhere: the warehouse is opened read-only, zones are only listed, webhooks get a
-// probe that raises no alert (monitor/alerts.h), ports are bound and let go.
+// schema, whether it is a replica, privileges, each landing zone, each zone's event queue, each
+// alert webhook, each port to serve on), each failed one with what to do; exit 0 only when every
+// check passes. Nothing is written anywhere: the warehouse is opened read-only, zones are only
+// listed, queues are only asked for their attributes (no message is received, so none is hidden
+// from the watcher or counted as received), webhooks get a probe that raises no alert
+// (monitor/alerts.h), ports are bound and let go.
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
@@ -20,6 +22,7 @@
 #include "cli/command.h"
 #include "cli/output.h"
 #include "landing/landing_zone.h"
+#include "landing/zone_events.h"
 #include "monitor/alerts.h"
 #include "warehouse/reads.h"
 
@@ -28,13 +31,15 @@ namespace {
 
 struct DoctorFlags {
   std::vector<std::string> zones;
+  std::vector<std::string> queues;  // --events: the SQS queues of the zones' event notifications
   std::vector<std::string> ports;
   bool read_only = false;
   bool json = false;
 };
 
 struct Check {
-  std::string check;   // config, warehouse, schema, replica, privileges, zone, webhook, port
+  // config, warehouse, schema, replica, privileges, zone, events, webhook or port
+  std::string check;
   std::string target;  // what was checked: a file, a zone, a URL's host, an address
   bool ok = false;
   std::string detail;
@@ -94,6 +99,34 @@ std::string ZoneRemedy(std::string_view uri, std::string_view message) {
          "and AWS_REGION";
 }
 
+// What to do when a zone's event queue cannot be read, from the error or what SQS said.
+std::string QueueRemedy(const Error& error) {
+  std::string_view message = error.message();
+  if (Contains(message, "no AWS credentials")) {
+    return "give credentials as for the zone: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a "
+           "profile (AWS_PROFILE), or an EC2 instance or ECS task role (docs/aws.md)";
+  }
+  if (error.code() == ErrorCode::kInvalidArgument) {
+    return "give --events the queue's URL as `aws sqs get-queue-url` prints it "
+           "(https://sqs.REGION.amazonaws.com/ACCOUNT/NAME), or sqs://HOST/ACCOUNT/NAME";
+  }
+  if (error.code() == ErrorCode::kNotFound) {
+    return "create the queue and the bucket's notification to it (docs/aws.md), or correct the "
+           "queue URL given to --events";
+  }
+  if (Contains(message, "AccessDenied") || Contains(message, "HTTP 403")) {
+    return "allow sqs:GetQueueAttributes, sqs:ReceiveMessage and sqs:DeleteMessage on the queue "
+           "to this identity (docs/aws.md has the policy), and kms:Decrypt on its key if it is "
+           "encrypted with one of yours";
+  }
+  if (Contains(message, "InvalidClientTokenId") || Contains(message, "SignatureDoesNotMatch") ||
+      Contains(message, "ExpiredToken") || Contains(message, "UnrecognizedClient")) {
+    return "check the AWS access key, secret and session token (or the role that gives them)";
+  }
+  return "check AWS_ENDPOINT_URL_SQS (for a queue service other than AWS), the network path to "
+         "the queue, and AWS_REGION";
+}
+
 // A webhook URL without its path, which for Slack-style hooks is the secret.
 std::string WebhookHost(std::string_view url) {
   size_t scheme = url.find("://");
@@ -113,6 +146,7 @@ class Doctor {
       if (auto known = ReadLedgerZones(*warehouse_)) zones = *known;
     }
     for (const std::string& zone : zones) CheckZone(zone);
+    for (const std::string& queue : flags_.queues) CheckEvents(queue);
     for (const std::string& url : config_.alerts.webhooks) CheckWebhook(url);
     for (const std::string& port : flags_.ports) CheckPort(port);
     return std::move(checks_);
@@ -253,6 +287,19 @@ class Doctor {
          fmt::format("listed: {} raw file{}", listed->size(), listed->size() == 1 ? "" : "s"));
   }
 
+  // The queue exists and this identity may ask it of itself; see QueueRemedy for the rest.
+  void CheckEvents(const std::string& queue) {
+    auto state = InspectSqsQueue(queue);
+    if (!state) {
+      Fail("events", queue, state.error().message(), QueueRemedy(state.error()));
+      return;
+    }
+    Pass("events", state->url,
+         fmt::format("readable: {} message{} waiting, {} in flight; visibility timeout {} s",
+                     state->messages_waiting, state->messages_waiting == 1 ? "" : "s",
+                     state->messages_in_flight, state->visibility_timeout_s));
+  }
+
   void CheckWebhook(const std::string& url) {
     const std::string host = WebhookHost(url);
     auto status = ProbeWebhook(url);
@@ -370,6 +417,11 @@ Command AddDoctorCommand(CLI::App& app, Config& config) {
   AddWarehouseOption(*doctor, config);
   doctor->add_option("zones", flags->zones,
                      "Landing zones to list (default: every zone the warehouse has loaded from)");
+  doctor
+      ->add_option("--events", flags->queues,
+                   "The SQS queue a zone's bucket sends its event notifications to, as given to "
+                   "till watch --events (repeatable): it must exist and be readable")
+      ->allow_extra_args(false);
   doctor
       ->add_option("--port", flags->ports,
                    "A port that must be free, PORT or ADDRESS:PORT (repeatable), e.g. 8080 for "

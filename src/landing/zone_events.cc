@@ -205,14 +205,33 @@ class SqsEvents final : public ZoneEvents {
   const std::string& name() const override { return url_; }
 
   Status Check() {
-    auto answer =
-        Call("GetQueueAttributes", {{"QueueUrl", url_}, {"AttributeNames", {"VisibilityTimeout"}}});
-    TILL_RETURN_IF_ERROR(answer);
+    auto state = Inspect();
+    TILL_RETURN_IF_ERROR(state);
     Log(LogLevel::kInfo, "reading events",
-        {{"queue", url_},
-         {"visibility_timeout_s",
-          answer->value("Attributes", json::object()).value("VisibilityTimeout", "")}});
+        {{"queue", url_}, {"visibility_timeout_s", std::to_string(state->visibility_timeout_s)}});
     return {};
+  }
+
+  Result<QueueState> Inspect() const {
+    auto answer = Call("GetQueueAttributes", {{"QueueUrl", url_},
+                                              {"AttributeNames",
+                                               {"VisibilityTimeout", "ApproximateNumberOfMessages",
+                                                "ApproximateNumberOfMessagesNotVisible"}}});
+    TILL_RETURN_IF_ERROR(answer);
+    // SQS gives every attribute as a string of digits.
+    json attributes = answer->value("Attributes", json::object());
+    auto number = [&](const char* name) -> int64_t {
+      if (!attributes.is_object() || !attributes.contains(name) || !attributes[name].is_string()) {
+        return 0;
+      }
+      return std::atoll(attributes[name].get<std::string>().c_str());
+    };
+    QueueState state;
+    state.url = url_;
+    state.messages_waiting = number("ApproximateNumberOfMessages");
+    state.messages_in_flight = number("ApproximateNumberOfMessagesNotVisible");
+    state.visibility_timeout_s = number("VisibilityTimeout");
+    return state;
   }
 
   Result<std::vector<EventMessage>> Receive(std::chrono::seconds wait) override {
@@ -350,15 +369,10 @@ std::string RegionOfHost(std::string_view host) {
   return "";
 }
 
-}  // namespace
-
-Result<std::unique_ptr<ZoneEvents>> OpenSqsEvents(const std::string& queue,
-                                                  const std::string& zone_uri) {
+// The queue `queue` names, spoken to as its watcher would, for events of `zone`.
+Result<std::unique_ptr<SqsEvents>> MakeSqsEvents(const std::string& queue, S3Location zone) {
   auto url = SqsQueueUrl(queue);
   TILL_RETURN_IF_ERROR(url);
-  auto zone = ParseS3Location(zone_uri);
-  TILL_RETURN_IF_ERROR(zone);
-  if (!zone->key.empty() && !zone->key.ends_with('/')) zone->key += '/';
   auto settings = S3SettingsFromEnvironment();
   TILL_RETURN_IF_ERROR(settings);
   size_t host_start = url->find("://") + 3;
@@ -371,10 +385,26 @@ Result<std::unique_ptr<ZoneEvents>> OpenSqsEvents(const std::string& queue,
   if (endpoint.empty()) endpoint = settings->shared_endpoint;
   if (endpoint.empty()) endpoint = url->substr(0, path);
   while (endpoint.ends_with('/')) endpoint.pop_back();
-  auto events =
-      std::make_unique<SqsEvents>(std::move(*settings), *url, endpoint, region, std::move(*zone));
-  TILL_RETURN_IF_ERROR(events->Check());
-  return std::unique_ptr<ZoneEvents>(std::move(events));
+  return std::make_unique<SqsEvents>(std::move(*settings), *url, endpoint, region, std::move(zone));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ZoneEvents>> OpenSqsEvents(const std::string& queue,
+                                                  const std::string& zone_uri) {
+  auto zone = ParseS3Location(zone_uri);
+  TILL_RETURN_IF_ERROR(zone);
+  if (!zone->key.empty() && !zone->key.ends_with('/')) zone->key += '/';
+  auto events = MakeSqsEvents(queue, std::move(*zone));
+  TILL_RETURN_IF_ERROR(events);
+  TILL_RETURN_IF_ERROR((*events)->Check());
+  return std::unique_ptr<ZoneEvents>(std::move(*events));
+}
+
+Result<QueueState> InspectSqsQueue(const std::string& queue) {
+  auto events = MakeSqsEvents(queue, S3Location{});
+  TILL_RETURN_IF_ERROR(events);
+  return (*events)->Inspect();
 }
 
 }  // namespace till

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -75,6 +76,21 @@ class ZoneEvents {
 // (sqs:GetQueueAttributes), so that a queue that is missing or not allowed fails at once.
 Result<std::unique_ptr<ZoneEvents>> OpenSqsEvents(const std::string& queue,
                                                   const std::string& zone_uri);
+
+// What the queue says of itself, for `till doctor`.
+struct QueueState {
+  std::string url;
+  int64_t messages_waiting = 0;    // ApproximateNumberOfMessages
+  int64_t messages_in_flight = 0;  // ApproximateNumberOfMessagesNotVisible: received, not deleted
+  int64_t visibility_timeout_s = 0;
+};
+
+// Asks the queue `queue` names (as OpenSqsEvents) for its attributes (sqs:GetQueueAttributes),
+// with the same endpoint, region and credentials a watcher would use, and nothing else: no
+// message is received, so none is hidden from the watcher or counted towards a dead-letter
+// queue's maxReceiveCount. Fails with kNotFound when the queue does not exist, kInvalidArgument
+// when `queue` is not a queue URL, and kIoError with what SQS said otherwise.
+Result<QueueState> InspectSqsQueue(const std::string& queue);
 
 // The queue URL `queue` names (see OpenSqsEvents), or kInvalidArgument.
 Result<std::string> SqsQueueUrl(std::string_view queue);
