@@ -261,12 +261,15 @@ class KinesisTest : public ::testing::TestWithParam<Backend> {
   }
 
   // Starts `till watch kinesis://STREAM` in the background; its output goes to NAME.out/.err.
-  void StartConsumer(Child& child, const std::string& stream, const std::string& name) {
+  void StartConsumer(Child& child, const std::string& stream, const std::string& name,
+                     const std::vector<std::string>& more = {}) {
     std::string error;
-    ASSERT_TRUE(
-        child.Start({TILL_BINARY, "watch", "kinesis://" + stream, "--warehouse", location_,
-                     "--rescan", "0.5", "--json", "--log-level", "info", "--log-format", "json"},
-                    dir_.Path(""), dir_.Path(name + ".out"), dir_.Path(name + ".err"), &error))
+    std::vector<std::string> argv = {
+        TILL_BINARY, "watch",  "kinesis://" + stream, "--warehouse", location_,      "--rescan",
+        "0.5",       "--json", "--log-level",         "info",        "--log-format", "json"};
+    argv.insert(argv.end(), more.begin(), more.end());
+    ASSERT_TRUE(child.Start(argv, dir_.Path(""), dir_.Path(name + ".out"), dir_.Path(name + ".err"),
+                            &error))
         << error;
   }
 
@@ -315,11 +318,36 @@ TEST_P(KinesisTest, RecordsOfEveryShardLoadOnceAsAFileOfTheSameRows) {
   AddDirtyRows(file);
   std::vector<std::string> records = RecordsOf(ReadRawRows(file));
   CreateStream("sales", 3);
-  Put("sales", records, 0, records.size() / 2);
+  size_t half = records.size() / 2;
+  Put("sales", records, 0, half);
   Outcome first = CatchUp("sales");
-  Put("sales", records, records.size() / 2, records.size());
-  Outcome second = CatchUp("sales");
-  // Read to the end: a third pass loads nothing.
+  // The rest while a consumer runs, its metrics served.
+  int metrics_port = FreeLoopbackPort();
+  ASSERT_NE(metrics_port, 0);
+  Child consumer;
+  StartConsumer(consumer, "sales", "consumer", {"--metrics-port", std::to_string(metrics_port)});
+  Put("sales", records, half, records.size());
+  std::string want = "till_stream_records_total{zone=\"kinesis://sales\"} " +
+                     std::to_string(records.size() - half);
+  std::string metrics;
+  auto deadline = Steady::now() + seconds(60);
+  while (metrics.find(want) == std::string::npos && Steady::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(200));
+    metrics = RunToEnd({FindOnPath("curl"), "-s",
+                        "http://127.0.0.1:" + std::to_string(metrics_port) + "/metrics"},
+                       dir_)
+                  .out;
+  }
+  EXPECT_NE(metrics.find(want), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("till_stream_rows_total{outcome=\"received\"}"), std::string::npos);
+  for (const char* shard :
+       {"shardId-000000000000", "shardId-000000000001", "shardId-000000000002"}) {
+    EXPECT_NE(metrics.find("till_stream_shard_lag_milliseconds{shard=\"" + std::string(shard)),
+              std::string::npos)
+        << metrics;
+  }
+  EXPECT_EQ(consumer.Stop(SIGTERM, seconds(30)), 0);
+  // Read to the end: another pass loads nothing.
   Outcome third = CatchUp("sales");
   EXPECT_EQ(third.out, "") << third.out;
   EXPECT_NE(first.out.find("shardId-000000000002"), std::string::npos) << first.out;
@@ -379,7 +407,7 @@ TEST_P(KinesisTest, KilledAtAnyMomentEveryRecordLoadsOnce) {
   CreateStream("kills", 2);
   std::atomic<bool> put{false};
   std::thread producer([&] {
-    constexpr size_t kPerCall = 50;
+    constexpr size_t kPerCall = 100;
     for (size_t first = 0; first < records.size(); first += kPerCall) {
       Put("kills", records, first, std::min(first + kPerCall, records.size()));
     }
