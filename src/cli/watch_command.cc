@@ -13,11 +13,13 @@
 #include "cli/customer_segments.h"
 #include "cli/forecast_refresh.h"
 #include "cli/output.h"
+#include "landing/kinesis.h"
 #include "landing/landing_zone.h"
 #include "landing/zone_events.h"
 #include "monitor/alerts.h"
 #include "monitor/metrics.h"
 #include "pipeline/watch.h"
+#include "stream/kinesis_consumer.h"
 
 namespace till {
 namespace {
@@ -43,7 +45,73 @@ void OnStopSignal(int) {
   stop_signals = 1;
 }
 
+// `till watch kinesis://STREAM`: the stream's shards consumed into the warehouse
+// (stream/kinesis_consumer.h), each batch printed as a file is.
+int RunKinesisWatch(const Config& config, const WatchFlags& flags) {
+  if (!flags.events.empty()) {
+    return Fail(Error(ErrorCode::kInvalidArgument, "--events: a Kinesis stream has no events"));
+  }
+  auto stream = OpenKinesisStream(flags.location);
+  if (!stream) return Fail(stream.error());
+  auto warehouse = OpenWarehouse(config.warehouse);
+  if (!warehouse) return Fail(warehouse.error());
+  Status migrated = (*warehouse)->Migrate();
+  if (!migrated) return Fail(migrated.error());
+  struct sigaction action {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+  std::string zone = "kinesis://" + (*stream)->name();
+  std::unique_ptr<WatchMetrics> metrics;
+  if (flags.metrics_port > 0) {
+    metrics = std::make_unique<WatchMetrics>(zone, TILL_VERSION);
+    Status serving =
+        metrics->Serve(fmt::format("{}:{}", flags.metrics_address, flags.metrics_port));
+    if (!serving) return Fail(serving.error());
+  }
+  const bool json = flags.json;
+  KinesisConsumerOptions options;
+  options.until_caught_up = flags.once;
+  if (flags.rescan_seconds > 0) {
+    options.shard_refresh =
+        std::chrono::milliseconds(static_cast<int64_t>(flags.rescan_seconds * 1000));
+  }
+  options.stop = [] { return stop_signals > 0; };
+  options.on_lag = [&metrics](const std::string& shard, int64_t millis) {
+    if (metrics) metrics->OnShardLag(shard, millis);
+  };
+  options.on_batch = [json, &metrics](const KinesisBatchReport& batch) {
+    if (metrics) {
+      metrics->OnStreamBatch(batch.records, batch.rows_read, batch.accepted, batch.rejected,
+                             batch.duplicate, batch.commit_seconds);
+    }
+    if (json) {
+      std::cout << nlohmann::json{{"source", batch.source},      {"shard", batch.shard},
+                                  {"file_id", batch.file_id},    {"status", "loaded"},
+                                  {"records", batch.records},    {"rows", batch.rows_read},
+                                  {"accepted", batch.accepted},  {"rejected", batch.rejected},
+                                  {"duplicate", batch.duplicate}}
+                       .dump()
+                << std::endl;
+      return;
+    }
+    fmt::print("loaded   {}: {} records, {} rows ({} accepted, {} rejected, {} duplicate)\n",
+               batch.source, batch.records, batch.rows_read, batch.accepted, batch.rejected,
+               batch.duplicate);
+    std::fflush(stdout);
+  };
+  if (!json) {
+    fmt::print("watching {} into {}\n", zone, (*warehouse)->Describe());
+    std::fflush(stdout);
+  }
+  Status consumed = ConsumeKinesis(**stream, **warehouse, options);
+  if (!consumed) return Fail(consumed.error());
+  return 0;
+}
+
 int RunWatch(const Config& config, const WatchFlags& flags) {
+  if (flags.location.starts_with("kinesis://")) return RunKinesisWatch(config, flags);
   auto zone = OpenLandingZone(flags.location);
   if (!zone) return Fail(zone.error());
   std::unique_ptr<ZoneEvents> events;
@@ -171,7 +239,10 @@ Command AddWatchCommand(CLI::App& app, Config& config) {
   auto flags = std::make_shared<WatchFlags>();
   auto* watch = app.add_subcommand(
       "watch", "Load each new or changed file of a landing zone as it arrives, until stopped");
-  watch->add_option("zone", flags->location, "The landing zone: a folder or s3://bucket/prefix/")
+  watch
+      ->add_option("zone", flags->location,
+                   "The landing zone: a folder, s3://bucket/prefix/, or a Kinesis data stream, "
+                   "kinesis://STREAM")
       ->required();
   AddWarehouseOption(*watch, config);
   watch->add_option("--events", flags->events,
@@ -181,9 +252,12 @@ Command AddWatchCommand(CLI::App& app, Config& config) {
   watch
       ->add_option("--rescan", flags->rescan_seconds,
                    "Seconds between listings of the zone besides its own notices (default 2 "
-                   "for a folder, 5 for S3, 300 for S3 with --events)")
+                   "for a folder, 5 for S3, 300 for S3 with --events; for Kinesis, between "
+                   "listings of the shards, default 10)")
       ->check(CLI::Range(0.05, 3600.0));
-  watch->add_flag("--once", flags->once, "Stop once everything settled in the zone is loaded");
+  watch->add_flag("--once", flags->once,
+                  "Stop once everything settled in the zone is loaded (for Kinesis: once every "
+                  "shard is read to its newest record)");
   watch
       ->add_option("--give-up", flags->give_up_seconds,
                    "With --once: seconds of failures in a row (the zone or the warehouse cannot "

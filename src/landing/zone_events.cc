@@ -1,6 +1,5 @@
 #include "landing/zone_events.h"
 
-#include <curl/curl.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -13,17 +12,13 @@
 #include <nlohmann/json.hpp>
 
 #include "base/log.h"
+#include "landing/aws_json.h"
 #include "landing/landing_zone.h"
 
 namespace till {
 namespace {
 
 using nlohmann::json;
-
-std::string Env(const char* name) {
-  const char* value = std::getenv(name);
-  return value ? value : "";
-}
 
 // S3 writes a notification's object key form-encoded: '+' for a space, %XX for other bytes.
 std::optional<std::string> FormDecode(std::string_view text) {
@@ -180,27 +175,19 @@ Result<std::string> SqsQueueUrl(std::string_view queue) {
 
 namespace {
 
-void EnsureCurl() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-size_t AppendToString(char* data, size_t size, size_t count, void* out) {
-  static_cast<std::string*>(out)->append(data, size * count);
-  return size * count;
-}
-
 class SqsEvents final : public ZoneEvents {
  public:
   SqsEvents(S3Settings settings, std::string url, std::string endpoint, std::string region,
             S3Location zone)
-      : settings_(std::move(settings)),
+      : service_{std::move(settings),
+                 std::move(endpoint),
+                 std::move(region),
+                 "sqs",
+                 "AmazonSQS.",
+                 "application/x-amz-json-1.0",
+                 "SQS"},
         url_(std::move(url)),
-        endpoint_(std::move(endpoint)),
-        region_(std::move(region)),
-        zone_(std::move(zone)) {
-    EnsureCurl();
-  }
+        zone_(std::move(zone)) {}
 
   const std::string& name() const override { return url_; }
 
@@ -281,77 +268,13 @@ class SqsEvents final : public ZoneEvents {
   }
 
  private:
-  // One action of the JSON protocol: a signed POST of `request` to the endpoint; the answer's
-  // JSON object, or an error naming the action and what the queue said.
   Result<json> Call(const std::string& action, const json& request,
                     std::chrono::seconds timeout = std::chrono::seconds(30)) const {
-    auto credentials = CurrentCredentials(settings_);
-    TILL_RETURN_IF_ERROR(credentials);
-    CURL* curl = curl_easy_init();
-    if (!curl) return MakeError(ErrorCode::kInternal, "libcurl did not start");
-    std::string provider = fmt::format("aws:amz:{}:sqs", region_);
-    std::string user = fmt::format("{}:{}", credentials->access_key, credentials->secret_key);
-    std::string target = "X-Amz-Target: AmazonSQS." + action;
-    std::string token;
-    curl_slist* headers = nullptr;
-    headers = curl_slist_append(headers, "Content-Type: application/x-amz-json-1.0");
-    headers = curl_slist_append(headers, target.c_str());
-    if (!credentials->session_token.empty()) {
-      token = "X-Amz-Security-Token: " + credentials->session_token;
-      headers = curl_slist_append(headers, token.c_str());
-    }
-    std::string body = request.dump();
-    std::string answer;
-    std::string url = endpoint_ + "/";
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, provider.c_str());
-    curl_easy_setopt(curl, CURLOPT_USERPWD, user.c_str());
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(timeout.count()));
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, AppendToString);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
-    char error[CURL_ERROR_SIZE] = {};
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-    CURLcode code = curl_easy_perform(curl);
-    long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    if (code != CURLE_OK) {
-      return MakeError(ErrorCode::kIoError,
-                       fmt::format("SQS {}: {}: {}", action, endpoint_,
-                                   error[0] ? error : curl_easy_strerror(code)));
-    }
-    json parsed = json::parse(answer, nullptr, /*allow_exceptions=*/false);
-    if (status != 200) {
-      std::string type;
-      std::string text;
-      if (!parsed.is_discarded() && parsed.is_object()) {
-        type = parsed.value("__type", "");
-        type = type.substr(type.find('#') + 1);
-        text = parsed.value("message", parsed.value("Message", ""));
-      }
-      ErrorCode kind = type == "QueueDoesNotExist" || type == "NonExistentQueue"
-                           ? ErrorCode::kNotFound
-                           : ErrorCode::kIoError;
-      return MakeError(
-          kind, fmt::format("SQS {} on {}: HTTP {} {}: {}", action, url_, status, type, text));
-    }
-    if (parsed.is_discarded() || !parsed.is_object()) {
-      return MakeError(ErrorCode::kIoError,
-                       fmt::format("SQS {} on {}: the answer is not a JSON object", action, url_));
-    }
-    return parsed;
+    return CallAwsJson(service_, action, request, url_, timeout);
   }
 
-  S3Settings settings_;
+  AwsJsonService service_;
   std::string url_;
-  std::string endpoint_;
-  std::string region_;
   S3Location zone_;
 };
 
@@ -380,11 +303,7 @@ Result<std::unique_ptr<SqsEvents>> MakeSqsEvents(const std::string& queue, S3Loc
   std::string host = url->substr(host_start, path - host_start);
   std::string region = RegionOfHost(host);
   if (region.empty()) region = settings->region;
-  std::string endpoint = Env("AWS_ENDPOINT_URL_SQS");
-  if (endpoint.empty()) endpoint = Env("AWS_ENDPOINT_URL");
-  if (endpoint.empty()) endpoint = settings->shared_endpoint;
-  if (endpoint.empty()) endpoint = url->substr(0, path);
-  while (endpoint.ends_with('/')) endpoint.pop_back();
+  std::string endpoint = AwsServiceEndpoint(*settings, "sqs", url->substr(0, path));
   return std::make_unique<SqsEvents>(std::move(*settings), *url, endpoint, region, std::move(zone));
 }
 

@@ -42,6 +42,10 @@ struct WatchMetrics::State {
   prometheus::Counter* retries = nullptr;
   prometheus::Family<prometheus::Counter>* event_messages = nullptr;
   prometheus::Histogram* event_lag = nullptr;
+  prometheus::Counter* stream_records = nullptr;
+  prometheus::Family<prometheus::Counter>* stream_rows = nullptr;
+  prometheus::Histogram* stream_commit_seconds = nullptr;
+  prometheus::Family<prometheus::Gauge>* shard_lag = nullptr;
   std::unique_ptr<prometheus::Exposer> exposer;
 };
 
@@ -106,6 +110,29 @@ WatchMetrics::WatchMetrics(std::string zone, std::string version)
                      .Help("Time from an object's event to the commit of its load")
                      .Register(registry)
                      .Add({}, DurationBuckets());
+  s.stream_records = &prometheus::BuildCounter()
+                          .Name("till_stream_records_total")
+                          .Help("Records read from the stream's shards and committed")
+                          .Register(registry)
+                          .Add({{"zone", s.zone}});
+  s.stream_rows = &prometheus::BuildCounter()
+                       .Name("till_stream_rows_total")
+                       .Help("Rows of the stream's records, by what became of them")
+                       .Register(registry);
+  for (const char* outcome : {"received", "accepted", "rejected", "duplicate"}) {
+    s.stream_rows->Add({{"outcome", outcome}});
+  }
+  s.stream_commit_seconds = &prometheus::BuildHistogram()
+                                 .Name("till_stream_batch_duration_seconds")
+                                 .Help("Time from a stream batch's read to its commit")
+                                 .Register(registry)
+                                 .Add({}, DurationBuckets());
+  s.shard_lag = &prometheus::BuildGauge()
+                     .Name("till_stream_shard_lag_milliseconds")
+                     .Help(
+                         "How far the consumer of a shard is behind its newest record "
+                         "(MillisBehindLatest)")
+                     .Register(registry);
   prometheus::BuildGauge()
       .Name("till_build_info")
       .Help("The Till version serving these metrics")
@@ -163,6 +190,24 @@ void WatchMetrics::OnEventMessage(bool ignored) {
 }
 
 void WatchMetrics::OnEventLag(double seconds) { state_->event_lag->Observe(seconds); }
+
+void WatchMetrics::OnStreamBatch(int64_t records, int64_t rows, int64_t accepted, int64_t rejected,
+                                 int64_t duplicate, double commit_seconds) {
+  State& s = *state_;
+  s.stream_records->Increment(static_cast<double>(records));
+  s.stream_rows->Add({{"outcome", "received"}}).Increment(static_cast<double>(rows));
+  s.stream_rows->Add({{"outcome", "accepted"}}).Increment(static_cast<double>(accepted));
+  s.stream_rows->Add({{"outcome", "rejected"}}).Increment(static_cast<double>(rejected));
+  s.stream_rows->Add({{"outcome", "duplicate"}}).Increment(static_cast<double>(duplicate));
+  s.stream_commit_seconds->Observe(commit_seconds);
+  s.last_success->Set(
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+void WatchMetrics::OnShardLag(const std::string& shard, int64_t millis) {
+  state_->shard_lag->Add({{"zone", state_->zone}, {"shard", shard}})
+      .Set(static_cast<double>(millis));
+}
 
 std::string WatchMetrics::Text() const {
   return prometheus::TextSerializer().Serialize(state_->registry->Collect());

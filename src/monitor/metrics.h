@@ -1,6 +1,6 @@
 // Prometheus metrics of a watcher: what it loaded, how long it took, how far behind it is. Served
 // on /metrics in the text exposition format. Labels are few and bounded (outcome, status, step,
-// zone): never a file name or anything from the data.
+// zone, a stream's shard id): never a file name or anything from the data.
 #pragma once
 
 #include <memory>
@@ -29,6 +29,13 @@ class WatchMetrics {
   void OnEventMessage(bool ignored);
   // Seconds from an event's time to the commit of the load it caused.
   void OnEventLag(double seconds);
+
+  // A batch read from a stream's shard and committed: its records, its rows read, and what
+  // became of them.
+  void OnStreamBatch(int64_t records, int64_t rows, int64_t accepted, int64_t rejected,
+                     int64_t duplicate, double commit_seconds);
+  // How far a shard's consumer is behind the newest record of the shard (MillisBehindLatest).
+  void OnShardLag(const std::string& shard, int64_t millis);
 
   // The exposition text, as /metrics answers.
   std::string Text() const;

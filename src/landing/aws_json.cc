@@ -1,0 +1,118 @@
+#include "landing/aws_json.h"
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <mutex>
+
+namespace till {
+namespace {
+
+using nlohmann::json;
+
+void EnsureCurl() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+size_t AppendToString(char* data, size_t size, size_t count, void* out) {
+  static_cast<std::string*>(out)->append(data, size * count);
+  return size * count;
+}
+
+}  // namespace
+
+std::string AwsServiceEndpoint(const S3Settings& settings, const std::string& service,
+                               const std::string& fallback) {
+  std::string variable = "AWS_ENDPOINT_URL_" + service;
+  std::transform(variable.begin(), variable.end(), variable.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  std::string endpoint;
+  for (const char* name : {variable.c_str(), "AWS_ENDPOINT_URL"}) {
+    const char* value = std::getenv(name);
+    if (value && *value) {
+      endpoint = value;
+      break;
+    }
+  }
+  if (endpoint.empty()) endpoint = settings.shared_endpoint;
+  if (endpoint.empty()) endpoint = fallback;
+  while (endpoint.ends_with('/')) endpoint.pop_back();
+  return endpoint;
+}
+
+Result<json> CallAwsJson(const AwsJsonService& service, const std::string& action,
+                         const json& request, const std::string& about,
+                         std::chrono::seconds timeout, AwsJsonFailure* failure) {
+  EnsureCurl();
+  auto credentials = CurrentCredentials(service.settings);
+  TILL_RETURN_IF_ERROR(credentials);
+  CURL* curl = curl_easy_init();
+  if (!curl) return MakeError(ErrorCode::kInternal, "libcurl did not start");
+  std::string provider = fmt::format("aws:amz:{}:{}", service.region, service.signing_name);
+  std::string user = fmt::format("{}:{}", credentials->access_key, credentials->secret_key);
+  std::string target = "X-Amz-Target: " + service.target + action;
+  std::string content_type = "Content-Type: " + service.content_type;
+  std::string token;
+  curl_slist* headers = nullptr;
+  headers = curl_slist_append(headers, content_type.c_str());
+  headers = curl_slist_append(headers, target.c_str());
+  if (!credentials->session_token.empty()) {
+    token = "X-Amz-Security-Token: " + credentials->session_token;
+    headers = curl_slist_append(headers, token.c_str());
+  }
+  std::string body = request.dump();
+  std::string answer;
+  std::string url = service.endpoint + "/";
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, provider.c_str());
+  curl_easy_setopt(curl, CURLOPT_USERPWD, user.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, AppendToString);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
+  char error[CURL_ERROR_SIZE] = {};
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+  CURLcode code = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(curl);
+  if (code != CURLE_OK) {
+    return MakeError(ErrorCode::kIoError,
+                     fmt::format("{} {}: {}: {}", service.name, action, service.endpoint,
+                                 error[0] ? error : curl_easy_strerror(code)));
+  }
+  json parsed = json::parse(answer, nullptr, /*allow_exceptions=*/false);
+  if (status != 200) {
+    std::string type;
+    std::string text;
+    if (!parsed.is_discarded() && parsed.is_object()) {
+      type = parsed.value("__type", "");
+      type = type.substr(type.find('#') + 1);
+      text = parsed.value("message", parsed.value("Message", ""));
+    }
+    if (failure) failure->type = type;
+    ErrorCode kind = type == "QueueDoesNotExist" || type == "NonExistentQueue" ||
+                             type == "ResourceNotFoundException"
+                         ? ErrorCode::kNotFound
+                         : ErrorCode::kIoError;
+    return MakeError(kind, fmt::format("{} {} on {}: HTTP {} {}: {}", service.name, action, about,
+                                       status, type, text));
+  }
+  if (parsed.is_discarded() || !parsed.is_object()) {
+    return MakeError(
+        ErrorCode::kIoError,
+        fmt::format("{} {} on {}: the answer is not a JSON object", service.name, action, about));
+  }
+  return parsed;
+}
+
+}  // namespace till
