@@ -6,7 +6,10 @@ local rows = tonumber(os.getenv("STREAM_ROWS") or "1")
 local template = os.getenv("STREAM_TEMPLATE")
 local base = tonumber(os.getenv("STREAM_BASE") or "0")
 local counter = 0
-local thread_id = 0
+-- A global, not a local: setup() sets it in each thread's state through thread:set, which a
+-- local of the same name would hide (every thread then sent the same ids, half the rows
+-- duplicates).
+thread_id = 0
 local threads = {}
 local next_id = 0
 

@@ -6,7 +6,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libsqlite3-dev sqlite3 libssl-dev libxxhash-dev
   libpq-dev postgresql-15 postgresql-client-15
-  nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libfmt-dev libabsl-dev
+  nlohmann-json3-dev libsimdjson-dev libcli11-dev libtomlplusplus-dev libfmt-dev libabsl-dev
   libcurl4-openssl-dev libpugixml-dev prometheus-cpp-dev prometheus
   libcpp-httplib-dev libboost-dev libbrotli-dev zlib1g-dev
   libnlopt-dev libnlopt-cxx-dev libeigen3-dev r-cran-forecast

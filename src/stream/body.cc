@@ -1,11 +1,14 @@
 #include "stream/body.h"
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include <algorithm>
 #include <cctype>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <unordered_map>
+#include <utility>
 
 #include "base/byte_source.h"
 #include "csv/csv_reader.h"
@@ -127,71 +130,256 @@ std::unique_ptr<RequestBody> Refuse(BodyError* error, int64_t line, std::string 
   return nullptr;
 }
 
+// The columns of an NDJSON body, as first spelled, in the order first met: a key names its
+// column as a header cell does, so "Date" on one line and "date" on the next are one column.
+// Each key's spelling is mapped once, not once a line: mapping folds it against every known
+// column name, which would otherwise cost more than the parse.
+class NdjsonColumns {
+ public:
+  static constexpr size_t kUnknown = static_cast<size_t>(-1);
+
+  // The slot of the column `key` names, or kUnknown.
+  size_t SlotOf(std::string_view key) {
+    auto cached = slot_of_key_.find(key);
+    if (cached != slot_of_key_.end()) return cached->second;
+    size_t slot = kUnknown;
+    if (auto column = ColumnFromHeader(key)) {
+      auto [it, added] = slot_of_column_.try_emplace(*column, names_.size());
+      if (added) names_.emplace_back(key);
+      slot = it->second;
+    }
+    slot_of_key_.emplace(key, slot);
+    return slot;
+  }
+
+  const std::vector<std::string>& names() const { return names_; }
+
+ private:
+  std::vector<std::string> names_;
+  std::map<Column, size_t> slot_of_column_;
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view key) const { return std::hash<std::string_view>()(key); }
+  };
+  std::unordered_map<std::string, size_t, KeyHash, std::equal_to<>> slot_of_key_;
+};
+
+// Reads a well-formed line the fast way: simdjson's On-Demand parser, straight into the row's
+// fields. False for anything else (not JSON, not an object, an unknown or repeated column, a
+// value of another type, a number too large for 64 bits): NdjsonLine then reads the line again
+// and says precisely what is wrong, if anything. `capacity`: the bytes readable from the line's
+// start, at least its size plus simdjson::SIMDJSON_PADDING.
+bool ReadLineFast(simdjson::ondemand::parser& parser, std::string_view text, size_t capacity,
+                  NdjsonColumns& columns, NdjsonBody::Row& row) {
+  namespace od = simdjson::ondemand;
+  od::document document;
+  od::object object;
+  if (parser.iterate(text.data(), text.size(), capacity).get(document) ||
+      document.get_object().get(object)) {
+    return false;
+  }
+  std::vector<bool> seen(columns.names().size());
+  for (auto member : object) {
+    od::field field;
+    std::string_view key;
+    if (std::move(member).get(field) || field.unescaped_key().get(key)) return false;
+    size_t slot = columns.SlotOf(key);
+    if (slot == NdjsonColumns::kUnknown) return false;
+    if (slot >= row.fields.size()) row.fields.resize(columns.names().size());
+    if (slot >= seen.size()) seen.resize(columns.names().size(), false);
+    if (seen[slot]) return false;
+    seen[slot] = true;
+    od::value value = field.value();
+    od::json_type type;
+    if (value.type().get(type)) return false;
+    std::string& out = row.fields[slot];
+    switch (type) {
+      case od::json_type::string: {
+        std::string_view string;
+        if (value.get_string().get(string)) return false;
+        out.assign(string);
+        break;
+      }
+      case od::json_type::number: {
+        od::number_type number;
+        if (value.get_number_type().get(number)) return false;
+        if (number == od::number_type::floating_point_number) {
+          double real;
+          if (value.get_double().get(real)) return false;
+          out = nlohmann::json(real).dump();  // as NdjsonLine prints it
+        } else if (number == od::number_type::signed_integer) {
+          int64_t integer;
+          if (value.get_int64().get(integer)) return false;
+          out = std::to_string(integer);
+        } else if (number == od::number_type::unsigned_integer) {
+          uint64_t integer;
+          if (value.get_uint64().get(integer)) return false;
+          out = std::to_string(integer);
+        } else {
+          return false;
+        }
+        break;
+      }
+      case od::json_type::null: {
+        bool null = false;
+        if (value.is_null().get(null) || !null) return false;
+        out.clear();
+        break;
+      }
+      default:
+        return false;
+    }
+  }
+  // Nothing may follow the object: past its end, the document has no location.
+  const char* trailing = nullptr;
+  return document.current_location().get(trailing) == simdjson::OUT_OF_BOUNDS;
+}
+
+// Reads one NDJSON line straight into a row's fields, through nlohmann's SAX interface rather
+// than a document per line (which costs a map and a string for every key of every row). It
+// reads the whole line even after a problem, so that a line that is not JSON is refused as such
+// whatever else is wrong with it; otherwise the first problem in the line's order stands.
+class NdjsonLine {
+ public:
+  using json = nlohmann::json;
+
+  NdjsonLine(NdjsonColumns& columns, int64_t line, NdjsonBody::Row& row)
+      : columns_(columns), line_(line), row_(row) {}
+
+  // What is wrong with the line, once parsed (reason empty: nothing).
+  const BodyError& problem() const { return problem_; }
+
+  bool null() { return Scalar(nullptr); }
+  bool boolean(bool) { return Scalar("boolean"); }
+  bool number_integer(json::number_integer_t value) { return Number(std::to_string(value)); }
+  bool number_unsigned(json::number_unsigned_t value) { return Number(std::to_string(value)); }
+  bool number_float(json::number_float_t value, const std::string&) {
+    return Number(json(value).dump());  // as a document's value would print
+  }
+  bool string(std::string& value) {
+    if (depth_ == 1 && slot_ != NdjsonColumns::kUnknown) {
+      row_.fields[slot_] = std::move(value);
+      return true;
+    }
+    return Scalar("string");
+  }
+  bool binary(json::binary_t&) { return Scalar("binary"); }
+  bool start_object(size_t) { return Open("object"); }
+  bool start_array(size_t) { return Open("array"); }
+  bool end_object() { return Close(); }
+  bool end_array() { return Close(); }
+  bool key(std::string& key) {
+    if (depth_ != 1) return true;
+    key_ = key;
+    slot_ = columns_.SlotOf(key);
+    if (slot_ == NdjsonColumns::kUnknown) {
+      Note("unknown_column",
+           fmt::format("line {}, column {}: no sales file has this column", line_, key));
+      return true;
+    }
+    if (slot_ >= row_.fields.size()) row_.fields.resize(columns_.names().size());
+    if (slot_ >= seen_.size()) seen_.resize(columns_.names().size(), false);
+    if (seen_[slot_]) {
+      Note("duplicate_column",
+           fmt::format("line {}, column {}: the object names this column twice", line_, key));
+      slot_ = NdjsonColumns::kUnknown;
+      return true;
+    }
+    seen_[slot_] = true;
+    return true;
+  }
+  bool parse_error(size_t, const std::string&, const json::exception& e) {
+    problem_ =
+        BodyError{line_, "", "invalid_json", fmt::format("line {}: not JSON: {}", line_, e.what())};
+    return false;
+  }
+
+ private:
+  // A value that is not an object at the top, or a wrong type inside one.
+  bool Scalar(const char* type) {
+    if (depth_ == 0) {
+      Note("not_an_object", fmt::format("line {}: a line must be one JSON object", line_));
+    } else if (depth_ == 1 && type != nullptr && slot_ != NdjsonColumns::kUnknown) {
+      Note("wrong_type", fmt::format("line {}, column {}: a {} where a string, a number or null "
+                                     "goes",
+                                     line_, key_, type));
+    }
+    return true;
+  }
+  bool Number(std::string text) {
+    if (depth_ == 1 && slot_ != NdjsonColumns::kUnknown) row_.fields[slot_] = std::move(text);
+    return Scalar(nullptr);
+  }
+  bool Open(const char* type) {
+    if (depth_ == 0 && std::string_view(type) != "object") Scalar(type);
+    if (depth_ == 1) Scalar(type);
+    ++depth_;
+    return true;
+  }
+  bool Close() {
+    --depth_;
+    return true;
+  }
+  void Note(const char* reason, std::string message) {
+    if (problem_.reason.empty()) {
+      problem_ = BodyError{line_, key_, reason, std::move(message)};
+    }
+  }
+
+  NdjsonColumns& columns_;
+  int64_t line_;
+  NdjsonBody::Row& row_;
+  int depth_ = 0;
+  std::string key_;
+  size_t slot_ = NdjsonColumns::kUnknown;
+  std::vector<bool> seen_;
+  BodyError problem_;
+};
+
 std::unique_ptr<RequestBody> ReadNdjson(std::string body, BodyError* error) {
-  // The columns met, as first spelled, in the order first met: a key names its column as a
-  // header cell does, so "Date" on one line and "date" on the next are one column.
-  std::vector<std::string> columns;
-  std::map<Column, size_t> index;
+  // The parser reads up to SIMDJSON_PADDING bytes past a line's end: the lines that end closer
+  // than that to the body's end are parsed from a padded copy (copying the whole body to pad it
+  // would cost more than parsing it).
+  const size_t size = body.size();
+  std::string padded_line;
+  simdjson::ondemand::parser parser;
+  NdjsonColumns columns;
   std::vector<NdjsonBody::Row> rows;
   int64_t line = 0;
   size_t start = 0;
-  while (start < body.size()) {
+  while (start < size) {
     size_t end = body.find('\n', start);
-    if (end == std::string::npos) end = body.size();
+    if (end == std::string::npos) end = size;
     std::string_view text(body.data() + start, end - start);
     start = end + 1;
     ++line;
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
     if (text.find_first_not_of(" \t") == std::string_view::npos) continue;
-    nlohmann::json object;
-    try {
-      object = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::exception& e) {  // a syntax error, or a number out of range
-      return Refuse(error, line, "", "invalid_json",
-                    fmt::format("line {}: not JSON: {}", line, e.what()));
+    const size_t offset = static_cast<size_t>(text.data() - body.data());
+    NdjsonBody::Row row{line, std::vector<std::string>(columns.names().size()), offset,
+                        text.size()};
+    std::string_view source = text;
+    size_t capacity = size - offset;
+    if (capacity < text.size() + simdjson::SIMDJSON_PADDING) {
+      padded_line.assign(text);
+      padded_line.append(simdjson::SIMDJSON_PADDING, ' ');
+      source = std::string_view(padded_line).substr(0, text.size());
+      capacity = padded_line.size();
     }
-    if (!object.is_object()) {
-      return Refuse(error, line, "", "not_an_object",
-                    fmt::format("line {}: a line must be one JSON object", line));
-    }
-    NdjsonBody::Row row{line, std::vector<std::string>(columns.size()),
-                        static_cast<size_t>(text.data() - body.data()), text.size()};
-    std::vector<bool> seen(columns.size());
-    for (const auto& [key, value] : object.items()) {
-      auto column = ColumnFromHeader(key);
-      if (!column) {
-        return Refuse(error, line, key, "unknown_column",
-                      fmt::format("line {}, column {}: no sales file has this column", line, key));
-      }
-      auto [it, added] = index.try_emplace(*column, columns.size());
-      if (added) {
-        columns.push_back(key);
-        row.fields.emplace_back();
-        seen.push_back(false);
-      }
-      if (seen[it->second]) {
-        return Refuse(
-            error, line, key, "duplicate_column",
-            fmt::format("line {}, column {}: the object names this column twice", line, key));
-      }
-      seen[it->second] = true;
-      std::string& field = row.fields[it->second];
-      if (value.is_string()) {
-        field = value.get<std::string>();
-      } else if (value.is_number()) {
-        field = value.dump();
-      } else if (!value.is_null()) {
-        return Refuse(error, line, key, "wrong_type",
-                      fmt::format("line {}, column {}: a {} where a string, a number or null "
-                                  "goes",
-                                  line, key, value.type_name()));
+    if (!ReadLineFast(parser, source, capacity, columns, row)) {
+      std::fill(row.fields.begin(), row.fields.end(), std::string());
+      NdjsonLine reader(columns, line, row);
+      nlohmann::json::sax_parse(text.begin(), text.end(), &reader);
+      if (!reader.problem().reason.empty()) {
+        *error = reader.problem();
+        return nullptr;
       }
     }
     rows.push_back(std::move(row));
   }
   if (rows.empty()) return Refuse(error, 0, "", "empty_body", "the body holds no rows");
-  for (auto& row : rows) row.fields.resize(columns.size());
-  std::vector<std::string_view> header(columns.begin(), columns.end());
+  for (auto& row : rows) row.fields.resize(columns.names().size());
+  std::vector<std::string_view> header(columns.names().begin(), columns.names().end());
   auto map = MapHeader(header);
   if (!map) return Refuse(error, 1, "", "bad_header", map.error().message());
   return std::make_unique<NdjsonBody>(std::move(body), std::move(*map), std::move(rows), line);

@@ -1,6 +1,7 @@
 #include "stream/server.h"
 
 #include <fmt/format.h>
+#include <malloc.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -28,6 +29,10 @@ using tcp = asio::ip::tcp;
 using Steady = std::chrono::steady_clock;
 
 constexpr size_t kHeadBytes = 16 << 10;
+// What one read asks of the socket. Beast reads at most what the buffer holds free (512 bytes at
+// least), and a buffer emptied by the parser after each read stays small: a 350 KB body then
+// came in a few hundred reads, each through the event loop, which cost more than its parse.
+constexpr size_t kReadBytes = 64 << 10;
 constexpr auto kWriteTime = std::chrono::seconds(30);
 
 bool IsLoopbackAddress(const std::string& address) {
@@ -77,6 +82,7 @@ class StreamServer::State::Session : public std::enable_shared_from_this<Session
     beast::error_code error;
     auto remote = stream_.socket().remote_endpoint(error);
     if (!error) peer_ = remote.address().to_string();
+    buffer_.reserve(kReadBytes);
   }
 
   void Read() {
@@ -251,6 +257,12 @@ Status StreamServer::Start() {
                                  s.options.address));
   }
   TILL_RETURN_IF_ERROR(s.writer.Start());
+  // Request bodies are large (hundreds of KB), allocated on a reader thread and freed on the
+  // writer's: by default glibc maps each anew past 128 KiB, or returns the freed top of an
+  // arena at once, and every request then paid its pages' faults and zeroing again. The
+  // queue's bound (--queue-rows) bounds what is kept.
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   try {
     auto address =
         asio::ip::make_address(s.options.address == "localhost" ? "127.0.0.1" : s.options.address);

@@ -62,6 +62,49 @@ TEST(RequestBodyTest, NdjsonKeysMapLikeAHeaderAndMissingKeysAreNull) {
   EXPECT_EQ(raw[1], "{\"date\": \"6/16/2023\", \"Total Purchases\": 2, \"Amount\": null}");
 }
 
+// Lines are read by a fast parser, and again by a slower one that explains what is wrong when
+// the first does not take a line: both must give the same fields, and refuse the same lines.
+TEST(RequestBodyTest, NdjsonValuesReadAlikeWhicheverParserTakesTheLine) {
+  BodyError error;
+  auto body = ReadRequestBody(
+      "{\"Date\": \"6/15/2023\", \"Amount\": -3, \"Total_Amount\": 1.50, \"City\": "
+      "\"S\\u00e3o \\\"Paulo\\\"\"}   \n"
+      "{\"Date\": \"6/16/2023\", \"Amount\": 123456789012345678901234567890, "
+      "\"Total_Amount\": 18446744073709551615}",  // the last line, unpadded, without its \n
+      BodyFormat::kNdjson, &error);
+  ASSERT_NE(body, nullptr) << error.message;
+  std::vector<std::string> raw;
+  auto records = ReadAll(*body, &raw);
+  ASSERT_EQ(records.size(), 2u);
+  auto field = [&](size_t record, Column column) {
+    return std::string(records[record].fields[body->header().position[Index(column)]]);
+  };
+  EXPECT_EQ(field(0, Column::kAmount), "-3");
+  EXPECT_EQ(field(0, Column::kTotalAmount), "1.5");  // as a JSON document prints the number
+  EXPECT_EQ(field(0, Column::kCity), "S\u00e3o \"Paulo\"");
+  // Beyond 64 bits: the slower parser's double, as before.
+  EXPECT_EQ(field(1, Column::kAmount), "1.2345678901234568e+29");
+  EXPECT_EQ(field(1, Column::kTotalAmount), "18446744073709551615");
+  EXPECT_EQ(raw[1].back(), '}');
+
+  // What follows an object, a key named twice, a nested value: refused, wherever on the line.
+  error = Refused("{\"Date\": \"6/15/2023\", \"Amount\": 1, \"Total_Amount\": 1} {}\n",
+                  BodyFormat::kNdjson);
+  EXPECT_EQ(error.reason, "invalid_json");
+  error = Refused("{\"Date\": \"6/15/2023\", \"Amount\": 1, \"Total_Amount\": 1, \"date\": \"x\"}",
+                  BodyFormat::kNdjson);
+  EXPECT_EQ(error.reason, "duplicate_column");
+  EXPECT_EQ(error.column, "date");
+  error = Refused("{\"Date\": \"6/15/2023\", \"Amount\": {\"a\": 1}, \"Total_Amount\": 1}",
+                  BodyFormat::kNdjson);
+  EXPECT_EQ(error.reason, "wrong_type");
+  EXPECT_EQ(error.column, "Amount");
+  EXPECT_EQ(
+      Refused("{\"Date\": \"6/15/2023\", \"Amount\": 1, \"Total_Amount\": 1", BodyFormat::kNdjson)
+          .reason,
+      "invalid_json");
+}
+
 TEST(RequestBodyTest, CsvBodiesReadPastTheirHeader) {
   BodyError error;
   auto body = ReadRequestBody("Date;Amount;Total_Amount\n6/15/2023;10,5;21\n6/16/2023;1;2\n",

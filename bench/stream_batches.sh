@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# Does a warehouse stay as fast after many stream batches? A warehouse holding one file of
+# BASE_ROWS generated rows takes BATCHES one-request batches through `till stream` (one client
+# posting ROWS new NDJSON rows a request and waiting for each answer, --group-ms 0, so each
+# request is its own batch: its own etl_file record and commit). After 10 batches and after
+# BATCHES, in the same run:
+#   - dashboard SQL: the retail_data_view count for one category, timed inside sqlite3 / the
+#     PostgreSQL server;
+#   - API: `till serve --no-cache` started on the warehouse, the time to its first answer
+#     (reading the warehouse) and a category-filtered /api/v1/kpis answer, computed each time;
+#   - file load: `till ingest` of a new generated file of FILE_ROWS rows (into a copy of the
+#     warehouse, which itself only gains batches);
+#   - the peer: the same category count on a plain table holding the view's rows
+#     (CREATE TABLE … AS SELECT * FROM retail_data_view), which batches cannot have slowed.
+# One-row batches by default, so that the rows batches add (3% of the base) barely change what
+# a query reads: what is measured is what a batch costs beyond its rows. Medians of 5 (the
+# ingest: of 3 files). Target (issue 18): after BATCHES, each within 10% of
+# its figure after 10.
+#
+#   bench/stream_batches.sh [sqlite|postgres]...      (default: both)
+#   BATCHES=10000 ROWS=1 BASE_ROWS=300000 FILE_ROWS=20000 bench/stream_batches.sh sqlite
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+backends=("$@")
+[ ${#backends[@]} -eq 0 ] && backends=(sqlite postgres)
+batches=${BATCHES:-10000}
+rows=${ROWS:-1}
+base_rows=${BASE_ROWS:-300000}
+file_rows=${FILE_ROWS:-20000}
+till=${TILL:-build/release/src/cli/till}
+[ -x "$till" ] || { echo "build Till first: make build" >&2; exit 2; }
+for tool in sqlite3 curl python3; do
+  command -v $tool >/dev/null || { echo "$tool is missing: scripts/install-deps.sh" >&2; exit 2; }
+done
+
+scratch=$(mktemp -d)
+server=
+cleanup() {
+  set +e
+  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+  [[ " ${backends[*]} " == *" postgres "* ]] && stop_pg_cluster
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+if [[ " ${backends[*]} " == *" postgres "* ]]; then
+  source bench/pg_cluster.sh
+  start_pg_cluster
+fi
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+now_us() { echo $(($(date +%s%N) / 1000)); }
+
+# Runs SQL $2 on warehouse $1, printing its result.
+sql() {
+  case $1 in
+    postgres*) "$psql" -X -q -A -t -v ON_ERROR_STOP=1 "$1" -c "$2" ;;
+    *) sqlite3 "$1" "$2" ;;
+  esac
+}
+
+# Median of 5 timings of SQL $2 on $1 inside the engine (sqlite3's .timer, PostgreSQL's
+# planning and execution time), in milliseconds: without the client's start, which on a busy
+# machine varies more than the query.
+sql_ms() {
+  for _ in 1 2 3 4 5; do
+    case $1 in
+      postgres*)
+        "$psql" -X -q -A -t -v ON_ERROR_STOP=1 "$1" -c "EXPLAIN (ANALYZE, TIMING OFF) $2" |
+          awk '/^(Planning|Execution) Time/ { ms += $3 } END { print ms }'
+        ;;
+      *) printf '.timer on\n%s;\n' "$2" | sqlite3 "$1" | awk '/^Run Time/ { print $4 * 1000 }' ;;
+    esac
+  done | median | awk '{ printf "%.1f", $1 }'
+}
+
+# The template row: the first row of a generated file, as NDJSON, its Transaction_ID a %d.
+"$till" generate --rows 1 --seed 42 --output "$scratch/one.csv" >/dev/null
+template=$(python3 - "$scratch/one.csv" <<'PY'
+import csv, json, sys
+with open(sys.argv[1], newline="") as f:
+    row = next(csv.DictReader(f))
+row["Transaction_ID"] = "TEMPLATE_ID"
+print(json.dumps(row).replace("%", "%%").replace('"TEMPLATE_ID"', '"%d"'))
+PY
+)
+export STREAM_TEMPLATE=$template
+
+# Posts batches $3 … $4 - 1 of ROWS rows each to the stream at port $1 over one keep-alive
+# connection, each answered (committed) before the next is sent; exits non-zero on any other
+# answer than 200 or a row not accepted. $2: the first Transaction_ID.
+post_batches() {
+  python3 - "$1" "$2" "$3" "$4" "$rows" <<'PY'
+import http.client, json, os, sys
+port, base, first, last, rows = (int(a) for a in sys.argv[1:])
+template = os.environ["STREAM_TEMPLATE"]
+connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+for batch in range(first, last):
+    body = "".join(template % (base + batch * rows + i) + "\n" for i in range(rows))
+    connection.request("POST", "/v1/transactions", body,
+                       {"Content-Type": "application/x-ndjson"})
+    answer = connection.getresponse()
+    text = answer.read()
+    if answer.status != 200 or json.loads(text)["accepted"] != rows:
+        sys.exit("batch %d: %d %s" % (batch, answer.status, text[:200]))
+PY
+}
+
+stream_port=${STREAM_PORT:-18091}
+# Runs `till stream` on $1 while posting batches $2 … $3 - 1.
+stream_batches() {
+  "$till" stream --listen "127.0.0.1:$stream_port" --warehouse "$1" --group-ms 0 \
+    >"$scratch/stream.log" 2>&1 &
+  server=$!
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$stream_port/healthz" >/dev/null && break; sleep 0.1; done
+  post_batches "$stream_port" 5000000000 "$2" "$3"
+  kill -INT "$server"
+  wait "$server" || true
+  server=
+}
+
+# "first_answer_ms kpis_ms" of `till serve --no-cache` on $1.
+api_ms() {
+  local log=$scratch/serve.log url start first
+  start=$(now_us)
+  "$till" serve --warehouse "$1" --port 0 --no-cache >"$log" 2>&1 &
+  server=$!
+  for _ in $(seq 1 3000); do
+    url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$log" || true)
+    [ -n "$url" ] && curl -sf -o /dev/null "${url}api/v1/kpis" && break
+    kill -0 "$server" 2>/dev/null || { cat "$log" >&2; exit 1; }
+    sleep 0.02
+  done
+  first=$(( $(now_us) - start ))
+  kpis=$(for _ in 1 2 3 4 5; do
+    curl -sf -o /dev/null -w '%{time_total}\n' "${url}api/v1/kpis?category=Electronics"
+  done | median)
+  kill "$server"
+  wait "$server" 2>/dev/null || true
+  server=
+  awk -v f="$first" -v k="$kpis" 'BEGIN { printf "%.0f %.1f\n", f / 1000, k * 1000 }'
+}
+
+# A copy of warehouse $1 to load files into, so that the warehouse itself gains batches only;
+# prints its location. drop_copy removes it.
+copy_of() {
+  case $1 in
+    postgres*)
+      admin "CREATE DATABASE batches_copy TEMPLATE batches"
+      echo "${1%/batches}/batches_copy"
+      ;;
+    *)
+      cp "$1" "$scratch/copy.db"
+      [ -f "$1-wal" ] && cp "$1-wal" "$scratch/copy.db-wal"
+      echo "$scratch/copy.db"
+      ;;
+  esac
+}
+drop_copy() {
+  case $1 in
+    postgres*) admin "DROP DATABASE batches_copy" ;;
+    *) rm -f "$1" "$1-wal" "$1-shm" ;;
+  esac
+}
+
+# Median wall time of loading a new file of FILE_ROWS rows into a copy of $1, of 3 files
+# each into a fresh copy, in milliseconds; $2 names the checkpoint, for distinct seeds.
+ingest_ms() {
+  local seed copy start
+  for i in 1 2 3; do
+    seed=$(( $2 * 10 + i ))
+    "$till" generate --rows "$file_rows" --seed "$seed" --output "$scratch/file.csv" >/dev/null
+    copy=$(copy_of "$1")
+    start=$(now_us)
+    "$till" ingest --warehouse "$copy" "$scratch/file.csv" >/dev/null
+    echo $(($(now_us) - start))
+    drop_copy "$copy"
+  done | median | awk '{ printf "%.0f", $1 / 1000 }'
+}
+
+category="SELECT count(*) FROM retail_data_view WHERE product_category = 'Electronics'"
+
+# Prints the figures of warehouse $1 (kind $2) after $3 batches: a table row.
+measure() {
+  local location=$1 kind=$2 done_batches=$3 peer_table
+  sql "$location" "DROP TABLE IF EXISTS peer_flat" >/dev/null 2>&1
+  sql "$location" "CREATE TABLE peer_flat AS SELECT * FROM retail_data_view" >/dev/null
+  [ "$kind" = postgres ] && sql "$location" "VACUUM ANALYZE peer_flat" >/dev/null
+  peer_table=$(sql_ms "$location" "${category/retail_data_view/peer_flat}")
+  sql "$location" "DROP TABLE peer_flat" >/dev/null
+  [ "$kind" = postgres ] && sql "$location" "ANALYZE" >/dev/null
+  local files facts view_ms api first kpis load_ms
+  files=$(sql "$location" "SELECT count(*) FROM etl_file")
+  facts=$(sql "$location" "SELECT count(*) FROM fact_sales")
+  view_ms=$(sql_ms "$location" "$category")
+  read -r first kpis < <(api_ms "$location")
+  load_ms=$(ingest_ms "$location" "$done_batches")
+  printf "| %s | %d | %d | %d | %s | %s | %s | %s | %s |\n" "$kind" "$done_batches" "$files" \
+    "$facts" "$view_ms" "$first" "$kpis" "$load_ms" "$peer_table"
+}
+
+echo "Load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "| back end | batches | etl_file rows | facts | category count via view, ms | serve first answer, ms | API kpis?category, ms | ingest of $file_rows rows, ms | peer: count on a plain table, ms |"
+echo "|---|---|---|---|---|---|---|---|---|"
+for kind in "${backends[@]}"; do
+  case $kind in
+    sqlite) location=$scratch/batches.db ;;
+    postgres)
+      admin "CREATE DATABASE batches"
+      location="postgres://postgres:$password@127.0.0.1:$port/batches"
+      ;;
+    *) echo "unknown back end $kind (sqlite or postgres)" >&2; exit 2 ;;
+  esac
+  "$till" init --warehouse "$location" >/dev/null
+  "$till" generate --rows "$base_rows" --seed 7 --output "$scratch/base.csv" >/dev/null
+  "$till" ingest --warehouse "$location" "$scratch/base.csv" >/dev/null
+  rm -f "$scratch/base.csv"
+  stream_batches "$location" 0 10
+  measure "$location" "$kind" 10
+  start=$(now_us)
+  stream_batches "$location" 10 "$batches"
+  elapsed=$(( $(now_us) - start ))
+  measure "$location" "$kind" "$batches"
+  echo "($kind: $((batches - 10)) batches of $rows rows in $((elapsed / 1000000)) s; load average $(cut -d' ' -f1-3 /proc/loadavg))"
+done
