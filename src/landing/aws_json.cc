@@ -25,18 +25,13 @@ size_t AppendToString(char* data, size_t size, size_t count, void* out) {
 
 }  // namespace
 
-std::string AwsServiceEndpoint(const S3Settings& settings, const std::string& service,
+std::string AwsServiceEndpoint(const S3Settings& settings, const char* service_endpoint,
                                const std::string& fallback) {
-  std::string variable = "AWS_ENDPOINT_URL_" + service;
-  std::transform(variable.begin(), variable.end(), variable.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   std::string endpoint;
-  for (const char* name : {variable.c_str(), "AWS_ENDPOINT_URL"}) {
-    const char* value = std::getenv(name);
-    if (value && *value) {
-      endpoint = value;
-      break;
-    }
+  if (service_endpoint && *service_endpoint) {
+    endpoint = service_endpoint;
+  } else if (const char* shared = std::getenv("AWS_ENDPOINT_URL"); shared && *shared) {
+    endpoint = shared;
   }
   if (endpoint.empty()) endpoint = settings.shared_endpoint;
   if (endpoint.empty()) endpoint = fallback;

@@ -37,9 +37,11 @@ Result<nlohmann::json> CallAwsJson(const AwsJsonService& service, const std::str
                                    std::chrono::seconds timeout = std::chrono::seconds(30),
                                    AwsJsonFailure* failure = nullptr);
 
-// The endpoint for `service` ("sqs", "kinesis"): AWS_ENDPOINT_URL_<SERVICE>, else
-// AWS_ENDPOINT_URL, else the profile's endpoint_url, else `fallback`; no trailing '/'.
-std::string AwsServiceEndpoint(const S3Settings& settings, const std::string& service,
+// The endpoint of a service: `service_endpoint`, the value of the service's own variable
+// (AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_KINESIS; the caller reads it, so that every variable
+// Till reads is named where it is read), when set; else AWS_ENDPOINT_URL, else the profile's
+// endpoint_url, else `fallback`; no trailing '/'.
+std::string AwsServiceEndpoint(const S3Settings& settings, const char* service_endpoint,
                                const std::string& fallback);
 
 }  // namespace till

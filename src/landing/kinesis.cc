@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cctype>
+#include <cstdlib>
 
 #include "base/log.h"
 #include "landing/aws_json.h"
@@ -161,8 +162,9 @@ Result<std::unique_ptr<KinesisStream>> OpenKinesisStream(std::string_view uri) {
   auto settings = S3SettingsFromEnvironment();
   TILL_RETURN_IF_ERROR(settings);
   std::string region = settings->region;
-  std::string endpoint = AwsServiceEndpoint(
-      *settings, "kinesis", fmt::format("https://kinesis.{}.amazonaws.com", region));
+  std::string endpoint =
+      AwsServiceEndpoint(*settings, std::getenv("AWS_ENDPOINT_URL_KINESIS"),
+                         fmt::format("https://kinesis.{}.amazonaws.com", region));
   AwsJsonService service{
       std::move(*settings), std::move(endpoint),          std::move(region), "kinesis",
       "Kinesis_20131202.",  "application/x-amz-json-1.1", "Kinesis"};

@@ -303,7 +303,8 @@ Result<std::unique_ptr<SqsEvents>> MakeSqsEvents(const std::string& queue, S3Loc
   std::string host = url->substr(host_start, path - host_start);
   std::string region = RegionOfHost(host);
   if (region.empty()) region = settings->region;
-  std::string endpoint = AwsServiceEndpoint(*settings, "sqs", url->substr(0, path));
+  std::string endpoint =
+      AwsServiceEndpoint(*settings, std::getenv("AWS_ENDPOINT_URL_SQS"), url->substr(0, path));
   return std::make_unique<SqsEvents>(std::move(*settings), *url, endpoint, region, std::move(zone));
 }
 
