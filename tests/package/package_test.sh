@@ -46,7 +46,7 @@ if [ "$part" = contents ]; then
   dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./|/|' >"$work/files"
   for file in /usr/bin/till /usr/share/man/man1/till.1.gz /usr/share/bash-completion/completions/till \
     /usr/lib/systemd/system/till-watch@.service /usr/lib/systemd/system/till-serve.service \
-    /etc/till/till.toml /etc/till/environment /usr/share/doc/till/copyright; do
+    /usr/lib/systemd/system/till-stream.service /etc/till/till.toml /etc/till/environment /usr/share/doc/till/copyright; do
     grep -qx "$file" "$work/files" || fail "the package has no $file"
   done
   dpkg-deb -I "$deb" conffiles >"$work/conffiles"
@@ -126,7 +126,7 @@ unshare --mount --propagation private bash -euo pipefail -c '
   [ -f /var/lib/till/till.db ] || fail "postinst did not create the warehouse: $(cat "$work/dpkg.log")"
   [ "$(stat -c %U /var/lib/till/till.db)" = till ] || fail "the warehouse does not belong to till"
   /usr/bin/till --version >/dev/null || fail "till --version"
-  for unit in till-watch@.service till-serve.service; do
+  for unit in till-watch@.service till-serve.service till-stream.service; do
     for setting in ProtectSystem=strict NoNewPrivileges=yes PrivateTmp=yes User=till \
       StateDirectory=till Restart=on-failure KillSignal=SIGTERM; do
       grep -qx "$setting" "/usr/lib/systemd/system/$unit" || fail "$unit lacks $setting"
@@ -134,7 +134,8 @@ unshare --mount --propagation private bash -euo pipefail -c '
   done
 
   if command -v systemd-analyze >/dev/null; then
-    systemd-analyze verify --man=no till-serve.service till-watch@srv-landing.service \
+    systemd-analyze verify --man=no till-serve.service till-stream.service \
+      till-watch@srv-landing.service \
       >"$work/verify.txt" 2>&1 || fail "systemd-analyze verify: $(cat "$work/verify.txt")"
     [ ! -s "$work/verify.txt" ] || fail "systemd-analyze verify: $(cat "$work/verify.txt")"
   else
