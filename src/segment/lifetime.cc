@@ -16,6 +16,14 @@
 namespace till::segment {
 namespace {
 
+// std::lgamma writes the sign of Γ to the global signgam, a data race when two fits run at once
+// (till serve fits several selections on its pool); glibc's lgamma_r returns the same value and
+// keeps the sign to itself.
+double LogGamma(double x) {
+  int sign = 0;
+  return ::lgamma_r(x, &sign);
+}
+
 // log(exp(u) + exp(v)) without overflow.
 double LogAddExp(double u, double v) {
   return u > v ? u + std::log1p(std::exp(v - u)) : v + std::log1p(std::exp(u - v));
@@ -261,7 +269,7 @@ double GammaGammaLogLikelihood(const GammaGammaParams& params,
   double ll = 0;
   for (const auto& c : customers) {
     const double px = params.p * c.x;
-    ll += std::lgamma(px + params.q) - std::lgamma(px) - std::lgamma(params.q) +
+    ll += LogGamma(px + params.q) - LogGamma(px) - LogGamma(params.q) +
           params.q * std::log(params.gamma) + (px - 1) * std::log(c.mean) + px * std::log(c.x) -
           (px + params.q) * std::log(params.gamma + c.mean * c.x);
   }
@@ -292,13 +300,13 @@ Result<GammaGammaParams> FitGammaGamma(std::span<const SpendCustomer> customers)
     const double p = v[0], q = v[1], gamma = v[2];
     for (uint32_t x = 1; x <= max_x; ++x) {
       const double px = p * x;
-      lg[x] = std::lgamma(px + q) - std::lgamma(px);
+      lg[x] = LogGamma(px + q) - LogGamma(px);
       if (gradient) {
         psi_pxq[x] = boost::math::digamma(px + q);
         dg[x] = psi_pxq[x] - boost::math::digamma(px);
       }
     }
-    const double constant = -std::lgamma(q) + q * std::log(gamma);
+    const double constant = -LogGamma(q) + q * std::log(gamma);
     const double psi_q = gradient ? boost::math::digamma(q) : 0;
     const double log_gamma = std::log(gamma);
     double ll = 0, g_p = 0, g_q = 0, g_gamma = 0;
