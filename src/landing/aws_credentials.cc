@@ -12,6 +12,7 @@
 
 #include "base/log.h"
 #include "base/text.h"
+#include "landing/curl_support.h"
 
 namespace till {
 namespace {
@@ -24,11 +25,6 @@ std::string Env(const char* name) {
   return value ? value : "";
 }
 
-size_t AppendToString(char* data, size_t size, size_t count, void* out) {
-  static_cast<std::string*>(out)->append(data, size * count);
-  return size * count;
-}
-
 struct Answer {
   long status = 0;
   std::string body;
@@ -39,8 +35,7 @@ struct Answer {
 // service then fails fast.
 Result<Answer> Request(const char* method, const std::string& url,
                        const std::vector<std::string>& header_lines) {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  EnsureCurl();
   CURL* curl = curl_easy_init();
   if (!curl) return MakeError(ErrorCode::kInternal, "libcurl did not start");
   curl_slist* headers = nullptr;

@@ -8,20 +8,12 @@
 #include <cstdlib>
 #include <mutex>
 
+#include "landing/curl_support.h"
+
 namespace till {
 namespace {
 
 using nlohmann::json;
-
-void EnsureCurl() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-size_t AppendToString(char* data, size_t size, size_t count, void* out) {
-  static_cast<std::string*>(out)->append(data, size * count);
-  return size * count;
-}
 
 }  // namespace
 

@@ -19,6 +19,7 @@
 
 #include "base/log.h"
 #include "base/text.h"
+#include "landing/curl_support.h"
 #include "landing/landing_zone.h"
 
 namespace till {
@@ -73,16 +74,6 @@ std::string UriEncode(std::string_view text, bool keep_slash) {
     }
   }
   return out;
-}
-
-void EnsureCurl() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-size_t AppendToString(char* data, size_t size, size_t count, void* out) {
-  static_cast<std::string*>(out)->append(data, size * count);
-  return size * count;
 }
 
 size_t WriteToFile(char* data, size_t size, size_t count, void* out) {
