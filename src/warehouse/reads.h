@@ -118,7 +118,7 @@ Result<std::optional<int64_t>> CountSegmentCustomers(Warehouse& warehouse,
                                                      double min_clv);
 
 // Daily sales for forecasting (`till forecast --warehouse`): one value per series and day,
-// summed in the warehouse. Days without sales have no row; sales of an unknown date are left
+// summed from the warehouse. Days without sales have no row; sales of an unknown date are left
 // out. A missing category, country or brand groups as "(unknown)".
 enum class SalesGrouping { kTotal, kCategory, kCountry, kCountryCategory, kBrand };
 enum class SalesMeasure { kRevenue, kUnits, kOrders };  // total_amount, quantity, sale rows
