@@ -287,8 +287,8 @@ Result<std::vector<DailySalesRow>> ReadDailySales(Warehouse& warehouse, SalesGro
   const bool by_country =
       grouping == SalesGrouping::kCountry || grouping == SalesGrouping::kCountryCategory;
   const bool by_brand = grouping == SalesGrouping::kBrand;
-  const bool read_products = by_category || by_brand || !filter.categories.empty() ||
-                             !filter.brands.empty();
+  const bool read_products =
+      by_category || by_brand || !filter.categories.empty() || !filter.brands.empty();
   const bool read_locations = by_country || !filter.countries.empty();
 
   // Each member's series part, numbered; a member a filter leaves out is kExcluded.
