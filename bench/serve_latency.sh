@@ -198,7 +198,7 @@ hostile_clients() {
   local now
   now=$(awk '/VmRSS/ { print $2 }' "/proc/$server/status")
   stop_server
-  echo "$rows $backend hostile: $requests distinct heavy questions, 64 at a time: $errors errors, p50 $p50 ms, p99 $p99 ms, $rps per s, $(awk -v t=$((ticks1 - ticks0)) -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.1f", n > 0 ? 1000 * t / hz / n : 0 }') ms of server CPU each"
+  echo "$rows $backend hostile: $requests distinct heavy questions, 64 at a time: $errors errors, p50 $p50 ms, p99 $p99 ms, $rps per s, $(awk -v t=$((ticks1 - ticks0)) -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.1f", (n > 0 ? 1000 * t / hz / n : 0) }') ms of server CPU each"
   echo "$rows $backend hostile: resident memory: loaded $((loaded / 1024)) MiB, peak $((peak / 1024)) MiB (target <= $((2 * loaded / 1024 + 64)) MiB), idle after $((now / 1024)) MiB"
 }
 
