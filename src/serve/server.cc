@@ -50,6 +50,7 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -87,6 +88,9 @@ constexpr size_t kMaxConnections = 10'000;  // beyond, a new connection is close
 // is closed when the client takes none of it for kWriteTime. 256 KiB still fills a 20 Mbit/s
 // link 100 ms away.
 constexpr int kSendBufferBytes = 256 << 10;
+// Answers from this size up are counted while clients have not taken them whole (HeldAnswers);
+// smaller ones fit in a connection's send buffer at once.
+constexpr size_t kCountedAnswerBytes = 64 << 10;
 // Freed memory that glibc keeps in its arenas beyond this is given back after a computed answer.
 constexpr size_t kSlackBytes = 32 << 20;
 // Blocks from this size up are mapped when allocated and unmapped when freed (see Start()).
@@ -224,6 +228,47 @@ void SetBody(const Request& request, Reply& reply, std::string_view body, std::s
   reply.keep = std::move(keep);
 }
 
+// The answers written to clients that have not taken them whole yet. One such answer a
+// connection is bounded already (the next request is not read until it is sent), but many
+// connections that each ask a distinct heavy question and never read would hold an answer each
+// after the cache has let them go. Each answer is counted once, however many connections send
+// it; a new one that would take the total past the budget is refused (503, Retry-After) rather
+// than held, and a client that takes its answer frees its share.
+class HeldAnswers {
+ public:
+  // Counts `answer` (its address: the owner that keeps its bytes) as sent to one more
+  // connection. False, counting nothing, when it is held by none yet and would take the answers
+  // held past `budget` (one answer alone always fits).
+  bool Hold(const void* answer, size_t bytes, size_t budget) {
+    std::lock_guard lock(mutex_);
+    auto it = held_.find(answer);
+    if (it == held_.end()) {
+      if (total_ > 0 && total_ + bytes > budget) return false;
+      it = held_.emplace(answer, Held{bytes, 0}).first;
+      total_ += bytes;
+    }
+    ++it->second.connections;
+    return true;
+  }
+
+  void Release(const void* answer) {
+    std::lock_guard lock(mutex_);
+    auto it = held_.find(answer);
+    if (it == held_.end() || --it->second.connections > 0) return;
+    total_ -= it->second.bytes;
+    held_.erase(it);
+  }
+
+ private:
+  struct Held {
+    size_t bytes = 0;
+    int connections = 0;
+  };
+  std::mutex mutex_;
+  std::unordered_map<const void*, Held> held_;
+  size_t total_ = 0;
+};
+
 }  // namespace
 
 struct DashboardServer::State {
@@ -246,6 +291,8 @@ struct DashboardServer::State {
   std::unordered_map<std::string, std::shared_ptr<const Answered>> cache;
   size_t cache_bytes = 0;
   static constexpr size_t kCacheBytes = 64 << 20;
+
+  HeldAnswers held_answers;
 
   std::unordered_map<std::string_view, const Asset*> assets;
   std::unordered_map<std::string_view, std::string> etags;
@@ -726,6 +773,17 @@ class DashboardServer::State::Session : public std::enable_shared_from_this<Sess
   }
 
   void Write(Reply reply) {
+    if (reply.keep && !request_.head && reply.body.size() >= kCountedAnswerBytes) {
+      if (state_.held_answers.Hold(reply.keep.get(), reply.body.size(),
+                                   state_.options.held_answer_bytes)) {
+        held_ = reply.keep.get();
+      } else {
+        reply = ErrorReply(503,
+                           "the server holds as many answers as it may for clients that "
+                           "have not taken them yet; try again shortly");
+        reply.headers.emplace_back("Retry-After", "1");
+      }
+    }
     response_ = {};
     response_.version(version_);
     response_.result(reply.status);
@@ -749,6 +807,7 @@ class DashboardServer::State::Session : public std::enable_shared_from_this<Sess
   }
 
   void OnWrite(beast::error_code error) {
+    if (held_) state_.held_answers.Release(std::exchange(held_, nullptr));  // before keep_ goes
     keep_.reset();
     if (!refused_) state_.Record(request_, status_);
     if (error) return Close();
@@ -791,6 +850,7 @@ class DashboardServer::State::Session : public std::enable_shared_from_this<Sess
   bool refused_ = false;
   http::response<http::span_body<const char>> response_;
   std::shared_ptr<const void> keep_;  // holds response_'s body
+  const void* held_ = nullptr;        // keep_ counted in HeldAnswers while it is sent
   unsigned status_ = 0;
   std::array<char, 4096> drain_{};
   size_t drained_ = 0;

@@ -6,6 +6,7 @@
 // Customers question is segmented on a worker in the background (customer_analytics.h).
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -28,6 +29,9 @@ struct ServeOptions {
   // it: any number are read and answered on one I/O thread. With two or more, one of them
   // segments the dashboard's default Customers question after each read of the warehouse.
   int threads = 0;
+  // Bytes of answers (64 KiB or more each) that may wait, written but not yet taken, for the
+  // clients that asked them; beyond, a new large answer is refused with 503 and Retry-After.
+  size_t held_answer_bytes = 64 << 20;
   std::string version;
 };
 

@@ -866,6 +866,43 @@ TEST_F(ServerTest, AClientThatNeverReadsHoldsTheServerToAByteBudget) {
   }
 }
 
+// Connections that each ask a distinct heavy question and never read hold the server to one
+// budget of such answers in all, not one answer each: beyond it a new large answer is refused at
+// once (503 with Retry-After) instead of being held, small answers still go, and a client that
+// takes its answer makes room again.
+TEST_F(ServerTest, ClientsThatNeverReadHoldTheServerToOneBudgetOfAnswers) {
+  ServeOptions options;
+  options.held_answer_bytes = 1;  // one large answer held at a time
+  Start(options);
+  const std::string heavy = "/api/v1/breakdown?by=product&by=city&limit=";
+  RawConnection holder(server_->port());
+  ASSERT_TRUE(holder.Send(GetRequest(heavy + "5000")));
+  // Its answer is larger than the sockets take: the server holds the rest, unsent.
+  int64_t queued = -1;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        int64_t now = SendQueueBytes(server_->port(), holder.local_port());
+        bool steady = now > 0 && now == queued;
+        queued = now;
+        return steady;
+      },
+      10s));
+  RawConnection second(server_->port());
+  ASSERT_TRUE(second.Send(GetRequest(heavy + "4999")));
+  auto refused = second.Read(std::chrono::steady_clock::now() + 5s);
+  EXPECT_EQ(refused.status, 503) << refused.head;
+  EXPECT_NE(refused.head.find("Retry-After: 1"), std::string::npos) << refused.head;
+  EXPECT_EQ(Get("/api/v1/kpis").status, 200) << "a small answer while the budget is taken";
+
+  auto taken = holder.Read(std::chrono::steady_clock::now() + 10s);
+  ASSERT_EQ(taken.status, 200);
+  EXPECT_GT(taken.body.size(), 512u << 10) << "the held answer must outgrow the sockets' buffers";
+  RawConnection third(server_->port());
+  ASSERT_TRUE(third.Send(GetRequest(heavy + "4999")));
+  EXPECT_EQ(third.Read(std::chrono::steady_clock::now() + 10s).status, 200)
+      << "once the first client took its answer";
+}
+
 // Requests sent together on one connection are answered in order, at once, as when sent one by
 // one.
 TEST_F(ServerTest, AnswersPipelinedRequestsAtOnce) {
