@@ -26,7 +26,7 @@ cmake --build --preset fuzz -j "$jobs" --target "${targets[@]}"
 # The longest input worth trying per target: whole files for the readers, short lines for the
 # rest.
 declare -A max_len=([csv_reader_fuzz]=20000 [row_cleaner_fuzz]=600 [api_fuzz]=400
-  [series_input_fuzz]=2000 [stream_body_fuzz]=8000 [s3_notification_fuzz]=4096)
+  [series_input_fuzz]=2000 [stream_body_fuzz]=8000 [s3_notification_fuzz]=4096 [aws_answers_fuzz]=4096)
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

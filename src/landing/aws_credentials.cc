@@ -12,6 +12,7 @@
 
 #include "base/log.h"
 #include "base/text.h"
+#include "landing/aws_json.h"
 #include "landing/curl_support.h"
 
 namespace till {
@@ -74,6 +75,12 @@ std::optional<SystemClock::time_point> ParseExpiration(const std::string& text) 
                   &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
     return std::nullopt;
   }
+  // Within what the clock holds (nanoseconds since 1970 end in 2262) and a calendar's bounds.
+  if (tm.tm_year < 1970 || tm.tm_year > 2200 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
+      tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60 || tm.tm_hour < 0 ||
+      tm.tm_min < 0 || tm.tm_sec < 0) {
+    return std::nullopt;
+  }
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
   return SystemClock::from_time_t(::timegm(&tm));
@@ -108,7 +115,7 @@ Result<AwsCredentials> ParseRoleCredentials(const std::string& body, const std::
   if (document.contains("Code") && document["Code"].is_string() && document["Code"] != "Success") {
     return MakeError(ErrorCode::kBadFormat,
                      fmt::format("{}: {}: {}", what, document["Code"].get<std::string>(),
-                                 document.value("Message", "")));
+                                 AwsString(document, "Message")));
   }
   AwsCredentials credentials;
   for (auto [key, field] : {std::pair{"AccessKeyId", &credentials.access_key},

@@ -82,9 +82,10 @@ Result<json> CallAwsJson(const AwsJsonService& service, const std::string& actio
     std::string type;
     std::string text;
     if (!parsed.is_discarded() && parsed.is_object()) {
-      type = parsed.value("__type", "");
+      type = AwsString(parsed, "__type");
       type = type.substr(type.find('#') + 1);
-      text = parsed.value("message", parsed.value("Message", ""));
+      text = AwsString(parsed, "message");
+      if (text.empty()) text = AwsString(parsed, "Message");
     }
     if (failure) failure->type = type;
     ErrorCode kind = type == "QueueDoesNotExist" || type == "NonExistentQueue" ||
@@ -100,6 +101,12 @@ Result<json> CallAwsJson(const AwsJsonService& service, const std::string& actio
         fmt::format("{} {} on {}: the answer is not a JSON object", service.name, action, about));
   }
   return parsed;
+}
+
+std::string AwsString(const json& object, const char* name) {
+  if (!object.is_object()) return "";
+  auto it = object.find(name);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
 }  // namespace till

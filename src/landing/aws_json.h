@@ -37,6 +37,12 @@ Result<nlohmann::json> CallAwsJson(const AwsJsonService& service, const std::str
                                    std::chrono::seconds timeout = std::chrono::seconds(30),
                                    AwsJsonFailure* failure = nullptr);
 
+// The string `name` of the JSON object `object`, or "" when it is missing, not a string, or
+// `object` is not an object. For the fields a service's answer may leave out: nlohmann's
+// value() throws when the field is there with another type, which an answer must never make
+// Till do.
+std::string AwsString(const nlohmann::json& object, const char* name);
+
 // The endpoint of a service: `service_endpoint`, the value of the service's own variable
 // (AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_KINESIS; the caller reads it, so that every variable
 // Till reads is named where it is read), when set; else AWS_ENDPOINT_URL, else the profile's

@@ -5,6 +5,7 @@
 #include <array>
 #include <cctype>
 #include <cstdlib>
+#include <iterator>
 
 #include "base/log.h"
 #include "landing/aws_json.h"
@@ -29,23 +30,10 @@ class HttpKinesisStream final : public KinesisStream {
       json request = token.empty() ? json{{"StreamName", name_}} : json{{"NextToken", token}};
       auto answer = CallAwsJson(service_, "ListShards", request, name_);
       TILL_RETURN_IF_ERROR(answer);
-      token = answer->value("NextToken", "");
-      if (!answer->contains("Shards") || !(*answer)["Shards"].is_array()) {
-        return MakeError(ErrorCode::kIoError,
-                         fmt::format("Kinesis ListShards on {}: Shards is not a list", name_));
-      }
-      for (const json& item : (*answer)["Shards"]) {
-        if (!item.is_object() || !item.contains("ShardId") || !item["ShardId"].is_string()) {
-          continue;
-        }
-        KinesisShard& shard = shards.emplace_back();
-        shard.id = item["ShardId"].get<std::string>();
-        shard.parent = item.value("ParentShardId", "");
-        shard.adjacent_parent = item.value("AdjacentParentShardId", "");
-        const json range = item.value("SequenceNumberRange", json::object());
-        shard.closed = range.is_object() && range.contains("EndingSequenceNumber") &&
-                       range["EndingSequenceNumber"].is_string();
-      }
+      auto listed = ReadListedShards(*answer, name_, &token);
+      TILL_RETURN_IF_ERROR(listed);
+      shards.insert(shards.end(), std::make_move_iterator(listed->begin()),
+                    std::make_move_iterator(listed->end()));
     } while (!token.empty());
     return shards;
   }
@@ -74,8 +62,8 @@ class HttpKinesisStream final : public KinesisStream {
     auto answer =
         CallAwsJson(service_, "GetRecords", {{"ShardIterator", iterator}, {"Limit", limit}}, name_,
                     std::chrono::seconds(30), &failure);
-    KinesisBatch batch;
     if (!answer) {
+      KinesisBatch batch;
       if (failure.type == "ProvisionedThroughputExceededException" ||
           failure.type == "LimitExceededException") {
         batch.outcome = KinesisBatch::Outcome::kThrottled;
@@ -87,43 +75,7 @@ class HttpKinesisStream final : public KinesisStream {
       }
       return Unexpected<Error>(answer.error());
     }
-    if (answer->contains("NextShardIterator") && (*answer)["NextShardIterator"].is_string()) {
-      batch.next_iterator = (*answer)["NextShardIterator"].get<std::string>();
-    }
-    if (answer->contains("MillisBehindLatest") &&
-        (*answer)["MillisBehindLatest"].is_number_integer()) {
-      batch.millis_behind_latest = (*answer)["MillisBehindLatest"].get<int64_t>();
-    }
-    if (!answer->contains("Records") || !(*answer)["Records"].is_array()) {
-      return MakeError(ErrorCode::kIoError,
-                       fmt::format("Kinesis GetRecords on {}: Records is not a list", name_));
-    }
-    for (const json& item : (*answer)["Records"]) {
-      if (!item.is_object() || !item.contains("SequenceNumber") ||
-          !item["SequenceNumber"].is_string() || !item.contains("Data") ||
-          !item["Data"].is_string()) {
-        return MakeError(ErrorCode::kIoError,
-                         fmt::format("Kinesis GetRecords on {}: a record without SequenceNumber "
-                                     "or Data",
-                                     name_));
-      }
-      KinesisRecord& record = batch.records.emplace_back();
-      record.sequence_number = item["SequenceNumber"].get<std::string>();
-      record.partition_key = item.value("PartitionKey", "");
-      auto data = DecodeBase64(item["Data"].get<std::string>());
-      if (!data) {
-        return MakeError(ErrorCode::kIoError,
-                         fmt::format("Kinesis GetRecords on {}: record {} has Data that is not "
-                                     "base64",
-                                     name_, record.sequence_number));
-      }
-      record.data = std::move(*data);
-      if (item.contains("ApproximateArrivalTimestamp") &&
-          item["ApproximateArrivalTimestamp"].is_number()) {
-        record.arrival = item["ApproximateArrivalTimestamp"].get<double>();
-      }
-    }
-    return batch;
+    return ReadRecordsAnswer(*answer, name_);
   }
 
  private:
@@ -132,6 +84,73 @@ class HttpKinesisStream final : public KinesisStream {
 };
 
 }  // namespace
+
+Result<std::vector<KinesisShard>> ReadListedShards(const json& answer, std::string_view stream,
+                                                   std::string* next_token) {
+  const std::string token = AwsString(answer, "NextToken");
+  if (!token.empty() && token == *next_token) {
+    return MakeError(ErrorCode::kIoError,
+                     fmt::format("Kinesis ListShards on {}: the same NextToken again", stream));
+  }
+  *next_token = token;
+  auto list = answer.is_object() ? answer.find("Shards") : answer.end();
+  if (list == answer.end() || !list->is_array()) {
+    return MakeError(ErrorCode::kIoError,
+                     fmt::format("Kinesis ListShards on {}: Shards is not a list", stream));
+  }
+  std::vector<KinesisShard> shards;
+  for (const json& item : *list) {
+    KinesisShard shard;
+    shard.id = AwsString(item, "ShardId");
+    if (shard.id.empty()) continue;
+    shard.parent = AwsString(item, "ParentShardId");
+    shard.adjacent_parent = AwsString(item, "AdjacentParentShardId");
+    auto range = item.find("SequenceNumberRange");
+    shard.closed = range != item.end() && !AwsString(*range, "EndingSequenceNumber").empty();
+    shards.push_back(std::move(shard));
+  }
+  return shards;
+}
+
+Result<KinesisBatch> ReadRecordsAnswer(const json& answer, std::string_view stream) {
+  KinesisBatch batch;
+  batch.next_iterator = AwsString(answer, "NextShardIterator");
+  auto list = answer.is_object() ? answer.find("Records") : answer.end();
+  if (list == answer.end() || !list->is_array()) {
+    return MakeError(ErrorCode::kIoError,
+                     fmt::format("Kinesis GetRecords on {}: Records is not a list", stream));
+  }
+  if (auto behind = answer.find("MillisBehindLatest");
+      behind != answer.end() && behind->is_number_integer()) {
+    batch.millis_behind_latest = behind->get<int64_t>();
+  }
+  for (const json& item : *list) {
+    KinesisRecord record;
+    record.sequence_number = AwsString(item, "SequenceNumber");
+    auto data = item.is_object() ? item.find("Data") : item.end();
+    if (record.sequence_number.empty() || data == item.end() || !data->is_string()) {
+      return MakeError(ErrorCode::kIoError,
+                       fmt::format("Kinesis GetRecords on {}: a record without SequenceNumber "
+                                   "or Data",
+                                   stream));
+    }
+    auto decoded = DecodeBase64(data->get_ref<const std::string&>());
+    if (!decoded) {
+      return MakeError(ErrorCode::kIoError,
+                       fmt::format("Kinesis GetRecords on {}: record {} has Data that is not "
+                                   "base64",
+                                   stream, record.sequence_number));
+    }
+    record.data = std::move(*decoded);
+    record.partition_key = AwsString(item, "PartitionKey");
+    if (auto arrival = item.find("ApproximateArrivalTimestamp");
+        arrival != item.end() && arrival->is_number()) {
+      record.arrival = arrival->get<double>();
+    }
+    batch.records.push_back(std::move(record));
+  }
+  return batch;
+}
 
 Result<std::string> KinesisStreamName(std::string_view uri) {
   std::string_view name = uri;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,6 +66,19 @@ class KinesisStream {
 // endpoint_url, else kinesis.REGION.amazonaws.com, with the credentials and region S3 uses.
 // Opening lists its shards, so that a stream missing or not allowed fails at once.
 Result<std::unique_ptr<KinesisStream>> OpenKinesisStream(std::string_view uri);
+
+// What a ListShards answer says: its shards (an item without a ShardId is left out) and, in
+// *next_token, the NextToken to ask for more with ("" when there are no more). `next_token`
+// holds the token this answer was asked with: the same one again fails, rather than list for
+// ever. Fails with kIoError when Shards is not a list.
+Result<std::vector<KinesisShard>> ReadListedShards(const nlohmann::json& answer,
+                                                   std::string_view stream,
+                                                   std::string* next_token);
+
+// What a GetRecords answer says. Fails with kIoError when Records is not a list or a record
+// has no SequenceNumber or no base64 Data: such an answer is not skipped past, so that no
+// record is lost.
+Result<KinesisBatch> ReadRecordsAnswer(const nlohmann::json& answer, std::string_view stream);
 
 // The stream name of a kinesis:// URI, or kInvalidArgument.
 Result<std::string> KinesisStreamName(std::string_view uri);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -173,6 +174,34 @@ Result<std::string> SqsQueueUrl(std::string_view queue) {
   return url;
 }
 
+Result<std::vector<EventMessage>> ReadReceivedMessages(const json& answer, const S3Location& zone,
+                                                       std::string_view queue) {
+  std::vector<EventMessage> messages;
+  auto list = answer.is_object() ? answer.find("Messages") : answer.end();
+  if (list == answer.end()) return messages;
+  if (!list->is_array()) {
+    return MakeError(ErrorCode::kIoError, fmt::format("SQS: {}: Messages is not a list", queue));
+  }
+  for (const json& item : *list) {
+    EventMessage message;
+    message.receipt = AwsString(item, "ReceiptHandle");
+    if (message.receipt.empty()) continue;  // nothing to delete it by; the queue hands it out again
+    message.id = AwsString(item, "MessageId");
+    if (auto attributes = item.find("Attributes"); attributes != item.end()) {
+      const std::string count = AwsString(*attributes, "ApproximateReceiveCount");
+      std::from_chars(count.data(), count.data() + count.size(), message.receive_count);
+    }
+    auto events = ParseS3Notification(AwsString(item, "Body"), zone);
+    if (events) {
+      message.events = std::move(*events);
+    } else {
+      message.malformed = events.error().message();
+    }
+    messages.push_back(std::move(message));
+  }
+  return messages;
+}
+
 namespace {
 
 class SqsEvents final : public ZoneEvents {
@@ -230,35 +259,7 @@ class SqsEvents final : public ZoneEvents {
                         {"AttributeNames", {"ApproximateReceiveCount"}}},
                        wait + std::chrono::seconds(15));
     TILL_RETURN_IF_ERROR(answer);
-    std::vector<EventMessage> messages;
-    if (!answer->contains("Messages")) return messages;
-    const json& list = (*answer)["Messages"];
-    if (!list.is_array()) {
-      return MakeError(ErrorCode::kIoError, fmt::format("SQS: {}: Messages is not a list", url_));
-    }
-    for (const json& item : list) {
-      if (!item.is_object() || !item.contains("ReceiptHandle") ||
-          !item["ReceiptHandle"].is_string()) {
-        continue;  // nothing to delete it by; the queue hands it out again
-      }
-      EventMessage& message = messages.emplace_back();
-      message.id = item.value("MessageId", "");
-      message.receipt = item["ReceiptHandle"].get<std::string>();
-      if (item.contains("Attributes") && item["Attributes"].is_object()) {
-        message.receive_count =
-            std::atoi(item["Attributes"].value("ApproximateReceiveCount", "0").c_str());
-      }
-      std::string body = item.contains("Body") && item["Body"].is_string()
-                             ? item["Body"].get<std::string>()
-                             : std::string();
-      auto events = ParseS3Notification(body, zone_);
-      if (events) {
-        message.events = std::move(*events);
-      } else {
-        message.malformed = events.error().message();
-      }
-    }
-    return messages;
+    return ReadReceivedMessages(*answer, zone_, url_);
   }
 
   Status Done(const EventMessage& message) override {

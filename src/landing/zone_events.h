@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,6 +54,14 @@ struct EventMessage {
 // notification ({"Type": "Notification", "Message": "..."}). Fails with kBadFormat and the
 // reason for anything else.
 Result<std::vector<ZoneEvent>> ParseS3Notification(std::string_view body, const S3Location& zone);
+
+// The messages of an SQS ReceiveMessage answer, each with the events of its body for `zone`
+// (a body that is not a notification makes a message with `malformed` set). A message without
+// a ReceiptHandle is left out: it cannot be deleted, and the queue hands it out again. Fails
+// with kIoError, naming `queue`, when Messages is there but not a list.
+Result<std::vector<EventMessage>> ReadReceivedMessages(const nlohmann::json& answer,
+                                                       const S3Location& zone,
+                                                       std::string_view queue);
 
 // Where events come from: the seam between the watcher and the queue.
 class ZoneEvents {
