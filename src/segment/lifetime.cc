@@ -273,12 +273,12 @@ Result<BgNbdFit> FitBgNbdModels(std::span<const BgNbdCustomer> customers) {
   // Starts where the mean rate matches the data's: r / alpha = sum x / sum T.
   const double mean_gap = std::max(sum_T / sum_x, 1e-3);
   // The objective of the parameters `free` names (indexes into r, alpha, a, b, trend), the
-  // others held at `fixed`. The trend moves as the growth factor of a year, exp(365 trend), so
-  // that MaximiseLogParams' logs give the trend itself, of either sign.
+  // others 0. The trend moves as the growth factor of a year, exp(365 trend), so that
+  // MaximiseLogParams' logs give the trend itself, of either sign.
   constexpr double kYear = 365;
-  auto objective = [&](BgNbdParams fixed, std::vector<int> free) {
-    return [&data, fixed, free](const std::vector<double>& v, double* g) {
-      BgNbdParams p = fixed;
+  auto objective = [&data](std::vector<int> free) {
+    return [&data, free](const std::vector<double>& v, double* g) {
+      BgNbdParams p;
       double* fields[] = {&p.r, &p.alpha, &p.a, &p.b, &p.trend};
       for (size_t k = 0; k < free.size(); ++k) {
         *fields[free[k]] = free[k] == 4 ? std::log(v[k]) / kYear : v[k];
@@ -291,9 +291,9 @@ Result<BgNbdFit> FitBgNbdModels(std::span<const BgNbdCustomer> customers) {
       return ll;
     };
   };
-  auto nbd = MaximiseLogParams({1.0, mean_gap}, objective({}, {0, 1}));
+  auto nbd = MaximiseLogParams({1.0, mean_gap}, objective({0, 1}));
   if (!nbd) return MakeError(nbd.error().code(), nbd.error().message());
-  auto bg_nbd = MaximiseLogParams({1.0, mean_gap, 1.0, 1.0}, objective({}, {0, 1, 2, 3}));
+  auto bg_nbd = MaximiseLogParams({1.0, mean_gap, 1.0, 1.0}, objective({0, 1, 2, 3}));
   if (!bg_nbd) return MakeError(bg_nbd.error().code(), bg_nbd.error().message());
   BgNbdFit fit;
   fit.without_dropout = BgNbdParams{(*nbd)[0], (*nbd)[1], 0, 0};
@@ -305,10 +305,9 @@ Result<BgNbdFit> FitBgNbdModels(std::span<const BgNbdCustomer> customers) {
   fit.params = fit.dropout ? fit.with_dropout : fit.without_dropout;
   // The chosen model with a trend, from its optimum and no trend (a growth factor of 1).
   const BgNbdParams& kept = fit.params;
-  auto trended = fit.dropout
-                     ? MaximiseLogParams({kept.r, kept.alpha, kept.a, kept.b, 1.0},
-                                         objective({}, {0, 1, 2, 3, 4}))
-                     : MaximiseLogParams({kept.r, kept.alpha, 1.0}, objective({}, {0, 1, 4}));
+  auto trended = fit.dropout ? MaximiseLogParams({kept.r, kept.alpha, kept.a, kept.b, 1.0},
+                                                 objective({0, 1, 2, 3, 4}))
+                             : MaximiseLogParams({kept.r, kept.alpha, 1.0}, objective({0, 1, 4}));
   if (!trended) return MakeError(trended.error().code(), trended.error().message());
   const auto& t = *trended;
   fit.with_trend = fit.dropout ? BgNbdParams{t[0], t[1], t[2], t[3], std::log(t[4]) / kYear}
