@@ -4,6 +4,7 @@
 // Customers are shown by their id only, never by anything personal.
 #include <fmt/format.h>
 
+#include <cmath>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -92,9 +93,15 @@ json ModelJson(const segment::Segmentation& s) {
            {"silhouette", s.silhouette},
            {"silhouettes", silhouettes},
            {"bg_nbd",
-            {{"r", s.bg_nbd.r}, {"alpha", s.bg_nbd.alpha}, {"a", s.bg_nbd.a}, {"b", s.bg_nbd.b}}},
+            {{"r", s.bg_nbd.r},
+             {"alpha", s.bg_nbd.alpha},
+             {"a", s.bg_nbd.a},
+             {"b", s.bg_nbd.b},
+             {"trend", s.bg_nbd.trend}}},
            {"dropout", s.dropout},
            {"dropout_likelihood_ratio", s.dropout_likelihood_ratio},
+           {"trend", s.trend},
+           {"trend_likelihood_ratio", s.trend_likelihood_ratio},
            {"gamma_gamma",
             {{"p", s.gamma_gamma.p}, {"q", s.gamma_gamma.q}, {"gamma", s.gamma_gamma.gamma}}},
            {"repeat_rate", s.cohorts.repeat_rate},
@@ -108,6 +115,7 @@ json ModelJson(const segment::Segmentation& s) {
                       {"customers", h.customers},
                       {"predicted_purchases", h.predicted},
                       {"actual_purchases", h.actual},
+                      {"trend", h.params.trend},
                       {"error", h.error}};
   }
   return out;
@@ -199,6 +207,9 @@ void PrintText(const segment::Segmentation& s) {
   } else {
     fmt::print("\nNo drop-out: {}.\nNBD (BG/NBD with a = 0): r {:.4g}, alpha {:.4g}",
                kNoDropoutNote, s.bg_nbd.r, s.bg_nbd.alpha);
+  }
+  if (s.trend) {
+    fmt::print("; purchase rates trend {:+.1f}% a year", 100 * std::expm1(365 * s.bg_nbd.trend));
   }
   fmt::print("; Gamma-Gamma: p {:.4g}, q {:.4g}, gamma {:.4g}\n", s.gamma_gamma.p, s.gamma_gamma.q,
              s.gamma_gamma.gamma);

@@ -35,6 +35,31 @@ double LogAddExp(double u, double v) {
 constexpr double kLowerLog = -12;
 constexpr double kUpperLog = 14;
 
+// The integral of exp(beta v) for v from 0 to u, and its derivative in beta; by their series
+// where expm1 / beta would lose digits.
+double Grown(double beta, double u) {
+  const double z = beta * u;
+  if (std::abs(z) < 1e-5) return u * (1 + z / 2 + z * z / 6);
+  return boost::math::expm1(z) / beta;
+}
+double GrownDerivative(double beta, double u) {
+  const double z = beta * u;
+  if (std::abs(z) < 1e-5) return u * u * (0.5 + z / 3 + z * z / 8);
+  return (u * std::exp(z) - boost::math::expm1(z) / beta) / beta;
+}
+
+// A customer's times on the trend's clock: tau(t) = the integral from the first purchase to t
+// of exp(beta (s - T)), with T the end of the observation; and d tau / d beta.
+struct TrendTime {
+  double tau = 0, derivative = 0;
+};
+TrendTime OnTrendClock(double beta, double t, double T) {
+  if (beta == 0) return {t, GrownDerivative(0, t) - T * t};
+  const double shrink = std::exp(-beta * T);
+  const double grown = Grown(beta, t);
+  return {shrink * grown, shrink * (GrownDerivative(beta, t) - T * grown)};
+}
+
 // The customers indexed for repeated evaluation: repeat counts are whole numbers, so every term
 // that depends on x alone is computed once per distinct x, and the logs of alpha + t once per
 // distinct time.
@@ -44,6 +69,9 @@ struct BgNbdData {
   std::vector<uint32_t> T;    // into `times`
   std::vector<double> times;
   uint32_t max_x = 0;
+  // The sum over customers of sum_t - x T: the log-likelihood of the purchase times under a
+  // trend is the trend times this.
+  double timing = 0;
 };
 
 BgNbdData Index(std::span<const BgNbdCustomer> customers) {
@@ -65,16 +93,18 @@ BgNbdData Index(std::span<const BgNbdCustomer> customers) {
     data.max_x = std::max(data.max_x, x);
     data.t_x.push_back(at(c.t_x));
     data.T.push_back(at(c.T));
+    data.timing += c.sum_t - c.x * c.T;
   }
   return data;
 }
 
 // The log-likelihood and, when `gradient` is not null, its gradient with respect to
-// (r, alpha, a, b). With A the log of the first term of the likelihood and B of the second
-// (present when x > 0), each customer adds log(e^A + e^B). The digamma differences of whole
-// steps are finite sums: psi(r + x) - psi(r) = sum over i < x of 1 / (r + i).
-// With a = 0 (no drop-out) only the first term is left, with the beta ratio 1: the NBD model,
-// whose gradient in a and b is 0.
+// (r, alpha, a, b, trend). The times are on the trend's clock (the calendar's when trend = 0),
+// the times' term trend * timing added. With A the log of the first term of the likelihood and B of
+// the second (present when x > 0), each customer adds log(e^A + e^B). The digamma differences of
+// whole steps are finite sums: psi(r + x) - psi(r) = sum over i < x of 1 / (r + i). With a = 0 (no
+// drop-out) only the first term is left, with the beta ratio 1: the NBD model, whose gradient in a
+// and b is 0.
 double BgNbdEvaluate(const BgNbdParams& p, const BgNbdData& data, double* gradient) {
   const bool no_dropout = NoDropout(p);
   const size_t nx = data.max_x + 1;
@@ -100,33 +130,52 @@ double BgNbdEvaluate(const BgNbdParams& p, const BgNbdData& data, double* gradie
       db1[x] = db0[x] - 1 / (p.b + i);
     }
   }
-  std::vector<double> log_at(data.times.size()), inv_at(data.times.size());
+  // The end of the observation on the trend's clock depends on T alone: once per distinct
+  // time. Without a trend, so does the last purchase's time; with one, it depends on the pair
+  // (t_x, T) and is computed per customer.
+  const double beta = p.trend;
+  std::vector<double> log_at(data.times.size()), inv_at(data.times.size()),
+      d_at(gradient ? data.times.size() : 0);
   for (size_t u = 0; u < data.times.size(); ++u) {
-    log_at[u] = std::log(p.alpha + data.times[u]);
-    inv_at[u] = 1 / (p.alpha + data.times[u]);
+    const TrendTime end = OnTrendClock(beta, data.times[u], data.times[u]);
+    log_at[u] = std::log(p.alpha + end.tau);
+    inv_at[u] = 1 / (p.alpha + end.tau);
+    if (gradient) d_at[u] = end.derivative;
   }
   const double log_alpha = std::log(p.alpha);
-  double ll = 0, g_r = 0, g_alpha = 0, g_a = 0, g_b = 0;
+  double ll = beta * data.timing, g_r = 0, g_alpha = 0, g_a = 0, g_b = 0, g_trend = data.timing;
   for (size_t i = 0; i < data.x.size(); ++i) {
     const uint32_t x = data.x[i];
+    const uint32_t T = data.T[i];
     const double rx = p.r + x;
-    const double A = lr[x] + p.r * log_alpha - rx * log_at[data.T[i]] + lab0[x];
+    const double A = lr[x] + p.r * log_alpha - rx * log_at[T] + lab0[x];
     if (x == 0 || no_dropout) {
       ll += A;
       if (gradient) {
-        g_r += dr[x] + log_alpha - log_at[data.T[i]];
-        g_alpha += p.r / p.alpha - rx * inv_at[data.T[i]];
+        g_r += dr[x] + log_alpha - log_at[T];
+        g_alpha += p.r / p.alpha - rx * inv_at[T];
+        g_trend -= rx * inv_at[T] * d_at[T];
       }
       continue;
     }
-    const double B = lr[x] + p.r * log_alpha - rx * log_at[data.t_x[i]] + lab1[x];
+    double log_last = log_at[data.t_x[i]], inv_last = inv_at[data.t_x[i]], d_last = 0;
+    if (beta != 0 || gradient) {
+      const TrendTime last = OnTrendClock(beta, data.times[data.t_x[i]], data.times[T]);
+      if (beta != 0) {
+        log_last = std::log(p.alpha + last.tau);
+        inv_last = 1 / (p.alpha + last.tau);
+      }
+      d_last = last.derivative;
+    }
+    const double B = lr[x] + p.r * log_alpha - rx * log_last + lab1[x];
     ll += LogAddExp(A, B);
     if (gradient) {
       const double w_a = 1 / (1 + std::exp(B - A)), w_b = 1 - w_a;
-      g_r += dr[x] + log_alpha - w_a * log_at[data.T[i]] - w_b * log_at[data.t_x[i]];
-      g_alpha += p.r / p.alpha - rx * (w_a * inv_at[data.T[i]] + w_b * inv_at[data.t_x[i]]);
+      g_r += dr[x] + log_alpha - w_a * log_at[T] - w_b * log_last;
+      g_alpha += p.r / p.alpha - rx * (w_a * inv_at[T] + w_b * inv_last);
       g_a += w_a * da0[x] + w_b * da1[x];
       g_b += w_a * db0[x] + w_b * db1[x];
+      g_trend -= rx * (w_a * inv_at[T] * d_at[T] + w_b * inv_last * d_last);
     }
   }
   if (gradient) {
@@ -134,6 +183,7 @@ double BgNbdEvaluate(const BgNbdParams& p, const BgNbdData& data, double* gradie
     gradient[1] = g_alpha;
     gradient[2] = g_a;
     gradient[3] = g_b;
+    gradient[4] = g_trend;
   }
   return ll;
 }
@@ -206,6 +256,13 @@ Result<BgNbdFit> FitBgNbdModels(std::span<const BgNbdCustomer> customers) {
           ErrorCode::kInvalidArgument,
           "a BG/NBD history needs a whole x >= 0 and 0 <= t_x <= T (t_x = 0 if x = 0)");
     }
+    // The repeat purchases lie between the first and the last: t_x <= sum_t <= x t_x, each
+    // bound met when they all fall on one of the two days.
+    if (!(c.x == 0 ? c.sum_t == 0 : c.sum_t >= c.t_x && c.sum_t <= c.x * c.t_x)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "a BG/NBD history needs the sum of its repeat purchases' days (sum_t) "
+                       "between t_x and x t_x");
+    }
     sum_x += c.x;
     sum_T += c.T;
   }
@@ -215,17 +272,28 @@ Result<BgNbdFit> FitBgNbdModels(std::span<const BgNbdCustomer> customers) {
   const BgNbdData data = Index(customers);
   // Starts where the mean rate matches the data's: r / alpha = sum x / sum T.
   const double mean_gap = std::max(sum_T / sum_x, 1e-3);
-  auto nbd = MaximiseLogParams({1.0, mean_gap}, [&](const std::vector<double>& v, double* g) {
-    double full[4];
-    const double ll = BgNbdEvaluate({v[0], v[1], 0, 0}, data, g ? full : nullptr);
-    if (g) g[0] = full[0], g[1] = full[1];
-    return ll;
-  });
+  // The objective of the parameters `free` names (indexes into r, alpha, a, b, trend), the
+  // others 0. The trend moves as the growth factor of a year, exp(365 trend), so that
+  // MaximiseLogParams' logs give the trend itself, of either sign.
+  constexpr double kYear = 365;
+  auto objective = [&data](std::vector<int> free) {
+    return [&data, free](const std::vector<double>& v, double* g) {
+      BgNbdParams p;
+      double* fields[] = {&p.r, &p.alpha, &p.a, &p.b, &p.trend};
+      for (size_t k = 0; k < free.size(); ++k) {
+        *fields[free[k]] = free[k] == 4 ? std::log(v[k]) / kYear : v[k];
+      }
+      double full[5];
+      const double ll = BgNbdEvaluate(p, data, g ? full : nullptr);
+      for (size_t k = 0; g && k < free.size(); ++k) {
+        g[k] = free[k] == 4 ? full[4] / (kYear * v[k]) : full[free[k]];
+      }
+      return ll;
+    };
+  };
+  auto nbd = MaximiseLogParams({1.0, mean_gap}, objective({0, 1}));
   if (!nbd) return MakeError(nbd.error().code(), nbd.error().message());
-  auto bg_nbd = MaximiseLogParams({1.0, mean_gap, 1.0, 1.0},
-                                  [&](const std::vector<double>& v, double* gradient) {
-                                    return BgNbdEvaluate({v[0], v[1], v[2], v[3]}, data, gradient);
-                                  });
+  auto bg_nbd = MaximiseLogParams({1.0, mean_gap, 1.0, 1.0}, objective({0, 1, 2, 3}));
   if (!bg_nbd) return MakeError(bg_nbd.error().code(), bg_nbd.error().message());
   BgNbdFit fit;
   fit.without_dropout = BgNbdParams{(*nbd)[0], (*nbd)[1], 0, 0};
@@ -235,17 +303,38 @@ Result<BgNbdFit> FitBgNbdModels(std::span<const BgNbdCustomer> customers) {
   fit.likelihood_ratio = 2 * (fit.log_likelihood - fit.no_dropout_log_likelihood);
   fit.dropout = fit.likelihood_ratio > kDropoutChiSquare;
   fit.params = fit.dropout ? fit.with_dropout : fit.without_dropout;
+  // The chosen model with a trend, from its optimum and no trend (a growth factor of 1).
+  const BgNbdParams& kept = fit.params;
+  auto trended = fit.dropout ? MaximiseLogParams({kept.r, kept.alpha, kept.a, kept.b, 1.0},
+                                                 objective({0, 1, 2, 3, 4}))
+                             : MaximiseLogParams({kept.r, kept.alpha, 1.0}, objective({0, 1, 4}));
+  if (!trended) return MakeError(trended.error().code(), trended.error().message());
+  const auto& t = *trended;
+  fit.with_trend = fit.dropout ? BgNbdParams{t[0], t[1], t[2], t[3], std::log(t[4]) / kYear}
+                               : BgNbdParams{t[0], t[1], 0, 0, std::log(t[2]) / kYear};
+  fit.trend_log_likelihood = BgNbdEvaluate(fit.with_trend, data, nullptr);
+  const double kept_log_likelihood =
+      fit.dropout ? fit.log_likelihood : fit.no_dropout_log_likelihood;
+  fit.trend_likelihood_ratio = 2 * (fit.trend_log_likelihood - kept_log_likelihood);
+  fit.trend = fit.trend_likelihood_ratio > kDropoutChiSquare;
+  if (fit.trend) fit.params = fit.with_trend;
   return fit;
 }
 
 double ProbabilityAlive(const BgNbdParams& p, const BgNbdCustomer& c) {
   if (c.x == 0 || NoDropout(p)) return 1;
+  const double T = OnTrendClock(p.trend, c.T, c.T).tau;
+  const double t_x = OnTrendClock(p.trend, c.t_x, c.T).tau;
   const double odds =
-      p.a / (p.b + c.x - 1) * std::exp((p.r + c.x) * std::log((p.alpha + c.T) / (p.alpha + c.t_x)));
+      p.a / (p.b + c.x - 1) * std::exp((p.r + c.x) * std::log((p.alpha + T) / (p.alpha + t_x)));
   return 1 / (1 + odds);
 }
 
-double ExpectedPurchasesIfAlive(const BgNbdParams& p, double x, double T, double days) {
+double ExpectedPurchasesIfAlive(const BgNbdParams& p, double x, double calendar_T,
+                                double calendar_days) {
+  // On the trend's clock: the observation's end, and the coming days from it.
+  const double T = OnTrendClock(p.trend, calendar_T, calendar_T).tau;
+  const double days = Grown(p.trend, calendar_days);
   // No drop-out: the rate's posterior is Gamma(r + x, alpha + T).
   if (NoDropout(p)) return days * (p.r + x) / (p.alpha + T);
   const double z = days / (p.alpha + T + days);

@@ -21,6 +21,20 @@
 // kDropoutChiSquare, the 95% point of chi-square with one degree of freedom); otherwise it
 // returns the NBD's r and alpha with a = b = 0, which every function here reads as "no
 // drop-out": P(alive) = 1, expected purchases (r + x) / (alpha + T) per day.
+//
+// Trend: BG/NBD takes every customer's purchase rate to be constant in time. A store whose
+// custom grows or shrinks as a whole (every customer buying more often this year than last)
+// breaks that: fitted on the past, the model expects the past's average rate, and its forecasts
+// of the coming days fall short of (or exceed) what comes. FitBgNbd therefore also fits the kept
+// model with a common trend: every rate multiplied by exp(trend * (day - end of observation)),
+// the same factor for every customer, trend estimated by maximum likelihood with the rest. On
+// the model's own clock, tau(t) = the integral of that factor, purchases are again BG/NBD, so
+// every formula of the paper holds with the times replaced by their tau; the purchase times add
+// trend * (sum_t - x T) to a customer's log-likelihood (the log of the product of the factors
+// at their repeat purchases). The trend is kept only when its likelihood-ratio statistic over
+// the model without it exceeds kDropoutChiSquare (one more parameter); otherwise trend = 0 and
+// everything is as above. A trend fitted on the observation period is extrapolated into the
+// forecast days: it follows the growth the data show, and cannot know a season it has not seen.
 #pragma once
 
 #include <span>
@@ -33,10 +47,16 @@ struct BgNbdCustomer {
   double x = 0;    // repeat purchases (orders after the first)
   double t_x = 0;  // days from the first purchase to the last
   double T = 0;    // days from the first purchase to the end of the observation
+  // The sum over the repeat purchases of their days from the first purchase (t_x when x = 1,
+  // 0 when x = 0): what a trend's likelihood reads of the purchase times.
+  double sum_t = 0;
 };
 
 struct BgNbdParams {
   double r = 0, alpha = 0, a = 0, b = 0;
+  // The common trend of the purchase rates, per day: rates are multiplied by
+  // exp(trend * (day - end of observation)). 0: none, the paper's model.
+  double trend = 0;
 };
 
 // True for the no-drop-out limit (a = 0): the NBD model.
@@ -48,9 +68,10 @@ inline constexpr double kDropoutChiSquare = 3.841458820694124;
 // the paper, in logs).
 double BgNbdLogLikelihood(const BgNbdParams& params, std::span<const BgNbdCustomer> customers);
 
-// The maximum-likelihood parameters (a = b = 0 when the data show no drop-out, see above).
-// kInvalidArgument without any customer or without any repeat purchase (the drop-out process
-// cannot be told apart then); kInternal when the optimiser fails.
+// The maximum-likelihood parameters (a = b = 0 when the data show no drop-out, trend = 0 when
+// they show no trend, see above). kInvalidArgument without any customer or without any repeat
+// purchase (the drop-out process cannot be told apart then), or for a history whose numbers
+// cannot be (sum_t outside [t_x, x t_x]); kInternal when the optimiser fails.
 Result<BgNbdParams> FitBgNbd(std::span<const BgNbdCustomer> customers);
 
 // FitBgNbd with what decided between the two models.
@@ -62,12 +83,18 @@ struct BgNbdFit {
   double no_dropout_log_likelihood = 0;  // of without_dropout
   // 2 (log_likelihood - no_dropout_log_likelihood); drop-out is kept above kDropoutChiSquare.
   double likelihood_ratio = 0;
-  bool dropout = false;  // params == with_dropout
+  bool dropout = false;  // with_dropout chosen over without_dropout
+  // The chosen one of the two with a trend, its log-likelihood and its likelihood-ratio
+  // statistic over the chosen one without; the trend is kept above kDropoutChiSquare.
+  BgNbdParams with_trend;
+  double trend_log_likelihood = 0;
+  double trend_likelihood_ratio = 0;
+  bool trend = false;  // params == with_trend
 };
 Result<BgNbdFit> FitBgNbdModels(std::span<const BgNbdCustomer> customers);
 
 // The expected number of purchases in the next `days` days of a customer with this history
-// (equation 10 of the paper).
+// (equation 10 of the paper, on the trend's clock).
 double ExpectedPurchases(const BgNbdParams& params, const BgNbdCustomer& customer, double days);
 
 // The expected number of purchases in the next `days` days of a customer with this history,

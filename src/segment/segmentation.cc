@@ -81,6 +81,8 @@ class PurchaseForecast {
   std::map<std::pair<double, double>, double> if_alive_;
 };
 
+}  // namespace
+
 Result<HoldoutCheck> CheckHoldout(const OrderBook& book, int64_t as_of_day, int64_t days) {
   HoldoutCheck check;
   check.days = days;
@@ -94,18 +96,15 @@ Result<HoldoutCheck> CheckHoldout(const OrderBook& book, int64_t as_of_day, int6
       if (order.day > check.calibration_end_day) ++check.actual;
     }
   }
-  auto params = FitBgNbd(calibration);
-  if (!params) {
-    return MakeError(params.error().code(), "holdout check: " + params.error().message());
-  }
+  auto fit = FitBgNbdModels(calibration);
+  if (!fit) return MakeError(fit.error().code(), "holdout check: " + fit.error().message());
+  check.params = fit->params;
   check.customers = static_cast<int64_t>(calibration.size());
-  PurchaseForecast forecast(*params, static_cast<double>(days));
+  PurchaseForecast forecast(check.params, static_cast<double>(days));
   for (const auto& c : calibration) check.predicted += forecast(c);
   check.error = check.actual > 0 ? check.predicted / static_cast<double>(check.actual) - 1 : 0;
   return check;
 }
-
-}  // namespace
 
 FeatureMatrix ClusterFeatures(std::span<const Rfm> rfm) {
   FeatureMatrix features;
@@ -125,15 +124,21 @@ FeatureMatrix ClusterFeatures(std::span<const Rfm> rfm) {
 BgNbdCustomer PurchaseHistory(const CustomerHistory& history, int64_t as_of_day) {
   BgNbdCustomer c;
   const int64_t first = history.orders.front().day;
-  int64_t last = first, orders = 0;
+  int64_t last = first, orders = 0, sum_t = 0;
   for (const Order& order : history.orders) {
     if (order.day > as_of_day) break;
     last = order.day;
+    sum_t += order.day - first;  // 0 for the first
     ++orders;
   }
   c.x = static_cast<double>(orders - 1);
   c.t_x = static_cast<double>(last - first);
-  c.T = static_cast<double>(as_of_day - first);
+  // Days are whole: an order stands for the middle of its day, and the observation ends with
+  // the as-of day, half a day after its middle. Measured to the as-of day's start instead, every
+  // order would sit half a day later in the observation than it does on average, a bias that
+  // the trend's likelihood reads as growth when there is none.
+  c.T = static_cast<double>(as_of_day - first) + 0.5;
+  c.sum_t = static_cast<double>(sum_t);
   return c;
 }
 
@@ -179,6 +184,8 @@ Result<Segmentation> Segment(const OrderBook& book, const SegmentOptions& option
   out.bg_nbd = bg_nbd->params;
   out.dropout = bg_nbd->dropout;
   out.dropout_likelihood_ratio = bg_nbd->likelihood_ratio;
+  out.trend = bg_nbd->trend;
+  out.trend_likelihood_ratio = bg_nbd->trend_likelihood_ratio;
   out.gamma_gamma = *gamma_gamma;
   step("lifetime");
   auto choice = clustering.get();

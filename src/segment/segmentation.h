@@ -66,7 +66,8 @@ struct HoldoutCheck {
   int64_t customers = 0;
   double predicted = 0;
   int64_t actual = 0;
-  double error = 0;  // predicted / actual - 1
+  double error = 0;    // predicted / actual - 1
+  BgNbdParams params;  // fitted on the calibration days (with their drop-out and trend choices)
 };
 
 struct Segmentation {
@@ -82,6 +83,10 @@ struct Segmentation {
   // drop-out every P(alive) is 1 by the model, not by measurement.
   bool dropout = true;
   double dropout_likelihood_ratio = 0;
+  // Whether the purchase rates show a common trend (bg_nbd.trend, per day; 0 without), and the
+  // likelihood-ratio statistic that decided it (kept above kDropoutChiSquare).
+  bool trend = false;
+  double trend_likelihood_ratio = 0;
   GammaGammaParams gamma_gamma;
   CohortReport cohorts;
   std::optional<HoldoutCheck> holdout;
@@ -94,8 +99,16 @@ struct Segmentation {
 // log(1 + orders), log(1 + revenue), log(1 + revenue per order); before standardising.
 FeatureMatrix ClusterFeatures(std::span<const Rfm> rfm);
 
-// The BG/NBD history of a customer as of `as_of_day` (orders after it ignored).
+// The BG/NBD history of a customer as of `as_of_day` (orders after it ignored): days from the
+// first order, which with every order taken at the middle of its day puts the end of the
+// observation, the end of the as-of day, at T = as-of day - first day + 1/2.
 BgNbdCustomer PurchaseHistory(const CustomerHistory& history, int64_t as_of_day);
+
+// The holdout check of the purchase model as of `as_of_day`: fitted on the orders up to `days`
+// days before it, of the customers whose first order lies there; their expected purchases in
+// the `days` days after (on the fitted model's trend, if any) beside the orders they placed.
+// kInvalidArgument when the calibration days hold no customer or no repeat purchase.
+Result<HoldoutCheck> CheckHoldout(const OrderBook& book, int64_t as_of_day, int64_t days);
 
 // The segmentation of `book` under `options`. kInvalidArgument when no customer has an order
 // by the as-of day, or too few for the models (fewer customers than two clusters; no repeat

@@ -20,8 +20,11 @@ using till::testing::TempDir;
 
 // Customers simulated from BG/NBD: rate ~ Gamma(r, alpha), drop-out after each repeat purchase
 // with probability ~ Beta(a, b) (never when a = 0), observed for T days from the first purchase, T
-// uniform in [min_T, max_T] whole days; purchase times rounded down to whole days, as the warehouse
-// holds them.
+// uniform in [min_T, max_T] whole days; purchase times rounded to whole days, as the warehouse
+// holds them (to the nearest, which leaves them unbiased, as the day's middle does for
+// PurchaseHistory). With a trend, the rate at day u of a customer's T is rate * exp(trend (u - T)):
+// purchases are drawn on the clock tau(u) = exp(-trend T) (exp(trend u) - 1) / trend, where they
+// are Poisson, and taken back to days.
 std::vector<BgNbdCustomer> SimulateBgNbd(const BgNbdParams& p, size_t n, uint64_t seed,
                                          double min_T, double max_T) {
   std::mt19937_64 rng(seed);
@@ -38,12 +41,16 @@ std::vector<BgNbdCustomer> SimulateBgNbd(const BgNbdParams& p, size_t n, uint64_
     const double T = std::floor(age(rng));
     BgNbdCustomer c{0, 0, T};
     std::exponential_distribution<double> wait(lambda);
-    double t = 0;
+    const double b = p.trend;
+    const double end = b == 0 ? T : -std::expm1(-b * T) / b;  // tau(T)
+    double tau = 0;
     while (true) {
-      t += wait(rng);
-      if (t > T) break;
+      tau += wait(rng);
+      if (tau > end) break;
+      const double t = b == 0 ? tau : std::log1p(b * tau * std::exp(b * T)) / b;
       c.x += 1;
-      c.t_x = std::floor(t);
+      c.t_x = std::min(std::round(t), T);
+      c.sum_t += c.t_x;
       if (unit(rng) < drop) break;
     }
     out.push_back(c);
@@ -54,11 +61,13 @@ std::vector<BgNbdCustomer> SimulateBgNbd(const BgNbdParams& p, size_t n, uint64_
 void WriteBgNbd(const std::string& path, const std::vector<BgNbdCustomer>& customers) {
   std::ofstream out(path);
   out.precision(17);
-  for (const auto& c : customers) out << c.x << ',' << c.t_x << ',' << c.T << '\n';
+  for (const auto& c : customers) {
+    out << c.x << ',' << c.t_x << ',' << c.T << ',' << c.sum_t << '\n';
+  }
 }
 
 std::string ParamsJson(const BgNbdParams& p) {
-  nlohmann::json j{{"r", p.r}, {"alpha", p.alpha}, {"a", p.a}, {"b", p.b}};
+  nlohmann::json j{{"r", p.r}, {"alpha", p.alpha}, {"a", p.a}, {"b", p.b}, {"trend", p.trend}};
   return j.dump();
 }
 
@@ -68,8 +77,12 @@ TEST(BgNbdTest, LogLikelihoodAndForecastsEqualSciPys) {
   TempDir dir;
   const auto customers = SimulateBgNbd(kBgNbdTruth, 3000, 7, 100, 400);
   WriteBgNbd(dir.Path("customers.csv"), customers);
+  // With trends of either sign (per day): rates growing 50% in a year, and halving.
   for (const BgNbdParams& params :
-       {kBgNbdTruth, BgNbdParams{2.5, 7.0, 1.7, 0.4}, BgNbdParams{0.05, 300.0, 3.0, 12.0}}) {
+       {kBgNbdTruth, BgNbdParams{2.5, 7.0, 1.7, 0.4}, BgNbdParams{0.05, 300.0, 3.0, 12.0},
+        BgNbdParams{0.8, 40.0, 0.6, 2.5, std::log(1.5) / 365},
+        BgNbdParams{2.5, 7.0, 1.7, 0.4, std::log(0.5) / 365},
+        BgNbdParams{1.5, 60.0, 0, 0, std::log(1.5) / 365}}) {
     std::ofstream(dir.Path("params.json")) << ParamsJson(params);
     const auto reference =
         testing::RunReference("bgnbd " + dir.Path("params.json") + " " + dir.Path("customers.csv"));
@@ -166,12 +179,72 @@ TEST(BgNbdTest, NoDropoutWhenNobodyLeaves) {
               reference["no_dropout_log_likelihood"].get<double>(), 1e-3);
 }
 
+// Rates growing 40% a year: the trend is found and kept, the parameters recovered within 10%,
+// and the fit equals SciPy's own fit of the trend (reference.py, with numerical gradients).
+TEST(BgNbdTest, RecoversATrendOfTheRatesAndEqualsSciPysFit) {
+  TempDir dir;
+  BgNbdParams truth = kBgNbdTruth;
+  truth.trend = std::log(1.4) / 365;
+  auto customers = SimulateBgNbd(truth, 40000, 31, 300, 730);
+  auto fit = FitBgNbdModels(customers);
+  ASSERT_TRUE(fit) << fit.error().message();
+  RecordProperty("fitted_40000", ParamsJson(fit->params));
+  EXPECT_TRUE(fit->dropout);
+  EXPECT_TRUE(fit->trend);
+  EXPECT_GT(fit->trend_likelihood_ratio, kDropoutChiSquare);
+  EXPECT_NEAR(fit->params.r, truth.r, 0.1 * truth.r);
+  EXPECT_NEAR(fit->params.alpha, truth.alpha, 0.1 * truth.alpha);
+  EXPECT_NEAR(fit->params.a, truth.a, 0.1 * truth.a);
+  EXPECT_NEAR(fit->params.b, truth.b, 0.1 * truth.b);
+  EXPECT_NEAR(fit->params.trend, truth.trend, 0.1 * truth.trend);
+  // SciPy's fit, with numerical gradients, on fewer of them.
+  customers.resize(8000);
+  fit = FitBgNbdModels(customers);
+  ASSERT_TRUE(fit) << fit.error().message();
+  RecordProperty("fitted", ParamsJson(fit->params));
+  EXPECT_TRUE(fit->trend);
+  const auto reference = SciPyFit(dir, customers);
+  ASSERT_TRUE(reference.is_object());
+  RecordProperty("scipy", reference["params"].dump());
+  ASSERT_TRUE(reference["trend"].get<bool>());
+  const auto& p = reference["params"];
+  ExpectWithin(fit->params.r, p["r"].get<double>(), 0.01, "r");
+  ExpectWithin(fit->params.alpha, p["alpha"].get<double>(), 0.01, "alpha");
+  ExpectWithin(fit->params.a, p["a"].get<double>(), 0.01, "a");
+  ExpectWithin(fit->params.b, p["b"].get<double>(), 0.01, "b");
+  ExpectWithin(fit->params.trend, p["trend"].get<double>(), 0.01, "trend");
+  EXPECT_GE(fit->trend_log_likelihood, reference["trend_log_likelihood"].get<double>() - 1e-6);
+  double expected = 0;
+  for (const auto& c : customers) expected += ExpectedPurchases(fit->params, c, 90);
+  ExpectWithin(expected, reference["expected"].get<double>(), 0.01, "expected purchases");
+}
+
+// Steady rates, with and without drop-out: no trend is kept, and the models are the paper's.
+TEST(BgNbdTest, NoTrendWhenRatesAreSteady) {
+  for (const auto& [truth, seed] :
+       {std::pair(kBgNbdTruth, 37), std::pair(BgNbdParams{1.5, 60.0, 0, 0}, 41)}) {
+    const auto customers = SimulateBgNbd(truth, 20000, seed, 100, 500);
+    auto fit = FitBgNbdModels(customers);
+    ASSERT_TRUE(fit) << fit.error().message();
+    RecordProperty("trend_ratio_" + std::to_string(seed),
+                   std::to_string(fit->trend_likelihood_ratio));
+    EXPECT_FALSE(fit->trend) << fit->trend_likelihood_ratio;
+    EXPECT_EQ(fit->params.trend, 0);
+    EXPECT_EQ(fit->dropout, !NoDropout(truth));
+  }
+}
+
 TEST(BgNbdTest, RefusesHistoriesItCannotFit) {
   EXPECT_FALSE(FitBgNbd({}));
   const std::vector<BgNbdCustomer> no_repeat{{0, 0, 30}, {0, 0, 40}};
   EXPECT_EQ(FitBgNbd(no_repeat).error().code(), ErrorCode::kInvalidArgument);
   const std::vector<BgNbdCustomer> bad{{1, 50, 40}};
   EXPECT_EQ(FitBgNbd(bad).error().code(), ErrorCode::kInvalidArgument);
+  // Two repeat purchases, the last on day 20: their days sum to between 20 and 40.
+  for (double sum_t : {0.0, 19.0, 41.0}) {
+    const std::vector<BgNbdCustomer> bad_sum{{2, 20, 40, sum_t}, {0, 0, 30, 0}};
+    EXPECT_EQ(FitBgNbd(bad_sum).error().code(), ErrorCode::kInvalidArgument) << sum_t;
+  }
 }
 
 constexpr GammaGammaParams kSpendTruth{6.0, 4.0, 15.0};

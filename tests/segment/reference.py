@@ -7,7 +7,14 @@
       -> SciPy's own maximum-likelihood fits of BG/NBD and of the NBD model (no drop-out) to
          x,t_x,T rows, the likelihood-ratio statistic, the parameters kept (BG/NBD when the
          statistic exceeds the 95% point of chi-square with 1 degree of freedom, else the NBD
-         with a = b = 0), and their expected purchases in the next DAYS days, summed
+         with a = b = 0), and their expected purchases in the next DAYS days, summed. Rows with
+         a fourth column (sum_t, the sum of the repeat purchases' days from the first) also get
+         the kept model with a common trend of the purchase rates, kept in turn when its
+         likelihood-ratio statistic exceeds the same point.
+
+With a trend (params["trend"], per day, 0 when absent) every rate is multiplied by
+exp(trend * (calendar day - end of the observation)): the models' clock runs on the integral of
+that factor, and the purchase times add trend * (sum_t - x T) to a customer's log-likelihood.
   reference.py kmeans MATRIX_CSV SAMPLE_CSV LABELS_CSV MIN_K MAX_K
       -> scikit-learn's KMeans for each k, its silhouette on the sample, the k it chooses, and
          the adjusted Rand index between its partition and LABELS_CSV
@@ -21,18 +28,41 @@ import numpy as np
 from scipy.special import betaln, gammaln, hyp2f1, logsumexp
 
 
+def grown(beta, u):
+    """The integral of exp(beta v) for v from 0 to u."""
+    u = np.asarray(u, dtype=float)
+    if beta == 0:
+        return u
+    return np.expm1(beta * u) / beta
+
+
+def trend_rows(params, rows):
+    """(x, t_x, T) on the trend's clock, and the log-likelihood term of the purchase times (of
+    rows with the fourth column)."""
+    beta = params.get("trend", 0.0)
+    if beta == 0:
+        return rows[:, :3], 0.0
+    x, t_x, T = rows[:, 0], rows[:, 1], rows[:, 2]
+    shrink = np.exp(-beta * T)
+    out = np.stack([x, shrink * grown(beta, t_x), shrink * grown(beta, T)], axis=1)
+    timing = float(beta * np.sum(rows[:, 3] - x * T)) if rows.shape[1] > 3 else 0.0
+    return out, timing
+
+
 def nbd(params, rows):
     """BG/NBD in the limit a -> 0: nobody drops out, purchases Poisson with a Gamma rate."""
     r, alpha = params["r"], params["alpha"]
+    rows, timing = trend_rows(params, rows)
     x, T = rows[:, 0], rows[:, 2]
-    return float(np.sum(gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-                        - (r + x) * np.log(alpha + T)))
+    return timing + float(np.sum(gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+                                 - (r + x) * np.log(alpha + T)))
 
 
 def bgnbd(params, rows):
     if params["a"] == 0:
         return nbd(params, rows)
     r, alpha, a, b = params["r"], params["alpha"], params["a"], params["b"]
+    rows, timing = trend_rows(params, rows)
     x, t_x, T = rows[:, 0], rows[:, 1], rows[:, 2]
     # Fader, Hardie & Lee (2005), equation 6, in logs.
     common = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
@@ -42,12 +72,14 @@ def bgnbd(params, rows):
         common + betaln(a + 1, np.maximum(b + x - 1, 1e-300)) - betaln(a, b)
         - (r + x) * np.log(alpha + t_x),
         -np.inf)
-    return float(np.sum(logsumexp(np.stack([first, second]), axis=0)))
+    return timing + float(np.sum(logsumexp(np.stack([first, second]), axis=0)))
 
 
 def bgnbd_forecast(params, rows, days):
     """Expected purchases in `days` (equation 10) and P(alive), per row."""
     r, alpha, a, b = params["r"], params["alpha"], params["a"], params["b"]
+    days = float(grown(params.get("trend", 0.0), days))
+    rows, _ = trend_rows(params, rows)
     x, t_x, T = rows[:, 0], rows[:, 1], rows[:, 2]
     if a == 0:
         # No drop-out: the rate's posterior is Gamma(r + x, alpha + T).
@@ -106,10 +138,59 @@ def fit_bgnbd(rows, days):
     ratio = 2 * (ll_with - ll_without)
     dropout = bool(ratio > 3.841458820694124)
     kept = with_ if dropout else without
+    out = {"with_dropout": with_, "without_dropout": without, "log_likelihood": ll_with,
+           "no_dropout_log_likelihood": ll_without, "likelihood_ratio": ratio,
+           "dropout": dropout}
+    if rows.shape[1] > 3:
+        # The kept model with a trend: its parameters' logs and the trend per year, from the
+        # kept model's optimum and no trend. The times' term is linear in the trend: its
+        # coefficient is summed once.
+        names = ["r", "alpha", "a", "b"] if dropout else ["r", "alpha"]
+        timing = float(np.sum(rows[:, 3] - rows[:, 0] * rows[:, 2]))
+
+        def trend_objective(theta):
+            params = dict(zip(names, np.exp(theta[:-1]).tolist()))
+            params.setdefault("a", 0.0)
+            params.setdefault("b", 0.0)
+            params["trend"] = theta[-1] / 365
+            moved, _ = trend_rows(params, unique)
+            value = weighted(params, moved) + params["trend"] * timing
+            return -value if np.isfinite(value) else 1e300
+
+        def weighted(params, moved):
+            p = dict(params, trend=0.0)
+            r, alpha, a, b = p["r"], p["alpha"], p["a"], p["b"]
+            x, t_x, T = moved[:, 0], moved[:, 1], moved[:, 2]
+            common = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+            if not dropout:
+                return float(np.sum(weight * (common - (r + x) * np.log(alpha + T))))
+            first = common + betaln(a, b + x) - betaln(a, b) - (r + x) * np.log(alpha + T)
+            second = np.where(
+                x > 0,
+                common + betaln(a + 1, np.maximum(b + x - 1, 1e-300)) - betaln(a, b)
+                - (r + x) * np.log(alpha + t_x),
+                -np.inf)
+            return float(np.sum(weight * logsumexp(np.stack([first, second]), axis=0)))
+
+        start = np.log([kept[n] for n in names]).tolist() + [0.0]
+        trended = minimize(trend_objective, start, method="L-BFGS-B",
+                           bounds=bounds * (len(names) + 1),
+                           options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 5000})
+        with_trend = dict(zip(names, np.exp(trended.x[:-1]).tolist()))
+        with_trend.setdefault("a", 0.0)
+        with_trend.setdefault("b", 0.0)
+        with_trend["trend"] = float(trended.x[-1] / 365)
+        ll_trend = -float(trended.fun)
+        ll_kept = ll_with if dropout else ll_without
+        trend_ratio = 2 * (ll_trend - ll_kept)
+        trend = bool(trend_ratio > 3.841458820694124)
+        out.update({"with_trend": with_trend, "trend_log_likelihood": ll_trend,
+                    "trend_likelihood_ratio": trend_ratio, "trend": trend})
+        if trend:
+            kept = with_trend
     expected, _ = bgnbd_forecast(kept, rows, days)
-    return {"with_dropout": with_, "without_dropout": without, "log_likelihood": ll_with,
-            "no_dropout_log_likelihood": ll_without, "likelihood_ratio": ratio,
-            "dropout": dropout, "params": kept, "expected": float(np.sum(expected))}
+    out.update({"params": kept, "expected": float(np.sum(expected))})
+    return out
 
 
 def gammagamma(params, rows):
