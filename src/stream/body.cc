@@ -105,8 +105,11 @@ class NdjsonBody final : public RequestBody {
 // A line read again (by the precise reader, after the fast one gave up) starts over.
 class LineValues {
  public:
-  LineValues(std::string& values, std::vector<ValueSpan>& spans)
-      : values_(values), spans_(spans), text_start_(values.size()), first_span_(spans.size()) {}
+  // `columns`: the slots known so far, each empty until set.
+  LineValues(std::string& values, std::vector<ValueSpan>& spans, size_t columns)
+      : values_(values), spans_(spans), text_start_(values.size()), first_span_(spans.size()) {
+    spans_.resize(first_span_ + columns);
+  }
 
   void Set(size_t slot, std::string_view value) {
     if (first_span_ + slot >= spans_.size()) spans_.resize(first_span_ + slot + 1);
@@ -115,7 +118,7 @@ class LineValues {
   }
   void StartOver() {
     values_.resize(text_start_);
-    spans_.resize(first_span_);
+    std::fill(spans_.begin() + static_cast<std::ptrdiff_t>(first_span_), spans_.end(), ValueSpan{});
   }
   size_t first_span() const { return first_span_; }
   size_t span_count() const { return spans_.size() - first_span_; }
@@ -413,6 +416,9 @@ std::unique_ptr<RequestBody> ReadNdjson(std::string body, BodyError* error) {
   values.reserve(size / 2);
   std::vector<ValueSpan> spans;
   std::vector<NdjsonBody::Row> rows;
+  // Room for every line at once: growing the arrays line by line cost copies and fresh pages.
+  const size_t lines = static_cast<size_t>(std::count(body.begin(), body.end(), '\n')) + 1;
+  rows.reserve(lines);
   std::vector<bool> seen;
   int64_t line = 0;
   size_t start = 0;
@@ -433,7 +439,7 @@ std::unique_ptr<RequestBody> ReadNdjson(std::string body, BodyError* error) {
       source = std::string_view(padded_line).substr(0, text.size());
       capacity = padded_line.size();
     }
-    LineValues row(values, spans);
+    LineValues row(values, spans, columns.names().size());
     if (!ReadLineFast(parser, source, capacity, columns, row, seen)) {
       row.StartOver();
       NdjsonLine reader(columns, line, row);
@@ -444,6 +450,7 @@ std::unique_ptr<RequestBody> ReadNdjson(std::string body, BodyError* error) {
       }
     }
     rows.push_back(NdjsonBody::Row{line, row.first_span(), row.span_count(), offset, text.size()});
+    if (rows.size() == 1) spans.reserve(lines * row.span_count());
   }
   if (rows.empty()) return Refuse(error, 0, "", "empty_body", "the body holds no rows");
   std::vector<std::string_view> header(columns.names().begin(), columns.names().end());
