@@ -155,7 +155,8 @@ class StreamServer::State::Session : public std::enable_shared_from_this<Session
     submission.peer = peer_;
     submission.idempotency_key = std::move(key);
     // The body's hash tells a retry from a misuse of its key: without a key it is not needed
-    // (a group's etl_file is new by its process and number), and hashing cost a tenth of a row.
+    // (a group's etl_file is new by its process and number), and hashing took about 5% of the
+    // process's CPU time under load.
     if (!submission.idempotency_key.empty()) {
       Sha256 hash;
       hash.Update(body);
