@@ -7,7 +7,9 @@
 # rows/s (the rows the warehouse holds at the end, over the time), latency p50/p95/p99 and the
 # server's peak memory; beside it, in the same run, the peer: the same kind of rows as
 # single-row `INSERT … ON CONFLICT DO NOTHING` statements through sqlite3 (and psql), each its
-# own transaction, as a receiver that inserts what it is sent would.
+# own transaction, as a receiver that inserts what it is sent would. CPU time per row (user +
+# system, which a busy machine disturbs less than wall time): of `till stream`, and on
+# PostgreSQL also of the cluster's processes (its server side), over the run.
 #
 #   bench/stream.sh [SECONDS] [--postgres]      (default 10)
 set -euo pipefail
@@ -45,6 +47,17 @@ PY
 export STREAM_TEMPLATE="$template"
 
 stream_port=18090
+clock_ticks=$(getconf CLK_TCK)
+# CPU ticks (user + system) of process $1; of the PostgreSQL cluster's processes with "pg".
+cpu_ticks() {
+  local pids=$1
+  if [ "$1" = pg ]; then
+    [ -z "${postmaster:-}" ] && { echo 0; return; }
+    pids="$postmaster $(pgrep -P "$postmaster" | tr '\n' ' ')"
+  fi
+  for pid in $pids; do awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null; done |
+    awk '{ t += $1 } END { print t + 0 }'
+}
 # Runs `till stream` on warehouse $1 under wrk, for each shape; prints a table row each.
 run_till() {
   local location=$1 label=$2 base=1
@@ -59,22 +72,34 @@ run_till() {
       export STREAM_ROWS=$rows STREAM_BASE=$base
       base=$((base + 1000000000))
       threads=$(( clients < 2 ? 1 : 2 ))
+      till_ticks=$(cpu_ticks "$server")
+      pg_ticks=$(cpu_ticks pg)
       start=$(date +%s.%N)
       wrk -t "$threads" -c "$clients" -d "${seconds}s" --timeout 30s \
         -s bench/stream_post.lua "http://127.0.0.1:$stream_port/" >"$tmp/wrk.out" 2>"$tmp/wrk.err"
       elapsed=$(echo "$(date +%s.%N) - $start" | bc)
       peak_kib=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
+      till_ticks=$(( $(cpu_ticks "$server") - till_ticks ))
+      # The cluster's side: its processes now (the stream's sessions end with it) less before.
+      pg_ticks=$(( $(cpu_ticks pg) - pg_ticks ))
       kill -INT "$server"
       wait "$server" || true
       server=""
       after=$(count "$location")
       read -r _ requests errors p50 p95 p99 _ < <(grep '^WRK' "$tmp/wrk.out")
       loaded=$((after - before))
-      printf "| %s | %d | %d | %d | %.0f | %.1f | %.1f | %.1f | %d | %d MiB |\n" "$label" \
+      local pg_us=""
+      [ "$label" = PostgreSQL ] && pg_us=$(per_row_us "$pg_ticks" "$loaded")
+      printf "| %s | %d | %d | %d | %.0f | %.1f | %.1f | %.1f | %d | %s | %s | %d MiB |\n" "$label" \
         "$rows" "$clients" "$requests" "$(echo "$loaded / $elapsed" | bc -l)" "$p50" "$p95" \
-        "$p99" "$errors" $(( peak_kib / 1024 ))
+        "$p99" "$errors" "$(per_row_us "$till_ticks" "$loaded")" "$pg_us" $(( peak_kib / 1024 ))
     done
   done
+}
+
+# Microseconds of CPU per row: ticks $1 over rows $2.
+per_row_us() {
+  [ "$2" -gt 0 ] && echo "$1 $2 $clock_ticks" | awk '{ printf "%.1f", $1 / $3 * 1e6 / $2 }' || echo "-"
 }
 
 count() {
@@ -106,14 +131,15 @@ PY
 peer_rows=${PEER_ROWS:-5000}
 peer_sql "$peer_rows" >"$tmp/peer.sql"
 
-echo "| back end | rows/request | clients | requests | rows/s | p50 ms | p95 ms | p99 ms | errors | peak |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "Load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "| back end | rows/request | clients | requests | rows/s | p50 ms | p95 ms | p99 ms | errors | till CPU µs/row | PostgreSQL CPU µs/row | peak |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 run_till "$tmp/stream.db" SQLite
 start=$(date +%s.%N)
 /usr/bin/time -f "%M" -o "$tmp/peer_mem" sqlite3 "$tmp/peer.db" <"$tmp/peer.sql"
 peer_s=$(echo "$(date +%s.%N) - $start" | bc)
 sqlite_peer=$(echo "$peer_rows / $peer_s" | bc -l)
-printf "| peer: sqlite3, single-row INSERT … ON CONFLICT DO NOTHING | 1 | 1 | %d | %.0f | | | | | %d MiB |\n" \
+printf "| peer: sqlite3, single-row INSERT … ON CONFLICT DO NOTHING | 1 | 1 | %d | %.0f | | | | | | | %d MiB |\n" \
   "$peer_rows" "$sqlite_peer" $(( $(cat "$tmp/peer_mem") / 1024 ))
 
 if $postgres; then
@@ -126,6 +152,6 @@ if $postgres; then
   /usr/bin/time -f "%M" -o "$tmp/peer_mem" "$psql" -X -q \
     "host=127.0.0.1 port=$port user=postgres dbname=peer" <"$tmp/peer.sql" >/dev/null
   peer_s=$(echo "$(date +%s.%N) - $start" | bc)
-  printf "| peer: psql, single-row INSERT … ON CONFLICT DO NOTHING | 1 | 1 | %d | %.0f | | | | | %d MiB |\n" \
+  printf "| peer: psql, single-row INSERT … ON CONFLICT DO NOTHING | 1 | 1 | %d | %.0f | | | | | | | %d MiB |\n" \
     "$peer_rows" "$(echo "$peer_rows / $peer_s" | bc -l)" $(( $(cat "$tmp/peer_mem") / 1024 ))
 fi

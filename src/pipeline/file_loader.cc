@@ -41,6 +41,8 @@ class TwoThreadLoader final : public FileLoader {
     std::vector<MemberSighting> customers;
     std::unique_ptr<TextArena> customer_text;  // what the customer versions point into
     std::vector<RejectRecord> rejects;
+    // Whose facts these are: (part, end), facts [previous end, end) being the part's.
+    std::vector<std::pair<size_t, size_t>> part_ends;
   };
   static constexpr size_t kQueuedBatches = 4;
 
@@ -57,16 +59,26 @@ class TwoThreadLoader final : public FileLoader {
   using FileLoader::Run;
   Status Run(RecordSource& reader, RowCleaner& cleaner, WarehouseLoad& load, int64_t size,
              int64_t line_offset) override {
+    const Part part{&reader, &cleaner, size, line_offset};
+    std::vector<PartCounts> counts;
+    return RunParts(std::span<const Part>(&part, 1), load, &counts);
+  }
+
+  Status RunParts(std::span<const Part> parts, WarehouseLoad& load,
+                  std::vector<PartCounts>* counts) override {
     auto has_customers = load.HasCustomers();
     TILL_RETURN_IF_ERROR(has_customers);
     customers_before_ = *has_customers;
+    // Each thread writes its own members of a part's counts: the producer what it reads, the
+    // writer what it loads.
+    counts->assign(parts.size(), PartCounts{});
     BoundedQueue<Batch> queue(kQueuedBatches);
     Status produced;
     std::exception_ptr thrown;
     std::thread producer([&] {
       pthread_setname_np(pthread_self(), "till-read");  // names the stage in top and perf
       try {
-        produced = Produce(reader, cleaner, queue, size, line_offset);
+        produced = Produce(parts, queue, *counts);
       } catch (...) {
         thrown = std::current_exception();
       }
@@ -74,7 +86,7 @@ class TwoThreadLoader final : public FileLoader {
     });
     Status written;
     while (auto batch = queue.Pop()) {
-      if (written) written = Write(*batch, load);
+      if (written) written = Write(*batch, load, *counts);
       if (!written) queue.Close();  // the producer stops at its next push
     }
     producer.join();
@@ -131,16 +143,27 @@ class TwoThreadLoader final : public FileLoader {
   // What etl_reject keeps of a raw record: its first 64 KiB.
   static std::string_view StoredRaw(std::string_view raw) { return raw.substr(0, 64 << 10); }
 
+  // Notes that the batch's facts so far, from the last part noted on, are part `part`'s.
+  static void MarkPart(Batch& batch, size_t part) {
+    if (batch.part_ends.empty() || batch.part_ends.back().first != part) {
+      batch.part_ends.emplace_back(part, batch.facts.size());
+    } else {
+      batch.part_ends.back().second = batch.facts.size();
+    }
+  }
+
   // The producer: reads, cleans and builds. Counts what it reads into the outcome fields the
   // writer never touches.
-  Status Produce(RecordSource& reader, RowCleaner& cleaner, BoundedQueue<Batch>& queue,
-                 int64_t size, int64_t line_offset) {
+  Status Produce(std::span<const Part> parts, BoundedQueue<Batch>& queue,
+                 std::vector<PartCounts>& counts) {
     CsvRecord record;
     Batch batch;
     batch.facts.reserve(options_.batch_rows);
     double waited = 0;
     auto start = SteadyClock::now();
+    size_t part = 0;
     auto push = [&]() {
+      MarkPart(batch, part);
       batch.customer_text = star_.TakeBatchArena();
       auto wait_start = SteadyClock::now();
       bool open = queue.Push(std::move(batch));
@@ -150,24 +173,41 @@ class TwoThreadLoader final : public FileLoader {
       return open;
     };
     int64_t records = 0;
-    for (;;) {
-      auto more = reader.Next(&record);
-      TILL_RETURN_IF_ERROR(more);
-      if (!*more) break;
-      record.line += line_offset;
-      ++outcome_->rows_read;
-      if (options_.progress && (++records & 0x3FFF) == 0) {
-        options_.progress(outcome_->uri, reader.bytes_consumed(), size);
+    for (part = 0; part < parts.size(); ++part) {
+      RecordSource& reader = *parts[part].records;
+      RowCleaner& cleaner = *parts[part].cleaner;
+      const int64_t size = parts[part].size;
+      PartCounts& count = counts[part];
+      // Only the counts this thread writes: the writer's change meanwhile.
+      const int64_t read_before = outcome_->rows_read;
+      const int64_t rejected_before = outcome_->rows_rejected;
+      const int64_t nulled_before = outcome_->values_nulled;
+      count.reject_begin = reject_sample_.size();
+      for (;;) {
+        auto more = reader.Next(&record);
+        TILL_RETURN_IF_ERROR(more);
+        if (!*more) break;
+        record.line += parts[part].line_offset;
+        ++outcome_->rows_read;
+        if (options_.progress && (++records & 0x3FFF) == 0) {
+          options_.progress(outcome_->uri, reader.bytes_consumed(), size);
+        }
+        Stage(record, cleaner, batch);
+        if (batch.facts.size() >= options_.batch_rows ||
+            batch.rejects.size() >= options_.batch_rows) {
+          if (!push()) return {};  // the writer failed and says why
+        }
       }
-      Stage(record, cleaner, batch);
-      if (batch.facts.size() >= options_.batch_rows ||
-          batch.rejects.size() >= options_.batch_rows) {
-        if (!push()) return {};  // the writer failed and says why
-      }
+      MarkPart(batch, part);
+      count.rows_read = outcome_->rows_read - read_before;
+      count.rows_rejected = outcome_->rows_rejected - rejected_before;
+      count.values_nulled = outcome_->values_nulled - nulled_before;
+      count.reject_end = reject_sample_.size();
+      if (options_.progress) options_.progress(outcome_->uri, reader.bytes_consumed(), size);
     }
+    part = parts.empty() ? 0 : parts.size() - 1;
     push();
     read_seconds_ = SecondsSince(start) - waited;
-    if (options_.progress) options_.progress(outcome_->uri, reader.bytes_consumed(), size);
     return {};
   }
 
@@ -241,7 +281,7 @@ class TwoThreadLoader final : public FileLoader {
   }
 
   // The writer: members first, then the facts that point at them, then rejects.
-  Status Write(Batch& batch, WarehouseLoad& load) {
+  Status Write(Batch& batch, WarehouseLoad& load, std::vector<PartCounts>& counts) {
     for (Dimension dimension : AllDimensions()) {
       const auto& members = batch.members[static_cast<size_t>(dimension)];
       if (members.empty()) continue;
@@ -254,11 +294,19 @@ class TwoThreadLoader final : public FileLoader {
     if (!batch.customers.empty()) TILL_RETURN_IF_ERROR(WriteCustomers(batch.customers, load));
     if (!batch.facts.empty()) {
       auto start = SteadyClock::now();
-      auto inserted = load.AppendFacts(batch.facts);
+      auto inserted = load.AppendFacts(batch.facts, &inserted_);
       TILL_RETURN_IF_ERROR(inserted);
       sales_seconds_ += SecondsSince(start);
       outcome_->rows_loaded += *inserted;
       outcome_->rows_duplicate += static_cast<int64_t>(batch.facts.size()) - *inserted;
+      size_t begin = 0;
+      for (auto [part, end] : batch.part_ends) {
+        int64_t loaded = 0;
+        for (size_t i = begin; i < end; ++i) loaded += inserted_[i];
+        counts[part].rows_loaded += loaded;
+        counts[part].rows_duplicate += static_cast<int64_t>(end - begin) - loaded;
+        begin = end;
+      }
     }
     if (!batch.rejects.empty()) TILL_RETURN_IF_ERROR(load.AddRejects(batch.rejects));
     return {};
@@ -359,6 +407,7 @@ class TwoThreadLoader final : public FileLoader {
   // warehouse held customer versions before it.
   absl::flat_hash_map<std::string, CustomerVersion> best_;
   bool customers_before_ = false;
+  std::vector<uint8_t> inserted_;  // which facts of the batch being written were inserted
   double read_seconds_ = 0;
   double sales_seconds_ = 0;
 };

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,31 @@ class FileLoader {
   // add up over the parts.
   virtual Status Run(RecordSource& records, RowCleaner& cleaner, WarehouseLoad& load, int64_t size,
                      int64_t line_offset) = 0;
+
+  // One part of a load made of several (the requests a stream groups into one load): its
+  // records, read with its cleaner, `line_offset` added to their lines as in Run.
+  struct Part {
+    RecordSource* records = nullptr;
+    RowCleaner* cleaner = nullptr;
+    int64_t size = 0;
+    int64_t line_offset = 0;
+  };
+  // What a part of RunParts came to: a share of the outcome's counts, and its rejected rows,
+  // reject_sample()[reject_begin, reject_end).
+  struct PartCounts {
+    int64_t rows_read = 0;
+    int64_t rows_loaded = 0;
+    int64_t rows_duplicate = 0;
+    int64_t rows_rejected = 0;
+    int64_t values_nulled = 0;
+    size_t reject_begin = 0;
+    size_t reject_end = 0;
+  };
+  // Reads, cleans and writes every part as one stream of rows: the parts share the batches of
+  // star rows, so that many small parts cost the warehouse as few statements as one large one.
+  // Fills *counts with a PartCounts for each part. Errors as Run's.
+  virtual Status RunParts(std::span<const Part> parts, WarehouseLoad& load,
+                          std::vector<PartCounts>* counts) = 0;
 
   // Finishes a load that is within its budget: calendar, current customer versions, steps.
   virtual Status Finish(WarehouseLoad& load) = 0;

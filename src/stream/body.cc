@@ -25,21 +25,34 @@ std::string Lower(std::string_view text) {
   return lower;
 }
 
-// NDJSON rows, each a field per header column (empty for null or a missing key), and the raw
-// line kept for reject records.
+// Where a value of an NDJSON row stands in its body's value text.
+struct ValueSpan {
+  size_t offset = 0;
+  size_t size = 0;
+};
+
+// NDJSON rows: the values of every row in one text, each row a run of spans, a span per header
+// column it reaches (past the run, a column is empty: null or a missing key), and the raw line
+// kept for reject records. One text and one array for the whole body rather than a string per
+// value: allocating each value cost more than parsing it.
 class NdjsonBody final : public RequestBody {
  public:
   struct Row {
     int64_t line = 0;
-    std::vector<std::string> fields;
+    size_t first_span = 0;  // into spans
+    size_t span_count = 0;
     size_t raw_begin = 0;  // the line's place in the body
     size_t raw_size = 0;
   };
 
-  NdjsonBody(std::string body, HeaderMap header, std::vector<Row> rows, int64_t last_line)
+  NdjsonBody(std::string body, HeaderMap header, std::string values, std::vector<ValueSpan> spans,
+             std::vector<Row> rows, size_t columns, int64_t last_line)
       : body_(std::move(body)),
         header_(std::move(header)),
+        values_(std::move(values)),
+        spans_(std::move(spans)),
         rows_(std::move(rows)),
+        columns_(columns),
         last_line_(last_line) {}
 
   const HeaderMap& header() const override { return header_; }
@@ -56,7 +69,16 @@ class NdjsonBody final : public RequestBody {
     Result<bool> Next(CsvRecord* record) override {
       if (next_ == body_.rows_.size()) return false;
       const Row& row = body_.rows_[next_++];
-      record->fields.assign(row.fields.begin(), row.fields.end());
+      const std::string_view values = body_.values_;
+      record->fields.resize(body_.columns_);
+      for (size_t i = 0; i < body_.columns_; ++i) {
+        if (i < row.span_count) {
+          const ValueSpan& span = body_.spans_[row.first_span + i];
+          record->fields[i] = values.substr(span.offset, span.size);
+        } else {
+          record->fields[i] = std::string_view();
+        }
+      }
       record->line = row.line;
       record->raw = std::string_view(body_.body_).substr(row.raw_begin, row.raw_size);
       record->problem = RecordProblem::kNone;
@@ -72,8 +94,40 @@ class NdjsonBody final : public RequestBody {
 
   std::string body_;
   HeaderMap header_;
+  std::string values_;
+  std::vector<ValueSpan> spans_;
   std::vector<Row> rows_;
+  size_t columns_ = 0;
   int64_t last_line_ = 0;
+};
+
+// The values of the line being read: appended to the body's value text, a span per column slot.
+// A line read again (by the precise reader, after the fast one gave up) starts over.
+class LineValues {
+ public:
+  // `columns`: the slots known so far, each empty until set.
+  LineValues(std::string& values, std::vector<ValueSpan>& spans, size_t columns)
+      : values_(values), spans_(spans), text_start_(values.size()), first_span_(spans.size()) {
+    spans_.resize(first_span_ + columns);
+  }
+
+  void Set(size_t slot, std::string_view value) {
+    if (first_span_ + slot >= spans_.size()) spans_.resize(first_span_ + slot + 1);
+    spans_[first_span_ + slot] = ValueSpan{values_.size(), value.size()};
+    values_.append(value);
+  }
+  void StartOver() {
+    values_.resize(text_start_);
+    std::fill(spans_.begin() + static_cast<std::ptrdiff_t>(first_span_), spans_.end(), ValueSpan{});
+  }
+  size_t first_span() const { return first_span_; }
+  size_t span_count() const { return spans_.size() - first_span_; }
+
+ private:
+  std::string& values_;
+  std::vector<ValueSpan>& spans_;
+  const size_t text_start_;
+  const size_t first_span_;
 };
 
 // A CSV body, read again by a CsvReader on each Records().
@@ -138,6 +192,19 @@ class NdjsonColumns {
  public:
   static constexpr size_t kUnknown = static_cast<size_t>(-1);
 
+  // The slot of the column `key`, the line's `position`th key, names, or kUnknown. Lines
+  // mostly name the same keys in the same order: the key met last at that place is compared
+  // first, before any hashing.
+  size_t SlotOf(std::string_view key, size_t position) {
+    if (position < by_position_.size() && by_position_[position].first == key) {
+      return by_position_[position].second;
+    }
+    size_t slot = SlotOf(key);
+    if (position >= by_position_.size()) by_position_.resize(position + 1);
+    by_position_[position] = {std::string(key), slot};
+    return slot;
+  }
+
   // The slot of the column `key` names, or kUnknown.
   size_t SlotOf(std::string_view key) {
     auto cached = slot_of_key_.find(key);
@@ -162,6 +229,7 @@ class NdjsonColumns {
     size_t operator()(std::string_view key) const { return std::hash<std::string_view>()(key); }
   };
   std::unordered_map<std::string, size_t, KeyHash, std::equal_to<>> slot_of_key_;
+  std::vector<std::pair<std::string, size_t>> by_position_;
 };
 
 // Reads a well-formed line the fast way: simdjson's On-Demand parser, straight into the row's
@@ -170,7 +238,7 @@ class NdjsonColumns {
 // and says precisely what is wrong, if anything. `capacity`: the bytes readable from the line's
 // start, at least its size plus simdjson::SIMDJSON_PADDING.
 bool ReadLineFast(simdjson::ondemand::parser& parser, std::string_view text, size_t capacity,
-                  NdjsonColumns& columns, NdjsonBody::Row& row) {
+                  NdjsonColumns& columns, LineValues& row, std::vector<bool>& seen) {
   namespace od = simdjson::ondemand;
   od::document document;
   od::object object;
@@ -178,26 +246,25 @@ bool ReadLineFast(simdjson::ondemand::parser& parser, std::string_view text, siz
       document.get_object().get(object)) {
     return false;
   }
-  std::vector<bool> seen(columns.names().size());
+  seen.assign(columns.names().size(), false);
+  size_t position = 0;
   for (auto member : object) {
     od::field field;
     std::string_view key;
     if (std::move(member).get(field) || field.unescaped_key().get(key)) return false;
-    size_t slot = columns.SlotOf(key);
+    size_t slot = columns.SlotOf(key, position++);
     if (slot == NdjsonColumns::kUnknown) return false;
-    if (slot >= row.fields.size()) row.fields.resize(columns.names().size());
     if (slot >= seen.size()) seen.resize(columns.names().size(), false);
     if (seen[slot]) return false;
     seen[slot] = true;
     od::value value = field.value();
     od::json_type type;
     if (value.type().get(type)) return false;
-    std::string& out = row.fields[slot];
     switch (type) {
       case od::json_type::string: {
         std::string_view string;
         if (value.get_string().get(string)) return false;
-        out.assign(string);
+        row.Set(slot, string);
         break;
       }
       case od::json_type::number: {
@@ -206,15 +273,17 @@ bool ReadLineFast(simdjson::ondemand::parser& parser, std::string_view text, siz
         if (number == od::number_type::floating_point_number) {
           double real;
           if (value.get_double().get(real)) return false;
-          out = nlohmann::json(real).dump();  // as NdjsonLine prints it
+          row.Set(slot, nlohmann::json(real).dump());  // as NdjsonLine prints it
         } else if (number == od::number_type::signed_integer) {
           int64_t integer;
           if (value.get_int64().get(integer)) return false;
-          out = std::to_string(integer);
+          fmt::format_int digits(integer);
+          row.Set(slot, std::string_view(digits.data(), digits.size()));
         } else if (number == od::number_type::unsigned_integer) {
           uint64_t integer;
           if (value.get_uint64().get(integer)) return false;
-          out = std::to_string(integer);
+          fmt::format_int digits(integer);
+          row.Set(slot, std::string_view(digits.data(), digits.size()));
         } else {
           return false;
         }
@@ -223,7 +292,7 @@ bool ReadLineFast(simdjson::ondemand::parser& parser, std::string_view text, siz
       case od::json_type::null: {
         bool null = false;
         if (value.is_null().get(null) || !null) return false;
-        out.clear();
+        row.Set(slot, std::string_view());
         break;
       }
       default:
@@ -243,7 +312,7 @@ class NdjsonLine {
  public:
   using json = nlohmann::json;
 
-  NdjsonLine(NdjsonColumns& columns, int64_t line, NdjsonBody::Row& row)
+  NdjsonLine(NdjsonColumns& columns, int64_t line, LineValues& row)
       : columns_(columns), line_(line), row_(row) {}
 
   // What is wrong with the line, once parsed (reason empty: nothing).
@@ -258,7 +327,7 @@ class NdjsonLine {
   }
   bool string(std::string& value) {
     if (depth_ == 1 && slot_ != NdjsonColumns::kUnknown) {
-      row_.fields[slot_] = std::move(value);
+      row_.Set(slot_, value);
       return true;
     }
     return Scalar("string");
@@ -277,7 +346,6 @@ class NdjsonLine {
            fmt::format("line {}, column {}: no sales file has this column", line_, key));
       return true;
     }
-    if (slot_ >= row_.fields.size()) row_.fields.resize(columns_.names().size());
     if (slot_ >= seen_.size()) seen_.resize(columns_.names().size(), false);
     if (seen_[slot_]) {
       Note("duplicate_column",
@@ -307,7 +375,7 @@ class NdjsonLine {
     return true;
   }
   bool Number(std::string text) {
-    if (depth_ == 1 && slot_ != NdjsonColumns::kUnknown) row_.fields[slot_] = std::move(text);
+    if (depth_ == 1 && slot_ != NdjsonColumns::kUnknown) row_.Set(slot_, text);
     return Scalar(nullptr);
   }
   bool Open(const char* type) {
@@ -328,7 +396,7 @@ class NdjsonLine {
 
   NdjsonColumns& columns_;
   int64_t line_;
-  NdjsonBody::Row& row_;
+  LineValues& row_;
   int depth_ = 0;
   std::string key_;
   size_t slot_ = NdjsonColumns::kUnknown;
@@ -344,7 +412,14 @@ std::unique_ptr<RequestBody> ReadNdjson(std::string body, BodyError* error) {
   std::string padded_line;
   simdjson::ondemand::parser parser;
   NdjsonColumns columns;
+  std::string values;
+  values.reserve(size / 2);
+  std::vector<ValueSpan> spans;
   std::vector<NdjsonBody::Row> rows;
+  // Room for every line at once: growing the arrays line by line cost copies and fresh pages.
+  const size_t lines = static_cast<size_t>(std::count(body.begin(), body.end(), '\n')) + 1;
+  rows.reserve(lines);
+  std::vector<bool> seen;
   int64_t line = 0;
   size_t start = 0;
   while (start < size) {
@@ -356,8 +431,6 @@ std::unique_ptr<RequestBody> ReadNdjson(std::string body, BodyError* error) {
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
     if (text.find_first_not_of(" \t") == std::string_view::npos) continue;
     const size_t offset = static_cast<size_t>(text.data() - body.data());
-    NdjsonBody::Row row{line, std::vector<std::string>(columns.names().size()), offset,
-                        text.size()};
     std::string_view source = text;
     size_t capacity = size - offset;
     if (capacity < text.size() + simdjson::SIMDJSON_PADDING) {
@@ -366,8 +439,9 @@ std::unique_ptr<RequestBody> ReadNdjson(std::string body, BodyError* error) {
       source = std::string_view(padded_line).substr(0, text.size());
       capacity = padded_line.size();
     }
-    if (!ReadLineFast(parser, source, capacity, columns, row)) {
-      std::fill(row.fields.begin(), row.fields.end(), std::string());
+    LineValues row(values, spans, columns.names().size());
+    if (!ReadLineFast(parser, source, capacity, columns, row, seen)) {
+      row.StartOver();
       NdjsonLine reader(columns, line, row);
       nlohmann::json::sax_parse(text.begin(), text.end(), &reader);
       if (!reader.problem().reason.empty()) {
@@ -375,14 +449,16 @@ std::unique_ptr<RequestBody> ReadNdjson(std::string body, BodyError* error) {
         return nullptr;
       }
     }
-    rows.push_back(std::move(row));
+    rows.push_back(NdjsonBody::Row{line, row.first_span(), row.span_count(), offset, text.size()});
+    if (rows.size() == 1) spans.reserve(lines * row.span_count());
   }
   if (rows.empty()) return Refuse(error, 0, "", "empty_body", "the body holds no rows");
-  for (auto& row : rows) row.fields.resize(columns.names().size());
   std::vector<std::string_view> header(columns.names().begin(), columns.names().end());
   auto map = MapHeader(header);
   if (!map) return Refuse(error, 1, "", "bad_header", map.error().message());
-  return std::make_unique<NdjsonBody>(std::move(body), std::move(*map), std::move(rows), line);
+  return std::make_unique<NdjsonBody>(std::move(body), std::move(*map), std::move(values),
+                                      std::move(spans), std::move(rows), columns.names().size(),
+                                      line);
 }
 
 std::unique_ptr<RequestBody> ReadCsv(std::string body, BodyError* error) {

@@ -127,8 +127,10 @@ class WarehouseLoad {
   // Adds these dates (YYYYMMDD) to dim_date and fills the calendar between them.
   virtual Status EnsureDates(std::span<const int32_t> date_keys) = 0;
   // Appends facts, skipping any whose row hash is already loaded (by this or an earlier file).
-  // Returns how many were inserted; the rest were duplicates.
-  virtual Result<int64_t> AppendFacts(std::span<const FactSale> facts) = 0;
+  // Returns how many were inserted; the rest were duplicates. With `inserted`, also which:
+  // (*inserted)[i] is 1 when facts[i] was inserted, else 0.
+  virtual Result<int64_t> AppendFacts(std::span<const FactSale> facts,
+                                      std::vector<uint8_t>* inserted = nullptr) = 0;
   virtual Status AddRejects(std::span<const RejectRecord> rejects) = 0;
   // True when dim_customer held versions besides Unknown when this load began.
   virtual Result<bool> HasCustomers() = 0;

@@ -127,9 +127,10 @@ class FailingLoad final : public WarehouseLoad {
   Status EnsureDates(std::span<const int32_t> keys) override {
     return owner_.Tick() ? FailingWarehouse::Injected() : inner_->EnsureDates(keys);
   }
-  Result<int64_t> AppendFacts(std::span<const FactSale> facts) override {
+  Result<int64_t> AppendFacts(std::span<const FactSale> facts,
+                              std::vector<uint8_t>* inserted = nullptr) override {
     if (owner_.Tick()) return FailingWarehouse::Injected();
-    return inner_->AppendFacts(facts);
+    return inner_->AppendFacts(facts, inserted);
   }
   Status AddRejects(std::span<const RejectRecord> rejects) override {
     return owner_.Tick() ? FailingWarehouse::Injected() : inner_->AddRejects(rejects);

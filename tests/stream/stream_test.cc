@@ -282,6 +282,11 @@ TEST_P(StreamTest, ConcurrentClientsLoadWhatAFileOfTheSameRowsLoads) {
         duplicate += answer["duplicate"].get<int64_t>();
         listed_rejects += static_cast<int64_t>(answer["rejects"].size());
         EXPECT_EQ(answer["rows"].get<int64_t>(), static_cast<int64_t>(end - begin));
+        // Each request's own share of its group's load: every row of it counted once.
+        EXPECT_EQ(answer["accepted"].get<int64_t>() + answer["duplicate"].get<int64_t>() +
+                      answer["rejected"].get<int64_t>(),
+                  static_cast<int64_t>(end - begin));
+        EXPECT_EQ(answer["rejects"].size(), answer["rejected"].get<size_t>());
         for (const Json& reject : answer["rejects"]) {
           // Lines are the request's own: CSV lines count the header, NDJSON lines do not.
           int64_t line = reject["line"].get<int64_t>();

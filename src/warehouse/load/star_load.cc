@@ -33,9 +33,14 @@ Status StarLoad::EnsureDates(std::span<const int32_t> date_keys) {
   return transport_->AppendDates(CalendarDays(date_keys, *bounds));
 }
 
-Result<int64_t> StarLoad::AppendFacts(std::span<const FactSale> facts) {
+Result<int64_t> StarLoad::AppendFacts(std::span<const FactSale> facts,
+                                      std::vector<uint8_t>* inserted) {
   auto kept = rows_.Claim(facts, next_sale_id_);
   TILL_RETURN_IF_ERROR(kept);
+  if (inserted) {
+    inserted->assign(facts.size(), 0);
+    for (const FactSale* fact : *kept) (*inserted)[static_cast<size_t>(fact - facts.data())] = 1;
+  }
   if (!kept->empty()) TILL_RETURN_IF_ERROR(transport_->AppendFacts(*kept, next_sale_id_));
   next_sale_id_ += static_cast<int64_t>(kept->size());
   return static_cast<int64_t>(kept->size());

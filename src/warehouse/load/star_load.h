@@ -36,7 +36,8 @@ class StarLoad final : public WarehouseLoad {
   int64_t file_id() const override { return transport_->file_id(); }
   Status UpsertMembers(Dimension dimension, std::span<const Member> members) override;
   Status EnsureDates(std::span<const int32_t> date_keys) override;
-  Result<int64_t> AppendFacts(std::span<const FactSale> facts) override;
+  Result<int64_t> AppendFacts(std::span<const FactSale> facts,
+                              std::vector<uint8_t>* inserted = nullptr) override;
   Status AddRejects(std::span<const RejectRecord> rejects) override;
   Result<bool> HasCustomers() override { return customers_.stored_before(); }
   Result<std::vector<SeenRange>> UpsertCustomers(std::span<const CustomerWrite> versions) override;
