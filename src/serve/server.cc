@@ -252,6 +252,10 @@ struct DashboardServer::State {
   std::shared_ptr<const Snapshot> snapshot;
   std::string refresh_error;  // the last refresh's failure, empty when it worked
   std::string watch_error;    // the last WaitForCommit's failure (refreshing thread only)
+  // The snapshot published last, until its default question is segmented (refreshing thread).
+  std::shared_ptr<const Snapshot> unsegmented;
+  Steady::time_point segment_after;
+  static constexpr auto kSegmentQuiet = std::chrono::seconds(1);
 
   // Answers of the current snapshot, by endpoint and parameters; emptied when it changes.
   std::mutex cache_mutex;
@@ -365,6 +369,10 @@ struct DashboardServer::State {
         std::lock_guard lock(stop_mutex);
         if (stopping) return true;
       }
+      if (unsegmented && Steady::now() >= segment_after) {
+        SegmentDefaultLater(unsegmented);
+        unsegmented.reset();
+      }
       auto left = last_read + period - Steady::now();
       if (left <= Steady::duration::zero()) {
         watch_failed = false;
@@ -426,7 +434,11 @@ struct DashboardServer::State {
               {{"data_version", (*next)->data_version}, {"sales", (*next)->cube->rows()}});
           Publish(*next);
           TellEventStreams();
-          SegmentDefaultLater(*next);
+          // Segmented once the data has been quiet for kSegmentQuiet: while a stream commits
+          // every fraction of a second, a segmentation of each snapshot would keep a worker
+          // busy with answers no one asks for.
+          unsegmented = *next;
+          segment_after = Steady::now() + kSegmentQuiet;
         } else {
           SetReplicaLag(**next);
         }

@@ -3,9 +3,9 @@
 // The warehouse is read into a Snapshot before the server listens and again whenever it changes
 // (a commit noticed at once, and a check every `refresh_seconds`); requests are answered from the
 // snapshot in memory, with each distinct answer cached until the next change, and clients of
-// /api/v1/events are told of each new snapshot as it is published (server-sent events). After each
-// read, the dashboard's default Customers question is segmented on a worker in the background
-// (customer_analytics.h).
+// /api/v1/events are told of each new snapshot as it is published (server-sent events). Once the
+// data read has been quiet for a second, the dashboard's default Customers question is segmented
+// on a worker in the background (customer_analytics.h).
 #pragma once
 
 #include <memory>

@@ -134,9 +134,10 @@ let pushed = false; // the server's change events arrive (live.js)
 // Reads meta; on the first success, when the data changed, when the server restarted (its
 // snapshot was read anew) or when it is reachable again after a failure, reloads the
 // dimensions and refetches everything the page shows.
-async function poll() {
+// `expectChange`: the server said the data changed; the dimensions are asked for beside meta.
+async function poll(expectChange = false) {
   let wait = pushed ? PUSHED_POLL_MS : POLL_MS;
-  const dimensions = started ? undefined : apiFetch(apiUrl('dimensions'));
+  const dimensions = started && !expectChange ? undefined : apiFetch(apiUrl('dimensions'));
   dimensions?.catch(() => {}); // a failure is met when it is awaited, or meta's failure wins
   try {
     const answer = await apiFetch(apiUrl('meta'));
@@ -162,7 +163,7 @@ async function poll() {
     if (!started) document.body.dataset.state = 'error';
   } finally {
     clearTimeout(pollTimer);
-    pollTimer = setTimeout(pollNow, wait);
+    pollTimer = setTimeout(() => pollNow(), wait);
   }
 }
 
@@ -171,16 +172,16 @@ let polling = null; // the poll under way
 let pollAgain = false; // asked for while one was under way
 
 // Polls now, or right after the poll under way (which may have read meta before the change).
-function pollNow() {
+function pollNow(expectChange = false) {
   if (polling) {
     pollAgain = true;
     return;
   }
-  polling = poll().finally(() => {
+  polling = poll(expectChange).finally(() => {
     polling = null;
     if (pollAgain) {
       pollAgain = false;
-      pollNow();
+      pollNow(true);
     }
   });
 }
@@ -196,7 +197,7 @@ function changed(event) {
   ) {
     return;
   }
-  pollNow();
+  pollNow(true);
 }
 
 // A change of view that failed is followed by a poll in RETRY_MS rather than POLL_MS, so that the
@@ -205,7 +206,7 @@ async function updateAndWatch() {
   await update();
   if (document.body.dataset.state === 'error' && started) {
     clearTimeout(pollTimer);
-    pollTimer = setTimeout(pollNow, RETRY_MS);
+    pollTimer = setTimeout(() => pollNow(), RETRY_MS);
   }
 }
 
