@@ -2,7 +2,7 @@
 # missing (Debian 12), build, and run.
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup build till package image demo test test-asan bench bench-pg bench-floor bench-watch bench-serve bench-stream bench-stream-batches bench-segments clean
+.PHONY: all setup build till package image demo test test-asan bench bench-pg bench-floor bench-watch bench-serve bench-stream bench-stream-visible bench-stream-batches bench-segments clean
 
 all: build
 
@@ -81,6 +81,9 @@ bench-serve: till
 
 bench-stream: till
 	bench/stream.sh 10 --postgres
+
+bench-stream-visible: till
+	bench/stream_visible.sh 10 --postgres
 
 bench-stream-batches: till
 	bench/stream_batches.sh

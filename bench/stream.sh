@@ -3,13 +3,13 @@
 # 100 connections (clients) for SECONDS each, into a fresh SQLite warehouse (and PostgreSQL with
 # --postgres, on a throwaway cluster). Each answer comes once its rows are committed, so wrk's
 # latency is the time from POST to committed, queryable in the warehouse (`till serve` shows
-# the rows at its next refresh, every 2 s, which this does not measure). Reports sustained
-# rows/s (the rows the warehouse holds at the end, over the time), latency p50/p95/p99 and the
-# server's peak memory; beside it, in the same run, the peer: the same kind of rows as
-# single-row `INSERT … ON CONFLICT DO NOTHING` statements through sqlite3 (and psql), each its
-# own transaction, as a receiver that inserts what it is sent would. CPU time per row (user +
-# system, which a busy machine disturbs less than wall time): of `till stream`, and on
-# PostgreSQL also of the cluster's processes (its server side), over the run.
+# them once it notices the commit: bench/stream_visible.sh measures POST to visible there).
+# Reports sustained rows/s (the rows the warehouse holds at the end, over the time), latency
+# p50/p95/p99 and the server's peak memory; beside it, in the same run, the peer: the same kind
+# of rows as single-row `INSERT … ON CONFLICT DO NOTHING` statements through sqlite3 (and
+# psql), each its own transaction, as a receiver that inserts what it is sent would. CPU time
+# per row (user + system, which a busy machine disturbs less than wall time): of `till stream`,
+# and on PostgreSQL also of the cluster's processes (its server side), over the run.
 #
 #   bench/stream.sh [SECONDS] [--postgres]      (default 10)
 set -euo pipefail

@@ -22,6 +22,7 @@ namespace {
 struct ServeFlags {
   ServeOptions options;
   bool no_cache = false;
+  bool no_watch = false;
   bool token_on_loopback = false;
 };
 
@@ -88,7 +89,8 @@ Command AddServeCommand(CLI::App& app, Config& config) {
                     "TILL_SERVE_TOKEN)");
   serve
       ->add_option("--refresh", options.refresh_seconds,
-                   "Seconds between checks of the warehouse for new data (default 2)")
+                   "Seconds between checks of the warehouse for new data (default 2; a "
+                   "commit is noticed at once besides)")
       ->check(CLI::Range(0.1, 3600.0));
   serve->add_flag("--token-on-loopback", flags->token_on_loopback,
                   "Ask clients on this machine for the token too (behind a reverse proxy; also "
@@ -98,11 +100,20 @@ Command AddServeCommand(CLI::App& app, Config& config) {
                    "Threads computing answers not in the cache (default: one a core); any "
                    "number of connections are served")
       ->check(CLI::Range(1, 1024));
+  serve
+      ->add_option("--event-streams", options.max_event_streams,
+                   "Clients of /api/v1/events (the dashboard's live updates) at once (default "
+                   "256); more are answered 503 and poll")
+      ->check(CLI::Range(0, 100000));
   serve->add_flag("--no-cache", flags->no_cache, "Compute every answer, even a repeated one");
+  serve->add_flag("--no-watch", flags->no_watch,
+                  "Notice new data at the --refresh checks only, not at each commit (for "
+                  "measuring)");
   return {serve, [flags, &config] {
             ServeOptions given = flags->options;
             given.warehouse = config.warehouse;
             given.cache = !flags->no_cache;
+            given.watch_commits = !flags->no_watch;
             given.loopback_needs_token = flags->token_on_loopback || config.serve_token_on_loopback;
             given.version = TILL_VERSION;
             SetApiCurrency(config.currency);

@@ -1018,6 +1018,38 @@ ApiResponse Pipeline(const Snapshot& snapshot, std::string_view part, const Para
     for (const auto& [key, value] : body.items()) rows.push_back({{"key", key}, {"value", value}});
     return Respond(query, body, rows, {"key", "value"}, "freshness");
   }
+  if (part == "streams") {
+    // Counted at the time of asking: a stream that stopped shows its rate fall and its lag grow.
+    constexpr double kRateSeconds = 60;
+    Query query(params, {}, false);
+    const double at = std::chrono::duration<double>(now.time_since_epoch()).count();
+    Json streams = Json::array();
+    for (const Snapshot::Stream& stream : snapshot.streams) {
+      int64_t recent_rows = 0;
+      for (const auto& [finished, rows] : stream.recent) {
+        if (finished >= at - kRateSeconds) recent_rows += rows;
+      }
+      Json lag;
+      if (stream.last_batch_epoch) {
+        lag = std::round(std::max(0.0, at - *stream.last_batch_epoch) * 10) / 10;
+      }
+      streams.push_back(Json{
+          {"source", stream.source},
+          {"rows_per_second",
+           std::round(static_cast<double>(recent_rows) / kRateSeconds * 10) / 10},
+          {"lag_seconds", lag},
+          {"last_batch_at", stream.last_batch_at.empty() ? Json() : Json(stream.last_batch_at)},
+          {"batches", stream.batches},
+          {"failed_batches", stream.failed_batches},
+          {"rows_loaded", stream.rows_loaded},
+          {"rows_rejected", stream.rows_rejected},
+          {"rows_duplicate", stream.rows_duplicate}});
+    }
+    return Respond(query, Json{{"streams", streams}}, streams,
+                   {"source", "rows_per_second", "lag_seconds", "last_batch_at", "batches",
+                    "failed_batches", "rows_loaded", "rows_rejected", "rows_duplicate"},
+                   "streams");
+  }
   throw BadRequest{404, fmt::format("no endpoint /api/v1/pipeline/{}", part)};
 }
 
@@ -1065,6 +1097,8 @@ constexpr Endpoint kEndpoints[] = {
                             std::string_view) { return Pipeline(s, "rejects", p, now); }},
     {"pipeline/freshness", [](const Snapshot& s, const Params& p, Clock::time_point now,
                               std::string_view) { return Pipeline(s, "freshness", p, now); }},
+    {"pipeline/streams", [](const Snapshot& s, const Params& p, Clock::time_point now,
+                            std::string_view) { return Pipeline(s, "streams", p, now); }},
 };
 
 const Endpoint* FindEndpoint(std::string_view name) {

@@ -15,6 +15,12 @@
 //    one is read only once the answer before it is sent, and the kernel holds at most
 //    kSendBufferBytes of a connection's unsent answers: a client that asks and never reads
 //    holds the server to that budget (and one answer), then is closed after kWriteTime;
+//  - clients of /api/v1/events (server-sent events: the dashboard told of each new snapshot at
+//    once) hold a connection each but no thread: each is written to on its strand when a
+//    snapshot is published, with a comment every `event_heartbeat_seconds` for proxies. At most
+//    `max_event_streams` are open (503 beyond); each counts as a connection in kMaxConnections;
+//    one whose client takes no event within kEventWriteTime is closed, and every one ends after
+//    kEventStreamTime (EventSource opens another `retry` later);
 //  - what is cheap (a cached answer, the dashboard's files, /healthz, /metrics) is answered on
 //    the I/O threads; an answer not in the cache is computed on `threads` worker threads. That
 //    bounds both the CPU and the memory that questions in flight take, whatever the number of
@@ -33,6 +39,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -46,6 +53,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
 #include <unordered_map>
@@ -58,6 +66,7 @@
 #include "serve/api.h"
 #include "serve/assets.h"
 #include "serve/customer_analytics.h"
+#include "serve/snapshot.h"
 
 namespace till {
 namespace {
@@ -91,6 +100,12 @@ constexpr int kSendBufferBytes = 256 << 10;
 // Answers from this size up are counted while clients have not taken them whole (HeldAnswers);
 // smaller ones fit in a connection's send buffer at once.
 constexpr size_t kCountedAnswerBytes = 64 << 10;
+// An event stream's client must take each event (or heartbeat) within this, or it is closed.
+constexpr auto kEventWriteTime = std::chrono::seconds(10);
+// An event stream ends after this; the client's EventSource opens a new one kEventRetry later.
+constexpr auto kEventStreamTime = std::chrono::minutes(30);
+constexpr int kEventRetryMs = 2000;
+constexpr std::string_view kEventsPath = "/api/v1/events";
 // Freed memory that glibc keeps in its arenas beyond this is given back after a computed answer.
 constexpr size_t kSlackBytes = 32 << 20;
 // Blocks from this size up are mapped when allocated and unmapped when freed (see Start()).
@@ -130,6 +145,7 @@ std::string EndpointLabel(const std::string& path, bool asset) {
   constexpr std::string_view kPrefix = "/api/v1/";
   if (path.starts_with(kPrefix)) {
     std::string_view name = std::string_view(path).substr(kPrefix.size());
+    if (name == "events") return "events";
     if (IsApiEndpoint(name)) {
       std::string label(name);
       std::replace(label.begin(), label.end(), '/', '_');
@@ -200,7 +216,8 @@ struct Reply {
   std::vector<std::pair<std::string_view, std::string>> headers;
   std::string_view body;
   std::shared_ptr<const void> keep;
-  bool close = false;  // close the connection once sent
+  bool close = false;         // close the connection once sent
+  bool event_stream = false;  // instead of all this: the connection becomes an event stream
 };
 
 // The JSON error body for `status`, as every failure carries it.
@@ -279,6 +296,11 @@ struct DashboardServer::State {
   mutable std::mutex snapshot_mutex;
   std::shared_ptr<const Snapshot> snapshot;
   std::string refresh_error;  // the last refresh's failure, empty when it worked
+  std::string watch_error;    // the last WaitForCommit's failure (refreshing thread only)
+  // The snapshot published last, until its default question is segmented (refreshing thread).
+  std::shared_ptr<const Snapshot> unsegmented;
+  Steady::time_point segment_after;
+  static constexpr auto kSegmentQuiet = std::chrono::seconds(1);
 
   // Answers of the current snapshot, by endpoint and parameters; emptied when it changes.
   std::mutex cache_mutex;
@@ -303,6 +325,10 @@ struct DashboardServer::State {
   class Session;
   std::mutex sessions_mutex;
   std::unordered_set<Session*> sessions;
+  // The event streams open (a place taken in Route, before the session registers below).
+  std::atomic<int> event_places{0};
+  std::mutex events_mutex;
+  std::unordered_map<Session*, std::weak_ptr<Session>> event_streams;
 
   // The network: every connection on `io`, run by `io_threads`; answers computed on `workers`.
   asio::io_context io;
@@ -331,6 +357,7 @@ struct DashboardServer::State {
   prometheus::Gauge* last_success = nullptr;
   prometheus::Gauge* last_refresh = nullptr;
   prometheus::Counter* refresh_failures = nullptr;
+  prometheus::Gauge* event_streams_open = nullptr;
   std::mutex series_mutex;
   std::map<std::pair<std::string, unsigned>,
            std::pair<prometheus::Counter*, prometheus::Histogram*>>
@@ -377,12 +404,60 @@ struct DashboardServer::State {
                       [this](std::function<void()> job) { asio::post(*workers, std::move(job)); });
   }
 
-  // Reads the warehouse again when it changed; keeps the last good snapshot when it fails.
+  // Waits for a commit to the warehouse (kWatchSlice at most at a time, to notice Stop), for
+  // the refresh period, or for Stop; true to stop. After the watch failed (the warehouse is
+  // unreachable) only the period is waited for, and the watch is tried again after it.
+  bool WaitForChange(Steady::time_point last_read, bool& watch_failed) {
+    constexpr auto kWatchSlice = std::chrono::milliseconds(250);
+    const auto period = std::chrono::duration_cast<Steady::duration>(
+        std::chrono::duration<double>(options.refresh_seconds));
+    for (;;) {
+      {
+        std::lock_guard lock(stop_mutex);
+        if (stopping) return true;
+      }
+      if (unsegmented && Steady::now() >= segment_after) {
+        SegmentDefaultLater(unsegmented);
+        unsegmented.reset();
+      }
+      auto left = last_read + period - Steady::now();
+      if (left <= Steady::duration::zero()) {
+        watch_failed = false;
+        return false;
+      }
+      if (watch_failed || !options.watch_commits) {
+        std::unique_lock lock(stop_mutex);
+        if (stop_signal.wait_for(lock, left, [&] { return stopping; })) return true;
+        continue;
+      }
+      auto slice = std::min(std::chrono::duration_cast<std::chrono::milliseconds>(left) +
+                                std::chrono::milliseconds(1),
+                            kWatchSlice);
+      auto committed = reader->WaitForCommit(slice);
+      if (!committed) {
+        std::string message = committed.error().message();
+        if (message != watch_error) {
+          Log(LogLevel::kWarn, "cannot watch the warehouse for commits; checking it every period",
+              {{"error", message}});
+        }
+        watch_error = std::move(message);
+        watch_failed = true;
+      } else {
+        if (!watch_error.empty()) Log(LogLevel::kInfo, "watching the warehouse for commits again");
+        watch_error.clear();
+        if (*committed) return false;
+      }
+    }
+  }
+
+  // Reads the warehouse again when it changed: at once when a commit is noticed, else every
+  // refresh period; keeps the last good snapshot when it fails.
   void RefreshLoop() {
-    std::unique_lock lock(stop_mutex);
-    auto period = std::chrono::duration<double>(options.refresh_seconds);
-    while (!stop_signal.wait_for(lock, period, [&] { return stopping; })) {
-      lock.unlock();
+    bool watch_failed = false;
+    auto last_read = Steady::now();
+    for (;;) {
+      if (WaitForChange(last_read, watch_failed)) return;
+      last_read = Steady::now();
       auto current = Current();
       auto next = reader->Refresh(current);
       last_refresh->SetToCurrentTime();
@@ -405,14 +480,20 @@ struct DashboardServer::State {
           Log(LogLevel::kInfo, "warehouse changed",
               {{"data_version", (*next)->data_version}, {"sales", (*next)->cube->rows()}});
           Publish(*next);
-          SegmentDefaultLater(*next);
+          TellEventStreams();
+          // Segmented once the data has been quiet for kSegmentQuiet: while a stream commits
+          // every fraction of a second, a segmentation of each snapshot would keep a worker
+          // busy with answers no one asks for.
+          unsegmented = *next;
+          segment_after = Steady::now() + kSegmentQuiet;
         } else {
           SetReplicaLag(**next);
         }
       }
-      lock.lock();
     }
   }
+
+  void TellEventStreams();
 
   static std::string CacheKey(const std::string& endpoint, const Params& params) {
     std::string key = endpoint;
@@ -420,9 +501,9 @@ struct DashboardServer::State {
     return key;
   }
 
-  // Freshness counts seconds: never cached.
+  // Freshness and the streams' rates and lags count seconds: never cached.
   bool Cacheable(const std::string& endpoint) const {
-    return options.cache && endpoint != "pipeline/freshness";
+    return options.cache && endpoint != "pipeline/freshness" && endpoint != "pipeline/streams";
   }
 
   // The answer to /api/v1/<endpoint> when the current snapshot already gave it; null otherwise.
@@ -495,6 +576,11 @@ struct DashboardServer::State {
                  .Help("Sales rows the dashboard serves")
                  .Register(r)
                  .Add({});
+    event_streams_open = &prometheus::BuildGauge()
+                              .Name("till_serve_event_streams")
+                              .Help("Clients of /api/v1/events connected now")
+                              .Register(r)
+                              .Add({});
     data_version = &prometheus::BuildGauge()
                         .Name("till_serve_data_version")
                         .Help("Grows each time the warehouse changed and was read again")
@@ -600,6 +686,22 @@ struct DashboardServer::State {
         return reply;
       }
     }
+    if (path == kEventsPath) {
+      Reply reply;
+      reply.headers.emplace_back("Cache-Control", "no-store");
+      if (request.head) {
+        reply.content_type = "text/event-stream; charset=utf-8";
+        return reply;
+      }
+      if (event_places.fetch_add(1) >= options.max_event_streams) {
+        event_places.fetch_sub(1);
+        reply = ErrorReply(503, "too many event streams are open: poll /api/v1/meta instead");
+        reply.headers.emplace_back("Retry-After", "30");
+        return reply;
+      }
+      reply.event_stream = true;
+      return reply;
+    }
     constexpr std::string_view kApi = "/api/v1/";
     if (path.starts_with(kApi) && path.size() > kApi.size()) {
       auto cached = Cached(path.substr(kApi.size()), request.params);
@@ -607,6 +709,10 @@ struct DashboardServer::State {
       return AnswerReply(request, std::move(cached));
     }
     if (path == "/metrics") {
+      {
+        std::lock_guard lock(events_mutex);
+        event_streams_open->Set(static_cast<double>(event_streams.size()));
+      }
       auto text = std::make_shared<const std::string>(
           prometheus::TextSerializer().Serialize(registry->Collect()));
       Reply reply;
@@ -663,11 +769,21 @@ class DashboardServer::State::Session : public std::enable_shared_from_this<Sess
   }
 
   ~Session() {
+    if (events_) LeaveEvents();
     std::lock_guard lock(state_.sessions_mutex);
     state_.sessions.erase(this);
   }
 
+  // Tells an event stream's client of the snapshot published now. On the session's strand.
+  void Tell() {
+    if (!events_ || ended_) return;
+    tell_ = true;
+    SendEvents();
+  }
+
   void Start() { ReadRequest(); }
+
+  auto executor() { return stream_.get_executor(); }
 
   // Closes the socket; any operation in flight ends with an error. Only once the I/O threads
   // have ended.
@@ -737,6 +853,7 @@ class DashboardServer::State::Session : public std::enable_shared_from_this<Sess
     } catch (const std::exception& e) {
       reply = Failed(e.what());
     }
+    if (reply && reply->event_stream) return StartEvents();
     if (reply) return Write(std::move(*reply));
     // An answer to compute: on a worker, then back here to be sent.
     asio::post(*state_.workers, [self = shared_from_this()] {
@@ -839,6 +956,104 @@ class DashboardServer::State::Session : public std::enable_shared_from_this<Sess
     Close();
   }
 
+  // The connection becomes an event stream: the response's head, then an event with the current
+  // snapshot's version, then one at each snapshot published, comments between them. Read and
+  // written on the socket itself (the stream's deadlines are for requests): the client sends
+  // nothing more, so a read that ends means it has gone.
+  void StartEvents() {
+    events_ = true;
+    state_.Record(request_, 200);
+    {
+      std::lock_guard lock(state_.events_mutex);
+      state_.event_streams.emplace(this, weak_from_this());
+    }
+    stream_.expires_never();
+    std::string head = fmt::format("HTTP/1.{} 200 OK\r\n", version_ == 10 ? 0 : 1);
+    for (const auto& [name, value] : SecurityHeaders())
+      head += fmt::format("{}: {}\r\n", name, value);
+    head +=
+        "Content-Type: text/event-stream; charset=utf-8\r\nCache-Control: no-store\r\n"
+        "X-Accel-Buffering: no\r\nConnection: close\r\n\r\n";
+    head += fmt::format("retry: {}\n\n", kEventRetryMs);
+    pending_ = std::move(head);
+    tell_ = true;
+    ends_at_ = Steady::now() + kEventStreamTime;
+    events_timer_.emplace(stream_.get_executor());
+    write_deadline_.emplace(stream_.get_executor());
+    stream_.socket().async_read_some(
+        asio::buffer(drain_),
+        [self = shared_from_this()](beast::error_code, size_t) { self->EndEvents(); });
+    Heartbeat();
+    SendEvents();
+  }
+
+  // The event of the current snapshot: what the dashboard compares with meta's.
+  std::string EventText() const {
+    auto current = state_.Current();
+    nlohmann::json data = {{"data_version", current->data_version},
+                           {"refreshed_at", current->refreshed_at},
+                           {"sales", current->cube->rows()}};
+    return fmt::format("event: change\ndata: {}\n\n", data.dump());
+  }
+
+  // Sends what waits, one write at a time; a change told meanwhile is sent after it, once.
+  void SendEvents() {
+    if (ended_ || writing_) return;
+    if (tell_) {
+      pending_ += EventText();
+      tell_ = false;
+    }
+    if (pending_.empty()) return;
+    writing_ = true;
+    sending_ = std::move(pending_);
+    pending_.clear();
+    write_deadline_->expires_after(kEventWriteTime);
+    write_deadline_->async_wait([self = shared_from_this()](beast::error_code error) {
+      if (!error) self->EndEvents();  // the client took nothing for kEventWriteTime
+    });
+    asio::async_write(stream_.socket(), asio::buffer(sending_),
+                      [self = shared_from_this()](beast::error_code error, size_t) {
+                        self->writing_ = false;
+                        self->write_deadline_->cancel();
+                        if (error) return self->EndEvents();
+                        self->SendEvents();
+                      });
+  }
+
+  // A comment when the stream has been quiet, so that proxies keep it open; the stream's end.
+  void Heartbeat() {
+    events_timer_->expires_after(std::chrono::duration_cast<Steady::duration>(
+        std::chrono::duration<double>(state_.options.event_heartbeat_seconds)));
+    events_timer_->async_wait([self = shared_from_this()](beast::error_code error) {
+      if (error || self->ended_) return;
+      if (Steady::now() >= self->ends_at_) return self->EndEvents();
+      if (!self->writing_ && self->pending_.empty()) self->pending_ = ":\n\n";
+      self->SendEvents();
+      self->Heartbeat();
+    });
+  }
+
+  void EndEvents() {
+    if (ended_) return;
+    ended_ = true;
+    if (events_timer_) events_timer_->cancel();
+    if (write_deadline_) write_deadline_->cancel();
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+    LeaveEvents();
+  }
+
+  // Gives back the stream's place, once. (Also from the destructor, which may run as `io` is
+  // destroyed, after the metrics: nothing here touches them.)
+  void LeaveEvents() {
+    if (left_events_) return;
+    left_events_ = true;
+    state_.event_places.fetch_sub(1);
+    std::lock_guard lock(state_.events_mutex);
+    state_.event_streams.erase(this);
+  }
+
   State& state_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_{kHeadBytes + kBodyBytes + (64 << 10)};
@@ -854,7 +1069,30 @@ class DashboardServer::State::Session : public std::enable_shared_from_this<Sess
   unsigned status_ = 0;
   std::array<char, 4096> drain_{};
   size_t drained_ = 0;
+  // An event stream's state (StartEvents).
+  bool events_ = false;
+  bool ended_ = false;
+  bool left_events_ = false;
+  bool writing_ = false;
+  bool tell_ = false;  // the current snapshot's event is still to send
+  std::string pending_, sending_;
+  Steady::time_point ends_at_;
+  std::optional<asio::steady_timer> events_timer_, write_deadline_;
 };
+
+void DashboardServer::State::TellEventStreams() {
+  std::vector<std::shared_ptr<Session>> told;
+  {
+    std::lock_guard lock(events_mutex);
+    for (const auto& [session, weak] : event_streams) {
+      if (auto held = weak.lock()) told.push_back(std::move(held));
+    }
+  }
+  for (auto& session : told) {
+    auto executor = session->executor();
+    asio::post(executor, [session = std::move(session)] { session->Tell(); });
+  }
+}
 
 void DashboardServer::State::Open(tcp::socket socket) {
   size_t open = 0;

@@ -1,9 +1,11 @@
 // `till serve`: the dashboard and its JSON API over HTTP, read-only against the warehouse.
 //
 // The warehouse is read into a Snapshot before the server listens and again whenever it changes
-// (checked every `refresh_seconds`); requests are answered from the snapshot in memory, with
-// each distinct answer cached until the next change. After each read, the dashboard's default
-// Customers question is segmented on a worker in the background (customer_analytics.h).
+// (a commit noticed at once, and a check every `refresh_seconds`); requests are answered from the
+// snapshot in memory, with each distinct answer cached until the next change, and clients of
+// /api/v1/events are told of each new snapshot as it is published (server-sent events). Once the
+// data read has been quiet for a second, the dashboard's default Customers question is segmented
+// on a worker in the background (customer_analytics.h).
 #pragma once
 
 #include <cstddef>
@@ -22,7 +24,14 @@ struct ServeOptions {
   int port = 8080;                    // 0: any free port
   std::string token;                  // when set, required from clients beyond loopback
   bool loopback_needs_token = false;  // required from loopback clients too
+  // The warehouse is read again at once when a commit is noticed (within about 100 ms:
+  // Warehouse::WaitForCommit), and at least every this many seconds whatever is noticed.
   double refresh_seconds = 2;
+  bool watch_commits = true;  // off: the check every refresh_seconds only (for measuring)
+  // Clients of /api/v1/events (server-sent events) open at once; one more is answered 503.
+  int max_event_streams = 256;
+  // An event stream with nothing to say sends a comment this often, so that proxies keep it.
+  double event_heartbeat_seconds = 15;
   bool cache = true;  // off: every request is computed (for measuring)
   // Threads computing answers that are not in the cache (0: one a core): the memory that
   // questions in flight take is bounded by this many answers. Connections are not bounded by

@@ -221,6 +221,43 @@ Status SnapshotReader::ReadPipeline(Snapshot& snapshot) {
     f.last_success_epoch = ParseTimestamp(*freshness->last_load_at);
     f.last_success_at = Timestamp(freshness->last_load_at).get<std::string>();
   }
+  return ReadStreams(snapshot);
+}
+
+Status SnapshotReader::ReadStreams(Snapshot& snapshot) {
+  auto totals = ReadStreamTotals(*warehouse_);
+  TILL_RETURN_IF_ERROR(totals);
+  if (totals->empty()) return {};
+  auto batches = ReadRecentStreamBatches(*warehouse_, kRecentStreamBatches);
+  TILL_RETURN_IF_ERROR(batches);
+  for (const StreamTotals& total : *totals) {
+    Snapshot::Stream& stream = snapshot.streams.emplace_back();
+    stream.source = "till stream";
+    stream.batches = total.batches;
+    stream.failed_batches = total.failed;
+    stream.rows_loaded = total.rows_loaded;
+    stream.rows_rejected = total.rows_rejected;
+    stream.rows_duplicate = total.rows_duplicate;
+    if (total.last_batch_at) {
+      stream.last_batch_epoch = ParseTimestamp(*total.last_batch_at);
+      stream.last_batch_at = Timestamp(total.last_batch_at).get<std::string>();
+    }
+    bool named = false;
+    for (const StreamBatch& batch : *batches) {
+      if (batch.kind != total.kind) continue;
+      if (total.kind == StreamKind::kKinesis && !named) {
+        // "kinesis:STREAM/shard:first-last": the newest batch names the stream.
+        std::string_view uri = batch.uri;
+        uri.remove_prefix(std::string_view("kinesis:").size());
+        stream.source = fmt::format("kinesis://{}", uri.substr(0, uri.find('/')));
+        named = true;
+      }
+      if (auto finished = ParseTimestamp(batch.finished_at)) {
+        stream.recent.emplace_back(*finished, batch.rows_loaded);
+      }
+    }
+    if (total.kind == StreamKind::kKinesis && !named) stream.source = "kinesis";
+  }
   return {};
 }
 

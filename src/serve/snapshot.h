@@ -3,6 +3,7 @@
 // a shared_ptr to the Snapshot they started with, so a refresh never changes an answer midway.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -10,6 +11,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/result.h"
 #include "serve/cube.h"
@@ -58,7 +61,23 @@ struct Snapshot {
     int64_t rows_loaded = 0, rows_rejected = 0, rows_duplicate = 0;
     int64_t runs_running = 0;
   } freshness;
+
+  // Each stream that loaded batches (`till stream`, `till watch kinesis://`), in that order.
+  struct Stream {
+    std::string source;  // "till stream" or "kinesis://NAME"
+    int64_t batches = 0, failed_batches = 0;
+    int64_t rows_loaded = 0, rows_rejected = 0, rows_duplicate = 0;
+    std::string last_batch_at;  // ISO 8601 UTC; empty: none loaded
+    std::optional<double> last_batch_epoch;
+    // When each of its newest batches finished (seconds since the epoch) and the rows it
+    // loaded, newest first: its recent rate, counted when asked.
+    std::vector<std::pair<double, int64_t>> recent;
+  };
+  std::vector<Stream> streams;
 };
+
+// The newest batches of all streams kept in a Snapshot for their recent rates.
+inline constexpr int64_t kRecentStreamBatches = 2000;
 
 // Reads a warehouse into Snapshots. Not thread-safe: one refreshing thread owns it.
 class SnapshotReader {
@@ -70,12 +89,18 @@ class SnapshotReader {
   // file unloaded since makes the cube be read again whole.
   // Reads the replica's state too, every time.
   Result<std::shared_ptr<const Snapshot>> Refresh(std::shared_ptr<const Snapshot> current);
+  // Waits up to `timeout` for a commit to the warehouse (Warehouse::WaitForCommit): true when
+  // one may have happened, and Refresh has something to read.
+  Result<bool> WaitForCommit(std::chrono::milliseconds timeout) {
+    return warehouse_->WaitForCommit(timeout);
+  }
 
  private:
   Result<std::shared_ptr<const Snapshot>> Read(std::shared_ptr<const Snapshot> current);
   Status ReadDimensions();
   Status ReadSales(int64_t file_id);
   Status ReadPipeline(Snapshot& snapshot);
+  Status ReadStreams(Snapshot& snapshot);
 
   std::unique_ptr<Warehouse> warehouse_;
   std::string signature_;

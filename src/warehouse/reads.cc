@@ -621,4 +621,59 @@ Result<std::optional<LastLoad>> ReadLastLoad(Warehouse& warehouse) {
   return last;
 }
 
+namespace {
+
+// Which stream a batch's uri names (as StreamKind's numbers), and the condition that selects
+// batches: both back ends read them alike.
+constexpr std::string_view kStreamKindSql = "CASE WHEN uri LIKE 'kinesis:%' THEN 1 ELSE 0 END";
+constexpr std::string_view kStreamBatchSql =
+    "(uri LIKE 'stream:http:%' OR uri LIKE 'kinesis:%') AND unloaded_at IS NULL";
+
+StreamKind ToStreamKind(int64_t number) {
+  return number == 1 ? StreamKind::kKinesis : StreamKind::kHttp;
+}
+
+}  // namespace
+
+Result<std::vector<StreamTotals>> ReadStreamTotals(Warehouse& warehouse) {
+  return ReadAll<StreamTotals>(
+      warehouse,
+      fmt::format("SELECT {0}, sum(CASE WHEN status = 'loaded' THEN 1 ELSE 0 END), "
+                  "sum(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), "
+                  "coalesce(sum(rows_loaded), 0), coalesce(sum(rows_rejected), 0), "
+                  "coalesce(sum(rows_duplicate), 0), "
+                  "CAST(max(CASE WHEN status = 'loaded' THEN finished_at END) AS TEXT) "
+                  "FROM etl_file WHERE {1} GROUP BY {0} ORDER BY {0}",
+                  kStreamKindSql, kStreamBatchSql),
+      {}, [](Row row) {
+        StreamTotals totals;
+        totals.kind = ToStreamKind(Int(row[0]));
+        totals.batches = Int(row[1]);
+        totals.failed = Int(row[2]);
+        totals.rows_loaded = Int(row[3]);
+        totals.rows_rejected = Int(row[4]);
+        totals.rows_duplicate = Int(row[5]);
+        totals.last_batch_at = OptionalText(row[6]);
+        return totals;
+      });
+}
+
+Result<std::vector<StreamBatch>> ReadRecentStreamBatches(Warehouse& warehouse, int64_t limit) {
+  return ReadAll<StreamBatch>(
+      warehouse,
+      fmt::format("SELECT {}, uri, CAST(finished_at AS TEXT), rows_loaded, rows_rejected "
+                  "FROM etl_file WHERE {} AND status = 'loaded' AND finished_at IS NOT NULL "
+                  "ORDER BY file_id DESC LIMIT $1",
+                  kStreamKindSql, kStreamBatchSql),
+      std::vector<std::string>{std::to_string(limit)}, [](Row row) {
+        StreamBatch batch;
+        batch.kind = ToStreamKind(Int(row[0]));
+        batch.uri = Text(row[1]);
+        batch.finished_at = Text(row[2]);
+        batch.rows_loaded = Int(row[3]);
+        batch.rows_rejected = Int(row[4]);
+        return batch;
+      });
+}
+
 }  // namespace till

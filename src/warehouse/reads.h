@@ -286,4 +286,29 @@ struct LastLoad {
 // None when no run loaded a file.
 Result<std::optional<LastLoad>> ReadLastLoad(Warehouse& warehouse);
 
+// Loads that arrived over a stream rather than as files: `till stream` batches (uri
+// "stream:http:…") and `till watch kinesis://` batches ("kinesis:STREAM/shard:…"), unloaded ones
+// aside. What the dashboard's Pipeline tab shows of streams.
+enum class StreamKind { kHttp, kKinesis };
+struct StreamTotals {
+  StreamKind kind = StreamKind::kHttp;
+  int64_t batches = 0;  // loaded (failed batches count in `failed`)
+  int64_t failed = 0;
+  int64_t rows_loaded = 0;
+  int64_t rows_rejected = 0;
+  int64_t rows_duplicate = 0;
+  std::optional<std::string> last_batch_at;  // when the newest loaded batch finished
+};
+// Each kind of stream that loaded or failed a batch, in StreamKind's order.
+Result<std::vector<StreamTotals>> ReadStreamTotals(Warehouse& warehouse);
+struct StreamBatch {
+  StreamKind kind = StreamKind::kHttp;
+  std::string uri;
+  std::string finished_at;
+  int64_t rows_loaded = 0;
+  int64_t rows_rejected = 0;
+};
+// The newest `limit` loaded batches, newest first: the recent rate of each stream.
+Result<std::vector<StreamBatch>> ReadRecentStreamBatches(Warehouse& warehouse, int64_t limit);
+
 }  // namespace till

@@ -4,6 +4,8 @@
 #include <pg_config.h>
 #include <sqlite3.h>
 
+#include <thread>
+
 #include "warehouse/postgres/postgres_warehouse.h"
 #include "warehouse/row_values.h"
 #include "warehouse/sqlite/sqlite_warehouse.h"
@@ -57,6 +59,11 @@ class TextRow final : public Warehouse::TypedRow {
 Status Warehouse::QueryTypedRows(std::string_view sql, std::span<const std::string> params,
                                  const TypedRowVisitor& visit) {
   return QueryRows(sql, params, [&](row_values::Row values) { return visit(TextRow(values)); });
+}
+
+Result<bool> Warehouse::WaitForCommit(std::chrono::milliseconds timeout) {
+  std::this_thread::sleep_for(timeout);
+  return true;
 }
 
 std::string WarehouseLibraryVersions() {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -285,6 +286,14 @@ class Warehouse {
 
   // A printable description of where this warehouse is, never with a password.
   virtual std::string Describe() const = 0;
+
+  // Waits up to `timeout` for a commit to the warehouse by another connection: true as soon as
+  // one may have happened since the previous call (always on the first call, and after a lost
+  // connection), false at the timeout. For readers that show new data at once (`till serve`),
+  // cheaply: SQLite's data_version counter looked at every 100 ms; PostgreSQL's notifications
+  // on the `till_change` channel that loads send with their commit (LISTEN), or a replica's
+  // replay position. This default, for a back end that cannot tell, waits and says true.
+  virtual Result<bool> WaitForCommit(std::chrono::milliseconds timeout);
 
   // Creates (or updates) the login roles of a shared warehouse: till_loader, which owns and
   // writes the schema, and till_reader, which reads the reporting views only, with customer

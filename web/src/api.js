@@ -21,6 +21,11 @@ function readToken() {
 
 let tokenFallback = null; // the token when sessionStorage refuses it
 
+// The bearer token the page sends, or null.
+export function currentToken() {
+  return tokenFallback ?? readToken();
+}
+
 // A `#token=…` in the address goes to sessionStorage and out of the address bar (and history).
 export function takeTokenFromHash() {
   const hash = new URLSearchParams(location.hash.slice(1));
@@ -49,7 +54,7 @@ export function apiUrl(path, params) {
 // Fetches an API URL as JSON (or a Blob). Failures become ApiErrors carrying the server's
 // message; an abort is passed on as the AbortError it is.
 export async function apiFetch(url, { signal, as = 'json' } = {}) {
-  const token = tokenFallback ?? readToken();
+  const token = currentToken();
   const headers = token ? { Authorization: `Bearer ${token}` } : {};
   let response;
   try {

@@ -1,4 +1,5 @@
-// The Till dashboard's entry module: binds the controls, reads meta and dimensions, polls.
+// The Till dashboard's entry module: binds the controls, reads meta and dimensions, listens to
+// the server's change events (live.js) and polls.
 //
 // Every number comes from the JSON API of `till serve` (docs/api.md). The view is one `state`
 // object that the URL mirrors (state.js); each chart or table is a widget of a tab (tab-*.js),
@@ -13,6 +14,7 @@ import { charts, disposeCharts } from './charts.js';
 import { $, $$ } from './dom.js';
 import { buildDimensionFilters } from './filters.js';
 import { formatInteger, setCurrency } from './format.js';
+import { subscribe } from './live.js';
 import { downloadCsv, invalidate, update } from './loading.js';
 import {
   changeState,
@@ -31,6 +33,7 @@ import { applyTheme, bindThemeSwitch, whenThemeChanges } from './theme.js';
 import { bindSavedViews } from './views.js';
 
 const POLL_MS = 10_000;
+const PUSHED_POLL_MS = 60_000; // while the server's change events arrive: a safety net only
 const RETRY_MS = 2_000; // while the server cannot be reached
 
 function openTab(tab) {
@@ -126,13 +129,15 @@ async function loadDimensions(asked) {
 
 let started = false; // the state has been read from the URL (needs meta and dimensions)
 let unreachable = false; // the last poll failed
+let pushed = false; // the server's change events arrive (live.js)
 
 // Reads meta; on the first success, when the data changed, when the server restarted (its
 // snapshot was read anew) or when it is reachable again after a failure, reloads the
 // dimensions and refetches everything the page shows.
-async function poll() {
-  let wait = POLL_MS;
-  const dimensions = started ? undefined : apiFetch(apiUrl('dimensions'));
+// `expectChange`: the server said the data changed; the dimensions are asked for beside meta.
+async function poll(expectChange = false) {
+  let wait = pushed ? PUSHED_POLL_MS : POLL_MS;
+  const dimensions = started && !expectChange ? undefined : apiFetch(apiUrl('dimensions'));
   dimensions?.catch(() => {}); // a failure is met when it is awaited, or meta's failure wins
   try {
     const answer = await apiFetch(apiUrl('meta'));
@@ -158,11 +163,42 @@ async function poll() {
     if (!started) document.body.dataset.state = 'error';
   } finally {
     clearTimeout(pollTimer);
-    pollTimer = setTimeout(poll, wait);
+    pollTimer = setTimeout(() => pollNow(), wait);
   }
 }
 
 let pollTimer = null;
+let polling = null; // the poll under way
+let pollAgain = false; // asked for while one was under way
+
+// Polls now, or right after the poll under way (which may have read meta before the change).
+function pollNow(expectChange = false) {
+  if (polling) {
+    pollAgain = true;
+    return;
+  }
+  polling = poll(expectChange).finally(() => {
+    polling = null;
+    if (pollAgain) {
+      pollAgain = false;
+      pollNow(true);
+    }
+  });
+}
+
+// A change event from the server: meta is read again unless the page shows that data already
+// (the event a stream opens with, when nothing changed since the page read meta).
+function changed(event) {
+  if (
+    started &&
+    !unreachable &&
+    event.data_version === meta?.data_version &&
+    event.refreshed_at === meta?.refreshed_at
+  ) {
+    return;
+  }
+  pollNow(true);
+}
 
 // A change of view that failed is followed by a poll in RETRY_MS rather than POLL_MS, so that the
 // page notices soon when the server answers again.
@@ -170,7 +206,7 @@ async function updateAndWatch() {
   await update();
   if (document.body.dataset.state === 'error' && started) {
     clearTimeout(pollTimer);
-    pollTimer = setTimeout(poll, RETRY_MS);
+    pollTimer = setTimeout(() => pollNow(), RETRY_MS);
   }
 }
 
@@ -183,6 +219,7 @@ function start() {
     firstRenderMs: undefined,
     tabClickedAt: 0, // when a tab was last opened, for tabRenderMs
     tabRenderMs: {}, // per tab: from its first opening to its first complete render
+    pushed: false, // the server's change events arrive
   };
   applyTheme();
   whenThemeChanges(() => {
@@ -193,7 +230,11 @@ function start() {
   whenChanged(updateAndWatch);
   takeTokenFromHash();
   bindControls();
-  poll();
+  pollNow();
+  subscribe(changed, (open) => {
+    pushed = open;
+    window.till.pushed = open;
+  });
 }
 
 start();

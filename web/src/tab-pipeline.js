@@ -1,7 +1,8 @@
-// The Pipeline tab: the freshness of the data, and tables of runs, files and rejected rows.
+// The Pipeline tab: the freshness of the data, the streams' rate, lag and rejects, and tables of
+// runs, files and rejected rows.
 
 import { $, h } from './dom.js';
-import { formatInteger, formatTimestamp } from './format.js';
+import { formatDecimal, formatInteger, formatTimestamp } from './format.js';
 
 // Pipeline tables: columns in the order the API gives them.
 const COLUMN_LABELS = {
@@ -16,6 +17,10 @@ const COLUMN_LABELS = {
   finished_at: 'Finished',
   row_rejected: 'Outcome',
   line: 'Line',
+  rows_per_second: 'Rows/s (last minute)',
+  lag_seconds: 'Lag',
+  last_batch_at: 'Last batch',
+  failed_batches: 'Failed batches',
 };
 
 // Columns holding identifiers or positions: numbers printed as they are, without separators.
@@ -26,6 +31,8 @@ function cellText(key, value) {
   if (value == null) return '—';
   if (key.endsWith('_at')) return formatTimestamp(value);
   if (key === 'row_rejected') return value ? 'row rejected' : 'value nulled';
+  if (key === 'rows_per_second') return formatDecimal(value);
+  if (key === 'lag_seconds') return formatLag(value);
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
   if (typeof value === 'number') {
     return PLAIN_NUMBERS.has(key) || key.endsWith('_id') ? String(value) : formatInteger(value);
@@ -94,6 +101,12 @@ function humanAge(seconds) {
   return `${Math.round(seconds / 86400)} days ago`;
 }
 
+// A stream's lag: how long ago its newest batch committed.
+function formatLag(seconds) {
+  if (seconds < 90) return `${formatDecimal(seconds)} s`;
+  return humanAge(Math.round(seconds)).replace(' ago', '');
+}
+
 // A warehouse that is a read-only replica: how far behind its primary it is.
 function replicaState(data) {
   if (!data.replica_receiving) return 'not receiving from its primary';
@@ -136,8 +149,17 @@ const freshnessWidget = {
   },
 };
 
+// Sales that arrive over a stream (`till stream`, `till watch kinesis://`): one row a stream.
+const streamsWidget = {
+  id: 'streams',
+  tab: 'pipeline',
+  request: () => ['pipeline/streams', null],
+  render: (data) => renderTable('streams', data.streams ?? []),
+};
+
 export const widgets = [
   freshnessWidget,
+  streamsWidget,
   tableWidget('runs', 'pipeline/runs', 50, (d) => d.runs),
   tableWidget('files', 'pipeline/files', 100, (d) => d.files),
   tableWidget('reject_reasons', 'pipeline/rejects', 100, (d) => d.reasons, { part: 'reasons' }),

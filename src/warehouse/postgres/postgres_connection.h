@@ -97,6 +97,11 @@ class BinaryCopy {
   std::string out_;
 };
 
+// Sent inside each transaction that changes what readers show (a load, a batch, a recorded
+// file, a run's end, an unload): delivered at its commit to the sessions that LISTEN on the
+// channel (`till serve`, Warehouse::WaitForCommit), nothing when it rolls back.
+inline constexpr std::string_view kNotifyChange = "NOTIFY till_change";
+
 // One libpq connection and the few ways Till talks over it.
 class Connection {
  public:

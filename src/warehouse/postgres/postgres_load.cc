@@ -356,6 +356,7 @@ class PostgresTransport final : public LoadTransport {
   }
 
   Status Commit() override {
+    TILL_RETURN_IF_ERROR(connection_.Exec(kNotifyChange, "committing the load"));
     TILL_RETURN_IF_ERROR(connection_.Exec("COMMIT", "committing the load"));
     committed_ = true;
     return {};

@@ -4,11 +4,14 @@
 #include <fmt/ranges.h>
 #include <libpq-fe.h>
 #include <openssl/rand.h>
+#include <poll.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <regex>
+#include <thread>
 
 #include "base/clock.h"
 #include "base/date.h"
@@ -160,7 +163,7 @@ class PostgresWarehouse final : public Warehouse {
         "WHERE run_id = $4",
         params, "finishing the run");
     TILL_RETURN_IF_ERROR(done);
-    return {};
+    return connection_.Exec(kNotifyChange, "finishing the run");
   }
 
   Result<std::optional<int64_t>> FindLoadedContent(std::string_view sha256) override {
@@ -204,6 +207,7 @@ class PostgresWarehouse final : public Warehouse {
       for (const RejectRecord& reject : rejects) AppendReject(data, *file_id, reject);
       status = connection_.CopyIn(kCopyRejects, data, "recording the file's rejects");
     }
+    if (status) status = connection_.Exec(kNotifyChange, "recording the file");
     if (status) status = connection_.Exec("COMMIT", "recording the file");
     if (!status) {
       connection_.Rollback();
@@ -293,6 +297,51 @@ class PostgresWarehouse final : public Warehouse {
 
   std::string Describe() const override { return connection_.Describe(); }
 
+  // On a primary, the notifications loads send with their commit (kNotifyChange), read on this
+  // session between its reads; a replica cannot LISTEN (nor do notifications reach it), so
+  // there its replay position is looked at every 100 ms.
+  Result<bool> WaitForCommit(std::chrono::milliseconds timeout) override {
+    PGconn* conn = connection_.get();
+    const bool watching = conn && PQstatus(conn) == CONNECTION_OK &&
+                          PQtransactionStatus(conn) == PQTRANS_IDLE &&
+                          watching_backend_ == PQbackendPID(conn);
+    if (!watching) {
+      // The first call, or a new session: notifications before it went elsewhere.
+      TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+      auto recovery = connection_.Query("SELECT pg_is_in_recovery()", {}, "watching for changes");
+      TILL_RETURN_IF_ERROR(recovery);
+      replica_ = Value(*recovery, 0, 0) == "t";
+      if (!replica_) {
+        TILL_RETURN_IF_ERROR(connection_.Exec("LISTEN till_change", "watching for changes"));
+      }
+      watching_backend_ = PQbackendPID(connection_.get());
+      replayed_.clear();
+      return true;
+    }
+    if (replica_) return WaitForReplay(timeout);
+    auto notified = [&]() -> Result<bool> {
+      if (PQconsumeInput(conn) == 0) {
+        watching_backend_ = 0;
+        return MakeError(ErrorCode::kWarehouseError,
+                         fmt::format("lost the PostgreSQL warehouse {} while watching for changes: "
+                                     "{}",
+                                     Describe(), Trimmed(PQerrorMessage(conn))));
+      }
+      bool any = false;
+      while (PGnotify* notice = PQnotifies(conn)) {
+        any = true;
+        PQfreemem(notice);
+      }
+      return any;
+    };
+    auto pending = notified();
+    if (!pending || *pending) return pending;
+    pollfd socket{PQsocket(conn), POLLIN, 0};
+    int ready = ::poll(&socket, 1, static_cast<int>(timeout.count()));
+    if (ready <= 0) return false;  // the timeout, or a signal: the caller looks again
+    return notified();
+  }
+
   Result<std::vector<LandingEntry>> LandingEntries(std::string_view zone) override {
     TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
     auto rows = connection_.Query(
@@ -342,6 +391,7 @@ class PostgresWarehouse final : public Warehouse {
       if (status) status = UnloadPostgresFile(connection_, *unload);
     }
     if (status) status = change();
+    if (status && unload) status = connection_.Exec(kNotifyChange, what);
     if (status) status = connection_.Exec("COMMIT", what);
     if (!status) connection_.Rollback();
     return status;
@@ -581,8 +631,32 @@ ALTER ROLE till_reader SET default_transaction_read_only = on;
     return credentials;
   }
 
+  // A replica's replay position, looked at every 100 ms until it moves or `timeout` passes.
+  Result<bool> WaitForReplay(std::chrono::milliseconds timeout) {
+    constexpr auto kLook = std::chrono::milliseconds(100);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      auto position =
+          connection_.Query("SELECT pg_last_wal_replay_lsn()::text", {}, "watching for changes");
+      TILL_RETURN_IF_ERROR(position);
+      std::string now = Value(*position, 0, 0).value_or("");
+      if (now != replayed_) {
+        bool first = replayed_.empty();
+        replayed_ = std::move(now);
+        if (!first) return true;
+      }
+      auto left = deadline - std::chrono::steady_clock::now();
+      if (left <= std::chrono::steady_clock::duration::zero()) return false;
+      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(left, kLook));
+    }
+  }
+
   Connection connection_;
   const LoadOptions load_options_;
+  // WaitForCommit's session (its server process id; 0: none yet, or lost) and what it found.
+  int watching_backend_ = 0;
+  bool replica_ = false;
+  std::string replayed_;
 };
 
 }  // namespace

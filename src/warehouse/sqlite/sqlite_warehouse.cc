@@ -7,12 +7,15 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "base/clock.h"
 #include "base/date.h"
@@ -418,6 +421,28 @@ class SqliteWarehouse final : public Warehouse {
 
   std::string Describe() const override { return fmt::format("sqlite:{}", path_); }
 
+  // PRAGMA data_version changes when another connection commits to the file (this one never
+  // counts, and `till serve` only reads); reading it costs a few microseconds.
+  Result<bool> WaitForCommit(std::chrono::milliseconds timeout) override {
+    constexpr auto kLook = std::chrono::milliseconds(100);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      auto version = Query("PRAGMA data_version", {});
+      TILL_RETURN_IF_ERROR(version);
+      if (version->rows.empty() || !version->rows[0][0]) {
+        return MakeError(ErrorCode::kWarehouseError, "PRAGMA data_version gave no value");
+      }
+      std::string now = *version->rows[0][0];
+      if (now != data_version_) {
+        data_version_ = std::move(now);
+        return true;
+      }
+      auto left = deadline - std::chrono::steady_clock::now();
+      if (left <= std::chrono::steady_clock::duration::zero()) return false;
+      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(left, kLook));
+    }
+  }
+
   Result<std::vector<LandingEntry>> LandingEntries(std::string_view zone) override {
     auto rows = Query(
         "SELECT key, version, size_bytes, sha256, file_id, status, error FROM landing_key "
@@ -590,6 +615,7 @@ class SqliteWarehouse final : public Warehouse {
   std::string path_;
   const LoadOptions load_options_;
   int watch_lock_fd_ = -1;
+  std::string data_version_;  // as WaitForCommit last read it; empty before
 };
 
 }  // namespace
