@@ -94,26 +94,12 @@ std::vector<double> SeedCentres(const FeatureMatrix& points, size_t k, std::mt19
   return centres;
 }
 
-// scikit-learn's convergence tolerance: the centres have settled when the squares of their
-// moves in one iteration sum to at most 1e-4 of the mean variance of the features.
-double Tolerance(const FeatureMatrix& points) {
-  const size_t n = points.rows, d = points.columns;
-  double variances = 0;
-  for (size_t f = 0; f < d; ++f) {
-    double mean = 0, squares = 0;
-    for (size_t i = 0; i < n; ++i) mean += points.at(i, f);
-    mean /= static_cast<double>(n);
-    for (size_t i = 0; i < n; ++i) squares += (points.at(i, f) - mean) * (points.at(i, f) - mean);
-    variances += squares / static_cast<double>(n);
-  }
-  return d > 0 ? 1e-4 * variances / static_cast<double>(d) : 0;
-}
-
 // One k-means run from one seeding: Lloyd's iterations (move each centre to the mean of its
-// points, assign each point to its nearest centre) until no point changes centre, the centres
-// settle (Tolerance) or `max_iterations` moves; each move is followed by an assignment, so the
-// labels are those of the final centres. As scikit-learn's KMeans (algorithm "lloyd"), with
-// Hamerly's bounds (Hamerly 2010, "Making k-means even faster").
+// points, assign each point to its nearest centre) until no point changes centre or
+// `max_iterations` moves; each move is followed by an assignment, so the labels are those of
+// the final centres. As scikit-learn's KMeans (algorithm "lloyd") but without its tolerance,
+// which stops while a few points still move (as Armadillo's kmeans did, whose partitions these
+// are), with Hamerly's bounds (Hamerly 2010, "Making k-means even faster").
 //
 // Written here rather than taken from Armadillo, whose kmeans the issue first named:
 // arma::kmeans saves and restores std::cout's format state on every call (a data race when two
@@ -128,8 +114,7 @@ double Tolerance(const FeatureMatrix& points) {
 //
 // A centre left without points moves to the point farthest from its own centre, as
 // scikit-learn does.
-KMeansFit Lloyd(const FeatureMatrix& points, size_t k, int max_iterations, double tolerance,
-                uint64_t seed) {
+KMeansFit Lloyd(const FeatureMatrix& points, size_t k, int max_iterations, uint64_t seed) {
   const size_t n = points.rows, d = points.columns;
   const double* x = points.values.data();
   std::mt19937_64 rng(seed);
@@ -168,7 +153,6 @@ KMeansFit Lloyd(const FeatureMatrix& points, size_t k, int max_iterations, doubl
   }
   for (int iteration = 0; iteration < max_iterations; ++iteration) {
     bool moved = false;
-    double shift = 0;
     for (size_t c = 0; c < k; ++c) {
       if (sizes[c] > 0) {
         for (size_t f = 0; f < d; ++f) next[f] = sums[c * d + f] / static_cast<double>(sizes[c]);
@@ -186,7 +170,6 @@ KMeansFit Lloyd(const FeatureMatrix& points, size_t k, int max_iterations, doubl
       }
       drift[c] = std::sqrt(SquaredDistance(next.data(), centres.data() + c * d, d));
       moved = moved || drift[c] > 0;
-      shift += drift[c] * drift[c];
       std::copy(next.begin(), next.end(), centres.begin() + static_cast<std::ptrdiff_t>(c * d));
     }
     if (!moved) break;
@@ -230,7 +213,7 @@ KMeansFit Lloyd(const FeatureMatrix& points, size_t k, int max_iterations, doubl
         sums[nearest * d + f] += x[i * d + f];
       }
     }
-    if (!changed || shift <= tolerance) break;
+    if (!changed) break;
   }
   KMeansFit fit;
   fit.k = k;
@@ -368,11 +351,10 @@ Result<KMeansFit> KMeans(const FeatureMatrix& points, size_t k, const ClusterOpt
         ErrorCode::kInvalidArgument,
         "k-means needs at least k points and k of at most " + std::to_string(kMaxClusters));
   }
-  const double tolerance = Tolerance(points);
   KMeansFit best;
   best.inertia = std::numeric_limits<double>::infinity();
   for (int restart = 0; restart < std::max(1, options.restarts); ++restart) {
-    KMeansFit fit = Lloyd(points, k, options.max_iterations, tolerance, RestartSeed(restart));
+    KMeansFit fit = Lloyd(points, k, options.max_iterations, RestartSeed(restart));
     if (fit.inertia < best.inertia) best = std::move(fit);
   }
   return best;
@@ -406,11 +388,10 @@ Result<ClusterChoice> ChooseClusters(const FeatureMatrix& points, const ClusterO
   // longer runs) first; the best restart of each k is then picked in restart order.
   const size_t restarts = static_cast<size_t>(std::max(1, options.restarts));
   std::vector<KMeansFit> runs(ks.size() * restarts);
-  const double tolerance = Tolerance(points);
   ParallelFor(runs.size(), [&](size_t job) {
     const size_t i = ks.size() - 1 - job / restarts;
-    runs[i * restarts + job % restarts] = Lloyd(points, ks[i], options.max_iterations, tolerance,
-                                                RestartSeed(static_cast<int>(job % restarts)));
+    runs[i * restarts + job % restarts] =
+        Lloyd(points, ks[i], options.max_iterations, RestartSeed(static_cast<int>(job % restarts)));
   });
   std::vector<KMeansFit> fits;
   for (size_t i = 0; i < ks.size(); ++i) {
