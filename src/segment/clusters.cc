@@ -12,12 +12,12 @@
 namespace till::segment {
 namespace {
 
-// Runs work(0) .. work(count - 1) on up to as many threads as the machine has cores, each index
-// once, in no fixed order: callers write each index's result to a place of its own, so the
-// result does not depend on the threads. The first exception a worker throws is rethrown here
-// once every thread has joined.
+// Runs work(0) .. work(count - 1) on up to `threads` threads (0: as many as the machine has
+// cores), each index once, in no fixed order: callers write each index's result to a place of its
+// own, so the result does not depend on the threads. The first exception a worker throws is
+// rethrown here once every thread has joined.
 template <typename Work>
-void ParallelFor(size_t count, const Work& work) {
+void ParallelFor(size_t count, size_t threads, const Work& work) {
   std::atomic<size_t> next{0};
   std::exception_ptr failure;
   std::atomic<bool> failed{false};
@@ -31,9 +31,9 @@ void ParallelFor(size_t count, const Work& work) {
       }
     }
   };
-  const size_t threads = std::min<size_t>(count, std::max(1u, std::thread::hardware_concurrency()));
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(run);
+  for (size_t t = 1; t < std::min(count, threads); ++t) pool.emplace_back(run);
   run();
   for (auto& thread : pool) thread.join();
   if (failure) std::rethrow_exception(failure);
@@ -254,7 +254,7 @@ SamplePoints SampleOf(const FeatureMatrix& points, std::span<const size_t> sampl
 // side). The rows are shared out among threads, each writing its own; a row's sums run over
 // the other points in sample order, whichever thread computes it.
 std::vector<double> Silhouettes(const SamplePoints& s, std::span<const std::vector<uint8_t>> labels,
-                                std::span<const size_t> ks) {
+                                std::span<const size_t> ks, size_t threads) {
   const size_t n = s.n, labellings = ks.size();
   std::vector<double> out(labellings, 0.0);
   if (n < 2) return out;
@@ -272,7 +272,7 @@ std::vector<double> Silhouettes(const SamplePoints& s, std::span<const std::vect
   // of cluster c under labelling t.
   std::vector<double> sums(n * width, 0.0);
   constexpr size_t kRowsPerTask = 64;
-  ParallelFor((n + kRowsPerTask - 1) / kRowsPerTask, [&](size_t task) {
+  ParallelFor((n + kRowsPerTask - 1) / kRowsPerTask, threads, [&](size_t task) {
     std::vector<float> row(n);
     for (size_t i = task * kRowsPerTask; i < std::min(n, (task + 1) * kRowsPerTask); ++i) {
       for (size_t c = 0; c < s.features.size(); ++c) {
@@ -373,7 +373,7 @@ double Silhouette(const FeatureMatrix& points, std::span<const size_t> sample,
   for (size_t i : sample) k = std::max(k, labels[i] + 1);
   const std::vector<uint8_t> sampled = SampleLabels(sample, labels);
   const size_t ks[] = {static_cast<size_t>(k)};
-  return Silhouettes(SampleOf(points, sample), std::span(&sampled, 1), ks)[0];
+  return Silhouettes(SampleOf(points, sample), std::span(&sampled, 1), ks, 0)[0];
 }
 
 Result<ClusterChoice> ChooseClusters(const FeatureMatrix& points, const ClusterOptions& options) {
@@ -388,7 +388,7 @@ Result<ClusterChoice> ChooseClusters(const FeatureMatrix& points, const ClusterO
   // longer runs) first; the best restart of each k is then picked in restart order.
   const size_t restarts = static_cast<size_t>(std::max(1, options.restarts));
   std::vector<KMeansFit> runs(ks.size() * restarts);
-  ParallelFor(runs.size(), [&](size_t job) {
+  ParallelFor(runs.size(), options.threads, [&](size_t job) {
     const size_t i = ks.size() - 1 - job / restarts;
     runs[i * restarts + job % restarts] =
         Lloyd(points, ks[i], options.max_iterations, RestartSeed(static_cast<int>(job % restarts)));
@@ -404,7 +404,8 @@ Result<ClusterChoice> ChooseClusters(const FeatureMatrix& points, const ClusterO
   const std::vector<size_t> sample = SilhouetteSample(points.rows);
   std::vector<std::vector<uint8_t>> labels;
   for (const KMeansFit& fit : fits) labels.push_back(SampleLabels(sample, fit.labels));
-  const std::vector<double> silhouettes = Silhouettes(SampleOf(points, sample), labels, ks);
+  const std::vector<double> silhouettes =
+      Silhouettes(SampleOf(points, sample), labels, ks, options.threads);
   ClusterChoice choice;
   for (size_t i = 0; i < ks.size(); ++i) {
     fits[i].silhouette = silhouettes[i];

@@ -50,6 +50,7 @@ struct ClusterOptions {
   size_t max_k = 8;
   int restarts = 3;
   int max_iterations = 30;
+  size_t threads = 0;  // 0: as many as the machine has cores; the result is the same for any
 };
 
 // k-means of `points` for one k. kInvalidArgument when there are fewer points than k or k is
