@@ -98,8 +98,8 @@ std::vector<double> SeedCentres(const FeatureMatrix& points, size_t k, std::mt19
 // points, assign each point to its nearest centre) until no point changes centre or
 // `max_iterations` moves; each move is followed by an assignment, so the labels are those of
 // the final centres. As scikit-learn's KMeans (algorithm "lloyd") but without its tolerance,
-// which stops while a few points still move (as Armadillo's kmeans did, whose partitions these
-// are), with Hamerly's bounds (Hamerly 2010, "Making k-means even faster").
+// which stops while a few points still move (Armadillo's kmeans, used before, had none either),
+// with Hamerly's bounds (Hamerly 2010, "Making k-means even faster").
 //
 // Written here rather than taken from Armadillo, whose kmeans the issue first named:
 // arma::kmeans saves and restores std::cout's format state on every call (a data race when two
@@ -108,9 +108,8 @@ std::vector<double> SeedCentres(const FeatureMatrix& points, size_t k, std::mt19
 // distance to its own centre and a lower bound on the distance to any other; a point whose
 // upper bound is below both its lower bound and half the distance from its centre to the next
 // is not measured again. The bounds only skip distances that cannot change an assignment, so
-// the iterations are Lloyd's. (mlpack, which has such bounds, is not in the distribution this
-// builds on.) The sums of each centre's points follow the points that change centre rather
-// than being summed again in every iteration.
+// the iterations are Lloyd's. The sums of each centre's points follow the points that change
+// centre rather than being summed again in every iteration.
 //
 // A centre left without points moves to the point farthest from its own centre, as
 // scikit-learn does.
@@ -173,8 +172,8 @@ KMeansFit Lloyd(const FeatureMatrix& points, size_t k, int max_iterations, uint6
       std::copy(next.begin(), next.end(), centres.begin() + static_cast<std::ptrdiff_t>(c * d));
     }
     if (!moved) break;
-    // The bounds follow the centres: the own centre may be nearer by its drift at most, every
-    // other farther by the largest drift of the others at most.
+    // The bounds follow the centres (triangle inequality): a point's own centre is now at most
+    // its drift farther, any other at most the largest drift of the others nearer.
     size_t most = 0;
     for (size_t c = 1; c < k; ++c) {
       if (drift[c] > drift[most]) most = c;
