@@ -20,9 +20,15 @@ Result<segment::Segmentation> SegmentWarehouse(Warehouse& warehouse,
   };
   segment::OrderBook book;
   const auto started = std::chrono::steady_clock::now();
+  // Sales come mostly in date order: a date key is converted once for a run of them.
+  int32_t date_key = -1;
+  int64_t day = 0;
   TILL_RETURN_IF_ERROR(ScanCustomerSales(warehouse, [&](const CustomerSaleRow& sale) -> Status {
-    book.Add(sale.customer, sale.customer_id, sale.transaction_id,
-             DaysFromCivil(DateFromKey(sale.date_key)), sale.amount);
+    if (sale.date_key != date_key) {
+      date_key = sale.date_key;
+      day = DaysFromCivil(DateFromKey(date_key));
+    }
+    book.Add(sale.customer, sale.customer_id, sale.transaction_id, day, sale.amount);
     return {};
   }));
   if (!book.last_day()) {

@@ -1,76 +1,326 @@
 #include "segment/clusters.h"
 
 #include <algorithm>
-#include <armadillo>
 #include <atomic>
 #include <cmath>
+#include <cstdint>
+#include <exception>
 #include <limits>
-#include <mutex>
-#include <optional>
+#include <random>
 #include <thread>
 
 namespace till::segment {
 namespace {
 
-// The distances between the sampled points, the strict lower triangle row by row, as floats:
-// 5,000 points take 50 MB, computed once for every k.
-struct SampleDistances {
-  size_t n = 0;
-  std::vector<float> lower;
-};
-
-SampleDistances Distances(const FeatureMatrix& points, std::span<const size_t> sample) {
-  SampleDistances d;
-  d.n = sample.size();
-  d.lower.resize(d.n * (d.n - (d.n > 0 ? 1 : 0)) / 2);
-  size_t next = 0;
-  for (size_t i = 0; i < d.n; ++i) {
-    const double* pi = &points.values[sample[i] * points.columns];
-    for (size_t j = 0; j < i; ++j) {
-      const double* pj = &points.values[sample[j] * points.columns];
-      double sum = 0;
-      for (size_t c = 0; c < points.columns; ++c) sum += (pi[c] - pj[c]) * (pi[c] - pj[c]);
-      d.lower[next++] = static_cast<float>(std::sqrt(sum));
+// Runs work(0) .. work(count - 1) on up to `threads` threads (0: as many as the machine has
+// cores), each index once, in no fixed order: callers write each index's result to a place of its
+// own, so the result does not depend on the threads. The first exception a worker throws is
+// rethrown here once every thread has joined.
+template <typename Work>
+void ParallelFor(size_t count, size_t threads, const Work& work) {
+  std::atomic<size_t> next{0};
+  std::exception_ptr failure;
+  std::atomic<bool> failed{false};
+  auto run = [&] {
+    for (size_t i = next++; i < count; i = next++) {
+      try {
+        work(i);
+      } catch (...) {
+        if (!failed.exchange(true)) failure = std::current_exception();
+        next = count;
+      }
     }
-  }
-  return d;
+  };
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < std::min(count, threads); ++t) pool.emplace_back(run);
+  run();
+  for (auto& thread : pool) thread.join();
+  if (failure) std::rethrow_exception(failure);
 }
 
-double SilhouetteOf(const SampleDistances& d, std::span<const size_t> sample,
-                    std::span<const int> labels, size_t k) {
-  if (d.n < 2) return 0;
-  std::vector<size_t> size(k, 0);
-  std::vector<int> label(d.n);
-  for (size_t i = 0; i < d.n; ++i) {
-    label[i] = labels[sample[i]];
-    ++size[label[i]];
+double SquaredDistance(const double* a, const double* b, size_t columns) {
+  if (columns == 4) {  // the features of ClusterFeatures, unrolled; the same sum
+    return (a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) +
+           (a[2] - b[2]) * (a[2] - b[2]) + (a[3] - b[3]) * (a[3] - b[3]);
   }
-  // sums[i * k + c]: the distances from sampled point i to the sampled points of cluster c,
-  // accumulated over the triangle in storage order.
-  std::vector<double> sums(d.n * k, 0.0);
-  const float* next = d.lower.data();
-  for (size_t i = 1; i < d.n; ++i) {
-    double* own_sums = &sums[i * k];
-    const size_t own = label[i];
-    for (size_t j = 0; j < i; ++j, ++next) {
-      own_sums[label[j]] += *next;
-      sums[j * k + own] += *next;
+  double sum = 0;
+  for (size_t c = 0; c < columns; ++c) sum += (a[c] - b[c]) * (a[c] - b[c]);
+  return sum;
+}
+
+// A uniform draw in [0, 1) from the generator's next 53 bits: std::mt19937_64's sequence is
+// fixed by the standard, std::uniform_real_distribution's use of it is not.
+double Uniform(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+
+// Greedy k-means++ seeding (Arthur and Vassilvitskii 2007, with scikit-learn's 2 + ln k
+// candidates per centre, the one that lowers the potential most kept).
+std::vector<double> SeedCentres(const FeatureMatrix& points, size_t k, std::mt19937_64& rng) {
+  const size_t n = points.rows, d = points.columns;
+  const double* x = points.values.data();
+  std::vector<double> centres;
+  centres.reserve(k * d);
+  const auto first = std::min(n - 1, static_cast<size_t>(Uniform(rng) * static_cast<double>(n)));
+  centres.insert(centres.end(), x + first * d, x + first * d + d);
+  std::vector<double> nearest(n), cumulative(n), candidate(n), best_candidate(n);
+  for (size_t i = 0; i < n; ++i) nearest[i] = SquaredDistance(x + i * d, x + first * d, d);
+  const size_t trials = 2 + static_cast<size_t>(std::log(static_cast<double>(k)));
+  for (size_t c = 1; c < k; ++c) {
+    double potential = 0;
+    for (size_t i = 0; i < n; ++i) cumulative[i] = potential += nearest[i];
+    size_t best = 0;
+    double best_potential = std::numeric_limits<double>::infinity();
+    for (size_t t = 0; t < trials; ++t) {
+      // Drawn in proportion to the squared distance to the nearest centre so far.
+      const double target = Uniform(rng) * potential;
+      const size_t pick = std::min<size_t>(
+          n - 1,
+          static_cast<size_t>(std::upper_bound(cumulative.begin(), cumulative.end(), target) -
+                              cumulative.begin()));
+      double sum = 0;
+      for (size_t i = 0; i < n; ++i) {
+        candidate[i] = std::min(nearest[i], SquaredDistance(x + i * d, x + pick * d, d));
+        sum += candidate[i];
+      }
+      if (sum < best_potential) {
+        best_potential = sum;
+        best = pick;
+        best_candidate.swap(candidate);
+      }
     }
+    centres.insert(centres.end(), x + best * d, x + best * d + d);
+    nearest.swap(best_candidate);
   }
-  double total = 0;
-  for (size_t i = 0; i < d.n; ++i) {
-    const size_t own = label[i];
-    if (size[own] <= 1) continue;  // a point alone in its cluster scores 0
-    const double a = sums[i * k + own] / static_cast<double>(size[own] - 1);
-    double b = std::numeric_limits<double>::infinity();
+  return centres;
+}
+
+// One k-means run from one seeding: Lloyd's iterations (move each centre to the mean of its
+// points, assign each point to its nearest centre) until no point changes centre or
+// `max_iterations` moves; each move is followed by an assignment, so the labels are those of
+// the final centres. As scikit-learn's KMeans (algorithm "lloyd") but without its tolerance,
+// which stops while a few points still move (Armadillo's kmeans, used before, had none either),
+// with Hamerly's bounds (Hamerly 2010, "Making k-means even faster").
+//
+// Written here rather than taken from Armadillo, whose kmeans the issue first named:
+// arma::kmeans saves and restores std::cout's format state on every call (a data race when two
+// run at once, so the k values had to take turns on one core), and it measures every point
+// against every centre in every iteration. Each point here keeps an upper bound on the
+// distance to its own centre and a lower bound on the distance to any other; a point whose
+// upper bound is below both its lower bound and half the distance from its centre to the next
+// is not measured again. The bounds only skip distances that cannot change an assignment, so
+// the iterations are Lloyd's. The sums of each centre's points follow the points that change
+// centre rather than being summed again in every iteration.
+//
+// A centre left without points moves to the point farthest from its own centre, as
+// scikit-learn does.
+KMeansFit Lloyd(const FeatureMatrix& points, size_t k, int max_iterations, uint64_t seed) {
+  const size_t n = points.rows, d = points.columns;
+  const double* x = points.values.data();
+  std::mt19937_64 rng(seed);
+  std::vector<double> centres = SeedCentres(points, k, rng);
+  std::vector<int> label(n, 0);
+  std::vector<double> upper(n), lower(n);
+  std::vector<double> half_gap(k), drift(k), sums(k * d, 0.0), next(d);
+  std::vector<size_t> sizes(k, 0);
+  auto distance = [&](size_t i, size_t c) {
+    return std::sqrt(SquaredDistance(x + i * d, centres.data() + c * d, d));
+  };
+  // Measures point i against every centre: its nearest (the first on a tie) and the second,
+  // compared by squared distance (one square root for each of the two).
+  auto assign = [&](size_t i) {
+    double first = std::numeric_limits<double>::infinity(), second = first;
+    int nearest = 0;
     for (size_t c = 0; c < k; ++c) {
-      if (c != own && size[c] > 0) b = std::min(b, sums[i * k + c] / static_cast<double>(size[c]));
+      const double dc = SquaredDistance(x + i * d, centres.data() + c * d, d);
+      if (dc < first) {
+        second = first;
+        first = dc;
+        nearest = static_cast<int>(c);
+      } else if (dc < second) {
+        second = dc;
+      }
     }
-    if (!std::isfinite(b)) continue;
-    const double denominator = std::max(a, b);
-    if (denominator > 0) total += (b - a) / denominator;
+    upper[i] = std::sqrt(first);
+    lower[i] = std::sqrt(second);
+    return nearest;
+  };
+  for (size_t i = 0; i < n; ++i) {
+    label[i] = assign(i);
+    const auto c = static_cast<size_t>(label[i]);
+    ++sizes[c];
+    for (size_t f = 0; f < d; ++f) sums[c * d + f] += x[i * d + f];
   }
-  return total / static_cast<double>(d.n);
+  for (int iteration = 0; iteration < max_iterations; ++iteration) {
+    bool moved = false;
+    for (size_t c = 0; c < k; ++c) {
+      if (sizes[c] > 0) {
+        for (size_t f = 0; f < d; ++f) next[f] = sums[c * d + f] / static_cast<double>(sizes[c]);
+      } else {
+        size_t farthest = 0;
+        double far = -1;
+        for (size_t i = 0; i < n; ++i) {
+          const double di = distance(i, static_cast<size_t>(label[i]));
+          if (di > far) {
+            far = di;
+            farthest = i;
+          }
+        }
+        next.assign(x + farthest * d, x + farthest * d + d);
+      }
+      drift[c] = std::sqrt(SquaredDistance(next.data(), centres.data() + c * d, d));
+      moved = moved || drift[c] > 0;
+      std::copy(next.begin(), next.end(), centres.begin() + static_cast<std::ptrdiff_t>(c * d));
+    }
+    if (!moved) break;
+    // The bounds follow the centres (triangle inequality): a point's own centre is now at most
+    // its drift farther, any other at most the largest drift of the others nearer.
+    size_t most = 0;
+    for (size_t c = 1; c < k; ++c) {
+      if (drift[c] > drift[most]) most = c;
+    }
+    double runner_up = 0;
+    for (size_t c = 0; c < k; ++c) {
+      if (c != most) runner_up = std::max(runner_up, drift[c]);
+    }
+    for (size_t c = 0; c < k; ++c) {
+      double gap = std::numeric_limits<double>::infinity();
+      for (size_t other = 0; other < k; ++other) {
+        if (other != c) {
+          gap = std::min(gap, std::sqrt(SquaredDistance(centres.data() + c * d,
+                                                        centres.data() + other * d, d)));
+        }
+      }
+      half_gap[c] = gap / 2;
+    }
+    bool changed = false;
+    for (size_t i = 0; i < n; ++i) {
+      const auto own = static_cast<size_t>(label[i]);
+      upper[i] += drift[own];
+      lower[i] -= own == most ? runner_up : drift[most];
+      const double bound = std::max(half_gap[own], lower[i]);
+      if (upper[i] <= bound) continue;
+      upper[i] = distance(i, own);
+      if (upper[i] <= bound) continue;
+      const auto nearest = static_cast<size_t>(assign(i));
+      if (nearest == own) continue;
+      changed = true;
+      label[i] = static_cast<int>(nearest);
+      --sizes[own];
+      ++sizes[nearest];
+      for (size_t f = 0; f < d; ++f) {
+        sums[own * d + f] -= x[i * d + f];
+        sums[nearest * d + f] += x[i * d + f];
+      }
+    }
+    if (!changed) break;
+  }
+  KMeansFit fit;
+  fit.k = k;
+  fit.labels = std::move(label);
+  fit.centroids = std::move(centres);
+  for (size_t i = 0; i < n; ++i) {
+    fit.inertia += SquaredDistance(x + i * d, fit.centroids.data() + fit.labels[i] * d, d);
+  }
+  return fit;
+}
+
+uint64_t RestartSeed(int restart) { return 1000 + static_cast<uint64_t>(restart); }
+
+// The sample's points, one array per feature, for distances computed many at a time, as
+// floats (the silhouette's distances are summed from floats, and four of them fit where two
+// doubles would).
+struct SamplePoints {
+  size_t n = 0;
+  std::vector<std::vector<float>> features;
+};
+
+SamplePoints SampleOf(const FeatureMatrix& points, std::span<const size_t> sample) {
+  SamplePoints s;
+  s.n = sample.size();
+  s.features.assign(points.columns, std::vector<float>(s.n));
+  for (size_t i = 0; i < s.n; ++i) {
+    for (size_t c = 0; c < points.columns; ++c) {
+      s.features[c][i] = static_cast<float>(points.at(sample[i], c));
+    }
+  }
+  return s;
+}
+
+// The mean silhouette of the sample under each of several labellings (`labels[t]` the sampled
+// points' labels 0 .. ks[t] - 1), the distances computed once for all of them and kept in no
+// matrix: each sampled point's row of distances is computed, as floats, and summed per cluster
+// of every labelling at once (the labellings' sums are independent, so they proceed side by
+// side). The rows are shared out among threads, each writing its own; a row's sums run over
+// the other points in sample order, whichever thread computes it.
+std::vector<double> Silhouettes(const SamplePoints& s, std::span<const std::vector<uint8_t>> labels,
+                                std::span<const size_t> ks, size_t threads) {
+  const size_t n = s.n, labellings = ks.size();
+  std::vector<double> out(labellings, 0.0);
+  if (n < 2) return out;
+  std::vector<size_t> offset(labellings + 1, 0);
+  for (size_t t = 0; t < labellings; ++t) offset[t + 1] = offset[t] + ks[t];
+  const size_t width = offset[labellings];
+  // slot[j * labellings + t]: where in a row's sums point j's distance goes under labelling t.
+  std::vector<uint32_t> slot(n * labellings);
+  for (size_t j = 0; j < n; ++j) {
+    for (size_t t = 0; t < labellings; ++t) {
+      slot[j * labellings + t] = static_cast<uint32_t>(offset[t] + labels[t][j]);
+    }
+  }
+  // sums[i * width + offset[t] + c]: the distances from sampled point i to the sampled points
+  // of cluster c under labelling t.
+  std::vector<double> sums(n * width, 0.0);
+  constexpr size_t kRowsPerTask = 64;
+  ParallelFor((n + kRowsPerTask - 1) / kRowsPerTask, threads, [&](size_t task) {
+    std::vector<float> row(n);
+    for (size_t i = task * kRowsPerTask; i < std::min(n, (task + 1) * kRowsPerTask); ++i) {
+      for (size_t c = 0; c < s.features.size(); ++c) {
+        const float* feature = s.features[c].data();
+        const float xi = feature[i];
+        if (c == 0) {
+          for (size_t j = 0; j < n; ++j) row[j] = (feature[j] - xi) * (feature[j] - xi);
+        } else {
+          for (size_t j = 0; j < n; ++j) row[j] += (feature[j] - xi) * (feature[j] - xi);
+        }
+      }
+      for (size_t j = 0; j < n; ++j) row[j] = std::sqrt(row[j]);
+      row[i] = 0;  // adds nothing to its own cluster's sum
+      double* acc = &sums[i * width];
+      const uint32_t* to = slot.data();
+      for (size_t j = 0; j < n; ++j, to += labellings) {
+        const double dj = row[j];
+        for (size_t t = 0; t < labellings; ++t) acc[to[t]] += dj;
+      }
+    }
+  });
+  std::vector<size_t> size;
+  for (size_t t = 0; t < labellings; ++t) {
+    const size_t k = ks[t];
+    size.assign(k, 0);
+    for (uint8_t label : labels[t]) ++size[label];
+    double total = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const double* row = &sums[i * width + offset[t]];
+      const size_t own = labels[t][i];
+      if (size[own] <= 1) continue;  // a point alone in its cluster scores 0
+      const double a = row[own] / static_cast<double>(size[own] - 1);
+      double b = std::numeric_limits<double>::infinity();
+      for (size_t c = 0; c < k; ++c) {
+        if (c != own && size[c] > 0) b = std::min(b, row[c] / static_cast<double>(size[c]));
+      }
+      if (!std::isfinite(b)) continue;
+      const double denominator = std::max(a, b);
+      if (denominator > 0) total += (b - a) / denominator;
+    }
+    out[t] = total / static_cast<double>(n);
+  }
+  return out;
+}
+
+std::vector<uint8_t> SampleLabels(std::span<const size_t> sample, std::span<const int> labels) {
+  std::vector<uint8_t> out(sample.size());
+  for (size_t i = 0; i < sample.size(); ++i) out[i] = static_cast<uint8_t>(labels[sample[i]]);
+  return out;
 }
 
 }  // namespace
@@ -94,56 +344,18 @@ FeatureMatrix Standardise(const FeatureMatrix& features) {
   return out;
 }
 
-// Armadillo's kmeans saves and restores std::cout's format state on every call, even when it
-// prints nothing (arma_ostream_state), so two calls at once race on std::cout: they take turns.
-// The silhouettes, most of the k search's work, still run side by side.
-namespace {
-std::mutex kmeans_turn;
-}  // namespace
-
 Result<KMeansFit> KMeans(const FeatureMatrix& points, size_t k, const ClusterOptions& options) {
-  if (k == 0 || points.rows < k) {
-    return MakeError(ErrorCode::kInvalidArgument, "k-means needs at least k points");
+  if (k == 0 || k > kMaxClusters || points.rows < k) {
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        "k-means needs at least k points and k of at most " + std::to_string(kMaxClusters));
   }
-  // Armadillo holds one point per column: the row-major matrix, read column-major, is that.
-  const arma::mat data(const_cast<double*>(points.values.data()), points.columns, points.rows,
-                       /*copy_aux_mem=*/false, /*strict=*/true);
   KMeansFit best;
   best.inertia = std::numeric_limits<double>::infinity();
-  for (int restart = 0; restart < options.restarts; ++restart) {
-    arma::arma_rng::set_seed(static_cast<arma::arma_rng::seed_type>(1000 + restart));
-    arma::mat means;
-    bool fitted = false;
-    {
-      std::lock_guard turn(kmeans_turn);
-      fitted = arma::kmeans(means, data, static_cast<arma::uword>(k), arma::random_spread,
-                            static_cast<arma::uword>(options.max_iterations), false);
-    }
-    if (!fitted) continue;
-    KMeansFit fit;
-    fit.k = k;
-    fit.labels.resize(points.rows);
-    for (size_t r = 0; r < points.rows; ++r) {
-      double nearest = std::numeric_limits<double>::infinity();
-      for (size_t c = 0; c < k; ++c) {
-        double sum = 0;
-        for (size_t f = 0; f < points.columns; ++f) {
-          const double delta = points.at(r, f) - means(f, c);
-          sum += delta * delta;
-        }
-        if (sum < nearest) {
-          nearest = sum;
-          fit.labels[r] = static_cast<int>(c);
-        }
-      }
-      fit.inertia += nearest;
-    }
-    if (fit.inertia < best.inertia) {
-      fit.centroids.assign(means.begin(), means.end());  // column-major k columns: row-major
-      best = std::move(fit);
-    }
+  for (int restart = 0; restart < std::max(1, options.restarts); ++restart) {
+    KMeansFit fit = Lloyd(points, k, options.max_iterations, RestartSeed(restart));
+    if (fit.inertia < best.inertia) best = std::move(fit);
   }
-  if (best.k == 0) return MakeError(ErrorCode::kInternal, "k-means failed in every restart");
   return best;
 }
 
@@ -158,39 +370,46 @@ double Silhouette(const FeatureMatrix& points, std::span<const size_t> sample,
                   std::span<const int> labels) {
   int k = 0;
   for (size_t i : sample) k = std::max(k, labels[i] + 1);
-  return SilhouetteOf(Distances(points, sample), sample, labels, static_cast<size_t>(k));
+  const std::vector<uint8_t> sampled = SampleLabels(sample, labels);
+  const size_t ks[] = {static_cast<size_t>(k)};
+  return Silhouettes(SampleOf(points, sample), std::span(&sampled, 1), ks, 0)[0];
 }
 
 Result<ClusterChoice> ChooseClusters(const FeatureMatrix& points, const ClusterOptions& options) {
-  const std::vector<size_t> sample = SilhouetteSample(points.rows);
-  const SampleDistances distances = Distances(points, sample);
   std::vector<size_t> ks;
   for (size_t k = options.min_k; k <= options.max_k && k < points.rows; ++k) ks.push_back(k);
   if (ks.empty()) return MakeError(ErrorCode::kInvalidArgument, "too few customers to cluster");
-  // Each k is fitted on its own, so the k values are shared out among threads; the result does
-  // not depend on which thread fits which (Armadillo's generator is per thread and seeded for
-  // each restart).
-  std::vector<std::optional<Result<KMeansFit>>> fits(ks.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next++; i < ks.size(); i = next++) {
-      auto fit = KMeans(points, ks[i], options);
-      if (fit) fit->silhouette = SilhouetteOf(distances, sample, fit->labels, ks[i]);
-      fits[i] = std::move(fit);
+  if (ks.front() == 0 || ks.back() > kMaxClusters) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "k must be between 1 and " + std::to_string(kMaxClusters));
+  }
+  // Every restart of every k is a run of its own, shared out among threads, the larger k (the
+  // longer runs) first; the best restart of each k is then picked in restart order.
+  const size_t restarts = static_cast<size_t>(std::max(1, options.restarts));
+  std::vector<KMeansFit> runs(ks.size() * restarts);
+  ParallelFor(runs.size(), options.threads, [&](size_t job) {
+    const size_t i = ks.size() - 1 - job / restarts;
+    runs[i * restarts + job % restarts] =
+        Lloyd(points, ks[i], options.max_iterations, RestartSeed(static_cast<int>(job % restarts)));
+  });
+  std::vector<KMeansFit> fits;
+  for (size_t i = 0; i < ks.size(); ++i) {
+    size_t best = i * restarts;
+    for (size_t r = 1; r < restarts; ++r) {
+      if (runs[i * restarts + r].inertia < runs[best].inertia) best = i * restarts + r;
     }
-  };
-  const size_t threads =
-      std::min<size_t>(ks.size(), std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& thread : pool) thread.join();
+    fits.push_back(std::move(runs[best]));
+  }
+  const std::vector<size_t> sample = SilhouetteSample(points.rows);
+  std::vector<std::vector<uint8_t>> labels;
+  for (const KMeansFit& fit : fits) labels.push_back(SampleLabels(sample, fit.labels));
+  const std::vector<double> silhouettes =
+      Silhouettes(SampleOf(points, sample), labels, ks, options.threads);
   ClusterChoice choice;
   for (size_t i = 0; i < ks.size(); ++i) {
-    auto& fit = *fits[i];
-    if (!fit) return MakeError(fit.error().code(), fit.error().message());
-    choice.silhouettes.emplace_back(ks[i], fit->silhouette);
-    if (i == 0 || fit->silhouette > choice.best.silhouette) choice.best = std::move(*fit);
+    fits[i].silhouette = silhouettes[i];
+    choice.silhouettes.emplace_back(ks[i], silhouettes[i]);
+    if (i == 0 || silhouettes[i] > choice.best.silhouette) choice.best = std::move(fits[i]);
   }
   return choice;
 }

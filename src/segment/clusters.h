@@ -1,13 +1,16 @@
-// Behavioural clusters: k-means (Armadillo's kmeans) on standardised features, with k chosen
-// by the silhouette.
+// Behavioural clusters: k-means on standardised features, with k chosen by the silhouette.
 //
-// Deterministic: Armadillo's random generator is seeded with fixed values before each of the
-// restarts, and the best of them (least within-cluster sum of squares) is kept. The silhouette
-// of each k is computed over at most kSilhouetteSample customers, picked at even strides of
-// the customers' order (all of them when there are fewer), as scikit-learn's silhouette_score
-// does with sample_size: the mean silhouette of the sampled points within the sample. A
-// silhouette is computed from one distance matrix of the sample, shared by every k. The k
-// values are fitted on as many threads as the machine has cores; the result is the same.
+// k-means is Lloyd's algorithm from greedy k-means++ seeds (as scikit-learn's KMeans), with
+// Hamerly's distance bounds to skip the distances that cannot change an assignment (clusters.cc
+// says why it is not Armadillo's kmeans). Deterministic: each restart draws its seeds from a
+// generator seeded with a fixed value, and the best of them (least within-cluster sum of
+// squares, the first on a tie) is kept. The silhouette of each k is computed over at most
+// kSilhouetteSample customers, picked at even strides of the customers' order (all of them when
+// there are fewer), as scikit-learn's silhouette_score does with sample_size: the mean
+// silhouette of the sampled points within the sample, each distance computed once for every k.
+// The restarts of every k, and then the silhouettes, run on as many threads as the machine has
+// cores; the result is the same whatever the number. Thread-safe: no state is shared between
+// calls.
 #pragma once
 
 #include <cstddef>
@@ -20,6 +23,7 @@
 namespace till::segment {
 
 inline constexpr size_t kSilhouetteSample = 5000;
+inline constexpr size_t kMaxClusters = 255;  // a label fits a byte in the silhouette's tables
 
 // Features as a row-major matrix: `rows` points of `columns` values each.
 struct FeatureMatrix {
@@ -46,9 +50,11 @@ struct ClusterOptions {
   size_t max_k = 8;
   int restarts = 3;
   int max_iterations = 30;
+  size_t threads = 0;  // 0: as many as the machine has cores; the result is the same for any
 };
 
-// k-means of `points` for one k. kInvalidArgument when there are fewer points than k.
+// k-means of `points` for one k. kInvalidArgument when there are fewer points than k or k is
+// above kMaxClusters.
 Result<KMeansFit> KMeans(const FeatureMatrix& points, size_t k, const ClusterOptions& options);
 
 // The mean silhouette of the points `sample` names (indices into `points`), computed within the
@@ -61,6 +67,7 @@ std::vector<size_t> SilhouetteSample(size_t rows);
 
 // k-means for each k from min_k to max_k (those below the number of points), the one with the
 // highest silhouette kept (the smaller k on a tie). Also returns every k's silhouette.
+// kInvalidArgument when no k is below the number of points, or max_k is above kMaxClusters.
 struct ClusterChoice {
   KMeansFit best;
   std::vector<std::pair<size_t, double>> silhouettes;  // (k, silhouette)

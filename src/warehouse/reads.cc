@@ -182,38 +182,116 @@ Status ScanCustomerSales(Warehouse& warehouse, const CustomerSaleVisitor& visit)
   // sale in this data) are looked up by hash instead of one B-tree descent per sale, which
   // makes the read several times faster on SQLite. Each distinct customer id is kept once, and
   // numbered so that the caller need not hash it again. Numbers are read as numbers
-  // (QueryTypedRows), not written out as text and parsed back.
+  // (QueryTypedRows), not written out as text and parsed back. The keys are content hashes, not
+  // dense numbers, so they are looked up in a hash map; the maps are sized from a count first,
+  // as growing them rehashed every entry several times, and an id already seen is looked up
+  // without being copied.
+  int64_t versions = 0;
+  TILL_RETURN_IF_ERROR(
+      warehouse.QueryTypedRows("SELECT count(*) FROM dim_customer WHERE customer_id IS NOT NULL",
+                               {}, [&](const Warehouse::TypedRow& row) -> Status {
+                                 versions = row.Int(0);
+                                 return {};
+                               }));
   absl::flat_hash_map<int64_t, uint32_t> number_of_key;
   absl::flat_hash_map<std::string, uint32_t> number_of_id;
-  std::vector<std::string> ids;
+  std::string id_bytes;  // each distinct id once, end to end, in order of number
+  std::vector<size_t> id_ends;
+  number_of_key.reserve(static_cast<size_t>(versions));
+  // Both scans handle their rows a batch at a time: the maps' slots for a batch's keys are asked
+  // of memory together (prefetch) before any is read, rather than one cache miss after another
+  // (the keys are random, the maps several megabytes).
+  constexpr size_t kBatch = 64;
+  std::vector<std::pair<int64_t, size_t>> versions_pending;  // key, end of its id in `batch_ids`
+  versions_pending.reserve(kBatch);
+  std::string batch_ids;
+  auto number_versions = [&] {
+    size_t begin = 0;
+    for (const auto& [key, end] : versions_pending) {
+      number_of_key.prefetch(key);
+      const std::string_view id = std::string_view(batch_ids).substr(begin, end - begin);
+      number_of_id.prefetch(absl::string_view(id.data(), id.size()));
+      begin = end;
+    }
+    begin = 0;
+    for (const auto& [key, end] : versions_pending) {
+      const std::string_view id = std::string_view(batch_ids).substr(begin, end - begin);
+      begin = end;
+      auto it = number_of_id.find(absl::string_view(id.data(), id.size()));
+      if (it == number_of_id.end()) {
+        it = number_of_id.emplace(std::string(id), static_cast<uint32_t>(id_ends.size())).first;
+        id_bytes += id;
+        id_ends.push_back(id_bytes.size());
+      }
+      number_of_key.emplace(key, it->second);
+    }
+    versions_pending.clear();
+    batch_ids.clear();
+  };
   TILL_RETURN_IF_ERROR(warehouse.QueryTypedRows(
       "SELECT customer_key, customer_id FROM dim_customer WHERE customer_id IS NOT NULL", {},
       [&](const Warehouse::TypedRow& row) -> Status {
-        std::string id(row.Text(1));
-        auto [it, inserted] = number_of_id.try_emplace(id, static_cast<uint32_t>(ids.size()));
-        if (inserted) ids.push_back(std::move(id));
-        number_of_key.emplace(row.Int(0), it->second);
+        batch_ids += row.Text(1);
+        versions_pending.emplace_back(row.Int(0), batch_ids.size());
+        if (versions_pending.size() == kBatch) number_versions();
         return {};
       }));
-  number_of_id.clear();
+  number_versions();
+  number_of_id = {};
+  std::vector<std::string_view> ids(id_ends.size());
+  for (size_t i = 0, begin = 0; i < ids.size(); begin = id_ends[i++]) {
+    ids[i] = std::string_view(id_bytes).substr(begin, id_ends[i] - begin);
+  }
+  struct Pending {
+    int64_t key = 0;
+    bool has_transaction = false;
+    size_t transaction_begin = 0, transaction_end = 0;  // in `transactions`
+    int32_t date_key = 0;
+    double amount = 0;
+  };
+  std::vector<Pending> pending;
+  pending.reserve(kBatch);
+  std::string transactions;  // the batch's transaction ids, end to end
   CustomerSaleRow sale;
-  return warehouse.QueryTypedRows(
+  auto visit_batch = [&]() -> Status {
+    for (const Pending& p : pending) number_of_key.prefetch(p.key);
+    for (const Pending& p : pending) {
+      auto it = number_of_key.find(p.key);
+      if (it == number_of_key.end()) continue;  // no customer id
+      sale.customer = it->second;
+      sale.customer_id = ids[it->second];
+      if (p.has_transaction) {
+        sale.transaction_id =
+            std::string_view(transactions)
+                .substr(p.transaction_begin, p.transaction_end - p.transaction_begin);
+      } else {
+        sale.transaction_id.reset();
+      }
+      sale.date_key = p.date_key;
+      sale.amount = p.amount;
+      TILL_RETURN_IF_ERROR(visit(sale));
+    }
+    pending.clear();
+    transactions.clear();
+    return {};
+  };
+  TILL_RETURN_IF_ERROR(warehouse.QueryTypedRows(
       "SELECT customer_key, transaction_id, date_key, total_amount FROM fact_sales "
       "WHERE date_key <> 0",
       {}, [&](const Warehouse::TypedRow& row) -> Status {
-        auto it = number_of_key.find(row.Int(0));
-        if (it == number_of_key.end()) return {};  // no customer id
-        sale.customer = it->second;
-        sale.customer_id = ids[it->second];
-        if (row.IsNull(1)) {
-          sale.transaction_id.reset();
-        } else {
-          sale.transaction_id = row.Text(1);
+        Pending& p = pending.emplace_back();
+        p.key = row.Int(0);
+        p.has_transaction = !row.IsNull(1);
+        if (p.has_transaction) {
+          p.transaction_begin = transactions.size();
+          transactions += row.Text(1);
+          p.transaction_end = transactions.size();
         }
-        sale.date_key = static_cast<int32_t>(row.Int(2));
-        sale.amount = row.Real(3);
-        return visit(sale);
-      });
+        p.date_key = static_cast<int32_t>(row.Int(2));
+        p.amount = row.Real(3);
+        return pending.size() == kBatch ? visit_batch() : Status{};
+      }));
+  return visit_batch();
 }
 
 Result<std::vector<CustomerSegmentRow>> ReadCustomerSegments(Warehouse& warehouse) {

@@ -82,6 +82,20 @@ TEST(ClustersTest, DeterministicFromRunToRun) {
   EXPECT_EQ(first->best.silhouette, second->best.silhouette);
 }
 
+TEST(ClustersTest, SameResultOnOneThreadAsOnSeveral) {
+  const FeatureMatrix points = Standardise(ClusterFeatures(SimulatedCustomers(3000, 11)));
+  ClusterOptions one, several;
+  one.threads = 1;
+  several.threads = 3;
+  auto first = ChooseClusters(points, one);
+  auto second = ChooseClusters(points, several);
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->best.k, second->best.k);
+  EXPECT_EQ(first->best.labels, second->best.labels);
+  EXPECT_EQ(first->best.centroids, second->best.centroids);
+  EXPECT_EQ(first->silhouettes, second->silhouettes);
+}
+
 TEST(ClustersTest, StandardiseGivesZeroMeanUnitVarianceAndZerosForAConstant) {
   FeatureMatrix m{4, 2, {1, 5, 2, 5, 3, 5, 4, 5}};
   const FeatureMatrix z = Standardise(m);
