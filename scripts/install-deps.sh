@@ -13,7 +13,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   time nodejs npm chromium wrk jq bc
   clang-format clang libclang-rt-14-dev
-  libarmadillo-dev python3-sklearn python3-scipy
+  python3-sklearn python3-scipy
   help2man man-db lintian systemd
 )
 

@@ -101,7 +101,7 @@ std::vector<double> SeedCentres(const FeatureMatrix& points, size_t k, std::mt19
 // which stops while a few points still move (Armadillo's kmeans, used before, had none either),
 // with Hamerly's bounds (Hamerly 2010, "Making k-means even faster").
 //
-// Written here rather than taken from Armadillo, whose kmeans the issue first named:
+// Written here rather than taken from Armadillo:
 // arma::kmeans saves and restores std::cout's format state on every call (a data race when two
 // run at once, so the k values had to take turns on one core), and it measures every point
 // against every centre in every iteration. Each point here keeps an upper bound on the
