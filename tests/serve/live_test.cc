@@ -60,15 +60,11 @@ bool Eventually(const std::function<bool()>& condition, std::chrono::millisecond
 // never ends, so a client that waits for the end of the answer would wait for ever.
 class RawClient {
  public:
-  explicit RawClient(int port) {
-    socket_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(socket_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  explicit RawClient(int port)
+      : socket_(testing::ConnectLoopback(port)), connected_(socket_ >= 0) {}
+  ~RawClient() {
+    if (socket_ >= 0) ::close(socket_);
   }
-  ~RawClient() { ::close(socket_); }
   RawClient(const RawClient&) = delete;
   RawClient& operator=(const RawClient&) = delete;
 

@@ -2,8 +2,12 @@
 // them, the API's answers as JSON, SQL run on the warehouse directly, and a small libcurl client.
 #pragma once
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -25,6 +29,22 @@
 namespace till::testing {
 
 using Json = nlohmann::json;
+
+// A TCP connection to 127.0.0.1:`port` for the tests that speak raw HTTP to the server: its
+// socket, or -1 when it cannot be made.
+inline int ConnectLoopback(int port) {
+  int socket = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (socket >= 0 &&
+      ::connect(socket, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    ::close(socket);
+    socket = -1;
+  }
+  return socket;
+}
 
 // Opens `location`; nullptr, and a failed test, when it cannot.
 inline std::unique_ptr<Warehouse> OpenOrFail(const std::string& location,

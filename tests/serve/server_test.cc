@@ -63,15 +63,11 @@ using testing::PromtoolCheck;
 // pipeline requests, send oversized headers.
 class RawConnection {
  public:
-  explicit RawConnection(int port) {
-    socket_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(socket_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  explicit RawConnection(int port)
+      : socket_(testing::ConnectLoopback(port)), connected_(socket_ >= 0) {}
+  ~RawConnection() {
+    if (socket_ >= 0) ::close(socket_);
   }
-  ~RawConnection() { ::close(socket_); }
   RawConnection(const RawConnection&) = delete;
   RawConnection& operator=(const RawConnection&) = delete;
 
