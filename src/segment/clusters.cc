@@ -122,6 +122,7 @@ KMeansFit Lloyd(const FeatureMatrix& points, size_t k, int max_iterations, uint6
   std::vector<double> upper(n), lower(n);
   std::vector<double> half_gap(k), drift(k), sums(k * d, 0.0), next(d);
   std::vector<size_t> sizes(k, 0);
+  std::vector<uint32_t> unsettled(n);
   auto distance = [&](size_t i, size_t c) {
     return std::sqrt(SquaredDistance(x + i * d, centres.data() + c * d, d));
   };
@@ -192,13 +193,24 @@ KMeansFit Lloyd(const FeatureMatrix& points, size_t k, int max_iterations, uint6
       }
       half_gap[c] = gap / 2;
     }
-    bool changed = false;
+    // First, without a branch, the bounds of every point and the list of those whose bounds no
+    // longer settle their centre: which points pass is a coin toss to the processor, and a
+    // branch on it was mispredicted about as often as not.
+    size_t open = 0;
     for (size_t i = 0; i < n; ++i) {
       const auto own = static_cast<size_t>(label[i]);
       upper[i] += drift[own];
       lower[i] -= own == most ? runner_up : drift[most];
+      unsettled[open] = static_cast<uint32_t>(i);
+      open += upper[i] > std::max(half_gap[own], lower[i]) ? 1 : 0;
+    }
+    // Then those points, in order, measured against their centre and, if still unsettled,
+    // against every centre.
+    bool changed = false;
+    for (size_t u = 0; u < open; ++u) {
+      const size_t i = unsettled[u];
+      const auto own = static_cast<size_t>(label[i]);
       const double bound = std::max(half_gap[own], lower[i]);
-      if (upper[i] <= bound) continue;
       upper[i] = distance(i, own);
       if (upper[i] <= bound) continue;
       const auto nearest = static_cast<size_t>(assign(i));
