@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "support/moto_server.h"
 #include "support/pg_cluster.h"
 #include "support/ports.h"
 #include "support/temp_dir.h"
@@ -95,6 +96,8 @@ class DoctorTest : public ::testing::Test {
     std::string command = "cd '" + dir_.Path("") +
                           "' && env -u TILL_WAREHOUSE -u TILL_CONFIG -u PGPASSWORD -u PGUSER "
                           "-u PGHOST -u AWS_PROFILE -u AWS_REGION -u AWS_DEFAULT_REGION "
+                          "-u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN "
+                          "-u AWS_ENDPOINT_URL "
                           "AWS_SHARED_CREDENTIALS_FILE=none AWS_CONFIG_FILE=none "
                           "AWS_EC2_METADATA_DISABLED=true " +
                           env + " '" TILL_BINARY "' " + args + " >out.txt 2>err.txt";
@@ -299,60 +302,14 @@ TEST_F(DoctorTest, AReplicaIsNamedAndTakesNoLoads) {
   EXPECT_NE(replica_checks[0].find("primary_conninfo"), std::string::npos) << replica_checks[0];
 }
 
-// moto_server and aws belong to the test environment, as for the S3 landing-zone tests.
-// moto_server (S3 and SQS) on a free loopback port of the test's folder, stopped on
-// destruction; `env` is what the aws client and till need to reach it. moto_server and aws
-// belong to the test environment, as for the S3 landing-zone tests.
-class Moto {
- public:
-  explicit Moto(const TempDir& dir) : dir_(dir) {
-    if (std::system("command -v moto_server >/dev/null && command -v aws >/dev/null") != 0) {
-      ADD_FAILURE() << "moto_server and aws are part of the test environment (pip install "
-                       "'moto[server]' awscli)";
-      return;
-    }
-    const int port = testing::FreeLoopbackPort();
-    endpoint = "http://127.0.0.1:" + std::to_string(port);
-    env =
-        "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1 "
-        "NO_PROXY=127.0.0.1 no_proxy=127.0.0.1 AWS_ENDPOINT_URL=" +
-        endpoint;
-    std::string start = "cd '" + dir_.Path("") + "' && (moto_server -H 127.0.0.1 -p " +
-                        std::to_string(port) + " >moto.log 2>&1 & echo $! >moto.pid)";
-    started_ = std::system(start.c_str()) == 0;
-  }
-  ~Moto() {
-    if (started_) std::system(("kill $(cat '" + dir_.Path("moto.pid") + "') 2>/dev/null").c_str());
-  }
-  Moto(const Moto&) = delete;
-  Moto& operator=(const Moto&) = delete;
-
-  // Runs `aws ARGS` against the server (named to it: this aws client leaves AWS_ENDPOINT_URL to
-  // S3), tried until it answers (it may still be starting); its output is in aws.log.
-  bool Aws(const std::string& args) const {
-    if (!started_) return false;
-    std::string command = "cd '" + dir_.Path("") + "' && for i in $(seq 100); do env " + env +
-                          " aws --endpoint-url " + endpoint + " " + args +
-                          " >aws.log 2>&1 && exit 0; sleep 0.2; done; exit 1";
-    return std::system(command.c_str()) == 0;
-  }
-  std::string Log() const {
-    return ReadFile(dir_.Path("aws.log")) + ReadFile(dir_.Path("moto.log"));
-  }
-
-  std::string endpoint;
-  std::string env;
-
- private:
-  const TempDir& dir_;
-  bool started_ = false;
-};
-
 TEST_F(DoctorTest, S3ZonesCredentialsBucketsAndEndpoint) {
-  Moto moto(dir_);
-  const std::string& endpoint = moto.endpoint;
-  const std::string& aws_env = moto.env;
-  ASSERT_TRUE(moto.Aws("s3 mb s3://landing")) << moto.Log();
+  testing::MotoServer moto(dir_);
+  testing::ScopedEnv aws_settings;  // for the aws client; each till run starts without them
+  moto.SetEnvironment(aws_settings);
+  ASSERT_NO_FATAL_FAILURE(moto.Start());
+  const std::string& endpoint = moto.endpoint();
+  const std::string aws_env = moto.EnvAssignments();
+  ASSERT_EQ(moto.Aws({"s3", "mb", "s3://landing"}).exit_code, 0);
   ASSERT_EQ(Till("init").exit_code, 0);
 
   Outcome healthy = Doctor("s3://landing/raw_data/", aws_env);
@@ -382,20 +339,24 @@ TEST_F(DoctorTest, S3ZonesCredentialsBucketsAndEndpoint) {
 // missing one, one that is not a queue URL, and one asked without credentials fail the events
 // check with their advice.
 TEST_F(DoctorTest, EventQueuesExistAndAreReadable) {
-  Moto moto(dir_);
-  ASSERT_TRUE(moto.Aws("s3 mb s3://landing")) << moto.Log();
-  ASSERT_TRUE(
-      moto.Aws("sqs create-queue --queue-name retail-landing --attributes "
-               "VisibilityTimeout=300"))
-      << moto.Log();
-  ASSERT_TRUE(
-      moto.Aws("sqs send-message --queue-url " + moto.endpoint +
-               "/123456789012/retail-landing --message-body '{\"Event\":\"s3:TestEvent\"}'"))
-      << moto.Log();
+  testing::MotoServer moto(dir_);
+  testing::ScopedEnv aws_settings;  // for the aws client; each till run starts without them
+  moto.SetEnvironment(aws_settings);
+  ASSERT_NO_FATAL_FAILURE(moto.Start());
+  const std::string aws_env = moto.EnvAssignments();
+  ASSERT_EQ(moto.Aws({"s3", "mb", "s3://landing"}).exit_code, 0);
+  ASSERT_EQ(moto.Aws({"sqs", "create-queue", "--queue-name", "retail-landing", "--attributes",
+                      "VisibilityTimeout=300"})
+                .exit_code,
+            0);
+  const std::string queue = moto.endpoint() + "/123456789012/retail-landing";
+  ASSERT_EQ(moto.Aws({"sqs", "send-message", "--queue-url", queue, "--message-body",
+                      R"({"Event":"s3:TestEvent"})"})
+                .exit_code,
+            0);
   ASSERT_EQ(Till("init").exit_code, 0);
-  const std::string queue = moto.endpoint + "/123456789012/retail-landing";
 
-  Outcome healthy = Doctor("s3://landing/raw_data/ --events " + queue, moto.env);
+  Outcome healthy = Doctor("s3://landing/raw_data/ --events " + queue, aws_env);
   EXPECT_EQ(healthy.exit_code, 0) << healthy.out;
   EXPECT_EQ(FailedCount(healthy), 0) << healthy.out;
   int events_checks = 0;
@@ -408,17 +369,18 @@ TEST_F(DoctorTest, EventQueuesExistAndAreReadable) {
   }
   EXPECT_EQ(events_checks, 1) << healthy.out;
   // The doctor received nothing: the message is handed out now for the first time.
-  ASSERT_TRUE(moto.Aws("sqs receive-message --queue-url " + queue +
-                       " --attribute-names ApproximateReceiveCount --output json"))
-      << moto.Log();
-  auto received = nlohmann::json::parse(ReadFile(dir_.Path("aws.log")), nullptr, false);
-  ASSERT_FALSE(received.is_discarded()) << moto.Log();
+  const testing::Outcome receive =
+      moto.Aws({"sqs", "receive-message", "--queue-url", queue, "--attribute-names",
+                "ApproximateReceiveCount", "--output", "json"});
+  ASSERT_EQ(receive.exit_code, 0);
+  auto received = nlohmann::json::parse(receive.out, nullptr, false);
+  ASSERT_FALSE(received.is_discarded()) << receive.out << receive.err;
   ASSERT_EQ(received["Messages"].size(), 1u) << received.dump();
   EXPECT_EQ(received["Messages"][0]["Attributes"]["ApproximateReceiveCount"], "1")
       << received.dump();
 
-  const std::string missing_queue = moto.endpoint + "/123456789012/no-such-queue";
-  Outcome missing = Doctor("s3://landing/raw_data/ --events " + missing_queue, moto.env);
+  const std::string missing_queue = moto.endpoint() + "/123456789012/no-such-queue";
+  Outcome missing = Doctor("s3://landing/raw_data/ --events " + missing_queue, aws_env);
   auto events = Failed(missing, "events");
   ASSERT_EQ(events.size(), 1u) << missing.out;
   EXPECT_EQ(events[0].rfind(missing_queue + ": ", 0), 0u) << events[0];
@@ -428,17 +390,17 @@ TEST_F(DoctorTest, EventQueuesExistAndAreReadable) {
   EXPECT_EQ(FailedCount(missing), 1) << missing.out;
   EXPECT_EQ(missing.exit_code, 1);
 
-  Outcome not_a_queue = Doctor("--events retail-landing", moto.env);
+  Outcome not_a_queue = Doctor("--events retail-landing", aws_env);
   events = Failed(not_a_queue, "events");
   ASSERT_EQ(events.size(), 1u) << not_a_queue.out;
   EXPECT_NE(events[0].find("aws sqs get-queue-url"), std::string::npos) << events[0];
 
-  Outcome no_credentials = Doctor("--events " + queue, "AWS_ENDPOINT_URL=" + moto.endpoint);
+  Outcome no_credentials = Doctor("--events " + queue, "AWS_ENDPOINT_URL=" + moto.endpoint());
   events = Failed(no_credentials, "events");
   ASSERT_EQ(events.size(), 1u) << no_credentials.out;
   EXPECT_NE(events[0].find("give credentials"), std::string::npos) << events[0];
 
-  Outcome text = Till("doctor --events " + missing_queue, moto.env);
+  Outcome text = Till("doctor --events " + missing_queue, aws_env);
   EXPECT_EQ(text.exit_code, 1);
   EXPECT_NE(text.out.find("FAIL  events " + missing_queue + ": "), std::string::npos) << text.out;
 }

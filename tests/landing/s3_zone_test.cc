@@ -41,6 +41,7 @@
 #include "landing/zone_events.h"
 #include "pipeline/watch.h"
 #include "support/child_process.h"
+#include "support/moto_server.h"
 #include "support/ports.h"
 #include "support/temp_dir.h"
 #include "warehouse/warehouse.h"
@@ -52,12 +53,11 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-using testing::Answers;
 using testing::Child;
-using testing::Describe;
-using testing::FindOnPath;
+using testing::IsolateAwsSettings;
 using testing::kCommandTimeout;
 using testing::kStopWait;
+using testing::MotoServer;
 using testing::Outcome;
 using testing::ReadFile;
 using testing::RunToEnd;
@@ -65,7 +65,6 @@ using testing::ScopedEnv;
 using testing::TempDir;
 
 // Generous bounds for a slow CI machine; a healthy run takes a fraction of each.
-constexpr auto kServerStart = seconds(60);
 constexpr auto kNewObjectLoads = seconds(20);
 // The watch retries an unreachable store after waits that double from 0.5 s up to 60 s (with
 // jitter), and lists every 0.5 s besides: past this a recovered store was not noticed.
@@ -120,20 +119,6 @@ std::string Holdings(const std::string& location) {
   return QueryOne(location,
                   "SELECT count(*) || ' facts, ' || coalesce(sum(quantity), 0) || ' items, ' || "
                   "count(DISTINCT transaction_id) || ' transactions' FROM fact_sales");
-}
-
-// Points the AWS settings at files in `dir` that do not exist, and clears every other AWS
-// setting, so that nothing of the machine's own configuration leaks into a test.
-void IsolateAwsSettings(ScopedEnv& env, const TempDir& dir) {
-  for (const char* name :
-       {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-        "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
-        "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_SQS", "TILL_S3_ADDRESSING",
-        "TILL_WAREHOUSE", "TILL_CONFIG"}) {
-    env.Unset(name);
-  }
-  env.Set("AWS_SHARED_CREDENTIALS_FILE", dir.Path("no-credentials"));
-  env.Set("AWS_CONFIG_FILE", dir.Path("no-config"));
 }
 
 class S3SettingsTest : public ::testing::Test {
@@ -278,58 +263,20 @@ TEST_F(S3SettingsTest, ACustomEndpointIsAddressedByPath) {
   EXPECT_TRUE(aws_by_path.path_style);
 }
 
-// A moto_server of its own for each test, on a free port of 127.0.0.1, and the AWS settings
-// that the aws client, the S3 client in process and every till child read: test credentials,
-// us-east-1, and the server as endpoint.
+// A moto_server of its own for each test, on a free port of 127.0.0.1 (started by the test,
+// which may first want an endpoint where nothing answers), and the AWS settings that the aws
+// client, the S3 client in process and every till child read.
 class S3ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    moto_server_ = FindOnPath("moto_server");
-    aws_ = FindOnPath("aws");
-    ASSERT_FALSE(moto_server_.empty())
-        << "moto_server is not on PATH. The S3 tests need it: it is part of the test "
-           "environment (pip install 'moto[server]').";
-    ASSERT_FALSE(aws_.empty()) << "aws (the AWS command-line client) is not on PATH. The S3 "
-                                  "tests need it: it is part of the test environment "
-                                  "(pip install awscli).";
-    port_ = FreePort();
-    ASSERT_NE(port_, 0) << "no free port on 127.0.0.1";
-    endpoint_ = "http://127.0.0.1:" + std::to_string(port_);
-    IsolateAwsSettings(env_, dir_);
-    env_.Set("AWS_ACCESS_KEY_ID", "testing");
-    env_.Set("AWS_SECRET_ACCESS_KEY", "testing");
-    env_.Set("AWS_DEFAULT_REGION", "us-east-1");
-    env_.Set("AWS_ENDPOINT_URL", endpoint_);
-    env_.Set("NO_PROXY", "127.0.0.1,localhost");
-    env_.Set("no_proxy", "127.0.0.1,localhost");
+    ASSERT_FALSE(HasFailure());  // moto_server or aws missing, or no free port
+    moto_.SetEnvironment(env_);
+    port_ = moto_.port();
+    endpoint_ = moto_.endpoint();
   }
 
-  // Starts moto_server on port_ and waits until it answers.
-  void StartServer() {
-    std::string error;
-    ASSERT_TRUE(server_.Start({moto_server_, "-H", "127.0.0.1", "-p", std::to_string(port_)},
-                              dir_.Path(""), dir_.Path("moto.out"), dir_.Path("moto.log"), &error))
-        << error;
-    auto deadline = Clock::now() + kServerStart;
-    while (!Answers(port_)) {
-      ASSERT_TRUE(server_.Running())
-          << "moto_server exited before answering on port " << port_ << ":\n"
-          << ReadFile(dir_.Path("moto.log"));
-      ASSERT_LT(Clock::now(), deadline) << "moto_server did not answer on port " << port_
-                                        << " within " << kServerStart.count() << " s:\n"
-                                        << ReadFile(dir_.Path("moto.log"));
-      std::this_thread::sleep_for(milliseconds(50));
-    }
-  }
-
-  // Runs `aws --endpoint-url ENDPOINT ARGS…`; fails the test when it fails.
-  Outcome Aws(std::vector<std::string> args) {
-    std::vector<std::string> argv = {aws_, "--endpoint-url", endpoint_};
-    argv.insert(argv.end(), args.begin(), args.end());
-    Outcome outcome = RunToEnd(argv, dir_);
-    EXPECT_EQ(outcome.exit_code, 0) << Describe(argv, outcome);
-    return outcome;
-  }
+  void StartServer() { moto_.Start(); }
+  Outcome Aws(std::vector<std::string> args) { return moto_.Aws(std::move(args)); }
   void MakeBucket(const std::string& bucket) { Aws({"s3", "mb", "s3://" + bucket}); }
   void Put(const std::string& local, const std::string& bucket, const std::string& key) {
     Aws({"s3", "cp", "--only-show-errors", local, "s3://" + bucket + "/" + key});
@@ -342,13 +289,11 @@ class S3ServerTest : public ::testing::Test {
     return RunToEnd(argv, dir_);
   }
 
-  std::string moto_server_;
-  std::string aws_;
-  int port_ = 0;
-  std::string endpoint_;
   TempDir dir_;
   ScopedEnv env_;
-  Child server_;  // after dir_: stopped before its folder goes
+  MotoServer moto_{dir_};  // after dir_: stopped before its folder goes
+  int port_ = 0;
+  std::string endpoint_;
 };
 
 using S3ClientTest = S3ServerTest;

@@ -26,6 +26,7 @@
 #include "support/backends.h"
 #include "support/child_process.h"
 #include "support/generated.h"
+#include "support/moto_server.h"
 #include "support/ports.h"
 #include "support/temp_dir.h"
 #include "warehouse/warehouse.h"
@@ -37,8 +38,6 @@ using Json = nlohmann::json;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Steady = std::chrono::steady_clock;
-
-constexpr auto kServerStart = seconds(60);
 
 // A raw file's header line and its data lines, and the same rows as NDJSON lines.
 struct RawRows {
@@ -172,53 +171,18 @@ void ExpectEachRecordInOneBatch(Warehouse& warehouse, const std::string& stream,
 }
 
 // A moto_server of its own for each test, and the AWS settings that the aws client and every
-// till child read: test credentials, us-east-1, the server as endpoint.
+// till child read (and no instance role to look for).
 class KinesisTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    moto_server_ = FindOnPath("moto_server");
-    aws_ = FindOnPath("aws");
-    ASSERT_FALSE(moto_server_.empty())
-        << "moto_server is not on PATH. The Kinesis tests need it: it is part of the test "
-           "environment (pip install 'moto[server]').";
-    ASSERT_FALSE(aws_.empty()) << "aws (the AWS command-line client) is not on PATH. The "
-                                  "Kinesis tests need it (pip install awscli).";
-    int port = FreeLoopbackPort();
-    ASSERT_NE(port, 0);
-    endpoint_ = "http://127.0.0.1:" + std::to_string(port);
-    for (const char* name : {"AWS_SESSION_TOKEN", "AWS_REGION", "AWS_PROFILE",
-                             "AWS_ENDPOINT_URL_KINESIS", "TILL_WAREHOUSE", "TILL_CONFIG"}) {
-      env_.Unset(name);
-    }
-    env_.Set("AWS_SHARED_CREDENTIALS_FILE", dir_.Path("no-credentials"));
-    env_.Set("AWS_CONFIG_FILE", dir_.Path("no-config"));
-    env_.Set("AWS_ACCESS_KEY_ID", "testing");
-    env_.Set("AWS_SECRET_ACCESS_KEY", "testing");
-    env_.Set("AWS_DEFAULT_REGION", "us-east-1");
-    env_.Set("AWS_ENDPOINT_URL", endpoint_);
+    ASSERT_FALSE(HasFailure());  // moto_server or aws missing, or no free port
+    moto_.SetEnvironment(env_);
     env_.Set("AWS_EC2_METADATA_DISABLED", "true");
-    env_.Set("NO_PROXY", "127.0.0.1,localhost");
-    env_.Set("no_proxy", "127.0.0.1,localhost");
-    std::string error;
-    ASSERT_TRUE(server_.Start({moto_server_, "-H", "127.0.0.1", "-p", std::to_string(port)},
-                              dir_.Path(""), dir_.Path("moto.out"), dir_.Path("moto.log"), &error))
-        << error;
-    auto deadline = Steady::now() + kServerStart;
-    while (!Answers(port)) {
-      ASSERT_TRUE(server_.Running()) << "moto_server exited:\n" << ReadFile(dir_.Path("moto.log"));
-      ASSERT_LT(Steady::now(), deadline) << "moto_server did not answer";
-      std::this_thread::sleep_for(milliseconds(50));
-    }
+    ASSERT_NO_FATAL_FAILURE(moto_.Start());
     location_ = NewWarehouseLocation(GetParam(), dir_, "kinesis");
   }
 
-  Outcome Aws(std::vector<std::string> args) {
-    std::vector<std::string> argv = {aws_, "--endpoint-url", endpoint_};
-    argv.insert(argv.end(), args.begin(), args.end());
-    Outcome outcome = RunToEnd(argv, dir_);
-    EXPECT_EQ(outcome.exit_code, 0) << Describe(argv, outcome);
-    return outcome;
-  }
+  Outcome Aws(std::vector<std::string> args) { return moto_.Aws(std::move(args)); }
 
   void CreateStream(const std::string& stream, int shards) {
     Aws({"kinesis", "create-stream", "--stream-name", stream, "--shard-count",
@@ -304,13 +268,10 @@ class KinesisTest : public ::testing::TestWithParam<Backend> {
     ExpectEachRecordInOneBatch(*streamed, stream, records);
   }
 
-  std::string moto_server_;
-  std::string aws_;
-  std::string endpoint_;
   TempDir dir_;
   ScopedEnv env_;
+  MotoServer moto_{dir_};  // after dir_: stopped before its folder goes
   std::string location_;
-  Child server_;  // after dir_: stopped before its folder goes
 };
 
 TEST_P(KinesisTest, RecordsOfEveryShardLoadOnceAsAFileOfTheSameRows) {
