@@ -24,6 +24,7 @@
 #include <latch>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -236,6 +237,7 @@ class ServerTest : public ::testing::Test {
 
   static inline TempDir* dir_ = nullptr;
   static inline std::string path_;
+  std::optional<TempDir> scratch_;  // a test's own warehouse, kept until its server is gone
   std::unique_ptr<DashboardServer> server_;
   HttpClient client_;  // destroyed first: a server being destroyed waits for open connections
 };
@@ -867,12 +869,17 @@ TEST_F(ServerTest, AClientThatNeverReadsHoldsTheServerToAByteBudget) {
 // once (503 with Retry-After) instead of being held, small answers still go, and a client that
 // takes its answer makes room again.
 TEST_F(ServerTest, ClientsThatNeverReadHoldTheServerToOneBudgetOfAnswers) {
+  // A warehouse whose answer below (a group for nearly every sale, some 2 MB) is several times
+  // what the kernel takes of it: the server's send buffer (kSendBufferBytes) and the client's
+  // receive buffer. Just over their sum, the answer was sometimes taken whole by the kernel, and
+  // the server had nothing to hold.
   ServeOptions options;
+  options.warehouse = LoadedWarehouse(scratch_.emplace(), 25'000, 52);
   options.held_answer_bytes = 1;  // one large answer held at a time
   Start(options);
   const std::string heavy = "/api/v1/breakdown?by=product&by=city&limit=";
   RawConnection holder(server_->port());
-  ASSERT_TRUE(holder.Send(GetRequest(heavy + "5000")));
+  ASSERT_TRUE(holder.Send(GetRequest(heavy + "25000")));
   // Its answer is larger than the sockets take: the server holds the rest, unsent.
   int64_t queued = -1;
   ASSERT_TRUE(Eventually(
@@ -892,7 +899,7 @@ TEST_F(ServerTest, ClientsThatNeverReadHoldTheServerToOneBudgetOfAnswers) {
 
   auto taken = holder.Read(std::chrono::steady_clock::now() + 10s);
   ASSERT_EQ(taken.status, 200);
-  EXPECT_GT(taken.body.size(), 512u << 10) << "the held answer must outgrow the sockets' buffers";
+  EXPECT_GT(taken.body.size(), 1u << 20) << "the held answer must outgrow the sockets' buffers";
   RawConnection third(server_->port());
   ASSERT_TRUE(third.Send(GetRequest(heavy + "4999")));
   EXPECT_EQ(third.Read(std::chrono::steady_clock::now() + 10s).status, 200)
