@@ -4,8 +4,8 @@
 # silhouette, BG/NBD and Gamma-Gamma fits, cohorts, every customer written as JSON), beside the
 # peer in the same run, alternating the two: the RFM table by SQL on the same warehouse
 # (sqlite3: recency, distinct orders, revenue and NTILE(5) scores per customer), then
-# scikit-learn's StandardScaler, KMeans and silhouette_score over the same k range (2..8, three
-# restarts of at most 30 iterations each, silhouette on 5,000 customers, as Till does)
+# scikit-learn's StandardScaler, KMeans and silhouette_score over the same k range (2..8, one
+# k-means++ run of at most 30 iterations each, silhouette on 5,000 customers, as Till does)
 # (segments_peer.py). Reports medians of wall time, CPU time (user + system, every thread) and
 # peak memory and the ratios of wall and CPU time for each size (on a shared machine the CPU time
 # is the steadier of the two), then the holdout check: the purchase model fitted on all but the last 90 days, its predicted

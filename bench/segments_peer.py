@@ -19,7 +19,7 @@ features = np.log1p(np.column_stack([recency, orders, revenue, revenue / orders]
 matrix = StandardScaler().fit_transform(features)
 best = None
 for k in range(2, 9):
-    labels = KMeans(n_clusters=k, n_init=3, max_iter=30, random_state=0).fit_predict(matrix)
+    labels = KMeans(n_clusters=k, n_init=1, max_iter=30, random_state=0).fit_predict(matrix)
     score = silhouette_score(matrix, labels, sample_size=min(5000, len(matrix)), random_state=0)
     if best is None or score > best[1]:
         best = (k, score)

@@ -418,10 +418,34 @@ Result<ClusterChoice> ChooseClusters(const FeatureMatrix& points, const ClusterO
   const std::vector<double> silhouettes =
       Silhouettes(SampleOf(points, sample), labels, ks, options.threads);
   ClusterChoice choice;
+  size_t chosen = 0;
   for (size_t i = 0; i < ks.size(); ++i) {
     fits[i].silhouette = silhouettes[i];
     choice.silhouettes.emplace_back(ks[i], silhouettes[i]);
-    if (i == 0 || silhouettes[i] > choice.best.silhouette) choice.best = std::move(fits[i]);
+    if (i == 0 || silhouettes[i] > choice.best.silhouette) {
+      choice.best = std::move(fits[i]);
+      chosen = i;
+    }
+  }
+  // The chosen k run again from the seedings the search did not make, the best run kept (the
+  // first on a tie), with its silhouette.
+  const size_t final_restarts = static_cast<size_t>(std::max(options.final_restarts, 1));
+  if (final_restarts > restarts) {
+    std::vector<KMeansFit> more(final_restarts - restarts);
+    ParallelFor(more.size(), options.threads, [&](size_t job) {
+      more[job] = Lloyd(points, ks[chosen], options.max_iterations,
+                        RestartSeed(static_cast<int>(restarts + job)));
+    });
+    size_t better = more.size();
+    for (size_t j = 0; j < more.size(); ++j) {
+      const double best_so_far = better < more.size() ? more[better].inertia : choice.best.inertia;
+      if (more[j].inertia < best_so_far) better = j;
+    }
+    if (better < more.size()) {
+      choice.best = std::move(more[better]);
+      choice.best.silhouette = Silhouette(points, sample, choice.best.labels);
+      choice.silhouettes[chosen].second = choice.best.silhouette;
+    }
   }
   return choice;
 }
