@@ -155,3 +155,4 @@ if $postgres; then
   printf "| peer: psql, single-row INSERT … ON CONFLICT DO NOTHING | 1 | 1 | %d | %.0f | | | | | | | %d MiB |\n" \
     "$peer_rows" "$(echo "$peer_rows / $peer_s" | bc -l)" $(( $(cat "$tmp/peer_mem") / 1024 ))
 fi
+echo "Load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1019,7 +1019,9 @@ ApiResponse Pipeline(const Snapshot& snapshot, std::string_view part, const Para
     return Respond(query, body, rows, {"key", "value"}, "freshness");
   }
   if (part == "streams") {
-    // Counted at the time of asking: a stream that stopped shows its rate fall and its lag grow.
+    // Counted at the time of asking. A stream without a batch for the rate's whole window is
+    // idle: it has no lag (nothing waits to be read that Till knows of), its rate is 0, and
+    // `last_batch_at` says when it last received.
     constexpr double kRateSeconds = 60;
     Query query(params, {}, false);
     const double at = std::chrono::duration<double>(now.time_since_epoch()).count();
@@ -1030,11 +1032,15 @@ ApiResponse Pipeline(const Snapshot& snapshot, std::string_view part, const Para
         if (finished >= at - kRateSeconds) recent_rows += rows;
       }
       Json lag;
+      bool idle = true;
       if (stream.last_batch_epoch) {
-        lag = std::round(std::max(0.0, at - *stream.last_batch_epoch) * 10) / 10;
+        double since = std::max(0.0, at - *stream.last_batch_epoch);
+        idle = since >= kRateSeconds;
+        if (!idle) lag = std::round(since * 10) / 10;
       }
       streams.push_back(Json{
           {"source", stream.source},
+          {"state", idle ? "idle" : "receiving"},
           {"rows_per_second",
            std::round(static_cast<double>(recent_rows) / kRateSeconds * 10) / 10},
           {"lag_seconds", lag},
@@ -1046,7 +1052,7 @@ ApiResponse Pipeline(const Snapshot& snapshot, std::string_view part, const Para
           {"rows_duplicate", stream.rows_duplicate}});
     }
     return Respond(query, Json{{"streams", streams}}, streams,
-                   {"source", "rows_per_second", "lag_seconds", "last_batch_at", "batches",
+                   {"source", "state", "rows_per_second", "lag_seconds", "last_batch_at", "batches",
                     "failed_batches", "rows_loaded", "rows_rejected", "rows_duplicate"},
                    "streams");
   }

@@ -26,9 +26,11 @@
 
 #include "base/byte_source.h"
 #include "csv/csv_reader.h"
+#include "serve/api.h"
 #include "serve/serve_support.h"
 #include "serve/server.h"
 #include "support/backends.h"
+#include "support/child_process.h"
 #include "support/generated.h"
 #include "support/ports.h"
 #include "support/temp_dir.h"
@@ -334,6 +336,123 @@ TEST_P(LiveTest, ALoadedFileIsPushed) {
               std::chrono::duration<double>(ingested - loaded).count() * 1000, seconds * 1000);
   EXPECT_LT(seconds, 2.0);
   EXPECT_EQ(GetJson("/api/v1/pipeline/streams")["streams"].size(), 0u);
+}
+
+// A Kinesis data stream read by `till watch kinesis://` (moto_server's Kinesis, filled by the
+// aws command-line client as a producer fills it) shows on the Pipeline tab: its source, batches,
+// rows and rejects, rate and lag. Once its newest batch is older than the rate's window it is
+// idle: no lag (the last one is not shown for ever), a rate of 0, and when it last received.
+// moto_server and aws belong to the test environment: when either is missing the test fails and
+// says so, rather than skip.
+TEST_P(LiveTest, AKinesisStreamShowsOnThePipelineTabThenGoesIdle) {
+  std::string moto = testing::FindOnPath("moto_server");
+  std::string aws = testing::FindOnPath("aws");
+  ASSERT_FALSE(moto.empty()) << "moto_server is not on PATH: it is part of the test environment "
+                                "(pip install 'moto[server]')";
+  ASSERT_FALSE(aws.empty()) << "aws (the AWS command-line client) is not on PATH: it is part of "
+                               "the test environment (pip install awscli)";
+  int moto_port = testing::FreeLoopbackPort();
+  ASSERT_GT(moto_port, 0);
+  std::string endpoint = fmt::format("http://127.0.0.1:{}", moto_port);
+  testing::ScopedEnv env;
+  for (const char* name : {"AWS_SESSION_TOKEN", "AWS_REGION", "AWS_PROFILE",
+                           "AWS_ENDPOINT_URL_KINESIS", "TILL_WAREHOUSE", "TILL_CONFIG"}) {
+    env.Unset(name);
+  }
+  env.Set("AWS_SHARED_CREDENTIALS_FILE", dir_.Path("no-credentials"));
+  env.Set("AWS_CONFIG_FILE", dir_.Path("no-config"));
+  env.Set("AWS_ACCESS_KEY_ID", "testing");
+  env.Set("AWS_SECRET_ACCESS_KEY", "testing");
+  env.Set("AWS_DEFAULT_REGION", "us-east-1");
+  env.Set("AWS_ENDPOINT_URL", endpoint);
+  env.Set("AWS_EC2_METADATA_DISABLED", "true");
+  env.Set("NO_PROXY", "127.0.0.1,localhost");
+  env.Set("no_proxy", "127.0.0.1,localhost");
+  testing::Child moto_server;
+  std::string error;
+  ASSERT_TRUE(moto_server.Start({moto, "-H", "127.0.0.1", "-p", std::to_string(moto_port)},
+                                dir_.Path(""), dir_.Path("moto.out"), dir_.Path("moto.log"),
+                                &error))
+      << error;
+  ASSERT_TRUE(Eventually([&] { return testing::Answers(moto_port); }, 60s))
+      << "moto_server did not answer:\n"
+      << testing::ReadFile(dir_.Path("moto.log"));
+  auto run = [&](const std::vector<std::string>& argv) {
+    testing::Outcome outcome = testing::RunToEnd(argv, dir_);
+    EXPECT_EQ(outcome.exit_code, 0) << testing::Describe(argv, outcome);
+    return outcome;
+  };
+  run({aws, "--endpoint-url", endpoint, "kinesis", "create-stream", "--stream-name", "pos-sales",
+       "--shard-count", "2"});
+  // Six sales, one NDJSON record each, the last rejected (a sale of nothing).
+  std::vector<Json> rows = NdjsonRows(testing::Generate(dir_, "kinesis.csv", 6, 94));
+  ASSERT_EQ(rows.size(), 6u);
+  rows[5]["Total_Purchases"] = "0";
+  Json records = Json::array();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    records.push_back(
+        {{"Data", rows[i].dump() + "\n"}, {"PartitionKey", fmt::format("key-{}", i)}});
+  }
+  std::string records_path = dir_.Path("records.json");
+  {
+    std::FILE* out = std::fopen(records_path.c_str(), "wb");
+    ASSERT_NE(out, nullptr);
+    std::string text = records.dump();
+    std::fwrite(text.data(), 1, text.size(), out);
+    std::fclose(out);
+  }
+  testing::Outcome put = run({aws, "--endpoint-url", endpoint, "kinesis", "put-records",
+                              "--stream-name", "pos-sales", "--records", "file://" + records_path});
+  EXPECT_EQ(Json::parse(put.out, nullptr, false).value("FailedRecordCount", -1), 0) << put.out;
+
+  Start();
+  EXPECT_EQ(GetJson("/api/v1/pipeline/streams")["streams"].size(), 0u);  // files only so far
+  run({TILL_BINARY, "watch", "kinesis://pos-sales", "--warehouse", location_, "--once"});
+  Json stream;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        Json streams = GetJson("/api/v1/pipeline/streams")["streams"];
+        if (!streams.is_array() || streams.size() != 1) return false;
+        stream = streams[0];
+        return stream["rows_loaded"] == 5;
+      },
+      10s))
+      << "the Pipeline tab's streams do not show the stream's 5 rows: " << stream.dump();
+  EXPECT_EQ(stream["source"], "kinesis://pos-sales");
+  EXPECT_EQ(stream["state"], "receiving");
+  EXPECT_GE(stream["batches"].get<int64_t>(), 1);  // a batch for each shard read with records
+  EXPECT_LE(stream["batches"].get<int64_t>(), 2);
+  EXPECT_EQ(stream["failed_batches"], 0);
+  EXPECT_EQ(stream["rows_rejected"], 1);
+  EXPECT_EQ(stream["rows_duplicate"], 0);
+  EXPECT_EQ(stream["rows_per_second"], 0.1);  // 5 rows in the last minute
+  ASSERT_TRUE(stream["lag_seconds"].is_number()) << stream.dump();
+  EXPECT_GE(stream["lag_seconds"].get<double>(), 0);
+  EXPECT_LT(stream["lag_seconds"].get<double>(), 30);
+  ASSERT_TRUE(stream["last_batch_at"].is_string()) << stream.dump();
+
+  // The same warehouse as the server reads it, asked about later with no batch since: the lag
+  // grows while the rate's window holds the batches, then the stream is idle.
+  std::shared_ptr<const Snapshot> snapshot = testing::ReadSnapshot(location_);
+  ASSERT_NE(snapshot, nullptr);
+  auto asked_at = [&](std::chrono::system_clock::time_point at) {
+    ApiResponse answer = AnswerApi(*snapshot, "pipeline/streams", {}, at, "test");
+    EXPECT_EQ(answer.status, 200) << answer.body;
+    Json streams = Json::parse(answer.body, nullptr, false)["streams"];
+    return streams.is_array() && streams.size() == 1 ? streams[0] : Json();
+  };
+  auto now = std::chrono::system_clock::now();
+  Json soon = asked_at(now + 40s);
+  EXPECT_EQ(soon["state"], "receiving") << soon.dump();
+  ASSERT_TRUE(soon["lag_seconds"].is_number()) << soon.dump();
+  EXPECT_GE(soon["lag_seconds"].get<double>(), 40);
+  EXPECT_EQ(soon["rows_per_second"], 0.1);
+  Json later = asked_at(now + 61s);
+  EXPECT_EQ(later["state"], "idle") << later.dump();
+  EXPECT_TRUE(later["lag_seconds"].is_null()) << later.dump();
+  EXPECT_EQ(later["rows_per_second"], 0.0);
+  EXPECT_EQ(later["last_batch_at"], stream["last_batch_at"]);
+  EXPECT_EQ(later["rows_loaded"], 5);
 }
 
 // Event streams hold no thread, and no more than max_event_streams of them are open: one more is

@@ -1477,6 +1477,20 @@ async function runChecks(
       check(cell('Loaded') === '5', `the stream loaded "${cell('Loaded')}" rows, not 5`);
       check(/^0\.\d\d$/.test(cell('Rows/s (last minute)')), `its rate reads "${cell('Rows/s (last minute)')}"`);
       check(/ s$/.test(cell('Lag')), `its lag reads "${cell('Lag')}"`);
+      check(cell('State') === 'receiving', `its state reads "${cell('State')}"`);
+      // Nothing more is posted, so nothing tells the page of a change: the lag still ages.
+      const lagOf = () =>
+        page.$$eval('[data-table="streams"] tr', (trs) => {
+          const labels = [...trs[0].children].map((c) => c.textContent);
+          return trs[1].children[labels.indexOf('Lag')].textContent;
+        });
+      const lagBefore = parseFloat(await lagOf());
+      await page.waitForTimeout(2500);
+      const lagAfter = parseFloat(await lagOf());
+      check(
+        lagAfter >= lagBefore + 1.5,
+        `with no new batch the lag went from ${lagBefore} s to ${lagAfter} s in 2.5 s`,
+      );
     } finally {
       const exited = new Promise((resolve) => stream.once('exit', resolve));
       stream.kill('SIGTERM');

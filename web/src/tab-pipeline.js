@@ -1,8 +1,10 @@
 // The Pipeline tab: the freshness of the data, the streams' rate, lag and rejects, and tables of
 // runs, files and rejected rows.
 
+import { apiFetch, apiUrl } from './api.js';
 import { $, h } from './dom.js';
 import { formatDecimal, formatInteger, formatTimestamp } from './format.js';
+import { state } from './state.js';
 
 // Pipeline tables: columns in the order the API gives them.
 const COLUMN_LABELS = {
@@ -19,6 +21,7 @@ const COLUMN_LABELS = {
   line: 'Line',
   rows_per_second: 'Rows/s (last minute)',
   lag_seconds: 'Lag',
+  state: 'State',
   last_batch_at: 'Last batch',
   failed_batches: 'Failed batches',
 };
@@ -63,6 +66,7 @@ function renderTable(id, rows) {
             : null,
     };
     if (key === 'status') props.dataset = { status: String(value) };
+    if (key === 'state') props.dataset = { state: String(value) };
     return h('td', props);
   };
   container.replaceChildren(
@@ -150,11 +154,57 @@ const freshnessWidget = {
 };
 
 // Sales that arrive over a stream (`till stream`, `till watch kinesis://`): one row a stream.
+// The page is told of new data, not of time passing: a stream that stopped sends nothing, so
+// its row would keep the lag and rate of its last answer. While the tab shows, its lag is aged
+// every second from the answer (the server's own clock, so the browser's may be off), the
+// stream is called idle once its newest batch is older than the rate's window, as the server
+// says, and the rows are asked for again every STREAMS_REFRESH_MS for their rate.
+const STREAMS_IDLE_SECONDS = 60; // the server's rate window
+const STREAMS_TICK_MS = 1_000;
+const STREAMS_REFRESH_MS = 10_000;
+let streamsShown = null; // { rows, at: when answered (performance.now()), from: the answer }
+let streamsTimer = null;
+let streamsAsking = false;
+
+function agedStreams() {
+  const elapsed = (performance.now() - streamsShown.at) / 1000;
+  return streamsShown.rows.map((row) => {
+    if (row.state !== 'receiving' || row.lag_seconds == null) return row;
+    const lag = row.lag_seconds + elapsed;
+    if (lag < STREAMS_IDLE_SECONDS) return { ...row, lag_seconds: Math.round(lag * 10) / 10 };
+    return { ...row, state: 'idle', lag_seconds: null, rows_per_second: 0 };
+  });
+}
+
+async function tickStreams() {
+  if (state.tab !== 'pipeline' || !streamsShown || document.hidden) return;
+  renderTable('streams', agedStreams());
+  if (streamsAsking || !streamsShown.rows.length) return;
+  if (performance.now() - streamsShown.at < STREAMS_REFRESH_MS) return;
+  streamsAsking = true;
+  try {
+    const data = await apiFetch(apiUrl('pipeline/streams'));
+    streamsShown = { ...streamsShown, rows: data.streams ?? [], at: performance.now() };
+    if (state.tab === 'pipeline') renderTable('streams', agedStreams());
+  } catch {
+    // The page's own poll reports an unreachable server; the rows go on aging meanwhile.
+  } finally {
+    streamsAsking = false;
+  }
+}
+
 const streamsWidget = {
   id: 'streams',
   tab: 'pipeline',
   request: () => ['pipeline/streams', null],
-  render: (data) => renderTable('streams', data.streams ?? []),
+  render(data) {
+    // An answer rendered again from the page's cache keeps the newer rows asked for since.
+    if (streamsShown?.from !== data) {
+      streamsShown = { rows: data.streams ?? [], at: performance.now(), from: data };
+    }
+    renderTable('streams', agedStreams());
+    streamsTimer ??= setInterval(tickStreams, STREAMS_TICK_MS);
+  },
 };
 
 export const widgets = [

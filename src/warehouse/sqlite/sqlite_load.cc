@@ -224,17 +224,25 @@ class SqliteTransport final : public LoadTransport {
       TILL_RETURN_IF_ERROR(
           owner_.Prepare(db_, "SELECT sale_id FROM fact_sales_row WHERE row_hash = ?"));
     }
-    std::vector<RowOwner> owners;
-    owners.reserve(hashes.size());
-    for (const RowHash& hash : hashes) {
-      owner_.BindBlob(1, &hash, sizeof hash);
+    // Looked up in the order of the index (the hashes' bytes), not the rows': random hashes
+    // make each lookup walk a random leaf of a table that outgrows the CPU's caches, while in
+    // order consecutive lookups mostly walk the same pages. Under `till stream` (100 clients
+    // posting 500-row requests) the lookups went from 0.93 to 0.73 µs of CPU a row.
+    std::vector<uint32_t> order(hashes.size());
+    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      return std::memcmp(&hashes[a], &hashes[b], sizeof(RowHash)) < 0;
+    });
+    std::vector<RowOwner> owners(hashes.size(), RowOwner::kNone);
+    for (uint32_t i : order) {
+      owner_.BindBlob(1, &hashes[i], sizeof(RowHash));
       auto row = owner_.Step();
       int64_t owner = row && *row ? sqlite3_column_int64(owner_.get(), 0) : 0;
       owner_.Reset();
       TILL_RETURN_IF_ERROR(row);
-      owners.push_back(!*row                     ? RowOwner::kNone
-                       : owner >= first_sale_id_ ? RowOwner::kThisFile
-                                                 : RowOwner::kOtherFile);
+      owners[i] = !*row                     ? RowOwner::kNone
+                  : owner >= first_sale_id_ ? RowOwner::kThisFile
+                                            : RowOwner::kOtherFile;
     }
     return owners;
   }
