@@ -32,6 +32,7 @@
 #include "support/backends.h"
 #include "support/child_process.h"
 #include "support/generated.h"
+#include "support/moto_server.h"
 #include "support/ports.h"
 #include "support/temp_dir.h"
 
@@ -345,45 +346,18 @@ TEST_P(LiveTest, ALoadedFileIsPushed) {
 // moto_server and aws belong to the test environment: when either is missing the test fails and
 // says so, rather than skip.
 TEST_P(LiveTest, AKinesisStreamShowsOnThePipelineTabThenGoesIdle) {
-  std::string moto = testing::FindOnPath("moto_server");
-  std::string aws = testing::FindOnPath("aws");
-  ASSERT_FALSE(moto.empty()) << "moto_server is not on PATH: it is part of the test environment "
-                                "(pip install 'moto[server]')";
-  ASSERT_FALSE(aws.empty()) << "aws (the AWS command-line client) is not on PATH: it is part of "
-                               "the test environment (pip install awscli)";
-  int moto_port = testing::FreeLoopbackPort();
-  ASSERT_GT(moto_port, 0);
-  std::string endpoint = fmt::format("http://127.0.0.1:{}", moto_port);
+  testing::MotoServer moto(dir_);
+  ASSERT_FALSE(HasFailure());  // moto_server or aws missing, or no free port
   testing::ScopedEnv env;
-  for (const char* name : {"AWS_SESSION_TOKEN", "AWS_REGION", "AWS_PROFILE",
-                           "AWS_ENDPOINT_URL_KINESIS", "TILL_WAREHOUSE", "TILL_CONFIG"}) {
-    env.Unset(name);
-  }
-  env.Set("AWS_SHARED_CREDENTIALS_FILE", dir_.Path("no-credentials"));
-  env.Set("AWS_CONFIG_FILE", dir_.Path("no-config"));
-  env.Set("AWS_ACCESS_KEY_ID", "testing");
-  env.Set("AWS_SECRET_ACCESS_KEY", "testing");
-  env.Set("AWS_DEFAULT_REGION", "us-east-1");
-  env.Set("AWS_ENDPOINT_URL", endpoint);
+  moto.SetEnvironment(env);
   env.Set("AWS_EC2_METADATA_DISABLED", "true");
-  env.Set("NO_PROXY", "127.0.0.1,localhost");
-  env.Set("no_proxy", "127.0.0.1,localhost");
-  testing::Child moto_server;
-  std::string error;
-  ASSERT_TRUE(moto_server.Start({moto, "-H", "127.0.0.1", "-p", std::to_string(moto_port)},
-                                dir_.Path(""), dir_.Path("moto.out"), dir_.Path("moto.log"),
-                                &error))
-      << error;
-  ASSERT_TRUE(Eventually([&] { return testing::Answers(moto_port); }, 60s))
-      << "moto_server did not answer:\n"
-      << testing::ReadFile(dir_.Path("moto.log"));
+  ASSERT_NO_FATAL_FAILURE(moto.Start());
   auto run = [&](const std::vector<std::string>& argv) {
     testing::Outcome outcome = testing::RunToEnd(argv, dir_);
     EXPECT_EQ(outcome.exit_code, 0) << testing::Describe(argv, outcome);
     return outcome;
   };
-  run({aws, "--endpoint-url", endpoint, "kinesis", "create-stream", "--stream-name", "pos-sales",
-       "--shard-count", "2"});
+  moto.Aws({"kinesis", "create-stream", "--stream-name", "pos-sales", "--shard-count", "2"});
   // Six sales, one NDJSON record each, the last rejected (a sale of nothing).
   std::vector<Json> rows = NdjsonRows(testing::Generate(dir_, "kinesis.csv", 6, 94));
   ASSERT_EQ(rows.size(), 6u);
@@ -401,8 +375,8 @@ TEST_P(LiveTest, AKinesisStreamShowsOnThePipelineTabThenGoesIdle) {
     std::fwrite(text.data(), 1, text.size(), out);
     std::fclose(out);
   }
-  testing::Outcome put = run({aws, "--endpoint-url", endpoint, "kinesis", "put-records",
-                              "--stream-name", "pos-sales", "--records", "file://" + records_path});
+  testing::Outcome put = moto.Aws({"kinesis", "put-records", "--stream-name", "pos-sales",
+                                   "--records", "file://" + records_path});
   EXPECT_EQ(Json::parse(put.out, nullptr, false).value("FailedRecordCount", -1), 0) << put.out;
 
   Start();
