@@ -150,7 +150,12 @@ Status SnapshotReader::ReadSales(int64_t file_id) {
                                    "amounts; unload that file and load it again",
                                    file_id, sale.quantity, sale.amount));
     }
-    b.Add(sale);
+    if (!b.Add(sale)) {
+      return MakeError(ErrorCode::kBadFormat,
+                       fmt::format("file {}: the customer or transaction ids of the warehouse pass "
+                                   "the 4 GiB the sales cube holds",
+                                   file_id));
+    }
     return {};
   });
 }

@@ -137,7 +137,7 @@ void AddRow(CubeBuilder& builder, const Row& row) {
   sale.rating = row.rating;
   sale.quantity = row.quantity;
   sale.amount = row.amount;
-  builder.Add(sale);
+  ASSERT_TRUE(builder.Add(sale));
 }
 
 // The measures a test expects; revenue compared exactly (every amount here is a whole number).
@@ -415,7 +415,7 @@ TEST_F(CubeTest, BreakdownTakesOneOrTwoDimensionsWithinTheGroupLimit) {
     sale.location_key = key;
     sale.quantity = 1;
     sale.amount = 1;
-    big.Add(sale);
+    ASSERT_TRUE(big.Add(sale));
   }
   Cube cube = big.Build();
   ASSERT_GT(cube.Members(Dim::kProduct).size() * cube.Members(Dim::kCity).size(), Cube::kMaxGroups);
@@ -558,7 +558,7 @@ TEST(CubeRatingTest, ARatingOfZeroIsAKnownRating) {
     sale.rating = rating;
     sale.quantity = 1;
     sale.amount = 10;
-    builder.Add(sale);
+    ASSERT_TRUE(builder.Add(sale));
   }
   Cube cube = builder.Build();
   auto members = cube.Members(Dim::kRating);
