@@ -1,8 +1,8 @@
 // The sales cube kept in a file between starts of `till serve`, on SQLite and on PostgreSQL (a
 // throwaway cluster): a start from the file answers every endpoint byte for byte as a fresh read
-// of the warehouse does; a file older than the warehouse (a file loaded or unloaded since) is
-// never served as it is; a truncated, damaged or foreign file is read from the warehouse again
-// and written anew.
+// of the warehouse does; a file older than the warehouse (a file or a stream batch loaded since,
+// a file unloaded since) is never served as it is; a truncated, damaged or foreign file is read
+// from the warehouse again and written anew.
 #include "serve/cube_file.h"
 
 #include <gtest/gtest.h>
@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <iterator>
 #include <map>
 #include <memory>
@@ -20,6 +21,9 @@
 #include <vector>
 
 #include "serve/serve_support.h"
+#include "stream/body.h"
+#include "stream/metrics.h"
+#include "stream/writer.h"
 #include "support/generated.h"
 #include "support/pg_cluster.h"
 #include "support/temp_dir.h"
@@ -196,6 +200,43 @@ TEST_P(CubeFileTest, AnUnloadedFileMakesTheCubeBeReadAgain) {
   auto fresh = Fresh();
   ASSERT_NE(fresh, nullptr);
   ExpectSameAnswers(*restart, *fresh, "after an unload");
+}
+
+// A batch of `till stream` is a load of its own: the cube of the file does not hold it.
+TEST_P(CubeFileTest, AStreamBatchLoadedSinceIsAddedToTheCubeOfTheFile) {
+  Load("a.csv", 2'000, 101);
+  CubeOrigin origin = CubeOrigin::kNone;
+  ASSERT_NE(Start(&origin), nullptr);
+
+  // The batch: the rows of a generated file posted as a CSV body.
+  std::ifstream in(testing::Generate(dir_, "batch.csv", 300, 102), std::ios::binary);
+  std::string csv((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  BodyError error;
+  Submission submission;
+  submission.peer = "127.0.0.1";
+  submission.body = ReadRequestBody(csv, BodyFormat::kCsv, &error);
+  ASSERT_NE(submission.body, nullptr) << error.message;
+  std::promise<WriterAnswer> answered;
+  submission.answer = [&](WriterAnswer answer) { answered.set_value(std::move(answer)); };
+  StreamMetrics metrics("test");
+  WriterOptions options;
+  options.warehouse = location_;
+  StreamWriter stream(options, metrics);
+  Status started = stream.Start();
+  ASSERT_TRUE(started) << started.error().message();
+  ASSERT_EQ(stream.Submit(submission), StreamWriter::Admission::kQueued);
+  WriterAnswer answer = answered.get_future().get();
+  ASSERT_EQ(answer.status, 200u) << answer.body;
+  stream.Stop();
+
+  auto restart = Start(&origin);
+  ASSERT_NE(restart, nullptr);
+  EXPECT_EQ(origin, CubeOrigin::kFileRefreshed);
+  auto fresh = Fresh();
+  ASSERT_NE(fresh, nullptr);
+  EXPECT_GT(fresh->cube->rows(), 2'000u);
+  ASSERT_EQ(restart->cube->rows(), fresh->cube->rows());
+  ExpectSameAnswers(*restart, *fresh, "after a stream batch");
 }
 
 // The warehouse emptied and loaded again with other files under the same file ids: the ids
