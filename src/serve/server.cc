@@ -495,6 +495,7 @@ struct DashboardServer::State {
           Log(LogLevel::kInfo, "warehouse changed",
               {{"data_version", (*next)->data_version}, {"sales", (*next)->cube->rows()}});
           Publish(*next);
+          GiveBackSlack();
           TellEventStreams();
           // Segmented once the data has been quiet for kSegmentQuiet: while a stream commits
           // every fraction of a second, a segmentation of each snapshot would keep a worker
@@ -1193,6 +1194,8 @@ Status DashboardServer::Start() {
   const auto reading = std::chrono::steady_clock::now();
   auto first = s.reader->Refresh(nullptr);
   TILL_RETURN_IF_ERROR(first);
+  // A read of every sale frees its builder, several times the cube, into the arenas.
+  State::GiveBackSlack();
   if (!s.reader->cube_file_problem().empty()) {
     Log(LogLevel::kWarn, "the cube file cannot be used; the sales were read from the warehouse",
         {{"error", s.reader->cube_file_problem()}});
