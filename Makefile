@@ -2,7 +2,7 @@
 # missing (Debian 12), build, and run.
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup build till package image demo test test-asan bench bench-pg bench-floor bench-watch bench-serve bench-stream bench-stream-visible bench-stream-batches bench-segments clean
+.PHONY: all setup build till package image demo test test-asan bench bench-pg bench-floor bench-watch bench-serve bench-serve-start bench-stream bench-stream-visible bench-stream-batches bench-segments clean
 
 all: build
 
@@ -78,6 +78,9 @@ bench-watch: till
 
 bench-serve: till
 	bench/serve_latency.sh
+
+bench-serve-start: till
+	bench/serve_start.sh
 
 bench-stream: till
 	bench/stream.sh 10 --postgres

@@ -22,6 +22,7 @@ namespace {
 struct ServeFlags {
   ServeOptions options;
   bool no_cache = false;
+  bool no_cube_file = false;
   bool no_watch = false;
   bool token_on_loopback = false;
 };
@@ -105,6 +106,12 @@ Command AddServeCommand(CLI::App& app, Config& config) {
                    "Clients of /api/v1/events (the dashboard's live updates) at once (default "
                    "256); more are answered 503 and poll")
       ->check(CLI::Range(0, 100000));
+  serve->add_option("--cube-file", options.cube_file,
+                    "File keeping the sales in memory between starts, so that a start reads only "
+                    "what was loaded since (default: beside a SQLite warehouse, WAREHOUSE.cube; "
+                    "for PostgreSQL under $XDG_CACHE_HOME/till or ~/.cache/till)");
+  serve->add_flag("--no-cube-file", flags->no_cube_file,
+                  "Read every sale from the warehouse at each start, and keep no cube file");
   serve->add_flag("--no-cache", flags->no_cache, "Compute every answer, even a repeated one");
   serve->add_flag("--no-watch", flags->no_watch,
                   "Notice new data at the --refresh checks only, not at each commit (for "
@@ -113,6 +120,7 @@ Command AddServeCommand(CLI::App& app, Config& config) {
             ServeOptions given = flags->options;
             given.warehouse = config.warehouse;
             given.cache = !flags->no_cache;
+            given.keep_cube = !flags->no_cube_file;
             given.watch_commits = !flags->no_watch;
             given.loopback_needs_token = flags->token_on_loopback || config.serve_token_on_loopback;
             given.version = TILL_VERSION;

@@ -1,6 +1,7 @@
 #include "serve/cube.h"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <numeric>
@@ -106,18 +107,18 @@ struct Cube::Compiled {
   Day to = 0;
   bool nothing = false;  // some filter allows no code at all
   struct Test {
-    const uint32_t* codes;
+    const NarrowColumn* codes;
     std::vector<uint8_t> allowed;
   };
   std::vector<Test> tests;
 
   bool Pass(const Cube& cube, size_t row) const {
     if (dates) {
-      Day day = cube.day_[row];
+      Day day = cube.DayAt(row);
       if (day == kNoDay || day < from || day > to) return false;
     }
     for (const auto& test : tests) {
-      if (!test.allowed[test.codes[row]]) return false;
+      if (!test.allowed[(*test.codes)[row]]) return false;
     }
     return true;
   }
@@ -151,7 +152,7 @@ Cube::Compiled Cube::Compile(const Selection& selection, bool with_dates) const 
     if (std::find(allowed[s].begin(), allowed[s].end(), 1) == allowed[s].end()) {
       compiled.nothing = true;
     }
-    compiled.tests.push_back({codes_[s].data(), std::move(allowed[s])});
+    compiled.tests.push_back({&codes_[s], std::move(allowed[s])});
   }
   return compiled;
 }
@@ -162,14 +163,20 @@ template <typename GroupOf>
 void Cube::Accumulate(const Compiled& compiled, GroupOf group_of,
                       std::vector<Measures>& out) const {
   if (compiled.nothing) return;
-  if (compiled.dates || !compiled.tests.empty()) {
-    Scan<true>(compiled, group_of, out);
+  const bool tests = compiled.dates || !compiled.tests.empty();
+  const bool fixed = !amount_fixed_.empty() || rows() == 0;
+  if (tests && fixed) {
+    Scan<true, true>(compiled, group_of, out);
+  } else if (tests) {
+    Scan<true, false>(compiled, group_of, out);
+  } else if (fixed) {
+    Scan<false, true>(compiled, group_of, out);
   } else {
-    Scan<false>(compiled, group_of, out);
+    Scan<false, false>(compiled, group_of, out);
   }
 }
 
-template <bool kTests, typename GroupOf>
+template <bool kTests, bool kFixed, typename GroupOf>
 void Cube::Scan(const Compiled& compiled, GroupOf group_of, std::vector<Measures>& out) const {
   // Whole-number sums per group, turned into Measures at the end.
   struct Sums {
@@ -189,11 +196,9 @@ void Cube::Scan(const Compiled& compiled, GroupOf group_of, std::vector<Measures
     std::from_chars(member.data(), member.data() + member.size(), rating_of[code]);
     rated_of[code] = 1;
   }
-  const uint32_t* ratings = codes_[kRatingSource].data();
-  const uint32_t* customers = customer_.data();
-  const uint32_t* wholes = amount_whole_.data();
-  const uint64_t* fractions = amount_fraction_.data();
-  const int64_t* quantities = quantity_.data();
+  const NarrowColumn& ratings = codes_[kRatingSource];
+  const NarrowColumn& customers = customer_;
+  const NarrowColumn& quantities = quantity_;
   const size_t n = rows();
   for (size_t row = 0; row < n; ++row) {
     if constexpr (kTests) {
@@ -202,7 +207,11 @@ void Cube::Scan(const Compiled& compiled, GroupOf group_of, std::vector<Measures
     int64_t group = group_of(row);
     if (group < 0) continue;
     Sums& m = sums[static_cast<size_t>(group)];
-    m.revenue.Add(SplitAmount{wholes[row], fractions[row]});
+    if constexpr (kFixed) {
+      m.revenue.Add(FromFixed(amount_fixed_[row]));
+    } else {
+      m.revenue.Add(SplitAmount{amount_whole_[row], amount_fraction_[row]});
+    }
     m.orders += 1;
     m.units += quantities[row];
     m.rating_sum += rating_of[ratings[row]];
@@ -241,7 +250,7 @@ std::vector<Measures> Cube::Periods(const Selection& selection,
   Accumulate(
       Compile(selection, false),
       [&](size_t row) -> int64_t {
-        Day day = day_[row];
+        Day day = DayAt(row);
         if (day == kNoDay) return -1;
         for (size_t p = 0; p < periods.size(); ++p) {
           if (day >= periods[p].first && day <= periods[p].second) return static_cast<int64_t>(p);
@@ -269,7 +278,7 @@ std::vector<Bucket> Cube::Series(const Selection& selection, Grain grain) const 
   Accumulate(
       Compile(selection, true),
       [&](size_t row) -> int64_t {
-        Day day = day_[row];
+        Day day = DayAt(row);
         if (day == kNoDay) return -1;
         return period_of[static_cast<size_t>(day - first)];
       },
@@ -292,10 +301,10 @@ std::optional<std::vector<Group>> Cube::Breakdown(const Selection& selection,
   const size_t groups = std::max<size_t>(first.members.size(), 1) * width;
   if (groups > kMaxGroups) return std::nullopt;
   std::vector<Measures> out(groups);
-  const uint32_t* first_codes = codes_[first.source].data();
+  const NarrowColumn& first_codes = codes_[first.source];
   const uint32_t* first_member = first.member_of.data();
   if (second) {
-    const uint32_t* second_codes = codes_[second->source].data();
+    const NarrowColumn& second_codes = codes_[second->source];
     const uint32_t* second_member = second->member_of.data();
     Accumulate(
         Compile(selection, true),
@@ -334,12 +343,12 @@ std::vector<Measures> Cube::MemberSeries(const Selection& selection, Dim dim, Gr
   const Table& table = tables_[Index(dim)];
   const size_t width = starts.size();
   std::vector<Measures> out(std::max<size_t>(table.members.size(), 1) * width);
-  const uint32_t* codes = codes_[table.source].data();
+  const NarrowColumn& codes = codes_[table.source];
   const uint32_t* member_of = table.member_of.data();
   Accumulate(
       Compile(selection, false),
       [&](size_t row) -> int64_t {
-        Day day = day_[row];
+        Day day = DayAt(row);
         if (day == kNoDay || day < from || day > to) return -1;
         return static_cast<int64_t>(member_of[codes[row]] * width) +
                period_of[static_cast<size_t>(day - from)];
@@ -353,12 +362,12 @@ std::vector<Measures> Cube::MemberPeriods(const Selection& selection, Dim dim,
   const Table& table = tables_[Index(dim)];
   const size_t width = periods.size();
   std::vector<Measures> out(std::max<size_t>(table.members.size(), 1) * width);
-  const uint32_t* codes = codes_[table.source].data();
+  const NarrowColumn& codes = codes_[table.source];
   const uint32_t* member_of = table.member_of.data();
   Accumulate(
       Compile(selection, false),
       [&](size_t row) -> int64_t {
-        Day day = day_[row];
+        Day day = DayAt(row);
         if (day == kNoDay) return -1;
         for (size_t p = 0; p < width; ++p) {
           if (day >= periods[p].first && day <= periods[p].second) {
@@ -393,21 +402,95 @@ void Cube::CustomerSales(const Selection& selection,
   CustomerSale sale;
   for (size_t row = 0; row < rows(); ++row) {
     const uint32_t customer = customer_[row];
-    if (customer == 0 || day_[row] == kNoDay || !compiled.Pass(*this, row)) continue;
+    const Day day = DayAt(row);
+    if (customer == 0 || day == kNoDay || !compiled.Pass(*this, row)) continue;
     sale.customer_id = customer_ids_[customer];
     const uint32_t transaction = transaction_[row];
     sale.transaction_id = transaction == 0
                               ? std::nullopt
                               : std::optional<std::string_view>(transaction_ids_[transaction]);
-    sale.day = day_[row];
+    sale.day = day;
     // The amount was split exactly (SplitExact); whole plus fraction gives it back exactly.
-    sale.amount = static_cast<double>(amount_whole_[row]) +
-                  std::ldexp(static_cast<double>(amount_fraction_[row]), -64);
+    const SplitAmount amount = AmountAt(row);
+    sale.amount =
+        static_cast<double>(amount.whole) + std::ldexp(static_cast<double>(amount.fraction), -64);
     visit(sale);
   }
 }
 
+NarrowColumn::NarrowColumn(std::span<const uint32_t> values) : size_(values.size()) {
+  const uint32_t largest = values.empty() ? 0 : *std::max_element(values.begin(), values.end());
+  width_ = largest <= std::numeric_limits<uint8_t>::max()    ? 1
+           : largest <= std::numeric_limits<uint16_t>::max() ? 2
+                                                             : 4;
+  switch (width_) {
+    case 1:
+      narrow_.assign(values.begin(), values.end());
+      break;
+    case 2:
+      medium_.assign(values.begin(), values.end());
+      break;
+    default:
+      wide_.assign(values.begin(), values.end());
+      break;
+  }
+}
+
 // ---- building ----
+
+CubeBuilder::Interned::Interned() : codes_(0, Hash{&table_}, Eq{&table_}) { Code(""); }
+
+size_t CubeBuilder::Interned::Hash::operator()(std::string_view text) const {
+  return absl::Hash<std::string_view>{}(text);
+}
+
+std::optional<uint32_t> CubeBuilder::Interned::Code(std::string_view text) {
+  auto it = codes_.find(text);
+  if (it != codes_.end()) return *it;
+  if (!table_.Add(text)) return std::nullopt;
+  const auto code = static_cast<uint32_t>(table_.size() - 1);
+  codes_.insert(code);
+  return code;
+}
+
+CubeBuilder::CubeBuilder(const Cube& base) {
+  const size_t n = base.rows();
+  auto keyed = [](const std::vector<int64_t>& keys, std::unordered_map<int64_t, uint32_t>& codes) {
+    for (int64_t key : keys) Code(codes, key);
+  };
+  keyed(base.source_keys_[Cube::kProductSource], product_codes_);
+  keyed(base.source_keys_[Cube::kLocationSource], location_codes_);
+  constexpr Cube::Source kAttributeSources[] = {Cube::kGenderSource,  Cube::kIncomeSource,
+                                                Cube::kPaymentSource, Cube::kShippingSource,
+                                                Cube::kStatusSource,  Cube::kFeedbackSource};
+  for (size_t a = 0; a < 6; ++a)
+    keyed(base.source_keys_[kAttributeSources[a]], attribute_codes_[a]);
+  auto labelled = [&](Cube::Source source, Labels& labels) {
+    for (const std::string& label : base.source_labels_[source]) LabelCode(labels, label);
+  };
+  labelled(Cube::kSegmentSource, segments_);
+  labelled(Cube::kAgeBandSource, age_bands_);
+  labelled(Cube::kRatingSource, ratings_);
+  // Both tables start with "" (code 0), as these do.
+  for (size_t c = 1; c < base.customer_ids_.size(); ++c) customers_.Code(base.customer_ids_[c]);
+  for (size_t t = 1; t < base.transaction_ids_.size(); ++t) {
+    transactions_.Code(base.transaction_ids_[t]);
+  }
+  day_.resize(n);
+  customer_.resize(n);
+  quantity_.resize(n);
+  transaction_.resize(n);
+  amount_.resize(n);
+  for (size_t s = 0; s < Cube::kSourceCount; ++s) codes_[s].resize(n);
+  for (size_t row = 0; row < n; ++row) {
+    day_[row] = base.DayAt(row);
+    customer_[row] = base.customer_[row];
+    for (size_t s = 0; s < Cube::kSourceCount; ++s) codes_[s][row] = base.codes_[s][row];
+    quantity_[row] = base.quantity_[row];
+    transaction_[row] = base.transaction_[row];
+    amount_[row] = base.AmountAt(row);
+  }
+}
 
 uint32_t CubeBuilder::Code(std::unordered_map<int64_t, uint32_t>& codes, int64_t key) {
   auto [it, added] = codes.try_emplace(key, static_cast<uint32_t>(codes.size()));
@@ -440,16 +523,14 @@ void CubeBuilder::SetAttribute(Attribute attribute, int64_t key, std::string lab
   attribute_labels_[a][code] = std::move(label);
 }
 
-void CubeBuilder::Add(const Sale& sale) {
+bool CubeBuilder::Add(const Sale& sale) {
+  std::optional<uint32_t> customer = 0;
+  if (sale.customer_id) customer = customers_.Code(*sale.customer_id);
+  std::optional<uint32_t> transaction = 0;
+  if (sale.transaction_id) transaction = transactions_.Code(*sale.transaction_id);
+  if (!customer || !transaction) return false;
   day_.push_back(sale.date_key == 0 ? kNoDay : DayFromKey(sale.date_key));
-  if (sale.customer_id) {
-    auto [it, added] = customer_codes_.try_emplace(std::string(*sale.customer_id),
-                                                   static_cast<uint32_t>(customer_codes_.size()));
-    if (added) customer_ids_.emplace_back(*sale.customer_id);
-    customer_.push_back(it->second);
-  } else {
-    customer_.push_back(0);
-  }
+  customer_.push_back(*customer);
   codes_[Cube::kProductSource].push_back(Code(product_codes_, sale.product_key));
   codes_[Cube::kLocationSource].push_back(Code(location_codes_, sale.location_key));
   codes_[Cube::kSegmentSource].push_back(LabelCode(segments_, sale.segment.value_or("")));
@@ -464,18 +545,10 @@ void CubeBuilder::Add(const Sale& sale) {
   }
   codes_[Cube::kRatingSource].push_back(
       LabelCode(ratings_, sale.rating ? std::to_string(*sale.rating) : std::string()));
-  if (sale.transaction_id) {
-    auto [it, added] = transaction_codes_.try_emplace(
-        std::string(*sale.transaction_id), static_cast<uint32_t>(transaction_ids_.size()));
-    if (added) transaction_ids_.emplace_back(*sale.transaction_id);
-    transaction_.push_back(it->second);
-  } else {
-    transaction_.push_back(0);
-  }
-  quantity_.push_back(sale.quantity);
-  SplitAmount amount = SplitExact(sale.amount);
-  amount_whole_.push_back(amount.whole);
-  amount_fraction_.push_back(amount.fraction);
+  transaction_.push_back(*transaction);
+  quantity_.push_back(static_cast<uint32_t>(sale.quantity));
+  amount_.push_back(SplitExact(sale.amount));
+  return true;
 }
 
 namespace {
@@ -512,38 +585,106 @@ Cube CubeBuilder::Build() const {
   Cube cube;
   const size_t n = day_.size();
 
-  // Rows ordered by customer, by counting: customers are dense codes.
-  const size_t customers = customer_codes_.size();
+  // Rows ordered by customer, by counting: customers are dense codes. Row numbers fit 32 bits:
+  // a cube's codes do.
+  const size_t customers = customers_.table().size();
   std::vector<size_t> start(customers + 1, 0);
   for (uint32_t customer : customer_) ++start[customer + 1];
   std::partial_sum(start.begin(), start.end(), start.begin());
-  std::vector<size_t> order(n);
-  for (size_t row = 0; row < n; ++row) order[start[customer_[row]]++] = row;
+  std::vector<uint32_t> order(n);
+  for (size_t row = 0; row < n; ++row) {
+    order[start[customer_[row]]++] = static_cast<uint32_t>(row);
+  }
+  start = {};
 
-  auto permuted = [&](const auto& column) {
-    std::remove_cvref_t<decltype(column)> out(n);
-    for (size_t i = 0; i < n; ++i) out[i] = column[order[i]];
-    return out;
+  // Each column is permuted into a scratch array of 32-bit values, then narrowed.
+  std::vector<uint32_t> scratch(n);
+  auto narrow = [&](const std::vector<uint32_t>& column) {
+    for (size_t i = 0; i < n; ++i) scratch[i] = column[order[i]];
+    return NarrowColumn(scratch);
   };
-  cube.day_ = permuted(day_);
-  cube.customer_ = permuted(customer_);
-  for (size_t s = 0; s < Cube::kSourceCount; ++s) cube.codes_[s] = permuted(codes_[s]);
-  cube.quantity_ = permuted(quantity_);
-  cube.amount_whole_ = permuted(amount_whole_);
-  cube.amount_fraction_ = permuted(amount_fraction_);
-  cube.transaction_ = permuted(transaction_);
-  cube.transaction_ids_ = transaction_ids_;
-  cube.customer_ids_ = customer_ids_;
+  cube.customer_ = narrow(customer_);
+  for (size_t s = 0; s < Cube::kSourceCount; ++s) cube.codes_[s] = narrow(codes_[s]);
+  cube.quantity_ = narrow(quantity_);
+  cube.transaction_ = narrow(transaction_);
+
+  // Days as distances from the first known one.
+  Day base = 0;
+  bool dated = false;
+  for (Day day : day_) {
+    if (day == kNoDay) continue;
+    if (!dated || day < base) base = day;
+    dated = true;
+  }
+  cube.base_day_ = base;
+  for (size_t i = 0; i < n; ++i) {
+    const Day day = day_[order[i]];
+    scratch[i] = day == kNoDay ? 0 : static_cast<uint32_t>(static_cast<int64_t>(day) - base + 1);
+  }
+  cube.day_ = NarrowColumn(scratch);
+  scratch = {};
+
+  // Amounts: the fewest fraction bits that hold every fraction, and the widest whole part.
+  int whole_bits = 0;
+  int fraction_bits = 0;
+  for (const SplitAmount& amount : amount_) {
+    whole_bits = std::max(whole_bits, static_cast<int>(std::bit_width(amount.whole)));
+    if (amount.fraction != 0) {
+      fraction_bits = std::max(fraction_bits, 64 - std::countr_zero(amount.fraction));
+    }
+  }
+  if (whole_bits + fraction_bits <= 64) {
+    cube.fraction_bits_ = static_cast<uint8_t>(fraction_bits);
+    cube.amount_fixed_.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      const SplitAmount& amount = amount_[order[i]];
+      uint64_t fixed = 0;
+      if (fraction_bits == 0) {
+        fixed = amount.whole;
+      } else if (fraction_bits == 64) {
+        fixed = amount.fraction;
+      } else {
+        fixed =
+            (uint64_t{amount.whole} << fraction_bits) | (amount.fraction >> (64 - fraction_bits));
+      }
+      cube.amount_fixed_[i] = fixed;
+    }
+  } else {
+    cube.amount_whole_.resize(n);
+    cube.amount_fraction_.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      cube.amount_whole_[i] = amount_[order[i]].whole;
+      cube.amount_fraction_[i] = amount_[order[i]].fraction;
+    }
+  }
+  order = {};
+
+  cube.transaction_ids_ = transactions_.table();
+  cube.transaction_ids_.ShrinkToFit();
+  cube.customer_ids_ = customers_.table();
+  cube.customer_ids_.ShrinkToFit();
 
   cube.customer_first_day_.assign(customers, kNoDay);
   for (size_t row = 0; row < n; ++row) {
-    Day day = cube.day_[row];
+    Day day = cube.DayAt(row);
     if (day == kNoDay) continue;
     Day& first = cube.customer_first_day_[cube.customer_[row]];
     if (first == kNoDay || day < first) first = day;
     if (!cube.first_day_ || day < *cube.first_day_) cube.first_day_ = day;
     if (!cube.last_day_ || day > *cube.last_day_) cube.last_day_ = day;
   }
+
+  // The keys and labels of the codes, for a builder to go on from this cube.
+  auto keys_of = [](const std::unordered_map<int64_t, uint32_t>& codes) {
+    std::vector<int64_t> keys(codes.size());
+    for (const auto& [key, code] : codes) keys[code] = key;
+    return keys;
+  };
+  cube.source_keys_[Cube::kProductSource] = keys_of(product_codes_);
+  cube.source_keys_[Cube::kLocationSource] = keys_of(location_codes_);
+  cube.source_labels_[Cube::kSegmentSource] = segments_.labels;
+  cube.source_labels_[Cube::kAgeBandSource] = age_bands_.labels;
+  cube.source_labels_[Cube::kRatingSource] = ratings_.labels;
 
   // Every key met in a sale has a code; one without a dimension row has empty labels.
   std::vector<Product> products = products_;
@@ -554,7 +695,8 @@ Cube CubeBuilder::Build() const {
     Cube::Table& t = cube.tables_[Cube::Index(dim)];
     t.source = source;
     std::vector<uint8_t> used(codes, 0);
-    for (uint32_t code : cube.codes_[source]) used[code] = 1;
+    const NarrowColumn& column = cube.codes_[source];
+    for (size_t row = 0; row < column.size(); ++row) used[column[row]] = 1;
     FillTable(used, label_of, t.members, t.member_of);
   };
   table(Dim::kCategory, Cube::kProductSource, products.size(),
@@ -583,6 +725,7 @@ Cube CubeBuilder::Build() const {
       {Dim::kOrderStatus, Cube::kStatusSource},    {Dim::kFeedback, Cube::kFeedbackSource},
   };
   for (size_t a = 0; a < 6; ++a) {
+    cube.source_keys_[kAttributes[a].second] = keys_of(attribute_codes_[a]);
     std::vector<std::string> labels = attribute_labels_[a];
     labels.resize(attribute_codes_[a].size());
     table(kAttributes[a].first, kAttributes[a].second, labels.size(),

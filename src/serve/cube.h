@@ -8,6 +8,8 @@
 // time).
 #pragma once
 
+#include <absl/container/flat_hash_set.h>
+
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -96,6 +98,70 @@ struct Group {
   Measures measures;
 };
 
+// A column of unsigned codes, each held in the fewest of 1, 2 or 4 bytes that hold the column's
+// largest: most of the cube's columns count a few to a few hundred members, so a byte a row
+// instead of four. Reading a code tests the width, which is the same for every row of a scan and
+// so always predicted.
+class NarrowColumn {
+ public:
+  NarrowColumn() = default;
+  explicit NarrowColumn(std::span<const uint32_t> values);
+
+  size_t size() const { return size_; }
+  uint8_t width() const { return width_; }
+  size_t bytes() const { return size_ * width_; }
+  uint32_t operator[](size_t i) const {
+    switch (width_) {
+      case 1:
+        return narrow_[i];
+      case 2:
+        return medium_[i];
+      default:
+        return wide_[i];
+    }
+  }
+
+ private:
+  friend class CubeFile;
+  uint8_t width_ = 1;
+  size_t size_ = 0;
+  std::vector<uint8_t> narrow_;
+  std::vector<uint16_t> medium_;
+  std::vector<uint32_t> wide_;
+};
+
+// Strings end to end in one buffer with where each ends: a customer or transaction id costs its
+// characters and four bytes, not the 32 of a std::string and the heap block behind a long one.
+class StringTable {
+ public:
+  size_t size() const { return ends_.size(); }
+  std::string_view operator[](size_t i) const {
+    uint32_t begin = i == 0 ? 0 : ends_[i - 1];
+    return std::string_view(bytes_).substr(begin, ends_[i] - begin);
+  }
+  // Fails (false) when the buffer would pass 4 GiB, where the 32-bit ends stop.
+  bool Add(std::string_view text) {
+    if (bytes_.size() + text.size() > std::numeric_limits<uint32_t>::max()) return false;
+    bytes_ += text;
+    ends_.push_back(static_cast<uint32_t>(bytes_.size()));
+    return true;
+  }
+  size_t bytes() const { return bytes_.size() + ends_.size() * sizeof(uint32_t); }
+  void Reserve(size_t strings, size_t bytes) {
+    ends_.reserve(strings);
+    bytes_.reserve(bytes);
+  }
+  void ShrinkToFit() {
+    bytes_.shrink_to_fit();
+    ends_.shrink_to_fit();
+  }
+
+ private:
+  friend class CubeFile;
+  std::string bytes_;
+  std::vector<uint32_t> ends_;
+};
+
 class Cube {
  public:
   // The member of a code no sale uses.
@@ -149,6 +215,9 @@ class Cube {
   void CustomerSales(const Selection& selection,
                      const std::function<void(const CustomerSale&)>& visit) const;
 
+  // The cube as a file (cube_file.h) reads and writes it.
+  friend class CubeFile;
+
  private:
   friend class CubeBuilder;
 
@@ -179,30 +248,70 @@ class Cube {
   Compiled Compile(const Selection& selection, bool with_dates) const;
   template <typename GroupOf>
   void Accumulate(const Compiled& compiled, GroupOf group_of, std::vector<Measures>& out) const;
-  template <bool kTests, typename GroupOf>
+  template <bool kTests, bool kFixed, typename GroupOf>
   void Scan(const Compiled& compiled, GroupOf group_of, std::vector<Measures>& out) const;
 
-  std::vector<Day> day_;
-  std::vector<uint32_t> customer_;  // 0: unknown
-  std::array<std::vector<uint32_t>, kSourceCount> codes_;
-  std::vector<int64_t> quantity_;
-  // Each amount exactly, as its whole part and its fraction (SplitExact): sums of whole numbers
-  // are exact and fast. 32-bit codes keep a cube under 2^32 rows, so neither sum can overflow.
+  Day DayAt(size_t row) const {
+    uint32_t stored = day_[row];
+    return stored == 0 ? kNoDay : static_cast<Day>(base_day_ + static_cast<int64_t>(stored) - 1);
+  }
+  SplitAmount AmountAt(size_t row) const {
+    return amount_fixed_.empty() ? SplitAmount{amount_whole_[row], amount_fraction_[row]}
+                                 : FromFixed(amount_fixed_[row]);
+  }
+  SplitAmount FromFixed(uint64_t fixed) const {
+    // fraction_bits_ is 0 to 64: shifts by 64 are spelled out, as C++ leaves them undefined.
+    if (fraction_bits_ == 0) return {static_cast<uint32_t>(fixed), 0};
+    if (fraction_bits_ == 64) return {0, fixed};
+    return {static_cast<uint32_t>(fixed >> fraction_bits_), fixed << (64 - fraction_bits_)};
+  }
+
+  // Each row's day as its distance from base_day_ plus one, 0 for an unknown date: two bytes a
+  // row for up to 179 years of sales.
+  NarrowColumn day_;
+  Day base_day_ = 0;
+  NarrowColumn customer_;  // 0: unknown
+  std::array<NarrowColumn, kSourceCount> codes_;
+  NarrowColumn quantity_;  // 1 to kMaxQuantity (clean/amounts.h): fits 32 bits
+  // Each amount exactly (SplitExact). Amounts of about ten significant digits below a few
+  // thousand need about 13 whole bits and under 50 fraction bits, so the cube keeps them in one
+  // 64-bit fixed-point number, whole << fraction_bits_ | fraction's top fraction_bits_ bits,
+  // fraction_bits_ being the fewest that hold every amount's fraction exactly: 8 bytes a row
+  // instead of 12, and the same sums. Only when the largest whole part and the finest fraction
+  // together need more than 64 bits (amounts from 0.001 to 10^9 with full precision, in one
+  // cube) does it keep the whole part and the fraction apart, as 12 bytes.
+  uint8_t fraction_bits_ = 0;
+  std::vector<uint64_t> amount_fixed_;  // empty when the two below are used
   std::vector<uint32_t> amount_whole_;
   std::vector<uint64_t> amount_fraction_;
   std::array<Table, kDimCount> tables_;
-  std::vector<Day> customer_first_day_;    // by customer; kNoDay when never dated
-  std::vector<std::string> customer_ids_;  // by customer code; "" for code 0 (unknown)
-  std::vector<uint32_t> transaction_;      // per row: a code of transaction_ids_, 0 for none
-  std::vector<std::string> transaction_ids_;
+  std::vector<Day> customer_first_day_;  // by customer; kNoDay when never dated
+  StringTable customer_ids_;             // by customer code; "" for code 0 (unknown)
+  NarrowColumn transaction_;             // per row: a code of transaction_ids_, 0 for none
+  StringTable transaction_ids_;
   std::optional<Day> first_day_;
   std::optional<Day> last_day_;
+
+  // What a CubeBuilder made from this cube needs to go on with the same codes: the warehouse key
+  // of each code of the product, location and attribute columns, and the label of each code of
+  // the segment, age band and rating columns.
+  std::array<std::vector<int64_t>, kSourceCount> source_keys_;
+  std::array<std::vector<std::string>, kSourceCount> source_labels_;
 };
 
 // Collects sale rows in the warehouse's keys and builds Cubes. Dimension rows are given by key
 // (again at each refresh: a label may change); sale rows name their dimension rows by key.
 class CubeBuilder {
  public:
+  CubeBuilder() = default;
+  // A builder holding `base`'s rows and codes, to add more rows to: Build then gives the cube a
+  // builder fed base's rows and these would have given. The dimension rows are not kept in a
+  // cube: give them again (SetProduct ...) before Build.
+  explicit CubeBuilder(const Cube& base);
+  // The interned strings' hash sets point at their own tables: neither copied nor moved.
+  CubeBuilder(const CubeBuilder&) = delete;
+  CubeBuilder& operator=(const CubeBuilder&) = delete;
+
   struct Product {
     std::string category, brand, product_type, name;  // empty: unknown
   };
@@ -229,8 +338,9 @@ class CubeBuilder {
     double amount = 0;     // IsExactAmount (base/exact_sum.h)
     std::optional<std::string_view> transaction_id;
   };
-  // Requires a quantity and an amount in the ranges above: what the cleaning rules load.
-  void Add(const Sale& sale);
+  // Requires a quantity and an amount in the ranges above: what the cleaning rules load. Fails
+  // (false, the row not added) only past 4 GiB of customer or transaction ids.
+  [[nodiscard]] bool Add(const Sale& sale);
   size_t rows() const { return day_.size(); }
 
   // A Cube of every row added so far. The builder keeps its rows: more may be added and another
@@ -238,17 +348,45 @@ class CubeBuilder {
   Cube Build() const;
 
  private:
+  // Strings numbered from 0 in the order first met, each kept once; code 0 is "".
+  class Interned {
+   public:
+    Interned();
+    Interned(const Interned&) = delete;
+    Interned& operator=(const Interned&) = delete;
+    // Nullopt past the table's 4 GiB.
+    std::optional<uint32_t> Code(std::string_view text);
+    const StringTable& table() const { return table_; }
+
+   private:
+    struct Hash {
+      using is_transparent = void;
+      const StringTable* table;
+      size_t operator()(std::string_view text) const;
+      size_t operator()(uint32_t code) const { return (*this)((*table)[code]); }
+    };
+    struct Eq {
+      using is_transparent = void;
+      const StringTable* table;
+      std::string_view Text(std::string_view text) const { return text; }
+      std::string_view Text(uint32_t code) const { return (*table)[code]; }
+      template <typename A, typename B>
+      bool operator()(const A& a, const B& b) const {
+        return Text(a) == Text(b);
+      }
+    };
+    StringTable table_;
+    absl::flat_hash_set<uint32_t, Hash, Eq> codes_;
+  };
+
   // Codes are handed out in the order keys are first met, and never change.
   std::unordered_map<int64_t, uint32_t> product_codes_, location_codes_;
   std::array<std::unordered_map<int64_t, uint32_t>, 6> attribute_codes_;
   std::vector<Product> products_;
   std::vector<Location> locations_;
   std::array<std::vector<std::string>, 6> attribute_labels_;
-  std::unordered_map<std::string, uint32_t> customer_codes_{{std::string(), 0}};
-  std::vector<std::string> customer_ids_{std::string()};  // by code
-  // Transaction ids: codes of their text, 0 for none.
-  std::unordered_map<std::string, uint32_t> transaction_codes_;
-  std::vector<std::string> transaction_ids_{std::string()};
+  Interned customers_;     // code 0: no customer id
+  Interned transactions_;  // code 0: no transaction id
   std::vector<uint32_t> transaction_;
   // Segment, age band and rating: codes of their labels ("" for unknown).
   struct Labels {
@@ -263,9 +401,8 @@ class CubeBuilder {
   std::vector<Day> day_;
   std::vector<uint32_t> customer_;
   std::array<std::vector<uint32_t>, Cube::kSourceCount> codes_;
-  std::vector<int64_t> quantity_;
-  std::vector<uint32_t> amount_whole_;
-  std::vector<uint64_t> amount_fraction_;
+  std::vector<uint32_t> quantity_;
+  std::vector<SplitAmount> amount_;
 };
 
 }  // namespace till

@@ -65,6 +65,7 @@
 #include "base/sha256.h"
 #include "serve/api.h"
 #include "serve/assets.h"
+#include "serve/cube_file.h"
 #include "serve/customer_analytics.h"
 #include "serve/snapshot.h"
 
@@ -455,7 +456,21 @@ struct DashboardServer::State {
   void RefreshLoop() {
     bool watch_failed = false;
     auto last_read = Steady::now();
+    std::string save_error;
     for (;;) {
+      // The cube file is written here, on this thread, so that neither the first answer nor a
+      // refresh waits for the disk.
+      if (Status saved = reader->SaveCube(); !saved) {
+        if (saved.error().message() != save_error) {
+          Log(LogLevel::kWarn,
+              "cannot keep the sales cube in its file; the next start reads the "
+              "warehouse",
+              {{"error", saved.error().message()}});
+        }
+        save_error = saved.error().message();
+      } else {
+        save_error.clear();
+      }
       if (WaitForChange(last_read, watch_failed)) return;
       last_read = Steady::now();
       auto current = Current();
@@ -480,6 +495,7 @@ struct DashboardServer::State {
           Log(LogLevel::kInfo, "warehouse changed",
               {{"data_version", (*next)->data_version}, {"sales", (*next)->cube->rows()}});
           Publish(*next);
+          GiveBackSlack();
           TellEventStreams();
           // Segmented once the data has been quiet for kSegmentQuiet: while a stream commits
           // every fraction of a second, a segmentation of each snapshot would keep a worker
@@ -1168,10 +1184,30 @@ Status DashboardServer::Start() {
     setrlimit(RLIMIT_NOFILE, &files);
   }
 
-  s.reader = std::make_unique<SnapshotReader>(std::move(*warehouse));
+  std::string cube_file;
+  if (s.options.keep_cube) {
+    cube_file = s.options.cube_file.empty() ? DefaultCubeFile((*warehouse)->Describe())
+                                            : s.options.cube_file;
+  }
+  s.reader = std::make_unique<SnapshotReader>(std::move(*warehouse), cube_file);
   s.SetUpMetrics();
+  const auto reading = std::chrono::steady_clock::now();
   auto first = s.reader->Refresh(nullptr);
   TILL_RETURN_IF_ERROR(first);
+  // A read of every sale frees its builder, several times the cube, into the arenas.
+  State::GiveBackSlack();
+  if (!s.reader->cube_file_problem().empty()) {
+    Log(LogLevel::kWarn, "the cube file cannot be used; the sales were read from the warehouse",
+        {{"error", s.reader->cube_file_problem()}});
+  }
+  constexpr std::string_view kOrigins[] = {
+      "none", "cube file", "cube file and the files loaded since", "last cube", "warehouse"};
+  Log(LogLevel::kInfo, "sales cube read",
+      {{"from", kOrigins[static_cast<size_t>(s.reader->cube_origin())]},
+       {"sales", (*first)->cube->rows()},
+       {"seconds",
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - reading).count()},
+       {"cube_file", cube_file}});
   s.Publish(std::move(*first));
   s.SetUpAssets();
 

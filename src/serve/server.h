@@ -42,6 +42,9 @@ struct ServeOptions {
   // clients that asked them; beyond, a new large answer is refused with 503 and Retry-After.
   size_t held_answer_bytes = 64 << 20;
   std::string version;
+  // The sales cube is kept in this file between starts (cube_file.h); empty: DefaultCubeFile.
+  std::string cube_file;
+  bool keep_cube = false;  // off: every start reads the sales from the warehouse
 };
 
 class DashboardServer {

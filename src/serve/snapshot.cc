@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <utility>
 
 #include "base/clock.h"
 #include "clean/row_cleaner.h"
+#include "serve/cube_file.h"
 #include "warehouse/reads.h"
 
 namespace till {
@@ -41,8 +43,8 @@ constexpr std::pair<CubeBuilder::Attribute, SaleAttribute> kAttributes[] = {
 
 }  // namespace
 
-SnapshotReader::SnapshotReader(std::unique_ptr<Warehouse> warehouse)
-    : warehouse_(std::move(warehouse)) {}
+SnapshotReader::SnapshotReader(std::unique_ptr<Warehouse> warehouse, std::string cube_file)
+    : warehouse_(std::move(warehouse)), cube_file_(std::move(cube_file)) {}
 
 Result<std::shared_ptr<const Snapshot>> SnapshotReader::Refresh(
     std::shared_ptr<const Snapshot> current) {
@@ -62,33 +64,70 @@ Result<std::shared_ptr<const Snapshot>> SnapshotReader::Refresh(
   return next;
 }
 
+Status SnapshotReader::SaveCube(std::chrono::seconds interval) {
+  if (cube_saved_ || cube_file_.empty() || !cube_) return {};
+  const auto now = std::chrono::steady_clock::now();
+  if (last_save_ && now - *last_save_ < interval) return {};
+  last_save_ = now;
+  TILL_RETURN_IF_ERROR(CubeFile::Write(cube_file_, *cube_, loaded_files_));
+  cube_saved_ = true;
+  return {};
+}
+
 Result<std::shared_ptr<const Snapshot>> SnapshotReader::Read(
     std::shared_ptr<const Snapshot> current) {
   auto signature = ReadChangeSignature(*warehouse_);
   TILL_RETURN_IF_ERROR(signature);
   if (current && *signature == signature_) return current;
 
-  auto loaded = ReadLoadedFileIds(*warehouse_);
+  auto loaded = ReadLoadedFiles(*warehouse_);
   TILL_RETURN_IF_ERROR(loaded);
+  bool from_file = false;
+  if (!cube_ && !cube_file_.empty() && !cube_file_read_) {
+    cube_file_read_ = true;
+    auto contents = CubeFile::Read(cube_file_);
+    if (contents) {
+      cube_ = std::move(contents->cube);
+      loaded_files_ = std::move(contents->files);
+      from_file = true;
+    } else if (contents.error().code() != ErrorCode::kNotFound) {
+      cube_file_problem_ = contents.error().message();
+    }
+  }
   if (*loaded != loaded_files_ || !cube_) {
-    bool grows = builder_ && std::includes(loaded->begin(), loaded->end(), loaded_files_.begin(),
-                                           loaded_files_.end());
-    if (!grows) {
-      builder_ = std::make_unique<CubeBuilder>();
-      loaded_files_.clear();
+    // The cube goes on from the last one only when the warehouse still holds each file it holds,
+    // the same file (its hash and load); a file unloaded since, or one loaded again, makes it be
+    // read again whole.
+    bool grows = cube_ != nullptr;
+    if (grows) {
+      std::map<int64_t, const LoadedFile*> now;
+      for (const LoadedFile& file : *loaded) now.emplace(file.file_id, &file);
+      for (const LoadedFile& file : loaded_files_) {
+        auto it = now.find(file.file_id);
+        if (it == now.end() || !(*it->second == file)) grows = false;
+      }
     }
-    Status read = ReadDimensions();
+    std::set<int64_t> held;
+    if (grows) {
+      for (const LoadedFile& file : loaded_files_) held.insert(file.file_id);
+    }
+    // The builder lives only while a cube is made: the cube alone is held between refreshes, a
+    // fraction of the builder's size, and the next builder starts from it.
+    auto builder = grows ? std::make_unique<CubeBuilder>(*cube_) : std::make_unique<CubeBuilder>();
+    Status read = ReadDimensions(*builder);
     for (auto it = loaded->begin(); read && it != loaded->end(); ++it) {
-      if (!loaded_files_.contains(*it)) read = ReadSales(*it);
+      if (!held.contains(it->file_id)) read = ReadSales(*builder, it->file_id);
     }
-    if (!read) {
-      // Some files' rows may be in the builder already: start again from nothing next time.
-      builder_.reset();
-      loaded_files_.clear();
-      TILL_RETURN_IF_ERROR(read);
-    }
+    TILL_RETURN_IF_ERROR(read);
+    cube_ = std::make_shared<const Cube>(builder->Build());
+    builder.reset();
     loaded_files_ = std::move(*loaded);
-    cube_ = std::make_shared<const Cube>(builder_->Build());
+    origin_ = !grows      ? CubeOrigin::kWarehouse
+              : from_file ? CubeOrigin::kFileRefreshed
+                          : CubeOrigin::kRefreshed;
+    cube_saved_ = false;
+  } else if (from_file) {
+    origin_ = CubeOrigin::kFile;
   }
 
   auto snapshot = std::make_shared<Snapshot>();
@@ -102,8 +141,7 @@ Result<std::shared_ptr<const Snapshot>> SnapshotReader::Read(
   return std::shared_ptr<const Snapshot>(std::move(snapshot));
 }
 
-Status SnapshotReader::ReadDimensions() {
-  CubeBuilder& b = *builder_;
+Status SnapshotReader::ReadDimensions(CubeBuilder& b) {
   auto products = ReadProducts(*warehouse_);
   TILL_RETURN_IF_ERROR(products);
   for (ProductMember& p : *products) {
@@ -123,8 +161,7 @@ Status SnapshotReader::ReadDimensions() {
   return {};
 }
 
-Status SnapshotReader::ReadSales(int64_t file_id) {
-  CubeBuilder& b = *builder_;
+Status SnapshotReader::ReadSales(CubeBuilder& b, int64_t file_id) {
   CubeBuilder::Sale sale;
   return ScanSales(*warehouse_, file_id, [&](const SaleRow& row) -> Status {
     sale.date_key = row.date_key;
@@ -150,7 +187,12 @@ Status SnapshotReader::ReadSales(int64_t file_id) {
                                    "amounts; unload that file and load it again",
                                    file_id, sale.quantity, sale.amount));
     }
-    b.Add(sale);
+    if (!b.Add(sale)) {
+      return MakeError(ErrorCode::kBadFormat,
+                       fmt::format("file {}: the customer or transaction ids of the warehouse pass "
+                                   "the 4 GiB the sales cube holds",
+                                   file_id));
+    }
     return {};
   });
 }

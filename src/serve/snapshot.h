@@ -16,6 +16,7 @@
 
 #include "base/result.h"
 #include "serve/cube.h"
+#include "warehouse/reads.h"
 #include "warehouse/warehouse.h"
 
 namespace till {
@@ -79,10 +80,22 @@ struct Snapshot {
 // The newest batches of all streams kept in a Snapshot for their recent rates.
 inline constexpr int64_t kRecentStreamBatches = 2000;
 
+// Where the sales cube of the latest Snapshot came from.
+enum class CubeOrigin {
+  kNone,           // no Snapshot read yet
+  kFile,           // the cube file, the warehouse holding the same files as when it was written
+  kFileRefreshed,  // the cube file, and the sales of the files loaded since
+  kRefreshed,      // the last cube, and the sales of the files loaded since
+  kWarehouse,      // every sale read from the warehouse
+};
+
 // Reads a warehouse into Snapshots. Not thread-safe: one refreshing thread owns it.
 class SnapshotReader {
  public:
-  explicit SnapshotReader(std::unique_ptr<Warehouse> warehouse);
+  // With a `cube_file` (cube_file.h), the first Refresh reads the cube from it when the
+  // warehouse still holds every file the cube holds (the sales of files loaded since are read
+  // and added), and SaveCube writes each new cube to it.
+  explicit SnapshotReader(std::unique_ptr<Warehouse> warehouse, std::string cube_file = {});
 
   // A new Snapshot when the warehouse changed since `current` was read (or when there is no
   // `current`), else `current` itself. Sales of files loaded since are added to the cube; a
@@ -94,19 +107,31 @@ class SnapshotReader {
   Result<bool> WaitForCommit(std::chrono::milliseconds timeout) {
     return warehouse_->WaitForCommit(timeout);
   }
+  // Writes the cube the last Refresh read to the cube file, unless it is there already, or one
+  // was written less than `interval` ago (a stream's commits each make a new cube; the file
+  // follows at this pace, and a restart adds what it misses).
+  Status SaveCube(std::chrono::seconds interval = std::chrono::seconds(30));
+  CubeOrigin cube_origin() const { return origin_; }
+  // Why the cube file was not read at the first Refresh (empty: it was, or there is none).
+  const std::string& cube_file_problem() const { return cube_file_problem_; }
 
  private:
   Result<std::shared_ptr<const Snapshot>> Read(std::shared_ptr<const Snapshot> current);
-  Status ReadDimensions();
-  Status ReadSales(int64_t file_id);
+  Status ReadDimensions(CubeBuilder& builder);
+  Status ReadSales(CubeBuilder& builder, int64_t file_id);
   Status ReadPipeline(Snapshot& snapshot);
   Status ReadStreams(Snapshot& snapshot);
 
   std::unique_ptr<Warehouse> warehouse_;
   std::string signature_;
-  std::set<int64_t> loaded_files_;
-  std::unique_ptr<CubeBuilder> builder_;
+  std::vector<LoadedFile> loaded_files_;  // the files cube_ holds, by id
   std::shared_ptr<const Cube> cube_;
+  std::string cube_file_;
+  bool cube_file_read_ = false;
+  std::string cube_file_problem_;
+  bool cube_saved_ = true;  // cube_ is in the cube file, or there is none
+  std::optional<std::chrono::steady_clock::time_point> last_save_;
+  CubeOrigin origin_ = CubeOrigin::kNone;
   int64_t version_ = 0;
   std::shared_ptr<ReplicaState> replica_ = std::make_shared<ReplicaState>();
 };

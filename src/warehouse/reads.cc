@@ -114,6 +114,16 @@ Result<std::set<int64_t>> ReadLoadedFileIds(Warehouse& warehouse) {
   return loaded;
 }
 
+Result<std::vector<LoadedFile>> ReadLoadedFiles(Warehouse& warehouse) {
+  return ReadAll<LoadedFile>(
+      warehouse,
+      "SELECT file_id, sha256, rows_loaded, CAST(started_at AS TEXT) FROM etl_file "
+      "WHERE status = 'loaded' AND unloaded_at IS NULL ORDER BY file_id",
+      {}, [](Row row) {
+        return LoadedFile{Int(row[0]), Text(row[1]), Int(row[2]), Text(row[3])};
+      });
+}
+
 Result<std::map<std::string, StreamRequest>> ReadStreamAnswers(Warehouse& warehouse,
                                                                std::span<const std::string> keys) {
   std::map<std::string, StreamRequest> answers;

@@ -37,6 +37,19 @@ Result<std::string> ReadChangeSignature(Warehouse& warehouse);
 // The files whose rows the warehouse holds: loaded and not unloaded since.
 Result<std::set<int64_t>> ReadLoadedFileIds(Warehouse& warehouse);
 
+// A file whose rows the warehouse holds, with what tells it from any other file (its content's
+// hash and when its load started): a reader that keeps what it read from the warehouse (the
+// sales cube's file) compares these to know whether the warehouse still holds the same rows.
+struct LoadedFile {
+  int64_t file_id = 0;
+  std::string sha256;
+  int64_t rows_loaded = 0;
+  std::string started_at;
+  friend bool operator==(const LoadedFile&, const LoadedFile&) = default;
+};
+// The loaded files, as ReadLoadedFileIds finds them, by file id.
+Result<std::vector<LoadedFile>> ReadLoadedFiles(Warehouse& warehouse);
+
 // Dimension members. A NULL attribute reads as the empty string.
 struct ProductMember {
   int64_t key = 0;

@@ -137,7 +137,7 @@ void AddRow(CubeBuilder& builder, const Row& row) {
   sale.rating = row.rating;
   sale.quantity = row.quantity;
   sale.amount = row.amount;
-  builder.Add(sale);
+  ASSERT_TRUE(builder.Add(sale));
 }
 
 // The measures a test expects; revenue compared exactly (every amount here is a whole number).
@@ -415,7 +415,7 @@ TEST_F(CubeTest, BreakdownTakesOneOrTwoDimensionsWithinTheGroupLimit) {
     sale.location_key = key;
     sale.quantity = 1;
     sale.amount = 1;
-    big.Add(sale);
+    ASSERT_TRUE(big.Add(sale));
   }
   Cube cube = big.Build();
   ASSERT_GT(cube.Members(Dim::kProduct).size() * cube.Members(Dim::kCity).size(), Cube::kMaxGroups);
@@ -558,7 +558,7 @@ TEST(CubeRatingTest, ARatingOfZeroIsAKnownRating) {
     sale.rating = rating;
     sale.quantity = 1;
     sale.amount = 10;
-    builder.Add(sale);
+    ASSERT_TRUE(builder.Add(sale));
   }
   Cube cube = builder.Build();
   auto members = cube.Members(Dim::kRating);
@@ -567,6 +567,36 @@ TEST(CubeRatingTest, ARatingOfZeroIsAKnownRating) {
   Measures total = cube.Total({});
   EXPECT_EQ(total.rated, 2);
   EXPECT_EQ(total.rating_sum, 4);
+}
+
+// Amounts whose whole parts and fractions together need more than 64 bits (a billion beside a
+// tenth of a cent with all its binary digits) are kept apart, and still summed exactly; amounts
+// that fit share one fixed-point number. Either way the sums are ExactSum's of the amounts.
+TEST(CubeAmountTest, EveryAmountIsSummedExactlyHoweverTheCubeKeepsThem) {
+  for (const std::vector<double>& amounts :
+       {std::vector<double>{104.5063373, 1912.436648, 10.1, 0.25, 0, 5000},
+        std::vector<double>{1e9, 0.0011, 104.5063373, 999999999.75}}) {
+    CubeBuilder builder;
+    builder.SetProduct(1, {"Books", "Penguin", "Fiction", "Novel"});
+    ExactSum expected;
+    for (double amount : amounts) {
+      CubeBuilder::Sale sale;
+      sale.date_key = 20240101;
+      sale.product_key = 1;
+      sale.customer_id = "c1";
+      sale.quantity = 1;
+      sale.amount = amount;
+      ASSERT_TRUE(builder.Add(sale));
+      expected.Add(amount);
+    }
+    Cube cube = builder.Build();
+    Measures total = cube.Total({});
+    EXPECT_EQ(total.revenue, expected) << amounts[0];
+    EXPECT_EQ(total.revenue.CentsText(), expected.CentsText());
+    std::vector<double> seen;
+    cube.CustomerSales({}, [&](const Cube::CustomerSale& sale) { seen.push_back(sale.amount); });
+    EXPECT_EQ(seen, amounts);  // each amount given back exactly
+  }
 }
 
 }  // namespace
