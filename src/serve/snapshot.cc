@@ -78,9 +78,11 @@ Result<std::shared_ptr<const Snapshot>> SnapshotReader::Read(
       loaded_files_.clear();
     }
     Status read = ReadDimensions();
-    for (auto it = loaded->begin(); read && it != loaded->end(); ++it) {
-      if (!loaded_files_.contains(*it)) read = ReadSales(*it);
+    std::vector<int64_t> unread;
+    for (int64_t file_id : *loaded) {
+      if (!loaded_files_.contains(file_id)) unread.push_back(file_id);
     }
+    if (read) read = ReadSales(unread);
     if (!read) {
       // Some files' rows may be in the builder already: start again from nothing next time.
       builder_.reset();
@@ -123,10 +125,10 @@ Status SnapshotReader::ReadDimensions() {
   return {};
 }
 
-Status SnapshotReader::ReadSales(int64_t file_id) {
+Status SnapshotReader::ReadSales(std::span<const int64_t> file_ids) {
   CubeBuilder& b = *builder_;
   CubeBuilder::Sale sale;
-  return ScanSales(*warehouse_, file_id, [&](const SaleRow& row) -> Status {
+  return ScanSales(*warehouse_, file_ids, [&](const SaleRow& row) -> Status {
     sale.date_key = row.date_key;
     sale.product_key = row.product_key;
     sale.location_key = row.location_key;
@@ -148,7 +150,7 @@ Status SnapshotReader::ReadSales(int64_t file_id) {
                        fmt::format("file {} holds a sale (quantity {}, total amount {}) beyond "
                                    "what a sale can be, loaded before Till refused implausible "
                                    "amounts; unload that file and load it again",
-                                   file_id, sale.quantity, sale.amount));
+                                   row.file_id, sale.quantity, sale.amount));
     }
     b.Add(sale);
     return {};

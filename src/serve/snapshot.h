@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -98,7 +99,7 @@ class SnapshotReader {
  private:
   Result<std::shared_ptr<const Snapshot>> Read(std::shared_ptr<const Snapshot> current);
   Status ReadDimensions();
-  Status ReadSales(int64_t file_id);
+  Status ReadSales(std::span<const int64_t> file_ids);
   Status ReadPipeline(Snapshot& snapshot);
   Status ReadStreams(Snapshot& snapshot);
 
