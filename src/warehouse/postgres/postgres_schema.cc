@@ -10,7 +10,8 @@ namespace {
 // without foreign keys, then attaches it at commit. Attaching checks every key of the file
 // against the dimensions in one join per dimension; the same keys checked row by row as the
 // rows arrive cost about twenty times as much. The partition is also what a reload of a
-// changed file drops. Stream batches, many and small, share one partition instead (version 7).
+// changed file drops. Stream batches, many and small, share one table instead (versions 7
+// and 9).
 //
 // Dimension keys are content hashes (see model/star.h); key 0 is the Unknown member with NULL
 // attributes. Labels compare byte by byte (COLLATE "C"), as SQLite compares them, so both
