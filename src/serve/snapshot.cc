@@ -115,9 +115,11 @@ Result<std::shared_ptr<const Snapshot>> SnapshotReader::Read(
     // fraction of the builder's size, and the next builder starts from it.
     auto builder = grows ? std::make_unique<CubeBuilder>(*cube_) : std::make_unique<CubeBuilder>();
     Status read = ReadDimensions(*builder);
-    for (auto it = loaded->begin(); read && it != loaded->end(); ++it) {
-      if (!held.contains(it->file_id)) read = ReadSales(*builder, it->file_id);
+    std::vector<int64_t> unread;  // read in few statements, however many files and batches
+    for (const LoadedFile& file : *loaded) {
+      if (!held.contains(file.file_id)) unread.push_back(file.file_id);
     }
+    if (read) read = ReadSales(*builder, unread);
     TILL_RETURN_IF_ERROR(read);
     cube_ = std::make_shared<const Cube>(builder->Build());
     builder.reset();
@@ -161,9 +163,9 @@ Status SnapshotReader::ReadDimensions(CubeBuilder& b) {
   return {};
 }
 
-Status SnapshotReader::ReadSales(CubeBuilder& b, int64_t file_id) {
+Status SnapshotReader::ReadSales(CubeBuilder& b, std::span<const int64_t> file_ids) {
   CubeBuilder::Sale sale;
-  return ScanSales(*warehouse_, file_id, [&](const SaleRow& row) -> Status {
+  return ScanSales(*warehouse_, file_ids, [&](const SaleRow& row) -> Status {
     sale.date_key = row.date_key;
     sale.product_key = row.product_key;
     sale.location_key = row.location_key;
@@ -185,13 +187,13 @@ Status SnapshotReader::ReadSales(CubeBuilder& b, int64_t file_id) {
                        fmt::format("file {} holds a sale (quantity {}, total amount {}) beyond "
                                    "what a sale can be, loaded before Till refused implausible "
                                    "amounts; unload that file and load it again",
-                                   file_id, sale.quantity, sale.amount));
+                                   row.file_id, sale.quantity, sale.amount));
     }
     if (!b.Add(sale)) {
       return MakeError(ErrorCode::kBadFormat,
                        fmt::format("file {}: the customer or transaction ids of the warehouse pass "
                                    "the 4 GiB the sales cube holds",
-                                   file_id));
+                                   row.file_id));
     }
     return {};
   });

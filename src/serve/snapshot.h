@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -118,7 +119,7 @@ class SnapshotReader {
  private:
   Result<std::shared_ptr<const Snapshot>> Read(std::shared_ptr<const Snapshot> current);
   Status ReadDimensions(CubeBuilder& builder);
-  Status ReadSales(CubeBuilder& builder, int64_t file_id);
+  Status ReadSales(CubeBuilder& builder, std::span<const int64_t> file_ids);
   Status ReadPipeline(Snapshot& snapshot);
   Status ReadStreams(Snapshot& snapshot);
 

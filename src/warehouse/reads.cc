@@ -2,6 +2,7 @@
 
 #include <absl/container/flat_hash_map.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <charconv>
@@ -67,12 +68,15 @@ std::string_view AttributeSql(SaleAttribute attribute) {
 }
 
 // The attribute columns follow SaleAttribute's order.
+// The file ids are numbers written into the statement: a list of them is spelt the same on both
+// back ends, where an array parameter is not.
 constexpr std::string_view kSalesSql =
     "SELECT f.date_key, f.product_key, f.location_key, c.customer_id, c.age, "
     "c.customer_segment, f.gender_key, f.income_key, f.payment_method_key, "
     "f.shipping_method_key, f.order_status_key, f.feedback_key, f.rating, f.quantity, "
-    "f.total_amount, f.transaction_id FROM fact_sales f JOIN dim_customer c ON c.customer_key = "
-    "f.customer_key WHERE f.file_id = $1";
+    "f.total_amount, f.transaction_id, f.file_id FROM fact_sales f JOIN dim_customer c "
+    "ON c.customer_key = f.customer_key WHERE f.file_id IN ({})";
+constexpr size_t kFilesPerSalesScan = 1000;
 
 // Whether a rejects statement selects raw_line, between the message and row_rejected.
 enum class RawLine { kRead, kLeftOut };
@@ -171,23 +175,36 @@ Result<std::vector<AttributeMember>> ReadAttributeMembers(Warehouse& warehouse,
   });
 }
 
-Status ScanSales(Warehouse& warehouse, int64_t file_id, const SaleVisitor& visit) {
+// The sales of the files in `file_list`, ids separated by commas.
+static Status ScanSalesOf(Warehouse& warehouse, std::string_view file_list,
+                          const SaleVisitor& visit) {
   SaleRow sale;
-  const std::vector<std::string> params{std::to_string(file_id)};
-  return warehouse.QueryRows(kSalesSql, params, [&](Row row) -> Status {
-    sale.date_key = static_cast<int32_t>(Int(row[0]));
-    sale.product_key = Int(row[1]);
-    sale.location_key = Int(row[2]);
-    sale.customer_id = row[3];
-    sale.age = OptionalInt(row[4]);
-    sale.segment = row[5];
-    for (size_t a = 0; a < kSaleAttributes; ++a) sale.attribute_keys[a] = Int(row[6 + a]);
-    sale.rating = OptionalInt(row[12]);
-    sale.quantity = Int(row[13]);
-    sale.amount = Real(row[14]);
-    sale.transaction_id = row[15];
-    return visit(sale);
-  });
+  return warehouse.QueryRows(fmt::format(fmt::runtime(kSalesSql), file_list), {},
+                             [&](Row row) -> Status {
+                               sale.date_key = static_cast<int32_t>(Int(row[0]));
+                               sale.product_key = Int(row[1]);
+                               sale.location_key = Int(row[2]);
+                               sale.customer_id = row[3];
+                               sale.age = OptionalInt(row[4]);
+                               sale.segment = row[5];
+                               for (size_t a = 0; a < kSaleAttributes; ++a)
+                                 sale.attribute_keys[a] = Int(row[6 + a]);
+                               sale.rating = OptionalInt(row[12]);
+                               sale.quantity = Int(row[13]);
+                               sale.amount = Real(row[14]);
+                               sale.transaction_id = row[15];
+                               sale.file_id = Int(row[16]);
+                               return visit(sale);
+                             });
+}
+
+Status ScanSales(Warehouse& warehouse, std::span<const int64_t> file_ids,
+                 const SaleVisitor& visit) {
+  for (size_t at = 0; at < file_ids.size(); at += kFilesPerSalesScan) {
+    auto some = file_ids.subspan(at, std::min(kFilesPerSalesScan, file_ids.size() - at));
+    TILL_RETURN_IF_ERROR(ScanSalesOf(warehouse, fmt::format("{}", fmt::join(some, ", ")), visit));
+  }
+  return {};
 }
 
 namespace {

@@ -88,6 +88,7 @@ Result<std::vector<AttributeMember>> ReadAttributeMembers(Warehouse& warehouse,
 // One sale with its customer's attributes. The views point into the row being visited and are
 // valid during the visit only.
 struct SaleRow {
+  int64_t file_id = 0;   // the file or stream batch that loaded it
   int32_t date_key = 0;  // YYYYMMDD, 0 when unknown
   int64_t product_key = 0;
   int64_t location_key = 0;
@@ -101,9 +102,14 @@ struct SaleRow {
   std::optional<std::string_view> transaction_id;
 };
 using SaleVisitor = std::function<Status(const SaleRow&)>;
-// Hands `visit` the sales that file `file_id` holds, one at a time, so that a file of any size
-// is read in constant memory. An error `visit` returns stops the scan and is returned.
-Status ScanSales(Warehouse& warehouse, int64_t file_id, const SaleVisitor& visit);
+// Hands `visit` the sales that the files (or stream batches) `file_ids` hold, one at a time, so
+// that files of any size are read in constant memory. An error `visit` returns stops the scan
+// and is returned. The files are read a thousand to a statement, in no set order: a statement
+// each made a warehouse of 10,000 one-row stream batches four times slower to read.
+Status ScanSales(Warehouse& warehouse, std::span<const int64_t> file_ids, const SaleVisitor& visit);
+inline Status ScanSales(Warehouse& warehouse, int64_t file_id, const SaleVisitor& visit) {
+  return ScanSales(warehouse, std::span<const int64_t>(&file_id, 1), visit);
+}
 
 // One sale line as customer analytics need it: whose, which order, when and how much. The
 // views are valid during the visit only.

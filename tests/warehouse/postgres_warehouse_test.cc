@@ -510,7 +510,7 @@ TEST_F(PostgresWarehouseTest, AFileOverItsRejectBudgetLeavesNothingBehind) {
                     "SELECT count(*) FROM pg_constraint WHERE (conrelid, conname) IN ("
                     "  ('fact_sales_row'::regclass, 'fact_sales_row_pkey'), "
                     "  ('dim_customer'::regclass, 'dim_customer_pkey'), "
-                    "  ('fact_sales'::regclass, 'fact_sales_customer_key_fkey'))"),
+                    "  ('fact_sales_files'::regclass, 'fact_sales_customer_key_fkey'))"),
               3);
   };
 
@@ -621,7 +621,14 @@ TEST_F(PostgresWarehouseTest, StatesEveryKeyOfTheStarToTheServer) {
   auto expect_keys = [&] {
     std::set<std::string> tables = WithPrimaryKeys(*warehouse_);
     for (const std::string& table : keyed) EXPECT_TRUE(tables.contains(table)) << table;
-    EXPECT_EQ(ForeignKeys(*warehouse_, "fact_sales"), ExpectedFactKeys());
+    // The files' facts state them as foreign keys; the batches' facts are checked by
+    // statement triggers (see the schema's version 9).
+    EXPECT_EQ(ForeignKeys(*warehouse_, "fact_sales_files"), ExpectedFactKeys());
+    EXPECT_EQ(ForeignKeys(*warehouse_, "fact_sales_batch").size(), 0u);
+    EXPECT_EQ(Count(*warehouse_,
+                    "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'fact_sales_batch'::regclass "
+                    "AND tgfoid = 'till_check_batch_facts'::regproc"),
+              2);
     EXPECT_EQ(Count(*warehouse_,
                     "SELECT count(*) FROM pg_index WHERE indisunique AND indexrelid IN "
                     "('dim_customer_current'::regclass, 'fact_sales_row_pkey'::regclass)"),
@@ -647,14 +654,19 @@ TEST_F(PostgresWarehouseTest, AttachesEachFilesFactsWithValidatedForeignKeys) {
   for (const auto& row : Rows(*warehouse_,
                               "SELECT c.relname FROM pg_inherits i "
                               "JOIN pg_class c ON c.oid = i.inhrelid "
-                              "WHERE i.inhparent = 'fact_sales'::regclass")
+                              "WHERE i.inhparent = 'fact_sales_files'::regclass")
                              .rows) {
     partitions.insert(row[0].value_or(""));
   }
   std::set<std::string> expected;
   for (const auto& row : loaded.rows) expected.insert("fact_sales_file_" + row[0].value_or(""));
-  expected.insert("fact_sales_batch");  // the partition stream batches share
   EXPECT_EQ(partitions, expected);
+  // fact_sales holds the files' facts and the stream batches' table, by range of file_id.
+  EXPECT_EQ(Scalar(*warehouse_,
+                   "SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_inherits i "
+                   "JOIN pg_class c ON c.oid = i.inhrelid "
+                   "WHERE i.inhparent = 'fact_sales'::regclass"),
+            "fact_sales_batch,fact_sales_files");
   for (size_t i = 0; i < loaded.rows.size(); ++i) {
     std::string file_id = loaded.rows[i][0].value_or("");
     std::string partition = "fact_sales_file_" + file_id;
@@ -713,6 +725,116 @@ TEST_F(PostgresWarehouseTest, TheServerRefusesAFactPointingAtAMissingMember) {
   Session::Outcome direct = session.Run(FactInsert("fact_sales_file_1", "product_key", "-1"));
   EXPECT_EQ(direct.sqlstate, kForeignKeyViolation) << direct.message;
   EXPECT_EQ(Count(*warehouse_, "SELECT count(*) FROM fact_sales"), 30);
+}
+
+// A stream batch's facts have no foreign keys (each would check every appended row alone); the
+// statement that appends them is checked set-based, and a fact whose key is in no member is
+// refused with the column, the dimension, the batch and the line, whether it comes alone,
+// through fact_sales, or among valid rows, which then do not land either. A member that a
+// batch's fact points at cannot be deleted or re-keyed.
+TEST_F(PostgresWarehouseTest, ABatchsFactPointingAtAMissingMemberNeverLands) {
+  IngestReport report = Ingest(*warehouse_, {kThirtyRows});
+  ASSERT_EQ(report.files.at(0).status, FileStatus::kLoaded) << report.files.at(0).error;
+  std::string batch = Scalar(
+      *warehouse_,
+      "INSERT INTO etl_file (file_id, run_id, uri, sha256, size_bytes, status, started_at) "
+      "OVERRIDING SYSTEM VALUE SELECT nextval('stream_file_id'), run_id, 'stream:http:test', "
+      "repeat('a', 64), 0, 'loaded', now() FROM etl_run LIMIT 1 RETURNING file_id");
+  ASSERT_GE(batch.size(), 13u) << batch;  // from the batches' range, 10^12 up
+  Session session(cluster().Url(db_));
+  ASSERT_TRUE(session.connected()) << session.error();
+  auto batch_fact = [&](const std::string& table, const std::string& column, const std::string& key,
+                        int line) {
+    std::string sql = FactInsert(table, column, key);
+    sql.replace(sql.find("VALUES (1000000, 1, 100000"), 26,
+                fmt::format("VALUES ({}, {}, {}", 2000000 + line, batch, line));
+    return sql;
+  };
+
+  // Every key Unknown is a fact the server takes.
+  ASSERT_TRUE(session.Run("BEGIN").ok);
+  Session::Outcome unknown = session.Run(batch_fact("fact_sales_batch", "", "", 1));
+  EXPECT_TRUE(unknown.ok) << unknown.message;
+  ASSERT_TRUE(session.Run("ROLLBACK").ok);
+
+  for (const auto& [column, table] : kFactReferences) {
+    if (column == "file_id") continue;
+    std::string missing = column == "date_key" ? "18000101" : "-1";
+    for (const std::string target : {"fact_sales_batch", "fact_sales"}) {
+      Session::Outcome refused = session.Run(batch_fact(target, column, missing, 7));
+      EXPECT_EQ(refused.sqlstate, kForeignKeyViolation) << column << ": " << refused.message;
+      EXPECT_NE(refused.message.find(fmt::format("the fact of line 7 of batch {} has {} {}, which "
+                                                 "is not in {}",
+                                                 batch, column, missing, table)),
+                std::string::npos)
+          << refused.message;
+    }
+  }
+  // A batch id no etl_file records.
+  Session::Outcome no_file = session.Run(
+      "INSERT INTO fact_sales_batch SELECT 3000000, 1999999999999, source_line, transaction_id, "
+      "date_key, sale_time, customer_key, location_key, gender_key, income_key, product_key, "
+      "feedback_key, shipping_method_key, payment_method_key, order_status_key, quantity, "
+      "unit_price, total_amount, rating, recovered FROM fact_sales LIMIT 1");
+  EXPECT_EQ(no_file.sqlstate, kForeignKeyViolation) << no_file.message;
+  EXPECT_NE(no_file.message.find("which is not in etl_file"), std::string::npos) << no_file.message;
+
+  // Thirty valid facts and one dangling key in one statement: none of them lands.
+  // The file's thirty facts as the batch's, with `product` for their product_key.
+  auto copy_file = [&](std::string_view product) {
+    return fmt::format(
+        "INSERT INTO fact_sales_batch SELECT sale_id + 5000000, {}, source_line, "
+        "transaction_id, date_key, sale_time, customer_key, location_key, gender_key, "
+        "income_key, {}, feedback_key, shipping_method_key, payment_method_key, "
+        "order_status_key, quantity, unit_price, total_amount, rating, recovered "
+        "FROM fact_sales WHERE file_id = 1",
+        batch, product);
+  };
+  Session::Outcome mixed =
+      session.Run(copy_file("CASE WHEN source_line = 17 THEN -5 ELSE product_key END"));
+  EXPECT_EQ(mixed.sqlstate, kForeignKeyViolation) << mixed.message;
+  EXPECT_NE(mixed.message.find("has product_key -5, which is not in dim_product"),
+            std::string::npos)
+      << mixed.message;
+  EXPECT_EQ(Count(*warehouse_, "SELECT count(*) FROM fact_sales_batch"), 0);
+  // Moved to a batch by an UPDATE, a fact is checked as well.
+  Session::Outcome moved = session.Run(
+      fmt::format("UPDATE fact_sales SET file_id = {}, product_key = -5 WHERE file_id = 1 "
+                  "AND source_line = 3",
+                  batch));
+  EXPECT_EQ(moved.sqlstate, kForeignKeyViolation) << moved.message;
+
+  // The same rows with their keys land, and then hold their members: a member only a batch
+  // points at cannot go, nor change its key, while the batch holds the fact.
+  ASSERT_TRUE(session.Run(copy_file("product_key")).ok);
+  EXPECT_EQ(Count(*warehouse_, "SELECT count(*) FROM fact_sales_batch"), 30);
+  ASSERT_TRUE(session.Run("INSERT INTO dim_income VALUES (77, 'only in a batch')").ok);
+  ASSERT_TRUE(session
+                  .Run(fmt::format("UPDATE fact_sales_batch SET income_key = 77 "
+                                   "WHERE file_id = {} AND source_line = 4",
+                                   batch))
+                  .ok);
+  Session::Outcome deleted = session.Run("DELETE FROM dim_income WHERE income_key = 77");
+  EXPECT_EQ(deleted.sqlstate, kForeignKeyViolation) << deleted.message;
+  EXPECT_NE(deleted.message.find(fmt::format(
+                "income_key 77 of dim_income is still pointed at by the fact of line 4 of batch {}",
+                batch)),
+            std::string::npos)
+      << deleted.message;
+  Session::Outcome rekeyed =
+      session.Run("UPDATE dim_income SET income_key = 78 WHERE income_key = 77");
+  EXPECT_EQ(rekeyed.sqlstate, kForeignKeyViolation) << rekeyed.message;
+  Session::Outcome file_gone =
+      session.Run(fmt::format("DELETE FROM etl_file WHERE file_id = {}", batch));
+  EXPECT_EQ(file_gone.sqlstate, kForeignKeyViolation) << file_gone.message;
+  // A change that keeps the key, and a member no fact points at, are free.
+  EXPECT_TRUE(session.Run("UPDATE dim_income SET income = 'renamed' WHERE income_key = 77").ok);
+  ASSERT_TRUE(session.Run("INSERT INTO dim_income VALUES (79, 'unused')").ok);
+  EXPECT_TRUE(session.Run("DELETE FROM dim_income WHERE income_key = 79").ok);
+  EXPECT_EQ(Count(*warehouse_,
+                  "SELECT count(*) FROM retail_data_view WHERE income = 'renamed' AND file_id = " +
+                      batch),
+            1);
 }
 
 // A token every spelling of the odd role's password contains, whatever the encoding.

@@ -336,6 +336,28 @@ TEST_F(ReadsTest, SalesStreamThroughTheVisitorAndMatchTheDimensions) {
   ASSERT_TRUE(stored);
   EXPECT_NEAR(amount, std::stod(stored->rows.at(0).at(0).value_or("0")), 1e-6);
 
+  // Several files in one scan (a thousand to a statement): each sale once, with its file.
+  std::map<int64_t, int64_t> by_file;
+  std::vector<int64_t> both = {first.file_id, second.file_id, 999999};  // the last holds none
+  Status together = ScanSales(*warehouse_, both, [&](const SaleRow& sale) -> Status {
+    ++by_file[sale.file_id];
+    return {};
+  });
+  ASSERT_TRUE(together) << together.error().message();
+  EXPECT_EQ(by_file, (std::map<int64_t, int64_t>{{first.file_id, first.rows_loaded},
+                                                 {second.file_id, second.rows_loaded}}));
+  std::vector<int64_t> many(2500);
+  for (size_t i = 0; i < many.size(); ++i) many[i] = 100000 + static_cast<int64_t>(i);
+  many[1700] = second.file_id;
+  int64_t in_many = 0;
+  Status chunked = ScanSales(*warehouse_, many, [&](const SaleRow& sale) -> Status {
+    EXPECT_EQ(sale.file_id, second.file_id);
+    ++in_many;
+    return {};
+  });
+  ASSERT_TRUE(chunked) << chunked.error().message();
+  EXPECT_EQ(in_many, second.rows_loaded);
+
   int64_t visited = 0;
   Status stopped = ScanSales(*warehouse_, second.file_id, [&](const SaleRow&) -> Status {
     if (++visited == 3) return MakeError(ErrorCode::kInvalidArgument, "enough");

@@ -58,7 +58,7 @@ class PostgresTransport final : public LoadTransport {
     if (!own_partition_) {
       // A batch's facts wait in a temporary table, made once per session and emptied at each
       // commit, until EndBulk: their customer versions are written at commit, and
-      // fact_sales_batch checks its foreign keys as rows arrive.
+      // fact_sales_batch checks the keys of what one statement appends, all at once.
       TILL_RETURN_IF_ERROR(
           connection_.Exec("SET LOCAL client_min_messages = warning; "
                            "CREATE TEMPORARY TABLE IF NOT EXISTS till_batch_facts "
@@ -76,7 +76,9 @@ class PostgresTransport final : public LoadTransport {
   }
 
   // Attaching checks the file's facts against every dimension in one pass each, and builds the
-  // partition's indexes in one sort each.
+  // partition's indexes in one sort each. A batch's facts are checked the same way, set-based,
+  // by the trigger of fact_sales_batch on the one statement that appends them (see the
+  // schema's version 9).
   Status EndBulk() override {
     TILL_RETURN_IF_ERROR(IndexRows());
     if (!own_partition_) {
@@ -86,8 +88,8 @@ class PostgresTransport final : public LoadTransport {
                               "appending the batch's facts");
     }
     return connection_.Exec(
-        fmt::format("ALTER TABLE fact_sales ATTACH PARTITION {} FOR VALUES IN ({})", partition_,
-                    file_id_),
+        fmt::format("ALTER TABLE fact_sales_files ATTACH PARTITION {} FOR VALUES IN ({})",
+                    partition_, file_id_),
         "attaching the file's facts");
   }
 
@@ -249,17 +251,17 @@ class PostgresTransport final : public LoadTransport {
   // instead of grown row by row.
   Status AppendCustomers(std::span<const CustomerRow> versions) override {
     if (!no_facts_) return CopyCustomers(versions);
-    TILL_RETURN_IF_ERROR(
-        connection_.Exec("ALTER TABLE fact_sales DROP CONSTRAINT fact_sales_customer_key_fkey; "
-                         "ALTER TABLE dim_customer DROP CONSTRAINT dim_customer_pkey; "
-                         "DROP INDEX dim_customer_current",
-                         "preparing dim_customer"));
+    TILL_RETURN_IF_ERROR(connection_.Exec(
+        "ALTER TABLE fact_sales_files DROP CONSTRAINT fact_sales_customer_key_fkey; "
+        "ALTER TABLE dim_customer DROP CONSTRAINT dim_customer_pkey; "
+        "DROP INDEX dim_customer_current",
+        "preparing dim_customer"));
     TILL_RETURN_IF_ERROR(CopyCustomers(versions));
     return connection_.Exec(
         "ALTER TABLE dim_customer ADD CONSTRAINT dim_customer_pkey PRIMARY KEY (customer_key); "
         "CREATE UNIQUE INDEX dim_customer_current ON dim_customer (customer_id) "
         "  WHERE is_current AND customer_id IS NOT NULL; "
-        "ALTER TABLE fact_sales ADD CONSTRAINT fact_sales_customer_key_fkey "
+        "ALTER TABLE fact_sales_files ADD CONSTRAINT fact_sales_customer_key_fkey "
         "  FOREIGN KEY (customer_key) REFERENCES dim_customer (customer_key)",
         "indexing dim_customer");
   }
@@ -475,7 +477,7 @@ DELETE FROM fact_sales_row WHERE file_id = {0};
 DELETE FROM fact_sales_dup WHERE file_id = {0};
 DO $$ BEGIN
   IF to_regclass('fact_sales_file_{0}') IS NOT NULL THEN
-    ALTER TABLE fact_sales DETACH PARTITION fact_sales_file_{0};
+    ALTER TABLE fact_sales_files DETACH PARTITION fact_sales_file_{0};
     DROP TABLE fact_sales_file_{0};
   ELSE
     DELETE FROM fact_sales_batch WHERE file_id = {0};

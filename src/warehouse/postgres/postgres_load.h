@@ -13,12 +13,13 @@
 
 namespace till {
 
-// The transport of a load whose transaction is open on `connection`, under the load lock, and
-// whose etl_file record is `file_id`. The file's facts go to a table of their own, attached to
-// fact_sales at the end (see postgres_schema.cc). Destroying it uncommitted rolls back.
-// Where a load's facts go: a partition of fact_sales of the file's own, attached at the end,
-// or the partition every stream batch appends to (fact_sales_batch) at the end.
+// Where a load's facts go: a partition of the file's own, attached to fact_sales_files at the
+// end, or the table every stream batch appends to (fact_sales_batch), at the end.
 enum class FactStorage { kFilePartition, kBatchPartition };
+
+// The transport of a load whose transaction is open on `connection`, under the load lock, and
+// whose etl_file record is `file_id`, its facts stored as `storage` says (see
+// postgres_schema.cc, versions 1, 7 and 9). Destroying it uncommitted rolls back.
 
 std::unique_ptr<LoadTransport> MakePostgresTransport(Connection& connection, int64_t file_id,
                                                      FactStorage storage);

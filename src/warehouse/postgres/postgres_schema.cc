@@ -10,7 +10,8 @@ namespace {
 // without foreign keys, then attaches it at commit. Attaching checks every key of the file
 // against the dimensions in one join per dimension; the same keys checked row by row as the
 // rows arrive cost about twenty times as much. The partition is also what a reload of a
-// changed file drops. Stream batches, many and small, share one partition instead (version 7).
+// changed file drops. Stream batches, many and small, share one table instead (versions 7
+// and 9).
 //
 // Dimension keys are content hashes (see model/star.h); key 0 is the Unknown member with NULL
 // attributes. Labels compare byte by byte (COLLATE "C"), as SQLite compares them, so both
@@ -518,6 +519,208 @@ CREATE TABLE stream_request (
 );
 )sql";
 
+// Version 9: fact_sales is partitioned by range of file_id in two: the files' facts
+// (fact_sales_files, partitioned by file as before, one partition each, attached at commit) and
+// the stream batches' (fact_sales_batch, from the batches' range up, one table for all batches).
+// Every fact is still checked against its dimensions by the server, set-based both ways:
+//   - files: the foreign keys are declared on fact_sales_files; attaching a file's partition
+//     validates each of them in one join, and a row written into an attached partition later
+//     is checked as foreign keys always are.
+//   - batches: a foreign key checks each appended row by itself, a lookup and a row lock per key
+//     (eleven a fact), which cost batches most of their time. fact_sales_batch has no foreign
+//     keys; a statement trigger checks the rows each statement wrote, one anti-join per
+//     dimension, and refuses the statement (SQLSTATE 23503, foreign_key_violation) on the first
+//     key that is not there. fact_sales itself carries the same trigger, for rows written
+//     through it. What foreign keys also do on the other side, keep a member that facts point
+//     at, triggers on the dimensions (and etl_file) do for batches' facts: a member deleted, or
+//     its key changed, while a batch's fact points at it refuses the statement; the check waits
+//     for the load lock first, so that a batch being loaded is seen once it commits.
+// The views that read fact_sales are made again over the new table, with the same text.
+constexpr std::string_view kVersion9 = R"sql(
+CREATE TEMPORARY TABLE till_fact_views ON COMMIT DROP AS
+  SELECT DISTINCT r.ev_class AS view_oid, pg_get_viewdef(r.ev_class) AS definition
+  FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
+  WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
+    AND d.refobjid = 'fact_sales'::regclass AND r.ev_class <> 'fact_sales'::regclass;
+
+-- The files' side is the table as it was, without the batches.
+ALTER TABLE fact_sales DETACH PARTITION fact_sales_batch;
+ALTER TABLE fact_sales RENAME TO fact_sales_files;
+ALTER INDEX fact_sales_pkey RENAME TO fact_sales_files_pkey;
+ALTER INDEX fact_sales_date RENAME TO fact_sales_files_date;
+ALTER INDEX fact_sales_product RENAME TO fact_sales_files_product;
+
+CREATE TABLE fact_sales (LIKE fact_sales_files INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+  PRIMARY KEY (sale_id, file_id)) PARTITION BY RANGE (file_id);
+CREATE INDEX fact_sales_date ON fact_sales (date_key);
+CREATE INDEX fact_sales_product ON fact_sales (product_key);
+DO $$
+DECLARE
+  owner_name name := (SELECT r.rolname FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
+                      WHERE c.oid = 'fact_sales_files'::regclass);
+  fk record;
+BEGIN
+  EXECUTE format('ALTER TABLE fact_sales OWNER TO %I', owner_name);
+  -- The batches' copies of the foreign keys, theirs since the detach.
+  FOR fk IN SELECT conname FROM pg_constraint
+            WHERE conrelid = 'fact_sales_batch'::regclass AND contype = 'f' LOOP
+    EXECUTE format('ALTER TABLE fact_sales_batch DROP CONSTRAINT %I', fk.conname);
+  END LOOP;
+END $$;
+-- Each file's partition states file_id = its id, and the batches' table its range: neither
+-- attach scans rows.
+ALTER TABLE fact_sales ATTACH PARTITION fact_sales_files
+  FOR VALUES FROM (MINVALUE) TO (1000000000000);
+ALTER TABLE fact_sales ATTACH PARTITION fact_sales_batch
+  FOR VALUES FROM (1000000000000) TO (MAXVALUE);
+
+DO $$
+DECLARE
+  view record;
+BEGIN
+  FOR view IN SELECT view_oid, definition FROM till_fact_views ORDER BY view_oid LOOP
+    EXECUTE format('CREATE OR REPLACE VIEW %s AS %s', view.view_oid::regclass, view.definition);
+  END LOOP;
+END $$;
+
+-- The first fact of `new_facts` (the rows a statement wrote) from the batches' range whose key
+-- is in no member of its dimension, as a message; NULL when there is none. One anti-join each.
+CREATE FUNCTION till_check_batch_facts() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  bad record;
+BEGIN
+  EXECUTE $q$
+    SELECT * FROM (
+      (SELECT 'file_id' AS key_column, 'etl_file' AS dimension, f.file_id, f.source_line,
+              f.file_id AS key
+       FROM new_facts f WHERE f.file_id >= 1000000000000
+         AND NOT EXISTS (SELECT 1 FROM etl_file d WHERE d.file_id = f.file_id) LIMIT 1)
+      UNION ALL
+      (SELECT 'date_key', 'dim_date', f.file_id, f.source_line, f.date_key
+       FROM new_facts f WHERE f.file_id >= 1000000000000
+         AND NOT EXISTS (SELECT 1 FROM dim_date d WHERE d.date_key = f.date_key) LIMIT 1)
+      UNION ALL
+      (SELECT 'customer_key', 'dim_customer', f.file_id, f.source_line, f.customer_key
+       FROM new_facts f WHERE f.file_id >= 1000000000000
+         AND NOT EXISTS (SELECT 1 FROM dim_customer d WHERE d.customer_key = f.customer_key)
+       LIMIT 1)
+      UNION ALL
+      (SELECT 'location_key', 'dim_location', f.file_id, f.source_line, f.location_key
+       FROM new_facts f WHERE f.file_id >= 1000000000000
+         AND NOT EXISTS (SELECT 1 FROM dim_location d WHERE d.location_key = f.location_key)
+       LIMIT 1)
+      UNION ALL
+      (SELECT 'gender_key', 'dim_gender', f.file_id, f.source_line, f.gender_key
+       FROM new_facts f WHERE f.file_id >= 1000000000000
+         AND NOT EXISTS (SELECT 1 FROM dim_gender d WHERE d.gender_key = f.gender_key) LIMIT 1)
+      UNION ALL
+      (SELECT 'income_key', 'dim_income', f.file_id, f.source_line, f.income_key
+       FROM new_facts f WHERE f.file_id >= 1000000000000
+         AND NOT EXISTS (SELECT 1 FROM dim_income d WHERE d.income_key = f.income_key) LIMIT 1)
+      UNION ALL
+      (SELECT 'product_key', 'dim_product', f.file_id, f.source_line, f.product_key
+       FROM new_facts f WHERE f.file_id >= 1000000000000
+         AND NOT EXISTS (SELECT 1 FROM dim_product d WHERE d.product_key = f.product_key)
+       LIMIT 1)
+      UNION ALL
+      (SELECT 'feedback_key', 'dim_feedback', f.file_id, f.source_line, f.feedback_key
+       FROM new_facts f WHERE f.file_id >= 1000000000000
+         AND NOT EXISTS (SELECT 1 FROM dim_feedback d WHERE d.feedback_key = f.feedback_key)
+       LIMIT 1)
+      UNION ALL
+      (SELECT 'shipping_method_key', 'dim_shipping_method', f.file_id, f.source_line,
+              f.shipping_method_key
+       FROM new_facts f WHERE f.file_id >= 1000000000000
+         AND NOT EXISTS (SELECT 1 FROM dim_shipping_method d
+                         WHERE d.shipping_method_key = f.shipping_method_key) LIMIT 1)
+      UNION ALL
+      (SELECT 'payment_method_key', 'dim_payment_method', f.file_id, f.source_line,
+              f.payment_method_key
+       FROM new_facts f WHERE f.file_id >= 1000000000000
+         AND NOT EXISTS (SELECT 1 FROM dim_payment_method d
+                         WHERE d.payment_method_key = f.payment_method_key) LIMIT 1)
+      UNION ALL
+      (SELECT 'order_status_key', 'dim_order_status', f.file_id, f.source_line,
+              f.order_status_key
+       FROM new_facts f WHERE f.file_id >= 1000000000000
+         AND NOT EXISTS (SELECT 1 FROM dim_order_status d
+                         WHERE d.order_status_key = f.order_status_key) LIMIT 1)
+    ) missing LIMIT 1
+  $q$ INTO bad;
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION USING
+      ERRCODE = 'foreign_key_violation',
+      TABLE = 'fact_sales_batch',
+      COLUMN = bad.key_column,
+      MESSAGE = format('the fact of line %s of batch %s has %s %s, which is not in %s',
+                       bad.source_line, bad.file_id, bad.key_column, bad.key, bad.dimension),
+      DETAIL = 'Stream batches'' facts are checked against the dimensions when written.';
+  END IF;
+  RETURN NULL;
+END $$;
+-- A trigger with transition tables takes one event.
+CREATE TRIGGER fact_sales_batch_inserted AFTER INSERT ON fact_sales_batch
+  REFERENCING NEW TABLE AS new_facts FOR EACH STATEMENT EXECUTE FUNCTION till_check_batch_facts();
+CREATE TRIGGER fact_sales_batch_updated AFTER UPDATE ON fact_sales_batch
+  REFERENCING NEW TABLE AS new_facts FOR EACH STATEMENT EXECUTE FUNCTION till_check_batch_facts();
+CREATE TRIGGER fact_sales_batch_inserted AFTER INSERT ON fact_sales
+  REFERENCING NEW TABLE AS new_facts FOR EACH STATEMENT EXECUTE FUNCTION till_check_batch_facts();
+CREATE TRIGGER fact_sales_batch_updated AFTER UPDATE ON fact_sales
+  REFERENCING NEW TABLE AS new_facts FOR EACH STATEMENT EXECUTE FUNCTION till_check_batch_facts();
+
+-- A member (key column TG_ARGV[0]) gone from a dimension, deleted or re-keyed, that a batch's
+-- fact points at refuses the statement.
+CREATE FUNCTION till_keep_batch_members() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  key_column text := TG_ARGV[0];
+  gone bigint[];
+  used record;
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    EXECUTE format('SELECT array_agg(%I) FROM old_members', key_column) INTO gone;
+  ELSE
+    EXECUTE format('SELECT array_agg(o.%1$I) FROM old_members o WHERE NOT EXISTS '
+                   '(SELECT 1 FROM new_members n WHERE n.%1$I = o.%1$I)', key_column) INTO gone;
+  END IF;
+  IF gone IS NULL THEN
+    RETURN NULL;
+  END IF;
+  PERFORM pg_advisory_xact_lock(8388354992066527234);  -- kLoadLock, "till" 2
+  EXECUTE format('SELECT f.file_id, f.source_line, f.%1$I AS key FROM fact_sales_batch f '
+                 'WHERE f.%1$I = ANY ($1) LIMIT 1', key_column) INTO used USING gone;
+  IF used IS NOT NULL THEN
+    RAISE EXCEPTION USING
+      ERRCODE = 'foreign_key_violation',
+      TABLE = TG_TABLE_NAME,
+      COLUMN = key_column,
+      MESSAGE = format('%s %s of %s is still pointed at by the fact of line %s of batch %s',
+                       key_column, used.key, TG_TABLE_NAME, used.source_line, used.file_id);
+  END IF;
+  RETURN NULL;
+END $$;
+DO $$
+DECLARE
+  dimension record;
+BEGIN
+  FOR dimension IN SELECT * FROM (VALUES
+      ('etl_file', 'file_id'), ('dim_date', 'date_key'), ('dim_customer', 'customer_key'),
+      ('dim_location', 'location_key'), ('dim_gender', 'gender_key'),
+      ('dim_income', 'income_key'), ('dim_product', 'product_key'),
+      ('dim_feedback', 'feedback_key'), ('dim_shipping_method', 'shipping_method_key'),
+      ('dim_payment_method', 'payment_method_key'), ('dim_order_status', 'order_status_key'))
+      AS d (table_name, key_column) LOOP
+    EXECUTE format('CREATE TRIGGER %1$s_batch_members_deleted AFTER DELETE ON %1$I '
+                   'REFERENCING OLD TABLE AS old_members FOR EACH STATEMENT '
+                   'EXECUTE FUNCTION till_keep_batch_members(%2$L)',
+                   dimension.table_name, dimension.key_column);
+    EXECUTE format('CREATE TRIGGER %1$s_batch_members_rekeyed AFTER UPDATE ON %1$I '
+                   'REFERENCING OLD TABLE AS old_members NEW TABLE AS new_members '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION till_keep_batch_members(%2$L)',
+                   dimension.table_name, dimension.key_column);
+  END LOOP;
+END $$;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "star schema, retail_data_view, reporting views and run records", kVersion1},
     {2, "landing-zone ledger and unloadable files", kVersion2},
@@ -526,6 +729,8 @@ constexpr Migration kMigrations[] = {
     {5, "stored forecasts and forecast_actual_view", kVersion5},
     {6, "customer segments, and their reporting view", kVersion6},
     {7, "answers of stream requests by idempotency key", kVersion7},
+    {9, "batches' facts checked set-based: fact_sales split by range into files and batches",
+     kVersion9},
 };
 
 }  // namespace

@@ -602,7 +602,8 @@ BEGIN
     SELECT format('%I.%I', n.nspname, c.relname) AS name
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = 'public' AND c.relispartition
-      AND (c.relname LIKE 'fact\_sales\_file\_%' OR c.relname = 'fact_sales_batch')
+      AND (c.relname LIKE 'fact\_sales\_file\_%'
+           OR c.relname IN ('fact_sales_files', 'fact_sales_batch'))
   LOOP
     EXECUTE format('ALTER TABLE %s OWNER TO till_loader', object.name);
   END LOOP;
@@ -613,7 +614,8 @@ BEGIN
     SELECT format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid))
       AS name
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-    WHERE n.nspname = 'reporting'
+    WHERE n.nspname = 'reporting' OR (n.nspname = 'public' AND p.proname IN (
+      'till_check_batch_facts', 'till_keep_batch_members'))
   LOOP
     EXECUTE format('ALTER FUNCTION %s OWNER TO till_loader', object.name);
   END LOOP;
