@@ -165,7 +165,10 @@ char* TextArena::Allocate(size_t size) {
   return at;
 }
 
-StarBuilder::StarBuilder() : batch_arena_(std::make_unique<TextArena>()) {}
+StarBuilder::StarBuilder(size_t max_customer_versions)
+    : max_customer_versions_(std::max<size_t>(max_customer_versions, 1)),
+      customer_id_text_(std::make_unique<TextArena>()),
+      batch_arena_(std::make_unique<TextArena>()) {}
 
 Member StarBuilder::MakeMember(TextArena& arena, int64_t key,
                                const std::array<std::optional<std::string_view>, 8>& values,
@@ -352,7 +355,7 @@ int64_t StarBuilder::ResolveCustomer(const CustomerVersion& version, int32_t dat
 uint32_t StarBuilder::KeepCustomerId(std::string_view id) {
   std::string_view kept;
   if (!id.empty()) {
-    char* text = arena_.Allocate(id.size());
+    char* text = customer_id_text_->Allocate(id.size());
     std::memcpy(text, id.data(), id.size());
     kept = std::string_view(text, id.size());
   }
@@ -364,7 +367,14 @@ std::unique_ptr<TextArena> StarBuilder::TakeBatchArena() {
   return std::exchange(batch_arena_, std::make_unique<TextArena>());
 }
 
-std::vector<StarBuilder::WidenedCustomer> StarBuilder::TakeWidenedCustomers() {
+void StarBuilder::ForgetCustomers() {
+  customers_ = {};
+  customer_ids_ = {};
+  customer_id_text_ = std::make_unique<TextArena>();
+  widened_.clear();
+}
+
+std::vector<StarBuilder::WidenedCustomer> StarBuilder::TakeWidenedCustomers(bool into_batch_arena) {
   std::vector<WidenedCustomer> result;
   result.reserve(widened_.size());
   for (int64_t key : widened_) {
@@ -373,7 +383,14 @@ std::vector<StarBuilder::WidenedCustomer> StarBuilder::TakeWidenedCustomers() {
     entry.written_first = entry.first;
     entry.written_last = entry.last;
     std::optional<std::string_view> id;
-    if (entry.id != kNoId) id = customer_ids_[entry.id];
+    if (entry.id != kNoId) {
+      id = customer_ids_[entry.id];
+      if (into_batch_arena && !id->empty()) {
+        char* text = batch_arena_->Allocate(id->size());
+        std::memcpy(text, id->data(), id->size());
+        id = std::string_view(text, id->size());
+      }
+    }
     result.push_back(WidenedCustomer{key, id, entry.first, entry.last});
   }
   widened_.clear();

@@ -119,7 +119,10 @@ struct MemberSighting {
 // batch that writes them (TakeBatchArena). Not thread-safe.
 class StarBuilder {
  public:
-  StarBuilder();
+  // How many customer versions a builder keeps by default (see ForgetCustomers): about 60 bytes
+  // each with their ids.
+  static constexpr size_t kMaxCustomerVersions = 1'000'000;
+  explicit StarBuilder(size_t max_customer_versions = kMaxCustomerVersions);
 
   // Fills *fact from `row`. Appends to *new_members each member this load had not seen before,
   // or whose label spelling got smaller.
@@ -133,12 +136,22 @@ class StarBuilder {
   // with.
   struct WidenedCustomer {
     int64_t key;
-    std::optional<std::string_view> customer_id;  // valid for the builder's life
+    std::optional<std::string_view> customer_id;  // see TakeWidenedCustomers
     int32_t first;
     int32_t last;
   };
-  // The versions widened since the last call.
-  std::vector<WidenedCustomer> TakeWidenedCustomers();
+  // The versions widened since the last call. Their ids point into the builder, valid until
+  // ForgetCustomers; with `into_batch_arena`, into copies in the arena the next TakeBatchArena
+  // hands out instead.
+  std::vector<WidenedCustomer> TakeWidenedCustomers(bool into_batch_arena = false);
+
+  // Whether the builder keeps as many customer versions as it may.
+  bool customers_full() const { return customers_.size() >= max_customer_versions_; }
+  // Forgets every customer version seen so far, so that a file of any number of them is built in
+  // bounded memory (in this data nearly every row brings a new one). Take the widened versions
+  // first. A version seen again later is handed out again as new, with that row's date: the
+  // warehouse's upsert merges it into the version it holds.
+  void ForgetCustomers();
 
   // Dates seen by this load.
   const std::vector<int32_t>& dates() const { return dates_; }
@@ -213,9 +226,11 @@ class StarBuilder {
     void Insert(uint64_t ids, int64_t key);
   };
   std::array<SpelledKeys, kDimensionCount> spelled_keys_;
+  size_t max_customer_versions_;
   absl::flat_hash_map<int64_t, CustomerEntry> customers_;
-  std::vector<std::string_view> customer_ids_;  // by CustomerEntry::id; the text is in arena_
-  std::string hash_buffer_;                     // reused by every Hasher, grown as needed
+  std::vector<std::string_view> customer_ids_;  // by CustomerEntry::id; text in customer_id_text_
+  std::unique_ptr<TextArena> customer_id_text_;
+  std::string hash_buffer_;  // reused by every Hasher, grown as needed
   std::vector<int64_t> widened_;
   std::vector<int32_t> dates_;
   absl::flat_hash_set<int32_t> date_set_;

@@ -40,6 +40,8 @@ class TwoThreadLoader final : public FileLoader {
     std::array<std::vector<Member>, kDimensionCount> members;  // customer versions excepted
     std::vector<MemberSighting> customers;
     std::unique_ptr<TextArena> customer_text;  // what the customer versions point into
+    // Versions seen again on other dates, handed over when the builder forgot its versions.
+    std::vector<StarBuilder::WidenedCustomer> widened;
     std::vector<RejectRecord> rejects;
     // Whose facts these are: (part, end), facts [previous end, end) being the part's.
     std::vector<std::pair<size_t, size_t>> part_ends;
@@ -48,7 +50,10 @@ class TwoThreadLoader final : public FileLoader {
 
   TwoThreadLoader(const IngestOptions& options, CsvReaderOptions reader_options,
                   FileOutcome* outcome)
-      : options_(options), reader_options_(reader_options), outcome_(outcome) {
+      : options_(options),
+        reader_options_(reader_options),
+        outcome_(outcome),
+        star_(options.max_customer_versions) {
     for (Dimension dimension : AllDimensions()) {
       steps_.push_back(StepTimer{std::string(Spec(dimension).step)});
     }
@@ -164,6 +169,12 @@ class TwoThreadLoader final : public FileLoader {
     size_t part = 0;
     auto push = [&]() {
       MarkPart(batch, part);
+      if (star_.customers_full()) {
+        // The builder forgets its customer versions, so that memory stays bounded whatever the
+        // file's size; the widenings found so far go with this batch, written after its rows.
+        batch.widened = star_.TakeWidenedCustomers(/*into_batch_arena=*/true);
+        star_.ForgetCustomers();
+      }
       batch.customer_text = star_.TakeBatchArena();
       auto wait_start = SteadyClock::now();
       bool open = queue.Push(std::move(batch));
@@ -292,6 +303,7 @@ class TwoThreadLoader final : public FileLoader {
       step.rows += static_cast<int64_t>(members.size());
     }
     if (!batch.customers.empty()) TILL_RETURN_IF_ERROR(WriteCustomers(batch.customers, load));
+    if (!batch.widened.empty()) TILL_RETURN_IF_ERROR(WidenCustomers(batch.widened, load));
     if (!batch.facts.empty()) {
       auto start = SteadyClock::now();
       auto inserted = load.AppendFacts(batch.facts, &inserted_);
@@ -349,24 +361,30 @@ class TwoThreadLoader final : public FileLoader {
     }
   }
 
+  // Widens the seen range of versions seen again on other dates.
+  Status WidenCustomers(const std::vector<StarBuilder::WidenedCustomer>& widened,
+                        WarehouseLoad& load) {
+    std::vector<CustomerVersion> versions;
+    versions.reserve(widened.size());
+    for (const auto& w : widened) {
+      versions.push_back(CustomerVersion{w.key, SeenRange{w.first, w.last}});
+    }
+    auto merged = load.WidenCustomers(versions);
+    TILL_RETURN_IF_ERROR(merged);
+    for (size_t i = 0; i < widened.size(); ++i) {
+      if (widened[i].customer_id) {
+        Compete(*widened[i].customer_id, CustomerVersion{widened[i].key, (*merged)[i]});
+      }
+    }
+    return {};
+  }
+
   // Widens the versions seen again on other dates, then settles which version of each customer
   // id this load touched is current.
   Status SettleCustomers(WarehouseLoad& load) {
     auto start = SteadyClock::now();
     auto widened = star_.TakeWidenedCustomers();
-    if (!widened.empty()) {
-      std::vector<CustomerVersion> versions;
-      versions.reserve(widened.size());
-      for (const auto& w : widened)
-        versions.push_back(CustomerVersion{w.key, SeenRange{w.first, w.last}});
-      auto merged = load.WidenCustomers(versions);
-      TILL_RETURN_IF_ERROR(merged);
-      for (size_t i = 0; i < widened.size(); ++i) {
-        if (widened[i].customer_id) {
-          Compete(*widened[i].customer_id, CustomerVersion{widened[i].key, (*merged)[i]});
-        }
-      }
-    }
+    if (!widened.empty()) TILL_RETURN_IF_ERROR(WidenCustomers(widened, load));
     std::vector<int64_t> promote;
     std::vector<int64_t> demote;
     if (!customers_before_) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "landing/inputs.h"
+#include "model/star.h"
 #include "warehouse/warehouse.h"
 
 namespace till {
@@ -23,6 +24,8 @@ struct IngestOptions {
   std::function<void(const std::string& uri, int64_t done, int64_t total)> progress;
   // Facts written to the warehouse per call.
   size_t batch_rows = 4096;
+  // Customer versions the reading side keeps before it forgets them (StarBuilder).
+  size_t max_customer_versions = StarBuilder::kMaxCustomerVersions;
   // Rejects kept for the record of a file that fails its budget.
   size_t failed_reject_sample = 1000;
 };

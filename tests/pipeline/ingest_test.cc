@@ -1,6 +1,7 @@
 // End-to-end loads of real samples and generated files into a fresh SQLite warehouse.
 #include "pipeline/ingest.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -309,6 +310,47 @@ TEST_F(IngestTest, TheCustomerVersionSeenLastIsCurrentWhateverTheFileOrder) {
                      "Lee,5/1/2023,1,10\n1001,Ann Lee,4/1/2023,2,10\n");
   Ingest({all}, single.get());
   EXPECT_EQ(Rows(versions, single.get()).rows, after_c.rows);
+}
+
+// The reading side keeps at most so many customer versions and then forgets them, so that a file
+// of any number of versions loads in bounded memory. A version seen again after that is written
+// again and merged into the one the load wrote: the same versions, seen ranges and current
+// flags as a load that kept them all, into an empty warehouse and into one that held some.
+TEST_F(IngestTest, CustomerVersionsPastWhatTheReaderKeepsLoadAsIfAllWereKept) {
+  // 120 customers on five days, each seen under a second name on the third: two versions each.
+  // Customer by customer, a version's later dates come within the reader's batch (widened there);
+  // day by day, after the reader has forgotten it (written again and merged).
+  auto versions = [&](const std::string& name, int first_day, bool by_customer) {
+    std::string text = "Customer_ID,Name,Date,Transaction_ID,Total_Purchases,Amount\n";
+    for (int outer = 0; outer < (by_customer ? 120 : 5); ++outer) {
+      for (int inner = 0; inner < (by_customer ? 5 : 120); ++inner) {
+        const int customer = by_customer ? outer : inner;
+        const int day = first_day + (by_customer ? inner : outer);
+        text += fmt::format("{},Customer {}{},5/{}/2023,T{}-{},1,{}\n", 2000 + customer, customer,
+                            day == first_day + 2 ? " Jr" : "", day, day, customer, 10 + customer);
+      }
+    }
+    return dir_.Write(name, text);
+  };
+  const std::string early = versions("early.csv", 1, /*by_customer=*/true);
+  const std::string late = versions("late.csv", 6, /*by_customer=*/false);
+  const std::string queries[] = {
+      "SELECT * FROM dim_customer ORDER BY customer_key",
+      "SELECT transaction_id, customer_id, name, date, total_amount FROM retail_data_view "
+      "ORDER BY 1, 2, 3, 4, 5"};
+
+  auto kept = Open(dir_.Path("kept.db"));
+  for (const std::string& file : {early, late}) {
+    options_ = IngestOptions{};
+    Ingest({file}, kept.get());
+    options_.max_customer_versions = 7;
+    options_.batch_rows = 50;  // it forgets them at the end of a batch
+    Ingest({file});
+    EXPECT_EQ(Count("SELECT count(*) FROM dim_customer WHERE customer_id IS NOT NULL"), 240);
+    for (const std::string& sql : queries) {
+      EXPECT_EQ(Rows(sql).rows, Rows(sql, kept.get()).rows) << file << ": " << sql;
+    }
+  }
 }
 
 TEST_F(IngestTest, ResultsDoNotDependOnTheOrderOfRows) {
