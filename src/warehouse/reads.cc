@@ -107,17 +107,6 @@ Result<std::string> ReadChangeSignature(Warehouse& warehouse) {
   return signature;
 }
 
-Result<std::set<int64_t>> ReadLoadedFileIds(Warehouse& warehouse) {
-  std::set<int64_t> loaded;
-  TILL_RETURN_IF_ERROR(warehouse.QueryRows(
-      "SELECT file_id FROM etl_file WHERE status = 'loaded' AND unloaded_at IS NULL", {},
-      [&](Row row) -> Status {
-        loaded.insert(Int(row[0]));
-        return {};
-      }));
-  return loaded;
-}
-
 Result<std::vector<LoadedFile>> ReadLoadedFiles(Warehouse& warehouse) {
   return ReadAll<LoadedFile>(
       warehouse,
@@ -126,6 +115,14 @@ Result<std::vector<LoadedFile>> ReadLoadedFiles(Warehouse& warehouse) {
       {}, [](Row row) {
         return LoadedFile{Int(row[0]), Text(row[1]), Int(row[2]), Text(row[3])};
       });
+}
+
+Result<std::set<int64_t>> ReadLoadedFileIds(Warehouse& warehouse) {
+  auto files = ReadLoadedFiles(warehouse);
+  TILL_RETURN_IF_ERROR(files);
+  std::set<int64_t> ids;
+  for (const LoadedFile& file : *files) ids.insert(file.file_id);
+  return ids;
 }
 
 Result<std::map<std::string, StreamRequest>> ReadStreamAnswers(Warehouse& warehouse,

@@ -34,9 +34,6 @@ namespace till {
 // again.
 Result<std::string> ReadChangeSignature(Warehouse& warehouse);
 
-// The files whose rows the warehouse holds: loaded and not unloaded since.
-Result<std::set<int64_t>> ReadLoadedFileIds(Warehouse& warehouse);
-
 // A file whose rows the warehouse holds, with what tells it from any other file (its content's
 // hash and when its load started): a reader that keeps what it read from the warehouse (the
 // sales cube's file) compares these to know whether the warehouse still holds the same rows.
@@ -47,8 +44,10 @@ struct LoadedFile {
   std::string started_at;
   friend bool operator==(const LoadedFile&, const LoadedFile&) = default;
 };
-// The loaded files, as ReadLoadedFileIds finds them, by file id.
+// The files whose rows the warehouse holds (loaded and not unloaded since), by file id.
 Result<std::vector<LoadedFile>> ReadLoadedFiles(Warehouse& warehouse);
+// Their ids alone.
+Result<std::set<int64_t>> ReadLoadedFileIds(Warehouse& warehouse);
 
 // Dimension members. A NULL attribute reads as the empty string.
 struct ProductMember {

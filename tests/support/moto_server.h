@@ -108,7 +108,6 @@ class MotoServer {
   }
 
   std::string Log() const { return ReadFile(dir_.Path("moto.log")); }
-  Child& process() { return server_; }
   const std::string& endpoint() const { return endpoint_; }
   int port() const { return port_; }
 
