@@ -327,7 +327,9 @@ int RunWarehouse(const Config& config, const ForecastFlags& flags) {
     }
     fmt::print("\noverall (mean over series):\n{:<12} {:>7} {:>7} {:>7} {:>7} {:>7}\n", "model",
                "MASE", "WAPE", "bias", "cov80", "cov95");
-    for (const auto& [model, figures] : overall.items()) {
+    for (const auto& item : overall.items()) {
+      const std::string& model = item.key();
+      const nlohmann::json& figures = item.value();
       auto cell = [&](const char* key) {
         return figures[key].is_number() ? Cell(figures[key].get<double>()) : std::string("-");
       };
