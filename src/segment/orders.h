@@ -33,35 +33,43 @@ class OrderBook {
   void Add(std::string_view customer_id, std::optional<std::string_view> transaction_id,
            int64_t day, double amount);
   // The same for a caller that numbers its customer ids itself (densely from 0, one number per
-  // id, as ScanCustomerSales does): `customer` stands for `customer_id` without hashing the id
-  // again. Numbers are the caller's, kept apart from the ids Add finds by hashing.
+  // id, as ScanCustomerSales does): `customer` stands for `customer_id`, which is neither hashed
+  // nor looked up. A book takes its lines through one of the two only: an id added by number
+  // and by text would be two customers.
   void Add(uint32_t customer, std::string_view customer_id,
            std::optional<std::string_view> transaction_id, int64_t day, double amount);
 
   // Every customer with at least one order on or before `as_of_day`, with those orders only,
-  // in order of customer id.
+  // in order of customer id. Spreads the work over the machine's cores.
   std::vector<CustomerHistory> Histories(int64_t as_of_day) const;
 
   // The latest day of any line; none before the first Add.
   std::optional<int64_t> last_day() const { return last_day_; }
-  int64_t lines() const { return static_cast<int64_t>(lines_.size()); }
+  int64_t lines() const { return lines_; }
 
  private:
   struct Line {
     uint64_t order = 0;  // the transaction id's hash, or a number of its own without one
-    int64_t day = 0;
     double amount = 0;
+    int32_t day = 0;
+    uint32_t customer = 0;  // index into ids_
   };
   uint32_t IndexOf(std::string_view customer_id);
+  // The customers' indexes into ids_ in order of id.
+  std::vector<uint32_t> OrderOfIds() const;
   void AddLine(uint32_t index, std::optional<std::string_view> transaction_id, int64_t day,
                double amount);
 
+  enum class Keying { kUnset, kById, kByNumber };
+  Keying keying_ = Keying::kUnset;  // which Add fed the book
   absl::flat_hash_map<std::string, uint32_t> index_;
   std::vector<uint32_t> index_of_number_;  // by the caller's number; kNoIndex until seen
-  // Every line in the order added, with its customer's index into ids_: one array rather than
-  // one per customer, which Histories sorts by customer.
-  std::vector<Line> lines_;
-  std::vector<uint32_t> line_customers_;
+  // Every line in the order added, in chunks of kChunkLines: one store rather than one per
+  // customer, which Histories sorts by customer; chunks rather than one array, which copied
+  // every line again each time it doubled.
+  static constexpr size_t kChunkLines = size_t{1} << 16;
+  std::vector<std::vector<Line>> chunks_;
+  int64_t lines_ = 0;
   std::vector<std::string> ids_;
   uint64_t unnamed_orders_ = 0;
   std::optional<int64_t> last_day_;
