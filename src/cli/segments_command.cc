@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <iterator>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -30,32 +31,52 @@ struct SegmentsFlags {
   bool save = false;
 };
 
-// One customer's line as json{...}.dump() writes it, keys in nlohmann's (sorted) order and each
-// value written by nlohmann, but without building an object of thirteen members for each of
-// hundreds of thousands of customers.
+// One customer's line: the members of a json object in nlohmann's (sorted) order, without
+// building an object of thirteen members for each of hundreds of thousands of customers.
+// Numbers are written by fmt (the shortest text that reads back to the same double, as
+// nlohmann's own is) with a ".0" on whole doubles so that they read back as doubles; texts by
+// nlohmann, which escapes them. fmt rather than json::dump for the numbers: dump builds a
+// serializer and asks for the locale each time, and the numbers were most of the output's time.
 void AppendCustomerJson(const segment::CustomerScore& c, std::string& out) {
   char separator = '{';
-  auto member = [&](std::string_view key, const json& value) {
+  auto key = [&](std::string_view name) {
     out += separator;
     separator = ',';
     out += '"';
-    out += key;
+    out += name;
     out += "\":";
-    out += value.dump(-1, ' ', false, json::error_handler_t::replace);
   };
-  member("cluster", c.cluster);
-  member("clv_12m", c.clv_12m);
-  member("customer_id", c.customer_id);
-  member("expected_order_value", c.expected_order_value);
-  member("expected_purchases_90d", c.expected_purchases_90d);
-  member("f_score", c.rfm.f_score);
-  member("frequency", c.rfm.frequency);
-  member("m_score", c.rfm.m_score);
-  member("monetary", c.rfm.monetary);
-  member("p_alive", c.p_alive);
-  member("r_score", c.rfm.r_score);
-  member("recency_days", c.rfm.recency_days);
-  member("segment", c.segment);
+  auto number = [&](std::string_view name, double value) {
+    key(name);
+    if (!std::isfinite(value)) {
+      out += "null";
+      return;
+    }
+    const size_t begin = out.size();
+    fmt::format_to(std::back_inserter(out), "{}", value);
+    if (out.find_first_of(".e", begin) == std::string::npos) out += ".0";
+  };
+  auto integer = [&](std::string_view name, int64_t value) {
+    key(name);
+    fmt::format_to(std::back_inserter(out), "{}", value);
+  };
+  auto text = [&](std::string_view name, std::string_view value) {
+    key(name);
+    out += json(value).dump(-1, ' ', false, json::error_handler_t::replace);
+  };
+  integer("cluster", c.cluster);
+  number("clv_12m", c.clv_12m);
+  text("customer_id", c.customer_id);
+  number("expected_order_value", c.expected_order_value);
+  number("expected_purchases_90d", c.expected_purchases_90d);
+  integer("f_score", c.rfm.f_score);
+  integer("frequency", c.rfm.frequency);
+  integer("m_score", c.rfm.m_score);
+  number("monetary", c.rfm.monetary);
+  number("p_alive", c.p_alive);
+  integer("r_score", c.rfm.r_score);
+  integer("recency_days", c.rfm.recency_days);
+  text("segment", c.segment);
   out += "}\n";
 }
 
