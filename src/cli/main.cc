@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "base/huge_pages.h"
 #include "base/log.h"
 #include "cli/command.h"
 #include "cli/config.h"
@@ -100,6 +101,7 @@ int Main(int argc, char** argv) {
 }  // namespace till
 
 int main(int argc, char** argv) {
+  till::ReexecWithHugePageHeap(argv);
   try {
     return till::Main(argc, argv);
   } catch (const std::exception& e) {

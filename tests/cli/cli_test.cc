@@ -174,6 +174,38 @@ TEST_F(CliTest, RunsRejectsAndReportReadTheRecords) {
 
 // A Total_Amount of 1e308 is rejected naming its line and column; the report's revenue is the
 // exact sum, to the cent (no "inf", no bias from rounding each amount).
+// What GLIBC_TUNABLES a running `till watch` has, started with `tunables` in its environment.
+// It is read once the warehouse exists, which is after any start again.
+std::string TunablesOfRunningTill(const TempDir& dir, const std::string& tunables) {
+  const std::string script =
+      "cd '" + dir.Path("") +
+      "' && mkdir -p zone && rm -f w.db && "
+      "{ env -u TILL_WAREHOUSE -u TILL_CONFIG GLIBC_TUNABLES='" +
+      tunables +
+      "' '" TILL_BINARY
+      "' watch zone --warehouse w.db >/dev/null 2>&1 & pid=$!; "
+      "for i in $(seq 300); do [ -e w.db ] && break; sleep 0.1; done; sleep 0.2; "
+      "tr '\\0' '\\n' </proc/$pid/environ | grep '^GLIBC_TUNABLES=' >tunables.txt; "
+      "kill $pid; wait $pid; }";
+  if (std::system(script.c_str()) != 0) return "till watch did not stop cleanly";
+  std::string line = ReadFile(dir.Path("tunables.txt"));
+  if (!line.empty() && line.back() == '\n') line.pop_back();
+  return line;
+}
+
+TEST_F(CliTest, HeapAsksForHugePagesWhenTheKernelGivesThemOnRequest) {
+  const std::string modes = ReadFile("/sys/kernel/mm/transparent_hugepage/enabled");
+  const bool on_request = modes.find("[madvise]") != std::string::npos;
+  // glibc shows the first tunable of the list only, once it has parsed it.
+  EXPECT_EQ(TunablesOfRunningTill(dir_, "glibc.malloc.arena_max=2"),
+            on_request ? "GLIBC_TUNABLES=glibc.malloc.hugetlb=1"
+                       : "GLIBC_TUNABLES=glibc.malloc.arena_max=2")
+      << modes;
+  // The user's own choice stands.
+  EXPECT_EQ(TunablesOfRunningTill(dir_, "glibc.malloc.hugetlb=0"),
+            "GLIBC_TUNABLES=glibc.malloc.hugetlb=0");
+}
+
 TEST_F(CliTest, ImplausibleAmountsAreRejectedAndTheReportSumsExactly) {
   std::string rows = "Date,Total_Purchases,Amount,Total_Amount,Product_Category,Customer_ID\n";
   for (int i = 0; i < 40'000; ++i) {
