@@ -9,7 +9,9 @@
 # of rows as single-row `INSERT … ON CONFLICT DO NOTHING` statements through sqlite3 (and
 # psql), each its own transaction, as a receiver that inserts what it is sent would. CPU time
 # per row (user + system, which a busy machine disturbs less than wall time): of `till stream`,
-# and on PostgreSQL also of the cluster's processes (its server side), over the run.
+# and on PostgreSQL also of the cluster's processes (its server side), over the run. Bytes
+# written per row by `till stream` (what it passed to write(2), /proc/PID/io wchar): on SQLite its
+# WAL and the checkpoints that copy the WAL's pages into the database.
 #
 #   bench/stream.sh [SECONDS] [--postgres]      (default 10)
 set -euo pipefail
@@ -73,6 +75,7 @@ run_till() {
       base=$((base + 1000000000))
       threads=$(( clients < 2 ? 1 : 2 ))
       till_ticks=$(cpu_ticks "$server")
+      till_written=$(written_bytes "$server")
       pg_ticks=$(cpu_ticks pg)
       start=$(date +%s.%N)
       wrk -t "$threads" -c "$clients" -d "${seconds}s" --timeout 30s \
@@ -80,6 +83,7 @@ run_till() {
       elapsed=$(echo "$(date +%s.%N) - $start" | bc)
       peak_kib=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
       till_ticks=$(( $(cpu_ticks "$server") - till_ticks ))
+      till_written=$(( $(written_bytes "$server") - till_written ))
       # The cluster's side: its processes now (the stream's sessions end with it) less before.
       pg_ticks=$(( $(cpu_ticks pg) - pg_ticks ))
       kill -INT "$server"
@@ -90,11 +94,19 @@ run_till() {
       loaded=$((after - before))
       local pg_us=""
       [ "$label" = PostgreSQL ] && pg_us=$(per_row_us "$pg_ticks" "$loaded")
-      printf "| %s | %d | %d | %d | %.0f | %.1f | %.1f | %.1f | %d | %s | %s | %d MiB |\n" "$label" \
-        "$rows" "$clients" "$requests" "$(echo "$loaded / $elapsed" | bc -l)" "$p50" "$p95" \
-        "$p99" "$errors" "$(per_row_us "$till_ticks" "$loaded")" "$pg_us" $(( peak_kib / 1024 ))
+      local per_row_written="-"
+      [ "$loaded" -gt 0 ] && per_row_written=$(( till_written / loaded ))
+      printf "| %s | %d | %d | %d | %.0f | %.1f | %.1f | %.1f | %d | %s | %s | %s | %d MiB |\n" \
+        "$label" "$rows" "$clients" "$requests" "$(echo "$loaded / $elapsed" | bc -l)" "$p50" \
+        "$p95" "$p99" "$errors" "$(per_row_us "$till_ticks" "$loaded")" "$pg_us" \
+        "$per_row_written" $(( peak_kib / 1024 ))
     done
   done
+}
+
+# Bytes process $1 has passed to write(2) so far.
+written_bytes() {
+  awk '/^wchar:/ { print $2 }' "/proc/$1/io" 2>/dev/null || echo 0
 }
 
 # Microseconds of CPU per row: ticks $1 over rows $2.
@@ -132,14 +144,14 @@ peer_rows=${PEER_ROWS:-5000}
 peer_sql "$peer_rows" >"$tmp/peer.sql"
 
 echo "Load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "| back end | rows/request | clients | requests | rows/s | p50 ms | p95 ms | p99 ms | errors | till CPU µs/row | PostgreSQL CPU µs/row | peak |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| back end | rows/request | clients | requests | rows/s | p50 ms | p95 ms | p99 ms | errors | till CPU µs/row | PostgreSQL CPU µs/row | till bytes written/row | peak |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 run_till "$tmp/stream.db" SQLite
 start=$(date +%s.%N)
 /usr/bin/time -f "%M" -o "$tmp/peer_mem" sqlite3 "$tmp/peer.db" <"$tmp/peer.sql"
 peer_s=$(echo "$(date +%s.%N) - $start" | bc)
 sqlite_peer=$(echo "$peer_rows / $peer_s" | bc -l)
-printf "| peer: sqlite3, single-row INSERT … ON CONFLICT DO NOTHING | 1 | 1 | %d | %.0f | | | | | | | %d MiB |\n" \
+printf "| peer: sqlite3, single-row INSERT … ON CONFLICT DO NOTHING | 1 | 1 | %d | %.0f | | | | | | | | %d MiB |\n" \
   "$peer_rows" "$sqlite_peer" $(( $(cat "$tmp/peer_mem") / 1024 ))
 
 if $postgres; then
@@ -152,7 +164,7 @@ if $postgres; then
   /usr/bin/time -f "%M" -o "$tmp/peer_mem" "$psql" -X -q \
     "host=127.0.0.1 port=$port user=postgres dbname=peer" <"$tmp/peer.sql" >/dev/null
   peer_s=$(echo "$(date +%s.%N) - $start" | bc)
-  printf "| peer: psql, single-row INSERT … ON CONFLICT DO NOTHING | 1 | 1 | %d | %.0f | | | | | | | %d MiB |\n" \
+  printf "| peer: psql, single-row INSERT … ON CONFLICT DO NOTHING | 1 | 1 | %d | %.0f | | | | | | | | %d MiB |\n" \
     "$peer_rows" "$(echo "$peer_rows / $peer_s" | bc -l)" $(( $(cat "$tmp/peer_mem") / 1024 ))
 fi
 echo "Load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

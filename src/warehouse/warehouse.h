@@ -316,6 +316,10 @@ struct WarehouseOptions {
   // A load checks its rows for duplicates in memory up to this many rows (about 160 MB), then
   // through the warehouse. Tests lower it to reach the switch with small files.
   size_t row_check_limit = 4'000'000;
+  // SQLite: the fewest row hashes of batches kept in fact_sales_row_recent before they move to
+  // fact_sales_row (see RecentRows in sqlite/sqlite_load.h); about 40 bytes of memory each in a
+  // process that loads. Tests lower it to reach the move with small batches.
+  size_t recent_row_limit = 1'000'000;
 };
 
 Result<std::unique_ptr<Warehouse>> OpenWarehouse(const std::string& location,

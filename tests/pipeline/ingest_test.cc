@@ -8,8 +8,14 @@
 #include <cstdio>
 #include <map>
 
+#include "base/byte_source.h"
+#include "base/clock.h"
+#include "clean/header_map.h"
+#include "clean/row_cleaner.h"
+#include "csv/csv_reader.h"
 #include "generate/generator.h"
 #include "pipeline/failing_warehouse.h"
+#include "pipeline/file_loader.h"
 #include "support/generated.h"
 #include "support/temp_dir.h"
 
@@ -255,6 +261,187 @@ TEST_F(IngestTest, DuplicatesAreFoundPastTheInMemoryLimitOfAFirstLoad) {
   const std::string facts = "SELECT count(*) FROM fact_sales";
   EXPECT_EQ(Count(facts), Count(facts, reference.get()));
   EXPECT_EQ(Count("SELECT count(*) FROM fact_sales_row"), Count(facts));
+}
+
+// A file's header line and its records, each with its line end; a line end inside quotes
+// belongs to its record.
+struct SplitFile {
+  std::string header;
+  std::vector<std::string> records;
+
+  // The header and records [begin, end) as one CSV text.
+  std::string Part(size_t begin, size_t end) const {
+    std::string text = header;
+    for (size_t i = begin; i < std::min(end, records.size()); ++i) text += records[i];
+    return text;
+  }
+};
+
+SplitFile Split(const std::string& text) {
+  SplitFile split;
+  std::string record;
+  bool quoted = false;
+  for (char c : text) {
+    record.push_back(c);
+    if (c == '"') quoted = !quoted;
+    if (c == '\n' && !quoted) {
+      (split.header.empty() ? split.header : split.records.emplace_back()) = std::move(record);
+      record.clear();
+    }
+  }
+  if (!record.empty()) split.records.push_back(record + "\n");
+  return split;
+}
+
+enum class Ending { kCommit, kAbandon };
+
+// Loads `csv` (a header line, then rows) the way `till stream` loads a group of requests: in a
+// batch load of a run of its own. Abandoned, the load is dropped before it commits.
+FileOutcome LoadBatch(Warehouse& warehouse, const std::string& csv,
+                      Ending ending = Ending::kCommit) {
+  static int batches = 0;
+  FileOutcome outcome;
+  outcome.uri = "stream:test";
+  outcome.sha256 = fmt::format("batch {}", ++batches);  // each batch is new content
+  outcome.size_bytes = static_cast<int64_t>(csv.size());
+  outcome.started_at = FormatTimestamp(Clock::Real().Now());
+  auto run = warehouse.StartRun("stream");
+  EXPECT_TRUE(run) << run.error().message();
+  if (!run) return outcome;
+  auto load = warehouse.BeginBatchLoad(*run, outcome);
+  EXPECT_TRUE(load) << load.error().message();
+  if (!load) return outcome;
+  std::unique_ptr<ByteSource> source = MakeStringSource(csv);
+  CsvReader reader(*source, FileReaderOptions(','));
+  CsvRecord header;
+  auto has_header = reader.Next(&header);
+  EXPECT_TRUE(has_header && *has_header);
+  auto columns = MapHeader(header.fields);
+  EXPECT_TRUE(columns) << columns.error().message();
+  if (!columns) return outcome;
+  RowCleaner cleaner(std::move(*columns), RowCleaner::DecimalMark::kPoint);
+  IngestOptions options;
+  options.trigger = "stream";
+  std::unique_ptr<FileLoader> loader = MakeFileLoader(options, FileReaderOptions(','), &outcome);
+  Status status = loader->Run(reader, cleaner, **load, outcome.size_bytes);
+  if (status) status = loader->Finish(**load);
+  outcome.status = FileStatus::kLoaded;
+  outcome.finished_at = FormatTimestamp(Clock::Real().Now());
+  if (status && ending == Ending::kCommit) status = (*load)->Commit(outcome);
+  EXPECT_TRUE(status) << status.error().message();
+  outcome.file_id = (*load)->file_id();
+  load->reset();
+  EXPECT_TRUE(warehouse.FinishRun(*run, true, ""));
+  return outcome;
+}
+
+// Every fact's row hash is stored once, in fact_sales_row or in fact_sales_row_recent.
+void ExpectEachFactHashedOnce(Warehouse& warehouse) {
+  auto count = [&](const std::string& sql) {
+    auto result = warehouse.Query(sql, {});
+    EXPECT_TRUE(result) << result.error().message();
+    return result ? std::stoll(result->rows.at(0).at(0).value_or("0")) : -1;
+  };
+  const int64_t facts = count("SELECT count(*) FROM fact_sales");
+  EXPECT_EQ(count("SELECT count(*) FROM fact_sales_row") +
+                count("SELECT count(*) FROM fact_sales_row_recent"),
+            facts);
+  EXPECT_EQ(count("SELECT count(DISTINCT sale_id) FROM (SELECT sale_id FROM fact_sales_row "
+                  "UNION ALL SELECT sale_id FROM fact_sales_row_recent) JOIN fact_sales "
+                  "USING (sale_id)"),
+            facts);
+  EXPECT_EQ(count("SELECT count(*) FROM fact_sales_row JOIN fact_sales_row_recent "
+                  "USING (row_hash)"),
+            0);
+}
+
+TEST_F(IngestTest, BatchesAndFilesFindEachOthersRowsWhereverTheirHashesLie) {
+  const std::string path = Generate(dir_, "gen.csv", 6000, 21);
+  auto reference = Open(dir_.Path("reference.db"));
+  Ingest({path}, reference.get());
+  const std::string facts = "SELECT count(*) FROM fact_sales";
+  const SplitFile file = Split(testing::ReadFile(path));
+  ASSERT_EQ(file.records.size(), 6000u);
+  // Batches of 500 rows whose hashes move to fact_sales_row once there are 1,000 of them (or
+  // a quarter of the facts).
+  warehouse_ = Open(dir_.Path("batches.db"), WarehouseOptions{.recent_row_limit = 1000});
+  ASSERT_TRUE(warehouse_->Migrate());
+  bool held_recent = false;
+  bool moved = false;
+  for (size_t begin = 0; begin < 3000; begin += 500) {
+    FileOutcome batch = LoadBatch(*warehouse_, file.Part(begin, begin + 500));
+    EXPECT_EQ(batch.rows_read, 500);
+    EXPECT_GT(batch.rows_loaded, 0);
+    ExpectEachFactHashedOnce(*warehouse_);
+    held_recent = held_recent || Count("SELECT count(*) FROM fact_sales_row_recent") > 0;
+    moved = moved || Count("SELECT count(*) FROM fact_sales_row") > 0;
+  }
+  EXPECT_TRUE(held_recent);
+  EXPECT_TRUE(moved);
+  // The whole file, through another connection as another process would load it: the rows
+  // of the batches are its duplicates, wherever their hashes lie.
+  {
+    auto other = Open(dir_.Path("batches.db"));
+    auto report = Ingest({path}, other.get());
+    EXPECT_EQ(report.files.at(0).status, FileStatus::kLoaded) << report.files.at(0).error;
+  }
+  EXPECT_EQ(Count(facts), Count(facts, reference.get()));
+  ExpectEachFactHashedOnce(*warehouse_);
+  // The whole file again in batches on the first connection, which did not see that load:
+  // nothing loads twice.
+  for (size_t begin = 0; begin < file.records.size(); begin += 500) {
+    FileOutcome batch = LoadBatch(*warehouse_, file.Part(begin, begin + 500));
+    EXPECT_EQ(batch.rows_loaded, 0) << "batch from row " << begin;
+  }
+  EXPECT_EQ(Count(facts), Count(facts, reference.get()));
+  ExpectEachFactHashedOnce(*warehouse_);
+}
+
+TEST_F(IngestTest, UnloadingABatchFreesItsRowsForEveryConnection) {
+  const SplitFile file = Split(testing::ReadFile(Generate(dir_, "gen.csv", 400, 22)));
+  const std::string rows = file.Part(0, 400);
+  const std::string facts = "SELECT count(*) FROM fact_sales";
+  const std::string recent = "SELECT count(*) FROM fact_sales_row_recent";
+  ASSERT_TRUE(warehouse_->Migrate());  // as `till stream` does when it starts
+  // Other rows that stay throughout, so that a load always has stored rows to check against.
+  Ingest({Generate(dir_, "other.csv", 50, 23)});
+  const int64_t kept = Count(facts);
+  ASSERT_GT(kept, 0);
+  // A batch that does not commit leaves no trace: the same rows load afterwards.
+  FileOutcome dropped = LoadBatch(*warehouse_, rows, Ending::kAbandon);
+  ASSERT_GT(dropped.rows_loaded, 0);  // counted, then rolled back
+  EXPECT_EQ(Count(facts), kept);
+  FileOutcome first = LoadBatch(*warehouse_, rows);
+  EXPECT_EQ(first.rows_loaded, dropped.rows_loaded);
+  EXPECT_EQ(Count(recent), first.rows_loaded);
+  auto other = Open(dir_.Path("till.db"));
+  // The same rows again: duplicates, held by the second batch as well.
+  FileOutcome second = LoadBatch(*warehouse_, rows);
+  EXPECT_EQ(second.rows_loaded, 0);
+  EXPECT_EQ(second.rows_duplicate, first.rows_loaded + first.rows_duplicate);
+  // Unloaded by another connection, the first batch's rows move to the second: still loaded.
+  ASSERT_TRUE(other->ForgetLandingKey("file:///zone/", "first.csv", first.file_id));
+  EXPECT_EQ(Count(facts), kept + first.rows_loaded);
+  FileOutcome third = LoadBatch(*warehouse_, rows);
+  EXPECT_EQ(third.rows_loaded, 0);
+  // Once the second and the third are unloaded too, nothing holds them: the first connection,
+  // whose copy of the recent hashes those unloads made stale, loads them again.
+  ASSERT_TRUE(other->ForgetLandingKey("file:///zone/", "second.csv", second.file_id));
+  EXPECT_EQ(Count(facts), kept + first.rows_loaded);  // now the third's
+  ASSERT_TRUE(other->ForgetLandingKey("file:///zone/", "third.csv", third.file_id));
+  EXPECT_EQ(Count(facts), kept);
+  EXPECT_EQ(Count(recent), 0);
+  FileOutcome again = LoadBatch(*warehouse_, rows);
+  EXPECT_EQ(again.rows_loaded, first.rows_loaded);
+  ExpectEachFactHashedOnce(*warehouse_);
+  // And so after an unload through the same connection.
+  ASSERT_TRUE(warehouse_->ForgetLandingKey("file:///zone/", "again.csv", again.file_id));
+  EXPECT_EQ(LoadBatch(*warehouse_, rows).rows_loaded, first.rows_loaded);
+  // A file of the same rows finds them all, through another connection.
+  auto report = Ingest({dir_.Write("same.csv", rows)}, other.get());
+  EXPECT_EQ(report.files.at(0).rows_loaded, 0);
+  EXPECT_EQ(Count(facts), kept + first.rows_loaded);
+  ExpectEachFactHashedOnce(*warehouse_);
 }
 
 TEST_F(IngestTest, ResultsDoNotDependOnTheOrderOfFiles) {

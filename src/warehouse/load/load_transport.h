@@ -43,7 +43,7 @@ struct RowClaim {
   int64_t source_line = 0;
 };
 
-// Who holds a row hash in fact_sales_row.
+// Who holds a stored row hash (in fact_sales_row, or on SQLite fact_sales_row_recent).
 enum class RowOwner { kNone, kThisFile, kOtherFile };
 
 // A fact_sales_dup record: a line of this file repeating a row another file loaded.
@@ -83,7 +83,7 @@ class LoadTransport {
 
   // Appends facts with sale ids first_sale_id, first_sale_id + 1, … in this order.
   virtual Status AppendFacts(std::span<const FactSale* const> facts, int64_t first_sale_id) = 0;
-  // Who holds each hash in fact_sales_row, in order.
+  // Who holds each hash among the stored ones, in order.
   virtual Result<std::vector<RowOwner>> FindRowOwners(std::span<const RowHash> hashes) = 0;
   // Appends claims none of which is stored. The transport may reorder `claims` into the order
   // its index wants.

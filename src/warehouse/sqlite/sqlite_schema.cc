@@ -387,6 +387,18 @@ CREATE TABLE stream_request (
 ) WITHOUT ROWID;
 )sql";
 
+// The row hashes that batches (`till stream`, `till watch kinesis://`) claim go first to a table
+// in the order of their sale ids, which each group's commit appends to, instead of into
+// fact_sales_row, whose random keys make every commit rewrite most of its leaves. They move to
+// fact_sales_row in one sorted pass once there are enough of them (see sqlite_load.h), and a
+// loader looks them up in memory until then. A hash is in one of the two tables, once.
+constexpr std::string_view kVersion7 = R"sql(
+CREATE TABLE fact_sales_row_recent (
+  sale_id  INTEGER PRIMARY KEY REFERENCES fact_sales (sale_id),
+  row_hash BLOB NOT NULL
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "star schema, retail_data_view and run records", kVersion1},
     {2, "landing-zone ledger and unloadable files", kVersion2},
@@ -394,6 +406,7 @@ constexpr Migration kMigrations[] = {
     {4, "stored forecasts and forecast_actual_view", kVersion4},
     {5, "customer segments", kVersion5},
     {6, "answers of stream requests by idempotency key", kVersion6},
+    {7, "row hashes of recent batches in sale order", kVersion7},
 };
 
 }  // namespace

@@ -70,8 +70,9 @@ class ColumnRow final : public Warehouse::TypedRow {
 
 class SqliteWarehouse final : public Warehouse {
  public:
-  SqliteWarehouse(sqlite3* db, std::string path, const LoadOptions& load_options)
-      : db_(db), path_(std::move(path)), load_options_(load_options) {}
+  SqliteWarehouse(sqlite3* db, std::string path, const LoadOptions& load_options,
+                  size_t recent_row_limit)
+      : db_(db), path_(std::move(path)), load_options_(load_options), recent_(recent_row_limit) {}
   ~SqliteWarehouse() override {
     sqlite3_close_v2(db_);
     if (watch_lock_fd_ >= 0) ::close(watch_lock_fd_);
@@ -218,14 +219,20 @@ class SqliteWarehouse final : public Warehouse {
     return std::optional<int64_t>(sqlite3_column_int64(select.get(), 0));
   }
 
-  // SQLite keeps every fact in one table: a batch loads as a file does.
+  // SQLite keeps every fact in one table: a batch loads as a file does, but for where its row
+  // hashes go (see RecentRows).
   Result<std::unique_ptr<WarehouseLoad>> BeginBatchLoad(int64_t run_id,
                                                         const FileOutcome& outcome) override {
-    return BeginLoad(run_id, outcome);
+    return Begin(run_id, outcome, ClaimTable::kRecent);
   }
 
   Result<std::unique_ptr<WarehouseLoad>> BeginLoad(int64_t run_id,
                                                    const FileOutcome& outcome) override {
+    return Begin(run_id, outcome, ClaimTable::kRows);
+  }
+
+  Result<std::unique_ptr<WarehouseLoad>> Begin(int64_t run_id, const FileOutcome& outcome,
+                                               ClaimTable claims) {
     // The first load into a warehouse without facts runs under a rollback journal: SQLite does
     // not journal pages past the file's old end, so each page is written once instead of to the
     // WAL and again at checkpoint. Nobody can be reading data that does not exist yet; if
@@ -257,7 +264,8 @@ class SqliteWarehouse final : public Warehouse {
     auto file_id = InsertFile(run_id, outcome, "loaded");
     if (!file_id) return give_up(file_id.error());
     // The transport's destructor rolls back on failure.
-    return StarLoad::Start(MakeSqliteTransport(db_, *file_id, restore_wal), load_options_);
+    return StarLoad::Start(MakeSqliteTransport(db_, *file_id, restore_wal, recent_, claims),
+                           load_options_);
   }
 
   Result<int64_t> RecordFile(int64_t run_id, const FileOutcome& outcome,
@@ -481,6 +489,7 @@ class SqliteWarehouse final : public Warehouse {
   template <typename Change>
   Status ChangeLedger(std::optional<int64_t> unload, Change change) {
     TILL_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+    if (unload) recent_.Invalidate();
     Status status = unload ? UnloadSqliteFile(db_, *unload) : Status{};
     if (status) status = change();
     if (status) status = Exec(db_, "COMMIT");
@@ -614,6 +623,7 @@ class SqliteWarehouse final : public Warehouse {
   sqlite3* db_;
   std::string path_;
   const LoadOptions load_options_;
+  RecentRows recent_;  // of this connection's loads
   int watch_lock_fd_ = -1;
   std::string data_version_;  // as WaitForCommit last read it; empty before
 };
@@ -639,7 +649,8 @@ Result<std::unique_ptr<Warehouse>> OpenSqliteWarehouse(const std::string& path, 
                      fmt::format("cannot open SQLite warehouse {}: {}", path, message));
   }
   auto warehouse = std::make_unique<SqliteWarehouse>(
-      db, path, LoadOptions{.row_check_limit = options.row_check_limit});
+      db, path, LoadOptions{.row_check_limit = options.row_check_limit},
+      options.recent_row_limit);
   Status configured = read_only ? warehouse->ConfigureReader() : warehouse->Configure();
   if (!configured) {
     return MakeError(ErrorCode::kWarehouseError,
