@@ -19,7 +19,7 @@ enum class FactStorage { kFilePartition, kBatchPartition };
 
 // The transport of a load whose transaction is open on `connection`, under the load lock, and
 // whose etl_file record is `file_id`, its facts stored as `storage` says (see
-// postgres_schema.cc, versions 1, 7 and 9). Destroying it uncommitted rolls back.
+// postgres_schema.cc, versions 1, 7, 9 and 10). Destroying it uncommitted rolls back.
 
 std::unique_ptr<LoadTransport> MakePostgresTransport(Connection& connection, int64_t file_id,
                                                      FactStorage storage);
