@@ -182,7 +182,11 @@ class PostgresTransport final : public LoadTransport {
   }
 
   // Only Till's loaders write fact_sales_row, one at a time (the load lock), so a hash looked
-  // up and not found stays free until this load commits.
+  // up and not found stays free until this load commits. Each hash is looked up through the
+  // primary key by itself (the LIMIT keeps the subquery from being flattened into a join):
+  // given the whole array, the planner scans the table instead while it is smaller than a few
+  // times the array, and a stream appends a few thousand rows to a growing table many times a
+  // second.
   Result<std::vector<RowOwner>> FindRowOwners(std::span<const RowHash> hashes) override {
     std::string array = "{";
     for (const RowHash& hash : hashes) {
@@ -191,24 +195,19 @@ class PostgresTransport final : public LoadTransport {
     }
     array += '}';
     auto rows = connection_.Query(
-        "SELECT replace(row_hash::text, '-', ''), file_id FROM fact_sales_row "
-        "WHERE row_hash = ANY ($1::uuid[])",
+        "SELECT h.ord, r.file_id FROM unnest($1::uuid[]) WITH ORDINALITY AS h (row_hash, ord) "
+        "CROSS JOIN LATERAL (SELECT file_id FROM fact_sales_row r "
+        "  WHERE r.row_hash = h.row_hash LIMIT 1) r",
         {array}, "checking rows for duplicates");
     TILL_RETURN_IF_ERROR(rows);
     std::vector<RowOwner> owners(hashes.size(), RowOwner::kNone);
-    if (PQntuples(rows->get()) == 0) return owners;
-    absl::flat_hash_map<RowHash, int64_t, RowHashHasher> found;
     for (int r = 0; r < PQntuples(rows->get()); ++r) {
-      std::string hex = Value(*rows, r, 0).value_or("");
-      if (hex.size() != 32) return MakeError(ErrorCode::kInternal, "a row hash is not a uuid");
-      RowHash hash{std::stoull(hex.substr(0, 16), nullptr, 16),
-                   std::stoull(hex.substr(16), nullptr, 16)};
-      found[hash] = IntValue(*rows, r, 1);
-    }
-    for (size_t i = 0; i < hashes.size(); ++i) {
-      if (auto it = found.find(hashes[i]); it != found.end()) {
-        owners[i] = it->second == file_id_ ? RowOwner::kThisFile : RowOwner::kOtherFile;
+      int64_t ord = IntValue(*rows, r, 0);
+      if (ord < 1 || static_cast<size_t>(ord) > hashes.size()) {
+        return MakeError(ErrorCode::kInternal, "a row hash's position is out of range");
       }
+      owners[static_cast<size_t>(ord - 1)] =
+          IntValue(*rows, r, 1) == file_id_ ? RowOwner::kThisFile : RowOwner::kOtherFile;
     }
     return owners;
   }
