@@ -110,9 +110,15 @@ class PostgresTransport final : public LoadTransport {
         }
       }
     }
+    // A member stored with spellings no larger is left as it is, not written again: a stream
+    // meets the same members in every batch.
     std::vector<std::string> updates;
+    std::vector<std::string> stored;
+    std::vector<std::string> smallest;
     for (std::string_view attribute : spec.attributes) {
       updates.push_back(fmt::format("{0} = least(t.{0}, excluded.{0})", attribute));
+      stored.push_back(fmt::format("t.{}", attribute));
+      smallest.push_back(fmt::format("least(t.{0}, excluded.{0})", attribute));
     }
     constexpr size_t kRowsPerStatement = 1000;
     std::vector<std::optional<std::string>> params;
@@ -120,9 +126,10 @@ class PostgresTransport final : public LoadTransport {
     auto flush = [&]() -> Status {
       if (rows.empty()) return {};
       std::string sql = fmt::format(
-          "INSERT INTO {0} AS t ({1}, {2}) VALUES {3} ON CONFLICT ({1}) DO UPDATE SET {4}",
+          "INSERT INTO {0} AS t ({1}, {2}) VALUES {3} ON CONFLICT ({1}) DO UPDATE SET {4} "
+          "WHERE ROW({5}) IS DISTINCT FROM ROW({6})",
           spec.table, spec.key_column, fmt::join(spec.attributes, ", "), fmt::join(rows, ", "),
-          fmt::join(updates, ", "));
+          fmt::join(updates, ", "), fmt::join(stored, ", "), fmt::join(smallest, ", "));
       auto done = connection_.Query(sql, params, fmt::format("writing {}", spec.table));
       rows.clear();
       params.clear();
