@@ -316,6 +316,10 @@ struct WarehouseOptions {
   // A load checks its rows for duplicates in memory up to this many rows (about 160 MB), then
   // through the warehouse. Tests lower it to reach the switch with small files.
   size_t row_check_limit = 4'000'000;
+  // PostgreSQL: a stream batch holds its facts in memory up to this many bytes (about 300,000
+  // facts), appended at commit by one COPY; past it they are staged in a temporary table. Tests
+  // lower it to reach the staging with small batches.
+  size_t batch_fact_bytes = 64 << 20;
 };
 
 Result<std::unique_ptr<Warehouse>> OpenWarehouse(const std::string& location,

@@ -21,9 +21,11 @@ constexpr std::string_view kFactColumns =
 
 class PostgresTransport final : public LoadTransport {
  public:
-  PostgresTransport(Connection& connection, int64_t file_id, FactStorage storage)
+  PostgresTransport(Connection& connection, int64_t file_id, FactStorage storage,
+                    size_t batch_fact_bytes)
       : connection_(connection),
         file_id_(file_id),
+        max_held_bytes_(batch_fact_bytes),
         own_partition_(storage == FactStorage::kFilePartition),
         partition_(own_partition_ ? fmt::format("fact_sales_file_{}", file_id)
                                   : std::string("till_batch_facts")) {}
@@ -55,17 +57,7 @@ class PostgresTransport final : public LoadTransport {
                            "DROP INDEX fact_sales_row_file",
                            "preparing fact_sales_row"));
     }
-    if (!own_partition_) {
-      // A batch's facts wait in a temporary table, made once per session and emptied at each
-      // commit, until EndBulk: their customer versions are written at commit, and
-      // fact_sales_batch checks the keys of what one statement appends, all at once.
-      TILL_RETURN_IF_ERROR(
-          connection_.Exec("SET LOCAL client_min_messages = warning; "
-                           "CREATE TEMPORARY TABLE IF NOT EXISTS till_batch_facts "
-                           "(LIKE fact_sales INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
-                           "preparing the batch's facts"));
-      return start;
-    }
+    if (!own_partition_) return start;  // a batch's facts wait until EndBulk
     // The CHECK lets the attach skip scanning the file's table for the partition bound.
     TILL_RETURN_IF_ERROR(connection_.Exec(
         fmt::format("CREATE TABLE {0} (LIKE fact_sales INCLUDING DEFAULTS INCLUDING CONSTRAINTS); "
@@ -78,10 +70,18 @@ class PostgresTransport final : public LoadTransport {
   // Attaching checks the file's facts against every dimension in one pass each, and builds the
   // partition's indexes in one sort each. A batch's facts are checked the same way, set-based,
   // by the trigger of fact_sales_batch on the one statement that appends them (see the
-  // schema's version 9).
+  // schema's versions 9 and 10): one COPY of the facts held here, or, when they outgrew
+  // memory, one INSERT of the staged ones.
   Status EndBulk() override {
     TILL_RETURN_IF_ERROR(IndexRows());
     if (!own_partition_) {
+      if (!staged_) {
+        if (held_facts_ == 0) return {};
+        return connection_.CopyIn(
+            fmt::format("COPY fact_sales_batch ({}) FROM STDIN (FORMAT binary)", kFactColumns),
+            held_.Finish(), "appending the batch's facts");
+      }
+      TILL_RETURN_IF_ERROR(StageHeldFacts());
       return connection_.Exec(fmt::format("INSERT INTO fact_sales_batch ({0}) SELECT {0} FROM "
                                           "till_batch_facts",
                                           kFactColumns),
@@ -180,6 +180,13 @@ class PostgresTransport final : public LoadTransport {
   }
 
   Status AppendFacts(std::span<const FactSale* const> facts, int64_t first_sale_id) override {
+    if (!own_partition_) {
+      int64_t sale_id = first_sale_id;
+      for (const FactSale* fact : facts) AppendFact(held_, sale_id++, *fact);
+      held_facts_ += static_cast<int64_t>(facts.size());
+      if (held_.size() >= max_held_bytes_) return StageHeldFacts();
+      return {};
+    }
     BinaryCopy copy(facts.size() * 200);
     int64_t sale_id = first_sale_id;
     for (const FactSale* fact : facts) AppendFact(copy, sale_id++, *fact);
@@ -381,6 +388,26 @@ class PostgresTransport final : public LoadTransport {
         "indexing fact_sales_row");
   }
 
+  // Moves the facts held in memory to the session's temporary table, made once per session
+  // and emptied at each commit, where the rest of the batch's facts join them until EndBulk.
+  Status StageHeldFacts() {
+    if (!staged_) {
+      TILL_RETURN_IF_ERROR(
+          connection_.Exec("SET LOCAL client_min_messages = warning; "
+                           "CREATE TEMPORARY TABLE IF NOT EXISTS till_batch_facts "
+                           "(LIKE fact_sales INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
+                           "staging the batch's facts"));
+      staged_ = true;
+    }
+    if (held_facts_ == 0) return {};
+    TILL_RETURN_IF_ERROR(connection_.CopyIn(
+        fmt::format("COPY till_batch_facts ({}) FROM STDIN (FORMAT binary)", kFactColumns),
+        held_.Finish(), "staging the batch's facts"));
+    held_ = BinaryCopy(0);
+    held_facts_ = 0;
+    return {};
+  }
+
   // One fact in the column order of kFactColumns.
   void AppendFact(BinaryCopy& copy, int64_t sale_id, const FactSale& fact) {
     copy.Row(20);
@@ -443,18 +470,25 @@ class PostgresTransport final : public LoadTransport {
 
   Connection& connection_;
   const int64_t file_id_;
+  const size_t max_held_bytes_;
   const bool own_partition_;
   const std::string partition_;
   bool committed_ = false;
   bool rows_bulk_ = false;  // fact_sales_row was empty: its indexes are dropped until written
   bool no_facts_ = false;   // fact_sales was empty when the load began
+  // A batch's facts, held for the one statement that appends them at EndBulk; past
+  // max_held_bytes_ they are staged in a temporary table instead (staged_).
+  BinaryCopy held_{0};
+  int64_t held_facts_ = 0;
+  bool staged_ = false;
 };
 
 }  // namespace
 
 std::unique_ptr<LoadTransport> MakePostgresTransport(Connection& connection, int64_t file_id,
-                                                     FactStorage storage) {
-  return std::make_unique<PostgresTransport>(connection, file_id, storage);
+                                                     FactStorage storage,
+                                                     size_t batch_fact_bytes) {
+  return std::make_unique<PostgresTransport>(connection, file_id, storage, batch_fact_bytes);
 }
 
 Status UnloadPostgresFile(Connection& connection, int64_t file_id) {

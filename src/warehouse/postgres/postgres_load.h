@@ -21,8 +21,10 @@ enum class FactStorage { kFilePartition, kBatchPartition };
 // whose etl_file record is `file_id`, its facts stored as `storage` says (see
 // postgres_schema.cc, versions 1, 7, 9 and 10). Destroying it uncommitted rolls back.
 
+// A batch's facts are held in memory up to `batch_fact_bytes`, then staged in a temporary table.
 std::unique_ptr<LoadTransport> MakePostgresTransport(Connection& connection, int64_t file_id,
-                                                     FactStorage storage);
+                                                     FactStorage storage,
+                                                     size_t batch_fact_bytes = 64 << 20);
 
 // Removes the rows only `file_id` holds and marks it unloaded, inside the caller's
 // transaction: rows a still-loaded file held as duplicates move to the first such holder (into
