@@ -486,8 +486,7 @@ class PostgresTransport final : public LoadTransport {
 }  // namespace
 
 std::unique_ptr<LoadTransport> MakePostgresTransport(Connection& connection, int64_t file_id,
-                                                     FactStorage storage,
-                                                     size_t batch_fact_bytes) {
+                                                     FactStorage storage, size_t batch_fact_bytes) {
   return std::make_unique<PostgresTransport>(connection, file_id, storage, batch_fact_bytes);
 }
 

@@ -493,8 +493,8 @@ class PostgresWarehouse final : public Warehouse {
     }
     auto file_id = InsertFile(run_id, outcome, "loaded", storage);
     TILL_RETURN_IF_ERROR(file_id);
-    return StarLoad::Start(
-        MakePostgresTransport(connection_, *file_id, storage, batch_fact_bytes_), load_options_);
+    return StarLoad::Start(MakePostgresTransport(connection_, *file_id, storage, batch_fact_bytes_),
+                           load_options_);
   }
 
   // A batch's file_id comes from a range of its own (see the schema's version 7).
@@ -698,10 +698,9 @@ Result<std::unique_ptr<Warehouse>> OpenPostgresWarehouse(const std::string& conn
     }
     PQconninfoFree(parsed);
   }
-  auto warehouse =
-      std::make_unique<PostgresWarehouse>(conninfo, access == Access::kReadOnly,
-                                          LoadOptions{.row_check_limit = options.row_check_limit},
-                                          options.batch_fact_bytes);
+  auto warehouse = std::make_unique<PostgresWarehouse>(
+      conninfo, access == Access::kReadOnly,
+      LoadOptions{.row_check_limit = options.row_check_limit}, options.batch_fact_bytes);
   TILL_RETURN_IF_ERROR(warehouse->Open());
   return std::unique_ptr<Warehouse>(std::move(warehouse));
 }
