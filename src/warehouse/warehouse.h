@@ -320,6 +320,10 @@ struct WarehouseOptions {
   // fact_sales_row (see RecentRows in sqlite/sqlite_load.h); about 40 bytes of memory each in a
   // process that loads. Tests lower it to reach the move with small batches.
   size_t recent_row_limit = 1'000'000;
+  // PostgreSQL: a stream batch holds its facts in memory up to this many bytes (about 300,000
+  // facts), appended at commit by one COPY; past it they are staged in a temporary table. Tests
+  // lower it to reach the staging with small batches.
+  size_t batch_fact_bytes = 64 << 20;
 };
 
 Result<std::unique_ptr<Warehouse>> OpenWarehouse(const std::string& location,

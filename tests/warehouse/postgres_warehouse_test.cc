@@ -28,8 +28,12 @@
 #include <utility>
 #include <vector>
 
+#include "base/byte_source.h"
+#include "base/clock.h"
+#include "clean/header_map.h"
 #include "generate/generator.h"
 #include "model/star.h"
+#include "pipeline/file_loader.h"
 #include "pipeline/ingest.h"
 #include "support/generated.h"
 #include "support/pg_cluster.h"
@@ -173,6 +177,32 @@ IngestReport Ingest(Warehouse& warehouse, const std::vector<std::string>& paths,
   auto report = IngestFiles(warehouse, paths, options);
   EXPECT_TRUE(report) << report.error().message();
   return report ? *report : IngestReport{};
+}
+
+// Loads the file at `path` as one stream batch, the way `till stream` loads a group of requests.
+Status LoadAsBatch(Warehouse& warehouse, const std::string& path) {
+  TILL_ASSIGN_OR_RETURN(int64_t run_id, warehouse.StartRun("stream"));
+  FileOutcome outcome;
+  outcome.uri = "stream:http:test";
+  outcome.sha256 = std::string(64, 'b');
+  outcome.started_at = FormatTimestamp(Clock::Real().Now());
+  TILL_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> file, OpenFileSource(path));
+  CsvReader reader(*file, FileReaderOptions(','));
+  CsvRecord header;
+  TILL_ASSIGN_OR_RETURN(bool has_header, reader.Next(&header));
+  if (!has_header) return MakeError(ErrorCode::kBadFormat, "no header");
+  TILL_ASSIGN_OR_RETURN(HeaderMap columns, MapHeader(header.fields));
+  RowCleaner cleaner(std::move(columns), RowCleaner::DecimalMark::kPoint);
+  TILL_ASSIGN_OR_RETURN(std::unique_ptr<WarehouseLoad> load,
+                        warehouse.BeginBatchLoad(run_id, outcome));
+  IngestOptions ingest;
+  std::unique_ptr<FileLoader> loader = MakeFileLoader(ingest, FileReaderOptions(','), &outcome);
+  TILL_RETURN_IF_ERROR(loader->Run(reader, cleaner, *load, 0));
+  TILL_RETURN_IF_ERROR(loader->Finish(*load));
+  outcome.status = FileStatus::kLoaded;
+  outcome.finished_at = FormatTimestamp(Clock::Real().Now());
+  TILL_RETURN_IF_ERROR(load->Commit(outcome));
+  return warehouse.FinishRun(run_id, true, "");
 }
 
 std::string Show(const std::optional<std::string>& value) { return value.value_or("NULL"); }
@@ -848,6 +878,41 @@ std::string ConninfoQuoted(std::string_view value) {
     out += c;
   }
   return out + "'";
+}
+
+// A batch's facts are held in memory and appended by one COPY at commit; a batch larger than
+// WarehouseOptions::batch_fact_bytes stages them in a temporary table instead. Either way the
+// warehouse ends as a file load of the same rows leaves it.
+TEST_F(PostgresWarehouseTest, ABatchLoadsTheSameRowsHeldInMemoryOrStaged) {
+  // Two batches of star rows (4,096 each), every seventh row repeated.
+  std::vector<std::string> lines = Lines(Generate(dir_, "rows.csv", 6'000, 11));
+  std::string text;
+  for (const std::string& line : lines) text += line + "\n";
+  for (size_t i = 1; i < lines.size(); i += 7) text += lines[i] + "\n";
+  const std::string path = dir_.Write("batch.csv", text);
+  Status held = LoadAsBatch(*warehouse_, path);
+  ASSERT_TRUE(held) << held.error().message();
+
+  auto staging = Open(cluster().Url(NewDatabase()), WarehouseOptions{.batch_fact_bytes = 1});
+  ASSERT_NE(staging, nullptr);
+  ASSERT_TRUE(staging->Migrate());
+  Status staged = LoadAsBatch(*staging, path);
+  ASSERT_TRUE(staged) << staged.error().message();
+
+  auto file = Open(cluster().Url(NewDatabase()));
+  ASSERT_NE(file, nullptr);
+  Ingest(*file, {path});
+
+  const int64_t loaded = Count(*file, "SELECT count(*) FROM fact_sales");
+  EXPECT_GT(loaded, 5'000);
+  EXPECT_LT(loaded, Count(*file, "SELECT rows_read FROM etl_file"));  // the repeats are not
+  for (Warehouse* batch : {warehouse_.get(), staging.get()}) {
+    EXPECT_EQ(Count(*batch, "SELECT count(*) FROM fact_sales_batch"), loaded);
+    ExpectSameMultiset(ViewContent(*file), ViewContent(*batch));
+    ExpectSameRows(Rows(*file, kCustomers), Rows(*batch, kCustomers));
+    EXPECT_EQ(Count(*batch, "SELECT rows_duplicate FROM etl_file"),
+              Count(*file, "SELECT rows_duplicate FROM etl_file"));
+  }
 }
 
 TEST_F(PostgresWarehouseTest, OpensEveryLocationFormAndNeverShowsThePassword) {

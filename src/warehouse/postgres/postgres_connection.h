@@ -72,6 +72,9 @@ class BinaryCopy {
     out_.append(value);
   }
 
+  // Bytes so far.
+  size_t size() const { return out_.size(); }
+
   // The finished data, trailer included.
   std::string& Finish() {
     Put<int16_t>(-1);

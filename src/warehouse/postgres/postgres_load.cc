@@ -21,9 +21,11 @@ constexpr std::string_view kFactColumns =
 
 class PostgresTransport final : public LoadTransport {
  public:
-  PostgresTransport(Connection& connection, int64_t file_id, FactStorage storage)
+  PostgresTransport(Connection& connection, int64_t file_id, FactStorage storage,
+                    size_t batch_fact_bytes)
       : connection_(connection),
         file_id_(file_id),
+        max_held_bytes_(batch_fact_bytes),
         own_partition_(storage == FactStorage::kFilePartition),
         partition_(own_partition_ ? fmt::format("fact_sales_file_{}", file_id)
                                   : std::string("till_batch_facts")) {}
@@ -55,17 +57,7 @@ class PostgresTransport final : public LoadTransport {
                            "DROP INDEX fact_sales_row_file",
                            "preparing fact_sales_row"));
     }
-    if (!own_partition_) {
-      // A batch's facts wait in a temporary table, made once per session and emptied at each
-      // commit, until EndBulk: their customer versions are written at commit, and
-      // fact_sales_batch checks the keys of what one statement appends, all at once.
-      TILL_RETURN_IF_ERROR(
-          connection_.Exec("SET LOCAL client_min_messages = warning; "
-                           "CREATE TEMPORARY TABLE IF NOT EXISTS till_batch_facts "
-                           "(LIKE fact_sales INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
-                           "preparing the batch's facts"));
-      return start;
-    }
+    if (!own_partition_) return start;  // a batch's facts wait until EndBulk
     // The CHECK lets the attach skip scanning the file's table for the partition bound.
     TILL_RETURN_IF_ERROR(connection_.Exec(
         fmt::format("CREATE TABLE {0} (LIKE fact_sales INCLUDING DEFAULTS INCLUDING CONSTRAINTS); "
@@ -78,10 +70,18 @@ class PostgresTransport final : public LoadTransport {
   // Attaching checks the file's facts against every dimension in one pass each, and builds the
   // partition's indexes in one sort each. A batch's facts are checked the same way, set-based,
   // by the trigger of fact_sales_batch on the one statement that appends them (see the
-  // schema's version 9).
+  // schema's versions 9 and 10): one COPY of the facts held here, or, when they outgrew
+  // memory, one INSERT of the staged ones.
   Status EndBulk() override {
     TILL_RETURN_IF_ERROR(IndexRows());
     if (!own_partition_) {
+      if (!staged_) {
+        if (held_facts_ == 0) return {};
+        return connection_.CopyIn(
+            fmt::format("COPY fact_sales_batch ({}) FROM STDIN (FORMAT binary)", kFactColumns),
+            held_.Finish(), "appending the batch's facts");
+      }
+      TILL_RETURN_IF_ERROR(StageHeldFacts());
       return connection_.Exec(fmt::format("INSERT INTO fact_sales_batch ({0}) SELECT {0} FROM "
                                           "till_batch_facts",
                                           kFactColumns),
@@ -110,9 +110,15 @@ class PostgresTransport final : public LoadTransport {
         }
       }
     }
+    // A member stored with spellings no larger is left as it is, not written again: a stream
+    // meets the same members in every batch.
     std::vector<std::string> updates;
+    std::vector<std::string> stored;
+    std::vector<std::string> smallest;
     for (std::string_view attribute : spec.attributes) {
       updates.push_back(fmt::format("{0} = least(t.{0}, excluded.{0})", attribute));
+      stored.push_back(fmt::format("t.{}", attribute));
+      smallest.push_back(fmt::format("least(t.{0}, excluded.{0})", attribute));
     }
     constexpr size_t kRowsPerStatement = 1000;
     std::vector<std::optional<std::string>> params;
@@ -120,9 +126,10 @@ class PostgresTransport final : public LoadTransport {
     auto flush = [&]() -> Status {
       if (rows.empty()) return {};
       std::string sql = fmt::format(
-          "INSERT INTO {0} AS t ({1}, {2}) VALUES {3} ON CONFLICT ({1}) DO UPDATE SET {4}",
+          "INSERT INTO {0} AS t ({1}, {2}) VALUES {3} ON CONFLICT ({1}) DO UPDATE SET {4} "
+          "WHERE ROW({5}) IS DISTINCT FROM ROW({6})",
           spec.table, spec.key_column, fmt::join(spec.attributes, ", "), fmt::join(rows, ", "),
-          fmt::join(updates, ", "));
+          fmt::join(updates, ", "), fmt::join(stored, ", "), fmt::join(smallest, ", "));
       auto done = connection_.Query(sql, params, fmt::format("writing {}", spec.table));
       rows.clear();
       params.clear();
@@ -173,6 +180,13 @@ class PostgresTransport final : public LoadTransport {
   }
 
   Status AppendFacts(std::span<const FactSale* const> facts, int64_t first_sale_id) override {
+    if (!own_partition_) {
+      int64_t sale_id = first_sale_id;
+      for (const FactSale* fact : facts) AppendFact(held_, sale_id++, *fact);
+      held_facts_ += static_cast<int64_t>(facts.size());
+      if (held_.size() >= max_held_bytes_) return StageHeldFacts();
+      return {};
+    }
     BinaryCopy copy(facts.size() * 200);
     int64_t sale_id = first_sale_id;
     for (const FactSale* fact : facts) AppendFact(copy, sale_id++, *fact);
@@ -182,7 +196,11 @@ class PostgresTransport final : public LoadTransport {
   }
 
   // Only Till's loaders write fact_sales_row, one at a time (the load lock), so a hash looked
-  // up and not found stays free until this load commits.
+  // up and not found stays free until this load commits. Each hash is looked up through the
+  // primary key by itself (the LIMIT keeps the subquery from being flattened into a join):
+  // given the whole array, the planner scans the table instead while it is smaller than a few
+  // times the array, and a stream appends a few thousand rows to a growing table many times a
+  // second.
   Result<std::vector<RowOwner>> FindRowOwners(std::span<const RowHash> hashes) override {
     std::string array = "{";
     for (const RowHash& hash : hashes) {
@@ -191,24 +209,19 @@ class PostgresTransport final : public LoadTransport {
     }
     array += '}';
     auto rows = connection_.Query(
-        "SELECT replace(row_hash::text, '-', ''), file_id FROM fact_sales_row "
-        "WHERE row_hash = ANY ($1::uuid[])",
+        "SELECT h.ord, r.file_id FROM unnest($1::uuid[]) WITH ORDINALITY AS h (row_hash, ord) "
+        "CROSS JOIN LATERAL (SELECT file_id FROM fact_sales_row r "
+        "  WHERE r.row_hash = h.row_hash LIMIT 1) r",
         {array}, "checking rows for duplicates");
     TILL_RETURN_IF_ERROR(rows);
     std::vector<RowOwner> owners(hashes.size(), RowOwner::kNone);
-    if (PQntuples(rows->get()) == 0) return owners;
-    absl::flat_hash_map<RowHash, int64_t, RowHashHasher> found;
     for (int r = 0; r < PQntuples(rows->get()); ++r) {
-      std::string hex = Value(*rows, r, 0).value_or("");
-      if (hex.size() != 32) return MakeError(ErrorCode::kInternal, "a row hash is not a uuid");
-      RowHash hash{std::stoull(hex.substr(0, 16), nullptr, 16),
-                   std::stoull(hex.substr(16), nullptr, 16)};
-      found[hash] = IntValue(*rows, r, 1);
-    }
-    for (size_t i = 0; i < hashes.size(); ++i) {
-      if (auto it = found.find(hashes[i]); it != found.end()) {
-        owners[i] = it->second == file_id_ ? RowOwner::kThisFile : RowOwner::kOtherFile;
+      int64_t ord = IntValue(*rows, r, 0);
+      if (ord < 1 || static_cast<size_t>(ord) > hashes.size()) {
+        return MakeError(ErrorCode::kInternal, "a row hash's position is out of range");
       }
+      owners[static_cast<size_t>(ord - 1)] =
+          IntValue(*rows, r, 1) == file_id_ ? RowOwner::kThisFile : RowOwner::kOtherFile;
     }
     return owners;
   }
@@ -375,6 +388,26 @@ class PostgresTransport final : public LoadTransport {
         "indexing fact_sales_row");
   }
 
+  // Moves the facts held in memory to the session's temporary table, made once per session
+  // and emptied at each commit, where the rest of the batch's facts join them until EndBulk.
+  Status StageHeldFacts() {
+    if (!staged_) {
+      TILL_RETURN_IF_ERROR(
+          connection_.Exec("SET LOCAL client_min_messages = warning; "
+                           "CREATE TEMPORARY TABLE IF NOT EXISTS till_batch_facts "
+                           "(LIKE fact_sales INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
+                           "staging the batch's facts"));
+      staged_ = true;
+    }
+    if (held_facts_ == 0) return {};
+    TILL_RETURN_IF_ERROR(connection_.CopyIn(
+        fmt::format("COPY till_batch_facts ({}) FROM STDIN (FORMAT binary)", kFactColumns),
+        held_.Finish(), "staging the batch's facts"));
+    held_ = BinaryCopy(0);
+    held_facts_ = 0;
+    return {};
+  }
+
   // One fact in the column order of kFactColumns.
   void AppendFact(BinaryCopy& copy, int64_t sale_id, const FactSale& fact) {
     copy.Row(20);
@@ -437,18 +470,24 @@ class PostgresTransport final : public LoadTransport {
 
   Connection& connection_;
   const int64_t file_id_;
+  const size_t max_held_bytes_;
   const bool own_partition_;
   const std::string partition_;
   bool committed_ = false;
   bool rows_bulk_ = false;  // fact_sales_row was empty: its indexes are dropped until written
   bool no_facts_ = false;   // fact_sales was empty when the load began
+  // A batch's facts, held for the one statement that appends them at EndBulk; past
+  // max_held_bytes_ they are staged in a temporary table instead (staged_).
+  BinaryCopy held_{0};
+  int64_t held_facts_ = 0;
+  bool staged_ = false;
 };
 
 }  // namespace
 
 std::unique_ptr<LoadTransport> MakePostgresTransport(Connection& connection, int64_t file_id,
-                                                     FactStorage storage) {
-  return std::make_unique<PostgresTransport>(connection, file_id, storage);
+                                                     FactStorage storage, size_t batch_fact_bytes) {
+  return std::make_unique<PostgresTransport>(connection, file_id, storage, batch_fact_bytes);
 }
 
 Status UnloadPostgresFile(Connection& connection, int64_t file_id) {

@@ -19,10 +19,12 @@ enum class FactStorage { kFilePartition, kBatchPartition };
 
 // The transport of a load whose transaction is open on `connection`, under the load lock, and
 // whose etl_file record is `file_id`, its facts stored as `storage` says (see
-// postgres_schema.cc, versions 1, 7 and 9). Destroying it uncommitted rolls back.
+// postgres_schema.cc, versions 1, 7, 9 and 10). Destroying it uncommitted rolls back.
 
+// A batch's facts are held in memory up to `batch_fact_bytes`, then staged in a temporary table.
 std::unique_ptr<LoadTransport> MakePostgresTransport(Connection& connection, int64_t file_id,
-                                                     FactStorage storage);
+                                                     FactStorage storage,
+                                                     size_t batch_fact_bytes = 64 << 20);
 
 // Removes the rows only `file_id` holds and marks it unloaded, inside the caller's
 // transaction: rows a still-loaded file held as duplicates move to the first such holder (into

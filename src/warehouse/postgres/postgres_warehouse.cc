@@ -39,8 +39,11 @@ Result<std::string> RandomPassword() {
 
 class PostgresWarehouse final : public Warehouse {
  public:
-  PostgresWarehouse(std::string conninfo, bool read_only, const LoadOptions& load_options)
-      : connection_(std::move(conninfo), read_only), load_options_(load_options) {}
+  PostgresWarehouse(std::string conninfo, bool read_only, const LoadOptions& load_options,
+                    size_t batch_fact_bytes)
+      : connection_(std::move(conninfo), read_only),
+        load_options_(load_options),
+        batch_fact_bytes_(batch_fact_bytes) {}
 
   Status Open() { return connection_.Connect(); }
 
@@ -490,7 +493,8 @@ class PostgresWarehouse final : public Warehouse {
     }
     auto file_id = InsertFile(run_id, outcome, "loaded", storage);
     TILL_RETURN_IF_ERROR(file_id);
-    return StarLoad::Start(MakePostgresTransport(connection_, *file_id, storage), load_options_);
+    return StarLoad::Start(MakePostgresTransport(connection_, *file_id, storage, batch_fact_bytes_),
+                           load_options_);
   }
 
   // A batch's file_id comes from a range of its own (see the schema's version 7).
@@ -655,6 +659,7 @@ ALTER ROLE till_reader SET default_transaction_read_only = on;
 
   Connection connection_;
   const LoadOptions load_options_;
+  const size_t batch_fact_bytes_;
   // WaitForCommit's session (its server process id; 0: none yet, or lost) and what it found.
   int watching_backend_ = 0;
   bool replica_ = false;
@@ -693,9 +698,9 @@ Result<std::unique_ptr<Warehouse>> OpenPostgresWarehouse(const std::string& conn
     }
     PQconninfoFree(parsed);
   }
-  auto warehouse =
-      std::make_unique<PostgresWarehouse>(conninfo, access == Access::kReadOnly,
-                                          LoadOptions{.row_check_limit = options.row_check_limit});
+  auto warehouse = std::make_unique<PostgresWarehouse>(
+      conninfo, access == Access::kReadOnly,
+      LoadOptions{.row_check_limit = options.row_check_limit}, options.batch_fact_bytes);
   TILL_RETURN_IF_ERROR(warehouse->Open());
   return std::unique_ptr<Warehouse>(std::move(warehouse));
 }
