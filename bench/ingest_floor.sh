@@ -27,10 +27,10 @@ command -v sqlite3 >/dev/null || { echo "sqlite3 is missing: scripts/install-dep
 source bench/pg_cluster.sh
 trap 'stop_pg_cluster; rm -f "${settings:-}"' EXIT
 trap 'exit 130' INT TERM
-# The load alone: the stored forecasts and customer segments a load refreshes afterwards are
-# timed by bench/forecast.sh and bench/segments.sh.
+# The load alone: the cube file, stored forecasts and customer segments a load refreshes
+# afterwards are timed by bench/serve_start.sh, bench/forecast.sh and bench/segments.sh.
 settings=$(mktemp)
-printf '[forecast]\nrefresh = false\nanomaly_alerts = false\n[segments]\nrefresh_after_load = false\n' \
+printf '[forecast]\nrefresh = false\nanomaly_alerts = false\n[segments]\nrefresh_after_load = false\n[serve]\ncube_after_load = false\n' \
   >"$settings"
 export TILL_CONFIG="$settings"
 start_pg_cluster

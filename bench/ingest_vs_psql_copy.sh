@@ -44,10 +44,10 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-# The load alone: the stored forecasts and customer segments a load refreshes afterwards are
-# timed by bench/forecast.sh and bench/segments.sh.
+# The load alone: the cube file, stored forecasts and customer segments a load refreshes
+# afterwards are timed by bench/serve_start.sh, bench/forecast.sh and bench/segments.sh.
 settings=$(mktemp)
-printf '[forecast]\nrefresh = false\nanomaly_alerts = false\n[segments]\nrefresh_after_load = false\n' \
+printf '[forecast]\nrefresh = false\nanomaly_alerts = false\n[segments]\nrefresh_after_load = false\n[serve]\ncube_after_load = false\n' \
   >"$settings"
 export TILL_CONFIG="$settings"
 start_pg_cluster

@@ -18,9 +18,9 @@ command -v sqlite3 >/dev/null || { echo "sqlite3 is missing: scripts/install-dep
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# The load alone: the stored forecasts and customer segments a load refreshes afterwards are
-# timed by bench/forecast.sh and bench/segments.sh.
-printf '[forecast]\nrefresh = false\nanomaly_alerts = false\n[segments]\nrefresh_after_load = false\n' \
+# The load alone: the cube file, stored forecasts and customer segments a load refreshes
+# afterwards are timed by bench/serve_start.sh, bench/forecast.sh and bench/segments.sh.
+printf '[forecast]\nrefresh = false\nanomaly_alerts = false\n[segments]\nrefresh_after_load = false\n[serve]\ncube_after_load = false\n' \
   >"$work/till.toml"
 export TILL_CONFIG="$work/till.toml"
 

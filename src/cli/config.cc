@@ -26,6 +26,7 @@ constexpr std::string_view kConfigKeys[] = {
     "alerts.at_risk_min_clv",
     "segments.refresh_after_load",
     "serve.token_on_loopback",
+    "serve.cube_after_load",
     "digest.every",
     "digest.at",
     "digest.since",
@@ -214,6 +215,10 @@ Result<Config> LoadConfig() {
         return bad("serve.token_on_loopback", "true or false");
       }
       config.serve_token_on_loopback = *value;
+    }
+    if (auto node = Setting(table, "serve.cube_after_load")) {
+      if (!node.is_boolean()) return bad("serve.cube_after_load", "true or false");
+      config.serve_cube_after_load = *node.value<bool>();
     }
     if (auto digest = table["digest"]; digest && !digest.is_table()) {
       return MakeError(ErrorCode::kInvalidArgument,

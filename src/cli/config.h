@@ -38,6 +38,9 @@ struct Config {
   // [serve]: ask every client for the token, loopback ones included (behind a reverse proxy on
   // the same machine every request comes from loopback).
   bool serve_token_on_loopback = false;
+  // [serve]: each load brings the cube file `till serve` starts from up to date
+  // (cube_after_load.h).
+  bool serve_cube_after_load = true;
   DigestSchedule digest;      // [digest]: when `till serve` posts the digest to [alerts] webhooks
   ForecastSettings forecast;  // [forecast]
 };
@@ -59,6 +62,7 @@ struct Config {
 //   refresh_after_load = false # keep customer_segment as `till segments --save` left it
 //   [serve]
 //   token_on_loopback = true   # ask loopback clients for the token too
+//   cube_after_load = false    # loads leave the cube file alone (till serve reads the sales)
 //   [digest]
 //   every = "1d"               # till serve posts the digest this often (30s … 1w; off if absent)
 //   at = "08:00"               # at this time of day, UTC, for schedules of whole days

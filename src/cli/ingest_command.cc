@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/cube_after_load.h"
 #include "cli/customer_segments.h"
 #include "cli/forecast_refresh.h"
 #include "cli/output.h"
@@ -72,11 +73,14 @@ int RunIngest(const Config& config, const IngestFlags& flags) {
   const bool loaded =
       std::any_of(report->files.begin(), report->files.end(),
                   [](const FileOutcome& f) { return f.status == FileStatus::kLoaded; });
-  // What follows a load, timed apart from it: the stored forecasts (and the alerts on the days
-  // just loaded that lie outside them, with an alert destination), then the customer segments.
+  // What follows a load, timed apart from it: the cube file `till serve` starts from, the stored
+  // forecasts (and the alerts on the days just loaded that lie outside them, with an alert
+  // destination), then the customer segments.
+  const bool cube = loaded && config.serve_cube_after_load;
   const bool forecasts = loaded && (config.forecast.refresh || alerter);
   const bool segments = report->succeeded && loaded && config.segments.refresh_after_load;
   auto after_start = std::chrono::steady_clock::now();
+  if (cube) UpdateCubeFileAfterLoad(config, report->run_id);
   if (forecasts) {
     Config after_load = config;
     if (!alerter) after_load.forecast.anomaly_alerts = false;
@@ -85,12 +89,18 @@ int RunIngest(const Config& config, const IngestFlags& flags) {
     });
   }
   if (segments) RefreshSegmentsAfterLoad(config, **warehouse, alerter.get());
-  if (!flags.json && (config.forecast.refresh || segments) && loaded) {
+  if (!flags.json && (cube || config.forecast.refresh || segments) && loaded) {
+    std::vector<std::string_view> refreshed;
+    if (cube) refreshed.push_back("sales cube file");
+    if (config.forecast.refresh) refreshed.push_back("stored forecasts");
+    if (segments) refreshed.push_back("customer segments");
+    std::string what(refreshed.front());
+    for (size_t i = 1; i < refreshed.size(); ++i) {
+      what += i + 1 == refreshed.size() ? " and " : ", ";
+      what += refreshed[i];
+    }
     fmt::print(
-        "after the load: {} refreshed in {:.2f} s\n",
-        config.forecast.refresh && segments ? "stored forecasts and customer segments"
-        : segments                          ? "customer segments"
-                                            : "stored forecasts",
+        "after the load: {} refreshed in {:.2f} s\n", what,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - after_start).count());
   }
   if (!report->run_error.empty()) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/cube_after_load.h"
 #include "cli/customer_segments.h"
 #include "cli/forecast_refresh.h"
 #include "cli/output.h"
@@ -185,7 +186,8 @@ int RunWatch(const Config& config, const WatchFlags& flags) {
   };
   options.stopping = [] { return stop_signals > 0; };
   // Between runs, outside any transaction of the watcher's: a run that loaded a file is followed
-  // by the forecasts' anomaly check and refresh, and when it succeeded by the customer segments'.
+  // by the cube file's update, the forecasts' anomaly check and refresh, and when it succeeded by
+  // the customer segments'.
   bool loaded = false;
   Config after_load = config;
   if (!alerter) after_load.forecast.anomaly_alerts = false;
@@ -196,6 +198,7 @@ int RunWatch(const Config& config, const WatchFlags& flags) {
     if (alerter) alerter->OnRun(succeeded);
     if (!loaded) return;
     loaded = false;
+    UpdateCubeFileAfterLoad(config, 0);
     AfterLoad(into, after_load, 0, [&alerter](const AnomalyEvent& event) {
       if (alerter) alerter->OnForecastAnomaly(event.firing, event.text);
     });

@@ -453,6 +453,13 @@ std::optional<uint32_t> CubeBuilder::Interned::Code(std::string_view text) {
   return code;
 }
 
+void CubeBuilder::Interned::Assign(const StringTable& table) {
+  table_ = table;
+  codes_.clear();
+  codes_.reserve(table_.size());
+  for (uint32_t code = 0; code < table_.size(); ++code) codes_.insert(code);
+}
+
 CubeBuilder::CubeBuilder(const Cube& base) {
   const size_t n = base.rows();
   auto keyed = [](const std::vector<int64_t>& keys, std::unordered_map<int64_t, uint32_t>& codes) {
@@ -472,10 +479,8 @@ CubeBuilder::CubeBuilder(const Cube& base) {
   labelled(Cube::kAgeBandSource, age_bands_);
   labelled(Cube::kRatingSource, ratings_);
   // Both tables start with "" (code 0), as these do.
-  for (size_t c = 1; c < base.customer_ids_.size(); ++c) customers_.Code(base.customer_ids_[c]);
-  for (size_t t = 1; t < base.transaction_ids_.size(); ++t) {
-    transactions_.Code(base.transaction_ids_[t]);
-  }
+  if (base.customer_ids_.size() > 0) customers_.Assign(base.customer_ids_);
+  if (base.transaction_ids_.size() > 0) transactions_.Assign(base.transaction_ids_);
   day_.resize(n);
   customer_.resize(n);
   quantity_.resize(n);

@@ -356,6 +356,9 @@ class CubeBuilder {
     Interned& operator=(const Interned&) = delete;
     // Nullopt past the table's 4 GiB.
     std::optional<uint32_t> Code(std::string_view text);
+    // Takes `table` as this one's strings, their codes its positions: a table an Interned made
+    // (every string once, "" first), so none is looked up or copied one by one.
+    void Assign(const StringTable& table);
     const StringTable& table() const { return table_; }
 
    private:

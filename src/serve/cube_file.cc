@@ -1,6 +1,7 @@
 #include "serve/cube_file.h"
 
 #include <fmt/format.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -72,6 +73,22 @@ class CubeFileWriter {
   uint64_t size_ = 0;
 };
 
+namespace {
+
+// A column of a large cube is tens of megabytes, allocated and filled once: taken in 2 MiB pages
+// rather than 4 KiB ones, its first touch faults 512 times less often, which was most of the time
+// of reading a file of millions of sales back (where transparent huge pages are left to
+// madvise). A hint: without huge pages, nothing changes.
+void AdviseHugePages(void* data, size_t size) {
+  constexpr uintptr_t kHugePage = uintptr_t{2} << 20;
+  if (size < 2 * kHugePage) return;
+  const auto begin = (reinterpret_cast<uintptr_t>(data) + kHugePage - 1) & ~(kHugePage - 1);
+  const auto end = (reinterpret_cast<uintptr_t>(data) + size) & ~(kHugePage - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+}
+
+}  // namespace
+
 // Reads what CubeFileWriter wrote. Every count is checked against the bytes the header says are
 // left before anything is allocated, so a damaged count fails instead of asking for terabytes.
 class CubeFileReader {
@@ -103,11 +120,17 @@ class CubeFileReader {
   }
   template <typename T>
   void Vector(std::vector<T>& values) {
-    values.resize(Count(sizeof(T)));
+    const size_t count = Count(sizeof(T));
+    values.reserve(count);
+    AdviseHugePages(values.data(), count * sizeof(T));
+    values.resize(count);
     Bytes(values.data(), values.size() * sizeof(T));
   }
   void String(std::string& text) {
-    text.resize(Count(1));
+    const size_t count = Count(1);
+    text.reserve(count);
+    AdviseHugePages(text.data(), count);
+    text.resize(count);
     Bytes(text.data(), text.size());
   }
   void Strings(std::vector<std::string>& texts) {

@@ -1242,7 +1242,11 @@ Status DashboardServer::Start() {
                           : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
   s.worker_threads = static_cast<size_t>(threads);
   s.workers = std::make_unique<asio::thread_pool>(s.worker_threads);
-  s.SegmentDefaultLater(s.Current());
+  // The default Customers question is segmented by the refreshing thread once the start has
+  // been quiet for kSegmentQuiet, as after a refresh: segmenting millions of sales now would
+  // take a core from the first requests, which a start is timed by.
+  s.unsegmented = s.Current();
+  s.segment_after = Steady::now() + State::kSegmentQuiet;
   s.Accept();
   // Connections are served on a strand each, by a thread a core (at most 4).
   const unsigned io_threads = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);

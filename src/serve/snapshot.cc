@@ -64,6 +64,14 @@ Result<std::shared_ptr<const Snapshot>> SnapshotReader::Refresh(
   return next;
 }
 
+Status SnapshotReader::RefreshCube() {
+  return warehouse_->ReadConsistently([&]() -> Status {
+    auto loaded = ReadLoadedFiles(*warehouse_);
+    TILL_RETURN_IF_ERROR(loaded);
+    return UpdateCube(std::move(*loaded));
+  });
+}
+
 Status SnapshotReader::SaveCube(std::chrono::seconds interval) {
   if (cube_saved_ || cube_file_.empty() || !cube_) return {};
   const auto now = std::chrono::steady_clock::now();
@@ -82,6 +90,20 @@ Result<std::shared_ptr<const Snapshot>> SnapshotReader::Read(
 
   auto loaded = ReadLoadedFiles(*warehouse_);
   TILL_RETURN_IF_ERROR(loaded);
+  TILL_RETURN_IF_ERROR(UpdateCube(std::move(*loaded)));
+
+  auto snapshot = std::make_shared<Snapshot>();
+  snapshot->cube = cube_;
+  snapshot->data_version = ++version_;
+  snapshot->refreshed_at = FormatTimestamp(Clock::Real().Now());
+  snapshot->warehouse = warehouse_->Describe();
+  snapshot->replica = replica_;
+  TILL_RETURN_IF_ERROR(ReadPipeline(*snapshot));
+  signature_ = std::move(*signature);
+  return std::shared_ptr<const Snapshot>(std::move(snapshot));
+}
+
+Status SnapshotReader::UpdateCube(std::vector<LoadedFile> loaded) {
   bool from_file = false;
   if (!cube_ && !cube_file_.empty() && !cube_file_read_) {
     cube_file_read_ = true;
@@ -94,14 +116,14 @@ Result<std::shared_ptr<const Snapshot>> SnapshotReader::Read(
       cube_file_problem_ = contents.error().message();
     }
   }
-  if (*loaded != loaded_files_ || !cube_) {
+  if (loaded != loaded_files_ || !cube_) {
     // The cube goes on from the last one only when the warehouse still holds each file it holds,
     // the same file (its hash and load); a file unloaded since, or one loaded again, makes it be
     // read again whole.
     bool grows = cube_ != nullptr;
     if (grows) {
       std::map<int64_t, const LoadedFile*> now;
-      for (const LoadedFile& file : *loaded) now.emplace(file.file_id, &file);
+      for (const LoadedFile& file : loaded) now.emplace(file.file_id, &file);
       for (const LoadedFile& file : loaded_files_) {
         auto it = now.find(file.file_id);
         if (it == now.end() || !(*it->second == file)) grows = false;
@@ -116,14 +138,14 @@ Result<std::shared_ptr<const Snapshot>> SnapshotReader::Read(
     auto builder = grows ? std::make_unique<CubeBuilder>(*cube_) : std::make_unique<CubeBuilder>();
     Status read = ReadDimensions(*builder);
     std::vector<int64_t> unread;  // read in few statements, however many files and batches
-    for (const LoadedFile& file : *loaded) {
+    for (const LoadedFile& file : loaded) {
       if (!held.contains(file.file_id)) unread.push_back(file.file_id);
     }
     if (read) read = ReadSales(*builder, unread);
     TILL_RETURN_IF_ERROR(read);
     cube_ = std::make_shared<const Cube>(builder->Build());
     builder.reset();
-    loaded_files_ = std::move(*loaded);
+    loaded_files_ = std::move(loaded);
     origin_ = !grows      ? CubeOrigin::kWarehouse
               : from_file ? CubeOrigin::kFileRefreshed
                           : CubeOrigin::kRefreshed;
@@ -131,16 +153,7 @@ Result<std::shared_ptr<const Snapshot>> SnapshotReader::Read(
   } else if (from_file) {
     origin_ = CubeOrigin::kFile;
   }
-
-  auto snapshot = std::make_shared<Snapshot>();
-  snapshot->cube = cube_;
-  snapshot->data_version = ++version_;
-  snapshot->refreshed_at = FormatTimestamp(Clock::Real().Now());
-  snapshot->warehouse = warehouse_->Describe();
-  snapshot->replica = replica_;
-  TILL_RETURN_IF_ERROR(ReadPipeline(*snapshot));
-  signature_ = std::move(*signature);
-  return std::shared_ptr<const Snapshot>(std::move(snapshot));
+  return {};
 }
 
 Status SnapshotReader::ReadDimensions(CubeBuilder& b) {
@@ -303,6 +316,18 @@ Status SnapshotReader::ReadStreams(Snapshot& snapshot) {
     if (total.kind == StreamKind::kKinesis && !named) stream.source = "kinesis";
   }
   return {};
+}
+
+Result<CubeFileUpdate> UpdateCubeFile(std::unique_ptr<Warehouse> warehouse,
+                                      const std::string& cube_file) {
+  SnapshotReader reader(std::move(warehouse), cube_file);
+  TILL_RETURN_IF_ERROR(reader.RefreshCube());
+  CubeFileUpdate update;
+  update.origin = reader.cube_origin();
+  update.sales = reader.cube_rows();
+  update.problem = reader.cube_file_problem();
+  TILL_RETURN_IF_ERROR(reader.SaveCube(std::chrono::seconds(0)));
+  return update;
 }
 
 }  // namespace till

@@ -103,6 +103,9 @@ class SnapshotReader {
   // file unloaded since makes the cube be read again whole.
   // Reads the replica's state too, every time.
   Result<std::shared_ptr<const Snapshot>> Refresh(std::shared_ptr<const Snapshot> current);
+  // Brings the cube alone up to date with the warehouse, as Refresh does, reading none of the
+  // pipeline's records: what a load runs once it committed (UpdateCubeFile).
+  Status RefreshCube();
   // Waits up to `timeout` for a commit to the warehouse (Warehouse::WaitForCommit): true when
   // one may have happened, and Refresh has something to read.
   Result<bool> WaitForCommit(std::chrono::milliseconds timeout) {
@@ -113,11 +116,16 @@ class SnapshotReader {
   // follows at this pace, and a restart adds what it misses).
   Status SaveCube(std::chrono::seconds interval = std::chrono::seconds(30));
   CubeOrigin cube_origin() const { return origin_; }
+  size_t cube_rows() const { return cube_ ? cube_->rows() : 0; }
   // Why the cube file was not read at the first Refresh (empty: it was, or there is none).
   const std::string& cube_file_problem() const { return cube_file_problem_; }
 
  private:
   Result<std::shared_ptr<const Snapshot>> Read(std::shared_ptr<const Snapshot> current);
+  // Makes cube_ the cube of the files `loaded` (the warehouse's now): from the cube file at the
+  // first call, then from the last cube plus the sales of the files loaded since, or from every
+  // sale when a file the cube holds is gone or loaded again.
+  Status UpdateCube(std::vector<LoadedFile> loaded);
   Status ReadDimensions(CubeBuilder& builder);
   Status ReadSales(CubeBuilder& builder, std::span<const int64_t> file_ids);
   Status ReadPipeline(Snapshot& snapshot);
@@ -136,5 +144,21 @@ class SnapshotReader {
   int64_t version_ = 0;
   std::shared_ptr<ReplicaState> replica_ = std::make_shared<ReplicaState>();
 };
+
+// What UpdateCubeFile did.
+struct CubeFileUpdate {
+  CubeOrigin origin = CubeOrigin::kNone;  // kFile: the file was up to date, and left as it was
+  size_t sales = 0;                       // the sales the file now holds
+  std::string problem;                    // why the file there could not be used (empty: none)
+};
+
+// What a load runs once it committed, so that the next `till serve` reads the cube file rather
+// than every sale: the cube file brought up to date with `warehouse` (a connection of its own,
+// read-only is enough) the way `till serve` does it (SnapshotReader): the file read and the
+// sales of the files loaded since it was written added, or, without a usable file, every sale
+// read; then written beside its name and renamed over it. On failure the file is the last good
+// one (or none) and the error is returned for the caller to report.
+Result<CubeFileUpdate> UpdateCubeFile(std::unique_ptr<Warehouse> warehouse,
+                                      const std::string& cube_file);
 
 }  // namespace till

@@ -352,7 +352,8 @@ TEST(CliSegmentsTest, SegmentsPrintCustomersByIdOnlyThenSummaries) {
 
 // The status code `GET path` gets from 127.0.0.1:`port` with `headers` ("Name: value\r\n" each);
 // 0 when there is no answer.
-int StatusOf(int port, const std::string& path, const std::string& headers = "") {
+// The whole reply (status line, headers, body) to GET `path` on a server on this machine.
+std::string Get(int port, const std::string& path, const std::string& headers = "") {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -365,11 +366,18 @@ int StatusOf(int port, const std::string& path, const std::string& headers = "")
   if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
       ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
           static_cast<ssize_t>(request.size())) {
-    char buffer[256];
-    ssize_t got = ::recv(fd, buffer, sizeof(buffer), 0);
-    if (got > 0) reply.assign(buffer, static_cast<size_t>(got));
+    // HTTP/1.0: the server closes the connection after its reply.
+    char buffer[4096];
+    for (ssize_t got; (got = ::recv(fd, buffer, sizeof(buffer), 0)) > 0;) {
+      reply.append(buffer, static_cast<size_t>(got));
+    }
   }
   ::close(fd);
+  return reply;
+}
+
+int StatusOf(int port, const std::string& path, const std::string& headers = "") {
+  const std::string reply = Get(port, path, headers);
   return reply.size() >= 12 && reply.starts_with("HTTP/1.") ? std::stoi(reply.substr(9, 3)) : 0;
 }
 
@@ -419,6 +427,101 @@ TEST_F(CliTest, ServeCanAskLoopbackClientsForTheToken) {
   Outcome malformed = Till("serve --warehouse w.db --port 0 --token t0ken");
   EXPECT_EQ(malformed.exit_code, 2);
   EXPECT_NE(malformed.err.find("token_on_loopback"), std::string::npos) << malformed.err;
+}
+
+// The JSON log events of `message` in `log` (--log-format json), in order.
+std::vector<nlohmann::json> LogEvents(const std::string& log, const std::string& message) {
+  std::vector<nlohmann::json> events;
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);) {
+    auto event = nlohmann::json::parse(line, nullptr, false);
+    if (!event.is_discarded() && event.value("msg", "") == message) events.push_back(event);
+  }
+  return events;
+}
+
+// A load keeps the cube file `till serve` starts from: the first start after a load reads the
+// file alone (its log says where the cube came from) and answers as a start without it does.
+TEST_F(CliTest, EachLoadKeepsTheCubeFileTheNextServeStartsFrom) {
+  const std::string log = "--log-level info --log-format json ";
+  Outcome first = Till(log + "ingest '" + Sample() + "'");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.out.find("after the load: sales cube file"), std::string::npos) << first.out;
+  auto updates = LogEvents(first.err, "sales cube file updated");
+  ASSERT_EQ(updates.size(), 1u) << first.err;
+  EXPECT_EQ(updates[0]["from"], "warehouse");
+  EXPECT_EQ(updates[0]["sales"], 30);
+  ASSERT_TRUE(std::filesystem::exists(dir_.Path("till.db.cube")));
+
+  dir_.Write("more.csv", "Date,Total_Purchases,Amount\n5/1/2023,1,2\n5/2/2023,2,3\n");
+  Outcome second = Till(log + "ingest more.csv");
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  updates = LogEvents(second.err, "sales cube file updated");
+  ASSERT_EQ(updates.size(), 1u) << second.err;
+  EXPECT_EQ(updates[0]["from"], "cube file and the files loaded since");
+  EXPECT_EQ(updates[0]["sales"], 32);
+
+  // `till serve ARGS` until its first answer to /api/v1/kpis: the answer and the log.
+  auto serve = [&](const std::string& args) -> std::pair<std::string, std::string> {
+    std::filesystem::remove(dir_.Path("serve.txt"));
+    std::string command = "cd '" + dir_.Path("") + "' && { env -u TILL_CONFIG '" TILL_BINARY "' " +
+                          log + "serve --port 0 " + args +
+                          " >serve.txt 2>serve-err.txt & echo $! >serve.pid; }";
+    if (std::system(command.c_str()) != 0) return {};
+    std::smatch match;
+    std::string out;
+    const std::regex url("http://127\\.0\\.0\\.1:([0-9]+)/");
+    for (int i = 0; i < 300 && !std::regex_search(out, match, url); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      out = ReadFile(dir_.Path("serve.txt"));
+    }
+    std::string answer;
+    if (!match.empty()) {
+      answer = Get(std::stoi(match[1]), "/api/v1/kpis");
+      answer = answer.substr(std::min(answer.size(), answer.find("\r\n\r\n")));
+    }
+    pid_t pid = std::stoi(ReadFile(dir_.Path("serve.pid")));
+    ::kill(pid, SIGTERM);
+    for (int i = 0; i < 100 && ::kill(pid, 0) == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return {answer, ReadFile(dir_.Path("serve-err.txt"))};
+  };
+  auto [from_file, file_log] = serve("");
+  auto reads = LogEvents(file_log, "sales cube read");
+  ASSERT_EQ(reads.size(), 1u) << file_log;
+  EXPECT_EQ(reads[0]["from"], "cube file");
+  EXPECT_EQ(reads[0]["sales"], 32);
+  auto [fresh, fresh_log] = serve("--no-cube-file");
+  reads = LogEvents(fresh_log, "sales cube read");
+  ASSERT_EQ(reads.size(), 1u) << fresh_log;
+  EXPECT_EQ(reads[0]["from"], "warehouse");
+  EXPECT_NE(fresh.find("\"orders\""), std::string::npos) << fresh;
+  EXPECT_EQ(from_file, fresh);
+}
+
+// The cube file is the load's afterthought: one that cannot be written is a warning, and the
+// rows loaded stay loaded; till.toml can turn it off.
+TEST_F(CliTest, ACubeFileThatCannotBeWrittenNeverFailsTheLoadAndCanBeTurnedOff) {
+  std::filesystem::create_directory(dir_.Path("till.db.cube"));  // a folder in the file's place
+  Outcome blocked = Till("ingest '" + Sample() + "'");
+  EXPECT_EQ(blocked.exit_code, 0) << blocked.err;
+  EXPECT_NE(blocked.err.find("sales cube file not updated"), std::string::npos) << blocked.err;
+  EXPECT_NE(blocked.out.find("run 1 succeeded"), std::string::npos) << blocked.out;
+  Outcome again = Till("ingest '" + Sample() + "' --json");  // the file is in the warehouse
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(nlohmann::json::parse(again.out)["status"], "skipped");
+
+  dir_.Write("till.toml", "warehouse = \"off.db\"\n[serve]\ncube_after_load = false\n");
+  Outcome off = Till("ingest '" + Sample() + "'");
+  EXPECT_EQ(off.exit_code, 0) << off.err;
+  EXPECT_TRUE(std::filesystem::exists(dir_.Path("off.db")));
+  EXPECT_FALSE(std::filesystem::exists(dir_.Path("off.db.cube")));
+  EXPECT_EQ(off.out.find("sales cube file"), std::string::npos) << off.out;
+  dir_.Write("till.toml", "warehouse = \"off.db\"\n[serve]\ncube_after_load = 1\n");
+  Outcome malformed = Till("ingest '" + Sample() + "'");
+  EXPECT_EQ(malformed.exit_code, 2);
+  EXPECT_NE(malformed.err.find("cube_after_load"), std::string::npos) << malformed.err;
 }
 
 TEST_F(CliTest, ServePostsTheDigestOnTheScheduleOfTillToml) {

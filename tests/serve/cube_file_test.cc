@@ -310,6 +310,57 @@ TEST_P(CubeFileTest, ATruncatedDamagedOrForeignFileIsReadAgainAndRewritten) {
   }
 }
 
+// What a load runs once it committed: the file it leaves is one a start reads alone, and each
+// later load adds its own file's sales to it.
+TEST_P(CubeFileTest, EachLoadBringsTheFileUpToDateForTheNextStart) {
+  Load("a.csv", 3'000, 111);
+  auto update = UpdateCubeFile(OpenOrFail(location_, Access::kReadOnly), cube_file_);
+  ASSERT_TRUE(update) << update.error().message();
+  EXPECT_EQ(update->origin, CubeOrigin::kWarehouse);  // no file yet: every sale read
+  EXPECT_EQ(update->sales, 3'000u);
+  EXPECT_EQ(update->problem, "");
+  ASSERT_TRUE(std::filesystem::exists(cube_file_));
+
+  CubeOrigin origin = CubeOrigin::kNone;
+  auto start = Start(&origin);
+  ASSERT_NE(start, nullptr);
+  EXPECT_EQ(origin, CubeOrigin::kFile);
+  auto fresh = Fresh();
+  ASSERT_NE(fresh, nullptr);
+  ExpectSameAnswers(*start, *fresh, "a start after the first load");
+
+  Load("b.csv", 2'000, 112);
+  update = UpdateCubeFile(OpenOrFail(location_, Access::kReadOnly), cube_file_);
+  ASSERT_TRUE(update) << update.error().message();
+  EXPECT_EQ(update->origin, CubeOrigin::kFileRefreshed);  // the file, and b.csv's sales
+  EXPECT_EQ(update->sales, 5'000u);
+  start = Start(&origin);
+  ASSERT_NE(start, nullptr);
+  EXPECT_EQ(origin, CubeOrigin::kFile);
+  fresh = Fresh();
+  ASSERT_NE(fresh, nullptr);
+  ASSERT_EQ(start->cube->rows(), 5'000u);
+  ExpectSameAnswers(*start, *fresh, "a start after the second load");
+
+  // Nothing loaded since: the file is left as it is.
+  const auto written = std::filesystem::last_write_time(cube_file_);
+  update = UpdateCubeFile(OpenOrFail(location_, Access::kReadOnly), cube_file_);
+  ASSERT_TRUE(update) << update.error().message();
+  EXPECT_EQ(update->origin, CubeOrigin::kFile);
+  EXPECT_EQ(std::filesystem::last_write_time(cube_file_), written);
+}
+
+// A file that cannot be written is the caller's error to report; whatever was there stays.
+TEST_P(CubeFileTest, AnUpdateThatCannotWriteTheFileSaysSo) {
+  Load("a.csv", 1'000, 121);
+  std::filesystem::create_directories(cube_file_);  // a folder where the file should be
+  auto update = UpdateCubeFile(OpenOrFail(location_, Access::kReadOnly), cube_file_);
+  ASSERT_FALSE(update);
+  EXPECT_EQ(update.error().code(), ErrorCode::kIoError) << update.error().message();
+  EXPECT_TRUE(std::filesystem::is_directory(cube_file_));
+  EXPECT_TRUE(std::filesystem::is_empty(cube_file_));
+}
+
 INSTANTIATE_TEST_SUITE_P(BothBackEnds, CubeFileTest, ::testing::Values("sqlite", "postgres"),
                          [](const auto& param_info) { return param_info.param; });
 
