@@ -529,9 +529,9 @@ class SqliteTransport final : public LoadTransport {
   RecentRows& recent_;
   const ClaimTable claims_;
   bool committed_ = false;
-  bool rows_stored_ = false;       // fact_sales_row may hold a hash
-  bool recent_reloaded_ = false;   // recent_ holds this transaction's state (see UnloadFile)
-  bool recent_merged_ = false;     // fact_sales_row_recent moved into fact_sales_row
+  bool rows_stored_ = false;      // fact_sales_row may hold a hash
+  bool recent_reloaded_ = false;  // recent_ holds this transaction's state (see UnloadFile)
+  bool recent_merged_ = false;    // fact_sales_row_recent moved into fact_sales_row
   // This load's claims in fact_sales_row_recent: recent_ gets them once they are committed.
   absl::flat_hash_map<RowHash, int64_t, RowHashHasher> pending_;
   int64_t first_sale_id_ = 1;    // the first sale id of this load
@@ -573,8 +573,7 @@ Status RecentRows::CatchUp(sqlite3* db) {
 Status RecentRows::Reload(sqlite3* db) {
   sale_ids_.clear();
   Statement select;
-  TILL_RETURN_IF_ERROR(
-      select.Prepare(db, "SELECT sale_id, row_hash FROM fact_sales_row_recent"));
+  TILL_RETURN_IF_ERROR(select.Prepare(db, "SELECT sale_id, row_hash FROM fact_sales_row_recent"));
   for (;;) {
     auto row = select.Step();
     TILL_RETURN_IF_ERROR(row);

@@ -649,8 +649,7 @@ Result<std::unique_ptr<Warehouse>> OpenSqliteWarehouse(const std::string& path, 
                      fmt::format("cannot open SQLite warehouse {}: {}", path, message));
   }
   auto warehouse = std::make_unique<SqliteWarehouse>(
-      db, path, LoadOptions{.row_check_limit = options.row_check_limit},
-      options.recent_row_limit);
+      db, path, LoadOptions{.row_check_limit = options.row_check_limit}, options.recent_row_limit);
   Status configured = read_only ? warehouse->ConfigureReader() : warehouse->Configure();
   if (!configured) {
     return MakeError(ErrorCode::kWarehouseError,
