@@ -19,7 +19,6 @@ namespace {
 #define TILL_SANITIZED 1
 #endif
 
-constexpr char kTunables[] = "GLIBC_TUNABLES";
 constexpr char kHugePages[] = "glibc.malloc.hugetlb";
 
 // The kernel's mode of transparent huge pages: the bracketed word of
@@ -36,7 +35,7 @@ void ReexecWithHugePageHeap(char** argv) {
 #if defined(__GLIBC__) && !defined(TILL_SANITIZED)
   // glibc reads its tunables from the environment when a program starts and offers no call to
   // set this one later, hence the exec.
-  const char* before = std::getenv(kTunables);
+  const char* before = std::getenv("GLIBC_TUNABLES");
   const std::string tunables = before ? before : "";
   if (tunables.find(kHugePages) != std::string::npos) return;
   if (!KernelGivesHugePagesOnRequest()) return;
@@ -44,12 +43,12 @@ void ReexecWithHugePageHeap(char** argv) {
   // (here, and in /proc/PID/environ) may be the first tunable only.
   const std::string with =
       std::string(kHugePages) + "=1" + (tunables.empty() ? "" : ":" + tunables);
-  if (setenv(kTunables, with.c_str(), 1) != 0) return;
+  if (setenv("GLIBC_TUNABLES", with.c_str(), 1) != 0) return;
   execv("/proc/self/exe", argv);
   if (before) {
-    setenv(kTunables, tunables.c_str(), 1);
+    setenv("GLIBC_TUNABLES", tunables.c_str(), 1);
   } else {
-    unsetenv(kTunables);
+    unsetenv("GLIBC_TUNABLES");
   }
 #else
   (void)argv;
