@@ -34,10 +34,8 @@ bool UpdateCubeFileAfterLoad(const Config& config, int64_t run_id) {
     log(LogLevel::kWarn, "the cube file could not be used; the sales were read from the warehouse",
         {{"cube_file", path}, {"error", update->problem}});
   }
-  constexpr std::string_view kOrigins[] = {
-      "none", "up to date", "cube file and the files loaded since", "last cube", "warehouse"};
   log(LogLevel::kInfo, "sales cube file updated",
-      {{"from", kOrigins[static_cast<size_t>(update->origin)]},
+      {{"from", CubeOriginName(update->origin)},
        {"sales", update->sales},
        {"seconds",
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()},

@@ -1200,10 +1200,8 @@ Status DashboardServer::Start() {
     Log(LogLevel::kWarn, "the cube file cannot be used; the sales were read from the warehouse",
         {{"error", s.reader->cube_file_problem()}});
   }
-  constexpr std::string_view kOrigins[] = {
-      "none", "cube file", "cube file and the files loaded since", "last cube", "warehouse"};
   Log(LogLevel::kInfo, "sales cube read",
-      {{"from", kOrigins[static_cast<size_t>(s.reader->cube_origin())]},
+      {{"from", CubeOriginName(s.reader->cube_origin())},
        {"sales", (*first)->cube->rows()},
        {"seconds",
         std::chrono::duration<double>(std::chrono::steady_clock::now() - reading).count()},

@@ -64,6 +64,12 @@ Result<std::shared_ptr<const Snapshot>> SnapshotReader::Refresh(
   return next;
 }
 
+std::string_view CubeOriginName(CubeOrigin origin) {
+  constexpr std::string_view kNames[] = {
+      "none", "cube file", "cube file and the files loaded since", "last cube", "warehouse"};
+  return kNames[static_cast<size_t>(origin)];
+}
+
 Status SnapshotReader::RefreshCube() {
   return warehouse_->ReadConsistently([&]() -> Status {
     auto loaded = ReadLoadedFiles(*warehouse_);

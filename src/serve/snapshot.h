@@ -12,6 +12,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -89,6 +90,8 @@ enum class CubeOrigin {
   kRefreshed,      // the last cube, and the sales of the files loaded since
   kWarehouse,      // every sale read from the warehouse
 };
+// How the logs name an origin: "cube file", "warehouse", ...
+std::string_view CubeOriginName(CubeOrigin origin);
 
 // Reads a warehouse into Snapshots. Not thread-safe: one refreshing thread owns it.
 class SnapshotReader {
