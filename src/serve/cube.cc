@@ -445,12 +445,16 @@ size_t CubeBuilder::Interned::Hash::operator()(std::string_view text) const {
 }
 
 std::optional<uint32_t> CubeBuilder::Interned::Code(std::string_view text) {
-  auto it = codes_.find(text);
-  if (it != codes_.end()) return *it;
-  if (!table_.Add(text)) return std::nullopt;
-  const auto code = static_cast<uint32_t>(table_.size() - 1);
-  codes_.insert(code);
-  return code;
+  if (!table_.Fits(text)) {
+    auto it = codes_.find(text);
+    if (it == codes_.end()) return std::nullopt;
+    return *it;
+  }
+  // One hash of the text whether it is new or not; the code is made only when it is.
+  return *codes_.lazy_emplace(text, [&](const auto& make) {
+    table_.Add(text);
+    make(static_cast<uint32_t>(table_.size() - 1));
+  });
 }
 
 void CubeBuilder::Interned::Assign(const StringTable& table) {
@@ -462,7 +466,7 @@ void CubeBuilder::Interned::Assign(const StringTable& table) {
 
 CubeBuilder::CubeBuilder(const Cube& base) {
   const size_t n = base.rows();
-  auto keyed = [](const std::vector<int64_t>& keys, std::unordered_map<int64_t, uint32_t>& codes) {
+  auto keyed = [](const std::vector<int64_t>& keys, KeyCodes& codes) {
     for (int64_t key : keys) Code(codes, key);
   };
   keyed(base.source_keys_[Cube::kProductSource], product_codes_);
@@ -497,16 +501,19 @@ CubeBuilder::CubeBuilder(const Cube& base) {
   }
 }
 
-uint32_t CubeBuilder::Code(std::unordered_map<int64_t, uint32_t>& codes, int64_t key) {
+uint32_t CubeBuilder::Code(KeyCodes& codes, int64_t key) {
   auto [it, added] = codes.try_emplace(key, static_cast<uint32_t>(codes.size()));
   return it->second;
 }
 
 uint32_t CubeBuilder::LabelCode(Labels& labels, std::string_view label) {
-  auto [it, added] =
-      labels.codes.try_emplace(std::string(label), static_cast<uint32_t>(labels.labels.size()));
-  if (added) labels.labels.emplace_back(label);
-  return it->second;
+  // This absl's string_view is its own type, not std's.
+  auto it = labels.codes.find(absl::string_view(label.data(), label.size()));
+  if (it != labels.codes.end()) return it->second;
+  const auto code = static_cast<uint32_t>(labels.labels.size());
+  labels.codes.emplace(std::string(label), code);
+  labels.labels.emplace_back(label);
+  return code;
 }
 
 void CubeBuilder::SetProduct(int64_t key, Product product) {
@@ -548,8 +555,17 @@ bool CubeBuilder::Add(const Sale& sale) {
   for (size_t a = 0; a < 6; ++a) {
     codes_[kAttributeSources[a]].push_back(Code(attribute_codes_[a], sale.attribute_keys[a]));
   }
-  codes_[Cube::kRatingSource].push_back(
-      LabelCode(ratings_, sale.rating ? std::to_string(*sale.rating) : std::string()));
+  uint32_t rating;
+  if (!sale.rating) {
+    if (!no_rating_code_) no_rating_code_ = LabelCode(ratings_, "");
+    rating = *no_rating_code_;
+  } else if (auto it = rating_codes_.find(*sale.rating); it != rating_codes_.end()) {
+    rating = it->second;
+  } else {
+    rating = LabelCode(ratings_, std::to_string(*sale.rating));
+    rating_codes_.emplace(*sale.rating, rating);
+  }
+  codes_[Cube::kRatingSource].push_back(rating);
   transaction_.push_back(*transaction);
   quantity_.push_back(static_cast<uint32_t>(sale.quantity));
   amount_.push_back(SplitExact(sale.amount));
@@ -680,7 +696,7 @@ Cube CubeBuilder::Build() const {
   }
 
   // The keys and labels of the codes, for a builder to go on from this cube.
-  auto keys_of = [](const std::unordered_map<int64_t, uint32_t>& codes) {
+  auto keys_of = [](const KeyCodes& codes) {
     std::vector<int64_t> keys(codes.size());
     for (const auto& [key, code] : codes) keys[code] = key;
     return keys;

@@ -8,6 +8,7 @@
 // time).
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 
 #include <array>
@@ -18,7 +19,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "base/exact_sum.h"
@@ -139,9 +139,14 @@ class StringTable {
     uint32_t begin = i == 0 ? 0 : ends_[i - 1];
     return std::string_view(bytes_).substr(begin, ends_[i] - begin);
   }
-  // Fails (false) when the buffer would pass 4 GiB, where the 32-bit ends stop.
+  // Whether `text` can be added: not when the buffer would pass 4 GiB, where the 32-bit ends
+  // stop.
+  bool Fits(std::string_view text) const {
+    return bytes_.size() + text.size() <= std::numeric_limits<uint32_t>::max();
+  }
+  // Fails (false) when it does not fit.
   bool Add(std::string_view text) {
-    if (bytes_.size() + text.size() > std::numeric_limits<uint32_t>::max()) return false;
+    if (!Fits(text)) return false;
     bytes_ += text;
     ends_.push_back(static_cast<uint32_t>(bytes_.size()));
     return true;
@@ -383,8 +388,9 @@ class CubeBuilder {
   };
 
   // Codes are handed out in the order keys are first met, and never change.
-  std::unordered_map<int64_t, uint32_t> product_codes_, location_codes_;
-  std::array<std::unordered_map<int64_t, uint32_t>, 6> attribute_codes_;
+  using KeyCodes = absl::flat_hash_map<int64_t, uint32_t>;
+  KeyCodes product_codes_, location_codes_;
+  std::array<KeyCodes, 6> attribute_codes_;
   std::vector<Product> products_;
   std::vector<Location> locations_;
   std::array<std::vector<std::string>, 6> attribute_labels_;
@@ -393,12 +399,16 @@ class CubeBuilder {
   std::vector<uint32_t> transaction_;
   // Segment, age band and rating: codes of their labels ("" for unknown).
   struct Labels {
-    std::unordered_map<std::string, uint32_t> codes;
+    absl::flat_hash_map<std::string, uint32_t> codes;  // looked up by string_view, not copied
     std::vector<std::string> labels;
   };
   Labels segments_, age_bands_, ratings_;
 
-  static uint32_t Code(std::unordered_map<int64_t, uint32_t>& codes, int64_t key);
+  // The rating's label code by rating, so that a rating is written out once, not once a sale.
+  KeyCodes rating_codes_;
+  std::optional<uint32_t> no_rating_code_;
+
+  static uint32_t Code(KeyCodes& codes, int64_t key);
   static uint32_t LabelCode(Labels& labels, std::string_view label);
 
   std::vector<Day> day_;

@@ -1,12 +1,15 @@
 #include "warehouse/reads.h"
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <deque>
+#include <limits>
 #include <map>
 #include <memory>
 #include <thread>
@@ -172,36 +175,229 @@ Result<std::vector<AttributeMember>> ReadAttributeMembers(Warehouse& warehouse,
   });
 }
 
-// The sales of the files in `file_list`, ids separated by commas.
-static Status ScanSalesOf(Warehouse& warehouse, std::string_view file_list,
-                          const SaleVisitor& visit) {
+namespace {
+
+// The sales of the files in `file_list` (ids separated by commas), each joined to its customer
+// version in SQL: one index lookup a sale, which is what a scan of a few sales wants.
+Status ScanJoinedSalesOf(Warehouse& warehouse, std::string_view file_list,
+                         const SaleVisitor& visit) {
   SaleRow sale;
-  return warehouse.QueryRows(fmt::format(fmt::runtime(kSalesSql), file_list), {},
-                             [&](Row row) -> Status {
-                               sale.date_key = static_cast<int32_t>(Int(row[0]));
-                               sale.product_key = Int(row[1]);
-                               sale.location_key = Int(row[2]);
-                               sale.customer_id = row[3];
-                               sale.age = OptionalInt(row[4]);
-                               sale.segment = row[5];
-                               for (size_t a = 0; a < kSaleAttributes; ++a)
-                                 sale.attribute_keys[a] = Int(row[6 + a]);
-                               sale.rating = OptionalInt(row[12]);
-                               sale.quantity = Int(row[13]);
-                               sale.amount = Real(row[14]);
-                               sale.transaction_id = row[15];
-                               sale.file_id = Int(row[16]);
-                               return visit(sale);
-                             });
+  return warehouse.QueryTypedRows(
+      fmt::format(fmt::runtime(kSalesSql), file_list), {},
+      [&](const Warehouse::TypedRow& row) -> Status {
+        sale.date_key = static_cast<int32_t>(row.Int(0));
+        sale.product_key = row.Int(1);
+        sale.location_key = row.Int(2);
+        sale.customer_id = row.IsNull(3) ? std::nullopt : std::optional(row.Text(3));
+        sale.age = row.IsNull(4) ? std::nullopt : std::optional(row.Int(4));
+        sale.segment = row.IsNull(5) ? std::nullopt : std::optional(row.Text(5));
+        for (size_t a = 0; a < kSaleAttributes; ++a) {
+          sale.attribute_keys[a] = row.Int(static_cast<int>(6 + a));
+        }
+        sale.rating = row.IsNull(12) ? std::nullopt : std::optional(row.Int(12));
+        sale.quantity = row.Int(13);
+        sale.amount = row.Real(14);
+        sale.transaction_id = row.IsNull(15) ? std::nullopt : std::optional(row.Text(15));
+        sale.file_id = row.Int(16);
+        return visit(sale);
+      });
 }
 
-Status ScanSales(Warehouse& warehouse, std::span<const int64_t> file_ids,
-                 const SaleVisitor& visit) {
+// Every customer version's id, age and segment, by customer key: what a scan of many sales looks
+// up by hash rather than by one B-tree descent a sale. Each version's id costs its characters
+// and four bytes; segments are few, and numbered.
+class CustomerVersions {
+ public:
+  static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+
+  Status Read(Warehouse& warehouse, int64_t count) {
+    index_of_key_.reserve(static_cast<size_t>(count));
+    ends_.reserve(static_cast<size_t>(count));
+    ages_.reserve(static_cast<size_t>(count));
+    segment_of_.reserve(static_cast<size_t>(count));
+    return warehouse.QueryTypedRows(
+        "SELECT customer_key, customer_id, age, customer_segment FROM dim_customer", {},
+        [&](const Warehouse::TypedRow& row) -> Status {
+          index_of_key_.emplace(row.Int(0), static_cast<uint32_t>(ends_.size()));
+          has_id_.push_back(!row.IsNull(1));
+          ids_ += row.Text(1);
+          ends_.push_back(ids_.size());
+          ages_.push_back(row.IsNull(2) ? kNoAge : static_cast<int32_t>(row.Int(2)));
+          segment_of_.push_back(row.IsNull(3) ? kNone : SegmentNumber(row.Text(3)));
+          return {};
+        });
+  }
+
+  void Prefetch(int64_t key) const { index_of_key_.prefetch(key); }
+  // Fills `sale`'s customer from the version of `key`; false when there is none.
+  bool Describe(int64_t key, SaleRow& sale) const {
+    auto it = index_of_key_.find(key);
+    if (it == index_of_key_.end()) return false;
+    const uint32_t i = it->second;
+    const size_t begin = i == 0 ? 0 : ends_[i - 1];
+    sale.customer_id = has_id_[i]
+                           ? std::optional(std::string_view(ids_).substr(begin, ends_[i] - begin))
+                           : std::nullopt;
+    sale.age = ages_[i] == kNoAge ? std::nullopt : std::optional<int64_t>(ages_[i]);
+    sale.segment = segment_of_[i] == kNone
+                       ? std::nullopt
+                       : std::optional<std::string_view>(segments_[segment_of_[i]]);
+    return true;
+  }
+
+ private:
+  static constexpr int32_t kNoAge = std::numeric_limits<int32_t>::min();
+
+  uint32_t SegmentNumber(std::string_view segment) {
+    auto it = segment_number_.find(segment);
+    if (it != segment_number_.end()) return it->second;
+    segments_.emplace_back(segment);
+    const auto number = static_cast<uint32_t>(segments_.size() - 1);
+    segment_number_.emplace(segments_.back(), number);
+    return number;
+  }
+
+  absl::flat_hash_map<int64_t, uint32_t> index_of_key_;
+  std::string ids_;
+  std::vector<size_t> ends_;
+  std::vector<bool> has_id_;
+  std::vector<int32_t> ages_;
+  std::vector<uint32_t> segment_of_;
+  std::deque<std::string> segments_;  // a deque: the map's views stay valid as it grows
+  absl::flat_hash_map<std::string_view, uint32_t> segment_number_;
+};
+
+// The facts' columns a scan of many sales reads, without the customer's.
+constexpr std::string_view kFactsSql =
+    "SELECT f.date_key, f.product_key, f.location_key, f.customer_key, f.gender_key, "
+    "f.income_key, f.payment_method_key, f.shipping_method_key, f.order_status_key, "
+    "f.feedback_key, f.rating, f.quantity, f.total_amount, f.transaction_id, f.file_id "
+    "FROM fact_sales f{}";
+
+// The sales of the files `wanted`, each given its customer from `versions`: the fact table read
+// whole (`whole`, keeping the wanted files' rows) or by the files' index, a thousand files to a
+// statement. Rows are handed to `visit` in batches whose customer keys were asked of memory
+// together (prefetch), rather than one cache miss after another.
+Status ScanFactsWithVersions(Warehouse& warehouse, std::span<const int64_t> file_ids, bool whole,
+                             const CustomerVersions& versions, const SaleVisitor& visit) {
+  absl::flat_hash_set<int64_t> wanted(file_ids.begin(), file_ids.end());
+  constexpr size_t kBatch = 256;
+  std::vector<SaleRow> batch;
+  std::vector<int64_t> customer_keys;
+  std::string transactions;  // the batch's transaction ids end to end
+  std::vector<std::pair<size_t, size_t>> transaction_spans;
+  batch.reserve(kBatch);
+  auto flush = [&]() -> Status {
+    for (int64_t key : customer_keys) versions.Prefetch(key);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      SaleRow& sale = batch[i];
+      if (!versions.Describe(customer_keys[i], sale)) {
+        return MakeError(ErrorCode::kWarehouseError,
+                         fmt::format("file {} holds a sale whose customer key {} is in no "
+                                     "version of dim_customer",
+                                     sale.file_id, customer_keys[i]));
+      }
+      if (sale.transaction_id) {
+        const auto [begin, size] = transaction_spans[i];
+        sale.transaction_id = std::string_view(transactions).substr(begin, size);
+      }
+      TILL_RETURN_IF_ERROR(visit(sale));
+    }
+    batch.clear();
+    customer_keys.clear();
+    transactions.clear();
+    transaction_spans.clear();
+    return {};
+  };
+  auto take = [&](const Warehouse::TypedRow& row) -> Status {
+    const int64_t file_id = row.Int(14);
+    if (whole && !wanted.contains(file_id)) return {};
+    SaleRow& sale = batch.emplace_back();
+    sale.file_id = file_id;
+    sale.date_key = static_cast<int32_t>(row.Int(0));
+    sale.product_key = row.Int(1);
+    sale.location_key = row.Int(2);
+    customer_keys.push_back(row.Int(3));
+    for (size_t a = 0; a < kSaleAttributes; ++a) {
+      sale.attribute_keys[a] = row.Int(static_cast<int>(4 + a));
+    }
+    sale.rating = row.IsNull(10) ? std::nullopt : std::optional(row.Int(10));
+    sale.quantity = row.Int(11);
+    sale.amount = row.Real(12);
+    // Pointed at `transactions` once the batch is whole: the buffer may move as it grows.
+    sale.transaction_id = row.IsNull(13) ? std::nullopt : std::optional(std::string_view());
+    const std::string_view transaction = row.Text(13);
+    transaction_spans.emplace_back(transactions.size(), transaction.size());
+    transactions += transaction;
+    return batch.size() < kBatch ? Status() : flush();
+  };
+  if (whole) {
+    TILL_RETURN_IF_ERROR(
+        warehouse.QueryTypedRows(fmt::format(fmt::runtime(kFactsSql), ""), {}, take));
+  } else {
+    for (size_t at = 0; at < file_ids.size(); at += kFilesPerSalesScan) {
+      auto some = file_ids.subspan(at, std::min(kFilesPerSalesScan, file_ids.size() - at));
+      TILL_RETURN_IF_ERROR(warehouse.QueryTypedRows(
+          fmt::format(fmt::runtime(kFactsSql),
+                      fmt::format(" WHERE f.file_id IN ({})", fmt::join(some, ", "))),
+          {}, take));
+    }
+  }
+  return flush();
+}
+
+Result<int64_t> CountOf(Warehouse& warehouse, std::string_view sql) {
+  int64_t count = 0;
+  TILL_RETURN_IF_ERROR(
+      warehouse.QueryTypedRows(sql, {}, [&](const Warehouse::TypedRow& row) -> Status {
+        count = row.Int(0);
+        return {};
+      }));
+  return count;
+}
+
+}  // namespace
+
+Status ScanSales(Warehouse& warehouse, std::span<const int64_t> file_ids, const SaleVisitor& visit,
+                 SalesScanPlan plan) {
+  if (file_ids.empty()) return {};
+  std::vector<std::string> lists;
   for (size_t at = 0; at < file_ids.size(); at += kFilesPerSalesScan) {
     auto some = file_ids.subspan(at, std::min(kFilesPerSalesScan, file_ids.size() - at));
-    TILL_RETURN_IF_ERROR(ScanSalesOf(warehouse, fmt::format("{}", fmt::join(some, ", ")), visit));
+    lists.push_back(fmt::format("{}", fmt::join(some, ", ")));
   }
-  return {};
+  // Which plan is cheaper depends on how many sales the files hold against how many customer
+  // versions there are: a join costs a lookup a sale (about 10 µs on SQLite, whose index
+  // descents into a table of millions of versions each miss the cache several times), reading
+  // every version first about a fiftieth of that a version, plus memory for them all (about 40
+  // bytes each) while the scan runs. Counting the files' sales walks their index only.
+  auto joined = [&]() -> Status {
+    for (const std::string& list : lists) {
+      TILL_RETURN_IF_ERROR(ScanJoinedSalesOf(warehouse, list, visit));
+    }
+    return {};
+  };
+  if (plan == SalesScanPlan::kJoin) return joined();
+  int64_t sales = 0;
+  for (const std::string& list : lists) {
+    auto count = CountOf(
+        warehouse, fmt::format("SELECT count(*) FROM fact_sales WHERE file_id IN ({})", list));
+    TILL_RETURN_IF_ERROR(count);
+    sales += *count;
+  }
+  constexpr int64_t kJoinedBelow = 20000, kVersionsPerSale = 50;
+  if (plan == SalesScanPlan::kChoose && sales < kJoinedBelow) return joined();
+  auto versions = CountOf(warehouse, "SELECT count(*) FROM dim_customer");
+  TILL_RETURN_IF_ERROR(versions);
+  if (plan == SalesScanPlan::kChoose && sales * kVersionsPerSale < *versions) return joined();
+  // Files that hold most of the fact table are read with it whole, in its order, rather than
+  // through their index, a table lookup a sale.
+  auto facts = CountOf(warehouse, "SELECT count(*) FROM fact_sales");
+  TILL_RETURN_IF_ERROR(facts);
+  const bool whole = sales * 2 >= *facts;
+  CustomerVersions customers;
+  TILL_RETURN_IF_ERROR(customers.Read(warehouse, *versions));
+  return ScanFactsWithVersions(warehouse, file_ids, whole, customers, visit);
 }
 
 namespace {
