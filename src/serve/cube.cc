@@ -436,7 +436,53 @@ NarrowColumn::NarrowColumn(std::span<const uint32_t> values) : size_(values.size
   }
 }
 
+void NarrowColumn::Widen(uint32_t value) {
+  const uint8_t width = value <= std::numeric_limits<uint16_t>::max() ? 2 : 4;
+  if (width == 2) {
+    medium_.assign(narrow_.begin(), narrow_.end());
+  } else if (width_ == 1) {
+    wide_.assign(narrow_.begin(), narrow_.end());
+  } else {
+    wide_.assign(medium_.begin(), medium_.end());
+  }
+  narrow_ = {};
+  if (width == 4) medium_ = {};
+  width_ = width;
+}
+
+NarrowColumn NarrowColumn::Gather(std::span<const uint32_t> order) const {
+  NarrowColumn out;
+  out.width_ = width_;
+  out.size_ = order.size();
+  auto gather = [&](const auto& from, auto& to) {
+    to.resize(order.size());
+    for (size_t i = 0; i < order.size(); ++i) to[i] = from[order[i]];
+  };
+  switch (width_) {
+    case 1:
+      gather(narrow_, out.narrow_);
+      break;
+    case 2:
+      gather(medium_, out.medium_);
+      break;
+    default:
+      gather(wide_, out.wide_);
+      break;
+  }
+  return out;
+}
+
 // ---- building ----
+
+namespace {
+
+// The double SplitExact split: exact, as the double had at most 53 significant bits, which the
+// fraction's conversion keeps, and the sum is that double itself.
+double JoinExact(SplitAmount amount) {
+  return static_cast<double>(amount.whole) + std::ldexp(static_cast<double>(amount.fraction), -64);
+}
+
+}  // namespace
 
 CubeBuilder::Interned::Interned() : codes_(0, Hash{&table_}, Eq{&table_}) { Code(""); }
 
@@ -485,19 +531,16 @@ CubeBuilder::CubeBuilder(const Cube& base) {
   // Both tables start with "" (code 0), as these do.
   if (base.customer_ids_.size() > 0) customers_.Assign(base.customer_ids_);
   if (base.transaction_ids_.size() > 0) transactions_.Assign(base.transaction_ids_);
+  // The columns as they are (the rows stay in the base's order), the days and amounts unpacked.
+  customer_ = base.customer_;
+  codes_ = base.codes_;
+  quantity_ = base.quantity_;
+  transaction_ = base.transaction_;
   day_.resize(n);
-  customer_.resize(n);
-  quantity_.resize(n);
-  transaction_.resize(n);
   amount_.resize(n);
-  for (size_t s = 0; s < Cube::kSourceCount; ++s) codes_[s].resize(n);
   for (size_t row = 0; row < n; ++row) {
     day_[row] = base.DayAt(row);
-    customer_[row] = base.customer_[row];
-    for (size_t s = 0; s < Cube::kSourceCount; ++s) codes_[s][row] = base.codes_[s][row];
-    quantity_[row] = base.quantity_[row];
-    transaction_[row] = base.transaction_[row];
-    amount_[row] = base.AmountAt(row);
+    amount_[row] = JoinExact(base.AmountAt(row));
   }
 }
 
@@ -542,18 +585,18 @@ bool CubeBuilder::Add(const Sale& sale) {
   if (sale.transaction_id) transaction = transactions_.Code(*sale.transaction_id);
   if (!customer || !transaction) return false;
   day_.push_back(sale.date_key == 0 ? kNoDay : DayFromKey(sale.date_key));
-  customer_.push_back(*customer);
-  codes_[Cube::kProductSource].push_back(Code(product_codes_, sale.product_key));
-  codes_[Cube::kLocationSource].push_back(Code(location_codes_, sale.location_key));
-  codes_[Cube::kSegmentSource].push_back(LabelCode(segments_, sale.segment.value_or("")));
+  customer_.PushBack(*customer);
+  codes_[Cube::kProductSource].PushBack(Code(product_codes_, sale.product_key));
+  codes_[Cube::kLocationSource].PushBack(Code(location_codes_, sale.location_key));
+  codes_[Cube::kSegmentSource].PushBack(LabelCode(segments_, sale.segment.value_or("")));
   std::string_view band = AgeBand(sale.age);
-  codes_[Cube::kAgeBandSource].push_back(
+  codes_[Cube::kAgeBandSource].PushBack(
       LabelCode(age_bands_, band == kUnknownMember ? std::string_view() : band));
   constexpr Cube::Source kAttributeSources[] = {Cube::kGenderSource,  Cube::kIncomeSource,
                                                 Cube::kPaymentSource, Cube::kShippingSource,
                                                 Cube::kStatusSource,  Cube::kFeedbackSource};
   for (size_t a = 0; a < 6; ++a) {
-    codes_[kAttributeSources[a]].push_back(Code(attribute_codes_[a], sale.attribute_keys[a]));
+    codes_[kAttributeSources[a]].PushBack(Code(attribute_codes_[a], sale.attribute_keys[a]));
   }
   uint32_t rating;
   if (!sale.rating) {
@@ -565,10 +608,10 @@ bool CubeBuilder::Add(const Sale& sale) {
     rating = LabelCode(ratings_, std::to_string(*sale.rating));
     rating_codes_.emplace(*sale.rating, rating);
   }
-  codes_[Cube::kRatingSource].push_back(rating);
-  transaction_.push_back(*transaction);
-  quantity_.push_back(static_cast<uint32_t>(sale.quantity));
-  amount_.push_back(SplitExact(sale.amount));
+  codes_[Cube::kRatingSource].PushBack(rating);
+  transaction_.PushBack(*transaction);
+  quantity_.PushBack(static_cast<uint32_t>(sale.quantity));
+  amount_.push_back(sale.amount);
   return true;
 }
 
@@ -610,7 +653,7 @@ Cube CubeBuilder::Build() const {
   // a cube's codes do.
   const size_t customers = customers_.table().size();
   std::vector<size_t> start(customers + 1, 0);
-  for (uint32_t customer : customer_) ++start[customer + 1];
+  for (size_t row = 0; row < n; ++row) ++start[customer_[row] + 1];
   std::partial_sum(start.begin(), start.end(), start.begin());
   std::vector<uint32_t> order(n);
   for (size_t row = 0; row < n; ++row) {
@@ -618,16 +661,13 @@ Cube CubeBuilder::Build() const {
   }
   start = {};
 
-  // Each column is permuted into a scratch array of 32-bit values, then narrowed.
+  // Each column permuted at its width: the builder's columns are as narrow as their largest
+  // code needs, which is what the cube's need.
+  cube.customer_ = customer_.Gather(order);
+  for (size_t s = 0; s < Cube::kSourceCount; ++s) cube.codes_[s] = codes_[s].Gather(order);
+  cube.quantity_ = quantity_.Gather(order);
+  cube.transaction_ = transaction_.Gather(order);
   std::vector<uint32_t> scratch(n);
-  auto narrow = [&](const std::vector<uint32_t>& column) {
-    for (size_t i = 0; i < n; ++i) scratch[i] = column[order[i]];
-    return NarrowColumn(scratch);
-  };
-  cube.customer_ = narrow(customer_);
-  for (size_t s = 0; s < Cube::kSourceCount; ++s) cube.codes_[s] = narrow(codes_[s]);
-  cube.quantity_ = narrow(quantity_);
-  cube.transaction_ = narrow(transaction_);
 
   // Days as distances from the first known one.
   Day base = 0;
@@ -648,7 +688,9 @@ Cube CubeBuilder::Build() const {
   // Amounts: the fewest fraction bits that hold every fraction, and the widest whole part.
   int whole_bits = 0;
   int fraction_bits = 0;
-  for (const SplitAmount& amount : amount_) {
+  // (Split again in each pass rather than held: 16 bytes a row.)
+  for (double value : amount_) {
+    const SplitAmount amount = SplitExact(value);
     whole_bits = std::max(whole_bits, static_cast<int>(std::bit_width(amount.whole)));
     if (amount.fraction != 0) {
       fraction_bits = std::max(fraction_bits, 64 - std::countr_zero(amount.fraction));
@@ -658,7 +700,7 @@ Cube CubeBuilder::Build() const {
     cube.fraction_bits_ = static_cast<uint8_t>(fraction_bits);
     cube.amount_fixed_.resize(n);
     for (size_t i = 0; i < n; ++i) {
-      const SplitAmount& amount = amount_[order[i]];
+      const SplitAmount amount = SplitExact(amount_[order[i]]);
       uint64_t fixed = 0;
       if (fraction_bits == 0) {
         fixed = amount.whole;
@@ -674,8 +716,9 @@ Cube CubeBuilder::Build() const {
     cube.amount_whole_.resize(n);
     cube.amount_fraction_.resize(n);
     for (size_t i = 0; i < n; ++i) {
-      cube.amount_whole_[i] = amount_[order[i]].whole;
-      cube.amount_fraction_[i] = amount_[order[i]].fraction;
+      const SplitAmount amount = SplitExact(amount_[order[i]]);
+      cube.amount_whole_[i] = amount.whole;
+      cube.amount_fraction_[i] = amount.fraction;
     }
   }
   order = {};

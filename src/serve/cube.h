@@ -107,6 +107,26 @@ class NarrowColumn {
   NarrowColumn() = default;
   explicit NarrowColumn(std::span<const uint32_t> values);
 
+  // Appends `value`, widening the column first when it does not fit (each row copied once, at
+  // most twice in a column's life): what a builder collects codes in, a few bytes a row.
+  void PushBack(uint32_t value) {
+    if (value > Largest()) Widen(value);
+    switch (width_) {
+      case 1:
+        narrow_.push_back(static_cast<uint8_t>(value));
+        break;
+      case 2:
+        medium_.push_back(static_cast<uint16_t>(value));
+        break;
+      default:
+        wide_.push_back(value);
+        break;
+    }
+    ++size_;
+  }
+  // The rows `order` names, in that order, at this column's width.
+  NarrowColumn Gather(std::span<const uint32_t> order) const;
+
   size_t size() const { return size_; }
   uint8_t width() const { return width_; }
   size_t bytes() const { return size_ * width_; }
@@ -123,6 +143,11 @@ class NarrowColumn {
 
  private:
   friend class CubeFile;
+  uint32_t Largest() const {
+    return width_ == 1 ? 0xff : width_ == 2 ? 0xffff : std::numeric_limits<uint32_t>::max();
+  }
+  void Widen(uint32_t value);
+
   uint8_t width_ = 1;
   size_t size_ = 0;
   std::vector<uint8_t> narrow_;
@@ -396,7 +421,7 @@ class CubeBuilder {
   std::array<std::vector<std::string>, 6> attribute_labels_;
   Interned customers_;     // code 0: no customer id
   Interned transactions_;  // code 0: no transaction id
-  std::vector<uint32_t> transaction_;
+  NarrowColumn transaction_;
   // Segment, age band and rating: codes of their labels ("" for unknown).
   struct Labels {
     absl::flat_hash_map<std::string, uint32_t> codes;  // looked up by string_view, not copied
@@ -411,11 +436,13 @@ class CubeBuilder {
   static uint32_t Code(KeyCodes& codes, int64_t key);
   static uint32_t LabelCode(Labels& labels, std::string_view label);
 
+  // The rows in the order added, each code in the fewest bytes its column needs, and the amount
+  // as the double it is (split at Build): about 35 bytes a row.
   std::vector<Day> day_;
-  std::vector<uint32_t> customer_;
-  std::array<std::vector<uint32_t>, Cube::kSourceCount> codes_;
-  std::vector<uint32_t> quantity_;
-  std::vector<SplitAmount> amount_;
+  NarrowColumn customer_;
+  std::array<NarrowColumn, Cube::kSourceCount> codes_;
+  NarrowColumn quantity_;
+  std::vector<double> amount_;
 };
 
 }  // namespace till

@@ -2,6 +2,7 @@
 // breakdown and filter is worked out below from the table in CubeTest.
 #include "serve/cube.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -596,6 +597,83 @@ TEST(CubeAmountTest, EveryAmountIsSummedExactlyHoweverTheCubeKeepsThem) {
     std::vector<double> seen;
     cube.CustomerSales({}, [&](const Cube::CustomerSale& sale) { seen.push_back(sale.amount); });
     EXPECT_EQ(seen, amounts);  // each amount given back exactly
+
+    // A builder that goes on from the cube takes its amounts back exactly, and adds more.
+    CubeBuilder more(cube);
+    more.SetProduct(1, {"Books", "Penguin", "Fiction", "Novel"});
+    CubeBuilder::Sale sale;
+    sale.date_key = 20240102;
+    sale.product_key = 1;
+    sale.customer_id = "c1";
+    sale.quantity = 1;
+    sale.amount = 0.1;
+    ASSERT_TRUE(more.Add(sale));
+    expected.Add(0.1);
+    Cube grown = more.Build();
+    EXPECT_EQ(grown.Total({}).revenue, expected) << amounts[0];
+    seen.clear();
+    grown.CustomerSales({}, [&](const Cube::CustomerSale& line) { seen.push_back(line.amount); });
+    std::vector<double> all = amounts;
+    all.push_back(0.1);
+    EXPECT_EQ(seen, all);
+  }
+}
+
+// A builder keeps each code in the fewest bytes its column needs so far, and widens a column
+// when a code passes them (a 257th product, a 65,537th customer): every earlier row keeps its
+// code, in a builder started afresh as in one that goes on from a cube.
+TEST(CubeColumnTest, ColumnsWidenAsCodesGrowAndKeepEveryEarlierRow) {
+  constexpr int64_t kProducts = 300, kCustomers = 70'000;
+  auto sale_of = [](int64_t i) {
+    CubeBuilder::Sale sale;
+    sale.date_key = 20240101 + static_cast<int32_t>(i % 28);
+    sale.product_key = 1 + i % kProducts;
+    sale.quantity = 1 + i % 3;
+    sale.amount = 1;
+    return sale;
+  };
+  std::vector<std::string> ids;
+  for (int64_t i = 0; i < kCustomers; ++i) ids.push_back(fmt::format("c{}", i));
+  auto fill = [&](CubeBuilder& builder, int64_t from, int64_t to) {
+    for (int64_t p = 1; p <= kProducts; ++p) {
+      builder.SetProduct(p, {"Books", "Penguin", "Fiction", fmt::format("p{:03}", p)});
+    }
+    for (int64_t i = from; i < to; ++i) {
+      CubeBuilder::Sale sale = sale_of(i);
+      sale.customer_id = ids[static_cast<size_t>(i)];
+      ASSERT_TRUE(builder.Add(sale));
+    }
+  };
+  CubeBuilder whole;
+  fill(whole, 0, kCustomers);
+  Cube fresh = whole.Build();
+  // Ten products and a thousand customers first: byte-wide columns, then widened twice.
+  CubeBuilder first;
+  fill(first, 0, 1'000);
+  Cube small = first.Build();
+  CubeBuilder more(small);
+  fill(more, 1'000, kCustomers);
+  Cube grown = more.Build();
+  for (const Cube* cube : {&fresh, &grown}) {
+    Measures total = cube->Total({});
+    EXPECT_EQ(total.orders, kCustomers);
+    EXPECT_EQ(total.customers, kCustomers);
+    auto groups = cube->Breakdown({}, std::vector<Dim>{Dim::kProduct});
+    ASSERT_TRUE(groups);
+    ASSERT_EQ(groups->size(), static_cast<size_t>(kProducts));
+    for (const Group& group : *groups) {
+      const std::string name(cube->Members(Dim::kProduct)[group.members[0]]);
+      const int64_t product = std::stoll(name.substr(1));
+      // Sales i with i % 300 == product - 1: their count and units.
+      int64_t orders = 0, units = 0;
+      for (int64_t i = product - 1; i < kCustomers; i += kProducts) {
+        ++orders;
+        units += 1 + i % 3;
+      }
+      EXPECT_EQ(group.measures.orders, orders) << name;
+      EXPECT_EQ(group.measures.units, units) << name;
+      EXPECT_EQ(group.measures.customers, orders) << name;
+    }
   }
 }
 
