@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <numeric>
+#include <type_traits>
 
 #include "base/date.h"
 
@@ -503,6 +504,13 @@ std::optional<uint32_t> CubeBuilder::Interned::Code(std::string_view text) {
   });
 }
 
+StringTable CubeBuilder::Interned::Take() {
+  codes_.clear();
+  StringTable taken = std::move(table_);
+  table_ = {};
+  return taken;
+}
+
 void CubeBuilder::Interned::Assign(const StringTable& table) {
   table_ = table;
   codes_.clear();
@@ -645,51 +653,68 @@ void FillTable(const std::vector<uint8_t>& used, LabelOf label_of,
 
 }  // namespace
 
-Cube CubeBuilder::Build() const {
+Cube CubeBuilder::Build() const& { return Make(*this); }
+
+Cube CubeBuilder::Build() && { return Make(*this); }
+
+template <typename Self>
+Cube CubeBuilder::Make(Self& self) {
+  // A builder given up (Build() &&) lets go of each column once the cube has its own.
+  constexpr bool kConsume = !std::is_const_v<Self>;
+  auto release = [](auto& column) {
+    if constexpr (kConsume) column = {};
+  };
   Cube cube;
-  const size_t n = day_.size();
+  const size_t n = self.day_.size();
 
   // Rows ordered by customer, by counting: customers are dense codes. Row numbers fit 32 bits:
   // a cube's codes do.
-  const size_t customers = customers_.table().size();
+  const size_t customers = self.customers_.table().size();
   std::vector<size_t> start(customers + 1, 0);
-  for (size_t row = 0; row < n; ++row) ++start[customer_[row] + 1];
+  for (size_t row = 0; row < n; ++row) ++start[self.customer_[row] + 1];
   std::partial_sum(start.begin(), start.end(), start.begin());
   std::vector<uint32_t> order(n);
   for (size_t row = 0; row < n; ++row) {
-    order[start[customer_[row]]++] = static_cast<uint32_t>(row);
+    order[start[self.customer_[row]]++] = static_cast<uint32_t>(row);
   }
   start = {};
 
   // Each column permuted at its width: the builder's columns are as narrow as their largest
   // code needs, which is what the cube's need.
-  cube.customer_ = customer_.Gather(order);
-  for (size_t s = 0; s < Cube::kSourceCount; ++s) cube.codes_[s] = codes_[s].Gather(order);
-  cube.quantity_ = quantity_.Gather(order);
-  cube.transaction_ = transaction_.Gather(order);
+  cube.customer_ = self.customer_.Gather(order);
+  release(self.customer_);
+  for (size_t s = 0; s < Cube::kSourceCount; ++s) {
+    cube.codes_[s] = self.codes_[s].Gather(order);
+    release(self.codes_[s]);
+  }
+  cube.quantity_ = self.quantity_.Gather(order);
+  release(self.quantity_);
+  cube.transaction_ = self.transaction_.Gather(order);
+  release(self.transaction_);
   std::vector<uint32_t> scratch(n);
 
   // Days as distances from the first known one.
   Day base = 0;
   bool dated = false;
-  for (Day day : day_) {
+  for (Day day : self.day_) {
     if (day == kNoDay) continue;
     if (!dated || day < base) base = day;
     dated = true;
   }
   cube.base_day_ = base;
   for (size_t i = 0; i < n; ++i) {
-    const Day day = day_[order[i]];
+    const Day day = self.day_[order[i]];
     scratch[i] = day == kNoDay ? 0 : static_cast<uint32_t>(static_cast<int64_t>(day) - base + 1);
   }
   cube.day_ = NarrowColumn(scratch);
   scratch = {};
+  release(self.day_);
 
   // Amounts: the fewest fraction bits that hold every fraction, and the widest whole part.
   int whole_bits = 0;
   int fraction_bits = 0;
   // (Split again in each pass rather than held: 16 bytes a row.)
-  for (double value : amount_) {
+  for (double value : self.amount_) {
     const SplitAmount amount = SplitExact(value);
     whole_bits = std::max(whole_bits, static_cast<int>(std::bit_width(amount.whole)));
     if (amount.fraction != 0) {
@@ -700,7 +725,7 @@ Cube CubeBuilder::Build() const {
     cube.fraction_bits_ = static_cast<uint8_t>(fraction_bits);
     cube.amount_fixed_.resize(n);
     for (size_t i = 0; i < n; ++i) {
-      const SplitAmount amount = SplitExact(amount_[order[i]]);
+      const SplitAmount amount = SplitExact(self.amount_[order[i]]);
       uint64_t fixed = 0;
       if (fraction_bits == 0) {
         fixed = amount.whole;
@@ -716,16 +741,25 @@ Cube CubeBuilder::Build() const {
     cube.amount_whole_.resize(n);
     cube.amount_fraction_.resize(n);
     for (size_t i = 0; i < n; ++i) {
-      const SplitAmount amount = SplitExact(amount_[order[i]]);
+      const SplitAmount amount = SplitExact(self.amount_[order[i]]);
       cube.amount_whole_[i] = amount.whole;
       cube.amount_fraction_[i] = amount.fraction;
     }
   }
   order = {};
+  release(self.amount_);
 
-  cube.transaction_ids_ = transactions_.table();
+  if constexpr (kConsume) {
+    cube.transaction_ids_ = self.transactions_.Take();
+  } else {
+    cube.transaction_ids_ = self.transactions_.table();
+  }
   cube.transaction_ids_.ShrinkToFit();
-  cube.customer_ids_ = customers_.table();
+  if constexpr (kConsume) {
+    cube.customer_ids_ = self.customers_.Take();
+  } else {
+    cube.customer_ids_ = self.customers_.table();
+  }
   cube.customer_ids_.ShrinkToFit();
 
   cube.customer_first_day_.assign(customers, kNoDay);
@@ -744,17 +778,17 @@ Cube CubeBuilder::Build() const {
     for (const auto& [key, code] : codes) keys[code] = key;
     return keys;
   };
-  cube.source_keys_[Cube::kProductSource] = keys_of(product_codes_);
-  cube.source_keys_[Cube::kLocationSource] = keys_of(location_codes_);
-  cube.source_labels_[Cube::kSegmentSource] = segments_.labels;
-  cube.source_labels_[Cube::kAgeBandSource] = age_bands_.labels;
-  cube.source_labels_[Cube::kRatingSource] = ratings_.labels;
+  cube.source_keys_[Cube::kProductSource] = keys_of(self.product_codes_);
+  cube.source_keys_[Cube::kLocationSource] = keys_of(self.location_codes_);
+  cube.source_labels_[Cube::kSegmentSource] = self.segments_.labels;
+  cube.source_labels_[Cube::kAgeBandSource] = self.age_bands_.labels;
+  cube.source_labels_[Cube::kRatingSource] = self.ratings_.labels;
 
   // Every key met in a sale has a code; one without a dimension row has empty labels.
-  std::vector<Product> products = products_;
-  products.resize(product_codes_.size());
-  std::vector<Location> locations = locations_;
-  locations.resize(location_codes_.size());
+  std::vector<Product> products = self.products_;
+  products.resize(self.product_codes_.size());
+  std::vector<Location> locations = self.locations_;
+  locations.resize(self.location_codes_.size());
   auto table = [&](Dim dim, Cube::Source source, size_t codes, auto label_of) {
     Cube::Table& t = cube.tables_[Cube::Index(dim)];
     t.source = source;
@@ -777,21 +811,21 @@ Cube CubeBuilder::Build() const {
         [&](size_t c) -> std::string_view { return locations[c].state; });
   table(Dim::kCity, Cube::kLocationSource, locations.size(),
         [&](size_t c) -> std::string_view { return locations[c].city; });
-  table(Dim::kSegment, Cube::kSegmentSource, segments_.labels.size(),
-        [&](size_t c) -> std::string_view { return segments_.labels[c]; });
-  table(Dim::kAgeBand, Cube::kAgeBandSource, age_bands_.labels.size(),
-        [&](size_t c) -> std::string_view { return age_bands_.labels[c]; });
-  table(Dim::kRating, Cube::kRatingSource, ratings_.labels.size(),
-        [&](size_t c) -> std::string_view { return ratings_.labels[c]; });
+  table(Dim::kSegment, Cube::kSegmentSource, self.segments_.labels.size(),
+        [&](size_t c) -> std::string_view { return self.segments_.labels[c]; });
+  table(Dim::kAgeBand, Cube::kAgeBandSource, self.age_bands_.labels.size(),
+        [&](size_t c) -> std::string_view { return self.age_bands_.labels[c]; });
+  table(Dim::kRating, Cube::kRatingSource, self.ratings_.labels.size(),
+        [&](size_t c) -> std::string_view { return self.ratings_.labels[c]; });
   constexpr std::pair<Dim, Cube::Source> kAttributes[] = {
       {Dim::kGender, Cube::kGenderSource},         {Dim::kIncome, Cube::kIncomeSource},
       {Dim::kPaymentMethod, Cube::kPaymentSource}, {Dim::kShippingMethod, Cube::kShippingSource},
       {Dim::kOrderStatus, Cube::kStatusSource},    {Dim::kFeedback, Cube::kFeedbackSource},
   };
   for (size_t a = 0; a < 6; ++a) {
-    cube.source_keys_[kAttributes[a].second] = keys_of(attribute_codes_[a]);
-    std::vector<std::string> labels = attribute_labels_[a];
-    labels.resize(attribute_codes_[a].size());
+    cube.source_keys_[kAttributes[a].second] = keys_of(self.attribute_codes_[a]);
+    std::vector<std::string> labels = self.attribute_labels_[a];
+    labels.resize(self.attribute_codes_[a].size());
     table(kAttributes[a].first, kAttributes[a].second, labels.size(),
           [&](size_t c) -> std::string_view { return labels[c]; });
   }

@@ -375,7 +375,12 @@ class CubeBuilder {
 
   // A Cube of every row added so far. The builder keeps its rows: more may be added and another
   // Cube built.
-  Cube Build() const;
+  Cube Build() const&;
+  // The same Cube from a builder given up (std::move(builder).Build()), which lets go of each of
+  // its columns as soon as the cube has its copy, and hands the cube its ids rather than a copy:
+  // the peak is the cube and what is left of the builder, not both whole. The builder is left
+  // empty of rows and ids, fit only to be destroyed.
+  Cube Build() &&;
 
  private:
   // Strings numbered from 0 in the order first met, each kept once; code 0 is "".
@@ -389,6 +394,8 @@ class CubeBuilder {
     // Takes `table` as this one's strings, their codes its positions: a table an Interned made
     // (every string once, "" first), so none is looked up or copied one by one.
     void Assign(const StringTable& table);
+    // The strings, taken out; this table is left empty.
+    StringTable Take();
     const StringTable& table() const { return table_; }
 
    private:
@@ -434,6 +441,9 @@ class CubeBuilder {
   std::optional<uint32_t> no_rating_code_;
 
   static uint32_t Code(KeyCodes& codes, int64_t key);
+  // Build's work, on a builder kept (const) or given up.
+  template <typename Self>
+  static Cube Make(Self& self);
   static uint32_t LabelCode(Labels& labels, std::string_view label);
 
   // The rows in the order added, each code in the fewest bytes its column needs, and the amount

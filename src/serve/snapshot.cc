@@ -142,6 +142,13 @@ Status SnapshotReader::UpdateCube(std::vector<LoadedFile> loaded) {
     // The builder lives only while a cube is made: the cube alone is held between refreshes, a
     // fraction of the builder's size, and the next builder starts from it.
     auto builder = grows ? std::make_unique<CubeBuilder>(*cube_) : std::make_unique<CubeBuilder>();
+    // The builder holds the last cube's rows now: a cube no Snapshot shares (a load's update of
+    // the file, a start from it) is let go, so that the two are not held whole together with the
+    // new one. Should the read fail, the next one reads every sale.
+    if (cube_.use_count() == 1) {
+      cube_.reset();
+      loaded_files_.clear();
+    }
     Status read = ReadDimensions(*builder);
     std::vector<int64_t> unread;  // read in few statements, however many files and batches
     for (const LoadedFile& file : loaded) {
@@ -149,7 +156,7 @@ Status SnapshotReader::UpdateCube(std::vector<LoadedFile> loaded) {
     }
     if (read) read = ReadSales(*builder, unread);
     TILL_RETURN_IF_ERROR(read);
-    cube_ = std::make_shared<const Cube>(builder->Build());
+    cube_ = std::make_shared<const Cube>(std::move(*builder).Build());
     builder.reset();
     loaded_files_ = std::move(loaded);
     origin_ = !grows      ? CubeOrigin::kWarehouse

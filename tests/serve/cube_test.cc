@@ -654,7 +654,9 @@ TEST(CubeColumnTest, ColumnsWidenAsCodesGrowAndKeepEveryEarlierRow) {
   CubeBuilder more(small);
   fill(more, 1'000, kCustomers);
   Cube grown = more.Build();
-  for (const Cube* cube : {&fresh, &grown}) {
+  // And a builder given up builds the same cube, letting go of its columns as it goes.
+  Cube taken = std::move(more).Build();
+  for (const Cube* cube : {&fresh, &grown, &taken}) {
     Measures total = cube->Total({});
     EXPECT_EQ(total.orders, kCustomers);
     EXPECT_EQ(total.customers, kCustomers);
