@@ -330,8 +330,9 @@ struct WarehouseOptions {
   // 11). Tests lower it to 0 for a partition each.
   int64_t file_partition_bytes = int64_t{32} << 20;
   // PostgreSQL: the table small files share is closed into a partition of its own once it holds
-  // this many bytes, which bounds the one scan a close costs. Tests lower it to close it often.
-  int64_t shared_table_bytes = int64_t{1} << 30;
+  // this many bytes, which bounds the one scan a close costs (during which reads wait). Tests
+  // lower it to close it often.
+  int64_t shared_table_bytes = int64_t{256} << 20;
 };
 
 Result<std::unique_ptr<Warehouse>> OpenWarehouse(const std::string& location,

@@ -1099,6 +1099,56 @@ TEST_F(PostgresWarehouseTest, ALargeFileKeepsAPartitionOfItsOwnBesideTheSmallFil
   ExpectSameRows(Rows(*sqlite, kFileCounts), Rows(*warehouse, kFileCounts));
 }
 
+// A file whose rows were all loaded already has no facts of its own; when the file that holds
+// them is unloaded they move to it. Closed blocks leave no range of ids uncovered below the
+// shared table's, so such rows go to the block of the file's range, and the closes after still
+// fit beside the large files' partitions.
+TEST_F(PostgresWarehouseTest, RowsMovedToAFileWithoutFactsOfItsOwnStayInItsRange) {
+  const std::string small = Generate(dir_, "small.csv", 40, 81);
+  // The same rows in the opposite order: other content, no row of its own.
+  std::vector<std::string> lines = Lines(small);
+  std::string reversed = lines.at(0) + "\n";
+  for (size_t i = lines.size() - 1; i >= 1; --i) reversed += lines[i] + "\n";
+  const std::string again = dir_.Write("again.csv", reversed);
+  const std::string large = Generate(dir_, "large.csv", 2'000, 82);
+  const std::string later = Generate(dir_, "later.csv", 40, 83);
+  const std::string larger = Generate(dir_, "larger.csv", 2'100, 84);
+  const auto threshold = static_cast<int64_t>(std::filesystem::file_size(large));
+  auto warehouse =
+      Open(cluster().Url(NewDatabase()), WarehouseOptions{.file_partition_bytes = threshold});
+  ASSERT_NE(warehouse, nullptr);
+  auto sqlite = Open(dir_.Path("till.db"));
+  ASSERT_NE(sqlite, nullptr);
+  for (Warehouse* each : {warehouse.get(), sqlite.get()}) {
+    for (const FileOutcome& file : Ingest(*each, {small, again, large}).files) {
+      EXPECT_EQ(file.status, FileStatus::kLoaded) << file.uri << ": " << file.error;
+    }
+    int64_t small_id = Count(*each, "SELECT file_id FROM etl_file WHERE uri = $1", {small});
+    Status forgotten = each->ForgetLandingKey("test", small, small_id);
+    ASSERT_TRUE(forgotten) << forgotten.error().message();
+    for (const FileOutcome& file : Ingest(*each, {later, larger}).files) {
+      EXPECT_EQ(file.status, FileStatus::kLoaded) << file.uri << ": " << file.error;
+    }
+  }
+  auto id_of = [&](const std::string& path) {
+    return Count(*warehouse, "SELECT file_id FROM etl_file WHERE uri = $1", {path});
+  };
+  const int64_t moved =
+      Count(*warehouse, "SELECT rows_loaded FROM etl_file WHERE uri = $1", {again});
+  EXPECT_GT(moved, 30);
+  EXPECT_EQ(Count(*warehouse, fmt::format("SELECT count(*) FROM fact_sales_block_{} "
+                                          "WHERE file_id = {}",
+                                          id_of(small), id_of(again))),
+            moved);
+  EXPECT_EQ(
+      Count(*warehouse, fmt::format("SELECT count(*) FROM fact_sales_block_{}", id_of(large) + 1)),
+      Count(*warehouse, "SELECT rows_loaded FROM etl_file WHERE uri = $1", {later}));
+  EXPECT_EQ(Count(*warehouse, "SELECT count(*) FROM fact_sales_shared"), 0);
+  ExpectSameRows(Rows(*sqlite, kViewInOrder), Rows(*warehouse, kViewInOrder),
+                 {"amount", "total_amount"});
+  ExpectSameRows(Rows(*sqlite, kFileCounts), Rows(*warehouse, kFileCounts));
+}
+
 // A small file unloaded, or loaded again with changed content, takes exactly its rows out of the
 // shared table or the block that holds them; rows another file holds too move to that file, as
 // on SQLite. Once the shared table holds WarehouseOptions::shared_table_bytes (here, after every

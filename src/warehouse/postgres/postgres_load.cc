@@ -85,7 +85,9 @@ class PostgresTransport final : public LoadTransport {
                                     "measuring the shared facts");
       TILL_RETURN_IF_ERROR(size);
       if (IntValue(*size, 0, 0) < shared_table_bytes_) return {};
-      return connection_.Exec("SELECT till_close_shared_facts()", "closing the shared facts");
+      // Every id this table holds is this file's or below it, and later loads take larger ones.
+      return connection_.Exec(fmt::format("SELECT till_close_shared_facts({})", file_id_ + 1),
+                              "closing the shared facts");
     }
     TILL_RETURN_IF_ERROR(connection_.Exec(fmt::format(R"sql(
 DO $$
@@ -103,10 +105,10 @@ CREATE INDEX {0}_product ON {0} (product_key);
 )sql",
                                                       partition_),
                                           "checking and indexing the file's facts"));
-    // The shared table's ids are all below this file's: closed into a block of their range, they
-    // need no scan to show that none is this file's.
-    TILL_RETURN_IF_ERROR(
-        connection_.Exec("SELECT till_close_shared_facts()", "closing the shared facts"));
+    // The shared table's ids are all below this file's: closed into a block of the range below
+    // it, they need no scan to show that none is this file's.
+    TILL_RETURN_IF_ERROR(connection_.Exec(
+        fmt::format("SELECT till_close_shared_facts({})", file_id_), "closing the shared facts"));
     return connection_.Exec(
         fmt::format("ALTER TABLE fact_sales ATTACH PARTITION {} FOR VALUES FROM ({}) TO ({})",
                     partition_, file_id_, file_id_ + 1),

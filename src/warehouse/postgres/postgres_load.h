@@ -30,7 +30,8 @@ enum class FactStorage { kFilePartition, kSharedTable, kBatchPartition };
 std::unique_ptr<LoadTransport> MakePostgresTransport(Connection& connection, int64_t file_id,
                                                      FactStorage storage,
                                                      size_t held_fact_bytes = 64 << 20,
-                                                     int64_t shared_table_bytes = int64_t{1} << 30);
+                                                     int64_t shared_table_bytes = int64_t{256}
+                                                                                  << 20);
 
 // Removes the rows only `file_id` holds and marks it unloaded, inside the caller's
 // transaction: rows a still-loaded file held as duplicates move to the first such holder (into

@@ -822,25 +822,26 @@ END $$;
 //     fact_sales_files     the files loaded before this version, one partition each, as before
 //                          (left as they were: nothing is copied), up to the first id after them
 //     fact_sales_file_N    a large file since, [N, N + 1), with its own foreign keys
-//     fact_sales_block_N   the small files from N to the last one before a large file (or
-//                          before the shared table outgrew its size), closed
+//     fact_sales_block_N   the small files from id N to a large file's (or to the one whose
+//                          load found the shared table full), closed
 //     fact_sales_shared    the small files since, the DEFAULT partition
 //     fact_sales_batch     stream batches, from 10^12 up
 // The small files' facts are checked as batches' are, set-based by the statement trigger of
 // version 10 (now on every row, the file ids below 10^12 too); the members they point at are
 // kept the same way. Loads take ids in the order they commit (under the load lock), so a large
 // file's id is above every id the shared table holds: before it attaches, the shared table is
-// closed into a block whose bounds are its smallest and largest ids (a CHECK the attach trusts,
-// validated in one scan of the shared table, which reads go on reading meanwhile), and a new,
-// empty fact_sales_shared takes its place. A file's rows stay removable: a large file's
-// partition is dropped, a small file's rows are deleted through the (file_id, source_line)
-// index every shared table and block has.
+// closed into a block, the range of ids from the end of the partitions before it to the large
+// file's (a CHECK the attach trusts, validated in one scan of the shared table), and a new,
+// empty fact_sales_shared takes its place. The same happens at the end of a small file's load
+// once the shared table holds WarehouseOptions::shared_table_bytes, which bounds that scan, and
+// the reads of fact_sales it holds back until the load commits. A file's rows stay removable: a
+// large file's partition is dropped, a small file's rows are deleted through the (file_id,
+// source_line) index every shared table and block has.
 constexpr std::string_view kVersion11 = R"sql(
--- No load runs while the files' range is narrowed.
-SELECT pg_advisory_xact_lock(8388354992066527234);  -- kLoadLock, "till" 2
-
 -- The files' partitioned table keeps the ids it holds and every id before the next one: each of
--- its partitions states its file_id in a CHECK, so the attach scans none of them.
+-- its partitions states its file_id in a CHECK, so the attach scans none of them. (A load by an
+-- older Till still running would fail to attach its partition above them, and be recorded
+-- failed, with nothing of it left.)
 DO $$
 DECLARE
   next_id bigint;
@@ -988,25 +989,29 @@ BEGIN
     EXECUTE FUNCTION till_check_batch_facts();
 END $$;
 
--- Closes fact_sales_shared, when it holds facts, into fact_sales_block_<its smallest file id>,
--- the range partition of its ids, and opens an empty one in its place. The CHECK that lets the
--- attach skip its rows is validated first, under a lock that lets reads go on.
-CREATE FUNCTION till_close_shared_facts() RETURNS void LANGUAGE plpgsql AS $$
+-- Closes fact_sales_shared into fact_sales_block_<lower bound>, the range partition of the ids
+-- from the end of the range partitions before it (the largest upper bound of any) to `below`,
+-- which no id it holds reaches, and opens an empty one in its place. The ranges so made leave no
+-- gap below `below`: a row an unload moves to a file without facts of its own (its rows were
+-- all duplicates) goes to the partition of that file's range, never back to the shared table.
+-- The CHECK that lets the attach skip the block's rows costs one scan of them, under a lock
+-- that holds reads of fact_sales until the load commits.
+CREATE FUNCTION till_close_shared_facts(below bigint) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
-  first_id bigint;
-  last_id bigint;
+  from_id bigint;
   block text;
   index record;
 BEGIN
-  SELECT min(file_id), max(file_id) INTO first_id, last_id FROM fact_sales_shared;
-  IF first_id IS NULL THEN
+  SELECT max(substring(pg_get_expr(c.relpartbound, c.oid) FROM 'TO \(''(-?\d+)''\)')::bigint)
+    INTO from_id
+    FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+    WHERE i.inhparent = 'fact_sales'::regclass;
+  IF from_id >= below THEN
     RETURN;
   END IF;
-  block := format('fact_sales_block_%s', first_id);
+  block := format('fact_sales_block_%s', from_id);
   EXECUTE format('ALTER TABLE fact_sales_shared ADD CONSTRAINT %I '
-                 'CHECK (file_id BETWEEN %s AND %s) NOT VALID', block || '_range', first_id,
-                 last_id);
-  EXECUTE format('ALTER TABLE fact_sales_shared VALIDATE CONSTRAINT %I', block || '_range');
+                 'CHECK (file_id >= %s AND file_id < %s)', block || '_range', from_id, below);
   ALTER TABLE fact_sales DETACH PARTITION fact_sales_shared;
   EXECUTE format('ALTER TABLE fact_sales_shared RENAME TO %I', block);
   FOR index IN SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
@@ -1015,7 +1020,7 @@ BEGIN
                    replace(index.relname, 'fact_sales_shared', block));
   END LOOP;
   EXECUTE format('ALTER TABLE fact_sales ATTACH PARTITION %I FOR VALUES FROM (%s) TO (%s)',
-                 block, first_id, last_id + 1);
+                 block, from_id, below);
   PERFORM till_open_shared_facts();
 END $$;
 
