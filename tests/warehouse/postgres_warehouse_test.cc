@@ -952,7 +952,7 @@ std::string Catalog(Warehouse& warehouse) {
                 "(SELECT count(*) FROM pg_inherits) || ' partitions'");
 }
 
-// Small files (below WarehouseOptions::file_partition_bytes, 32 MiB) append their facts to the
+// Small files (below WarehouseOptions::file_partition_bytes, 16 MiB) append their facts to the
 // one table they share: loading hundreds adds no table, index or partition, and the warehouse
 // answers as one with a partition per file does.
 TEST_F(PostgresWarehouseTest, SmallFilesShareOneTableAndAnswerAsAPartitionEachDoes) {
