@@ -2,7 +2,7 @@
 # missing (Debian 12), build, and run.
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup build till package image demo test test-asan bench bench-pg bench-floor bench-watch bench-serve bench-serve-start bench-stream bench-stream-visible bench-stream-batches bench-segments clean
+.PHONY: all setup build till package image demo test test-asan bench bench-pg bench-floor bench-watch bench-serve bench-serve-start bench-stream bench-stream-visible bench-stream-batches bench-pg-many-files bench-segments clean
 
 all: build
 
@@ -90,6 +90,9 @@ bench-stream-visible: till
 
 bench-stream-batches: till
 	bench/stream_batches.sh
+
+bench-pg-many-files: till
+	bench/pg_many_files.sh
 
 bench-segments: till
 	bench/segments.sh

@@ -9,8 +9,10 @@
 #               each, committed durably with the settings of a first load; beside
 #               `sqlite3 .import` of the raw file.
 #   PostgreSQL: the same three tables copied by INSERT … SELECT, their keys and indexes built,
-#               and the facts attached as fact_sales' partition, which validates the foreign
-#               keys (in a transaction rolled back); beside `psql \copy` into an unlogged table.
+#               the foreign keys added to the facts (each validated in one join) and the facts
+#               attached as fact_sales' partition (in a transaction rolled back); beside
+#               `psql \copy` into an unlogged table. The file is larger than file_partition_mib,
+#               so Till's load made it a partition of its own too.
 #
 # The floor is what the engine needs on one connection, so no ingest into that engine can take
 # less wall time; its ratio to the peer bounds the ratio any design can reach on this machine.
@@ -72,6 +74,12 @@ BEGIN;
 ALTER TABLE fact_sales DETACH PARTITION fact_sales_file_1;
 CREATE TABLE f (LIKE fact_sales INCLUDING DEFAULTS INCLUDING CONSTRAINTS, CHECK (file_id = 1));
 INSERT INTO f SELECT * FROM fact_sales_file_1;
+DO $$
+BEGIN
+  EXECUTE 'ALTER TABLE f ' || (SELECT string_agg(format('ADD CONSTRAINT %I %s', conname,
+    pg_get_constraintdef(oid)), ', ') FROM pg_constraint
+    WHERE conrelid = 'fact_sales_files'::regclass AND contype = 'f');
+END $$;
 CREATE TABLE c (LIKE dim_customer INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
 INSERT INTO c SELECT * FROM dim_customer;
 ALTER TABLE c ADD PRIMARY KEY (customer_key);
@@ -80,7 +88,7 @@ CREATE TABLE r (LIKE fact_sales_row INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
 INSERT INTO r SELECT * FROM fact_sales_row;
 ALTER TABLE r ADD PRIMARY KEY (row_hash);
 CREATE INDEX ON r (file_id);
-ALTER TABLE fact_sales ATTACH PARTITION f FOR VALUES IN (1);
+ALTER TABLE fact_sales ATTACH PARTITION f FOR VALUES FROM (1) TO (2);
 ROLLBACK;
 SQL
 pg_floor=("$psql" -X -q -v ON_ERROR_STOP=1 "host=127.0.0.1 port=$port user=postgres dbname=$db")

@@ -18,6 +18,10 @@ void AddMaxRejectRatioOption(CLI::App& command, Config& config) {
       ->check(CLI::Range(0.0, 1.0));
 }
 
+WarehouseOptions LoadWarehouseOptions(const Config& config) {
+  return WarehouseOptions{.file_partition_bytes = config.file_partition_mib << 20};
+}
+
 Result<std::unique_ptr<Warehouse>> OpenMigrated(const std::string& location) {
   auto warehouse = OpenWarehouse(location);
   TILL_RETURN_IF_ERROR(warehouse);

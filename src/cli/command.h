@@ -43,6 +43,10 @@ Command AddDoctorCommand(CLI::App& app, Config& config);
 void AddWarehouseOption(CLI::App& command, Config& config);
 void AddMaxRejectRatioOption(CLI::App& command, Config& config);
 
+// How the commands that load files (ingest, watch) have the warehouse load them: till.toml's
+// file_partition_mib.
+WarehouseOptions LoadWarehouseOptions(const Config& config);
+
 // Opens the warehouse `location` names and creates or upgrades its schema.
 Result<std::unique_ptr<Warehouse>> OpenMigrated(const std::string& location);
 

@@ -15,6 +15,7 @@ namespace {
 constexpr std::string_view kConfigKeys[] = {
     "warehouse",
     "max_reject_ratio",
+    "file_partition_mib",
     "currency",
     "alerts.webhooks",
     "alerts.command",
@@ -133,6 +134,15 @@ Result<Config> LoadConfig() {
                          fmt::format("{}: 'max_reject_ratio' must be a number from 0 to 1", path));
       }
       config.max_reject_ratio = *value;
+    }
+    if (auto node = Setting(table, "file_partition_mib")) {
+      auto value = node.value<int64_t>();
+      if (!value || *value < 0 || *value > (int64_t{1} << 40)) {
+        return MakeError(
+            ErrorCode::kInvalidArgument,
+            fmt::format("{}: 'file_partition_mib' must be a whole number of 0 or more", path));
+      }
+      config.file_partition_mib = *value;
     }
     if (auto node = Setting(table, "currency")) {
       auto value = node.value<std::string>();

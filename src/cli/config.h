@@ -32,6 +32,9 @@ struct ForecastSettings {
 struct Config {
   std::string warehouse = "till.db";
   double max_reject_ratio = 0.05;
+  // PostgreSQL: a file of at least this many MiB loads its facts into a partition of its own;
+  // smaller files share a table (WarehouseOptions::file_partition_bytes, whose default this is).
+  int64_t file_partition_mib = 16;
   std::string currency;     // the symbol the dashboard shows money with; empty: none
   AlertConfig alerts;       // [alerts]
   SegmentsConfig segments;  // [segments]
@@ -49,6 +52,7 @@ struct Config {
 //
 //   warehouse = "till.db"
 //   max_reject_ratio = 0.05
+//   file_partition_mib = 16    # PostgreSQL: files this large get a partition of their own
 //   currency = "€"             # the dashboard's money symbol (the raw files name none)
 //   [alerts]
 //   webhooks = ["https://hooks.slack.com/services/…"]

@@ -35,7 +35,8 @@ int RunIngest(const Config& config, const IngestFlags& flags) {
     fmt::print(stderr, "till: {}\n", inputs.error().message());
     return kExitUsage;
   }
-  auto warehouse = OpenWarehouse(config.warehouse);
+  auto warehouse =
+      OpenWarehouse(config.warehouse, Access::kReadWrite, LoadWarehouseOptions(config));
   if (!warehouse) return Fail(warehouse.error());
   IngestOptions options;
   options.max_reject_ratio = config.max_reject_ratio;

@@ -54,7 +54,8 @@ int RunKinesisWatch(const Config& config, const WatchFlags& flags) {
   }
   auto stream = OpenKinesisStream(flags.location);
   if (!stream) return Fail(stream.error());
-  auto warehouse = OpenWarehouse(config.warehouse);
+  auto warehouse =
+      OpenWarehouse(config.warehouse, Access::kReadWrite, LoadWarehouseOptions(config));
   if (!warehouse) return Fail(warehouse.error());
   Status migrated = (*warehouse)->Migrate();
   if (!migrated) return Fail(migrated.error());
@@ -129,7 +130,8 @@ int RunWatch(const Config& config, const WatchFlags& flags) {
     if (!opened) return Fail(opened.error());
     events = std::move(*opened);
   }
-  auto warehouse = OpenWarehouse(config.warehouse);
+  auto warehouse =
+      OpenWarehouse(config.warehouse, Access::kReadWrite, LoadWarehouseOptions(config));
   if (!warehouse) return Fail(warehouse.error());
   struct sigaction action {};
   action.sa_handler = OnStopSignal;

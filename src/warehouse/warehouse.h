@@ -324,6 +324,17 @@ struct WarehouseOptions {
   // facts), appended at commit by one COPY; past it they are staged in a temporary table. Tests
   // lower it to reach the staging with small batches.
   size_t batch_fact_bytes = 64 << 20;
+  // PostgreSQL: a file of at least this many bytes loads its facts into a partition of its own
+  // (copied without indexes, indexed in one sort, attached); a smaller one appends them to the
+  // table small files share, so that files do not multiply partitions (see the schema's version
+  // 11). bench/pg_many_files.sh chose 16 MiB: from about there a file loads 10-30% faster into
+  // its own partition, while one of 5 MiB loads as fast into the shared table. Tests lower it to
+  // 0 for a partition each.
+  int64_t file_partition_bytes = int64_t{16} << 20;
+  // PostgreSQL: the table small files share is closed into a partition of its own once it holds
+  // this many bytes, which bounds the one scan a close costs (during which reads wait). Tests
+  // lower it to close it often.
+  int64_t shared_table_bytes = int64_t{256} << 20;
 };
 
 Result<std::unique_ptr<Warehouse>> OpenWarehouse(const std::string& location,

@@ -22,13 +22,16 @@ constexpr std::string_view kFactColumns =
 class PostgresTransport final : public LoadTransport {
  public:
   PostgresTransport(Connection& connection, int64_t file_id, FactStorage storage,
-                    size_t batch_fact_bytes)
+                    size_t held_fact_bytes, int64_t shared_table_bytes)
       : connection_(connection),
         file_id_(file_id),
-        max_held_bytes_(batch_fact_bytes),
+        max_held_bytes_(held_fact_bytes),
+        shared_table_bytes_(shared_table_bytes),
+        storage_(storage),
         own_partition_(storage == FactStorage::kFilePartition),
         partition_(own_partition_ ? fmt::format("fact_sales_file_{}", file_id)
-                                  : std::string("till_batch_facts")) {}
+                   : storage == FactStorage::kSharedTable ? std::string("fact_sales_shared")
+                                                          : std::string("fact_sales_batch")) {}
   ~PostgresTransport() override {
     if (!committed_) connection_.Rollback();
   }
@@ -57,7 +60,7 @@ class PostgresTransport final : public LoadTransport {
                            "DROP INDEX fact_sales_row_file",
                            "preparing fact_sales_row"));
     }
-    if (!own_partition_) return start;  // a batch's facts wait until EndBulk
+    if (!own_partition_) return start;  // facts for a shared table wait until EndBulk
     // The CHECK lets the attach skip scanning the file's table for the partition bound.
     TILL_RETURN_IF_ERROR(connection_.Exec(
         fmt::format("CREATE TABLE {0} (LIKE fact_sales INCLUDING DEFAULTS INCLUDING CONSTRAINTS); "
@@ -67,29 +70,48 @@ class PostgresTransport final : public LoadTransport {
     return start;
   }
 
-  // Attaching checks the file's facts against every dimension in one pass each, and builds the
-  // partition's indexes in one sort each. A batch's facts are checked the same way, set-based,
-  // by the trigger of fact_sales_batch on the one statement that appends them (see the
-  // schema's versions 9 and 10): one COPY of the facts held here, or, when they outgrew
-  // memory, one INSERT of the staged ones.
+  // A file's own table gets the foreign keys of fact_sales_files, each validated in one join,
+  // and the indexes of fact_sales, each built in one sort, before it is attached: the attach
+  // then scans nothing, and holds fact_sales only briefly. A shared table's facts are checked
+  // the same way, set-based, by its trigger on the one statement that appends them (see the
+  // schema's versions 9 to 11): one COPY of the facts held here, or, when they outgrew memory,
+  // one INSERT of the staged ones.
   Status EndBulk() override {
     TILL_RETURN_IF_ERROR(IndexRows());
     if (!own_partition_) {
-      if (!staged_) {
-        if (held_facts_ == 0) return {};
-        return connection_.CopyIn(
-            fmt::format("COPY fact_sales_batch ({}) FROM STDIN (FORMAT binary)", kFactColumns),
-            held_.Finish(), "appending the batch's facts");
-      }
-      TILL_RETURN_IF_ERROR(StageHeldFacts());
-      return connection_.Exec(fmt::format("INSERT INTO fact_sales_batch ({0}) SELECT {0} FROM "
-                                          "till_batch_facts",
-                                          kFactColumns),
-                              "appending the batch's facts");
+      TILL_RETURN_IF_ERROR(AppendHeldFacts());
+      if (storage_ != FactStorage::kSharedTable) return {};
+      auto size = connection_.Query("SELECT pg_relation_size('fact_sales_shared')", {},
+                                    "measuring the shared facts");
+      TILL_RETURN_IF_ERROR(size);
+      if (IntValue(*size, 0, 0) < shared_table_bytes_) return {};
+      // Every id this table holds is this file's or below it, and later loads take larger ones.
+      return connection_.Exec(fmt::format("SELECT till_close_shared_facts({})", file_id_ + 1),
+                              "closing the shared facts");
     }
+    TILL_RETURN_IF_ERROR(connection_.Exec(fmt::format(R"sql(
+DO $$
+DECLARE
+  keys text;
+BEGIN
+  SELECT string_agg(format('ADD CONSTRAINT %I %s', conname, pg_get_constraintdef(oid)), ', ')
+    INTO keys FROM pg_constraint
+    WHERE conrelid = 'fact_sales_files'::regclass AND contype = 'f';
+  EXECUTE 'ALTER TABLE {0} ' || keys;
+END $$;
+ALTER TABLE {0} ADD CONSTRAINT {0}_pkey PRIMARY KEY (sale_id, file_id);
+CREATE INDEX {0}_date ON {0} (date_key);
+CREATE INDEX {0}_product ON {0} (product_key);
+)sql",
+                                                      partition_),
+                                          "checking and indexing the file's facts"));
+    // The shared table's ids are all below this file's: closed into a block of the range below
+    // it, they need no scan to show that none is this file's.
+    TILL_RETURN_IF_ERROR(connection_.Exec(
+        fmt::format("SELECT till_close_shared_facts({})", file_id_), "closing the shared facts"));
     return connection_.Exec(
-        fmt::format("ALTER TABLE fact_sales_files ATTACH PARTITION {} FOR VALUES IN ({})",
-                    partition_, file_id_),
+        fmt::format("ALTER TABLE fact_sales ATTACH PARTITION {} FOR VALUES FROM ({}) TO ({})",
+                    partition_, file_id_, file_id_ + 1),
         "attaching the file's facts");
   }
 
@@ -388,6 +410,20 @@ class PostgresTransport final : public LoadTransport {
         "indexing fact_sales_row");
   }
 
+  // Appends the facts held in memory, or staged, to the shared table by one statement.
+  Status AppendHeldFacts() {
+    if (!staged_) {
+      if (held_facts_ == 0) return {};
+      return connection_.CopyIn(
+          fmt::format("COPY {} ({}) FROM STDIN (FORMAT binary)", partition_, kFactColumns),
+          held_.Finish(), "appending the facts");
+    }
+    TILL_RETURN_IF_ERROR(StageHeldFacts());
+    return connection_.Exec(fmt::format("INSERT INTO {0} ({1}) SELECT {1} FROM till_batch_facts",
+                                        partition_, kFactColumns),
+                            "appending the facts");
+  }
+
   // Moves the facts held in memory to the session's temporary table, made once per session
   // and emptied at each commit, where the rest of the batch's facts join them until EndBulk.
   Status StageHeldFacts() {
@@ -471,12 +507,14 @@ class PostgresTransport final : public LoadTransport {
   Connection& connection_;
   const int64_t file_id_;
   const size_t max_held_bytes_;
+  const int64_t shared_table_bytes_;
+  const FactStorage storage_;
   const bool own_partition_;
   const std::string partition_;
   bool committed_ = false;
   bool rows_bulk_ = false;  // fact_sales_row was empty: its indexes are dropped until written
   bool no_facts_ = false;   // fact_sales was empty when the load began
-  // A batch's facts, held for the one statement that appends them at EndBulk; past
+  // Facts for a shared table, held for the one statement that appends them at EndBulk; past
   // max_held_bytes_ they are staged in a temporary table instead (staged_).
   BinaryCopy held_{0};
   int64_t held_facts_ = 0;
@@ -486,8 +524,10 @@ class PostgresTransport final : public LoadTransport {
 }  // namespace
 
 std::unique_ptr<LoadTransport> MakePostgresTransport(Connection& connection, int64_t file_id,
-                                                     FactStorage storage, size_t batch_fact_bytes) {
-  return std::make_unique<PostgresTransport>(connection, file_id, storage, batch_fact_bytes);
+                                                     FactStorage storage, size_t held_fact_bytes,
+                                                     int64_t shared_table_bytes) {
+  return std::make_unique<PostgresTransport>(connection, file_id, storage, held_fact_bytes,
+                                             shared_table_bytes);
 }
 
 Status UnloadPostgresFile(Connection& connection, int64_t file_id) {
@@ -516,10 +556,12 @@ DELETE FROM fact_sales_row WHERE file_id = {0};
 DELETE FROM fact_sales_dup WHERE file_id = {0};
 DO $$ BEGIN
   IF to_regclass('fact_sales_file_{0}') IS NOT NULL THEN
-    ALTER TABLE fact_sales_files DETACH PARTITION fact_sales_file_{0};
+    EXECUTE format('ALTER TABLE %s DETACH PARTITION fact_sales_file_{0}',
+                   (SELECT inhparent::regclass FROM pg_inherits
+                    WHERE inhrelid = 'fact_sales_file_{0}'::regclass));
     DROP TABLE fact_sales_file_{0};
   ELSE
-    DELETE FROM fact_sales_batch WHERE file_id = {0};
+    DELETE FROM fact_sales WHERE file_id = {0};
   END IF;
 END $$;
 UPDATE etl_file SET unloaded_at = now() WHERE file_id = {0};

@@ -13,22 +13,29 @@
 
 namespace till {
 
-// Where a load's facts go: a partition of the file's own, attached to fact_sales_files at the
-// end, or the table every stream batch appends to (fact_sales_batch), at the end.
-enum class FactStorage { kFilePartition, kBatchPartition };
+// Where a load's facts go (see postgres_schema.cc, version 11): a partition of the file's own,
+// attached to fact_sales at the end; the table small files share (fact_sales_shared); or the
+// table every stream batch appends to (fact_sales_batch). Into either shared table the facts go
+// at the end, by one statement.
+enum class FactStorage { kFilePartition, kSharedTable, kBatchPartition };
 
 // The transport of a load whose transaction is open on `connection`, under the load lock, and
 // whose etl_file record is `file_id`, its facts stored as `storage` says (see
-// postgres_schema.cc, versions 1, 7, 9 and 10). Destroying it uncommitted rolls back.
-
-// A batch's facts are held in memory up to `batch_fact_bytes`, then staged in a temporary table.
+// postgres_schema.cc, versions 1, 7, 9, 10 and 11). Destroying it uncommitted rolls back.
+//
+// Facts bound for a shared table are held in memory up to `held_fact_bytes`, then staged in a
+// temporary table. Once fact_sales_shared holds `shared_table_bytes` or more, the load that
+// brought it there closes it into a block (till_close_shared_facts), so that the one scan a
+// close costs stays bounded.
 std::unique_ptr<LoadTransport> MakePostgresTransport(Connection& connection, int64_t file_id,
                                                      FactStorage storage,
-                                                     size_t batch_fact_bytes = 64 << 20);
+                                                     size_t held_fact_bytes = 64 << 20,
+                                                     int64_t shared_table_bytes = int64_t{256}
+                                                                                  << 20);
 
 // Removes the rows only `file_id` holds and marks it unloaded, inside the caller's
 // transaction: rows a still-loaded file held as duplicates move to the first such holder (into
-// its partition), then the file's partition is dropped.
+// its partition), then the file's partition is dropped, or its rows in a shared table deleted.
 Status UnloadPostgresFile(Connection& connection, int64_t file_id);
 
 // Runs a statement of the bookkeeping (load/bookkeeping.h), inside the caller's transaction.

@@ -11,7 +11,7 @@ namespace {
 // against the dimensions in one join per dimension; the same keys checked row by row as the
 // rows arrive cost about twenty times as much. The partition is also what a reload of a
 // changed file drops. Stream batches, many and small, share one table instead (versions 7
-// and 9).
+// and 9), and since version 11 so do files below a size.
 //
 // Dimension keys are content hashes (see model/star.h); key 0 is the Unknown member with NULL
 // attributes. Labels compare byte by byte (COLLATE "C"), as SQLite compares them, so both
@@ -811,6 +811,222 @@ BEGIN
 END $$;
 )sql";
 
+// Version 11: files no longer make a partition each, so that a warehouse stays as fast after
+// thousands of files as after ten (each partition is planned and locked by every read of
+// fact_sales, and each is a table, two indexes and eleven foreign keys more in the catalog).
+// What a file's own partition is good for, a large file's load (its facts copied into a table
+// without indexes, each index built in one sort, each key validated in one join), stays for
+// files of at least a size (see PostgresWarehouse::BeginLoad); smaller files append their facts,
+// by one statement, to the one table they share, the way stream batches do:
+//   fact_sales (by range of file_id)
+//     fact_sales_files     the files loaded before this version, one partition each, as before
+//                          (left as they were: nothing is copied), up to the first id after them
+//     fact_sales_file_N    a large file since, [N, N + 1), with its own foreign keys
+//     fact_sales_block_N   the small files from id N to a large file's (or to the one whose
+//                          load found the shared table full), closed
+//     fact_sales_shared    the small files since, the DEFAULT partition
+//     fact_sales_batch     stream batches, from 10^12 up
+// The small files' facts are checked as batches' are, set-based by the statement trigger of
+// version 10 (now on every row, the file ids below 10^12 too); the members they point at are
+// kept the same way. Loads take ids in the order they commit (under the load lock), so a large
+// file's id is above every id the shared table holds: before it attaches, the shared table is
+// closed into a block, the range of ids from the end of the partitions before it to the large
+// file's (a CHECK the attach trusts, validated in one scan of the shared table), and a new,
+// empty fact_sales_shared takes its place. The same happens at the end of a small file's load
+// once the shared table holds WarehouseOptions::shared_table_bytes, which bounds that scan, and
+// the reads of fact_sales it holds back until the load commits. A file's rows stay removable: a
+// large file's partition is dropped, a small file's rows are deleted through the (file_id,
+// source_line) index every shared table and block has.
+constexpr std::string_view kVersion11 = R"sql(
+-- The files' partitioned table keeps the ids it holds and every id before the next one: each of
+-- its partitions states its file_id in a CHECK, so the attach scans none of them. (A load by an
+-- older Till still running would fail to attach its partition above them, and be recorded
+-- failed, with nothing of it left.)
+DO $$
+DECLARE
+  next_id bigint;
+BEGIN
+  EXECUTE format('SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM %s',
+                 pg_get_serial_sequence('etl_file', 'file_id')) INTO next_id;
+  next_id := greatest(next_id, (SELECT coalesce(max(file_id), 0) + 1 FROM etl_file
+                                WHERE file_id < 1000000000000));
+  ALTER TABLE fact_sales DETACH PARTITION fact_sales_files;
+  EXECUTE format('ALTER TABLE fact_sales ATTACH PARTITION fact_sales_files '
+                 'FOR VALUES FROM (MINVALUE) TO (%s)', next_id);
+END $$;
+
+-- The check of version 10 on every row a statement writes, whatever its range: a fact that
+-- lands in a partition with foreign keys has been checked by them first.
+CREATE OR REPLACE FUNCTION till_check_batch_facts() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  bad record;
+  fact record;
+BEGIN
+  EXECUTE $q$
+    WITH keys AS MATERIALIZED (
+      SELECT file_id, date_key, customer_key, location_key, gender_key, income_key, product_key,
+             feedback_key, shipping_method_key, payment_method_key, order_status_key
+      FROM new_facts
+      GROUP BY GROUPING SETS ((file_id), (date_key), (customer_key), (location_key),
+        (gender_key), (income_key), (product_key), (feedback_key), (shipping_method_key),
+        (payment_method_key), (order_status_key))
+    )
+    SELECT * FROM (
+      (SELECT 'file_id' AS key_column, 'etl_file' AS dimension, k.file_id::bigint AS key
+       FROM keys k WHERE k.file_id IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM etl_file d WHERE d.file_id = k.file_id) LIMIT 1)
+      UNION ALL
+      (SELECT 'date_key', 'dim_date', k.date_key FROM keys k WHERE k.date_key IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM dim_date d WHERE d.date_key = k.date_key) LIMIT 1)
+      UNION ALL
+      (SELECT 'customer_key', 'dim_customer', k.customer_key FROM keys k
+       WHERE k.customer_key IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM dim_customer d WHERE d.customer_key = k.customer_key)
+       LIMIT 1)
+      UNION ALL
+      (SELECT 'location_key', 'dim_location', k.location_key FROM keys k
+       WHERE k.location_key IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM dim_location d WHERE d.location_key = k.location_key)
+       LIMIT 1)
+      UNION ALL
+      (SELECT 'gender_key', 'dim_gender', k.gender_key FROM keys k
+       WHERE k.gender_key IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM dim_gender d WHERE d.gender_key = k.gender_key) LIMIT 1)
+      UNION ALL
+      (SELECT 'income_key', 'dim_income', k.income_key FROM keys k
+       WHERE k.income_key IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM dim_income d WHERE d.income_key = k.income_key) LIMIT 1)
+      UNION ALL
+      (SELECT 'product_key', 'dim_product', k.product_key FROM keys k
+       WHERE k.product_key IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM dim_product d WHERE d.product_key = k.product_key)
+       LIMIT 1)
+      UNION ALL
+      (SELECT 'feedback_key', 'dim_feedback', k.feedback_key FROM keys k
+       WHERE k.feedback_key IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM dim_feedback d WHERE d.feedback_key = k.feedback_key)
+       LIMIT 1)
+      UNION ALL
+      (SELECT 'shipping_method_key', 'dim_shipping_method', k.shipping_method_key FROM keys k
+       WHERE k.shipping_method_key IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM dim_shipping_method d
+                         WHERE d.shipping_method_key = k.shipping_method_key) LIMIT 1)
+      UNION ALL
+      (SELECT 'payment_method_key', 'dim_payment_method', k.payment_method_key FROM keys k
+       WHERE k.payment_method_key IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM dim_payment_method d
+                         WHERE d.payment_method_key = k.payment_method_key) LIMIT 1)
+      UNION ALL
+      (SELECT 'order_status_key', 'dim_order_status', k.order_status_key FROM keys k
+       WHERE k.order_status_key IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM dim_order_status d
+                         WHERE d.order_status_key = k.order_status_key) LIMIT 1)
+    ) missing LIMIT 1
+  $q$ INTO bad;
+  IF bad IS NOT NULL THEN
+    EXECUTE format('SELECT file_id, source_line FROM new_facts WHERE %I = $1 LIMIT 1',
+                   bad.key_column)
+      INTO fact USING bad.key;
+    RAISE EXCEPTION USING
+      ERRCODE = 'foreign_key_violation',
+      TABLE = TG_TABLE_NAME,
+      COLUMN = bad.key_column,
+      MESSAGE = format('the fact of line %s of %s %s has %s %s, which is not in %s',
+                       fact.source_line,
+                       CASE WHEN fact.file_id >= 1000000000000 THEN 'batch' ELSE 'file' END,
+                       fact.file_id, bad.key_column, bad.key, bad.dimension),
+      DETAIL = 'Facts without foreign keys are checked against the dimensions when written.';
+  END IF;
+  RETURN NULL;
+END $$;
+
+-- A member gone from a dimension that any fact points at refuses the statement, whichever
+-- partition holds the fact (one with foreign keys has refused it already). Till itself never
+-- deletes or re-keys a member: this guards what is done by hand.
+CREATE OR REPLACE FUNCTION till_keep_batch_members() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  key_column text := TG_ARGV[0];
+  gone bigint[];
+  used record;
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    EXECUTE format('SELECT array_agg(%I) FROM old_members', key_column) INTO gone;
+  ELSE
+    EXECUTE format('SELECT array_agg(o.%1$I) FROM old_members o WHERE NOT EXISTS '
+                   '(SELECT 1 FROM new_members n WHERE n.%1$I = o.%1$I)', key_column) INTO gone;
+  END IF;
+  IF gone IS NULL THEN
+    RETURN NULL;
+  END IF;
+  PERFORM pg_advisory_xact_lock(8388354992066527234);  -- kLoadLock, "till" 2
+  EXECUTE format('SELECT f.file_id, f.source_line, f.%1$I AS key FROM fact_sales f '
+                 'WHERE f.%1$I = ANY ($1) LIMIT 1', key_column) INTO used USING gone;
+  IF used IS NOT NULL THEN
+    RAISE EXCEPTION USING
+      ERRCODE = 'foreign_key_violation',
+      TABLE = TG_TABLE_NAME,
+      COLUMN = key_column,
+      MESSAGE = format('%s %s of %s is still pointed at by the fact of line %s of %s %s',
+                       key_column, used.key, TG_TABLE_NAME, used.source_line,
+                       CASE WHEN used.file_id >= 1000000000000 THEN 'batch' ELSE 'file' END,
+                       used.file_id);
+  END IF;
+  RETURN NULL;
+END $$;
+
+-- Makes an empty fact_sales_shared, the DEFAULT partition of fact_sales: checked by the
+-- statement trigger, indexed by file and line for unloading.
+CREATE FUNCTION till_open_shared_facts() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  CREATE TABLE fact_sales_shared (LIKE fact_sales INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
+  CREATE INDEX fact_sales_shared_file ON fact_sales_shared (file_id, source_line);
+  ALTER TABLE fact_sales ATTACH PARTITION fact_sales_shared DEFAULT;
+  CREATE TRIGGER fact_sales_shared_inserted AFTER INSERT ON fact_sales_shared
+    REFERENCING NEW TABLE AS new_facts FOR EACH STATEMENT
+    EXECUTE FUNCTION till_check_batch_facts();
+  CREATE TRIGGER fact_sales_shared_updated AFTER UPDATE ON fact_sales_shared
+    REFERENCING NEW TABLE AS new_facts FOR EACH STATEMENT
+    EXECUTE FUNCTION till_check_batch_facts();
+END $$;
+
+-- Closes fact_sales_shared into fact_sales_block_<lower bound>, the range partition of the ids
+-- from the end of the range partitions before it (the largest upper bound of any) to `below`,
+-- which no id it holds reaches, and opens an empty one in its place. The ranges so made leave no
+-- gap below `below`: a row an unload moves to a file without facts of its own (its rows were
+-- all duplicates) goes to the partition of that file's range, never back to the shared table.
+-- The CHECK that lets the attach skip the block's rows costs one scan of them, under a lock
+-- that holds reads of fact_sales until the load commits.
+CREATE FUNCTION till_close_shared_facts(below bigint) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  from_id bigint;
+  block text;
+  index record;
+BEGIN
+  SELECT max(substring(pg_get_expr(c.relpartbound, c.oid) FROM 'TO \(''(-?\d+)''\)')::bigint)
+    INTO from_id
+    FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+    WHERE i.inhparent = 'fact_sales'::regclass;
+  IF from_id >= below THEN
+    RETURN;
+  END IF;
+  block := format('fact_sales_block_%s', from_id);
+  EXECUTE format('ALTER TABLE fact_sales_shared ADD CONSTRAINT %I '
+                 'CHECK (file_id >= %s AND file_id < %s)', block || '_range', from_id, below);
+  ALTER TABLE fact_sales DETACH PARTITION fact_sales_shared;
+  EXECUTE format('ALTER TABLE fact_sales_shared RENAME TO %I', block);
+  FOR index IN SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+               WHERE i.indrelid = block::regclass AND c.relname LIKE 'fact\_sales\_shared%' LOOP
+    EXECUTE format('ALTER INDEX %I RENAME TO %I', index.relname,
+                   replace(index.relname, 'fact_sales_shared', block));
+  END LOOP;
+  EXECUTE format('ALTER TABLE fact_sales ATTACH PARTITION %I FOR VALUES FROM (%s) TO (%s)',
+                 block, from_id, below);
+  PERFORM till_open_shared_facts();
+END $$;
+
+SELECT till_open_shared_facts();
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "star schema, retail_data_view, reporting views and run records", kVersion1},
     {2, "landing-zone ledger and unloadable files", kVersion2},
@@ -822,6 +1038,7 @@ constexpr Migration kMigrations[] = {
     {9, "batches' facts checked set-based: fact_sales split by range into files and batches",
      kVersion9},
     {10, "batches' facts checked from each dimension's distinct keys, in one pass", kVersion10},
+    {11, "small files' facts share a table instead of a partition each", kVersion11},
 };
 
 }  // namespace

@@ -40,10 +40,12 @@ Result<std::string> RandomPassword() {
 class PostgresWarehouse final : public Warehouse {
  public:
   PostgresWarehouse(std::string conninfo, bool read_only, const LoadOptions& load_options,
-                    size_t batch_fact_bytes)
+                    const WarehouseOptions& options)
       : connection_(std::move(conninfo), read_only),
         load_options_(load_options),
-        batch_fact_bytes_(batch_fact_bytes) {}
+        batch_fact_bytes_(options.batch_fact_bytes),
+        file_partition_bytes_(options.file_partition_bytes),
+        shared_table_bytes_(options.shared_table_bytes) {}
 
   Status Open() { return connection_.Connect(); }
 
@@ -180,9 +182,14 @@ class PostgresWarehouse final : public Warehouse {
     return std::optional<int64_t>(IntValue(*row, 0, 0));
   }
 
+  // A file's size, known before it loads, decides where its facts go: a large file's load is
+  // fastest into a table of its own, and large files are few (at most the data's size over the
+  // threshold); the many small ones share a table, so their number does not slow reads.
   Result<std::unique_ptr<WarehouseLoad>> BeginLoad(int64_t run_id,
                                                    const FileOutcome& outcome) override {
-    return Begin(run_id, outcome, FactStorage::kFilePartition);
+    return Begin(run_id, outcome,
+                 outcome.size_bytes >= file_partition_bytes_ ? FactStorage::kFilePartition
+                                                             : FactStorage::kSharedTable);
   }
 
   Result<std::unique_ptr<WarehouseLoad>> BeginBatchLoad(int64_t run_id,
@@ -493,7 +500,8 @@ class PostgresWarehouse final : public Warehouse {
     }
     auto file_id = InsertFile(run_id, outcome, "loaded", storage);
     TILL_RETURN_IF_ERROR(file_id);
-    return StarLoad::Start(MakePostgresTransport(connection_, *file_id, storage, batch_fact_bytes_),
+    return StarLoad::Start(MakePostgresTransport(connection_, *file_id, storage, batch_fact_bytes_,
+                                                 shared_table_bytes_),
                            load_options_);
   }
 
@@ -606,8 +614,8 @@ BEGIN
     SELECT format('%I.%I', n.nspname, c.relname) AS name
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = 'public' AND c.relispartition
-      AND (c.relname LIKE 'fact\_sales\_file\_%'
-           OR c.relname IN ('fact_sales_files', 'fact_sales_batch'))
+      AND (c.relname LIKE 'fact\_sales\_file\_%' OR c.relname LIKE 'fact\_sales\_block\_%'
+           OR c.relname IN ('fact_sales_files', 'fact_sales_batch', 'fact_sales_shared'))
   LOOP
     EXECUTE format('ALTER TABLE %s OWNER TO till_loader', object.name);
   END LOOP;
@@ -619,7 +627,8 @@ BEGIN
       AS name
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
     WHERE n.nspname = 'reporting' OR (n.nspname = 'public' AND p.proname IN (
-      'till_check_batch_facts', 'till_keep_batch_members'))
+      'till_check_batch_facts', 'till_keep_batch_members', 'till_open_shared_facts',
+      'till_close_shared_facts'))
   LOOP
     EXECUTE format('ALTER FUNCTION %s OWNER TO till_loader', object.name);
   END LOOP;
@@ -660,6 +669,8 @@ ALTER ROLE till_reader SET default_transaction_read_only = on;
   Connection connection_;
   const LoadOptions load_options_;
   const size_t batch_fact_bytes_;
+  const int64_t file_partition_bytes_;
+  const int64_t shared_table_bytes_;
   // WaitForCommit's session (its server process id; 0: none yet, or lost) and what it found.
   int watching_backend_ = 0;
   bool replica_ = false;
@@ -700,7 +711,7 @@ Result<std::unique_ptr<Warehouse>> OpenPostgresWarehouse(const std::string& conn
   }
   auto warehouse = std::make_unique<PostgresWarehouse>(
       conninfo, access == Access::kReadOnly,
-      LoadOptions{.row_check_limit = options.row_check_limit}, options.batch_fact_bytes);
+      LoadOptions{.row_check_limit = options.row_check_limit}, options);
   TILL_RETURN_IF_ERROR(warehouse->Open());
   return std::unique_ptr<Warehouse>(std::move(warehouse));
 }
