@@ -103,8 +103,8 @@ struct SaleRow {
 using SaleVisitor = std::function<Status(const SaleRow&)>;
 // How ScanSales joins each sale to its customer version: in SQL (an index lookup a sale), or by
 // reading every version first and looking them up by hash (a fraction of a lookup a sale, plus
-// the versions' read and about 40 bytes each while the scan runs). kChoose counts the files'
-// sales and takes the cheaper; the others are for tests that compare the two.
+// the versions' read and about 27 bytes and the id each while the scan runs). kChoose counts the
+// files' sales and takes the cheaper; the others are for tests that compare the two.
 enum class SalesScanPlan { kChoose, kJoin, kVersionsFirst };
 // Hands `visit` the sales that the files (or stream batches) `file_ids` hold, one at a time, so
 // that files of any size are read without holding their sales. An error `visit` returns stops
