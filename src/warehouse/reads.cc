@@ -285,13 +285,15 @@ constexpr std::string_view kFactsSql =
     "f.feedback_key, f.rating, f.quantity, f.total_amount, f.transaction_id, f.file_id "
     "FROM fact_sales f{}";
 
-// The sales of the files `wanted`, each given its customer from `versions`: the fact table read
-// whole (`whole`, keeping the wanted files' rows) or by the files' index, a thousand files to a
-// statement. Rows are handed to `visit` in batches whose customer keys were asked of memory
-// together (prefetch), rather than one cache miss after another.
-Status ScanFactsWithVersions(Warehouse& warehouse, std::span<const int64_t> file_ids, bool whole,
+// The sales of the files `file_ids`, each given its customer from `versions`: the fact table read
+// whole (`whole`, keeping the wanted files' rows) or by the files' index, a statement for each of
+// `file_lists` (the ids spelt a thousand to a list). Rows are handed to `visit` in batches whose
+// customer keys were asked of memory together (prefetch), rather than one cache miss after another.
+Status ScanFactsWithVersions(Warehouse& warehouse, std::span<const int64_t> file_ids,
+                             std::span<const std::string> file_lists, bool whole,
                              const CustomerVersions& versions, const SaleVisitor& visit) {
-  absl::flat_hash_set<int64_t> wanted(file_ids.begin(), file_ids.end());
+  absl::flat_hash_set<int64_t> wanted;
+  if (whole) wanted.insert(file_ids.begin(), file_ids.end());
   constexpr size_t kBatch = 256;
   std::vector<SaleRow> batch;
   std::vector<int64_t> customer_keys;
@@ -346,12 +348,10 @@ Status ScanFactsWithVersions(Warehouse& warehouse, std::span<const int64_t> file
     TILL_RETURN_IF_ERROR(
         warehouse.QueryTypedRows(fmt::format(fmt::runtime(kFactsSql), ""), {}, take));
   } else {
-    for (size_t at = 0; at < file_ids.size(); at += kFilesPerSalesScan) {
-      auto some = file_ids.subspan(at, std::min(kFilesPerSalesScan, file_ids.size() - at));
+    for (const std::string& list : file_lists) {
       TILL_RETURN_IF_ERROR(warehouse.QueryTypedRows(
-          fmt::format(fmt::runtime(kFactsSql),
-                      fmt::format(" WHERE f.file_id IN ({})", fmt::join(some, ", "))),
-          {}, take));
+          fmt::format(fmt::runtime(kFactsSql), fmt::format(" WHERE f.file_id IN ({})", list)), {},
+          take));
     }
   }
   return flush();
@@ -380,9 +380,9 @@ Status ScanSales(Warehouse& warehouse, std::span<const int64_t> file_ids, const 
   // Which plan is cheaper depends on how many sales the files hold against how many customer
   // versions there are. Measured on SQLite with 3 to 4 million versions: a join costs about
   // 3.4 µs a sale (two index descents into tables of millions of rows, each missing the cache
-  // several times), reading every version first about 0.9 µs a version, plus about 40 bytes
-  // each while the scan runs. So the versions are read first when the sales number more than a
-  // quarter of them. Counting the files' sales walks their index only.
+  // several times), reading every version first about 0.9 µs a version, plus about 27 bytes
+  // and the id each while the scan runs. So the versions are read first when the sales number more
+  // than a quarter of them. Counting the files' sales walks their index only.
   auto joined = [&]() -> Status {
     for (const std::string& list : lists) {
       TILL_RETURN_IF_ERROR(ScanJoinedSalesOf(warehouse, list, visit));
@@ -409,7 +409,7 @@ Status ScanSales(Warehouse& warehouse, std::span<const int64_t> file_ids, const 
   const bool whole = sales * 2 >= *facts;
   CustomerVersions customers;
   TILL_RETURN_IF_ERROR(customers.Read(warehouse, *versions));
-  return ScanFactsWithVersions(warehouse, file_ids, whole, customers, visit);
+  return ScanFactsWithVersions(warehouse, file_ids, lists, whole, customers, visit);
 }
 
 namespace {
@@ -546,13 +546,10 @@ Status ScanCustomerSales(Warehouse& warehouse, const CustomerSaleVisitor& visit)
   // another numbers the batches' rows and visits the sales, in the order the rows came. Each
   // side took about half of the time the whole read took on one thread. Batches go back to
   // this thread once used, so that their memory is reused rather than asked anew.
-  int64_t versions = 0;
-  TILL_RETURN_IF_ERROR(
-      warehouse.QueryTypedRows("SELECT count(*) FROM dim_customer WHERE customer_id IS NOT NULL",
-                               {}, [&](const Warehouse::TypedRow& row) -> Status {
-                                 versions = row.Int(0);
-                                 return {};
-                               }));
+  auto counted =
+      CountOf(warehouse, "SELECT count(*) FROM dim_customer WHERE customer_id IS NOT NULL");
+  TILL_RETURN_IF_ERROR(counted);
+  const int64_t versions = *counted;
   constexpr size_t kBatchRows = 2048, kBatchesInFlight = 4;
   BoundedQueue<std::unique_ptr<CustomerScanBatch>> full(kBatchesInFlight);
   BoundedQueue<std::unique_ptr<CustomerScanBatch>> used(kBatchesInFlight + 1);
