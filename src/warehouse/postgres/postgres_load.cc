@@ -28,8 +28,7 @@ class PostgresTransport final : public LoadTransport {
         max_held_bytes_(held_fact_bytes),
         shared_table_bytes_(shared_table_bytes),
         storage_(storage),
-        own_partition_(storage == FactStorage::kFilePartition),
-        partition_(own_partition_ ? fmt::format("fact_sales_file_{}", file_id)
+        partition_(OwnPartition() ? fmt::format("fact_sales_file_{}", file_id)
                    : storage == FactStorage::kSharedTable ? std::string("fact_sales_shared")
                                                           : std::string("fact_sales_batch")) {}
   ~PostgresTransport() override {
@@ -60,7 +59,7 @@ class PostgresTransport final : public LoadTransport {
                            "DROP INDEX fact_sales_row_file",
                            "preparing fact_sales_row"));
     }
-    if (!own_partition_) return start;  // facts for a shared table wait until EndBulk
+    if (!OwnPartition()) return start;  // facts for a shared table wait until EndBulk
     // The CHECK lets the attach skip scanning the file's table for the partition bound.
     TILL_RETURN_IF_ERROR(connection_.Exec(
         fmt::format("CREATE TABLE {0} (LIKE fact_sales INCLUDING DEFAULTS INCLUDING CONSTRAINTS); "
@@ -78,7 +77,7 @@ class PostgresTransport final : public LoadTransport {
   // one INSERT of the staged ones.
   Status EndBulk() override {
     TILL_RETURN_IF_ERROR(IndexRows());
-    if (!own_partition_) {
+    if (!OwnPartition()) {
       TILL_RETURN_IF_ERROR(AppendHeldFacts());
       if (storage_ != FactStorage::kSharedTable) return {};
       auto size = connection_.Query("SELECT pg_relation_size('fact_sales_shared')", {},
@@ -202,7 +201,7 @@ CREATE INDEX {0}_product ON {0} (product_key);
   }
 
   Status AppendFacts(std::span<const FactSale* const> facts, int64_t first_sale_id) override {
-    if (!own_partition_) {
+    if (!OwnPartition()) {
       int64_t sale_id = first_sale_id;
       for (const FactSale* fact : facts) AppendFact(held_, sale_id++, *fact);
       held_facts_ += static_cast<int64_t>(facts.size());
@@ -504,12 +503,14 @@ CREATE INDEX {0}_product ON {0} (product_key);
     return put ? ended : put;
   }
 
+  // A file's facts in a table of its own, attached at commit; else in a shared one.
+  bool OwnPartition() const { return storage_ == FactStorage::kFilePartition; }
+
   Connection& connection_;
   const int64_t file_id_;
   const size_t max_held_bytes_;
   const int64_t shared_table_bytes_;
   const FactStorage storage_;
-  const bool own_partition_;
   const std::string partition_;
   bool committed_ = false;
   bool rows_bulk_ = false;  // fact_sales_row was empty: its indexes are dropped until written
