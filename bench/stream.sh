@@ -62,7 +62,7 @@ cpu_ticks() {
 }
 # Runs `till stream` on warehouse $1 under wrk, for each shape; prints a table row each.
 run_till() {
-  local location=$1 label=$2 base=1
+  local location=$1 label=$2 base=0
   for rows in 1 500; do
     for clients in 1 10 100; do
       "$till" init --warehouse "$location" >/dev/null 2>&1 || true
@@ -72,7 +72,7 @@ run_till() {
       for _ in $(seq 100); do curl -sf "http://127.0.0.1:$stream_port/healthz" >/dev/null && break; sleep 0.1; done
       before=$(count "$location")
       export STREAM_ROWS=$rows STREAM_BASE=$base
-      base=$((base + 1000000000))
+      base=$((base + 1000000000000))
       threads=$(( clients < 2 ? 1 : 2 ))
       till_ticks=$(cpu_ticks "$server")
       till_written=$(written_bytes "$server")

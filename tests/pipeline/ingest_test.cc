@@ -397,6 +397,55 @@ TEST_F(IngestTest, BatchesAndFilesFindEachOthersRowsWhereverTheirHashesLie) {
   ExpectEachFactHashedOnce(*warehouse_);
 }
 
+TEST_F(IngestTest, BatchesMoveTheirRecentHashesASliceAtATime) {
+  const std::string path = Generate(dir_, "gen.csv", 6000, 24);
+  auto reference = Open(dir_.Path("reference.db"));
+  Ingest({path}, reference.get());
+  const std::string facts = "SELECT count(*) FROM fact_sales";
+  const std::string recent = "SELECT count(*) FROM fact_sales_row_recent";
+  const std::string moved = "SELECT count(*) FROM fact_sales_row";
+  const SplitFile file = Split(testing::ReadFile(path));
+  // At most 2,000 recent hashes (a quarter of the facts stays below that): 16 slices of about
+  // 125 each, and batches of 250 rows.
+  constexpr int64_t kLimit = 2000;
+  warehouse_ = Open(dir_.Path("batches.db"), WarehouseOptions{.recent_row_limit = kLimit});
+  ASSERT_TRUE(warehouse_->Migrate());
+  int moves = 0;
+  for (size_t begin = 0; begin < file.records.size(); begin += 250) {
+    const int64_t moved_before = Count(moved);
+    FileOutcome batch = LoadBatch(*warehouse_, file.Part(begin, begin + 250));
+    EXPECT_GT(batch.rows_loaded, 0);
+    ExpectEachFactHashedOnce(*warehouse_);
+    const int64_t held = Count(recent);
+    EXPECT_LT(held, kLimit) << "after the batch from row " << begin;
+    if (Count(moved) > moved_before) {
+      ++moves;
+      // Only the fullest slices went: most recent hashes stay where the last commit put them.
+      EXPECT_GT(held, kLimit / 2) << "after the batch from row " << begin;
+    }
+  }
+  EXPECT_GE(moves, 5);
+  // Each hash's slice, as the migration to sliced storage computes it from the stored bytes.
+  EXPECT_EQ(Count("SELECT count(*) FROM fact_sales_row_recent "
+                  "WHERE slice <> instr('0123456789ABCDEF', substr(hex(row_hash), 1, 1)) - 1"),
+            0);
+  EXPECT_GT(Count("SELECT count(DISTINCT slice) FROM fact_sales_row_recent"), 8);
+  EXPECT_EQ(Count(facts), Count(facts, reference.get()));
+  // The whole file again, through another connection and in batches on this one: every row is
+  // found, in whichever table its hash lies.
+  {
+    auto other = Open(dir_.Path("batches.db"));
+    auto report = Ingest({path}, other.get());
+    EXPECT_EQ(report.files.at(0).rows_loaded, 0);
+  }
+  for (size_t begin = 0; begin < file.records.size(); begin += 1000) {
+    EXPECT_EQ(LoadBatch(*warehouse_, file.Part(begin, begin + 1000)).rows_loaded, 0)
+        << "batch from row " << begin;
+  }
+  EXPECT_EQ(Count(facts), Count(facts, reference.get()));
+  ExpectEachFactHashedOnce(*warehouse_);
+}
+
 TEST_F(IngestTest, UnloadingABatchFreesItsRowsForEveryConnection) {
   const SplitFile file = Split(testing::ReadFile(Generate(dir_, "gen.csv", 400, 22)));
   const std::string rows = file.Part(0, 400);

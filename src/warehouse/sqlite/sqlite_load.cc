@@ -172,15 +172,18 @@ class SqliteTransport final : public LoadTransport {
     // The recent hashes move in key order, so that each leaf of fact_sales_row they land in is
     // written once for all of them.
     const size_t recent = recent_.size() + pending_.size();
-    if (recent > 0 && recent >= recent_.MergeAt(first_sale_id_ - 1)) {
+    const size_t merge_at = recent_.MergeAt(first_sale_id_ - 1);
+    if (recent == 0 || recent < merge_at) return {};
+    if (claims_ == ClaimTable::kRows) {
       TILL_RETURN_IF_ERROR(Exec(db_,
                                 "INSERT INTO fact_sales_row (row_hash, sale_id) "
                                 "SELECT row_hash, sale_id FROM fact_sales_row_recent "
                                 "ORDER BY row_hash; "
                                 "DELETE FROM fact_sales_row_recent"));
       recent_merged_ = true;
+      return {};
     }
-    return {};
+    return MoveFullestSlices(merge_at);
   }
 
   Status UpsertMembers(Dimension dimension, std::span<const Member> members) override {
@@ -456,31 +459,72 @@ class SqliteTransport final : public LoadTransport {
     committed_ = true;
     if (recent_merged_) {
       recent_.Clear();
-    } else {
-      for (const auto& [hash, sale_id] : pending_) recent_.Add(hash, sale_id);
+      return {};
+    }
+    recent_.EraseSlices(moved_slices_);
+    for (const auto& [hash, sale_id] : pending_) {
+      if (!(moved_slices_ >> RecentRows::SliceOf(hash) & 1)) recent_.Add(hash, sale_id);
     }
     return {};
   }
 
  private:
+  // Moves slices of fact_sales_row_recent, the fullest first, into fact_sales_row until fewer
+  // than `merge_at` hashes are left in it. The copy's and this load's hashes are counted apart:
+  // after an unload the copy holds this transaction's state, which may already count some of
+  // this load's, so the sizes are an estimate, which is all the choice needs.
+  Status MoveFullestSlices(size_t merge_at) {
+    std::array<size_t, RecentRows::kSlices> sizes = recent_.slice_sizes();
+    for (const auto& [hash, sale_id] : pending_) ++sizes[RecentRows::SliceOf(hash)];
+    size_t left = 0;
+    for (size_t size : sizes) left += size;
+    if (!move_slice_.get()) {
+      TILL_RETURN_IF_ERROR(move_slice_.Prepare(db_,
+                                               "INSERT INTO fact_sales_row (row_hash, sale_id) "
+                                               "SELECT row_hash, sale_id "
+                                               "FROM fact_sales_row_recent WHERE slice = ? "
+                                               "ORDER BY row_hash"));
+      TILL_RETURN_IF_ERROR(
+          drop_slice_.Prepare(db_, "DELETE FROM fact_sales_row_recent WHERE slice = ?"));
+    }
+    while (left >= merge_at && left > 0) {
+      const int slice =
+          static_cast<int>(std::max_element(sizes.begin(), sizes.end()) - sizes.begin());
+      for (Statement* statement : {&move_slice_, &drop_slice_}) {
+        statement->Bind(1, static_cast<int64_t>(slice));
+        TILL_RETURN_IF_ERROR(statement->Run());
+      }
+      moved_slices_ |= 1u << slice;
+      rows_stored_ = true;
+      left -= sizes[slice];
+      sizes[slice] = 0;
+    }
+    return {};
+  }
+
   Status AppendRecentClaims(std::span<RowClaim> claims) {
-    std::sort(claims.begin(), claims.end(),
-              [](const RowClaim& a, const RowClaim& b) { return a.sale_id < b.sale_id; });
+    std::sort(claims.begin(), claims.end(), [](const RowClaim& a, const RowClaim& b) {
+      const int slice_a = RecentRows::SliceOf(a.hash);
+      const int slice_b = RecentRows::SliceOf(b.hash);
+      return slice_a != slice_b ? slice_a < slice_b : a.sale_id < b.sale_id;
+    });
     if (!claim_rows_.get()) {
       constexpr std::string_view kInsert =
-          "INSERT INTO fact_sales_row_recent (sale_id, row_hash) VALUES ";
+          "INSERT INTO fact_sales_row_recent (slice, sale_id, row_hash) VALUES ";
       TILL_RETURN_IF_ERROR(
-          claim_rows_.Prepare(db_, ManyRowsSql(kInsert, "(?, ?)", kClaimsPerInsert)));
-      TILL_RETURN_IF_ERROR(claim_row_.Prepare(db_, ManyRowsSql(kInsert, "(?, ?)", 1)));
+          claim_rows_.Prepare(db_, ManyRowsSql(kInsert, "(?, ?, ?)", kClaimsPerInsert)));
+      TILL_RETURN_IF_ERROR(claim_row_.Prepare(db_, ManyRowsSql(kInsert, "(?, ?, ?)", 1)));
     }
     pending_.reserve(pending_.size() + claims.size());
     for (const RowClaim& claim : claims) pending_.emplace(claim.hash, claim.sale_id);
     return InsertRows(claim_rows_, claim_row_, kClaimsPerInsert, claims.size(),
                       [&](Statement& statement, size_t row, size_t slot) {
                         const RowClaim& claim = claims[row];
-                        statement.Bind(static_cast<int>(2 * slot + 1), claim.sale_id);
-                        statement.BindBlob(static_cast<int>(2 * slot + 2), &claim.hash,
-                                           sizeof claim.hash);
+                        const int at = static_cast<int>(3 * slot);
+                        statement.Bind(at + 1,
+                                       static_cast<int64_t>(RecentRows::SliceOf(claim.hash)));
+                        statement.Bind(at + 2, claim.sale_id);
+                        statement.BindBlob(at + 3, &claim.hash, sizeof claim.hash);
                       });
   }
 
@@ -532,6 +576,7 @@ class SqliteTransport final : public LoadTransport {
   bool rows_stored_ = false;      // fact_sales_row may hold a hash
   bool recent_reloaded_ = false;  // recent_ holds this transaction's state (see UnloadFile)
   bool recent_merged_ = false;    // fact_sales_row_recent moved into fact_sales_row
+  uint32_t moved_slices_ = 0;     // slices of it moved there, a bit each
   // This load's claims in fact_sales_row_recent: recent_ gets them once they are committed.
   absl::flat_hash_map<RowHash, int64_t, RowHashHasher> pending_;
   int64_t first_sale_id_ = 1;    // the first sale id of this load
@@ -549,6 +594,8 @@ class SqliteTransport final : public LoadTransport {
   static constexpr size_t kClaimsPerInsert = 64;
   Statement claim_row_;
   Statement claim_rows_;  // kClaimsPerInsert rows
+  Statement move_slice_;
+  Statement drop_slice_;
   static constexpr size_t kCustomersPerInsert = 32;
   Statement insert_customer_;
   Statement insert_customers_;  // kCustomersPerInsert rows
@@ -571,7 +618,7 @@ Status RecentRows::CatchUp(sqlite3* db) {
 }
 
 Status RecentRows::Reload(sqlite3* db) {
-  sale_ids_.clear();
+  Clear();
   Statement select;
   TILL_RETURN_IF_ERROR(select.Prepare(db, "SELECT sale_id, row_hash FROM fact_sales_row_recent"));
   for (;;) {
@@ -584,12 +631,27 @@ Status RecentRows::Reload(sqlite3* db) {
                        "fact_sales_row_recent holds a row hash that is not 16 bytes");
     }
     std::memcpy(&hash, sqlite3_column_blob(select.get(), 1), sizeof hash);
-    sale_ids_.emplace(hash, sqlite3_column_int64(select.get(), 0));
+    Add(hash, sqlite3_column_int64(select.get(), 0));
   }
   return {};
 }
 
-void RecentRows::Add(const RowHash& hash, int64_t sale_id) { sale_ids_.emplace(hash, sale_id); }
+void RecentRows::Add(const RowHash& hash, int64_t sale_id) {
+  if (sale_ids_.emplace(hash, sale_id).second) ++slice_sizes_[SliceOf(hash)];
+}
+
+void RecentRows::Clear() {
+  sale_ids_.clear();
+  slice_sizes_.fill(0);
+}
+
+void RecentRows::EraseSlices(uint32_t slices) {
+  if (slices == 0) return;
+  absl::erase_if(sale_ids_, [&](const auto& entry) { return slices >> SliceOf(entry.first) & 1; });
+  for (int slice = 0; slice < kSlices; ++slice) {
+    if (slices >> slice & 1) slice_sizes_[slice] = 0;
+  }
+}
 
 size_t RecentRows::MergeAt(int64_t facts) const {
   return std::clamp(static_cast<size_t>(std::max<int64_t>(facts, 0) / 4), limit_, 4 * limit_);

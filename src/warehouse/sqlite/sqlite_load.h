@@ -5,6 +5,7 @@
 #include <absl/container/flat_hash_map.h>
 #include <sqlite3.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -21,12 +22,16 @@ namespace till {
 // Why: fact_sales_row is keyed by random 128-bit hashes, so a commit that adds a few thousand
 // of them dirties most of its leaves (16 KiB each in the WAL, and again at checkpoint), and the
 // more rows the warehouse holds, the more leaves. Batches, which commit every 100-200 ms,
-// append their hashes in sale-id order to fact_sales_row_recent instead, where a commit writes
-// only the table's last pages, and look them up in this copy rather than through an index.
-// Once the recent hashes reach a quarter of the facts (within [limit, 4 × limit]), the load
-// that sees it moves them into fact_sales_row in one pass in key order, which writes each leaf
-// once for many rows: per row, the log written stays about the same whatever the warehouse's
-// size, up to 16 × limit facts.
+// append their hashes to fact_sales_row_recent instead, keyed by slice (the top four bits of the
+// hash's first byte, so 16 ranges of fact_sales_row's key) then sale id, where a commit writes
+// only each slice's last page, and look them up in this copy rather than through an index.
+// Once the recent hashes reach a quarter of the facts (within [limit, 4 × limit]), a batch's
+// load moves the fullest slices into fact_sales_row, each in one pass in key order, until they
+// are fewer again. A slice gathered its hashes for as long as the others, so its move writes
+// each leaf of its range once for as many rows as a move of every slice would, while the group
+// that makes it waits for a sixteenth of that move; a file's load, long anyway, moves them all.
+// Per row, the log written stays about the same whatever the warehouse's size, up to 16 × limit
+// facts.
 //
 // The copy is caught up at the start of each load, under the write lock: kept when no other
 // connection has committed since it was read (PRAGMA data_version), read again whole
@@ -52,10 +57,22 @@ class RecentRows {
   // After a commit that appended (hash, sale_id) to the table.
   void Add(const RowHash& hash, int64_t sale_id);
   // After a commit that moved the table into fact_sales_row.
-  void Clear() { sale_ids_.clear(); }
+  void Clear();
+  // After a commit that moved the slices whose bits are set in `slices` into fact_sales_row.
+  void EraseSlices(uint32_t slices);
+
+  static constexpr int kSlices = 16;
+  // The slice of fact_sales_row_recent a hash is kept in: the top four bits of its first byte
+  // as stored (SQLite compares blobs byte by byte), so that a slice is a range of
+  // fact_sales_row's key.
+  static int SliceOf(const RowHash& hash) {
+    return reinterpret_cast<const unsigned char*>(&hash)[0] >> 4;
+  }
 
   size_t size() const { return sale_ids_.size(); }
-  // How many recent hashes a warehouse of `facts` facts moves to fact_sales_row.
+  const std::array<size_t, kSlices>& slice_sizes() const { return slice_sizes_; }
+  // How many recent hashes a warehouse of `facts` facts holds before it moves them to
+  // fact_sales_row.
   size_t MergeAt(int64_t facts) const;
 
  private:
@@ -63,6 +80,7 @@ class RecentRows {
   bool valid_ = false;
   int64_t data_version_ = 0;  // PRAGMA data_version when the copy was read
   absl::flat_hash_map<RowHash, int64_t, RowHashHasher> sale_ids_;
+  std::array<size_t, kSlices> slice_sizes_{};  // of sale_ids_
 };
 
 // Where a load's row claims go: a file's, written in key order once at commit, into

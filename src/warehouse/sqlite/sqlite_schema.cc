@@ -399,6 +399,24 @@ CREATE TABLE fact_sales_row_recent (
 );
 )sql";
 
+// The recent hashes are kept by slice, the top four bits of a hash's first byte, then by sale
+// id: a group's commit still appends (to the end of each slice), and a slice moves to
+// fact_sales_row and leaves this table as one range, so that a warehouse fed by a stream never
+// moves all its recent hashes in one pass (see sqlite_load.h).
+constexpr std::string_view kVersion8 = R"sql(
+CREATE TABLE fact_sales_row_recent_sliced (
+  slice    INTEGER NOT NULL,
+  sale_id  INTEGER NOT NULL REFERENCES fact_sales (sale_id),
+  row_hash BLOB NOT NULL,
+  PRIMARY KEY (slice, sale_id)
+) WITHOUT ROWID;
+INSERT INTO fact_sales_row_recent_sliced (slice, sale_id, row_hash)
+  SELECT instr('0123456789ABCDEF', substr(hex(row_hash), 1, 1)) - 1, sale_id, row_hash
+  FROM fact_sales_row_recent ORDER BY 1, 2;
+DROP TABLE fact_sales_row_recent;
+ALTER TABLE fact_sales_row_recent_sliced RENAME TO fact_sales_row_recent;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "star schema, retail_data_view and run records", kVersion1},
     {2, "landing-zone ledger and unloadable files", kVersion2},
@@ -407,6 +425,7 @@ constexpr Migration kMigrations[] = {
     {5, "customer segments", kVersion5},
     {6, "answers of stream requests by idempotency key", kVersion6},
     {7, "row hashes of recent batches in sale order", kVersion7},
+    {8, "recent row hashes kept in slices of their key", kVersion8},
 };
 
 }  // namespace
