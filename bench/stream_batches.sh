@@ -2,23 +2,26 @@
 # Does a warehouse stay as fast after many stream batches? A warehouse holding one file of
 # BASE_ROWS generated rows takes BATCHES one-request batches through `till stream` (one client
 # posting ROWS new NDJSON rows a request and waiting for each answer, --group-ms 0, so each
-# request is its own batch: its own etl_file record and commit). After 10 batches and after
-# BATCHES, in the same run:
+# request is its own batch: its own etl_file record and commit). A copy of the warehouse is kept
+# as it was after 10 batches; after BATCHES, the two are measured in turns, ROUNDS times, so
+# that a machine growing busier or quieter during the run weighs on both alike:
 #   - dashboard SQL: the retail_data_view count for one category, timed inside sqlite3 / the
 #     PostgreSQL server;
-#   - API: `till serve --no-cache` started on the warehouse, the time to its first answer
-#     (reading the warehouse) and a category-filtered /api/v1/kpis answer, computed each time;
-#   - file load: `till ingest` of a new generated file of FILE_ROWS rows (into a copy of the
-#     warehouse, which itself only gains batches);
+#   - API: `till serve --no-cache --no-cube-file` started on the warehouse, the time to its
+#     first answer (reading every sale) and a category-filtered /api/v1/kpis answer (median of
+#     5 a round), computed each time;
+#   - file load: `till ingest` of a new generated file of FILE_ROWS rows into a fresh copy of the
+#     warehouse (which itself only gains batches), without what follows a load by default (the
+#     cube file's update, the forecast and segment refresh), which reads the whole warehouse
+#     however its rows came;
 #   - the peer: the same category count on a plain table holding the view's rows
 #     (CREATE TABLE … AS SELECT * FROM retail_data_view), which batches cannot have slowed.
 # One-row batches by default, so that the rows batches add (3% of the base) barely change what
-# a query reads: what is measured is what a batch costs beyond its rows. Medians of 5 (the
-# ingest: of 3 files). Target (issue 18): after BATCHES, each within 10% of
-# its figure after 10.
+# a query reads: what is measured is what a batch costs beyond its rows. Medians of the rounds.
+# Target (issue 18): after BATCHES, each within 10% of its figure after 10.
 #
 #   bench/stream_batches.sh [sqlite|postgres]...      (default: both)
-#   BATCHES=10000 ROWS=1 BASE_ROWS=300000 FILE_ROWS=20000 bench/stream_batches.sh sqlite
+#   BATCHES=10000 ROWS=1 BASE_ROWS=300000 FILE_ROWS=20000 ROUNDS=5 bench/stream_batches.sh sqlite
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +31,7 @@ batches=${BATCHES:-10000}
 rows=${ROWS:-1}
 base_rows=${BASE_ROWS:-300000}
 file_rows=${FILE_ROWS:-20000}
+rounds=${ROUNDS:-5}
 till=${TILL:-build/release/src/cli/till}
 [ -x "$till" ] || { echo "build Till first: make build" >&2; exit 2; }
 for tool in sqlite3 curl python3; do
@@ -44,9 +48,11 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-# A file load is timed without the forecast and segment refresh that follows it by default: that
-# refresh reads the whole warehouse, however the rows came, and would swamp the load's time.
-printf '[forecast]\nrefresh = false\n[segments]\nrefresh_after_load = false\n' >"$scratch/till.toml"
+# A file load is timed without what follows it by default (the cube file's update, the forecast
+# and segment refresh): that reads the whole warehouse, however the rows came, and would swamp
+# the load's time.
+printf '[forecast]\nrefresh = false\n[segments]\nrefresh_after_load = false\n[serve]\ncube_after_load = false\n' \
+  >"$scratch/till.toml"
 export TILL_CONFIG=$scratch/till.toml
 if [[ " ${backends[*]} " == *" postgres "* ]]; then
   source bench/pg_cluster.sh
@@ -64,19 +70,17 @@ sql() {
   esac
 }
 
-# Median of 5 timings of SQL $2 on $1 inside the engine (sqlite3's .timer, PostgreSQL's
-# planning and execution time), in milliseconds: without the client's start, which on a busy
-# machine varies more than the query.
+# One timing of SQL $2 on $1 inside the engine (sqlite3's .timer, PostgreSQL's planning and
+# execution time), in milliseconds: without the client's start, which on a busy machine varies
+# more than the query.
 sql_ms() {
-  for _ in 1 2 3 4 5; do
-    case $1 in
-      postgres*)
-        "$psql" -X -q -A -t -v ON_ERROR_STOP=1 "$1" -c "EXPLAIN (ANALYZE, TIMING OFF) $2" |
-          awk '/^(Planning|Execution) Time/ { ms += $3 } END { print ms }'
-        ;;
-      *) printf '.timer on\n%s;\n' "$2" | sqlite3 "$1" | awk '/^Run Time/ { print $4 * 1000 }' ;;
-    esac
-  done | median | awk '{ printf "%.1f", $1 }'
+  case $1 in
+    postgres*)
+      "$psql" -X -q -A -t -v ON_ERROR_STOP=1 "$1" -c "EXPLAIN (ANALYZE, TIMING OFF) $2" |
+        awk '/^(Planning|Execution) Time/ { ms += $3 } END { printf "%.1f\n", ms }'
+      ;;
+    *) printf '.timer on\n%s;\n' "$2" | sqlite3 "$1" | awk '/^Run Time/ { printf "%.1f\n", $4 * 1000 }' ;;
+  esac
 }
 
 # The template row: the first row of a generated file, as NDJSON, its Transaction_ID a %d.
@@ -128,7 +132,7 @@ stream_batches() {
 api_ms() {
   local log=$scratch/serve.log url start first
   start=$(now_us)
-  "$till" serve --warehouse "$1" --port 0 --no-cache >"$log" 2>&1 &
+  "$till" serve --warehouse "$1" --port 0 --no-cache --no-cube-file >"$log" 2>&1 &
   server=$!
   for _ in $(seq 1 3000); do
     url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$log" || true)
@@ -146,62 +150,60 @@ api_ms() {
   awk -v f="$first" -v k="$kpis" 'BEGIN { printf "%.0f %.1f\n", f / 1000, k * 1000 }'
 }
 
-# A copy of warehouse $1 to load files into, so that the warehouse itself gains batches only;
-# prints its location. drop_copy removes it.
+# Copy $2 of warehouse $1 (a database of the same cluster, or a file beside it); prints its
+# location. drop_copy removes it.
 copy_of() {
   case $1 in
     postgres*)
-      admin "CREATE DATABASE batches_copy TEMPLATE batches"
-      echo "${1%/batches}/batches_copy"
+      admin "CREATE DATABASE $2 TEMPLATE ${1##*/}"
+      echo "${1%/*}/$2"
       ;;
     *)
-      cp "$1" "$scratch/copy.db"
-      [ -f "$1-wal" ] && cp "$1-wal" "$scratch/copy.db-wal"
-      echo "$scratch/copy.db"
+      cp "$1" "$scratch/$2.db"
+      [ -f "$1-wal" ] && cp "$1-wal" "$scratch/$2.db-wal"
+      echo "$scratch/$2.db"
       ;;
   esac
 }
 drop_copy() {
   case $1 in
-    postgres*) admin "DROP DATABASE batches_copy" ;;
+    postgres*) admin "DROP DATABASE ${1##*/}" ;;
     *) rm -f "$1" "$1-wal" "$1-shm" ;;
   esac
 }
 
-# Median wall time of loading a new file of FILE_ROWS rows into a copy of $1, of 3 files
-# each into a fresh copy, in milliseconds; $2 names the checkpoint, for distinct seeds.
+# Wall time of loading new file $2 into a fresh copy of $1, in milliseconds.
 ingest_ms() {
-  local seed copy start
-  for i in 1 2 3; do
-    seed=$(( $2 * 10 + i ))
-    "$till" generate --rows "$file_rows" --seed "$seed" --output "$scratch/file.csv" >/dev/null
-    copy=$(copy_of "$1")
-    start=$(now_us)
-    "$till" ingest --warehouse "$copy" "$scratch/file.csv" >/dev/null
-    echo $(($(now_us) - start))
-    drop_copy "$copy"
-  done | median | awk '{ printf "%.0f", $1 / 1000 }'
+  local copy start
+  copy=$(copy_of "$1" load_copy)
+  start=$(now_us)
+  "$till" ingest --warehouse "$copy" "$2" >/dev/null
+  echo $(( ($(now_us) - start) / 1000 ))
+  drop_copy "$copy"
 }
 
 category="SELECT count(*) FROM retail_data_view WHERE product_category = 'Electronics'"
 
-# Prints the figures of warehouse $1 (kind $2) after $3 batches: a table row.
-measure() {
-  local location=$1 kind=$2 done_batches=$3 peer_table
-  sql "$location" "DROP TABLE IF EXISTS peer_flat" >/dev/null 2>&1
-  sql "$location" "CREATE TABLE peer_flat AS SELECT * FROM retail_data_view" >/dev/null
-  [ "$kind" = postgres ] && sql "$location" "VACUUM ANALYZE peer_flat" >/dev/null
-  peer_table=$(sql_ms "$location" "${category/retail_data_view/peer_flat}")
-  sql "$location" "DROP TABLE peer_flat" >/dev/null
-  [ "$kind" = postgres ] && sql "$location" "ANALYZE" >/dev/null
-  local files facts view_ms api first kpis load_ms
-  files=$(sql "$location" "SELECT count(*) FROM etl_file")
-  facts=$(sql "$location" "SELECT count(*) FROM fact_sales")
-  view_ms=$(sql_ms "$location" "$category")
-  read -r first kpis < <(api_ms "$location")
-  load_ms=$(ingest_ms "$location" "$done_batches")
-  printf "| %s | %d | %d | %d | %s | %s | %s | %s | %s |\n" "$kind" "$done_batches" "$files" \
-    "$facts" "$view_ms" "$first" "$kpis" "$load_ms" "$peer_table"
+# Adds to $scratch/$3.round one round of figures of warehouse $1 (kind $2): the view's count,
+# the first answer, kpis, a file load (file $4) and the plain table's count.
+measure_round() {
+  local api_line
+  api_line=$(api_ms "$1")
+  printf '%s %s %s %s\n' "$(sql_ms "$1" "$category")" "$api_line" "$(ingest_ms "$1" "$4")" \
+    "$(sql_ms "$1" "${category/retail_data_view/peer_flat}")" >>"$scratch/$3.round"
+}
+
+# Prints the table row of warehouse $1 (kind $2) after $3 batches, from the medians of
+# $scratch/$4.round.
+report() {
+  local files facts column figures=()
+  files=$(sql "$1" "SELECT count(*) FROM etl_file")
+  facts=$(sql "$1" "SELECT count(*) FROM fact_sales")
+  for column in 1 2 3 4 5; do
+    figures+=("$(awk -v c=$column '{ print $c }' "$scratch/$4.round" | median)")
+  done
+  printf "| %s | %d | %d | %d | %s | %s | %s | %s | %s |\n" "$2" "$3" "$files" "$facts" \
+    "${figures[@]}"
 }
 
 echo "Load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -221,10 +223,22 @@ for kind in "${backends[@]}"; do
   "$till" ingest --warehouse "$location" "$scratch/base.csv" >/dev/null
   rm -f "$scratch/base.csv"
   stream_batches "$location" 0 10
-  measure "$location" "$kind" 10
+  early=$(copy_of "$location" after_ten)
   start=$(now_us)
   stream_batches "$location" 10 "$batches"
   elapsed=$(( $(now_us) - start ))
-  measure "$location" "$kind" "$batches"
+  for warehouse in "$early" "$location"; do
+    sql "$warehouse" "CREATE TABLE peer_flat AS SELECT * FROM retail_data_view" >/dev/null
+    [ "$kind" = postgres ] && sql "$warehouse" "VACUUM ANALYZE peer_flat" >/dev/null && sql "$warehouse" "ANALYZE" >/dev/null
+  done
+  rm -f "$scratch/early.round" "$scratch/late.round"
+  for round in $(seq "$rounds"); do
+    "$till" generate --rows "$file_rows" --seed "$((100 + round))" --output "$scratch/file.csv" >/dev/null
+    measure_round "$early" "$kind" early "$scratch/file.csv"
+    measure_round "$location" "$kind" late "$scratch/file.csv"
+  done
+  report "$early" "$kind" 10 early
+  report "$location" "$kind" "$batches" late
+  drop_copy "$early"
   echo "($kind: $((batches - 10)) batches of $rows rows in $((elapsed / 1000000)) s; load average $(cut -d' ' -f1-3 /proc/loadavg))"
 done
