@@ -5,15 +5,15 @@
 # request is its own batch: its own etl_file record and commit). A copy of the warehouse is kept
 # as it was after 10 batches; after BATCHES, the two are measured in turns, ROUNDS times, so
 # that a machine growing busier or quieter during the run weighs on both alike:
-#   - dashboard SQL: the retail_data_view count for one category, timed inside sqlite3 / the
-#     PostgreSQL server;
+#   - dashboard SQL: the retail_data_view count for one category, timed inside sqlite3 (wall and
+#     CPU time) / the PostgreSQL server;
 #   - API: `till serve --no-cache --no-cube-file` started on the warehouse, the time to its
 #     first answer (reading every sale) and a category-filtered /api/v1/kpis answer (median of
 #     5 a round), computed each time;
 #   - file load: `till ingest` of a new generated file of FILE_ROWS rows into a fresh copy of the
-#     warehouse (which itself only gains batches), without what follows a load by default (the
-#     cube file's update, the forecast and segment refresh), which reads the whole warehouse
-#     however its rows came;
+#     warehouse (which itself only gains batches), wall and CPU time, without what follows a
+#     load by default (the cube file's update, the forecast and segment refresh), which reads
+#     the whole warehouse however its rows came;
 #   - the peer: the same category count on a plain table holding the view's rows
 #     (CREATE TABLE … AS SELECT * FROM retail_data_view), which batches cannot have slowed.
 # One-row batches by default, so that the rows batches add (3% of the base) barely change what
@@ -34,6 +34,7 @@ file_rows=${FILE_ROWS:-20000}
 rounds=${ROUNDS:-5}
 till=${TILL:-build/release/src/cli/till}
 [ -x "$till" ] || { echo "build Till first: make build" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "/usr/bin/time is missing: scripts/install-deps.sh" >&2; exit 2; }
 for tool in sqlite3 curl python3; do
   command -v $tool >/dev/null || { echo "$tool is missing: scripts/install-deps.sh" >&2; exit 2; }
 done
@@ -72,14 +73,18 @@ sql() {
 
 # One timing of SQL $2 on $1 inside the engine (sqlite3's .timer, PostgreSQL's planning and
 # execution time), in milliseconds: without the client's start, which on a busy machine varies
-# more than the query.
+# more than the query. On SQLite, then the CPU time (user and system) the query took, which
+# other work on the machine disturbs less; on PostgreSQL, "-" (the server's CPU is not told).
 sql_ms() {
   case $1 in
     postgres*)
       "$psql" -X -q -A -t -v ON_ERROR_STOP=1 "$1" -c "EXPLAIN (ANALYZE, TIMING OFF) $2" |
-        awk '/^(Planning|Execution) Time/ { ms += $3 } END { printf "%.1f\n", ms }'
+        awk '/^(Planning|Execution) Time/ { ms += $3 } END { printf "%.1f -\n", ms }'
       ;;
-    *) printf '.timer on\n%s;\n' "$2" | sqlite3 "$1" | awk '/^Run Time/ { printf "%.1f\n", $4 * 1000 }' ;;
+    *)
+      printf '.timer on\n%s;\n' "$2" | sqlite3 "$1" |
+        awk '/^Run Time/ { printf "%.1f %.1f\n", $4 * 1000, ($6 + $8) * 1000 }'
+      ;;
   esac
 }
 
@@ -172,25 +177,29 @@ drop_copy() {
   esac
 }
 
-# Wall time of loading new file $2 into a fresh copy of $1, in milliseconds.
+# Wall time and CPU time (user and system) of loading new file $2 into a fresh copy of $1, in
+# milliseconds.
 ingest_ms() {
-  local copy start
+  local copy
   copy=$(copy_of "$1" load_copy)
-  start=$(now_us)
-  "$till" ingest --warehouse "$copy" "$2" >/dev/null
-  echo $(( ($(now_us) - start) / 1000 ))
+  /usr/bin/time -f "%e %U %S" -o "$scratch/ingest.time" \
+    "$till" ingest --warehouse "$copy" "$2" >/dev/null
+  awk '{ printf "%.0f %.0f\n", $1 * 1000, ($2 + $3) * 1000 }' "$scratch/ingest.time"
   drop_copy "$copy"
 }
 
 category="SELECT count(*) FROM retail_data_view WHERE product_category = 'Electronics'"
 
-# Adds to $scratch/$3.round one round of figures of warehouse $1 (kind $2): the view's count,
-# the first answer, kpis, a file load (file $4) and the plain table's count.
+# Adds to $scratch/$3.round one round of figures of warehouse $1: the view's count (wall and CPU
+# time), the first answer, kpis, a file load of file $4 (wall and CPU time) and the plain
+# table's count (wall time).
 measure_round() {
-  local api_line
+  local view api_line load peer
+  view=$(sql_ms "$1" "$category")
   api_line=$(api_ms "$1")
-  printf '%s %s %s %s\n' "$(sql_ms "$1" "$category")" "$api_line" "$(ingest_ms "$1" "$4")" \
-    "$(sql_ms "$1" "${category/retail_data_view/peer_flat}")" >>"$scratch/$3.round"
+  load=$(ingest_ms "$1" "$4")
+  peer=$(sql_ms "$1" "${category/retail_data_view/peer_flat}")
+  echo "$view $api_line $load ${peer%% *}" >>"$scratch/$3.round"
 }
 
 # Prints the table row of warehouse $1 (kind $2) after $3 batches, from the medians of
@@ -199,16 +208,17 @@ report() {
   local files facts column figures=()
   files=$(sql "$1" "SELECT count(*) FROM etl_file")
   facts=$(sql "$1" "SELECT count(*) FROM fact_sales")
-  for column in 1 2 3 4 5; do
-    figures+=("$(awk -v c=$column '{ print $c }' "$scratch/$4.round" | median)")
+  for column in 1 2 3 4 5 6 7; do
+    figures+=("$(awk -v c=$column '{ print $c }' "$scratch/$4.round" |
+      { read -r first; [ "$first" = - ] && echo - || { echo "$first"; cat; } | median; })")
   done
-  printf "| %s | %d | %d | %d | %s | %s | %s | %s | %s |\n" "$2" "$3" "$files" "$facts" \
+  printf "| %s | %d | %d | %d | %s | %s | %s | %s | %s | %s | %s |\n" "$2" "$3" "$files" "$facts" \
     "${figures[@]}"
 }
 
 echo "Load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "| back end | batches | etl_file rows | facts | category count via view, ms | serve first answer, ms | API kpis?category, ms | ingest of $file_rows rows, ms | peer: count on a plain table, ms |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| back end | batches | etl_file rows | facts | category count via view, ms | its CPU, ms | serve first answer, ms | API kpis?category, ms | ingest of $file_rows rows, ms | its CPU, ms | peer: count on a plain table, ms |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for kind in "${backends[@]}"; do
   case $kind in
     sqlite) location=$scratch/batches.db ;;
@@ -232,10 +242,17 @@ for kind in "${backends[@]}"; do
     [ "$kind" = postgres ] && sql "$warehouse" "VACUUM ANALYZE peer_flat" >/dev/null && sql "$warehouse" "ANALYZE" >/dev/null
   done
   rm -f "$scratch/early.round" "$scratch/late.round"
+  # In turns, and each round in the other order than the last (ABBA), so that neither state
+  # is always measured first.
   for round in $(seq "$rounds"); do
     "$till" generate --rows "$file_rows" --seed "$((100 + round))" --output "$scratch/file.csv" >/dev/null
-    measure_round "$early" "$kind" early "$scratch/file.csv"
-    measure_round "$location" "$kind" late "$scratch/file.csv"
+    if [ $((round % 2)) -eq 1 ]; then
+      measure_round "$early" "$kind" early "$scratch/file.csv"
+      measure_round "$location" "$kind" late "$scratch/file.csv"
+    else
+      measure_round "$location" "$kind" late "$scratch/file.csv"
+      measure_round "$early" "$kind" early "$scratch/file.csv"
+    fi
   done
   report "$early" "$kind" 10 early
   report "$location" "$kind" "$batches" late
