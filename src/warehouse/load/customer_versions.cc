@@ -1,6 +1,7 @@
 #include "warehouse/load/customer_versions.h"
 
 #include <absl/container/flat_hash_set.h>
+#include <absl/hash/hash.h>
 
 #include <algorithm>
 #include <cstring>
@@ -43,10 +44,13 @@ Result<std::vector<SeenRange>> CustomerVersions::Upsert(std::span<const Customer
     merged[i] = pending.seen;
   }
   absl::flat_hash_map<int64_t, SeenRange> stored;
-  if (!unknown.empty()) {
-    std::vector<CustomerVersion> probe;
-    probe.reserve(unknown.size());
-    for (size_t i : unknown) probe.push_back({versions[i].member->key, versions[i].seen});
+  std::vector<CustomerVersion> probe;
+  for (size_t i : unknown) {
+    if (MayBeStored(versions[i].member->key)) {
+      probe.push_back({versions[i].member->key, versions[i].seen});
+    }
+  }
+  if (!probe.empty()) {
     auto widened = WidenStored(probe);
     TILL_RETURN_IF_ERROR(widened);
     stored = std::move(*widened);
@@ -142,8 +146,29 @@ Result<absl::flat_hash_map<int64_t, SeenRange>> CustomerVersions::WidenStored(
 
 Result<std::vector<std::optional<CustomerVersion>>> CustomerVersions::Current(
     std::span<const std::string_view> customer_ids) {
-  if (!probe_stored_) return std::vector<std::optional<CustomerVersion>>(customer_ids.size());
-  return transport_.CurrentCustomers(customer_ids);
+  std::vector<std::optional<CustomerVersion>> current(customer_ids.size());
+  if (!probe_stored_) return current;
+  if (stored_before_) return transport_.CurrentCustomers(customer_ids);
+  std::vector<std::string_view> asked;
+  std::vector<size_t> asked_at;
+  for (size_t i = 0; i < customer_ids.size(); ++i) {
+    const auto [a, b] = SpillFilter::Words(absl::HashOf(customer_ids[i]));
+    if (written_ids_.MayHold(a, b)) {
+      asked.push_back(customer_ids[i]);
+      asked_at.push_back(i);
+    }
+  }
+  if (asked.empty()) return current;
+  auto found = transport_.CurrentCustomers(asked);
+  TILL_RETURN_IF_ERROR(found);
+  for (size_t j = 0; j < asked.size(); ++j) current[asked_at[j]] = std::move((*found)[j]);
+  return current;
+}
+
+bool CustomerVersions::MayBeStored(int64_t key) const {
+  if (stored_before_) return true;
+  const auto [a, b] = SpillFilter::Words(static_cast<uint64_t>(key));
+  return written_keys_.MayHold(a, b);
 }
 
 Status CustomerVersions::SetCurrent(std::span<const int64_t> customer_keys, bool current) {
@@ -167,6 +192,18 @@ Status CustomerVersions::Flush() {
     });
   }
   TILL_RETURN_IF_ERROR(transport_.AppendCustomers(pending_));
+  if (!stored_before_) {
+    written_keys_.Reserve(pending_.size());
+    written_ids_.Reserve(pending_.size());
+    for (const CustomerRow& row : pending_) {
+      const auto [a, b] = SpillFilter::Words(static_cast<uint64_t>(row.member.key));
+      written_keys_.Add(a, b);
+      if (const auto id = row.member.attribute(0)) {
+        const auto [c, d] = SpillFilter::Words(absl::HashOf(*id));
+        written_ids_.Add(c, d);
+      }
+    }
+  }
   pending_ = {};
   pending_index_ = {};
   text_ = std::make_unique<TextArena>();

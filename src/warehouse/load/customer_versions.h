@@ -8,7 +8,9 @@
 // several times as much as writing it once. Into a dimension that held no versions when the load
 // began they are written in key order, so that its key index is built from sorted rows; into
 // one that held some, in the order they came, after those. Versions the warehouse holds already
-// are looked up a batch at a time, and widened or flagged where they are.
+// are looked up a batch at a time, and widened or flagged where they are; into a dimension that
+// held none before, only those that a filter of the versions this load wrote (spill_filter.h)
+// may hold.
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "warehouse/load/load_transport.h"
+#include "warehouse/load/spill_filter.h"
 
 namespace till {
 
@@ -54,6 +57,8 @@ class CustomerVersions {
       std::span<const CustomerVersion> versions);
   // Appends a copy of `version` to pending_; the caller indexes it.
   void Keep(const CustomerWrite& version);
+  // False for a key the warehouse surely does not hold.
+  bool MayBeStored(int64_t key) const;
 
   LoadTransport& transport_;
   const size_t limit_;
@@ -62,6 +67,10 @@ class CustomerVersions {
   std::vector<CustomerRow> pending_;  // their text in text_
   absl::flat_hash_map<int64_t, size_t> pending_index_;
   std::unique_ptr<TextArena> text_ = std::make_unique<TextArena>();
+  // The keys and customer ids of the versions this load wrote before its commit, when the
+  // dimension held none before it.
+  SpillFilter written_keys_;
+  SpillFilter written_ids_;
 };
 
 }  // namespace till

@@ -8,13 +8,22 @@ Result<std::vector<const FactSale*>> RowClaims::Claim(std::span<const FactSale> 
     TILL_RETURN_IF_ERROR(Flush());
   }
   std::vector<RowOwner> owners;
-  if (probe_stored_) {
+  if (stored_before_ || !written_.empty()) {
     std::vector<RowHash> hashes;
-    hashes.reserve(facts.size());
-    for (const FactSale& fact : facts) hashes.push_back(fact.row_hash);
-    auto found = transport_.FindRowOwners(hashes);
-    TILL_RETURN_IF_ERROR(found);
-    owners = std::move(*found);
+    std::vector<size_t> asked;  // the fact of each hash looked up
+    for (size_t i = 0; i < facts.size(); ++i) {
+      const RowHash& hash = facts[i].row_hash;
+      if (stored_before_ || written_.MayHold(hash.low, hash.high)) {
+        hashes.push_back(hash);
+        asked.push_back(i);
+      }
+    }
+    if (!hashes.empty()) {
+      auto found = transport_.FindRowOwners(hashes);
+      TILL_RETURN_IF_ERROR(found);
+      owners.assign(facts.size(), RowOwner::kNone);
+      for (size_t j = 0; j < asked.size(); ++j) owners[asked[j]] = (*found)[j];
+    }
   }
   std::vector<const FactSale*> kept;
   kept.reserve(facts.size());
@@ -52,7 +61,10 @@ Status RowClaims::Flush() {
   }
   claims_ = {};
   lines_ = {};
-  probe_stored_ = true;
+  if (!stored_before_) {
+    written_.Reserve(rows.size());
+    for (const RowClaim& row : rows) written_.Add(row.hash.low, row.hash.high);
+  }
   return transport_.AppendRowClaims(rows);
 }
 

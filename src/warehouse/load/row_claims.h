@@ -6,9 +6,10 @@
 // Stored claims are looked up a batch at a time, and only when the table may hold any (it held
 // claims when the load began, or this load spilled its own). Past `limit` claims in memory,
 // the claims so far are written, and the rest of the file finds them through the table, so
-// memory stays bounded whatever the file's size. A duplicate of a row another file loaded is
-// recorded as held by this file too (fact_sales_dup), which keeps the row when that file is
-// unloaded.
+// memory stays bounded whatever the file's size; into a table that held nothing before, only
+// the rows a filter of the written claims (spill_filter.h) may hold are looked up. A duplicate of a
+// row another file loaded is recorded as held by this file too (fact_sales_dup), which keeps the
+// row when that file is unloaded.
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "warehouse/load/load_transport.h"
+#include "warehouse/load/spill_filter.h"
 
 namespace till {
 
@@ -26,7 +28,7 @@ class RowClaims {
  public:
   // `rows_stored`: fact_sales_row held claims when the load began.
   RowClaims(LoadTransport& transport, size_t limit, bool rows_stored)
-      : transport_(transport), limit_(limit), probe_stored_(rows_stored) {}
+      : transport_(transport), limit_(limit), stored_before_(rows_stored) {}
 
   // Claims the rows of `facts` no loaded row holds yet, giving them sale ids first_sale_id,
   // first_sale_id + 1, … in order; returns those facts, which point into `facts`. Records the
@@ -42,7 +44,10 @@ class RowClaims {
  private:
   LoadTransport& transport_;
   const size_t limit_;
-  bool probe_stored_;  // fact_sales_row may hold a hash: look it up before claiming
+  // fact_sales_row held claims when the load began: every row is looked up before it is
+  // claimed. Otherwise only the rows `written_` may hold.
+  const bool stored_before_;
+  SpillFilter written_;  // the claims this load wrote before its commit
   // This load's claims not written yet, each hash to its sale id; the source line of sale id
   // first_held_ + i is lines_[i]. Kept apart so that the table's slots stay small.
   absl::flat_hash_map<RowHash, int64_t, RowHashHasher> claims_;

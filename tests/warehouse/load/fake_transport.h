@@ -99,6 +99,7 @@ class FakeTransport final : public LoadTransport {
   }
   Result<std::vector<RowOwner>> FindRowOwners(std::span<const RowHash> hashes) override {
     ++row_lookups;
+    rows_asked += static_cast<int64_t>(hashes.size());
     std::vector<RowOwner> owners;
     for (const RowHash& hash : hashes) {
       auto it = tables_.rows.find({hash.high, hash.low});
@@ -143,6 +144,7 @@ class FakeTransport final : public LoadTransport {
   Result<std::vector<std::optional<SeenRange>>> FindCustomers(
       std::span<const int64_t> keys) override {
     ++customer_lookups;
+    customer_keys_asked += static_cast<int64_t>(keys.size());
     std::vector<std::optional<SeenRange>> found;
     for (int64_t key : keys) {
       auto* customer = tables_.CustomerOf(key);
@@ -160,6 +162,7 @@ class FakeTransport final : public LoadTransport {
   Result<std::vector<std::optional<CustomerVersion>>> CurrentCustomers(
       std::span<const std::string_view> customer_ids) override {
     ++current_lookups;
+    customer_ids_asked += static_cast<int64_t>(customer_ids.size());
     std::vector<std::optional<CustomerVersion>> found;
     for (std::string_view id : customer_ids) {
       auto& version = found.emplace_back();
@@ -187,6 +190,10 @@ class FakeTransport final : public LoadTransport {
   int row_lookups = 0;
   int customer_lookups = 0;
   int current_lookups = 0;
+  // What those calls asked about: row hashes, customer keys, customer ids.
+  int64_t rows_asked = 0;
+  int64_t customer_keys_asked = 0;
+  int64_t customer_ids_asked = 0;
 
  private:
   FakeTables& tables_;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -207,10 +208,12 @@ TEST_F(StarLoadTest, PastTheLimitCustomerVersionsAreWrittenAndLookedUpFromThenOn
       std::vector<CustomerWrite>{{&one, {20240101, 20240101}}, {&two, {20240102, 20240102}}}));
   ASSERT_TRUE(load->UpsertCustomers(std::vector<CustomerWrite>{{&three, {20240103, 20240103}}}));
   EXPECT_EQ(tables_.customers.size(), 2u);
-  EXPECT_EQ(transport_->customer_lookups, 1);
+  // Key 2 is none this load wrote, into a dimension that held none: not asked for.
+  EXPECT_EQ(transport_->customer_lookups, 0);
   auto widened = load->WidenCustomers(
       std::vector<CustomerVersion>{{3, {20240109, 20240109}}, {2, {20240109, 20240109}}});
   ASSERT_TRUE(widened);
+  EXPECT_EQ(transport_->customer_lookups, 1);  // key 3, written
   EXPECT_EQ(widened->at(0).last, 20240109);
   ASSERT_TRUE(load->Commit(FileOutcome{}));
   ASSERT_EQ(tables_.customers.size(), 3u);
@@ -219,6 +222,91 @@ TEST_F(StarLoadTest, PastTheLimitCustomerVersionsAreWrittenAndLookedUpFromThenOn
   EXPECT_EQ(tables_.customers[1].seen.last, 20240109);
   EXPECT_EQ(tables_.customers[2].key, 2);
   EXPECT_EQ(tables_.customers[2].seen.last, 20240109);
+}
+
+// Past the limit, into a warehouse that held no rows, a row is looked up only when it may be
+// one the load wrote: the load's own rows met again are, nearly all others are not. Into one that
+// held rows, every row is.
+TEST_F(StarLoadTest, PastTheLimitOnlyRowsTheLoadMayHaveWrittenAreLookedUp) {
+  constexpr uint64_t kRows = 20000;
+  std::vector<FactSale> facts;
+  for (uint64_t i = 1; i <= kRows; ++i) {
+    facts.push_back(Fact(i * 0x9e3779b97f4a7c15, static_cast<int64_t>(i)));
+  }
+  // The first 500 again at the end, after they were written.
+  for (uint64_t i = 1; i <= 500; ++i) {
+    facts.push_back(Fact(i * 0x9e3779b97f4a7c15, static_cast<int64_t>(kRows + i)));
+  }
+  auto load_all = [&](WarehouseLoad& load) {
+    for (size_t i = 0; i < facts.size(); i += 100) {
+      Append(load, {facts.begin() + static_cast<ptrdiff_t>(i),
+                    facts.begin() + static_cast<ptrdiff_t>(std::min(i + 100, facts.size()))});
+    }
+  };
+  auto limited = Start(LoadOptions{.row_check_limit = 1000});
+  load_all(*limited);
+  ASSERT_TRUE(limited->Commit(FileOutcome{}));
+  EXPECT_EQ(tables_.facts.size(), kRows);  // each row once
+  EXPECT_EQ(tables_.rows.size(), kRows);
+  // The 500 rows met again, and a few that the filter could not tell apart (about 1 in 500).
+  EXPECT_GE(transport_->rows_asked, 500);
+  EXPECT_LT(transport_->rows_asked, 500 + 200);
+
+  // A second file of the same rows: the warehouse held rows when it began, so every row is
+  // asked about, and none loads again.
+  auto again = Start(LoadOptions{.row_check_limit = 1000});
+  load_all(*again);
+  ASSERT_TRUE(again->Commit(FileOutcome{}));
+  EXPECT_EQ(tables_.facts.size(), kRows);
+  EXPECT_EQ(transport_->rows_asked, static_cast<int64_t>(facts.size()));
+}
+
+TEST_F(StarLoadTest, PastTheLimitOnlyCustomersTheLoadMayHaveWrittenAreLookedUp) {
+  constexpr int64_t kCustomers = 5000;
+  std::vector<std::string> ids;
+  for (int64_t i = 0; i < kCustomers; ++i) ids.push_back(std::to_string(i * 7 + 1000));
+  std::vector<Member> members;
+  for (int64_t i = 0; i < kCustomers; ++i) {
+    // Keys spread like content hashes (multiplied as unsigned: signed overflow is undefined).
+    const auto key = static_cast<int64_t>(static_cast<uint64_t>(i + 1) * 0x5851f42d4c957f2dULL);
+    members.push_back(Customer(key, ids[static_cast<size_t>(i)]));
+  }
+  auto load = Start(LoadOptions{.row_check_limit = 400});
+  // Each version twice, the second time 2,000 versions later: after it was written.
+  for (int64_t round = 0; round < kCustomers + 2000; round += 100) {
+    std::vector<CustomerWrite> writes;
+    for (int64_t i = round; i < round + 100; ++i) {
+      if (i < kCustomers)
+        writes.push_back({&members[static_cast<size_t>(i)], {20240101, 20240101}});
+      if (i >= 2000 && i - 2000 < kCustomers) {
+        writes.push_back({&members[static_cast<size_t>(i - 2000)], {20240105, 20240105}});
+      }
+    }
+    ASSERT_TRUE(load->UpsertCustomers(writes));
+    std::vector<std::string_view> current_ids;
+    for (const CustomerWrite& write : writes) current_ids.push_back(*write.member->attribute(0));
+    auto current = load->CurrentCustomers(current_ids);
+    ASSERT_TRUE(current);
+    for (size_t i = 0; i < writes.size(); ++i) {
+      // A version written before is the current one of its id; one still held is not stored.
+      const auto& found = current->at(i);
+      if (found) {
+        EXPECT_EQ(found->key, writes[i].member->key);
+      }
+    }
+  }
+  ASSERT_TRUE(load->Commit(FileOutcome{}));
+  ASSERT_EQ(tables_.customers.size(), static_cast<size_t>(kCustomers));
+  for (const auto& customer : tables_.customers) {
+    EXPECT_EQ(customer.seen.first, 20240101);
+    EXPECT_EQ(customer.seen.last, 20240105) << customer.key;
+  }
+  // Asked about: the versions met again after they were written (at most 5,000), and the few
+  // the filter could not tell apart; not the 4,600 first sightings that came after the first
+  // write, which a lookup of every version not held would ask about too.
+  EXPECT_GT(transport_->customer_keys_asked, 4000);
+  EXPECT_LT(transport_->customer_keys_asked, kCustomers + 50);
+  EXPECT_LT(transport_->customer_ids_asked, kCustomers + 50);
 }
 
 TEST_F(StarLoadTest, EnsureDatesFillsTheCalendarFromWhatIsStored) {

@@ -1,0 +1,62 @@
+// The filter of what a load wrote before its commit: never "no" for a key added, rarely "maybe"
+// for one that was not.
+#include "warehouse/load/spill_filter.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+
+namespace till {
+namespace {
+
+TEST(SpillFilterTest, EveryKeyAddedIsHeldAndFewOthersSeemToBe) {
+  SpillFilter filter;
+  EXPECT_TRUE(filter.empty());
+  EXPECT_FALSE(filter.MayHold(1, 2));
+  // Three writes of a load.
+  constexpr uint64_t kKeys = 300000;
+  for (uint64_t part = 0; part < 3; ++part) {
+    filter.Reserve(kKeys);
+    for (uint64_t i = part * kKeys; i < (part + 1) * kKeys; ++i) {
+      const auto [a, b] = SpillFilter::Words(i);
+      filter.Add(a, b);
+    }
+  }
+  EXPECT_FALSE(filter.empty());
+  for (uint64_t i = 0; i < 3 * kKeys; ++i) {
+    const auto [a, b] = SpillFilter::Words(i);
+    ASSERT_TRUE(filter.MayHold(a, b)) << i;
+  }
+  // Keys never added, taken for added ones: fewer than 1 in 2,000 here (each part has 16 to 32
+  // bits a key, its blocks rounded up to a power of two: these about 28, so about 1 in 15,000
+  // for each part).
+  int64_t seeming = 0;
+  constexpr uint64_t kOthers = 1000000;
+  for (uint64_t i = 3 * kKeys; i < 3 * kKeys + kOthers; ++i) {
+    const auto [a, b] = SpillFilter::Words(i);
+    seeming += filter.MayHold(a, b) ? 1 : 0;
+  }
+  EXPECT_LT(seeming, static_cast<int64_t>(kOthers / 2000));
+  // Given four times the keys it was made for, a part still never says "no" to one of them.
+  SpillFilter overfull;
+  overfull.Reserve(kKeys / 4);
+  for (uint64_t i = 0; i < kKeys; ++i) {
+    const auto [a, b] = SpillFilter::Words(i);
+    overfull.Add(a, b);
+  }
+  for (uint64_t i = 0; i < kKeys; ++i) {
+    const auto [a, b] = SpillFilter::Words(i);
+    ASSERT_TRUE(overfull.MayHold(a, b)) << i;
+  }
+}
+
+TEST(SpillFilterTest, NearbyKeysGetUnrelatedWords) {
+  const auto [a1, b1] = SpillFilter::Words(1);
+  const auto [a2, b2] = SpillFilter::Words(2);
+  EXPECT_NE(a1, a2);
+  EXPECT_NE(b1, b2);
+  EXPECT_NE(a1 & 0xFFFF, a2 & 0xFFFF);  // blocks are chosen by the low bits
+}
+
+}  // namespace
+}  // namespace till
