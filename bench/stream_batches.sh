@@ -256,6 +256,9 @@ for kind in "${backends[@]}"; do
   done
   report "$early" "$kind" 10 early
   report "$location" "$kind" "$batches" late
+  for state in early late; do
+    echo "($kind, $state, each round: $(paste -sd ';' "$scratch/$state.round"))"
+  done
   drop_copy "$early"
   echo "($kind: $((batches - 10)) batches of $rows rows in $((elapsed / 1000000)) s; load average $(cut -d' ' -f1-3 /proc/loadavg))"
 done
