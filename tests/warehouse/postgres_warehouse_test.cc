@@ -335,6 +335,11 @@ constexpr std::string_view kFileCounts =
     "ORDER BY file_id";
 constexpr std::string_view kFileNotes =
     "SELECT file_id, extra_columns, missing_columns, error FROM etl_file ORDER BY file_id";
+// Each file's steps under its run, their rows, and whether their time was kept (the time itself
+// differs from one load to the next).
+constexpr std::string_view kSteps =
+    "SELECT run_id, file_id, step, rows, CASE WHEN seconds >= 0 THEN 1 ELSE 0 END AS timed "
+    "FROM etl_step ORDER BY file_id, step";
 constexpr std::string_view kCustomers =
     "SELECT customer_key, customer_id, name, email, phone, address, zipcode, age, "
     "customer_segment, first_seen, last_seen, CASE WHEN is_current THEN 1 ELSE 0 END AS is_current "
@@ -437,6 +442,12 @@ TEST_F(PostgresWarehouseTest, AnswersAsSqliteDoesForTheSameFiles) {
     // Including a file without extra or missing columns, or without an error.
     SCOPED_TRACE("etl_file's column lists and error");
     ExpectSameRows(Rows(*sqlite, kFileNotes), Rows(*warehouse_, kFileNotes));
+  }
+  {
+    SCOPED_TRACE("etl_step");
+    EXPECT_GT(Count(*warehouse_, "SELECT count(*) FROM etl_step"),
+              10 * static_cast<int64_t>(inputs.InOrder().size()));
+    ExpectSameRows(Rows(*sqlite, kSteps), Rows(*warehouse_, kSteps));
   }
   ExpectSameRows(Rejects(*sqlite), Rejects(*warehouse_));
   ExpectSameRows(Rows(*sqlite, kCustomers), Rows(*warehouse_, kCustomers));
