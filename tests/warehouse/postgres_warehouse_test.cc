@@ -620,6 +620,36 @@ TEST_F(PostgresWarehouseTest, MigratesOnceAndRefusesASchemaFromANewerTill) {
   EXPECT_EQ(Count(*warehouse_, "SELECT max(version) FROM till_schema"), 999);
 }
 
+// Every run's start looks, among the runs still marked running, for those whose session is gone.
+// They are indexed apart (schema version 12), so the runs that finished, one more for each
+// `till ingest`, are not read; a run left running by a session that is gone is still found.
+TEST_F(PostgresWarehouseTest, InterruptedRunsAreLookedForAmongTheRunningOnesOnly) {
+  Exec(
+      "INSERT INTO etl_run (trigger, started_at, finished_at, status, till_version, owner) "
+      "SELECT 'cli', now(), now(), 'succeeded', 'test', 'pg:1:0' "
+      "FROM generate_series(1, 20000)");
+  // Process 1 is never a server session.
+  Exec(
+      "INSERT INTO etl_run (trigger, started_at, status, till_version, owner) "
+      "VALUES ('cli', now(), 'running', 'test', 'pg:1:0')");
+  Exec("ANALYZE etl_run");
+
+  QueryResult plan =
+      Rows(*warehouse_, "EXPLAIN SELECT run_id FROM etl_run WHERE status = 'running'");
+  std::string plan_text;
+  for (const auto& row : plan.rows) plan_text += row.at(0).value_or("") + "\n";
+  EXPECT_NE(plan_text.find("etl_run_running"), std::string::npos) << plan_text;
+
+  auto marked = warehouse_->MarkInterruptedRuns();
+  ASSERT_TRUE(marked) << marked.error().message();
+  EXPECT_EQ(*marked, 1);
+  EXPECT_EQ(Count(*warehouse_, "SELECT count(*) FROM etl_run WHERE status = 'running'"), 0);
+  EXPECT_EQ(Count(*warehouse_,
+                  "SELECT count(*) FROM etl_run WHERE status = 'failed' AND error LIKE "
+                  "'interrupted%' AND interrupted_at IS NOT NULL"),
+            1);
+}
+
 // The tables of the public schema that have a primary key.
 std::set<std::string> WithPrimaryKeys(Warehouse& warehouse) {
   QueryResult rows = Rows(warehouse,
