@@ -335,6 +335,11 @@ constexpr std::string_view kFileCounts =
     "ORDER BY file_id";
 constexpr std::string_view kFileNotes =
     "SELECT file_id, extra_columns, missing_columns, error FROM etl_file ORDER BY file_id";
+// Each file's steps under its run, their rows, and whether their time was kept (the time itself
+// differs from one load to the next).
+constexpr std::string_view kSteps =
+    "SELECT run_id, file_id, step, rows, CASE WHEN seconds >= 0 THEN 1 ELSE 0 END AS timed "
+    "FROM etl_step ORDER BY file_id, step";
 constexpr std::string_view kCustomers =
     "SELECT customer_key, customer_id, name, email, phone, address, zipcode, age, "
     "customer_segment, first_seen, last_seen, CASE WHEN is_current THEN 1 ELSE 0 END AS is_current "
@@ -437,6 +442,12 @@ TEST_F(PostgresWarehouseTest, AnswersAsSqliteDoesForTheSameFiles) {
     // Including a file without extra or missing columns, or without an error.
     SCOPED_TRACE("etl_file's column lists and error");
     ExpectSameRows(Rows(*sqlite, kFileNotes), Rows(*warehouse_, kFileNotes));
+  }
+  {
+    SCOPED_TRACE("etl_step");
+    EXPECT_GT(Count(*warehouse_, "SELECT count(*) FROM etl_step"),
+              10 * static_cast<int64_t>(inputs.InOrder().size()));
+    ExpectSameRows(Rows(*sqlite, kSteps), Rows(*warehouse_, kSteps));
   }
   ExpectSameRows(Rejects(*sqlite), Rejects(*warehouse_));
   ExpectSameRows(Rows(*sqlite, kCustomers), Rows(*warehouse_, kCustomers));
@@ -607,6 +618,36 @@ TEST_F(PostgresWarehouseTest, MigratesOnceAndRefusesASchemaFromANewerTill) {
   }
   // The refusal left the session usable.
   EXPECT_EQ(Count(*warehouse_, "SELECT max(version) FROM till_schema"), 999);
+}
+
+// Every run's start looks, among the runs still marked running, for those whose session is gone.
+// They are indexed apart (schema version 12), so the runs that finished, one more for each
+// `till ingest`, are not read; a run left running by a session that is gone is still found.
+TEST_F(PostgresWarehouseTest, InterruptedRunsAreLookedForAmongTheRunningOnesOnly) {
+  Exec(
+      "INSERT INTO etl_run (trigger, started_at, finished_at, status, till_version, owner) "
+      "SELECT 'cli', now(), now(), 'succeeded', 'test', 'pg:1:0' "
+      "FROM generate_series(1, 20000)");
+  // Process 1 is never a server session.
+  Exec(
+      "INSERT INTO etl_run (trigger, started_at, status, till_version, owner) "
+      "VALUES ('cli', now(), 'running', 'test', 'pg:1:0')");
+  Exec("ANALYZE etl_run");
+
+  QueryResult plan =
+      Rows(*warehouse_, "EXPLAIN SELECT run_id FROM etl_run WHERE status = 'running'");
+  std::string plan_text;
+  for (const auto& row : plan.rows) plan_text += row.at(0).value_or("") + "\n";
+  EXPECT_NE(plan_text.find("etl_run_running"), std::string::npos) << plan_text;
+
+  auto marked = warehouse_->MarkInterruptedRuns();
+  ASSERT_TRUE(marked) << marked.error().message();
+  EXPECT_EQ(*marked, 1);
+  EXPECT_EQ(Count(*warehouse_, "SELECT count(*) FROM etl_run WHERE status = 'running'"), 0);
+  EXPECT_EQ(Count(*warehouse_,
+                  "SELECT count(*) FROM etl_run WHERE status = 'failed' AND error LIKE "
+                  "'interrupted%' AND interrupted_at IS NOT NULL"),
+            1);
 }
 
 // The tables of the public schema that have a primary key.

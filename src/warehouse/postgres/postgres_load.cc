@@ -364,25 +364,30 @@ CREATE INDEX {0}_product ON {0} (product_key);
     return {};
   }
 
+  // The file's run is read through etl_file's key: joined to the steps as a set, the planner
+  // hashed the whole of etl_file, a scan that grew with every file loaded.
   Status AppendSteps(std::span<const StepTiming> steps) override {
-    std::string data;
+    std::vector<std::string_view> names;
+    std::vector<int64_t> rows;
+    std::vector<double> seconds;
     for (const StepTiming& step : steps) {
-      fmt::format_to(std::back_inserter(data), "{}\t", file_id_);
-      AppendCopyText(data, step.step);
-      fmt::format_to(std::back_inserter(data), "\t{}\t{}\n", step.rows, step.seconds);
+      names.push_back(step.step);
+      rows.push_back(step.rows);
+      seconds.push_back(step.seconds);
     }
     TILL_RETURN_IF_ERROR(connection_.Exec(
         fmt::format("DELETE FROM etl_step WHERE file_id = {}", file_id_), "writing steps"));
-    TILL_RETURN_IF_ERROR(connection_.Exec(
-        "CREATE TEMPORARY TABLE till_step (file_id bigint, step text, rows bigint, "
-        "seconds double precision) ON COMMIT DROP",
-        "writing steps"));
-    TILL_RETURN_IF_ERROR(connection_.CopyIn("COPY till_step FROM STDIN", data, "writing steps"));
-    return connection_.Exec(
+    auto written = connection_.Query(
         "INSERT INTO etl_step (run_id, file_id, step, rows, seconds) "
-        "SELECT f.run_id, s.file_id, s.step, s.rows, s.seconds "
-        "FROM till_step s JOIN etl_file f USING (file_id)",
+        "SELECT f.run_id, f.file_id, s.step, s.rows, s.seconds "
+        "FROM etl_file f, unnest($1::text[], $2::bigint[], $3::double precision[]) "
+        "  AS s (step, rows, seconds) "
+        "WHERE f.file_id = $4",
+        {TextArray(names), IntArray(rows), fmt::format("{{{}}}", fmt::join(seconds, ",")),
+         std::to_string(file_id_)},
         "writing steps");
+    TILL_RETURN_IF_ERROR(written);
+    return {};
   }
 
   Status UnloadFile(int64_t file_id) override { return UnloadPostgresFile(connection_, file_id); }

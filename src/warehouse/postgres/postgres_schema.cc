@@ -1027,6 +1027,14 @@ END $$;
 SELECT till_open_shared_facts();
 )sql";
 
+// Version 12: the runs still marked running, indexed by themselves. Every run's start looks for
+// runs whose session is gone among them; without the index that was a scan of every run ever
+// recorded, which `till ingest` once per file makes one more each time (about 35 ms a start at
+// 100,000 runs).
+constexpr std::string_view kVersion12 = R"sql(
+CREATE INDEX etl_run_running ON etl_run (run_id) WHERE status = 'running';
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "star schema, retail_data_view, reporting views and run records", kVersion1},
     {2, "landing-zone ledger and unloadable files", kVersion2},
@@ -1039,6 +1047,7 @@ constexpr Migration kMigrations[] = {
      kVersion9},
     {10, "batches' facts checked from each dimension's distinct keys, in one pass", kVersion10},
     {11, "small files' facts share a table instead of a partition each", kVersion11},
+    {12, "the runs still running indexed apart", kVersion12},
 };
 
 }  // namespace
