@@ -446,6 +446,18 @@ TEST_F(IngestTest, BatchesMoveTheirRecentHashesASliceAtATime) {
   ExpectEachFactHashedOnce(*warehouse_);
 }
 
+// Every run's start looks for runs whose process is gone among those still running: through
+// their own index, not a scan of every run ever recorded.
+TEST_F(IngestTest, InterruptedRunsAreLookedForAmongTheRunningOnesOnly) {
+  ASSERT_TRUE(warehouse_->Migrate());
+  auto plan = Rows(
+      "EXPLAIN QUERY PLAN SELECT run_id, owner FROM etl_run "
+      "WHERE status = 'running' AND owner IS NOT NULL");
+  std::string steps;
+  for (const auto& row : plan.rows) steps += row.back().value_or("") + "\n";
+  EXPECT_NE(steps.find("etl_run_running"), std::string::npos) << steps;
+}
+
 TEST_F(IngestTest, UnloadingABatchFreesItsRowsForEveryConnection) {
   const SplitFile file = Split(testing::ReadFile(Generate(dir_, "gen.csv", 400, 22)));
   const std::string rows = file.Part(0, 400);
