@@ -19,8 +19,12 @@
 # shared table and into a partition of its own (median of 3 each): the size at which a file's
 # own partition starts to pay, which file_partition_mib's default (16) comes from.
 #
+# PEER=0 leaves the peer out, for runs of more files than it can load in reasonable time (it
+# took 16 minutes for 2,000).
+#
 #   bench/pg_many_files.sh
 #   FILES=2000 ROWS=20 BASE_ROWS=300000 LARGE_ROWS="20000 60000 120000 240000" bench/pg_many_files.sh
+#   FILES=10000 PEER=0 bench/pg_many_files.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +32,8 @@ files=${FILES:-2000}
 rows=${ROWS:-20}
 base_rows=${BASE_ROWS:-300000}
 large_rows=${LARGE_ROWS:-}
+kinds=(shared peer)
+[ "${PEER:-1}" = 0 ] && kinds=(shared)
 till=${TILL:-build/release/src/cli/till}
 [ -x "$till" ] || { echo "build Till first: make build" >&2; exit 2; }
 
@@ -54,7 +60,7 @@ write_config() {
 }
 write_config shared 16
 write_config peer 0
-for kind in shared peer; do
+for kind in "${kinds[@]}"; do
   admin "CREATE DATABASE $kind"
   TILL_CONFIG=$scratch/$kind.toml "$till" init \
     --warehouse "postgres://postgres:$password@127.0.0.1:$port/$kind" >/dev/null
@@ -67,7 +73,7 @@ ingest() {
 }
 
 "$till" generate --rows "$base_rows" --seed 5 --output "$scratch/base.csv" >/dev/null
-for kind in shared peer; do ingest "$kind" "$scratch/base.csv"; done
+for kind in "${kinds[@]}"; do ingest "$kind" "$scratch/base.csv"; done
 rm "$scratch/base.csv"
 
 # FILES + 7 files of ROWS rows: the ones loaded, and those each checkpoint times.
@@ -121,17 +127,17 @@ measure() {
 echo "Load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "| warehouse | files loaded | partitions | facts | category count via view, ms | peer: count on a plain table, ms | ingest of one $rows-row file, ms |"
 echo "|---|---|---|---|---|---|---|"
-for kind in shared peer; do
+for kind in "${kinds[@]}"; do
   ingest "$kind" "${all[@]:0:10}"
   measure "$kind" 11 0
 done
 rest=("${all[@]:10:files-10}")
-for kind in shared peer; do
+for kind in "${kinds[@]}"; do
   start=$(now_us)
   for ((i = 0; i < ${#rest[@]}; i += 200)); do ingest "$kind" "${rest[@]:i:200}"; done
   echo "($kind: $((files - 10)) more files in $((($(now_us) - start) / 1000000)) s; load average $(cut -d' ' -f1-3 /proc/loadavg))"
 done
-for kind in shared peer; do
+for kind in "${kinds[@]}"; do
   measure "$kind" "$((files + 4))" 3
 done
 echo "Load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
