@@ -13,6 +13,9 @@ CustomerVersions::CustomerVersions(LoadTransport& transport, size_t limit, bool 
 
 Result<std::vector<SeenRange>> CustomerVersions::Upsert(std::span<const CustomerWrite> versions) {
   if (!pending_.empty() && pending_.size() + versions.size() > limit_) {
+    // The rest of the file is checked against what this write stores: remembered here, not in
+    // Flush(), which also runs at commit, when nothing follows.
+    if (!stored_before_) RememberPending();
     TILL_RETURN_IF_ERROR(Flush());  // memory stays bounded
   }
   std::vector<SeenRange> merged(versions.size());
@@ -165,6 +168,19 @@ Result<std::vector<std::optional<CustomerVersion>>> CustomerVersions::Current(
   return current;
 }
 
+void CustomerVersions::RememberPending() {
+  written_keys_.Reserve(pending_.size());
+  written_ids_.Reserve(pending_.size());
+  for (const CustomerRow& row : pending_) {
+    const auto [a, b] = SpillFilter::Words(static_cast<uint64_t>(row.member.key));
+    written_keys_.Add(a, b);
+    if (const auto id = row.member.attribute(0)) {
+      const auto [c, d] = SpillFilter::Words(absl::HashOf(*id));
+      written_ids_.Add(c, d);
+    }
+  }
+}
+
 bool CustomerVersions::MayBeStored(int64_t key) const {
   if (stored_before_) return true;
   const auto [a, b] = SpillFilter::Words(static_cast<uint64_t>(key));
@@ -192,18 +208,6 @@ Status CustomerVersions::Flush() {
     });
   }
   TILL_RETURN_IF_ERROR(transport_.AppendCustomers(pending_));
-  if (!stored_before_) {
-    written_keys_.Reserve(pending_.size());
-    written_ids_.Reserve(pending_.size());
-    for (const CustomerRow& row : pending_) {
-      const auto [a, b] = SpillFilter::Words(static_cast<uint64_t>(row.member.key));
-      written_keys_.Add(a, b);
-      if (const auto id = row.member.attribute(0)) {
-        const auto [c, d] = SpillFilter::Words(absl::HashOf(*id));
-        written_ids_.Add(c, d);
-      }
-    }
-  }
   pending_ = {};
   pending_index_ = {};
   text_ = std::make_unique<TextArena>();

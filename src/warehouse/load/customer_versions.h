@@ -57,6 +57,8 @@ class CustomerVersions {
       std::span<const CustomerVersion> versions);
   // Appends a copy of `version` to pending_; the caller indexes it.
   void Keep(const CustomerWrite& version);
+  // Adds the keys and ids of pending_, about to be written, to the filters.
+  void RememberPending();
   // False for a key the warehouse surely does not hold.
   bool MayBeStored(int64_t key) const;
 

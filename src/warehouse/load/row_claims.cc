@@ -5,6 +5,12 @@ namespace till {
 Result<std::vector<const FactSale*>> RowClaims::Claim(std::span<const FactSale> facts,
                                                       int64_t first_sale_id) {
   if (!claims_.empty() && claims_.size() + facts.size() > limit_) {
+    // The rest of the file is checked against what this write stores: remembered here, not in
+    // Flush(), which also runs at commit, when nothing follows.
+    if (!stored_before_) {
+      written_.Reserve(claims_.size());
+      for (const auto& [hash, sale_id] : claims_) written_.Add(hash.low, hash.high);
+    }
     TILL_RETURN_IF_ERROR(Flush());
   }
   std::vector<RowOwner> owners;
@@ -61,10 +67,6 @@ Status RowClaims::Flush() {
   }
   claims_ = {};
   lines_ = {};
-  if (!stored_before_) {
-    written_.Reserve(rows.size());
-    for (const RowClaim& row : rows) written_.Add(row.hash.low, row.hash.high);
-  }
   return transport_.AppendRowClaims(rows);
 }
 
