@@ -188,8 +188,13 @@ Result<std::vector<EventMessage>> ReadReceivedMessages(const json& answer, const
     if (message.receipt.empty()) continue;  // nothing to delete it by; the queue hands it out again
     message.id = AwsString(item, "MessageId");
     if (auto attributes = item.find("Attributes"); attributes != item.end()) {
+      // A count that is not a whole number of at least one (another store, a proxy) is unknown.
       const std::string count = AwsString(*attributes, "ApproximateReceiveCount");
-      std::from_chars(count.data(), count.data() + count.size(), message.receive_count);
+      int parsed = 0;
+      const auto [end, error] = std::from_chars(count.data(), count.data() + count.size(), parsed);
+      if (error == std::errc() && end == count.data() + count.size() && parsed > 0) {
+        message.receive_count = parsed;
+      }
     }
     auto events = ParseS3Notification(AwsString(item, "Body"), zone);
     if (events) {

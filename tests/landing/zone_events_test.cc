@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace till {
@@ -116,6 +117,22 @@ TEST(ParseS3NotificationTest, WhatIsNotANotificationIsABadFormatWithItsReason) {
     EXPECT_EQ(events.error().code(), ErrorCode::kBadFormat) << body;
     EXPECT_NE(events.error().message().find(reason), std::string::npos)
         << body << ": " << events.error().message();
+  }
+}
+
+TEST(ReadReceivedMessagesTest, AReceiveCountThatIsNotAPositiveNumberIsUnknown) {
+  const std::pair<std::string, int> cases[] = {
+      {R"("3")", 3}, {R"("-5")", 0}, {R"("0")", 0},           {R"("2x")", 0},
+      {R"("")", 0},  {"4", 0},       {R"("99999999999")", 0},
+  };
+  for (const auto& [count, expected] : cases) {
+    const std::string answer = R"({"Messages":[{"ReceiptHandle":"r","MessageId":"m",)"
+                               R"("Attributes":{"ApproximateReceiveCount":)" +
+                               count + R"(},"Body":"{}"}]})";
+    auto messages = ReadReceivedMessages(nlohmann::json::parse(answer), kZone, "q");
+    ASSERT_TRUE(messages) << count;
+    ASSERT_EQ(messages->size(), 1u) << count;
+    EXPECT_EQ((*messages)[0].receive_count, expected) << count;
   }
 }
 
