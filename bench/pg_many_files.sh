@@ -6,14 +6,16 @@
 #   - shared: Till's default, small files appending to the one table they share;
 #   - peer: file_partition_mib = 0, every file a partition of fact_sales of its own (what every
 #     file did before schema version 11).
-# After 10 files and after FILES, in the same run, for each:
+# A copy of each warehouse is kept as it was after 10 files; after FILES, the two states are
+# measured in turns, ROUNDS times (each round in the other order than the last, ABBA), so that a
+# machine growing busier or quieter during the run weighs on both alike:
 #   - partitions of fact_sales (tables, not their indexes);
 #   - dashboard SQL: the retail_data_view count for one category, timed inside the server
-#     (planning and execution, median of 5), beside the same count on a plain table of the
+#     (planning and execution, median of 3), beside the same count on a plain table of the
 #     view's rows (CREATE TABLE … AS), which the number of files cannot have slowed;
-#   - file load: the wall time of `till ingest` of one more file of ROWS rows (median of 3 files,
-#     which stay loaded), the process's start included.
-# The base file keeps what the small files add to the data small (FILES × ROWS beside
+#   - file load: `till ingest` of one more file of ROWS rows into a fresh copy of the state
+#     (CREATE DATABASE … TEMPLATE), its wall time with the process's start, and its CPU time.
+# Medians of the rounds. The base file keeps what the small files add to the data small (FILES × ROWS beside
 # BASE_ROWS), so that what is measured is what a file costs beyond its rows.
 # Then, for each size of LARGE_ROWS (none by default), one file of that many rows loaded into the
 # shared table and into a partition of its own (median of 3 each): the size at which a file's
@@ -24,7 +26,7 @@
 #
 #   bench/pg_many_files.sh
 #   FILES=2000 ROWS=20 BASE_ROWS=300000 LARGE_ROWS="20000 60000 120000 240000" bench/pg_many_files.sh
-#   FILES=10000 PEER=0 bench/pg_many_files.sh
+#   FILES=10000 PEER=0 ROUNDS=8 bench/pg_many_files.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,10 +34,12 @@ files=${FILES:-2000}
 rows=${ROWS:-20}
 base_rows=${BASE_ROWS:-300000}
 large_rows=${LARGE_ROWS:-}
+rounds=${ROUNDS:-5}
 kinds=(shared peer)
 [ "${PEER:-1}" = 0 ] && kinds=(shared)
 till=${TILL:-build/release/src/cli/till}
 [ -x "$till" ] || { echo "build Till first: make build" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "/usr/bin/time is missing: scripts/install-deps.sh" >&2; exit 2; }
 
 source bench/pg_cluster.sh
 scratch=$(mktemp -d)
@@ -66,18 +70,20 @@ for kind in "${kinds[@]}"; do
     --warehouse "postgres://postgres:$password@127.0.0.1:$port/$kind" >/dev/null
 done
 location() { echo "postgres://postgres:$password@127.0.0.1:$port/$1"; }
-ingest() {
-  local kind=$1
-  shift
-  TILL_CONFIG=$scratch/$kind.toml "$till" ingest --warehouse "$(location "$kind")" "$@" >/dev/null
+# Loads files $3… into database $2 with the settings of warehouse kind $1.
+ingest_into() {
+  local kind=$1 database=$2
+  shift 2
+  TILL_CONFIG=$scratch/$kind.toml "$till" ingest --warehouse "$(location "$database")" "$@" >/dev/null
 }
+ingest() { ingest_into "$1" "$@"; }
 
 "$till" generate --rows "$base_rows" --seed 5 --output "$scratch/base.csv" >/dev/null
 for kind in "${kinds[@]}"; do ingest "$kind" "$scratch/base.csv"; done
 rm "$scratch/base.csv"
 
-# FILES + 7 files of ROWS rows: the ones loaded, and those each checkpoint times.
-total=$((files + 7))
+# FILES + ROUNDS files of ROWS rows: the ones loaded, and one each round times.
+total=$((files + rounds))
 "$till" generate --rows $((total * rows)) --seed 7 --output "$scratch/all.csv" >/dev/null
 mkdir -p "$scratch/files"
 awk -v rows="$rows" -v dir="$scratch/files" '
@@ -86,50 +92,54 @@ awk -v rows="$rows" -v dir="$scratch/files" '
   { print > out }' "$scratch/all.csv"
 rm "$scratch/all.csv"
 mapfile -t all < <(ls "$scratch"/files/f*.csv)
-timed=("${all[@]:files}")  # the files each checkpoint loads, three at the first, three at the last
+timed=("${all[@]:files}")  # the file each round loads, into a copy of each state
 
 category="SELECT count(*) FROM retail_data_view WHERE product_category = 'Electronics'"
-# Median of 5 timings of the category count on warehouse $1, through the view or on table $2.
+# Median of 3 timings of the category count in database $1, through the view or on table $2.
 count_ms() {
   local sql=${category/retail_data_view/${2:-retail_data_view}}
-  for _ in 1 2 3 4 5; do
+  for _ in 1 2 3; do
     "$psql" -X -q -A -t -v ON_ERROR_STOP=1 "$(location "$1")" -c "EXPLAIN (ANALYZE, TIMING OFF) $sql" |
       awk '/^(Planning|Execution) Time/ { ms += $3 } END { print ms }'
   done | median | awk '{ printf "%.1f", $1 }'
 }
-# Median wall time of loading files $2… into warehouse $1, one `till ingest` each, in ms.
+# "wall_ms cpu_ms" of loading file $3 into a fresh copy of database $2 (warehouse kind $1).
 load_ms() {
-  local kind=$1 file start
-  shift
-  for file in "$@"; do
-    start=$(now_us)
-    ingest "$kind" "$file"
-    echo $(($(now_us) - start))
-  done | median | awk '{ printf "%.0f", $1 / 1000 }'
+  admin "CREATE DATABASE load_copy TEMPLATE $2"
+  TILL_CONFIG=$scratch/$1.toml /usr/bin/time -f "%e %U %S" -o "$scratch/ingest.time" \
+    "$till" ingest --warehouse "$(location load_copy)" "$3" >/dev/null
+  admin "DROP DATABASE load_copy"
+  awk '{ printf "%.0f %.0f\n", $1 * 1000, ($2 + $3) * 1000 }' "$scratch/ingest.time"
 }
 partitions() {
   "$psql" -X -q -A -t "$(location "$1")" -c "SELECT count(*) FROM pg_inherits i
     JOIN pg_class c ON c.oid = i.inhrelid WHERE c.relkind IN ('r', 'p')"
 }
-measure() {
-  local kind=$1 loaded=$2 shift_by=$3 count load facts flat
-  "$psql" -X -q "$(location "$kind")" -c "CREATE TABLE peer_flat AS SELECT * FROM retail_data_view" >/dev/null
-  "$psql" -X -q "$(location "$kind")" -c "ANALYZE" >/dev/null
-  flat=$(count_ms "$kind" peer_flat)
-  "$psql" -X -q "$(location "$kind")" -c "DROP TABLE peer_flat" >/dev/null
-  count=$(count_ms "$kind")
-  load=$(load_ms "$kind" "${timed[@]:shift_by:3}")
-  facts=$("$psql" -X -q -A -t "$(location "$kind")" -c "SELECT count(*) FROM fact_sales")
-  printf "| %s | %d | %d | %d | %s | %s | %s |\n" "$kind" "$loaded" "$(partitions "$kind")" \
-    "$facts" "$count" "$flat" "$load"
+query() { "$psql" -X -q -A -t -v ON_ERROR_STOP=1 "$(location "$1")" -c "$2"; }
+# Adds to $scratch/$2.round one round of database $2 (kind $1), loading file $3: the view's
+# count, the plain table's, and the load's wall and CPU time.
+measure_round() {
+  local view flat load
+  view=$(count_ms "$2")
+  flat=$(count_ms "$2" peer_flat)
+  load=$(load_ms "$1" "$2" "$3")
+  echo "$view $flat $load" >>"$scratch/$2.round"
+}
+# The table row of database $2 (kind $1) after $3 files, from the medians of its rounds.
+report() {
+  local column figures=()
+  for column in 1 2 3 4; do
+    figures+=("$(awk -v c=$column '{ print $c }' "$scratch/$2.round" | median)")
+  done
+  printf "| %s | %d | %d | %d | %s | %s | %s | %s |\n" "$1" "$3" "$(partitions "$2")" \
+    "$(query "$2" "SELECT count(*) FROM fact_sales")" "${figures[@]}"
+  echo "($1 after $3 files, each round: $(paste -sd ';' "$scratch/$2.round"))"
 }
 
 echo "Load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "| warehouse | files loaded | partitions | facts | category count via view, ms | peer: count on a plain table, ms | ingest of one $rows-row file, ms |"
-echo "|---|---|---|---|---|---|---|"
 for kind in "${kinds[@]}"; do
   ingest "$kind" "${all[@]:0:10}"
-  measure "$kind" 11 0
+  admin "CREATE DATABASE ${kind}_early TEMPLATE $kind"
 done
 rest=("${all[@]:10:files-10}")
 for kind in "${kinds[@]}"; do
@@ -138,9 +148,33 @@ for kind in "${kinds[@]}"; do
   echo "($kind: $((files - 10)) more files in $((($(now_us) - start) / 1000000)) s; load average $(cut -d' ' -f1-3 /proc/loadavg))"
 done
 for kind in "${kinds[@]}"; do
-  measure "$kind" "$((files + 4))" 3
+  for database in "${kind}_early" "$kind"; do
+    query "$database" "CREATE TABLE peer_flat AS SELECT * FROM retail_data_view" >/dev/null
+    # Vacuumed whole, as autovacuum would in time, so that it does not run during some rounds.
+    query "$database" "VACUUM ANALYZE" >/dev/null
+    rm -f "$scratch/$database.round"
+  done
+  for round in $(seq "$rounds"); do
+    file=${timed[round - 1]}
+    if [ $((round % 2)) -eq 1 ]; then
+      measure_round "$kind" "${kind}_early" "$file"
+      measure_round "$kind" "$kind" "$file"
+    else
+      measure_round "$kind" "$kind" "$file"
+      measure_round "$kind" "${kind}_early" "$file"
+    fi
+  done
+done
+echo "| warehouse | files loaded | partitions | facts | category count via view, ms | peer: count on a plain table, ms | ingest of one more $rows-row file, ms | its CPU, ms |"
+echo "|---|---|---|---|---|---|---|---|"
+for kind in "${kinds[@]}"; do
+  report "$kind" "${kind}_early" 10
+  report "$kind" "$kind" "$files"
 done
 echo "Load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+for kind in "${kinds[@]}"; do
+  query "$kind" "DROP TABLE peer_flat" >/dev/null
+done
 
 # One file of each of LARGE_ROWS' sizes, loaded into the shared table (the threshold raised above
 # it) and into a partition of its own, each time into a fresh copy of the warehouse of the files
