@@ -458,6 +458,34 @@ TEST_F(IngestTest, InterruptedRunsAreLookedForAmongTheRunningOnesOnly) {
   EXPECT_NE(steps.find("etl_run_running"), std::string::npos) << steps;
 }
 
+// A load into empty tables builds their indexes at its end with SQLite's temporary files on
+// disk (so that its sorter works in bounded runs, not on every row at once), then puts them back
+// in memory; where SQLite refuses the switch, because an unload opened the connection's
+// temporary database, the load goes on with them in memory.
+TEST_F(IngestTest, ABulkLoadBuildsItsIndexesWhereverTemporaryFilesMayGo) {
+  const std::string indexes =
+      "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
+      "('fact_sales_file', 'dim_customer_key', 'dim_customer_current')";
+  IngestReport first = Ingest({Generate(dir_, "a.csv", 3000, 31)});
+  ASSERT_EQ(first.files.size(), 1u);
+  ASSERT_GT(first.files[0].rows_loaded, 0);
+  EXPECT_EQ(Count("PRAGMA temp_store"), 2);  // MEMORY again
+  EXPECT_EQ(Count(indexes), 3);
+  // Unloaded through this connection: fact_sales is empty again, and the unload's work table
+  // has opened the temporary database.
+  ASSERT_TRUE(warehouse_->ForgetLandingKey("file:///zone/", "a.csv", first.files[0].file_id));
+  ASSERT_EQ(Count("SELECT count(*) FROM fact_sales"), 0);
+  IngestReport second = Ingest({Generate(dir_, "b.csv", 3000, 32)});
+  ASSERT_EQ(second.files.size(), 1u);
+  EXPECT_EQ(second.files[0].status, FileStatus::kLoaded);
+  EXPECT_EQ(Count("SELECT count(*) FROM fact_sales"), second.files[0].rows_loaded);
+  EXPECT_EQ(Count("PRAGMA temp_store"), 2);
+  EXPECT_EQ(Count(indexes), 3);
+  EXPECT_EQ(Count("SELECT count(*) FROM fact_sales INDEXED BY fact_sales_file WHERE file_id = " +
+                  std::to_string(second.files[0].file_id)),
+            second.files[0].rows_loaded);
+}
+
 TEST_F(IngestTest, UnloadingABatchFreesItsRowsForEveryConnection) {
   const SplitFile file = Split(testing::ReadFile(Generate(dir_, "gen.csv", 400, 22)));
   const std::string rows = file.Part(0, 400);
