@@ -16,6 +16,10 @@
 #
 # The floor is what the engine needs on one connection, so no ingest into that engine can take
 # less wall time; its ratio to the peer bounds the ratio any design can reach on this machine.
+# Then each step of the floor (each statement, timed by the client: sqlite3's .timer, psql's
+# \timing) with its share of the floor, medians of the runs, and the steps of Till's own load as
+# it recorded them in etl_step (its last run; the reading thread's steps overlap the writing
+# thread's).
 #
 #   bench/ingest_floor.sh [RUNS] [ROWS]     (defaults: 5 runs; 302010 rows)
 set -euo pipefail
@@ -54,6 +58,7 @@ PRAGMA page_size = 16384; PRAGMA journal_mode = DELETE; PRAGMA synchronous = FUL
 PRAGMA cache_size = -131072; PRAGMA threads = 2;
 .read $work/tables.sql
 ATTACH '$sqlite' AS loaded;
+.timer on
 BEGIN;
 INSERT INTO fact_sales SELECT * FROM loaded.fact_sales WHERE sale_id > 0;
 INSERT INTO dim_customer SELECT * FROM loaded.dim_customer WHERE customer_key IS NOT NULL;
@@ -64,12 +69,17 @@ CREATE INDEX fact_sales_file ON fact_sales (file_id);
 COMMIT;
 SQL
 
+# The floor's statements after .timer on, in order, as its steps are named.
+sqlite_steps=(begin "copy facts" "copy customer versions" "copy row hashes" "index customer key"
+  "index current customer" "index facts by file" commit)
+
 # PostgreSQL: Till's warehouse, then the floor in a transaction that is rolled back.
 db=floor
 admin "CREATE DATABASE $db"
 "$till" ingest "$raw" --warehouse "postgres://postgres:$password@127.0.0.1:$port/$db" >/dev/null 2>&1
 admin "CREATE DATABASE peer"
 cat >"$work/floor_pg.sql" <<'SQL'
+\timing on
 BEGIN;
 ALTER TABLE fact_sales DETACH PARTITION fact_sales_file_1;
 CREATE TABLE f (LIKE fact_sales INCLUDING DEFAULTS INCLUDING CONSTRAINTS, CHECK (file_id = 1));
@@ -91,16 +101,22 @@ CREATE INDEX ON r (file_id);
 ALTER TABLE fact_sales ATTACH PARTITION f FOR VALUES FROM (1) TO (2);
 ROLLBACK;
 SQL
+pg_steps=(begin detach "create facts" "copy facts" "facts' foreign keys" "create customers"
+  "copy customer versions" "customer key" "index current customer" "create row hashes"
+  "copy row hashes" "row hash key" "index row hashes by file" "attach partition" rollback)
 pg_floor=("$psql" -X -q -v ON_ERROR_STOP=1 "host=127.0.0.1 port=$port user=postgres dbname=$db")
 pg_peer=("$psql" -X -q -v ON_ERROR_STOP=1 "host=127.0.0.1 port=$port user=postgres dbname=peer")
 
 : >"$work/s_till"; : >"$work/s_floor"; : >"$work/s_peer"
 : >"$work/p_till"; : >"$work/p_floor"; : >"$work/p_peer"
+: >"$work/s_steps"; : >"$work/p_steps"
 for ((i = 0; i < runs; i++)); do
   rm -f "$work"/w.db*
   seconds "$till" ingest "$raw" --warehouse "$work/w.db" >>"$work/s_till"
   rm -f "$work"/w.db*
-  seconds sqlite3 "$work/w.db" <"$work/floor.sql" >>"$work/s_floor"
+  /usr/bin/time -f "%e" -o "$work/time" sqlite3 "$work/w.db" <"$work/floor.sql" >"$work/steps"
+  cat "$work/time" >>"$work/s_floor"
+  awk '/^Run Time/ { print n++, $4 }' "$work/steps" >>"$work/s_steps"
   rm -f "$work"/w.db*
   seconds sqlite3 "$work/w.db" -cmd ".mode csv" ".import $raw raw" >>"$work/s_peer"
 
@@ -108,7 +124,9 @@ for ((i = 0; i < runs; i++)); do
   seconds "$till" ingest "$raw" --warehouse "postgres://postgres:$password@127.0.0.1:$port/till_$i" >>"$work/p_till"
   admin "DROP DATABASE till_$i"
   admin "CHECKPOINT"
-  seconds "${pg_floor[@]}" -f "$work/floor_pg.sql" >>"$work/p_floor"
+  /usr/bin/time -f "%e" -o "$work/time" "${pg_floor[@]}" -f "$work/floor_pg.sql" >"$work/steps"
+  cat "$work/time" >>"$work/p_floor"
+  awk '/^Time:/ { print n++, $2 / 1000 }' "$work/steps" >>"$work/p_steps"
   admin "CREATE UNLOGGED TABLE raw ($columns)" peer
   admin "CHECKPOINT"
   seconds "${pg_peer[@]}" -c "\\copy raw FROM '$raw' WITH (FORMAT csv, HEADER true)" >>"$work/p_peer"
@@ -125,3 +143,34 @@ for engine in s p; do
   awk -v n="$name" -v r="$rows" -v t="$t" -v f="$f" -v p="$p" \
     'BEGIN { printf "%-10s %-9d %10.3f %10.3f %10.3f %12.2f %12.2f\n", n, r, t, f, p, t / p, f / p }'
 done
+
+# Each step of the floor: its median time and its share of the floor's median.
+step_table() {
+  local engine=$1 floor i
+  shift
+  floor=$(median <"$work/${engine}_floor")
+  echo
+  echo "| $([ "$engine" = s ] && echo SQLite || echo PostgreSQL) floor step | median, s | share |"
+  echo "|---|---|---|"
+  for ((i = 0; i < $#; i++)); do
+    awk -v i=$i '$1 == i { print $2 }' "$work/${engine}_steps" | median |
+      awk -v name="${@:i+1:1}" -v f="$floor" '{ printf "| %s | %.3f | %.0f%% |\n", name, $1, 100 * $1 / f }'
+  done
+}
+step_table s "${sqlite_steps[@]}"
+step_table p "${pg_steps[@]}"
+
+# Till's own steps, as its last load of each engine recorded them.
+echo
+echo "| Till's load, step (etl_step) | SQLite, s | PostgreSQL, s |"
+echo "|---|---|---|"
+admin "CREATE DATABASE till_steps"
+"$till" ingest "$raw" --warehouse "postgres://postgres:$password@127.0.0.1:$port/till_steps" >/dev/null
+rm -f "$work"/w.db*
+"$till" ingest "$raw" --warehouse "$work/w.db" >/dev/null
+step_sql="SELECT step || ' ' || round(CAST(seconds AS NUMERIC), 3) FROM etl_step ORDER BY seconds DESC"
+join -a1 -a2 -e - -o 0,1.2,2.2 \
+  <(sqlite3 "$work/w.db" "$step_sql" | sort -k1,1) \
+  <("$psql" -X -q -A -t "host=127.0.0.1 port=$port user=postgres dbname=till_steps" -c "$step_sql" | sort -k1,1) |
+  sort -k2,2gr | awk '{ printf "| %s | %s | %s |\n", $1, $2, $3 }'
+rm -f "$work"/w.db*

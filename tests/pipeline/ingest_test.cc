@@ -247,6 +247,11 @@ TEST_F(IngestTest, AccountingHoldsForGeneratedFilesOfSeveralSeeds) {
                   "'feedback', 'shipping_method', 'payment_method', 'order_status', 'location', "
                   "'product', 'customer', 'sales')"),
             10);
+  // And, for each file, the work after its last row, for as many rows as it loaded.
+  EXPECT_EQ(Count("SELECT count(*) FROM etl_step s JOIN etl_file f ON f.file_id = s.file_id "
+                  "WHERE s.step = 'finish' AND s.seconds >= 0 AND s.rows = f.rows_loaded"),
+            Count("SELECT count(*) FROM etl_file WHERE status = 'loaded'"));
+  EXPECT_GT(Count("SELECT count(*) FROM etl_file WHERE status = 'loaded'"), 1);
 }
 
 TEST_F(IngestTest, DuplicatesAreFoundPastTheInMemoryLimitOfAFirstLoad) {
