@@ -70,7 +70,16 @@ Status StarLoad::SetCustomersCurrent(std::span<const int64_t> customer_keys, boo
 }
 
 Status StarLoad::AddSteps(std::span<const StepTiming> steps) {
-  return transport_->AppendSteps(steps);
+  for (const StepTiming& step : steps) {
+    auto same = std::find_if(steps_.begin(), steps_.end(),
+                             [&](const StepTiming& kept) { return kept.step == step.step; });
+    if (same == steps_.end()) {
+      steps_.push_back(step);
+    } else {
+      *same = step;
+    }
+  }
+  return {};
 }
 
 Status StarLoad::UnloadFile(int64_t file_id) { return transport_->UnloadFile(file_id); }
@@ -94,7 +103,8 @@ Status StarLoad::Commit(const FileOutcome& outcome) {
   const StepTiming finish{
       "finish", outcome.rows_loaded,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
-  TILL_RETURN_IF_ERROR(transport_->AppendSteps(std::span(&finish, 1)));
+  TILL_RETURN_IF_ERROR(AddSteps(std::span(&finish, 1)));
+  if (!steps_.empty()) TILL_RETURN_IF_ERROR(transport_->AppendSteps(steps_));
   TILL_RETURN_IF_ERROR(transport_->Write(FinishFileWrite(transport_->file_id(), outcome)));
   return transport_->Commit();
 }

@@ -45,13 +45,14 @@ class StarLoad final : public WarehouseLoad {
   Result<std::vector<std::optional<CustomerVersion>>> CurrentCustomers(
       std::span<const std::string_view> customer_ids) override;
   Status SetCustomersCurrent(std::span<const int64_t> customer_keys, bool current) override;
+  // Kept, a step given again replacing its timing, and written with "finish" at commit.
   Status AddSteps(std::span<const StepTiming> steps) override;
   Status UnloadFile(int64_t file_id) override;
   Status SetLandingEntry(const LandingEntry& entry) override;
   Status RecordStreamRequest(const StreamRequest& request) override;
   // Writes the row claims and then the customer versions held in memory (the claims first, so
   // that their memory is free before the versions are written), ends the bulk write, records
-  // the file's counts, and commits.
+  // the file's steps and counts, and commits.
   Status Commit(const FileOutcome& outcome) override;
 
  private:
@@ -61,6 +62,7 @@ class StarLoad final : public WarehouseLoad {
   std::unique_ptr<LoadTransport> transport_;
   RowClaims rows_;
   CustomerVersions customers_;
+  std::vector<StepTiming> steps_;
   int64_t next_sale_id_;
 };
 

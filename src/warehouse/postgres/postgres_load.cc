@@ -375,10 +375,8 @@ CREATE INDEX {0}_product ON {0} (product_key);
       rows.push_back(step.rows);
       seconds.push_back(step.seconds);
     }
-    // A step written again replaces its record, as on SQLite; the file's other steps stay.
-    TILL_RETURN_IF_ERROR(connection_.Query(
-        fmt::format("DELETE FROM etl_step WHERE file_id = {} AND step = ANY($1::text[])", file_id_),
-        {TextArray(names)}, "writing steps"));
+    TILL_RETURN_IF_ERROR(connection_.Exec(
+        fmt::format("DELETE FROM etl_step WHERE file_id = {}", file_id_), "writing steps"));
     auto written = connection_.Query(
         "INSERT INTO etl_step (run_id, file_id, step, rows, seconds) "
         "SELECT f.run_id, f.file_id, s.step, s.rows, s.seconds "
