@@ -22,6 +22,12 @@ WarehouseOptions LoadWarehouseOptions(const Config& config) {
   return WarehouseOptions{.file_partition_bytes = config.file_partition_mib << 20};
 }
 
+WarehouseOptions KeptWarehouseOptions(const Config& config) {
+  WarehouseOptions options = LoadWarehouseOptions(config);
+  options.stored_row_filter_keys = kKeptRowFilterKeys;
+  return options;
+}
+
 Result<std::unique_ptr<Warehouse>> OpenMigrated(const std::string& location) {
   auto warehouse = OpenWarehouse(location);
   TILL_RETURN_IF_ERROR(warehouse);

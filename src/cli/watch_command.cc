@@ -55,7 +55,8 @@ int RunKinesisWatch(const Config& config, const WatchFlags& flags) {
   auto stream = OpenKinesisStream(flags.location);
   if (!stream) return Fail(stream.error());
   auto warehouse =
-      OpenWarehouse(config.warehouse, Access::kReadWrite, LoadWarehouseOptions(config));
+      OpenWarehouse(config.warehouse, Access::kReadWrite,
+                    flags.once ? LoadWarehouseOptions(config) : KeptWarehouseOptions(config));
   if (!warehouse) return Fail(warehouse.error());
   Status migrated = (*warehouse)->Migrate();
   if (!migrated) return Fail(migrated.error());
@@ -131,7 +132,8 @@ int RunWatch(const Config& config, const WatchFlags& flags) {
     events = std::move(*opened);
   }
   auto warehouse =
-      OpenWarehouse(config.warehouse, Access::kReadWrite, LoadWarehouseOptions(config));
+      OpenWarehouse(config.warehouse, Access::kReadWrite,
+                    flags.once ? LoadWarehouseOptions(config) : KeptWarehouseOptions(config));
   if (!warehouse) return Fail(warehouse.error());
   struct sigaction action {};
   action.sa_handler = OnStopSignal;

@@ -33,6 +33,11 @@ WriterAnswer ErrorAnswer(unsigned status, std::string_view message) {
   return {status, nlohmann::json{{"error", message}}.dump()};
 }
 
+// The writer loads many times: it keeps a filter of the stored rows from one group to the next.
+WarehouseOptions KeptOptions() {
+  return WarehouseOptions{.stored_row_filter_keys = kKeptRowFilterKeys};
+}
+
 struct Queued {
   Submission submission;
   Steady::time_point received;
@@ -85,7 +90,7 @@ StreamWriter::StreamWriter(WriterOptions options, StreamMetrics& metrics)
 StreamWriter::~StreamWriter() { Stop(); }
 
 Status StreamWriter::Start() {
-  auto warehouse = OpenWarehouse(state_->options.warehouse);
+  auto warehouse = OpenWarehouse(state_->options.warehouse, Access::kReadWrite, KeptOptions());
   TILL_RETURN_IF_ERROR(warehouse);
   TILL_RETURN_IF_ERROR((*warehouse)->Migrate());
   state_->warehouse = std::move(*warehouse);
@@ -159,7 +164,7 @@ void StreamWriter::State::Loop() {
 }
 
 bool StreamWriter::State::Reconnect() {
-  auto reopened = OpenWarehouse(options.warehouse);
+  auto reopened = OpenWarehouse(options.warehouse, Access::kReadWrite, KeptOptions());
   if (!reopened || !(*reopened)->Migrate()) return false;
   warehouse = std::move(*reopened);
   run_id = 0;

@@ -335,7 +335,17 @@ struct WarehouseOptions {
   // this many bytes, which bounds the one scan a close costs (during which reads wait). Tests
   // lower it to close it often.
   int64_t shared_table_bytes = int64_t{256} << 20;
+  // PostgreSQL: a process that loads many times keeps a filter of the row hashes the warehouse
+  // holds, read at its first load into a warehouse that holds some and brought up to date at
+  // each later one, so that the rows it says are new are not looked up (load/stored_rows.h);
+  // up to this many hashes, 2 to 4 bytes each, past which rows are looked up again. 0: none,
+  // for a process that loads once, which would read every hash to spare a lookup of each row.
+  size_t stored_row_filter_keys = 0;
 };
+
+// The stored row filter of a process that loads many times (`till stream`, `till watch`): at
+// most about 200 MB.
+inline constexpr size_t kKeptRowFilterKeys = 50'000'000;
 
 Result<std::unique_ptr<Warehouse>> OpenWarehouse(const std::string& location,
                                                  Access access = Access::kReadWrite,

@@ -31,6 +31,7 @@
 
 #include "base/byte_source.h"
 #include "base/clock.h"
+#include "base/sha256.h"
 #include "clean/header_map.h"
 #include "generate/generator.h"
 #include "model/star.h"
@@ -190,7 +191,9 @@ Status LoadDirectly(Warehouse& warehouse, const std::string& path, LoadAs as,
   TILL_ASSIGN_OR_RETURN(int64_t run_id, warehouse.StartRun(batch ? "stream" : "watch"));
   FileOutcome outcome;
   outcome.uri = batch ? "stream:http:test" : path;
-  outcome.sha256 = std::string(64, batch ? 'b' : 'f');
+  Sha256 content;  // not the file's: loaded as a batch and as a file, it is two contents
+  content.Update(fmt::format("{} {}", batch ? "batch" : "file", path));
+  outcome.sha256 = content.HexDigest();
   outcome.size_bytes = static_cast<int64_t>(std::filesystem::file_size(path));
   outcome.started_at = FormatTimestamp(Clock::Real().Now());
   TILL_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> file, OpenFileSource(path));
@@ -1234,6 +1237,73 @@ TEST_F(PostgresWarehouseTest, UnloadingOrReloadingASmallFileTouchesExactlyItsRow
     ExpectSameRows(Rows(*sqlite, kFileCounts), Rows(*warehouse, kFileCounts));
     ExpectSameRows(Rows(*sqlite, kCustomers), Rows(*warehouse, kCustomers));
   }
+}
+
+// A process that loads many times keeps a filter of the stored rows (WarehouseOptions::
+// stored_row_filter_keys), brought up to date at each of its loads: rows another process loaded
+// meanwhile, as files or as batches, are still found duplicates, and rows unloaded meanwhile load
+// again, as they do without the filter. (Which rows are looked up is the load policy's, tested
+// in load/star_load_test.cc.)
+TEST_F(PostgresWarehouseTest, AKeptFilterOfStoredRowsMissesNoRowAnotherProcessLoaded) {
+  const std::string a = Generate(dir_, "a.csv", 300, 81);
+  const std::string b = Generate(dir_, "b.csv", 200, 82);
+  const std::string d = Generate(dir_, "d.csv", 100, 83);
+  const std::string e = Generate(dir_, "e.csv", 30, 84);
+  const std::string a_and_new =
+      WriteRepeats(dir_, "a_new.csv", a, 3, Generate(dir_, "n1.csv", 50, 85));
+  const std::string b_and_d = WriteRepeats(dir_, "b_d.csv", b, 2, d);
+  const std::string a_again = dir_.Path("a_again.csv");
+  std::filesystem::copy_file(a, a_again);
+  const std::string a_and_more =
+      WriteRepeats(dir_, "a_more.csv", a, 5, Generate(dir_, "n2.csv", 40, 86));
+  // The same loads into two databases: in the first, one process keeps a filter; in the
+  // second, neither does.
+  struct Run {
+    std::string url;
+    std::unique_ptr<Warehouse> kept;
+    std::unique_ptr<Warehouse> other;
+  };
+  std::vector<Run> runs;
+  for (size_t keys : {size_t{1'000'000}, size_t{0}}) {
+    Run run{cluster().Url(NewDatabase()), nullptr, nullptr};
+    run.kept = Open(run.url, WarehouseOptions{.stored_row_filter_keys = keys});
+    run.other = Open(run.url);
+    ASSERT_NE(run.kept, nullptr);
+    ASSERT_NE(run.other, nullptr);
+    ASSERT_TRUE(run.kept->Migrate());
+    runs.push_back(std::move(run));
+  }
+  auto expect_loaded = [](const Status& status) {
+    EXPECT_TRUE(status) << (status ? "" : status.error().message());
+  };
+  for (Run& run : runs) {
+    Warehouse& kept = *run.kept;
+    Warehouse& other = *run.other;
+    expect_loaded(LoadAsBatch(kept, a));          // into an empty warehouse
+    expect_loaded(LoadAsBatch(kept, a_and_new));  // the filter reads every claim
+    Ingest(other, {b});                           // another process's file
+    expect_loaded(LoadAsBatch(other, d));         // and batch
+    expect_loaded(LoadAsBatch(kept, b_and_d));    // each row a duplicate
+    expect_loaded(LoadAsBatch(kept, a_and_more));
+    // The other process loads a file in place of its file b: b's rows that the kept process's
+    // batch repeated move to that batch, the rest are gone.
+    int64_t b_id = Count(other, "SELECT file_id FROM etl_file WHERE uri = $1", {b});
+    expect_loaded(LoadDirectly(other, e, LoadAs::kFile, b_id));
+    expect_loaded(LoadAsBatch(kept, b));        // half of it loads again
+    expect_loaded(LoadAsBatch(kept, a_again));  // none of it
+  }
+  Warehouse& with = *runs[0].other;
+  Warehouse& without = *runs[1].other;
+  // a, a's new rows, d, b's rows moved to the batch that repeated them, the new rows after a, e
+  // and the rest of b.
+  EXPECT_EQ(Count(with, "SELECT sum(rows_loaded) FROM etl_file WHERE unloaded_at IS NULL"),
+            300 + 50 + 100 + 100 + 40 + 30 + 100);
+  ExpectSameRows(Rows(without, kViewInOrder), Rows(with, kViewInOrder));
+  ExpectSameRows(Rows(without, kFileCounts), Rows(with, kFileCounts));
+  ExpectSameRows(Rows(without, "SELECT * FROM fact_sales_row ORDER BY row_hash"),
+                 Rows(with, "SELECT * FROM fact_sales_row ORDER BY row_hash"));
+  ExpectSameRows(Rows(without, "SELECT * FROM fact_sales_dup ORDER BY row_hash, file_id"),
+                 Rows(with, "SELECT * FROM fact_sales_dup ORDER BY row_hash, file_id"));
 }
 
 TEST_F(PostgresWarehouseTest, OpensEveryLocationFormAndNeverShowsThePassword) {

@@ -20,6 +20,7 @@
 #include "model/star.h"
 #include "warehouse/calendar.h"
 #include "warehouse/load/bookkeeping.h"
+#include "warehouse/load/stored_rows.h"
 #include "warehouse/warehouse.h"
 
 namespace till {
@@ -89,6 +90,12 @@ class LoadTransport {
   // its index wants.
   virtual Status AppendRowClaims(std::span<RowClaim> claims) = 0;
   virtual Status AppendRowHolders(std::span<const RowHolder> holders) = 0;
+  // Adds to `filter` the hashes of the claims stored by loads committed after its mark (every
+  // claim when it has none) and moves its mark past them; a filter whose mark no longer fits the
+  // warehouse (its claims were emptied or made again) is read from nothing. Called under the load
+  // lock before the load claims a row, when the claims table held rows as the load began. A back
+  // end that cannot tell which claims are new leaves the filter unusable.
+  virtual Status ReadStoredRows(StoredRowFilter& filter) = 0;
   virtual Status AppendRejects(std::span<const RejectRecord> rejects) = 0;
 
   // Appends customer versions none of which is stored, in this order.

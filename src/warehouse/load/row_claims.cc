@@ -7,19 +7,21 @@ Result<std::vector<const FactSale*>> RowClaims::Claim(std::span<const FactSale> 
   if (!claims_.empty() && claims_.size() + facts.size() > limit_) {
     // The rest of the file is checked against what this write stores: remembered here, not in
     // Flush(), which also runs at commit, when nothing follows.
-    if (!stored_before_) {
+    if (!stored_before_ || stored_) {
       written_.Reserve(claims_.size());
       for (const auto& [hash, sale_id] : claims_) written_.Add(hash.low, hash.high);
     }
     TILL_RETURN_IF_ERROR(Flush());
   }
   std::vector<RowOwner> owners;
-  if (stored_before_ || !written_.empty()) {
+  // Without a filter of them, every stored claim may be any row's.
+  const bool ask_all = stored_before_ && !stored_;
+  if (ask_all || stored_ || !written_.empty()) {
     std::vector<RowHash> hashes;
     std::vector<size_t> asked;  // the fact of each hash looked up
     for (size_t i = 0; i < facts.size(); ++i) {
       const RowHash& hash = facts[i].row_hash;
-      if (stored_before_ || written_.MayHold(hash.low, hash.high)) {
+      if (ask_all || (stored_ && stored_->MayHold(hash)) || written_.MayHold(hash.low, hash.high)) {
         hashes.push_back(hash);
         asked.push_back(i);
       }

@@ -9,7 +9,9 @@
 // memory stays bounded whatever the file's size; into a table that held nothing before, only
 // the rows a filter of the written claims (spill_filter.h) may hold are looked up. A duplicate of a
 // row another file loaded is recorded as held by this file too (fact_sales_dup), which keeps the
-// row when that file is unloaded.
+// row when that file is unloaded. Into a table that held claims, a filter of them that the
+// warehouse keeps across its loads (stored_rows.h), when it has one, spares the lookup of the
+// rows it says are not there, as the filter of the written claims does.
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
@@ -21,14 +23,20 @@
 
 #include "warehouse/load/load_transport.h"
 #include "warehouse/load/spill_filter.h"
+#include "warehouse/load/stored_rows.h"
 
 namespace till {
 
 class RowClaims {
  public:
-  // `rows_stored`: fact_sales_row held claims when the load began.
-  RowClaims(LoadTransport& transport, size_t limit, bool rows_stored)
-      : transport_(transport), limit_(limit), stored_before_(rows_stored) {}
+  // `rows_stored`: fact_sales_row held claims when the load began. `stored`: a usable filter of
+  // those claims, or null (then each row is looked up).
+  RowClaims(LoadTransport& transport, size_t limit, bool rows_stored,
+            const StoredRowFilter* stored = nullptr)
+      : transport_(transport),
+        limit_(limit),
+        stored_before_(rows_stored),
+        stored_(rows_stored ? stored : nullptr) {}
 
   // Claims the rows of `facts` no loaded row holds yet, giving them sale ids first_sale_id,
   // first_sale_id + 1, … in order; returns those facts, which point into `facts`. Records the
@@ -45,8 +53,9 @@ class RowClaims {
   LoadTransport& transport_;
   const size_t limit_;
   // fact_sales_row held claims when the load began: every row is looked up before it is
-  // claimed. Otherwise only the rows `written_` may hold.
+  // claimed, or, with `stored_`, the rows it may hold. Besides, the rows `written_` may hold.
   const bool stored_before_;
+  const StoredRowFilter* const stored_;
   SpillFilter written_;  // the claims this load wrote before its commit
   // This load's claims not written yet, each hash to its sale id; the source line of sale id
   // first_held_ + i is lines_[i]. Kept apart so that the table's slots stay small.

@@ -10,16 +10,25 @@
 namespace till {
 
 Result<std::unique_ptr<WarehouseLoad>> StarLoad::Start(std::unique_ptr<LoadTransport> transport,
-                                                       const LoadOptions& options) {
+                                                       const LoadOptions& options,
+                                                       StoredRowFilter* stored) {
   auto start = transport->BeginBulk();
   TILL_RETURN_IF_ERROR(start);
-  return std::unique_ptr<WarehouseLoad>(new StarLoad(std::move(transport), options, *start));
+  if (stored) {
+    if (start->rows_stored) {
+      TILL_RETURN_IF_ERROR(transport->ReadStoredRows(*stored));
+    } else {
+      stored->Clear();  // nothing is stored: the next load that finds rows reads them all
+    }
+  }
+  return std::unique_ptr<WarehouseLoad>(new StarLoad(
+      std::move(transport), options, *start, stored && stored->usable() ? stored : nullptr));
 }
 
 StarLoad::StarLoad(std::unique_ptr<LoadTransport> transport, const LoadOptions& options,
-                   const LoadStart& start)
+                   const LoadStart& start, const StoredRowFilter* stored)
     : transport_(std::move(transport)),
-      rows_(*transport_, options.row_check_limit, start.rows_stored),
+      rows_(*transport_, options.row_check_limit, start.rows_stored, stored),
       customers_(*transport_, std::min(options.max_pending_customers, options.row_check_limit),
                  start.customers_stored),
       next_sale_id_(start.next_sale_id) {}

@@ -30,8 +30,13 @@ class StarLoad final : public WarehouseLoad {
  public:
   // Begins the bulk write of `transport` and returns the load over it. On failure the transport
   // is destroyed, which rolls its transaction back.
+  //
+  // With `stored`, the warehouse's filter of its stored rows (kept by the caller across its
+  // loads, and outliving this load): brought up to date first, it spares the lookup of every
+  // row it says is not stored.
   static Result<std::unique_ptr<WarehouseLoad>> Start(std::unique_ptr<LoadTransport> transport,
-                                                      const LoadOptions& options);
+                                                      const LoadOptions& options,
+                                                      StoredRowFilter* stored = nullptr);
 
   int64_t file_id() const override { return transport_->file_id(); }
   Status UpsertMembers(Dimension dimension, std::span<const Member> members) override;
@@ -57,7 +62,7 @@ class StarLoad final : public WarehouseLoad {
 
  private:
   StarLoad(std::unique_ptr<LoadTransport> transport, const LoadOptions& options,
-           const LoadStart& start);
+           const LoadStart& start, const StoredRowFilter* stored);
 
   std::unique_ptr<LoadTransport> transport_;
   RowClaims rows_;

@@ -97,6 +97,30 @@ void AppendUuid(std::string& out, const RowHash& hash) {
   out.append(hex, 20, 12);
 }
 
+std::optional<RowHash> ParseUuid(std::string_view text) {
+  if (text.size() != 36) return std::nullopt;
+  uint64_t halves[2] = {0, 0};
+  int digits = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return std::nullopt;
+      continue;
+    }
+    uint64_t value;
+    if (c >= '0' && c <= '9') {
+      value = static_cast<uint64_t>(c - '0');
+    } else if (c >= 'a' && c <= 'f') {
+      value = static_cast<uint64_t>(c - 'a' + 10);
+    } else {
+      return std::nullopt;
+    }
+    uint64_t& half = halves[digits++ / 16];
+    half = half << 4 | value;
+  }
+  return RowHash{halves[0], halves[1]};
+}
+
 std::optional<std::string> Value(const PgResult& result, int row, int column) {
   if (PQgetisnull(result.get(), row, column)) return std::nullopt;
   return std::string(PQgetvalue(result.get(), row, column),

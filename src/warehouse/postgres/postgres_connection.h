@@ -49,6 +49,8 @@ void AppendCopyDate(std::string& out, int32_t key);
 // A 128-bit row hash as a uuid: high half first, big-endian, so PostgreSQL orders uuids as the
 // loader sorts the hashes.
 void AppendUuid(std::string& out, const RowHash& hash);
+// The row hash of a uuid as PostgreSQL writes it (AppendUuid's form); nullopt for other text.
+std::optional<RowHash> ParseUuid(std::string_view text);
 
 // COPY's binary format, written by hand because libpq leaves it to the caller: a header, then
 // per row a field count and each field as a big-endian length and value (-1 for NULL), then a

@@ -45,7 +45,11 @@ class PostgresWarehouse final : public Warehouse {
         load_options_(load_options),
         batch_fact_bytes_(options.batch_fact_bytes),
         file_partition_bytes_(options.file_partition_bytes),
-        shared_table_bytes_(options.shared_table_bytes) {}
+        shared_table_bytes_(options.shared_table_bytes) {
+    if (options.stored_row_filter_keys > 0) {
+      stored_rows_ = std::make_unique<StoredRowFilter>(options.stored_row_filter_keys);
+    }
+  }
 
   Status Open() { return connection_.Connect(); }
 
@@ -502,7 +506,7 @@ class PostgresWarehouse final : public Warehouse {
     TILL_RETURN_IF_ERROR(file_id);
     return StarLoad::Start(MakePostgresTransport(connection_, *file_id, storage, batch_fact_bytes_,
                                                  shared_table_bytes_),
-                           load_options_);
+                           load_options_, stored_rows_.get());
   }
 
   // A batch's file_id comes from a range of its own (see the schema's version 7).
@@ -671,6 +675,7 @@ ALTER ROLE till_reader SET default_transaction_read_only = on;
   const size_t batch_fact_bytes_;
   const int64_t file_partition_bytes_;
   const int64_t shared_table_bytes_;
+  std::unique_ptr<StoredRowFilter> stored_rows_;  // kept across loads; null: none
   // WaitForCommit's session (its server process id; 0: none yet, or lost) and what it found.
   int watching_backend_ = 0;
   bool replica_ = false;

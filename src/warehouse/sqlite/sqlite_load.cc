@@ -321,6 +321,12 @@ class SqliteTransport final : public LoadTransport {
                       });
   }
 
+  // Lookups are in-process here, and cheap: no filter is kept.
+  Status ReadStoredRows(StoredRowFilter& filter) override {
+    filter.Clear();
+    return {};
+  }
+
   Status AppendRowHolders(std::span<const RowHolder> holders) override {
     if (!holder_.get()) {
       TILL_RETURN_IF_ERROR(holder_.Prepare(db_,

@@ -37,6 +37,7 @@ struct FakeTables {
   std::vector<Fact> facts;
   std::map<std::pair<uint64_t, uint64_t>, RowClaim> rows;  // fact_sales_row by hash
   std::vector<int64_t> row_files;                          // file of each claim, as appended
+  std::vector<RowHash> claim_order;                        // each claim's hash, as appended
   std::vector<Holder> holders;
   std::vector<Customer> customers;  // besides Unknown, in the order appended
   std::vector<int32_t> dates;
@@ -118,7 +119,17 @@ class FakeTransport final : public LoadTransport {
     for (const RowClaim& claim : claims) {
       bool added = tables_.rows.emplace(std::pair{claim.hash.high, claim.hash.low}, claim).second;
       if (!added) return MakeError(ErrorCode::kInternal, "a claim stored twice");
+      tables_.claim_order.push_back(claim.hash);
     }
+    return {};
+  }
+  // The mark is the number of claims read, in the order they were appended.
+  Status ReadStoredRows(StoredRowFilter& filter) override {
+    ++stored_readings;
+    size_t read = filter.mark().empty() ? 0 : std::stoul(filter.mark());
+    if (filter.mark().empty()) filter.Clear();
+    for (; read < tables_.claim_order.size(); ++read) filter.Add(tables_.claim_order[read]);
+    filter.set_mark(std::to_string(read));
     return {};
   }
   Status AppendRowHolders(std::span<const RowHolder> holders) override {
@@ -188,6 +199,7 @@ class FakeTransport final : public LoadTransport {
   }
 
   int row_lookups = 0;
+  int stored_readings = 0;
   int customer_lookups = 0;
   int current_lookups = 0;
   // What those calls asked about: row hashes, customer keys, customer ids.

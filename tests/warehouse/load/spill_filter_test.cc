@@ -1,10 +1,12 @@
-// The filter of what a load wrote before its commit: never "no" for a key added, rarely "maybe"
-// for one that was not.
+// The filter of what a load wrote before its commit, and the one of the stored rows that a
+// process keeps across its loads: never "no" for a key added, rarely "maybe" for one that was not.
 #include "warehouse/load/spill_filter.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdint>
+
+#include "warehouse/load/stored_rows.h"
 
 namespace till {
 namespace {
@@ -56,6 +58,40 @@ TEST(SpillFilterTest, NearbyKeysGetUnrelatedWords) {
   EXPECT_NE(a1, a2);
   EXPECT_NE(b1, b2);
   EXPECT_NE(a1 & 0xFFFF, a2 & 0xFFFF);  // blocks are chosen by the low bits
+}
+
+RowHash HashOf(uint64_t i) {
+  const auto [a, b] = SpillFilter::Words(i);
+  return RowHash{b, a};
+}
+
+TEST(StoredRowFilterTest, GrowsWithoutEverForgettingAndSaysMaybeUntilItHasRead) {
+  StoredRowFilter filter(10'000'000);
+  EXPECT_FALSE(filter.usable());
+  EXPECT_TRUE(filter.MayHold(HashOf(1)));  // it has read nothing: anything may be stored
+  // Past several doublings of its parts.
+  constexpr uint64_t kKeys = 1'000'000;
+  for (uint64_t i = 0; i < kKeys; ++i) filter.Add(HashOf(i));
+  filter.set_mark("read");
+  EXPECT_TRUE(filter.usable());
+  for (uint64_t i = 0; i < kKeys; ++i) ASSERT_TRUE(filter.MayHold(HashOf(i))) << i;
+  int64_t seeming = 0;
+  for (uint64_t i = kKeys; i < 2 * kKeys; ++i) seeming += filter.MayHold(HashOf(i)) ? 1 : 0;
+  EXPECT_LT(seeming, static_cast<int64_t>(kKeys / 200));
+  filter.Clear();
+  EXPECT_FALSE(filter.usable());
+  EXPECT_EQ(filter.keys(), 0u);
+}
+
+TEST(StoredRowFilterTest, PastItsSizeItSaysMaybeToEveryHash) {
+  StoredRowFilter filter(100);
+  filter.set_mark("read");
+  for (uint64_t i = 0; i < 100; ++i) filter.Add(HashOf(i));
+  EXPECT_TRUE(filter.usable());
+  EXPECT_FALSE(filter.MayHold(HashOf(1'000'000)));
+  filter.Add(HashOf(100));
+  EXPECT_FALSE(filter.usable());
+  EXPECT_TRUE(filter.MayHold(HashOf(1'000'000)));
 }
 
 }  // namespace

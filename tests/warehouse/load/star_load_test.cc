@@ -36,10 +36,11 @@ Member Customer(int64_t key, const std::string& id) {
 class StarLoadTest : public ::testing::Test {
  protected:
   // Starts a load on tables_; transport() is its transport until the next Start.
-  std::unique_ptr<WarehouseLoad> Start(LoadOptions options = {}) {
+  std::unique_ptr<WarehouseLoad> Start(LoadOptions options = {},
+                                       StoredRowFilter* stored = nullptr) {
     auto transport = std::make_unique<FakeTransport>(tables_, log_);
     transport_ = transport.get();
-    auto load = StarLoad::Start(std::move(transport), options);
+    auto load = StarLoad::Start(std::move(transport), options, stored);
     EXPECT_TRUE(load) << load.error().message();
     return std::move(*load);
   }
@@ -259,6 +260,85 @@ TEST_F(StarLoadTest, PastTheLimitOnlyRowsTheLoadMayHaveWrittenAreLookedUp) {
   ASSERT_TRUE(again->Commit(FileOutcome{}));
   EXPECT_EQ(tables_.facts.size(), kRows);
   EXPECT_EQ(transport_->rows_asked, static_cast<int64_t>(facts.size()));
+}
+
+// Rows 1..n from `first` on, whose hashes spread like real ones.
+std::vector<FactSale> SpreadFacts(uint64_t first, uint64_t n) {
+  std::vector<FactSale> facts;
+  for (uint64_t i = first; i < first + n; ++i) {
+    facts.push_back(Fact(i * 0x9e3779b97f4a7c15, static_cast<int64_t>(i - first + 1)));
+  }
+  return facts;
+}
+
+TEST_F(StarLoadTest, AKeptFilterOfStoredRowsSparesTheLookupOfRowsItHasNotSeen) {
+  StoredRowFilter stored(1'000'000);
+  auto first = Start({}, &stored);
+  Append(*first, SpreadFacts(1, 1000));
+  ASSERT_TRUE(first->Commit(FileOutcome{}));
+  EXPECT_EQ(transport_->stored_readings, 0);  // nothing was stored to read
+  EXPECT_FALSE(stored.usable());
+
+  // Another process's load, which keeps no filter, asks about each row.
+  auto other = Start();
+  Append(*other, SpreadFacts(1001, 1000));
+  ASSERT_TRUE(other->Commit(FileOutcome{}));
+  EXPECT_EQ(transport_->rows_asked, 1000);
+
+  // Then 300 rows of each earlier load among 1,400 new ones: the filter reads every claim,
+  // both loads', and only the rows it may hold are asked about, all 600 stored ones among them.
+  std::vector<FactSale> mixed = SpreadFacts(701, 600);
+  for (const FactSale& fact : SpreadFacts(5001, 1400)) mixed.push_back(fact);
+  for (size_t i = 0; i < mixed.size(); ++i) mixed[i].source_line = static_cast<int64_t>(i + 1);
+  auto later = Start({}, &stored);
+  EXPECT_EQ(transport_->stored_readings, 1);
+  EXPECT_TRUE(stored.usable());
+  EXPECT_EQ(stored.keys(), 2000u);
+  EXPECT_EQ(Append(*later, mixed), 1400);
+  EXPECT_GE(transport_->rows_asked, 600);
+  EXPECT_LT(transport_->rows_asked, 600 + 20);
+  ASSERT_TRUE(later->Commit(FileOutcome{}));
+  EXPECT_EQ(tables_.facts.size(), 3400u);
+  EXPECT_EQ(tables_.holders.size(), 600u);
+
+  // The next load reads the claims committed since, its predecessor's, and finds its rows.
+  auto next = Start({}, &stored);
+  EXPECT_EQ(stored.keys(), 3400u);
+  EXPECT_EQ(Append(*next, SpreadFacts(5001, 1400)), 0);
+  EXPECT_GE(transport_->rows_asked, 1400);
+  ASSERT_TRUE(next->Commit(FileOutcome{}));
+  EXPECT_EQ(tables_.facts.size(), 3400u);
+}
+
+TEST_F(StarLoadTest, AFilterOfStoredRowsPastItsSizeAsksAboutEveryRowAgain) {
+  StoredRowFilter stored(1500);
+  auto first = Start();
+  Append(*first, SpreadFacts(1, 2000));
+  ASSERT_TRUE(first->Commit(FileOutcome{}));
+  auto later = Start({}, &stored);
+  EXPECT_FALSE(stored.usable());
+  EXPECT_EQ(Append(*later, SpreadFacts(1500, 1000)), 499);
+  EXPECT_EQ(transport_->rows_asked, 1000);
+  ASSERT_TRUE(later->Commit(FileOutcome{}));
+}
+
+TEST_F(StarLoadTest, PastTheLimitALoadWithAFilterOfStoredRowsFindsTheClaimsItWrote) {
+  auto first = Start();
+  Append(*first, SpreadFacts(1, 10));
+  ASSERT_TRUE(first->Commit(FileOutcome{}));
+  StoredRowFilter stored(1'000'000);
+  // 3,000 new rows written 1,000 at a time, then the first 200 of them again.
+  std::vector<FactSale> facts = SpreadFacts(1001, 3000);
+  for (const FactSale& fact : SpreadFacts(1001, 200)) facts.push_back(fact);
+  auto load = Start(LoadOptions{.row_check_limit = 1000}, &stored);
+  for (size_t i = 0; i < facts.size(); i += 100) {
+    Append(*load, {facts.begin() + static_cast<ptrdiff_t>(i),
+                   facts.begin() + static_cast<ptrdiff_t>(i + 100)});
+  }
+  ASSERT_TRUE(load->Commit(FileOutcome{}));
+  EXPECT_EQ(tables_.facts.size(), 3010u);
+  EXPECT_GE(transport_->rows_asked, 200);
+  EXPECT_LT(transport_->rows_asked, 200 + 50);
 }
 
 TEST_F(StarLoadTest, PastTheLimitOnlyCustomersTheLoadMayHaveWrittenAreLookedUp) {
