@@ -46,8 +46,8 @@ void AddMaxRejectRatioOption(CLI::App& command, Config& config);
 // How the commands that load files (ingest, watch) have the warehouse load them: till.toml's
 // file_partition_mib.
 WarehouseOptions LoadWarehouseOptions(const Config& config);
-// For a process that loads many times (`till watch` without --once): LoadWarehouseOptions, and
-// a filter of the stored rows kept from load to load.
+// For a process that loads batches many times (`till watch kinesis://` without --once):
+// LoadWarehouseOptions, and a filter of the stored rows kept from load to load.
 WarehouseOptions KeptWarehouseOptions(const Config& config);
 
 // Opens the warehouse `location` names and creates or upgrades its schema.

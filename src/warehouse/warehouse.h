@@ -339,12 +339,14 @@ struct WarehouseOptions {
   // holds, read at its first load into a warehouse that holds some and brought up to date at
   // each later one, so that the rows it says are new are not looked up (load/stored_rows.h);
   // up to this many hashes, 2 to 4 bytes each, past which rows are looked up again. 0: none,
-  // for a process that loads once, which would read every hash to spare a lookup of each row.
+  // for a process that loads once, which would read every hash to spare a lookup of each row,
+  // and for files: into a large warehouse the lookups warm the index pages that the file's
+  // claims are then written to, and sparing them saved nothing (bench/stream.sh's batches gain).
   size_t stored_row_filter_keys = 0;
 };
 
-// The stored row filter of a process that loads many times (`till stream`, `till watch`): at
-// most about 200 MB.
+// The stored row filter of a process that loads batches many times (`till stream`, `till watch
+// kinesis://`): at most about 200 MB.
 inline constexpr size_t kKeptRowFilterKeys = 50'000'000;
 
 Result<std::unique_ptr<Warehouse>> OpenWarehouse(const std::string& location,

@@ -1,6 +1,6 @@
 // The row hashes a warehouse holds, as a filter that a process which loads many times (`till
-// stream`, `till watch`) keeps from one load to the next, so that a row the filter says is not
-// stored needs no lookup in the warehouse.
+// stream`, `till watch kinesis://`) keeps from one load to the next, so that a row the filter says
+// is not stored needs no lookup in the warehouse.
 //
 // Why: into a warehouse that holds rows, every row of every load was looked up by its hash
 // before it was claimed, a B-tree descent on the server for each (on PostgreSQL, a third of the
