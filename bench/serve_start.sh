@@ -13,6 +13,11 @@
 # The peer, in the same run: the same kpis by SQL on retail_data_view, timed with sqlite3 and
 # psql (what a BI tool querying the warehouse live waits for its first figure).
 #
+# With REPLICA=1, each PostgreSQL warehouse is also served from a streaming replica of the cluster
+# (pg_basebackup, a hot standby on another port, caught up before it is timed): the none, cold and
+# warm starts and the peer's kpis again, on the replica, as `till serve` for reporting past one
+# machine runs.
+#
 #   bench/serve_start.sh [ROWS...]   (make bench-serve-start; BACKENDS="sqlite" for one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +33,7 @@ server=
 cleanup() {
   set +e
   [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+  stop_replica
   [[ " $backends " == *" postgres "* ]] && stop_pg_cluster
   rm -rf "$scratch"
 }
@@ -43,6 +49,39 @@ if [[ " $backends " == *" postgres "* ]]; then
   source bench/pg_cluster.sh
   start_pg_cluster
 fi
+
+replica_data=
+stop_replica() {
+  [ -n "$replica_data" ] && [ -f "$replica_data/postmaster.pid" ] &&
+    as_server "$bindir/pg_ctl" -D "$replica_data" -m immediate stop >/dev/null 2>&1
+  [ -n "$replica_data" ] && rm -rf "$replica_data"
+  replica_data=
+}
+
+# A fresh streaming replica of the cluster as it is now, caught up; sets replica_port.
+start_replica() {
+  local lsn attempt
+  stop_replica
+  replica_data=$work/replica
+  as_server "$bindir/pg_basebackup" -h 127.0.0.1 -p "$port" -U postgres -D "$replica_data" -R \
+    -X stream -c fast >"$work/basebackup.log" 2>&1 || { cat "$work/basebackup.log" >&2; exit 1; }
+  for attempt in 1 2 3 4 5; do
+    replica_port=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$replica_port") 2>/dev/null && continue
+    as_server "$bindir/pg_ctl" -D "$replica_data" -l "$work/replica.log" -w -t 60 \
+      -o "-c listen_addresses=127.0.0.1 -c port=$replica_port -c unix_socket_directories=$work" \
+      start >/dev/null && break
+    [ "$attempt" -eq 5 ] && { cat "$work/replica.log" >&2; exit 1; }
+  done
+  lsn=$(admin "SELECT pg_current_wal_lsn()")
+  for _ in $(seq 1 6000); do
+    [ "$("$psql" -X -q -A -t "host=127.0.0.1 port=$replica_port user=postgres dbname=postgres" \
+      -c "SELECT pg_last_wal_replay_lsn() >= '$lsn'")" = t ] && return 0
+    sleep 0.1
+  done
+  echo "the replica did not catch up" >&2
+  exit 1
+}
 
 now_ns() { date +%s%N; }
 
@@ -142,6 +181,27 @@ for rows in "${sizes[@]}"; do
         "$((rss / 1024))" "$((peak / 1024))" "$((rss * 1024 / sales))" "$size" "$peer"
     done
     printf "%-9s %-9s the load's update of the cube file: %.2f s\n" "$sales" "$backend" "$update_s"
+    if [ "$backend" = postgres ] && [ "${REPLICA:-0}" = 1 ]; then
+      start_replica
+      warehouse="postgres://postgres:$password@127.0.0.1:$replica_port/till_$rows"
+      peer_target="host=127.0.0.1 port=$replica_port user=postgres dbname=till_$rows"
+      cube=$scratch/replica_$rows.cube
+      peer=$(peer_seconds postgres "$kpis" "$peer_target")
+      for start in none cold warm; do
+        flags=(--cube-file "$cube")
+        [ "$start" = none ] && flags=(--no-cube-file)
+        [ "$start" = cold ] && rm -f "$cube"
+        start_and_ask "$warehouse" "${flags[@]}" >"$scratch/start.txt"
+        read -r seconds rss peak <"$scratch/start.txt"
+        [ "$start" = cold ] && wait_for "$cube"
+        stop_server
+        size=-
+        [ "$start" = none ] || size=$(awk -v b="$(stat -c %s "$cube")" 'BEGIN { printf "%.1f", b / 1048576 }')
+        printf "%-9s %-9s %-5s %9s %9s %9s %10s %12s %9s\n" "$sales" replica "$start" "$seconds" \
+          "$((rss / 1024))" "$((peak / 1024))" "$((rss * 1024 / sales))" "$size" "$peer"
+      done
+      stop_replica
+    fi
   done
   rm -f "$raw"
 done
