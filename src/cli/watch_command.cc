@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "base/log.h"
 #include "cli/command.h"
 #include "cli/cube_after_load.h"
 #include "cli/customer_segments.h"
@@ -63,6 +64,11 @@ int RunKinesisWatch(const Config& config, const WatchFlags& flags) {
   if (!warehouse) return Fail(warehouse.error());
   Status migrated = (*warehouse)->Migrate();
   if (!migrated) return Fail(migrated.error());
+  // Before the first batch waits on it; on failure the first batch reads it.
+  if (Status read = (*warehouse)->ReadStoredRows(); !read) {
+    Log(LogLevel::kWarn, "the stored rows were not read at the start",
+        {{"error", read.error().message()}});
+  }
   struct sigaction action {};
   action.sa_handler = OnStopSignal;
   sigemptyset(&action.sa_mask);

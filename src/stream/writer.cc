@@ -38,6 +38,15 @@ WarehouseOptions KeptOptions() {
   return WarehouseOptions{.stored_row_filter_keys = kKeptRowFilterKeys};
 }
 
+// Reads the filter of the stored rows before the first request waits on it; on failure the
+// first group reads it.
+void ReadStoredRows(Warehouse& warehouse) {
+  if (Status read = warehouse.ReadStoredRows(); !read) {
+    Log(LogLevel::kWarn, "stream: the stored rows were not read at the start",
+        {{"error", read.error().message()}});
+  }
+}
+
 struct Queued {
   Submission submission;
   Steady::time_point received;
@@ -93,6 +102,7 @@ Status StreamWriter::Start() {
   auto warehouse = OpenWarehouse(state_->options.warehouse, Access::kReadWrite, KeptOptions());
   TILL_RETURN_IF_ERROR(warehouse);
   TILL_RETURN_IF_ERROR((*warehouse)->Migrate());
+  ReadStoredRows(**warehouse);
   state_->warehouse = std::move(*warehouse);
   state_->thread = std::thread([state = state_.get()] {
     pthread_setname_np(pthread_self(), "till-write");
@@ -166,6 +176,7 @@ void StreamWriter::State::Loop() {
 bool StreamWriter::State::Reconnect() {
   auto reopened = OpenWarehouse(options.warehouse, Access::kReadWrite, KeptOptions());
   if (!reopened || !(*reopened)->Migrate()) return false;
+  ReadStoredRows(**reopened);
   warehouse = std::move(*reopened);
   run_id = 0;
   std::lock_guard lock(mutex);

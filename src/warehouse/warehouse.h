@@ -178,6 +178,10 @@ class Warehouse {
   // Creates the schema or upgrades it through the versioned migrations. Idempotent.
   // Fails with kSchemaTooNew on a warehouse written by a newer Till.
   virtual Status Migrate() = 0;
+  // A warehouse that keeps a filter of its stored rows (WarehouseOptions::
+  // stored_row_filter_keys) reads it now, waiting for the loads in progress, rather than in its
+  // first load: at a start, before any request waits on it. Nothing for one that keeps none.
+  virtual Status ReadStoredRows() { return {}; }
   virtual Result<int> SchemaVersion() = 0;
   // The schema version Migrate() brings a warehouse to: the newest this Till knows.
   virtual int NewestSchemaVersion() const = 0;

@@ -1258,14 +1258,17 @@ TEST_F(PostgresWarehouseTest, AKeptFilterOfStoredRowsMissesNoRowAnotherProcessLo
       WriteRepeats(dir_, "a_more.csv", a, 5, Generate(dir_, "n2.csv", 40, 86));
   // The same loads into two databases: in the first, one process keeps a filter; in the
   // second, neither does.
+  const std::string f = Generate(dir_, "f.csv", 60, 87);
+  const std::string f_and_b = WriteRepeats(dir_, "f_b.csv", f, 1, b);
   struct Run {
     std::string url;
+    size_t keys;
     std::unique_ptr<Warehouse> kept;
     std::unique_ptr<Warehouse> other;
   };
   std::vector<Run> runs;
   for (size_t keys : {size_t{1'000'000}, size_t{0}}) {
-    Run run{cluster().Url(NewDatabase()), nullptr, nullptr};
+    Run run{cluster().Url(NewDatabase()), keys, nullptr, nullptr};
     run.kept = Open(run.url, WarehouseOptions{.stored_row_filter_keys = keys});
     run.other = Open(run.url);
     ASSERT_NE(run.kept, nullptr);
@@ -1291,13 +1294,20 @@ TEST_F(PostgresWarehouseTest, AKeptFilterOfStoredRowsMissesNoRowAnotherProcessLo
     expect_loaded(LoadDirectly(other, e, LoadAs::kFile, b_id));
     expect_loaded(LoadAsBatch(kept, b));        // half of it loads again
     expect_loaded(LoadAsBatch(kept, a_again));  // none of it
+    // A third process reads its filter at its start, not in its first load; then the other
+    // process loads a batch of new rows, which the third one's load finds.
+    auto started = Open(run.url, WarehouseOptions{.stored_row_filter_keys = run.keys});
+    ASSERT_NE(started, nullptr);
+    ASSERT_TRUE(started->ReadStoredRows());
+    expect_loaded(LoadAsBatch(other, f));
+    expect_loaded(LoadAsBatch(*started, f_and_b));  // each row a duplicate
   }
   Warehouse& with = *runs[0].other;
   Warehouse& without = *runs[1].other;
-  // a, a's new rows, d, b's rows moved to the batch that repeated them, the new rows after a, e
-  // and the rest of b.
+  // a, a's new rows, d, b's rows moved to the batch that repeated them, the new rows after a, e,
+  // the rest of b, and f.
   EXPECT_EQ(Count(with, "SELECT sum(rows_loaded) FROM etl_file WHERE unloaded_at IS NULL"),
-            300 + 50 + 100 + 100 + 40 + 30 + 100);
+            300 + 50 + 100 + 100 + 40 + 30 + 100 + 60);
   ExpectSameRows(Rows(without, kViewInOrder), Rows(with, kViewInOrder));
   ExpectSameRows(Rows(without, kFileCounts), Rows(with, kFileCounts));
   ExpectSameRows(Rows(without, "SELECT * FROM fact_sales_row ORDER BY row_hash"),

@@ -279,75 +279,8 @@ CREATE INDEX {0}_product ON {0} (product_key);
                               data, "recording duplicate rows");
   }
 
-  // The mark is "<file node> <files> <batches>": fact_sales_row's file node (another once the
-  // table is emptied or made again, when the filter starts from nothing), and in each range of
-  // file ids the largest whose claims the filter holds. Loads take their ids under the load lock
-  // (files and batches each from a range of their own), so every load with a smaller id in this
-  // one's range has committed, and every later load takes a larger id than any there is now:
-  // the claims of the loads committed after a reading are those of larger ids. An unload moves a
-  // claim only to a file that held the row as a duplicate, loaded after the claim's file, so a
-  // claim never moves below the mark unread.
   Status ReadStoredRows(StoredRowFilter& filter) override {
-    auto state = connection_.Query(
-        "SELECT pg_relation_filenode('fact_sales_row'), "
-        "  (SELECT coalesce(max(file_id), 0) FROM etl_file WHERE file_id < $1), "
-        "  (SELECT coalesce(max(file_id), $1 - 1) FROM etl_file WHERE file_id >= $1)",
-        {std::to_string(kFirstBatchId)}, "reading the row hashes' state");
-    TILL_RETURN_IF_ERROR(state);
-    const int64_t node = IntValue(*state, 0, 0);
-    int64_t files = IntValue(*state, 0, 1);
-    int64_t batches = IntValue(*state, 0, 2);
-    // This load's own id is the largest of its range, and its claims are not committed yet.
-    (file_id_ < kFirstBatchId ? files : batches) = file_id_ - 1;
-    int64_t read_node = 0;
-    int64_t read_files = 0;
-    int64_t read_batches = 0;
-    bool fits = std::sscanf(filter.mark().c_str(), "%" SCNd64 " %" SCNd64 " %" SCNd64, &read_node,
-                            &read_files, &read_batches) == 3 &&
-                read_node == node && read_files <= files && read_batches <= batches;
-    auto add = [&](const PgResult& rows) -> Status {
-      for (int r = 0; r < PQntuples(rows.get()); ++r) {
-        auto hash = ParseUuid(std::string_view(PQgetvalue(rows.get(), r, 0),
-                                               static_cast<size_t>(PQgetlength(rows.get(), r, 0))));
-        if (!hash) return MakeError(ErrorCode::kInternal, "a stored row hash is not a uuid");
-        filter.Add(*hash);
-      }
-      return {};
-    };
-    if (fits) {
-      auto rows = connection_.Query(
-          "SELECT row_hash FROM fact_sales_row "
-          "WHERE (file_id > $1 AND file_id < $3) OR file_id > $2",
-          {std::to_string(read_files), std::to_string(read_batches), std::to_string(kFirstBatchId)},
-          "reading the row hashes loaded since");
-      TILL_RETURN_IF_ERROR(rows);
-      TILL_RETURN_IF_ERROR(add(*rows));
-    } else {
-      // Every claim, a page at a time in the order of the table's key, so that neither side
-      // holds them all at once.
-      filter.Clear();
-      constexpr int kPage = 200'000;
-      std::string after;
-      for (;;) {
-        auto rows = after.empty()
-                        ? connection_.Query(fmt::format("SELECT row_hash FROM fact_sales_row "
-                                                        "ORDER BY row_hash LIMIT {}",
-                                                        kPage),
-                                            {}, "reading the row hashes")
-                        : connection_.Query(fmt::format("SELECT row_hash FROM fact_sales_row "
-                                                        "WHERE row_hash > $1 "
-                                                        "ORDER BY row_hash LIMIT {}",
-                                                        kPage),
-                                            {after}, "reading the row hashes");
-        TILL_RETURN_IF_ERROR(rows);
-        TILL_RETURN_IF_ERROR(add(*rows));
-        const int n = PQntuples(rows->get());
-        if (n < kPage) break;
-        after = PQgetvalue(rows->get(), n - 1, 0);
-      }
-    }
-    filter.set_mark(fmt::format("{} {} {}", node, files, batches));
-    return {};
+    return ReadPostgresStoredRows(connection_, filter, file_id_);
   }
 
   Status AppendRejects(std::span<const RejectRecord> rejects) override {
@@ -604,6 +537,78 @@ CREATE INDEX {0}_product ON {0} (product_key);
 };
 
 }  // namespace
+
+// The mark is "<file node> <files> <batches>": fact_sales_row's file node (another once the
+// table is emptied or made again, when the filter starts from nothing), and in each range of
+// file ids the largest whose claims the filter holds. Loads take their ids under the load lock
+// (files and batches each from a range of their own), so every load with a smaller id in this
+// one's range has committed, and every later load takes a larger id than any there is now:
+// the claims of the loads committed after a reading are those of larger ids. An unload moves a
+// claim only to a file that held the row as a duplicate, loaded after the claim's file, so a
+// claim never moves below the mark unread.
+Status ReadPostgresStoredRows(Connection& connection, StoredRowFilter& filter,
+                              int64_t own_file_id) {
+  auto state = connection.Query(
+      "SELECT pg_relation_filenode('fact_sales_row'), "
+      "  (SELECT coalesce(max(file_id), 0) FROM etl_file WHERE file_id < $1), "
+      "  (SELECT coalesce(max(file_id), $1 - 1) FROM etl_file WHERE file_id >= $1)",
+      {std::to_string(kFirstBatchId)}, "reading the row hashes' state");
+  TILL_RETURN_IF_ERROR(state);
+  const int64_t node = IntValue(*state, 0, 0);
+  int64_t files = IntValue(*state, 0, 1);
+  int64_t batches = IntValue(*state, 0, 2);
+  // A load's own id is the largest of its range, and its claims are not committed yet.
+  if (own_file_id > 0) (own_file_id < kFirstBatchId ? files : batches) = own_file_id - 1;
+  int64_t read_node = 0;
+  int64_t read_files = 0;
+  int64_t read_batches = 0;
+  bool fits = std::sscanf(filter.mark().c_str(), "%" SCNd64 " %" SCNd64 " %" SCNd64, &read_node,
+                          &read_files, &read_batches) == 3 &&
+              read_node == node && read_files <= files && read_batches <= batches;
+  auto add = [&](const PgResult& rows) -> Status {
+    for (int r = 0; r < PQntuples(rows.get()); ++r) {
+      auto hash = ParseUuid(std::string_view(PQgetvalue(rows.get(), r, 0),
+                                             static_cast<size_t>(PQgetlength(rows.get(), r, 0))));
+      if (!hash) return MakeError(ErrorCode::kInternal, "a stored row hash is not a uuid");
+      filter.Add(*hash);
+    }
+    return {};
+  };
+  if (fits) {
+    auto rows = connection.Query(
+        "SELECT row_hash FROM fact_sales_row "
+        "WHERE (file_id > $1 AND file_id < $3) OR file_id > $2",
+        {std::to_string(read_files), std::to_string(read_batches), std::to_string(kFirstBatchId)},
+        "reading the row hashes loaded since");
+    TILL_RETURN_IF_ERROR(rows);
+    TILL_RETURN_IF_ERROR(add(*rows));
+  } else {
+    // Every claim, a page at a time in the order of the table's key, so that neither side
+    // holds them all at once.
+    filter.Clear();
+    constexpr int kPage = 200'000;
+    std::string after;
+    for (;;) {
+      auto rows = after.empty()
+                      ? connection.Query(fmt::format("SELECT row_hash FROM fact_sales_row "
+                                                     "ORDER BY row_hash LIMIT {}",
+                                                     kPage),
+                                         {}, "reading the row hashes")
+                      : connection.Query(fmt::format("SELECT row_hash FROM fact_sales_row "
+                                                     "WHERE row_hash > $1 "
+                                                     "ORDER BY row_hash LIMIT {}",
+                                                     kPage),
+                                         {after}, "reading the row hashes");
+      TILL_RETURN_IF_ERROR(rows);
+      TILL_RETURN_IF_ERROR(add(*rows));
+      const int n = PQntuples(rows->get());
+      if (n < kPage) break;
+      after = PQgetvalue(rows->get(), n - 1, 0);
+    }
+  }
+  filter.set_mark(fmt::format("{} {} {}", node, files, batches));
+  return {};
+}
 
 std::unique_ptr<LoadTransport> MakePostgresTransport(Connection& connection, int64_t file_id,
                                                      FactStorage storage, size_t held_fact_bytes,

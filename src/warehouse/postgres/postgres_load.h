@@ -33,6 +33,11 @@ std::unique_ptr<LoadTransport> MakePostgresTransport(Connection& connection, int
                                                      int64_t shared_table_bytes = int64_t{256}
                                                                                   << 20);
 
+// Brings a filter of the stored rows up to date (see LoadTransport::ReadStoredRows), inside the
+// caller's transaction, which holds the load lock; `own_file_id`: the load's own file id, whose
+// claims are not committed yet, or 0 outside a load.
+Status ReadPostgresStoredRows(Connection& connection, StoredRowFilter& filter, int64_t own_file_id);
+
 // Removes the rows only `file_id` holds and marks it unloaded, inside the caller's
 // transaction: rows a still-loaded file held as duplicates move to the first such holder (into
 // its partition), then the file's partition is dropped, or its rows in a shared table deleted.

@@ -196,6 +196,18 @@ class PostgresWarehouse final : public Warehouse {
                                                              : FactStorage::kSharedTable);
   }
 
+  Status ReadStoredRows() override {
+    if (!stored_rows_) return {};
+    TILL_RETURN_IF_ERROR(connection_.EnsureConnected());
+    TILL_RETURN_IF_ERROR(connection_.Exec("BEGIN", "reading the stored rows"));
+    Status read = connection_.Exec(fmt::format("SELECT pg_advisory_xact_lock({})", kLoadLock),
+                                   "waiting for other loads");
+    if (read) read = ReadPostgresStoredRows(connection_, *stored_rows_, 0);
+    if (read) read = connection_.Exec("COMMIT", "reading the stored rows");
+    if (!read) connection_.Rollback();
+    return read;
+  }
+
   Result<std::unique_ptr<WarehouseLoad>> BeginBatchLoad(int64_t run_id,
                                                         const FileOutcome& outcome) override {
     return Begin(run_id, outcome, FactStorage::kBatchPartition);
