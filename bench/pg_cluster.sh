@@ -17,7 +17,7 @@ as_server() {
 admin() { "$psql" -X -q -A -t -v ON_ERROR_STOP=1 "host=127.0.0.1 port=$port user=postgres dbname=${2:-postgres}" -c "$1"; }
 
 start_pg_cluster() {
-  local tool attempt
+  local tool
   for tool in initdb pg_ctl psql; do
     [ -x "$bindir/$tool" ] || { echo "$bindir/$tool is missing: scripts/install-deps.sh" >&2; exit 2; }
   done
@@ -32,16 +32,24 @@ start_pg_cluster() {
     --locale=C.UTF-8 --auth-local=scram-sha-256 --auth-host=scram-sha-256 --no-instructions \
     >"$work/initdb.log" 2>&1 || { cat "$work/initdb.log" >&2; exit 1; }
   rm -f "$work/pwfile"
-  # A port nothing listens on; pg_ctl fails if another process takes it first, so try a few.
+  port=$(start_pg_server "$data" "$work/server.log")
+  postmaster=$(head -1 "$data/postmaster.pid")
+}
+
+# Starts the server of data folder $1 (log $2) on 127.0.0.1, on a port nothing listens on, its
+# socket in $work; prints the port. pg_ctl fails if another process takes the port first, so it
+# tries a few.
+start_pg_server() {
+  local attempt port
   for attempt in 1 2 3 4 5; do
     port=$((20000 + RANDOM % 40000))
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
-    as_server "$bindir/pg_ctl" -D "$data" -l "$work/server.log" -w -t 60 \
+    as_server "$bindir/pg_ctl" -D "$1" -l "$2" -w -t 60 \
       -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$work" \
-      start >/dev/null && break
-    [ "$attempt" -eq 5 ] && { cat "$work/server.log" >&2; exit 1; }
+      start >/dev/null && { echo "$port"; return 0; }
   done
-  postmaster=$(head -1 "$data/postmaster.pid")
+  cat "$2" >&2
+  exit 1
 }
 
 stop_pg_cluster() {

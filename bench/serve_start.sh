@@ -60,19 +60,12 @@ stop_replica() {
 
 # A fresh streaming replica of the cluster as it is now, caught up; sets replica_port.
 start_replica() {
-  local lsn attempt
+  local lsn
   stop_replica
   replica_data=$work/replica
   as_server "$bindir/pg_basebackup" -h 127.0.0.1 -p "$port" -U postgres -D "$replica_data" -R \
     -X stream -c fast >"$work/basebackup.log" 2>&1 || { cat "$work/basebackup.log" >&2; exit 1; }
-  for attempt in 1 2 3 4 5; do
-    replica_port=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$replica_port") 2>/dev/null && continue
-    as_server "$bindir/pg_ctl" -D "$replica_data" -l "$work/replica.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -c port=$replica_port -c unix_socket_directories=$work" \
-      start >/dev/null && break
-    [ "$attempt" -eq 5 ] && { cat "$work/replica.log" >&2; exit 1; }
-  done
+  replica_port=$(start_pg_server "$replica_data" "$work/replica.log")
   lsn=$(admin "SELECT pg_current_wal_lsn()")
   for _ in $(seq 1 6000); do
     [ "$("$psql" -X -q -A -t "host=127.0.0.1 port=$replica_port user=postgres dbname=postgres" \
@@ -133,6 +126,29 @@ peer_seconds() {
   awk -v ns=$((end - start)) 'BEGIN { printf "%.2f", ns / 1e9 }'
 }
 
+# Times each start ($5...: load, none, cold, warm) of till serve on warehouse $2 with cube file
+# $3 (the load's at $4), a table row each labelled $1, with sales and peer as set by the caller.
+time_starts() {
+  local label=$1 warehouse=$2 cube=$3 loaded_cube=$4 start flags seconds rss peak size
+  for start in "${@:5}"; do
+    flags=(--cube-file "$cube")
+    [ "$start" = load ] && flags=(--cube-file "$loaded_cube")
+    [ "$start" = none ] && flags=(--no-cube-file)
+    [ "$start" = cold ] && rm -f "$cube"
+    # Not in a subshell: server must be set here.
+    start_and_ask "$warehouse" "${flags[@]}" >"$scratch/start.txt"
+    read -r seconds rss peak <"$scratch/start.txt"
+    [ "$start" = cold ] && wait_for "$cube"
+    stop_server
+    size=-
+    [ "$start" = load ] && size=$(awk -v b="$(stat -c %s "$loaded_cube")" 'BEGIN { printf "%.1f", b / 1048576 }')
+    [ "$start" = cold ] || [ "$start" = warm ] &&
+      size=$(awk -v b="$(stat -c %s "$cube")" 'BEGIN { printf "%.1f", b / 1048576 }')
+    printf "%-9s %-9s %-5s %9s %9s %9s %10s %12s %9s\n" "$sales" "$label" "$start" "$seconds" \
+      "$((rss / 1024))" "$((peak / 1024))" "$((rss * 1024 / sales))" "$size" "$peer"
+  done
+}
+
 kpis="SELECT sum(total_amount), count(*), sum(total_purchases), count(DISTINCT customer_id), avg(ratings) FROM retail_data_view"
 printf "%-9s %-9s %-5s %9s %9s %9s %10s %12s %9s\n" sales backend start first_s rss_MiB peak_MiB bytes/sale cube_file_MiB peer_s
 for rows in "${sizes[@]}"; do
@@ -163,23 +179,7 @@ for rows in "${sizes[@]}"; do
     fi
     # The peer first, on a warehouse the load has just written, as the cold start reads it.
     peer=$(peer_seconds "$backend" "$kpis" "$peer_target")
-    for start in load none cold warm; do
-      flags=(--cube-file "$cube")
-      [ "$start" = load ] && flags=(--cube-file "$loaded_cube")
-      [ "$start" = none ] && flags=(--no-cube-file)
-      [ "$start" = cold ] && rm -f "$cube"
-      # Not in a subshell: server must be set here.
-      start_and_ask "$warehouse" "${flags[@]}" >"$scratch/start.txt"
-      read -r seconds rss peak <"$scratch/start.txt"
-      [ "$start" = cold ] && wait_for "$cube"
-      stop_server
-      size=-
-      [ "$start" = load ] && size=$(awk -v b="$(stat -c %s "$loaded_cube")" 'BEGIN { printf "%.1f", b / 1048576 }')
-      [ "$start" = cold ] || [ "$start" = warm ] &&
-        size=$(awk -v b="$(stat -c %s "$cube")" 'BEGIN { printf "%.1f", b / 1048576 }')
-      printf "%-9s %-9s %-5s %9s %9s %9s %10s %12s %9s\n" "$sales" "$backend" "$start" "$seconds" \
-        "$((rss / 1024))" "$((peak / 1024))" "$((rss * 1024 / sales))" "$size" "$peer"
-    done
+    time_starts "$backend" "$warehouse" "$cube" "$loaded_cube" load none cold warm
     printf "%-9s %-9s the load's update of the cube file: %.2f s\n" "$sales" "$backend" "$update_s"
     if [ "$backend" = postgres ] && [ "${REPLICA:-0}" = 1 ]; then
       start_replica
@@ -187,19 +187,7 @@ for rows in "${sizes[@]}"; do
       peer_target="host=127.0.0.1 port=$replica_port user=postgres dbname=till_$rows"
       cube=$scratch/replica_$rows.cube
       peer=$(peer_seconds postgres "$kpis" "$peer_target")
-      for start in none cold warm; do
-        flags=(--cube-file "$cube")
-        [ "$start" = none ] && flags=(--no-cube-file)
-        [ "$start" = cold ] && rm -f "$cube"
-        start_and_ask "$warehouse" "${flags[@]}" >"$scratch/start.txt"
-        read -r seconds rss peak <"$scratch/start.txt"
-        [ "$start" = cold ] && wait_for "$cube"
-        stop_server
-        size=-
-        [ "$start" = none ] || size=$(awk -v b="$(stat -c %s "$cube")" 'BEGIN { printf "%.1f", b / 1048576 }')
-        printf "%-9s %-9s %-5s %9s %9s %9s %10s %12s %9s\n" "$sales" replica "$start" "$seconds" \
-          "$((rss / 1024))" "$((peak / 1024))" "$((rss * 1024 / sales))" "$size" "$peer"
-      done
+      time_starts replica "$warehouse" "$cube" "" none cold warm
       stop_replica
     fi
   done
