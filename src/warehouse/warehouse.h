@@ -347,6 +347,11 @@ struct WarehouseOptions {
   // and for files: into a large warehouse the lookups warm the index pages that the file's
   // claims are then written to, and sparing them saved nothing (bench/stream.sh's batches gain).
   size_t stored_row_filter_keys = 0;
+  // PostgreSQL: a file with a partition of its own copies its facts and builds their indexes on
+  // a second connection, beside the row claims and customer versions the load's transaction
+  // writes; that transaction then takes the indexed table as the file's partition. Off: all on
+  // one connection, as the tests compare.
+  bool stage_file_facts = true;
 };
 
 // The stored row filter of a process that loads batches many times (`till stream`, `till watch

@@ -1069,6 +1069,104 @@ std::string Partitions(Warehouse& warehouse) {
                 "WHERE i.inhparent = 'fact_sales'::regclass");
 }
 
+// A file with a partition of its own copies and indexes its facts on a second connection, and
+// the load's transaction takes the table as the partition: the warehouse it leaves is the one a
+// load on one connection leaves, to the partitions' keys and indexes. The files: a first, bulk
+// load; another; rows loaded already; the dirty samples; then the first again, replacing
+// itself, whose unload drops a staged partition.
+TEST_F(PostgresWarehouseTest, FactsStagedOnASecondConnectionLeaveWhatOneConnectionLeaves) {
+  ComparisonInputs inputs(dir_);
+  IngestOptions options;
+  options.max_reject_ratio = 1.0;
+  auto staged = Open(cluster().Url(NewDatabase()), WarehouseOptions{.file_partition_bytes = 0});
+  auto single = Open(cluster().Url(NewDatabase()),
+                     WarehouseOptions{.file_partition_bytes = 0, .stage_file_facts = false});
+  ASSERT_NE(staged, nullptr);
+  ASSERT_NE(single, nullptr);
+  for (Warehouse* warehouse : {staged.get(), single.get()}) {
+    IngestReport report = Ingest(*warehouse, inputs.InOrder(), options);
+    ASSERT_EQ(report.files.size(), inputs.InOrder().size());
+    for (const FileOutcome& file : report.files) {
+      EXPECT_EQ(file.status, FileStatus::kLoaded) << file.uri << ": " << file.error;
+    }
+    int64_t first =
+        Count(*warehouse, "SELECT file_id FROM etl_file WHERE uri = $1", {inputs.first});
+    Status replaced = LoadDirectly(*warehouse, inputs.first, LoadAs::kFile, first);
+    ASSERT_TRUE(replaced) << replaced.error().message();
+  }
+  // The staged load's second connection is there, the other's is not.
+  constexpr std::string_view kSessions =
+      "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+      "AND application_name = 'till'";
+  EXPECT_EQ(Count(*staged, kSessions), 2);
+  EXPECT_EQ(Count(*single, kSessions), 1);
+
+  ExpectSameRows(Rows(*single, kViewInOrder), Rows(*staged, kViewInOrder));
+  ExpectSameRows(Rows(*single, kFileCounts), Rows(*staged, kFileCounts));
+  ExpectSameRows(Rows(*single, kSteps), Rows(*staged, kSteps));
+  ExpectSameRows(Rows(*single, kCustomers), Rows(*staged, kCustomers));
+  ExpectSameRows(Rows(*single, kDates), Rows(*staged, kDates));
+  for (Dimension dimension : AllDimensions()) {
+    if (dimension == Dimension::kCustomer) continue;
+    SCOPED_TRACE(Spec(dimension).table);
+    ExpectSameRows(Rows(*single, MembersQuery(dimension)), Rows(*staged, MembersQuery(dimension)));
+  }
+  for (std::string_view table : {"fact_sales_row", "fact_sales_dup"}) {
+    SCOPED_TRACE(table);
+    std::string sql = fmt::format(
+        "SELECT row_hash, file_id, source_line FROM {} ORDER BY row_hash, file_id", table);
+    ExpectSameRows(Rows(*single, sql), Rows(*staged, sql));
+  }
+  EXPECT_EQ(Partitions(*staged), Partitions(*single));
+  constexpr std::string_view kPartitionCatalog =
+      "SELECT c.relname, k.conname, pg_get_constraintdef(k.oid), k.convalidated "
+      "FROM pg_class c JOIN pg_constraint k ON k.conrelid = c.oid "
+      "WHERE c.relname LIKE 'fact\\_sales\\_file\\_%' "
+      "UNION ALL SELECT tablename, indexname, indexdef, NULL FROM pg_indexes "
+      "WHERE tablename LIKE 'fact\\_sales\\_file\\_%' ORDER BY 1, 2, 3";
+  QueryResult catalog = Rows(*staged, kPartitionCatalog);
+  // Each file's partition with its eleven foreign keys, validated, and its primary key.
+  int64_t partitions = Count(*staged,
+                             "SELECT count(*) FROM pg_class WHERE relkind = 'r' "
+                             "AND relname LIKE 'fact\\_sales\\_file\\_%'");
+  EXPECT_GE(partitions, 4);
+  EXPECT_EQ(Count(*staged,
+                  "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND convalidated "
+                  "AND conrelid::regclass::text LIKE 'fact\\_sales\\_file\\_%'"),
+            11 * partitions);
+  EXPECT_EQ(Count(*staged,
+                  "SELECT count(*) FROM pg_constraint WHERE contype = 'p' "
+                  "AND conname = conrelid::regclass::text || '_pkey' "
+                  "AND conrelid::regclass::text LIKE 'fact\\_sales\\_file\\_%'"),
+            partitions);
+  ExpectSameRows(Rows(*single, kPartitionCatalog), catalog);
+  EXPECT_EQ(Count(*staged, "SELECT count(*) FROM pg_class WHERE relname LIKE 'till\\_stage%'"), 0);
+}
+
+// A server that refuses the second connection (here by the role's connection limit) gets the
+// whole of each load on the first.
+TEST_F(PostgresWarehouseTest, AServerThatGivesOneConnectionGetsTheWholeLoadOnIt) {
+  const std::string role = "one_" + db_;
+  const std::string database = NewDatabase();
+  Exec(fmt::format("CREATE ROLE {} LOGIN PASSWORD 'one' CONNECTION LIMIT 1", role));
+  Exec(fmt::format("ALTER DATABASE {} OWNER TO {}", database, role));
+  auto warehouse =
+      Open(cluster().Url(database, role, "one"), WarehouseOptions{.file_partition_bytes = 0});
+  ASSERT_NE(warehouse, nullptr);
+  ASSERT_TRUE(warehouse->Migrate());
+  LoadThreeFiles(*warehouse, dir_);
+  EXPECT_EQ(Count(*warehouse,
+                  "SELECT count(*) FROM pg_class WHERE relkind = 'r' "
+                  "AND relname LIKE 'fact\\_sales\\_file\\_%'"),
+            3);
+  EXPECT_EQ(Count(*warehouse, "SELECT count(*) FROM retail_data_view"),
+            Count(*warehouse, "SELECT sum(rows_loaded) FROM etl_file"));
+  EXPECT_EQ(Count(*warehouse,
+                  "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                  "AND application_name = 'till'"),
+            1);
+}
+
 // A file of at least file_partition_bytes keeps a partition of its own, with its foreign keys.
 // Before it attaches, the small files' shared table is closed into a block of their ids, and an
 // empty one opens for the files after it. Unloading either kind removes exactly its rows.

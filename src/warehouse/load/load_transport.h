@@ -71,6 +71,10 @@ class LoadTransport {
   // Reads the warehouse's state and begins the bulk write: tables empty at this point may drop
   // their indexes until EndBulk(). Called once, first.
   virtual Result<LoadStart> BeginBulk() = 0;
+  // Says the last fact is appended, before the row claims and customer versions held in memory
+  // are written: work on the facts alone (on PostgreSQL, a file's partition's indexes) may start
+  // now, beside that writing, and end by EndBulk().
+  virtual Status EndFacts() { return {}; }
   // Rebuilds what BeginBulk() dropped and puts the file's facts in place (on PostgreSQL,
   // attaches the file's partition). Called once, after the last append.
   virtual Status EndBulk() = 0;

@@ -104,6 +104,7 @@ Status StarLoad::RecordStreamRequest(const StreamRequest& request) {
 
 Status StarLoad::Commit(const FileOutcome& outcome) {
   const auto start = std::chrono::steady_clock::now();
+  TILL_RETURN_IF_ERROR(transport_->EndFacts());
   TILL_RETURN_IF_ERROR(rows_.Flush());
   TILL_RETURN_IF_ERROR(customers_.Flush());
   TILL_RETURN_IF_ERROR(transport_->EndBulk());

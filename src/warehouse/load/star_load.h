@@ -55,9 +55,9 @@ class StarLoad final : public WarehouseLoad {
   Status UnloadFile(int64_t file_id) override;
   Status SetLandingEntry(const LandingEntry& entry) override;
   Status RecordStreamRequest(const StreamRequest& request) override;
-  // Writes the row claims and then the customer versions held in memory (the claims first, so
-  // that their memory is free before the versions are written), ends the bulk write, records
-  // the file's steps and counts, and commits.
+  // Ends the facts, writes the row claims and then the customer versions held in memory (the
+  // claims first, so that their memory is free before the versions are written), ends the bulk
+  // write, records the file's steps and counts, and commits.
   Status Commit(const FileOutcome& outcome) override;
 
  private:

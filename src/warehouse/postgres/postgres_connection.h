@@ -244,6 +244,33 @@ class Connection {
     return status;
   }
 
+  // Sends one or more statements without parameters and returns at once; Collect waits for
+  // their end. Meanwhile the server works on them and the caller on something else.
+  Status Send(std::string_view sql, std::string_view what) {
+    std::string text(sql);
+    if (!PQsendQuery(conn_, text.c_str())) return PgError(conn_, nullptr, what);
+    return {};
+  }
+
+  // Waits for what Send sent to end: the first failure among its statements, if any.
+  Status Collect(std::string_view what) {
+    Status status;
+    while (PgResult result{PQgetResult(conn_)}) {
+      ExecStatusType state = PQresultStatus(result.get());
+      if (state != PGRES_COMMAND_OK && state != PGRES_TUPLES_OK && status) {
+        status = PgError(conn_, result.get(), what);
+      }
+    }
+    return status;
+  }
+
+  // Asks the server to stop what Send sent, and waits for it to end.
+  void Cancel() {
+    PQrequestCancel(conn_);
+    while (PgResult result{PQgetResult(conn_)}) {
+    }
+  }
+
   // COPY … FROM STDIN: StartCopy, then PutCopy any number of times, then EndCopy. The data is
   // COPY's text format (lines ending in '\n') or, when the statement asks for it, binary.
   Status StartCopy(std::string_view copy_sql, std::string_view what) {
@@ -299,6 +326,12 @@ class Connection {
   // Rolls back whatever transaction is open; quiet when there is none or the server is gone.
   void Rollback() {
     if (conn_ && PQstatus(conn_) == CONNECTION_OK) PgResult(PQexec(conn_, "ROLLBACK"));
+  }
+
+  // Whether a transaction is open (or failed, waiting for its ROLLBACK).
+  bool InTransaction() const {
+    PGTransactionStatusType status = PQtransactionStatus(conn_);
+    return status == PQTRANS_INTRANS || status == PQTRANS_INERROR;
   }
 
  private:

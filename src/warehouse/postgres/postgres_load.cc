@@ -26,18 +26,22 @@ constexpr std::string_view kFactColumns =
 
 class PostgresTransport final : public LoadTransport {
  public:
-  PostgresTransport(Connection& connection, int64_t file_id, FactStorage storage,
-                    size_t held_fact_bytes, int64_t shared_table_bytes)
+  PostgresTransport(Connection& connection, Connection* staging, int64_t file_id,
+                    FactStorage storage, size_t held_fact_bytes, int64_t shared_table_bytes)
       : connection_(connection),
+        staging_(storage == FactStorage::kFilePartition ? staging : nullptr),
         file_id_(file_id),
         max_held_bytes_(held_fact_bytes),
         shared_table_bytes_(shared_table_bytes),
         storage_(storage),
         partition_(OwnPartition() ? fmt::format("fact_sales_file_{}", file_id)
                    : storage == FactStorage::kSharedTable ? std::string("fact_sales_shared")
-                                                          : std::string("fact_sales_batch")) {}
+                                                          : std::string("fact_sales_batch")),
+        stage_(fmt::format("till_stage_{}", file_id)) {}
   ~PostgresTransport() override {
-    if (!committed_) connection_.Rollback();
+    if (committed_) return;
+    connection_.Rollback();  // first: it may hold the staged table, renamed
+    if (staging_) DropStage();
   }
 
   int64_t file_id() const override { return file_id_; }
@@ -46,9 +50,12 @@ class PostgresTransport final : public LoadTransport {
     auto state = connection_.Query(
         "SELECT NOT EXISTS (SELECT 1 FROM fact_sales_row), "
         "  NOT EXISTS (SELECT 1 FROM dim_customer WHERE customer_key <> 0), "
-        "  (SELECT coalesce(max(sale_id), 0) FROM fact_sales)",
+        "  (SELECT coalesce(max(sale_id), 0) FROM fact_sales), "
+        "  EXISTS (SELECT 1 FROM pg_class WHERE relkind = 'r' AND relname LIKE 'till\\_stage\\_%' "
+        "    AND pg_table_is_visible(oid))",
         {}, "reading the warehouse's state");
     TILL_RETURN_IF_ERROR(state);
+    if (*Value(*state, 0, 3) == "t") TILL_RETURN_IF_ERROR(DropLeftStages());
     LoadStart start;
     rows_bulk_ = *Value(*state, 0, 0) == "t";
     start.rows_stored = !rows_bulk_;
@@ -66,12 +73,41 @@ class PostgresTransport final : public LoadTransport {
     }
     if (!OwnPartition()) return start;  // facts for a shared table wait until EndBulk
     // The CHECK lets the attach skip scanning the file's table for the partition bound.
-    TILL_RETURN_IF_ERROR(connection_.Exec(
-        fmt::format("CREATE TABLE {0} (LIKE fact_sales INCLUDING DEFAULTS INCLUDING CONSTRAINTS); "
-                    "ALTER TABLE {0} ADD CONSTRAINT {0}_file CHECK (file_id = {1})",
-                    partition_, file_id_),
-        "creating the file's fact table"));
+    const std::string create = fmt::format(
+        "CREATE TABLE {0} (LIKE fact_sales INCLUDING DEFAULTS INCLUDING CONSTRAINTS); "
+        "ALTER TABLE {0} ADD CONSTRAINT {0}_file CHECK (file_id = {1})",
+        staging_ ? stage_ : partition_, file_id_);
+    if (!staging_) {
+      TILL_RETURN_IF_ERROR(connection_.Exec(create, "creating the file's fact table"));
+      return start;
+    }
+    // On the staging connection the table is made at once: made in the copy's transaction, it
+    // would hold a lock on fact_sales (the LIKE's) that an unload in this transaction waits for.
+    // The facts are copied in a transaction of their own, committed when the last is in; their
+    // indexes are then built there while this transaction writes the row claims and customer
+    // versions, and this transaction gives the indexed table (its constraints and indexes too)
+    // the partition's names, adds its foreign keys and attaches it. Until then the table is no
+    // part of fact_sales: a load killed before leaves it behind under its stage name, for the
+    // next load to drop (DropLeftStages). Its commits need not wait for the disk: this
+    // transaction's, later in the log, makes them durable.
+    TILL_RETURN_IF_ERROR(
+        staging_->Exec("SET client_min_messages = warning; SET synchronous_commit = off; " + create,
+                       "creating the file's fact table"));
+    TILL_RETURN_IF_ERROR(staging_->Exec("BEGIN", "copying the file's facts"));
     return start;
+  }
+
+  Status EndFacts() override {
+    if (!staging_ || facts_ended_) return {};
+    facts_ended_ = true;
+    TILL_RETURN_IF_ERROR(staging_->Send(
+        fmt::format("COMMIT; ALTER TABLE {0} ADD CONSTRAINT {0}_pkey PRIMARY KEY (sale_id, "
+                    "file_id); CREATE INDEX {0}_date ON {0} (date_key); "
+                    "CREATE INDEX {0}_product ON {0} (product_key)",
+                    stage_),
+        "indexing the file's facts"));
+    indexing_ = true;
+    return {};
   }
 
   // A file's own table gets the foreign keys of fact_sales_files, each validated in one join,
@@ -93,6 +129,26 @@ class PostgresTransport final : public LoadTransport {
       return connection_.Exec(fmt::format("SELECT till_close_shared_facts({})", file_id_ + 1),
                               "closing the shared facts");
     }
+    std::string indexes;
+    if (staging_) {
+      TILL_RETURN_IF_ERROR(EndFacts());
+      indexing_ = false;
+      TILL_RETURN_IF_ERROR(staging_->Collect("indexing the file's facts"));
+      TILL_RETURN_IF_ERROR(
+          connection_.Exec(fmt::format("ALTER TABLE {0} RENAME TO {1}; "
+                                       "ALTER TABLE {1} RENAME CONSTRAINT {0}_file TO {1}_file; "
+                                       "ALTER TABLE {1} RENAME CONSTRAINT {0}_pkey TO {1}_pkey; "
+                                       "ALTER INDEX {0}_date RENAME TO {1}_date; "
+                                       "ALTER INDEX {0}_product RENAME TO {1}_product",
+                                       stage_, partition_),
+                           "taking the file's facts"));
+    } else {
+      indexes = fmt::format(
+          "ALTER TABLE {0} ADD CONSTRAINT {0}_pkey PRIMARY KEY (sale_id, file_id); "
+          "CREATE INDEX {0}_date ON {0} (date_key); "
+          "CREATE INDEX {0}_product ON {0} (product_key);",
+          partition_);
+    }
     TILL_RETURN_IF_ERROR(connection_.Exec(fmt::format(R"sql(
 DO $$
 DECLARE
@@ -103,11 +159,9 @@ BEGIN
     WHERE conrelid = 'fact_sales_files'::regclass AND contype = 'f';
   EXECUTE 'ALTER TABLE {0} ' || keys;
 END $$;
-ALTER TABLE {0} ADD CONSTRAINT {0}_pkey PRIMARY KEY (sale_id, file_id);
-CREATE INDEX {0}_date ON {0} (date_key);
-CREATE INDEX {0}_product ON {0} (product_key);
+{1}
 )sql",
-                                                      partition_),
+                                                      partition_, indexes),
                                           "checking and indexing the file's facts"));
     // The shared table's ids are all below this file's: closed into a block of the range below
     // it, they need no scan to show that none is this file's.
@@ -216,9 +270,10 @@ CREATE INDEX {0}_product ON {0} (product_key);
     BinaryCopy copy(facts.size() * 200);
     int64_t sale_id = first_sale_id;
     for (const FactSale* fact : facts) AppendFact(copy, sale_id++, *fact);
-    return connection_.CopyIn(
-        fmt::format("COPY {} ({}) FROM STDIN (FORMAT binary)", partition_, kFactColumns),
-        copy.Finish(), "writing facts");
+    return (staging_ ? *staging_ : connection_)
+        .CopyIn(fmt::format("COPY {} ({}) FROM STDIN (FORMAT binary)",
+                            staging_ ? stage_ : partition_, kFactColumns),
+                copy.Finish(), "writing facts");
   }
 
   // Only Till's loaders write fact_sales_row, one at a time (the load lock), so a hash looked
@@ -413,6 +468,35 @@ CREATE INDEX {0}_product ON {0} (product_key);
   }
 
  private:
+  // Drops the staged tables of killed loads, which no load can be using: this one holds the load
+  // lock, and stages only after taking it. One a role of this session may not drop is left.
+  Status DropLeftStages() {
+    return connection_.Exec(R"sql(
+DO $$
+DECLARE
+  stage text;
+BEGIN
+  FOR stage IN SELECT relname FROM pg_class WHERE relkind = 'r'
+      AND relname LIKE 'till\_stage\_%' AND pg_table_is_visible(oid) LOOP
+    BEGIN
+      EXECUTE format('DROP TABLE %I', stage);
+    EXCEPTION WHEN insufficient_privilege THEN
+      NULL;
+    END;
+  END LOOP;
+END $$)sql",
+                            "dropping the tables of killed loads");
+  }
+
+  // Takes back what the staging connection did for a load that does not commit: its open
+  // transaction, or the table it committed. Quiet: what is left, the next load drops.
+  void DropStage() {
+    if (PQstatus(staging_->get()) != CONNECTION_OK) return;
+    if (indexing_) staging_->Cancel();
+    if (staging_->InTransaction()) staging_->Rollback();
+    (void)staging_->Exec(fmt::format("DROP TABLE IF EXISTS {}", stage_), "dropping staged facts");
+  }
+
   // Builds the indexes of fact_sales_row that BeginBulk() dropped, once.
   Status IndexRows() {
     if (!rows_bulk_) return {};
@@ -521,11 +605,17 @@ CREATE INDEX {0}_product ON {0} (product_key);
   bool OwnPartition() const { return storage_ == FactStorage::kFilePartition; }
 
   Connection& connection_;
+  // A file's partition's second connection, which copies and indexes its facts (BeginBulk);
+  // none for the shared tables, or when the warehouse has none.
+  Connection* const staging_;
   const int64_t file_id_;
   const size_t max_held_bytes_;
   const int64_t shared_table_bytes_;
   const FactStorage storage_;
   const std::string partition_;
+  const std::string stage_;  // the table staging_ copies the facts into
+  bool facts_ended_ = false;
+  bool indexing_ = false;  // staging_ is building the indexes
   bool committed_ = false;
   bool rows_bulk_ = false;  // fact_sales_row was empty: its indexes are dropped until written
   bool no_facts_ = false;   // fact_sales was empty when the load began
@@ -610,10 +700,11 @@ Status ReadPostgresStoredRows(Connection& connection, StoredRowFilter& filter,
   return {};
 }
 
-std::unique_ptr<LoadTransport> MakePostgresTransport(Connection& connection, int64_t file_id,
-                                                     FactStorage storage, size_t held_fact_bytes,
+std::unique_ptr<LoadTransport> MakePostgresTransport(Connection& connection, Connection* staging,
+                                                     int64_t file_id, FactStorage storage,
+                                                     size_t held_fact_bytes,
                                                      int64_t shared_table_bytes) {
-  return std::make_unique<PostgresTransport>(connection, file_id, storage, held_fact_bytes,
+  return std::make_unique<PostgresTransport>(connection, staging, file_id, storage, held_fact_bytes,
                                              shared_table_bytes);
 }
 

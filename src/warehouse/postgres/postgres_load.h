@@ -23,12 +23,15 @@ enum class FactStorage { kFilePartition, kSharedTable, kBatchPartition };
 // whose etl_file record is `file_id`, its facts stored as `storage` says (see
 // postgres_schema.cc, versions 1, 7, 9, 10 and 11). Destroying it uncommitted rolls back.
 //
+// A file's own partition is copied and indexed through `staging`, a second connection to the
+// same database, when given: beside the row claims and customer versions this one writes.
+//
 // Facts bound for a shared table are held in memory up to `held_fact_bytes`, then staged in a
 // temporary table. Once fact_sales_shared holds `shared_table_bytes` or more, the load that
 // brought it there closes it into a block (till_close_shared_facts), so that the one scan a
 // close costs stays bounded.
-std::unique_ptr<LoadTransport> MakePostgresTransport(Connection& connection, int64_t file_id,
-                                                     FactStorage storage,
+std::unique_ptr<LoadTransport> MakePostgresTransport(Connection& connection, Connection* staging,
+                                                     int64_t file_id, FactStorage storage,
                                                      size_t held_fact_bytes = 64 << 20,
                                                      int64_t shared_table_bytes = int64_t{256}
                                                                                   << 20);

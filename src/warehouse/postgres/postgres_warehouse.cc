@@ -41,13 +41,16 @@ class PostgresWarehouse final : public Warehouse {
  public:
   PostgresWarehouse(std::string conninfo, bool read_only, const LoadOptions& load_options,
                     const WarehouseOptions& options)
-      : connection_(std::move(conninfo), read_only),
+      : connection_(conninfo, read_only),
         load_options_(load_options),
         batch_fact_bytes_(options.batch_fact_bytes),
         file_partition_bytes_(options.file_partition_bytes),
         shared_table_bytes_(options.shared_table_bytes) {
     if (options.stored_row_filter_keys > 0) {
       stored_rows_ = std::make_unique<StoredRowFilter>(options.stored_row_filter_keys);
+    }
+    if (!read_only && options.stage_file_facts) {
+      staging_ = std::make_unique<Connection>(std::move(conninfo), false);
     }
   }
 
@@ -516,8 +519,14 @@ class PostgresWarehouse final : public Warehouse {
     }
     auto file_id = InsertFile(run_id, outcome, "loaded", storage);
     TILL_RETURN_IF_ERROR(file_id);
-    return StarLoad::Start(MakePostgresTransport(connection_, *file_id, storage, batch_fact_bytes_,
-                                                 shared_table_bytes_),
+    // A server that takes no second connection (at max_connections, say) gets the whole load
+    // on this one.
+    Connection* staging =
+        storage == FactStorage::kFilePartition && staging_ && staging_->EnsureConnected()
+            ? staging_.get()
+            : nullptr;
+    return StarLoad::Start(MakePostgresTransport(connection_, staging, *file_id, storage,
+                                                 batch_fact_bytes_, shared_table_bytes_),
                            load_options_, stored_rows_.get());
   }
 
@@ -688,6 +697,8 @@ ALTER ROLE till_reader SET default_transaction_read_only = on;
   const int64_t file_partition_bytes_;
   const int64_t shared_table_bytes_;
   std::unique_ptr<StoredRowFilter> stored_rows_;  // kept across loads; null: none
+  // A file's partition's second connection (WarehouseOptions::stage_file_facts); null: none.
+  std::unique_ptr<Connection> staging_;
   // WaitForCommit's session (its server process id; 0: none yet, or lost) and what it found.
   int watching_backend_ = 0;
   bool replica_ = false;
