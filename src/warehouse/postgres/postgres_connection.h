@@ -68,6 +68,12 @@ class BinaryCopy {
   void Int8(int64_t value) { Field(value); }
   void Int4(int32_t value) { Field(value); }
   void Float8(double value) { Field(std::bit_cast<int64_t>(value)); }
+  // A row hash as a uuid: its 16 bytes in AppendUuid's order.
+  void Uuid(const RowHash& hash) {
+    Put<int32_t>(16);
+    Put(hash.high);
+    Put(hash.low);
+  }
   void Null() { Put<int32_t>(-1); }
   void Text(std::string_view value) {
     Put(static_cast<int32_t>(value.size()));

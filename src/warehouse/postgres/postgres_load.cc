@@ -89,9 +89,15 @@ class PostgresTransport final : public LoadTransport {
     // the partition's names, adds its foreign keys and attaches it. Until then the table is no
     // part of fact_sales: a load killed before leaves it behind under its stage name, for the
     // next load to drop (DropLeftStages). Its commits need not wait for the disk: this
-    // transaction's, later in the log, makes them durable.
+    // transaction's, later in the log, makes them durable. Both sessions sort their indexes
+    // without parallel workers: two sorts at once keep the cores busy already, and their
+    // workers would only crowd them.
     TILL_RETURN_IF_ERROR(
-        staging_->Exec("SET client_min_messages = warning; SET synchronous_commit = off; " + create,
+        connection_.Exec("SET LOCAL max_parallel_maintenance_workers = 0", "starting the load"));
+    TILL_RETURN_IF_ERROR(
+        staging_->Exec("SET client_min_messages = warning; SET synchronous_commit = off; "
+                       "SET max_parallel_maintenance_workers = 0; " +
+                           create,
                        "creating the file's fact table"));
     TILL_RETURN_IF_ERROR(staging_->Exec("BEGIN", "copying the file's facts"));
     return start;
@@ -312,26 +318,20 @@ END $$;
     std::sort(claims.begin(), claims.end(), [](const RowClaim& a, const RowClaim& b) {
       return std::tie(a.hash.high, a.hash.low) < std::tie(b.hash.high, b.hash.low);
     });
-    std::string data;
-    data.reserve(claims.size() * 64);
-    for (const RowClaim& claim : claims) {
-      AppendUuid(data, claim.hash);
-      fmt::format_to(std::back_inserter(data), "\t{}\t{}\n", file_id_, claim.source_line);
-    }
-    TILL_RETURN_IF_ERROR(
-        connection_.CopyIn("COPY fact_sales_row (row_hash, file_id, source_line) FROM STDIN", data,
-                           "writing row hashes"));
+    BinaryCopy data(claims.size() * 42);
+    for (const RowClaim& claim : claims) AppendRowLine(data, claim.hash, claim.source_line);
+    TILL_RETURN_IF_ERROR(connection_.CopyIn(
+        "COPY fact_sales_row (row_hash, file_id, source_line) FROM STDIN (FORMAT binary)",
+        data.Finish(), "writing row hashes"));
     return IndexRows();  // later lookups go through the index
   }
 
   Status AppendRowHolders(std::span<const RowHolder> holders) override {
-    std::string data;
-    for (const RowHolder& holder : holders) {
-      AppendUuid(data, holder.hash);
-      fmt::format_to(std::back_inserter(data), "\t{}\t{}\n", file_id_, holder.source_line);
-    }
-    return connection_.CopyIn("COPY fact_sales_dup (row_hash, file_id, source_line) FROM STDIN",
-                              data, "recording duplicate rows");
+    BinaryCopy data(holders.size() * 42);
+    for (const RowHolder& holder : holders) AppendRowLine(data, holder.hash, holder.source_line);
+    return connection_.CopyIn(
+        "COPY fact_sales_dup (row_hash, file_id, source_line) FROM STDIN (FORMAT binary)",
+        data.Finish(), "recording duplicate rows");
   }
 
   Status ReadStoredRows(StoredRowFilter& filter) override {
@@ -539,6 +539,14 @@ END $$)sql",
     held_ = BinaryCopy(0);
     held_facts_ = 0;
     return {};
+  }
+
+  // A row of fact_sales_row or fact_sales_dup: the row's hash, and this file's line of it.
+  void AppendRowLine(BinaryCopy& copy, const RowHash& hash, int64_t source_line) const {
+    copy.Row(3);
+    copy.Uuid(hash);
+    copy.Int8(file_id_);
+    copy.Int8(source_line);
   }
 
   // One fact in the column order of kFactColumns.
