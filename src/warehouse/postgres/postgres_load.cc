@@ -345,10 +345,13 @@ END $$;
   }
 
   // With no facts pointing at customers, the key and current-version indexes (and the foreign
-  // key that needs the first) are dropped for the copy and built after it in one sort each,
-  // instead of grown row by row.
+  // key that needs the first) are dropped for the first copy and built after it in one sort
+  // each, instead of grown row by row. Only for the first: a load that keeps more versions than
+  // it holds in memory copies them in several goes, looking the stored ones up in between, and
+  // building the indexes again after each would sort all the versions so far each time.
   Status AppendCustomers(std::span<const CustomerRow> versions) override {
-    if (!no_facts_) return CopyCustomers(versions);
+    if (!no_facts_ || customers_copied_) return CopyCustomers(versions);
+    customers_copied_ = true;
     TILL_RETURN_IF_ERROR(connection_.Exec(
         "ALTER TABLE fact_sales_files DROP CONSTRAINT fact_sales_customer_key_fkey; "
         "ALTER TABLE dim_customer DROP CONSTRAINT dim_customer_pkey; "
@@ -627,6 +630,7 @@ END $$)sql",
   bool committed_ = false;
   bool rows_bulk_ = false;  // fact_sales_row was empty: its indexes are dropped until written
   bool no_facts_ = false;   // fact_sales was empty when the load began
+  bool customers_copied_ = false;  // AppendCustomers() ran
   // Facts for a shared table, held for the one statement that appends them at EndBulk; past
   // max_held_bytes_ they are staged in a temporary table instead (staged_).
   BinaryCopy held_{0};
