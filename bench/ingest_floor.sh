@@ -153,24 +153,35 @@ pg_peer=("$psql" -X -q -v ON_ERROR_STOP=1 "host=127.0.0.1 port=$port user=postgr
 : >"$work/s_till"; : >"$work/s_floor"; : >"$work/s_peer"
 : >"$work/p_till"; : >"$work/p_floor"; : >"$work/p_peer"; : >"$work/p_floor2"
 : >"$work/s_steps"; : >"$work/p_steps"
+# Before each timed command: the server's dirty buffers written (CHECKPOINT) and the kernel's
+# (sync), so that no run pays for the writes of the one before.
+quiet() {
+  admin "CHECKPOINT"
+  sync
+}
+
 for ((i = 0; i < runs; i++)); do
   rm -f "$work"/w.db*
+  sync
   seconds "$till" ingest "$raw" --warehouse "$work/w.db" >>"$work/s_till"
   rm -f "$work"/w.db*
+  sync
   /usr/bin/time -f "%e" -o "$work/time" sqlite3 "$work/w.db" <"$work/floor.sql" >"$work/steps"
   cat "$work/time" >>"$work/s_floor"
   awk '/^Run Time/ { print n++, $4 }' "$work/steps" >>"$work/s_steps"
   rm -f "$work"/w.db*
+  sync
   seconds sqlite3 "$work/w.db" -cmd ".mode csv" ".import $raw raw" >>"$work/s_peer"
 
   admin "CREATE DATABASE till_$i"
+  quiet
   seconds "$till" ingest "$raw" --warehouse "postgres://postgres:$password@127.0.0.1:$port/till_$i" >>"$work/p_till"
   admin "DROP DATABASE till_$i"
-  admin "CHECKPOINT"
+  quiet
   /usr/bin/time -f "%e" -o "$work/time" "${pg_floor[@]}" -f "$work/floor_pg.sql" >"$work/steps"
   cat "$work/time" >>"$work/p_floor"
   awk '/^Time:/ { print n++, $2 / 1000 }' "$work/steps" >>"$work/p_steps"
-  admin "CHECKPOINT"
+  quiet
   start=$(date +%s.%N)
   "${pg_floor[@]}" -f "$work/floor_pg_facts.sql" >/dev/null &
   facts=$!
@@ -182,7 +193,7 @@ for ((i = 0; i < runs; i++)); do
   awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.3f\n", e - s }' >>"$work/p_floor2"
   admin "DROP TABLE f2" $db
   admin "CREATE UNLOGGED TABLE raw ($columns)" peer
-  admin "CHECKPOINT"
+  quiet
   seconds "${pg_peer[@]}" -c "\\copy raw FROM '$raw' WITH (FORMAT csv, HEADER true)" >>"$work/p_peer"
   admin "DROP TABLE raw" peer
 done
