@@ -1141,6 +1141,13 @@ TEST_F(PostgresWarehouseTest, FactsStagedOnASecondConnectionLeaveWhatOneConnecti
             partitions);
   ExpectSameRows(Rows(*single, kPartitionCatalog), catalog);
   EXPECT_EQ(Count(*staged, "SELECT count(*) FROM pg_class WHERE relname LIKE 'till\\_stage%'"), 0);
+
+  // A staged load that fails (its file over its reject budget) takes its table back at once.
+  IngestReport failed = Ingest(*staged, {WriteOverBudget(dir_, "over.csv", 1)});
+  ASSERT_EQ(failed.files.size(), 1u);
+  EXPECT_EQ(failed.files[0].status, FileStatus::kFailed);
+  EXPECT_EQ(Count(*staged, "SELECT count(*) FROM pg_class WHERE relname LIKE 'till\\_stage%'"), 0);
+  EXPECT_EQ(Partitions(*staged), Partitions(*single));
 }
 
 // A server that refuses the second connection (here by the role's connection limit) gets the
