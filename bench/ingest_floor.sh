@@ -19,8 +19,8 @@
 # Till's load splits it (the facts copied and indexed on the second, while the first writes the
 # customer versions and row hashes; then the facts' foreign keys and the attach on the first):
 # no load split this way can take less, and the customer versions, row hashes, foreign keys and
-# attach must be written by the one transaction that commits the file. Its first line is the
-# one-connection floor, its last the two-connection floor.
+# attach must be written by the one transaction that commits the file. The summary gives
+# PostgreSQL two lines: the one-connection floor, then the two-connection one.
 #
 # Then each step of the floor (each statement, timed by the client: sqlite3's .timer, psql's
 # \timing) with its share of the floor, medians of the runs, and the steps of Till's own load as
