@@ -84,18 +84,17 @@ db=floor
 admin "CREATE DATABASE $db"
 "$till" ingest "$raw" --warehouse "postgres://postgres:$password@127.0.0.1:$port/$db" >/dev/null 2>&1
 admin "CREATE DATABASE peer"
-cat >"$work/floor_pg.sql" <<'SQL'
-\timing on
-BEGIN;
-ALTER TABLE fact_sales DETACH PARTITION fact_sales_file_1;
-CREATE TABLE f (LIKE fact_sales INCLUDING DEFAULTS INCLUDING CONSTRAINTS, CHECK (file_id = 1));
-INSERT INTO f SELECT * FROM fact_sales_file_1;
+# The floor's parts that both splits below share: the facts' foreign keys added to table f (the
+# file's facts), and the customer versions and row hashes copied and indexed.
+cat >"$work/floor_pg_keys.sql" <<'SQL'
 DO $$
 BEGIN
   EXECUTE 'ALTER TABLE f ' || (SELECT string_agg(format('ADD CONSTRAINT %I %s', conname,
     pg_get_constraintdef(oid)), ', ') FROM pg_constraint
     WHERE conrelid = 'fact_sales_files'::regclass AND contype = 'f');
 END $$;
+SQL
+cat >"$work/floor_pg_copies.sql" <<'SQL'
 CREATE TABLE c (LIKE dim_customer INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
 INSERT INTO c SELECT * FROM dim_customer;
 ALTER TABLE c ADD PRIMARY KEY (customer_key);
@@ -104,6 +103,15 @@ CREATE TABLE r (LIKE fact_sales_row INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
 INSERT INTO r SELECT * FROM fact_sales_row;
 ALTER TABLE r ADD PRIMARY KEY (row_hash);
 CREATE INDEX ON r (file_id);
+SQL
+cat >"$work/floor_pg.sql" <<SQL
+\timing on
+BEGIN;
+ALTER TABLE fact_sales DETACH PARTITION fact_sales_file_1;
+CREATE TABLE f (LIKE fact_sales INCLUDING DEFAULTS INCLUDING CONSTRAINTS, CHECK (file_id = 1));
+INSERT INTO f SELECT * FROM fact_sales_file_1;
+\i $work/floor_pg_keys.sql
+\i $work/floor_pg_copies.sql
 ALTER TABLE fact_sales ATTACH PARTITION f FOR VALUES FROM (1) TO (2);
 ROLLBACK;
 SQL
@@ -115,33 +123,21 @@ SQL
 cat >"$work/floor_pg_facts.sql" <<'SQL'
 SET max_parallel_maintenance_workers = 0;
 SELECT pg_advisory_lock(42);
-CREATE TABLE f2 (LIKE fact_sales INCLUDING DEFAULTS INCLUDING CONSTRAINTS, CHECK (file_id = 1));
-INSERT INTO f2 SELECT * FROM fact_sales_file_1;
-ALTER TABLE f2 ADD PRIMARY KEY (sale_id, file_id);
-CREATE INDEX ON f2 (date_key);
-CREATE INDEX ON f2 (product_key);
+CREATE TABLE f (LIKE fact_sales INCLUDING DEFAULTS INCLUDING CONSTRAINTS, CHECK (file_id = 1));
+INSERT INTO f SELECT * FROM fact_sales_file_1;
+ALTER TABLE f ADD PRIMARY KEY (sale_id, file_id);
+CREATE INDEX ON f (date_key);
+CREATE INDEX ON f (product_key);
 SELECT pg_advisory_unlock(42);
 SQL
-cat >"$work/floor_pg_main.sql" <<'SQL'
+cat >"$work/floor_pg_main.sql" <<SQL
 BEGIN;
 SET LOCAL max_parallel_maintenance_workers = 0;
-CREATE TABLE c (LIKE dim_customer INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
-INSERT INTO c SELECT * FROM dim_customer;
-ALTER TABLE c ADD PRIMARY KEY (customer_key);
-CREATE UNIQUE INDEX ON c (customer_id) WHERE is_current AND customer_id IS NOT NULL;
-CREATE TABLE r (LIKE fact_sales_row INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
-INSERT INTO r SELECT * FROM fact_sales_row;
-ALTER TABLE r ADD PRIMARY KEY (row_hash);
-CREATE INDEX ON r (file_id);
+\i $work/floor_pg_copies.sql
 SELECT pg_advisory_lock(42);
 ALTER TABLE fact_sales DETACH PARTITION fact_sales_file_1;
-DO $$
-BEGIN
-  EXECUTE 'ALTER TABLE f2 ' || (SELECT string_agg(format('ADD CONSTRAINT %I %s', conname,
-    pg_get_constraintdef(oid)), ', ') FROM pg_constraint
-    WHERE conrelid = 'fact_sales_files'::regclass AND contype = 'f');
-END $$;
-ALTER TABLE fact_sales ATTACH PARTITION f2 FOR VALUES FROM (1) TO (2);
+\i $work/floor_pg_keys.sql
+ALTER TABLE fact_sales ATTACH PARTITION f FOR VALUES FROM (1) TO (2);
 ROLLBACK;
 SQL
 pg_steps=(begin detach "create facts" "copy facts" "facts' foreign keys" "create customers"
@@ -191,7 +187,7 @@ for ((i = 0; i < runs; i++)); do
   "${pg_floor[@]}" -f "$work/floor_pg_main.sql" >/dev/null
   wait $facts
   awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.3f\n", e - s }' >>"$work/p_floor2"
-  admin "DROP TABLE f2" $db
+  admin "DROP TABLE f" $db
   admin "CREATE UNLOGGED TABLE raw ($columns)" peer
   quiet
   seconds "${pg_peer[@]}" -c "\\copy raw FROM '$raw' WITH (FORMAT csv, HEADER true)" >>"$work/p_peer"
