@@ -273,8 +273,7 @@ class Connection {
   // Asks the server to stop what Send sent, and waits for it to end.
   void Cancel() {
     PQrequestCancel(conn_);
-    while (PgResult result{PQgetResult(conn_)}) {
-    }
+    (void)Collect("cancelling");
   }
 
   // COPY … FROM STDIN: StartCopy, then PutCopy any number of times, then EndCopy. The data is
