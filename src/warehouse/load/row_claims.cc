@@ -9,7 +9,13 @@ Result<std::vector<const FactSale*>> RowClaims::Claim(std::span<const FactSale> 
     // Flush(), which also runs at commit, when nothing follows.
     if (!stored_before_ || stored_) {
       written_.Reserve(claims_.size());
-      for (const auto& [hash, sale_id] : claims_) written_.Add(hash.low, hash.high);
+      std::vector<RowHash> hashes;
+      hashes.reserve(claims_.size());
+      for (const auto& [hash, sale_id] : claims_) {
+        written_.Add(hash.low, hash.high);
+        hashes.push_back(hash);
+      }
+      TILL_RETURN_IF_ERROR(runs_.Add(hashes));
     }
     TILL_RETURN_IF_ERROR(Flush());
   }
@@ -21,7 +27,16 @@ Result<std::vector<const FactSale*>> RowClaims::Claim(std::span<const FactSale> 
     std::vector<size_t> asked;  // the fact of each hash looked up
     for (size_t i = 0; i < facts.size(); ++i) {
       const RowHash& hash = facts[i].row_hash;
-      if (ask_all || (stored_ && stored_->MayHold(hash)) || written_.MayHold(hash.low, hash.high)) {
+      if (written_.MayHold(hash.low, hash.high)) {
+        auto held = runs_.Holds(hash);
+        TILL_RETURN_IF_ERROR(held);
+        if (*held) {
+          if (owners.empty()) owners.assign(facts.size(), RowOwner::kNone);
+          owners[i] = RowOwner::kThisFile;
+          continue;
+        }
+      }
+      if (ask_all || (stored_ && stored_->MayHold(hash))) {
         hashes.push_back(hash);
         asked.push_back(i);
       }
@@ -29,7 +44,7 @@ Result<std::vector<const FactSale*>> RowClaims::Claim(std::span<const FactSale> 
     if (!hashes.empty()) {
       auto found = transport_.FindRowOwners(hashes);
       TILL_RETURN_IF_ERROR(found);
-      owners.assign(facts.size(), RowOwner::kNone);
+      if (owners.empty()) owners.assign(facts.size(), RowOwner::kNone);
       for (size_t j = 0; j < asked.size(); ++j) owners[asked[j]] = (*found)[j];
     }
   }

@@ -4,14 +4,16 @@
 // This load's claims are kept in memory and written at commit, in the order the claim table's
 // index wants, in one go: many times faster than growing the index row by row in random order.
 // Stored claims are looked up a batch at a time, and only when the table may hold any (it held
-// claims when the load began, or this load spilled its own). Past `limit` claims in memory,
-// the claims so far are written, and the rest of the file finds them through the table, so
-// memory stays bounded whatever the file's size; into a table that held nothing before, only
-// the rows a filter of the written claims (spill_filter.h) may hold are looked up. A duplicate of a
-// row another file loaded is recorded as held by this file too (fact_sales_dup), which keeps the
-// row when that file is unloaded. Into a table that held claims, a filter of them that the
-// warehouse keeps across its loads (stored_rows.h), when it has one, spares the lookup of the
-// rows it says are not there, as the filter of the written claims does.
+// claims when the load began). Past `limit` claims in memory, the claims so far are written,
+// and the rest of the file finds them in a file of their hashes (claim_runs.h), not in the
+// table, so memory stays bounded whatever the file's size and the table's index is not needed
+// before commit; only the rows a filter of the written claims (spill_filter.h) may hold are
+// looked up there. A duplicate of a row another file loaded is recorded as held by this file
+// too (fact_sales_dup), which keeps the row when that file is unloaded. Into a table that held
+// claims, a filter of them that the warehouse keeps across its loads (stored_rows.h), when it
+// has one, spares the lookup of the rows it says are not there, as the filter of the written
+// claims does; without one, every row is looked up in the table, this load's written claims
+// too.
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
@@ -21,6 +23,7 @@
 #include <span>
 #include <vector>
 
+#include "warehouse/load/claim_runs.h"
 #include "warehouse/load/load_transport.h"
 #include "warehouse/load/spill_filter.h"
 #include "warehouse/load/stored_rows.h"
@@ -53,10 +56,13 @@ class RowClaims {
   LoadTransport& transport_;
   const size_t limit_;
   // fact_sales_row held claims when the load began: every row is looked up before it is
-  // claimed, or, with `stored_`, the rows it may hold. Besides, the rows `written_` may hold.
+  // claimed, or, with `stored_`, the rows it may hold.
   const bool stored_before_;
   const StoredRowFilter* const stored_;
-  SpillFilter written_;  // the claims this load wrote before its commit
+  // The claims this load wrote before its commit: a filter of them, which says of nearly every
+  // other row that it is not one, and their hashes, which answer for the rest.
+  SpillFilter written_;
+  ClaimRuns runs_;
   // This load's claims not written yet, each hash to its sale id; the source line of sale id
   // first_held_ + i is lines_[i]. Kept apart so that the table's slots stay small.
   absl::flat_hash_map<RowHash, int64_t, RowHashHasher> claims_;
