@@ -493,6 +493,16 @@ TEST_F(PostgresWarehouseTest, LoadingTheFilesInAnotherOrderGivesTheSameViewAndTa
   ExpectSameMembers(*warehouse_, *shuffled);
   EXPECT_EQ(Count(*warehouse_, "SELECT count(*) FROM retail_data_view"),
             Count(*shuffled, "SELECT count(*) FROM retail_data_view"));
+  // The claims that first load wrote at the switch waited for the rest to be indexed: the key
+  // and the index by file are there, once, and hold every claim.
+  const std::string indexes =
+      "SELECT string_agg(indexdef, '; ' ORDER BY indexname) FROM pg_indexes "
+      "WHERE tablename = 'fact_sales_row'";
+  EXPECT_EQ(Scalar(*shuffled, indexes), Scalar(*warehouse_, indexes));
+  EXPECT_EQ(Count(*shuffled, "SELECT count(*) FROM pg_indexes WHERE tablename = 'fact_sales_row'"),
+            2);
+  EXPECT_EQ(Count(*shuffled, "SELECT count(*) FROM fact_sales_row"),
+            Count(*warehouse_, "SELECT count(*) FROM fact_sales_row"));
 }
 
 TEST_F(PostgresWarehouseTest, SkipsContentItHasWhateverTheFileIsCalled) {
