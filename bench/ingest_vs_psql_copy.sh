@@ -6,6 +6,10 @@
 #
 #   bench/ingest_vs_psql_copy.sh [RUNS] [ROWS...]     (defaults: 5 runs; 302010 3020100)
 #
+# TILL names the binary (build/release/src/cli/till by default); BASELINE, another build of Till
+# timed in the same rounds (each round both builds, in turns first, then the peer), to compare
+# two builds.
+#
 # The server is a throwaway PostgreSQL cluster this script starts: initdb in a temporary folder,
 # listening on 127.0.0.1 only, scram-sha-256 for the superuser, and initdb's default settings
 # otherwise (fsync on, synchronous_commit on; they are printed first). It is stopped and removed
@@ -33,6 +37,10 @@ sizes=("$@")
 [ ${#sizes[@]} -eq 0 ] && sizes=(302010 3020100)
 till=${TILL:-build/release/src/cli/till}
 [ -x "$till" ] || { echo "build Till first: make build" >&2; exit 2; }
+baseline=${BASELINE:-}
+[ -z "$baseline" ] || [ -x "$baseline" ] || { echo "BASELINE=$baseline is not a program" >&2; exit 2; }
+tills=(till)
+[ -n "$baseline" ] && tills+=(baseline)
 [ -x /usr/bin/time ] || { echo "/usr/bin/time is missing: scripts/install-deps.sh" >&2; exit 2; }
 source bench/pg_cluster.sh
 sampler=
@@ -103,16 +111,22 @@ for rows in "${sizes[@]}"; do
   "$till" generate --rows "$rows" --seed 42 --output "$raw"
   bytes=$(stat -c %s "$raw")
   columns=$(head -1 "$raw" | tr -d '\r' | awk -F, '{ for (i = 1; i <= NF; i++) { gsub(/"/, "\"\"", $i); printf "%s\"%s\" text", (i > 1 ? ", " : ""), $i } }')
-  : >"$work/till.$rows"
-  : >"$work/peer.$rows"
+  for tool in "${tills[@]}" peer; do : >"$work/$tool.$rows"; done
   for ((i = 0; i < runs; i++)); do
-    db=till_${rows}_$i
-    admin "CREATE DATABASE $db"
-    measure "$work/till.$rows" "$db" "$till" ingest "$raw" \
-      --warehouse "postgres://postgres:$password@127.0.0.1:$port/$db"
-    loaded=$(admin "SELECT coalesce(sum(rows_read), 0) FROM etl_file WHERE status = 'loaded'" "$db")
-    [ "$loaded" -eq "$rows" ] || { echo "till ingest read $loaded rows of $rows" >&2; exit 1; }
-    admin "DROP DATABASE $db"
+    order=("${tills[@]}")
+    # With a baseline, which of the two goes first alternates: the first after the file is
+    # written reads it from a cold cache.
+    [ $((i % 2)) -eq 1 ] && [ -n "$baseline" ] && order=(baseline till)
+    for tool in "${order[@]}"; do
+      db=${tool}_${rows}_$i
+      binary=$([ "$tool" = till ] && echo "$till" || echo "$baseline")
+      admin "CREATE DATABASE $db"
+      measure "$work/$tool.$rows" "$db" "$binary" ingest "$raw" \
+        --warehouse "postgres://postgres:$password@127.0.0.1:$port/$db"
+      loaded=$(admin "SELECT coalesce(sum(rows_read), 0) FROM etl_file WHERE status = 'loaded'" "$db")
+      [ "$loaded" -eq "$rows" ] || { echo "$tool read $loaded rows of $rows" >&2; exit 1; }
+      admin "DROP DATABASE $db"
+    done
 
     db=peer_${rows}_$i
     admin "CREATE DATABASE $db"
@@ -124,16 +138,25 @@ for rows in "${sizes[@]}"; do
     [ "$loaded" -eq "$rows" ] || { echo "psql \\copy loaded $loaded rows of $rows" >&2; exit 1; }
     admin "DROP DATABASE $db"
   done
-  for tool in till peer; do
+  for tool in "${tills[@]}" peer; do
     t=$(cut -d' ' -f1 "$work/$tool.$rows" | median)
     m=$(cut -d' ' -f2 "$work/$tool.$rows" | median)
     s=$(cut -d' ' -f3 "$work/$tool.$rows" | median)
     w=$(cut -d' ' -f4 "$work/$tool.$rows" | median)
-    name=$([ $tool = till ] && echo "till ingest" || echo "psql \\copy")
+    case $tool in
+      till) name="till ingest" ;;
+      baseline) name="baseline ingest" ;;
+      *) name="psql \\copy" ;;
+    esac
     awk -v r="$rows" -v t="$t" -v m="$m" -v s="$s" -v w="$w" -v b="$bytes" -v n="$name" \
       'BEGIN { printf "%-9d %-16s %9.3f %12.0f %9.1f %10.1f %10.1f %9.1f\n", r, n, t, r / t, b / 1e6 / t, m / 1024, s / 1024, w / 1e6 }'
   done
   paste -d' ' <(cut -d' ' -f1 "$work/till.$rows") <(cut -d' ' -f1 "$work/peer.$rows") |
     awk '{ print $1 / $2 }' | median | awk -v r="$rows" '{ printf "%-9d ratio till/peer (median of pairs): %.2f\n", r, $1 }'
+  if [ -n "$baseline" ]; then
+    paste -d' ' <(cut -d' ' -f1 "$work/till.$rows") <(cut -d' ' -f1 "$work/baseline.$rows") |
+      awk '{ print $1 / $2 }' | median |
+      awk -v r="$rows" '{ printf "%-9d ratio till/baseline (median of pairs): %.2f\n", r, $1 }'
+  fi
   rm -f "$raw"
 done
