@@ -8,14 +8,16 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <tuple>
+#include <queue>
+#include <type_traits>
 
 namespace till {
 namespace {
 
-bool Before(const RowHash& a, const RowHash& b) {
-  return std::tie(a.high, a.low) < std::tie(b.high, b.low);
-}
+static_assert(std::is_trivially_copyable_v<RowClaim> && sizeof(RowClaim) == 32,
+              "claims are written to the file as they are in memory");
+
+bool ClaimBefore(const RowClaim& a, const RowClaim& b) { return ClaimRuns::Before(a.hash, b.hash); }
 
 Unexpected<Error> FileError(const std::string& what, int error) {
   return MakeError(ErrorCode::kIoError,
@@ -24,12 +26,16 @@ Unexpected<Error> FileError(const std::string& what, int error) {
 
 }  // namespace
 
+bool ClaimRuns::Before(const RowHash& a, const RowHash& b) {
+  return std::memcmp(&a, &b, sizeof(RowHash)) < 0;
+}
+
 ClaimRuns::~ClaimRuns() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Status ClaimRuns::Add(std::vector<RowHash>& hashes) {
-  if (hashes.empty()) return {};
+Status ClaimRuns::Add(std::vector<RowClaim>& claims) {
+  if (claims.empty()) return {};
   if (fd_ < 0) {
     std::error_code ec;
     const std::filesystem::path folder = std::filesystem::temp_directory_path(ec);
@@ -40,13 +46,13 @@ Status ClaimRuns::Add(std::vector<RowHash>& hashes) {
       return FileError(fmt::format("opening a file in {} for", folder.string()), errno);
     }
   }
-  std::sort(hashes.begin(), hashes.end(), Before);
-  Run run{written_, hashes.size(), {}};
-  run.fences.reserve((hashes.size() + kBlock - 1) / kBlock);
-  for (size_t i = 0; i < hashes.size(); i += kBlock) run.fences.push_back(hashes[i]);
-  const auto* bytes = reinterpret_cast<const char*>(hashes.data());
-  size_t size = hashes.size() * sizeof(RowHash);
-  off_t at = static_cast<off_t>(written_ * sizeof(RowHash));
+  std::sort(claims.begin(), claims.end(), ClaimBefore);
+  Run run{written_, claims.size(), {}};
+  run.fences.reserve((claims.size() + kBlock - 1) / kBlock);
+  for (size_t i = 0; i < claims.size(); i += kBlock) run.fences.push_back(claims[i].hash);
+  const auto* bytes = reinterpret_cast<const char*>(claims.data());
+  size_t size = claims.size() * sizeof(RowClaim);
+  off_t at = static_cast<off_t>(written_ * sizeof(RowClaim));
   while (size > 0) {
     const ssize_t n = ::pwrite(fd_, bytes, size, at);
     if (n < 0 && errno == EINTR) continue;
@@ -55,8 +61,23 @@ Status ClaimRuns::Add(std::vector<RowHash>& hashes) {
     at += n;
     size -= static_cast<size_t>(n);
   }
-  written_ += hashes.size();
+  written_ += claims.size();
   runs_.push_back(std::move(run));
+  return {};
+}
+
+Status ClaimRuns::Read(uint64_t at, size_t count, RowClaim* into) const {
+  auto* bytes = reinterpret_cast<char*>(into);
+  size_t size = count * sizeof(RowClaim);
+  off_t offset = static_cast<off_t>(at * sizeof(RowClaim));
+  while (size > 0) {
+    const ssize_t n = ::pread(fd_, bytes, size, offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return FileError("reading", n < 0 ? errno : EIO);
+    bytes += n;
+    offset += n;
+    size -= static_cast<size_t>(n);
+  }
   return {};
 }
 
@@ -66,22 +87,69 @@ Result<bool> ClaimRuns::Holds(const RowHash& hash) const {
     const auto fence = std::upper_bound(run.fences.begin(), run.fences.end(), hash, Before);
     if (fence == run.fences.begin()) continue;
     const size_t block = static_cast<size_t>(fence - run.fences.begin()) - 1;
-    const size_t count = std::min(kBlock, run.count - block * kBlock);
-    block_.resize(count);
-    auto* bytes = reinterpret_cast<char*>(block_.data());
-    size_t size = count * sizeof(RowHash);
-    off_t at = static_cast<off_t>((run.first + block * kBlock) * sizeof(RowHash));
-    while (size > 0) {
-      const ssize_t n = ::pread(fd_, bytes, size, at);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return FileError("reading", n < 0 ? errno : EIO);
-      bytes += n;
-      at += n;
-      size -= static_cast<size_t>(n);
+    block_.resize(std::min(kBlock, run.count - block * kBlock));
+    TILL_RETURN_IF_ERROR(Read(run.first + block * kBlock, block_.size(), block_.data()));
+    if (std::binary_search(block_.begin(), block_.end(), RowClaim{hash, 0, 0}, ClaimBefore)) {
+      return true;
     }
-    if (std::binary_search(block_.begin(), block_.end(), hash, Before)) return true;
   }
   return false;
+}
+
+Status ClaimRuns::Merge(std::vector<RowClaim>& last, size_t chunk,
+                        const std::function<Status(std::span<RowClaim>)>& write) const {
+  std::sort(last.begin(), last.end(), ClaimBefore);
+  // Each run is read a buffer at a time; `last` is a run already in memory.
+  struct Cursor {
+    uint64_t next = 0;  // in the file: the next claim to read
+    uint64_t end = 0;
+    std::vector<RowClaim> buffer;
+    size_t at = 0;
+  };
+  constexpr size_t kBuffer = 2048;  // claims, 64 KiB
+  std::vector<Cursor> cursors(runs_.size() + 1);
+  auto refill = [&](size_t i) -> Status {
+    Cursor& cursor = cursors[i];
+    cursor.at = 0;
+    cursor.buffer.resize(
+        static_cast<size_t>(std::min<uint64_t>(kBuffer, cursor.end - cursor.next)));
+    TILL_RETURN_IF_ERROR(Read(cursor.next, cursor.buffer.size(), cursor.buffer.data()));
+    cursor.next += cursor.buffer.size();
+    return {};
+  };
+  // The cursors whose next claim comes first, first.
+  auto later = [&](size_t a, size_t b) {
+    return ClaimBefore(cursors[b].buffer[cursors[b].at], cursors[a].buffer[cursors[a].at]);
+  };
+  std::priority_queue<size_t, std::vector<size_t>, decltype(later)> heads(later);
+  for (size_t i = 0; i < runs_.size(); ++i) {
+    cursors[i].next = runs_[i].first;
+    cursors[i].end = runs_[i].first + runs_[i].count;
+    TILL_RETURN_IF_ERROR(refill(i));
+    heads.push(i);
+  }
+  cursors.back().buffer = std::move(last);
+  if (!cursors.back().buffer.empty()) heads.push(runs_.size());
+  std::vector<RowClaim> out;
+  out.reserve(chunk);
+  while (!heads.empty()) {
+    const size_t i = heads.top();
+    heads.pop();
+    Cursor& cursor = cursors[i];
+    out.push_back(cursor.buffer[cursor.at++]);
+    if (out.size() == chunk) {
+      TILL_RETURN_IF_ERROR(write(out));
+      out.clear();
+    }
+    if (cursor.at == cursor.buffer.size()) {
+      if (cursor.next == cursor.end) continue;  // the run in memory, or a run read to its end
+      TILL_RETURN_IF_ERROR(refill(i));
+    }
+    heads.push(i);
+  }
+  last = std::move(cursors.back().buffer);
+  if (!out.empty()) return write(out);
+  return {};
 }
 
 }  // namespace till

@@ -30,6 +30,10 @@ struct LoadStart {
   int64_t next_sale_id = 1;       // one past the largest stored sale_id
   bool rows_stored = false;       // fact_sales_row holds row hashes
   bool customers_stored = false;  // dim_customer holds versions besides Unknown
+  // fact_sales_row is empty and is written fastest all at once, in key order: SQLite's, which is
+  // its own index. Past the limit the load keeps its claims in its file of them (claim_runs.h)
+  // rather than writing them, and writes every claim at commit.
+  bool claims_at_commit = false;
 };
 
 // For hash tables of row hashes: the low half of a row hash is as random as the whole.

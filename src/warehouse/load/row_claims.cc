@@ -5,19 +5,15 @@ namespace till {
 Result<std::vector<const FactSale*>> RowClaims::Claim(std::span<const FactSale> facts,
                                                       int64_t first_sale_id) {
   if (!claims_.empty() && claims_.size() + facts.size() > limit_) {
+    std::vector<RowClaim> rows = TakeClaims();
     // The rest of the file is checked against what this write stores: remembered here, not in
     // Flush(), which also runs at commit, when nothing follows.
     if (!stored_before_ || stored_) {
-      written_.Reserve(claims_.size());
-      std::vector<RowHash> hashes;
-      hashes.reserve(claims_.size());
-      for (const auto& [hash, sale_id] : claims_) {
-        written_.Add(hash.low, hash.high);
-        hashes.push_back(hash);
-      }
-      TILL_RETURN_IF_ERROR(runs_.Add(hashes));
+      written_.Reserve(rows.size());
+      for (const RowClaim& claim : rows) written_.Add(claim.hash.low, claim.hash.high);
+      TILL_RETURN_IF_ERROR(runs_.Add(rows));
     }
-    TILL_RETURN_IF_ERROR(Flush());
+    if (!at_commit_) TILL_RETURN_IF_ERROR(transport_.AppendRowClaims(rows));
   }
   std::vector<RowOwner> owners;
   // Without a filter of them, every stored claim may be any row's.
@@ -72,8 +68,7 @@ Result<std::vector<const FactSale*>> RowClaims::Claim(std::span<const FactSale> 
   return kept;
 }
 
-Status RowClaims::Flush() {
-  if (claims_.empty()) return {};
+std::vector<RowClaim> RowClaims::TakeClaims() {
   std::vector<RowClaim> rows;
   rows.reserve(claims_.size());
   for (auto it = claims_.begin(); it != claims_.end();) {
@@ -84,6 +79,18 @@ Status RowClaims::Flush() {
   }
   claims_ = {};
   lines_ = {};
+  return rows;
+}
+
+Status RowClaims::Flush() {
+  std::vector<RowClaim> rows = TakeClaims();
+  if (at_commit_ && !runs_.empty()) {
+    // Every claim of the load, in one key order, a slice at a time.
+    constexpr size_t kSlice = size_t{1} << 20;
+    return runs_.Merge(
+        rows, kSlice, [&](std::span<RowClaim> slice) { return transport_.AppendRowClaims(slice); });
+  }
+  if (rows.empty()) return {};
   return transport_.AppendRowClaims(rows);
 }
 

@@ -33,13 +33,16 @@ namespace till {
 class RowClaims {
  public:
   // `rows_stored`: fact_sales_row held claims when the load began. `stored`: a usable filter of
-  // those claims, or null (then each row is looked up).
+  // those claims, or null (then each row is looked up). `at_commit`: into a table that held
+  // none, the claims past the limit wait in the file of them and are all written at commit, in
+  // key order (LoadStart::claims_at_commit).
   RowClaims(LoadTransport& transport, size_t limit, bool rows_stored,
-            const StoredRowFilter* stored = nullptr)
+            const StoredRowFilter* stored = nullptr, bool at_commit = false)
       : transport_(transport),
         limit_(limit),
         stored_before_(rows_stored),
-        stored_(rows_stored ? stored : nullptr) {}
+        stored_(rows_stored ? stored : nullptr),
+        at_commit_(at_commit && !rows_stored) {}
 
   // Claims the rows of `facts` no loaded row holds yet, giving them sale ids first_sale_id,
   // first_sale_id + 1, … in order; returns those facts, which point into `facts`. Records the
@@ -47,7 +50,7 @@ class RowClaims {
   Result<std::vector<const FactSale*>> Claim(std::span<const FactSale> facts,
                                              int64_t first_sale_id);
 
-  // Writes the claims held in memory. At commit, and when they reach the limit.
+  // Writes the claims held in memory (and, with `at_commit`, those set aside). At commit.
   Status Flush();
 
   size_t in_memory() const { return claims_.size(); }
@@ -59,6 +62,7 @@ class RowClaims {
   // claimed, or, with `stored_`, the rows it may hold.
   const bool stored_before_;
   const StoredRowFilter* const stored_;
+  const bool at_commit_;
   // The claims this load wrote before its commit: a filter of them, which says of nearly every
   // other row that it is not one, and their hashes, which answer for the rest.
   SpillFilter written_;
@@ -68,6 +72,9 @@ class RowClaims {
   absl::flat_hash_map<RowHash, int64_t, RowHashHasher> claims_;
   std::vector<int64_t> lines_;
   int64_t first_held_ = 0;
+
+  // The claims held in memory, which it forgets.
+  std::vector<RowClaim> TakeClaims();
 };
 
 }  // namespace till

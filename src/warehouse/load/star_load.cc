@@ -28,7 +28,8 @@ Result<std::unique_ptr<WarehouseLoad>> StarLoad::Start(std::unique_ptr<LoadTrans
 StarLoad::StarLoad(std::unique_ptr<LoadTransport> transport, const LoadOptions& options,
                    const LoadStart& start, const StoredRowFilter* stored)
     : transport_(std::move(transport)),
-      rows_(*transport_, options.row_check_limit, start.rows_stored, stored),
+      rows_(*transport_, options.row_check_limit, start.rows_stored, stored,
+            start.claims_at_commit),
       customers_(*transport_, std::min(options.max_pending_customers, options.row_check_limit),
                  start.customers_stored),
       next_sale_id_(start.next_sale_id) {}

@@ -1,5 +1,5 @@
-// The hashes of the claims a load wrote, kept in a temporary file: every hash added is found,
-// in whichever write and block it fell, and no other is.
+// The claims a load wrote, kept in a temporary file: every hash added is found, in whichever
+// write and block it fell, and no other is; merged, they come out whole, once each, in order.
 #include "warehouse/load/claim_runs.h"
 
 #include <gtest/gtest.h>
@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -15,10 +16,13 @@ namespace {
 
 RowHash Hash(uint64_t i) { return RowHash{i * 0x9e3779b97f4a7c15, ~i * 0xc2b2ae3d27d4eb4f}; }
 
-std::vector<RowHash> Hashes(uint64_t first, uint64_t n) {
-  std::vector<RowHash> hashes;
-  for (uint64_t i = first; i < first + n; ++i) hashes.push_back(Hash(i));
-  return hashes;
+// Claims of rows first … first + n - 1: row i has sale id i and line 10 * i.
+std::vector<RowClaim> Claims(uint64_t first, uint64_t n) {
+  std::vector<RowClaim> claims;
+  for (uint64_t i = first; i < first + n; ++i) {
+    claims.push_back(RowClaim{Hash(i), static_cast<int64_t>(i), static_cast<int64_t>(10 * i)});
+  }
+  return claims;
 }
 
 bool Holds(const ClaimRuns& runs, const RowHash& hash) {
@@ -36,7 +40,7 @@ TEST(ClaimRunsTest, EveryHashOfEveryWriteIsFoundAndNoOther) {
   const uint64_t sizes[] = {ClaimRuns::kBlock + 1, 3, 10 * ClaimRuns::kBlock + 17};
   uint64_t first = 1;
   for (uint64_t size : sizes) {
-    std::vector<RowHash> write = Hashes(first, size);
+    std::vector<RowClaim> write = Claims(first, size);
     ASSERT_TRUE(runs.Add(write));
     first += size;
   }
@@ -52,9 +56,50 @@ TEST(ClaimRunsTest, EveryHashOfEveryWriteIsFoundAndNoOther) {
     ASSERT_FALSE(Holds(runs, near)) << i;
   }
   // An empty write changes nothing.
-  std::vector<RowHash> none;
+  std::vector<RowClaim> none;
   ASSERT_TRUE(runs.Add(none));
   EXPECT_TRUE(Holds(runs, Hash(1)));
+}
+
+TEST(ClaimRunsTest, MergedEveryClaimComesOutOnceInOrderInSlices) {
+  ClaimRuns runs;
+  const uint64_t sizes[] = {3 * ClaimRuns::kBlock + 5, 1, 5000};
+  uint64_t first = 1;
+  for (uint64_t size : sizes) {
+    std::vector<RowClaim> write = Claims(first, size);
+    ASSERT_TRUE(runs.Add(write));
+    first += size;
+  }
+  std::vector<RowClaim> last = Claims(first, 777);
+  first += 777;
+  std::vector<RowClaim> merged;
+  std::vector<size_t> slices;
+  ASSERT_TRUE(runs.Merge(last, 1000, [&](std::span<RowClaim> slice) -> Status {
+    slices.push_back(slice.size());
+    merged.insert(merged.end(), slice.begin(), slice.end());
+    return {};
+  }));
+  ASSERT_EQ(merged.size(), first - 1);
+  EXPECT_EQ(slices.size(), (first - 1 + 999) / 1000);
+  for (size_t i = 0; i + 1 < slices.size(); ++i) EXPECT_EQ(slices[i], 1000u);
+  for (size_t i = 1; i < merged.size(); ++i) {
+    ASSERT_TRUE(ClaimRuns::Before(merged[i - 1].hash, merged[i].hash)) << i;
+  }
+  std::vector<bool> seen(first, false);
+  for (const RowClaim& claim : merged) {
+    const auto i = static_cast<uint64_t>(claim.sale_id);
+    ASSERT_TRUE(i >= 1 && i < first && !seen[i]) << i;
+    seen[i] = true;
+    EXPECT_EQ(claim.hash, Hash(i));
+    EXPECT_EQ(claim.source_line, static_cast<int64_t>(10 * i));
+  }
+  // A slice the writer refuses ends the merge with its error.
+  std::vector<RowClaim> none;
+  Status refused = runs.Merge(none, 1000, [](std::span<RowClaim>) -> Status {
+    return MakeError(ErrorCode::kWarehouseError, "refused");
+  });
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message(), "refused");
 }
 
 TEST(ClaimRunsTest, ATemporaryFolderThatIsNotThereIsAClearError) {
@@ -62,7 +107,7 @@ TEST(ClaimRunsTest, ATemporaryFolderThatIsNotThereIsAClearError) {
   const std::optional<std::string> saved = old ? std::optional<std::string>(old) : std::nullopt;
   setenv("TMPDIR", "/nonexistent/till-claims", 1);
   ClaimRuns runs;
-  std::vector<RowHash> write = Hashes(1, 10);
+  std::vector<RowClaim> write = Claims(1, 10);
   Status added = runs.Add(write);
   if (saved) {
     setenv("TMPDIR", saved->c_str(), 1);

@@ -41,6 +41,8 @@ struct FakeTables {
   std::vector<Holder> holders;
   std::vector<Customer> customers;  // besides Unknown, in the order appended
   std::vector<int32_t> dates;
+  // The back end wants an empty claim table written at commit, in key order (SQLite's).
+  bool claims_at_commit = false;
   int64_t next_file_id = 1;
 
   const Fact* FactOf(const RowClaim& claim) const {
@@ -72,6 +74,7 @@ class FakeTransport final : public LoadTransport {
     }
     start.rows_stored = !tables_.rows.empty();
     start.customers_stored = !tables_.customers.empty();
+    start.claims_at_commit = tables_.claims_at_commit && !start.rows_stored;
     return start;
   }
   Status EndBulk() override {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "warehouse/load/claim_runs.h"
 #include "warehouse/load/fake_transport.h"
 
 namespace till {
@@ -270,6 +271,60 @@ std::vector<FactSale> SpreadFacts(uint64_t first, uint64_t n) {
     facts.push_back(Fact(i * 0x9e3779b97f4a7c15, static_cast<int64_t>(i - first + 1)));
   }
   return facts;
+}
+
+// A back end that wants an empty claim table written at once (SQLite) gets no claim before
+// commit, then every claim in the order of the hashes' bytes, the same claims a load that
+// writes at each limit leaves.
+TEST_F(StarLoadTest, PastTheLimitAnEmptyClaimTableCanBeWrittenAtCommitInKeyOrder) {
+  std::vector<FactSale> facts = SpreadFacts(1, 5000);
+  for (const FactSale& fact : SpreadFacts(1, 300)) facts.push_back(fact);  // met again
+  for (size_t i = 0; i < facts.size(); ++i) facts[i].source_line = static_cast<int64_t>(i + 1);
+  auto load_all = [&](WarehouseLoad& load) {
+    for (size_t i = 0; i < facts.size(); i += 100) {
+      Append(load, {facts.begin() + static_cast<ptrdiff_t>(i),
+                    facts.begin() + static_cast<ptrdiff_t>(i + 100)});
+    }
+  };
+  auto each_limit = Start(LoadOptions{.row_check_limit = 1000});
+  load_all(*each_limit);
+  ASSERT_TRUE(each_limit->Commit(FileOutcome{}));
+  const auto expected = tables_.rows;
+  ASSERT_EQ(expected.size(), 5000u);
+
+  tables_ = FakeTables{};
+  tables_.claims_at_commit = true;
+  log_.clear();
+  auto at_commit = Start(LoadOptions{.row_check_limit = 1000});
+  load_all(*at_commit);
+  for (const std::string& step : log_) EXPECT_FALSE(step.starts_with("claims")) << step;
+  ASSERT_TRUE(at_commit->Commit(FileOutcome{}));
+  EXPECT_EQ(transport_->rows_asked, 0);
+  EXPECT_EQ(tables_.facts.size(), 5000u);
+  ASSERT_EQ(tables_.rows.size(), expected.size());
+  for (const auto& [key, claim] : expected) {
+    const auto it = tables_.rows.find(key);
+    ASSERT_NE(it, tables_.rows.end());
+    EXPECT_EQ(it->second.sale_id, claim.sale_id);
+    EXPECT_EQ(it->second.source_line, claim.source_line);
+  }
+  ASSERT_EQ(tables_.claim_order.size(), 5000u);
+  EXPECT_TRUE(
+      std::is_sorted(tables_.claim_order.begin(), tables_.claim_order.end(), ClaimRuns::Before));
+
+  // Into a table that holds claims, a load writes them at each limit, as before.
+  log_.clear();
+  auto later = Start(LoadOptions{.row_check_limit = 1000});
+  const std::vector<FactSale> more = SpreadFacts(10001, 3000);
+  for (size_t i = 0; i < more.size(); i += 100) {
+    Append(*later, {more.begin() + static_cast<ptrdiff_t>(i),
+                    more.begin() + static_cast<ptrdiff_t>(i + 100)});
+  }
+  EXPECT_EQ(std::count_if(log_.begin(), log_.end(),
+                          [](const std::string& step) { return step.starts_with("claims"); }),
+            2);
+  ASSERT_TRUE(later->Commit(FileOutcome{}));
+  EXPECT_EQ(tables_.facts.size(), 8000u);
 }
 
 TEST_F(StarLoadTest, AKeptFilterOfStoredRowsSparesTheLookupOfRowsItHasNotSeen) {
