@@ -4,6 +4,10 @@
 # Reports medians of wall time and peak memory, the ratio, rows/s and MB/s, for each size.
 #
 #   bench/ingest_vs_sqlite_import.sh [RUNS] [ROWS...]     (defaults: 5 runs; 302010 3020100)
+#
+# TILL names the binary (build/release/src/cli/till by default); BASELINE, another build of Till
+# timed in the same rounds (each round both builds, in turns first, then the peer), to compare
+# two builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +17,10 @@ sizes=("$@")
 [ ${#sizes[@]} -eq 0 ] && sizes=(302010 3020100)
 till=${TILL:-build/release/src/cli/till}
 [ -x "$till" ] || { echo "build Till first: make build" >&2; exit 2; }
+baseline=${BASELINE:-}
+[ -z "$baseline" ] || [ -x "$baseline" ] || { echo "BASELINE=$baseline is not a program" >&2; exit 2; }
+tills=(till)
+[ -n "$baseline" ] && tills+=(baseline)
 command -v sqlite3 >/dev/null || { echo "sqlite3 is missing: scripts/install-deps.sh" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "/usr/bin/time is missing: scripts/install-deps.sh" >&2; exit 2; }
 
@@ -42,22 +50,37 @@ for rows in "${sizes[@]}"; do
   raw="$work/raw_$rows.csv"
   "$till" generate --rows "$rows" --seed 42 --output "$raw"
   bytes=$(stat -c %s "$raw")
-  : >"$work/till.$rows"
-  : >"$work/peer.$rows"
+  for tool in "${tills[@]}" peer; do : >"$work/$tool.$rows"; done
   for ((i = 0; i < runs; i++)); do
-    rm -f "$work"/w.db*
-    measure "$work/till.$rows" "$till" ingest "$raw" --warehouse "$work/w.db"
+    order=("${tills[@]}")
+    # With a baseline, which of the two goes first alternates: the first after the file is
+    # written reads it from a cold cache.
+    [ $((i % 2)) -eq 1 ] && [ -n "$baseline" ] && order=(baseline till)
+    for tool in "${order[@]}"; do
+      rm -f "$work"/w.db*
+      binary=$([ "$tool" = till ] && echo "$till" || echo "$baseline")
+      measure "$work/$tool.$rows" "$binary" ingest "$raw" --warehouse "$work/w.db"
+    done
     rm -f "$work"/w.db*
     measure "$work/peer.$rows" sqlite3 "$work/w.db" -cmd ".mode csv" ".import $raw raw"
   done
   rm -f "$work"/w.db*
-  for tool in till peer; do
+  for tool in "${tills[@]}" peer; do
     t=$(cut -d' ' -f1 "$work/$tool.$rows" | median)
     m=$(cut -d' ' -f2 "$work/$tool.$rows" | median)
-    name=$([ $tool = till ] && echo "till ingest" || echo "sqlite3 .import")
+    case $tool in
+      till) name="till ingest" ;;
+      baseline) name="baseline ingest" ;;
+      *) name="sqlite3 .import" ;;
+    esac
     awk -v r="$rows" -v t="$t" -v m="$m" -v b="$bytes" -v n="$name" \
       'BEGIN { printf "%-9d %-16s %9.3f %12.0f %9.1f %10.1f\n", r, n, t, r / t, b / 1e6 / t, m / 1024 }'
   done
   paste -d' ' <(cut -d' ' -f1 "$work/till.$rows") <(cut -d' ' -f1 "$work/peer.$rows") |
     awk '{ print $1 / $2 }' | median | awk -v r="$rows" '{ printf "%-9d ratio till/peer (median of pairs): %.2f\n", r, $1 }'
+  if [ -n "$baseline" ]; then
+    paste -d' ' <(cut -d' ' -f1 "$work/till.$rows") <(cut -d' ' -f1 "$work/baseline.$rows") |
+      awk '{ print $1 / $2 }' | median |
+      awk -v r="$rows" '{ printf "%-9d ratio till/baseline (median of pairs): %.2f\n", r, $1 }'
+  fi
 done
