@@ -1,9 +1,10 @@
 // The synthetic raw retail file: a stand-in for the public 302,010-row transaction export,
 // dirt included, so that every stage can be built, tested and benchmarked without the real
-// data. What "looks real" means is written down in /work/shared/dataset/PROFILE.md; the
-// generator follows the most common public copy (integers written as floats, `M/D/YYYY`
-// dates for days above 12 and `MM-DD-YY` dates otherwise, unpadded hours, and Product_Type
-// "Soft Drink" quoted although it needs no quotes, so that readers meet quoted fields).
+// data. What "looks real" means is written down in the dataset's profile (PROFILE.md, kept
+// beside the project with the dataset); the generator follows the most common public copy (integers
+// written as floats, `M/D/YYYY` dates for days above 12 and `MM-DD-YY` dates otherwise, unpadded
+// hours, and Product_Type "Soft Drink" quoted although it needs no quotes, so that readers meet
+// quoted fields).
 //
 // On top of the profile, row dates carry a demand signal for the forecasting stage to find:
 // weekends sell 20% more, Easter, Prime Day, Thanksgiving week with Black Friday, the
