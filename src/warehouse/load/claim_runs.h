@@ -42,8 +42,9 @@ class ClaimRuns {
   // Whether Add() was given a claim of `hash`.
   Result<bool> Holds(const RowHash& hash) const;
 
-  // Every claim added, and then `last`, handed to `write` in the order of their hashes' bytes,
-  // up to `chunk` at a time. Reorders `last`.
+  // Every claim added and every claim of `last`, merged into the order of their hashes' bytes,
+  // handed to `write` up to `chunk` at a time; stops at the first error `write` returns.
+  // Reorders `last`.
   Status Merge(std::vector<RowClaim>& last, size_t chunk,
                const std::function<Status(std::span<RowClaim>)>& write) const;
 
