@@ -24,6 +24,22 @@ Unexpected<Error> FileError(const std::string& what, int error) {
                    fmt::format("{} the row hashes written so far: {}", what, std::strerror(error)));
 }
 
+// Moves `size` bytes between `bytes` and the file at `at` with `transfer` (pread or pwrite),
+// which may move fewer at a time.
+template <typename Transfer, typename Bytes>
+Status Whole(Transfer transfer, int fd, Bytes* bytes, size_t size, off_t at, const char* what,
+             int short_error) {
+  while (size > 0) {
+    const ssize_t n = transfer(fd, bytes, size, at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return FileError(what, n < 0 ? errno : short_error);
+    bytes += n;
+    at += n;
+    size -= static_cast<size_t>(n);
+  }
+  return {};
+}
+
 }  // namespace
 
 bool ClaimRuns::Before(const RowHash& a, const RowHash& b) {
@@ -47,38 +63,20 @@ Status ClaimRuns::Add(std::vector<RowClaim>& claims) {
     }
   }
   std::sort(claims.begin(), claims.end(), ClaimBefore);
-  Run run{written_, claims.size(), {}};
+  const uint64_t end = runs_.empty() ? 0 : runs_.back().first + runs_.back().count;
+  Run run{end, claims.size(), {}};
   run.fences.reserve((claims.size() + kBlock - 1) / kBlock);
   for (size_t i = 0; i < claims.size(); i += kBlock) run.fences.push_back(claims[i].hash);
-  const auto* bytes = reinterpret_cast<const char*>(claims.data());
-  size_t size = claims.size() * sizeof(RowClaim);
-  off_t at = static_cast<off_t>(written_ * sizeof(RowClaim));
-  while (size > 0) {
-    const ssize_t n = ::pwrite(fd_, bytes, size, at);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return FileError("writing", n < 0 ? errno : ENOSPC);
-    bytes += n;
-    at += n;
-    size -= static_cast<size_t>(n);
-  }
-  written_ += claims.size();
+  TILL_RETURN_IF_ERROR(Whole(::pwrite, fd_, reinterpret_cast<const char*>(claims.data()),
+                             claims.size() * sizeof(RowClaim),
+                             static_cast<off_t>(end * sizeof(RowClaim)), "writing", ENOSPC));
   runs_.push_back(std::move(run));
   return {};
 }
 
 Status ClaimRuns::Read(uint64_t at, size_t count, RowClaim* into) const {
-  auto* bytes = reinterpret_cast<char*>(into);
-  size_t size = count * sizeof(RowClaim);
-  off_t offset = static_cast<off_t>(at * sizeof(RowClaim));
-  while (size > 0) {
-    const ssize_t n = ::pread(fd_, bytes, size, offset);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return FileError("reading", n < 0 ? errno : EIO);
-    bytes += n;
-    offset += n;
-    size -= static_cast<size_t>(n);
-  }
-  return {};
+  return Whole(::pread, fd_, reinterpret_cast<char*>(into), count * sizeof(RowClaim),
+               static_cast<off_t>(at * sizeof(RowClaim)), "reading", EIO);
 }
 
 Result<bool> ClaimRuns::Holds(const RowHash& hash) const {

@@ -66,8 +66,7 @@ class ClaimRuns {
   Status Read(uint64_t at, size_t count, RowClaim* into) const;
 
   int fd_ = -1;
-  uint64_t written_ = 0;  // claims in the file
-  std::vector<Run> runs_;
+  std::vector<Run> runs_;  // in the file's order
   mutable std::vector<RowClaim> block_;
 };
 
