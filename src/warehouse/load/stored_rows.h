@@ -43,20 +43,11 @@ class StoredRowFilter {
   void Clear() {
     filter_ = SpillFilter();
     keys_ = 0;
-    part_capacity_ = 0;
-    part_keys_ = 0;
     mark_.clear();
   }
 
   void Add(const RowHash& hash) {
     if (keys_++ >= max_keys_) return;  // no longer usable; the memory stays bounded
-    // Parts of doubling capacity: a look costs a cache line a part, a few dozen at most.
-    if (part_keys_ == part_capacity_) {
-      part_capacity_ = part_capacity_ == 0 ? size_t{1} << 16 : part_capacity_ * 2;
-      filter_.Reserve(part_capacity_);
-      part_keys_ = 0;
-    }
-    ++part_keys_;
     filter_.Add(hash.low, hash.high);
   }
 
@@ -71,8 +62,6 @@ class StoredRowFilter {
   const size_t max_keys_;
   SpillFilter filter_;
   size_t keys_ = 0;
-  size_t part_capacity_ = 0;
-  size_t part_keys_ = 0;
   std::string mark_;
 };
 

@@ -39,16 +39,42 @@ TEST(SpillFilterTest, EveryKeyAddedIsHeldAndFewOthersSeemToBe) {
     seeming += filter.MayHold(a, b) ? 1 : 0;
   }
   EXPECT_LT(seeming, static_cast<int64_t>(kOthers / 2000));
-  // Given four times the keys it was made for, a part still never says "no" to one of them.
-  SpillFilter overfull;
-  overfull.Reserve(kKeys / 4);
+  // Given four times the keys it was made room for, it grows: still never "no" to one of them,
+  // still rarely "maybe" to another, in few parts.
+  SpillFilter grown;
+  grown.Reserve(kKeys / 4);
   for (uint64_t i = 0; i < kKeys; ++i) {
     const auto [a, b] = SpillFilter::Words(i);
-    overfull.Add(a, b);
+    grown.Add(a, b);
   }
   for (uint64_t i = 0; i < kKeys; ++i) {
     const auto [a, b] = SpillFilter::Words(i);
-    ASSERT_TRUE(overfull.MayHold(a, b)) << i;
+    ASSERT_TRUE(grown.MayHold(a, b)) << i;
+  }
+  EXPECT_EQ(grown.parts(), 3u);  // 75,000 keys, then 150,000, then 300,000
+  seeming = 0;
+  for (uint64_t i = kKeys; i < kKeys + kOthers; ++i) {
+    const auto [a, b] = SpillFilter::Words(i);
+    seeming += grown.MayHold(a, b) ? 1 : 0;
+  }
+  EXPECT_LT(seeming, static_cast<int64_t>(kOthers / 2000));
+}
+
+TEST(SpillFilterTest, ManyWritesMakeFewParts) {
+  // Keys written 100,000 at a time, 30 times: parts of 100,000, 200,000, 400,000, 800,000 and
+  // 1,600,000 keys.
+  SpillFilter filter;
+  for (int write = 0; write < 30; ++write) {
+    filter.Reserve(100'000);
+    for (uint64_t i = 0; i < 100'000; ++i) {
+      const auto [a, b] = SpillFilter::Words(static_cast<uint64_t>(write) * 100'000 + i);
+      filter.Add(a, b);
+    }
+  }
+  EXPECT_EQ(filter.parts(), 5u);
+  for (uint64_t i = 0; i < 3'000'000; i += 97) {
+    const auto [a, b] = SpillFilter::Words(i);
+    ASSERT_TRUE(filter.MayHold(a, b)) << i;
   }
 }
 
