@@ -268,6 +268,23 @@ TEST_F(IngestTest, DuplicatesAreFoundPastTheInMemoryLimitOfAFirstLoad) {
   EXPECT_EQ(Count("SELECT count(*) FROM fact_sales_row"), Count(facts));
 }
 
+// A load sorts its index builds on disk: SQLite allows the switch to temporary files inside the
+// load's transaction only while the connection's temporary database is closed, and a new
+// warehouse's migrations (an ALTER TABLE) open it.
+TEST_F(IngestTest, ALoadIntoANewWarehouseMaySortOnDisk) {
+  ASSERT_TRUE(warehouse_->Migrate());
+  auto run = warehouse_->StartRun("test");
+  ASSERT_TRUE(run) << run.error().message();
+  FileOutcome outcome;
+  outcome.uri = "file.csv";
+  outcome.sha256 = std::string(64, 'a');
+  outcome.started_at = FormatTimestamp(Clock::Real().Now());
+  auto load = warehouse_->BeginLoad(*run, outcome);
+  ASSERT_TRUE(load) << load.error().message();
+  auto switched = warehouse_->Query("PRAGMA temp_store = FILE", {});
+  EXPECT_TRUE(switched) << switched.error().message();
+}
+
 // A file's header line and its records, each with its line end; a line end inside quotes
 // belongs to its record.
 struct SplitFile {

@@ -29,7 +29,8 @@ constexpr const char* kCustomerCurrentIndex =
 // builds at the end of a 30-million-row load took 1.5 GB. With them on disk it sorts runs of
 // the page cache's size on two threads and merges them: about 530 MB, in the same time.
 // SQLite refuses the switch inside a transaction once the connection's temporary database is
-// open (an unload's work table); the sort then stays in memory, as before.
+// open: a load begins with it closed (SqliteWarehouse::Begin), but an unload in the same load
+// opens it for its work table, and the sorts after it then stay in memory.
 Status ExecSortingOnDisk(sqlite3* db, std::string_view sql) {
   const bool on_disk = static_cast<bool>(Exec(db, "PRAGMA temp_store = FILE"));
   Status status = Exec(db, sql);

@@ -244,6 +244,13 @@ class SqliteWarehouse final : public Warehouse {
       auto mode = Query("PRAGMA journal_mode = DELETE", {});
       restore_wal = mode && !mode->rows.empty() && mode->rows[0][0] == "delete";
     }
+    // A load sorts its index builds on disk (ExecSortingOnDisk), a switch SQLite allows inside
+    // the transaction only while the connection's temporary database is closed, and earlier
+    // statements open it: a migration's ALTER TABLE, an unload's work table. Switching outside
+    // a transaction closes it (and drops that table, which each unload makes anew). Without
+    // this, a first load into a new warehouse sorted each index in memory: 1.2 GB more at 30
+    // million rows.
+    (void)Exec(db_, "PRAGMA temp_store = FILE; PRAGMA temp_store = MEMORY");
     if (Status begun = Exec(db_, "BEGIN IMMEDIATE"); !begun) {
       if (restore_wal) (void)Exec(db_, "PRAGMA journal_mode = WAL");
       return Unexpected<Error>(begun.error());
