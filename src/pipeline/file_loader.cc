@@ -354,9 +354,14 @@ class TwoThreadLoader final : public FileLoader {
     return std::tie(a.seen.last, a.key) > std::tie(b.seen.last, b.key);
   }
 
+  // A version's range may come in parts: the load widens one it may have written already only
+  // when it settles (see CustomerVersions), and answers with the part it saw until then.
   void Compete(std::string_view customer_id, const CustomerVersion& version) {
     auto [it, inserted] = best_.try_emplace(std::string(customer_id), version);
-    if (!inserted && (it->second.key == version.key || Better(version, it->second))) {
+    if (inserted) return;
+    if (it->second.key == version.key) {
+      it->second.seen = Widened(it->second.seen, version.seen);
+    } else if (Better(version, it->second)) {
       it->second = version;
     }
   }

@@ -14,9 +14,9 @@ CustomerVersions::CustomerVersions(LoadTransport& transport, size_t limit, bool 
 Result<std::vector<SeenRange>> CustomerVersions::Upsert(std::span<const CustomerWrite> versions) {
   if (!pending_.empty() && pending_.size() + versions.size() > limit_) {
     // The rest of the file is checked against what this write stores: remembered here, not in
-    // Flush(), which also runs at commit, when nothing follows.
+    // WritePending(), which also runs at commit, when nothing follows.
     if (!stored_before_) RememberPending();
-    TILL_RETURN_IF_ERROR(Flush());  // memory stays bounded
+    TILL_RETURN_IF_ERROR(WritePending());  // memory stays bounded
   }
   std::vector<SeenRange> merged(versions.size());
   if (!probe_stored_) {
@@ -25,7 +25,7 @@ Result<std::vector<SeenRange>> CustomerVersions::Upsert(std::span<const Customer
       const CustomerWrite& version = versions[i];
       auto [it, inserted] = pending_index_.try_emplace(version.member->key, pending_.size());
       if (inserted) {
-        Keep(version);
+        Keep(*version.member, version.seen, version.current, pending_, *text_);
         merged[i] = version.seen;
       } else {
         CustomerRow& pending = pending_[it->second];
@@ -37,14 +37,40 @@ Result<std::vector<SeenRange>> CustomerVersions::Upsert(std::span<const Customer
   }
   std::vector<size_t> unknown;  // neither kept by this load nor known to be new
   for (size_t i = 0; i < versions.size(); ++i) {
-    auto it = pending_index_.find(versions[i].member->key);
-    if (it == pending_index_.end()) {
+    const int64_t key = versions[i].member->key;
+    CustomerRow* kept = nullptr;
+    if (auto it = pending_index_.find(key); it != pending_index_.end()) {
+      kept = &pending_[it->second];
+    } else if (auto doubted = doubtful_index_.find(key); doubted != doubtful_index_.end()) {
+      kept = &doubtful_[doubted->second];
+    }
+    if (!kept) {
       unknown.push_back(i);
       continue;
     }
-    CustomerRow& pending = pending_[it->second];
-    pending.seen = Widened(pending.seen, versions[i].seen);
-    merged[i] = pending.seen;
+    kept->seen = Widened(kept->seen, versions[i].seen);
+    merged[i] = kept->seen;
+  }
+  if (Deferring()) {
+    for (size_t i : unknown) {
+      const CustomerWrite& version = versions[i];
+      const int64_t key = version.member->key;
+      const bool doubtful = MayBeStored(key);
+      auto& index = doubtful ? doubtful_index_ : pending_index_;
+      std::vector<CustomerRow>& rows = doubtful ? doubtful_ : pending_;
+      auto [it, inserted] = index.try_emplace(key, rows.size());
+      if (inserted) {
+        Keep(*version.member, version.seen, version.current, rows,
+             doubtful ? *doubtful_text_ : *text_);
+        merged[i] = version.seen;
+      } else {
+        CustomerRow& row = rows[it->second];  // met twice in this batch
+        row.seen = Widened(row.seen, version.seen);
+        merged[i] = row.seen;
+      }
+    }
+    if (doubtful_.size() + widen_later_.size() > limit_) TILL_RETURN_IF_ERROR(Settle());
+    return merged;
   }
   absl::flat_hash_map<int64_t, SeenRange> stored;
   std::vector<CustomerVersion> probe;
@@ -71,43 +97,56 @@ Result<std::vector<SeenRange>> CustomerVersions::Upsert(std::span<const Customer
       continue;
     }
     pending_index_.emplace(version.member->key, pending_.size());
-    Keep(version);
+    Keep(*version.member, version.seen, version.current, pending_, *text_);
     merged[i] = version.seen;
   }
   return merged;
 }
 
-void CustomerVersions::Keep(const CustomerWrite& version) {
-  const Member& member = *version.member;
+void CustomerVersions::Keep(const Member& member, SeenRange seen, bool current,
+                            std::vector<CustomerRow>& rows, TextArena& text) {
   size_t size = 0;
   for (size_t i = 0; i < member.arity; ++i) {
     if (member.lengths[i] != Member::kNull) size += member.lengths[i];
   }
   Member copy = member;
-  char* text = text_->Allocate(size);
-  if (size > 0) std::memcpy(text, member.text, size);
-  copy.text = text;
-  pending_.push_back(CustomerRow{copy, version.seen, version.current});
+  char* copied = text.Allocate(size);
+  if (size > 0) std::memcpy(copied, member.text, size);
+  copy.text = copied;
+  rows.push_back(CustomerRow{copy, seen, current});
 }
 
 Result<std::vector<SeenRange>> CustomerVersions::Widen(std::span<const CustomerVersion> versions) {
   std::vector<SeenRange> merged(versions.size());
   std::vector<CustomerVersion> elsewhere;
+  std::vector<size_t> elsewhere_at;
   for (size_t i = 0; i < versions.size(); ++i) {
-    auto it = pending_index_.find(versions[i].key);
-    if (it == pending_index_.end()) {
-      elsewhere.push_back(versions[i]);
-      continue;
+    const int64_t key = versions[i].key;
+    CustomerRow* kept = nullptr;
+    if (auto it = pending_index_.find(key); it != pending_index_.end()) {
+      kept = &pending_[it->second];
+    } else if (auto doubted = doubtful_index_.find(key); doubted != doubtful_index_.end()) {
+      kept = &doubtful_[doubted->second];
     }
-    CustomerRow& pending = pending_[it->second];
-    pending.seen = Widened(pending.seen, versions[i].seen);
-    merged[i] = pending.seen;
+    if (kept) {
+      kept->seen = Widened(kept->seen, versions[i].seen);
+      merged[i] = kept->seen;
+    } else if (Deferring()) {
+      // Written by this load already: widened where it is when the load settles.
+      widen_later_.push_back(versions[i]);
+      merged[i] = versions[i].seen;
+    } else {
+      elsewhere.push_back(versions[i]);
+      elsewhere_at.push_back(i);
+    }
+  }
+  if (Deferring() && doubtful_.size() + widen_later_.size() > limit_) {
+    TILL_RETURN_IF_ERROR(Settle());
   }
   if (elsewhere.empty()) return merged;
   auto stored = WidenStored(elsewhere);
   TILL_RETURN_IF_ERROR(stored);
-  for (size_t i = 0; i < versions.size(); ++i) {
-    if (pending_index_.contains(versions[i].key)) continue;
+  for (size_t i : elsewhere_at) {
     auto found = stored->find(versions[i].key);
     if (found == stored->end()) {
       return MakeError(ErrorCode::kInternal, "widening a customer version not written");
@@ -151,6 +190,7 @@ Result<std::vector<std::optional<CustomerVersion>>> CustomerVersions::Current(
     std::span<const std::string_view> customer_ids) {
   std::vector<std::optional<CustomerVersion>> current(customer_ids.size());
   if (!probe_stored_) return current;
+  TILL_RETURN_IF_ERROR(Settle());
   if (stored_before_) return transport_.CurrentCustomers(customer_ids);
   std::vector<std::string_view> asked;
   std::vector<size_t> asked_at;
@@ -188,6 +228,7 @@ bool CustomerVersions::MayBeStored(int64_t key) const {
 }
 
 Status CustomerVersions::SetCurrent(std::span<const int64_t> customer_keys, bool current) {
+  TILL_RETURN_IF_ERROR(Settle());
   std::vector<int64_t> stored;
   for (int64_t key : customer_keys) {
     if (auto it = pending_index_.find(key); it != pending_index_.end()) {
@@ -200,7 +241,39 @@ Status CustomerVersions::SetCurrent(std::span<const int64_t> customer_keys, bool
   return transport_.SetCustomersCurrent(stored, current);
 }
 
+Status CustomerVersions::Settle() {
+  settled_ = true;
+  if (doubtful_.empty() && widen_later_.empty()) return {};
+  std::vector<CustomerVersion> asked = std::move(widen_later_);
+  widen_later_ = {};
+  const size_t written = asked.size();  // the versions widened that this load wrote
+  for (const CustomerRow& row : doubtful_) asked.push_back({row.member.key, row.seen});
+  auto stored = WidenStored(asked);
+  TILL_RETURN_IF_ERROR(stored);
+  for (size_t i = 0; i < written; ++i) {
+    if (!stored->contains(asked[i].key)) {
+      return MakeError(ErrorCode::kInternal, "widening a customer version not written");
+    }
+  }
+  for (const CustomerRow& row : doubtful_) {
+    if (stored->contains(row.member.key)) continue;
+    // Not written after all: kept to be written, like any version new to the load.
+    if (pending_index_.try_emplace(row.member.key, pending_.size()).second) {
+      Keep(row.member, row.seen, row.current, pending_, *text_);
+    }
+  }
+  doubtful_ = {};
+  doubtful_index_ = {};
+  doubtful_text_ = std::make_unique<TextArena>();
+  return {};
+}
+
 Status CustomerVersions::Flush() {
+  TILL_RETURN_IF_ERROR(Settle());
+  return WritePending();
+}
+
+Status CustomerVersions::WritePending() {
   if (pending_.empty()) return {};
   if (!stored_before_) {
     std::sort(pending_.begin(), pending_.end(), [](const CustomerRow& a, const CustomerRow& b) {

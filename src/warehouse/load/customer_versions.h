@@ -10,7 +10,14 @@
 // one that held some, in the order they came, after those. Versions the warehouse holds already
 // are looked up a batch at a time, and widened or flagged where they are; into a dimension that
 // held none before, only those that a filter of the versions this load wrote (spill_filter.h)
-// may hold.
+// may hold, and not at once: they wait, with the range this load saw, until the load settles its
+// versions (Current, SetCurrent or Flush), when all are looked up together. A lookup by key needs
+// the dimension's key index, which a bulk load into an empty dimension builds once, from all its
+// rows, at the end (SQLite): one asked for in the middle of the load was built then, and every
+// later write of versions went into it at random places, a cost growing with the rows written
+// (a sixth of a 10-million-row load). Most of these versions are the filter's false "maybe"s;
+// the others, versions met again after they were written (duplicate rows, say), are few. When
+// `limit` of them wait, the load settles them then and looks later ones up at once, as before.
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
@@ -48,15 +55,23 @@ class CustomerVersions {
   // Writes the versions kept in memory; from then on they are stored versions like any other.
   Status Flush();
 
-  size_t in_memory() const { return pending_.size(); }
+  size_t in_memory() const { return pending_.size() + doubtful_.size(); }
 
  private:
   // Widens the stored versions among `versions`; returns the range after the merge of each one
   // stored, by key. Only ranges that grow are written.
   Result<absl::flat_hash_map<int64_t, SeenRange>> WidenStored(
       std::span<const CustomerVersion> versions);
-  // Appends a copy of `version` to pending_; the caller indexes it.
-  void Keep(const CustomerWrite& version);
+  // Appends a copy of `member` to `rows`, its text in `text`; the caller indexes it.
+  static void Keep(const Member& member, SeenRange seen, bool current,
+                   std::vector<CustomerRow>& rows, TextArena& text);
+  // Writes pending_ and forgets it.
+  Status WritePending();
+  // Whether a version that the filter says this load may have written waits to be looked up.
+  bool Deferring() const { return !stored_before_ && !settled_; }
+  // Looks up the versions waiting to be (doubtful_, widen_later_): those stored are widened
+  // there, the others kept to be written. From then on, lookups are made at once.
+  Status Settle();
   // Adds the keys and ids of pending_, about to be written, to the filters.
   void RememberPending();
   // False for a key the warehouse surely does not hold.
@@ -73,6 +88,13 @@ class CustomerVersions {
   // dimension held none before it.
   SpillFilter written_keys_;
   SpillFilter written_ids_;
+  // Until Settle(), into a dimension that held none before: versions the filter says may be
+  // written already, with their text, and the ranges to widen of versions written already.
+  std::vector<CustomerRow> doubtful_;  // their text in doubtful_text_
+  absl::flat_hash_map<int64_t, size_t> doubtful_index_;
+  std::unique_ptr<TextArena> doubtful_text_ = std::make_unique<TextArena>();
+  std::vector<CustomerVersion> widen_later_;
+  bool settled_ = false;
 };
 
 }  // namespace till

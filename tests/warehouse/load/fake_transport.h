@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -52,11 +53,10 @@ struct FakeTables {
     return nullptr;
   }
   Customer* CustomerOf(int64_t key) {
-    for (Customer& customer : customers) {
-      if (customer.key == key) return &customer;
-    }
-    return nullptr;
+    auto it = customer_at.find(key);
+    return it == customer_at.end() ? nullptr : &customers[it->second];
   }
+  std::unordered_map<int64_t, size_t> customer_at;  // index into customers, by key
 };
 
 class FakeTransport final : public LoadTransport {
@@ -149,6 +149,7 @@ class FakeTransport final : public LoadTransport {
         return MakeError(ErrorCode::kInternal, "a customer version stored twice");
       }
       auto id = version.member.attribute(0);
+      tables_.customer_at.emplace(version.member.key, tables_.customers.size());
       tables_.customers.push_back({version.member.key,
                                    id ? std::optional<std::string>(*id) : std::nullopt,
                                    version.seen, version.current});

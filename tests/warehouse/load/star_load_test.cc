@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "warehouse/load/claim_runs.h"
+#include "warehouse/load/customer_versions.h"
 #include "warehouse/load/fake_transport.h"
 
 namespace till {
@@ -205,7 +206,10 @@ TEST_F(StarLoadTest, StoredCustomerVersionsAreWidenedWhereTheyAreAndNewOnesAppen
   EXPECT_EQ(tables_.customers[2].key, 5);
 }
 
-TEST_F(StarLoadTest, PastTheLimitCustomerVersionsAreWrittenAndLookedUpFromThenOn) {
+// Into a dimension that held none, the versions a load may have written already are looked up
+// once, when it settles them, not as they come: a lookup there builds the key index, which
+// every later write would then have to go into.
+TEST_F(StarLoadTest, PastTheLimitAFirstLoadLooksUpVersionsItMayHaveWrittenOnlyWhenItSettles) {
   auto load = Start(LoadOptions{.row_check_limit = 2});
   std::string a = "A", b = "B", c = "C";
   Member one = Customer(3, a), two = Customer(1, b), three = Customer(2, c);
@@ -213,20 +217,103 @@ TEST_F(StarLoadTest, PastTheLimitCustomerVersionsAreWrittenAndLookedUpFromThenOn
       std::vector<CustomerWrite>{{&one, {20240101, 20240101}}, {&two, {20240102, 20240102}}}));
   ASSERT_TRUE(load->UpsertCustomers(std::vector<CustomerWrite>{{&three, {20240103, 20240103}}}));
   EXPECT_EQ(tables_.customers.size(), 2u);
-  // Key 2 is none this load wrote, into a dimension that held none: not asked for.
-  EXPECT_EQ(transport_->customer_lookups, 0);
+  // Key 3, written, is widened and met again; key 2, still held, is widened in memory.
   auto widened = load->WidenCustomers(
       std::vector<CustomerVersion>{{3, {20240109, 20240109}}, {2, {20240109, 20240109}}});
   ASSERT_TRUE(widened);
-  EXPECT_EQ(transport_->customer_lookups, 1);  // key 3, written
-  EXPECT_EQ(widened->at(0).last, 20240109);
+  EXPECT_EQ(widened->at(0).first, 20240109);  // the part this load saw since it was written
+  EXPECT_EQ(widened->at(1).first, 20240103);
+  auto again = load->UpsertCustomers(std::vector<CustomerWrite>{{&one, {20240104, 20240104}}});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->at(0).first, 20240104);
+  EXPECT_EQ(transport_->customer_lookups, 0);
+  EXPECT_EQ(tables_.customers.size(), 2u);
+  ASSERT_TRUE(load->SetCustomersCurrent(std::vector<int64_t>{3}, true));
+  EXPECT_EQ(transport_->customer_lookups, 1);  // keys 3 and 3 again, at once
   ASSERT_TRUE(load->Commit(FileOutcome{}));
+  EXPECT_EQ(transport_->customer_lookups, 1);
   ASSERT_EQ(tables_.customers.size(), 3u);
   EXPECT_EQ(tables_.customers[0].key, 1);  // each write in key order
-  EXPECT_EQ(tables_.customers[1].key, 3);
+  EXPECT_EQ(tables_.customers[1].key, 3);  // once: met again, not written again
+  EXPECT_EQ(tables_.customers[1].seen.first, 20240101);
   EXPECT_EQ(tables_.customers[1].seen.last, 20240109);
+  EXPECT_TRUE(tables_.customers[1].current);
   EXPECT_EQ(tables_.customers[2].key, 2);
   EXPECT_EQ(tables_.customers[2].seen.last, 20240109);
+}
+
+// Versions the filter wrongly took for written ones are written when the load settles, once.
+TEST_F(StarLoadTest, VersionsWronglyTakenForWrittenOnesAreWrittenWhenTheLoadSettles) {
+  constexpr int64_t kVersions = 150000;
+  std::vector<std::string> ids;
+  for (int64_t i = 0; i < kVersions; ++i) ids.push_back(std::to_string(i));
+  std::vector<Member> members;
+  for (int64_t i = 0; i < kVersions; ++i) {
+    const auto key = static_cast<int64_t>(static_cast<uint64_t>(i + 1) * 0x5851f42d4c957f2dULL);
+    members.push_back(Customer(key, ids[static_cast<size_t>(i)]));
+  }
+  FakeTransport transport(tables_, log_);
+  CustomerVersions versions(transport, 1000, /*stored=*/false);
+  for (int64_t i = 0; i < kVersions; i += 100) {
+    std::vector<CustomerWrite> writes;
+    for (int64_t j = i; j < i + 100; ++j) {
+      writes.push_back({&members[static_cast<size_t>(j)], {20240101, 20240101}});
+    }
+    ASSERT_TRUE(versions.Upsert(writes));
+  }
+  EXPECT_EQ(transport.customer_lookups, 0);
+  ASSERT_TRUE(versions.Flush());
+  // Each version new, so each key asked about was a false "maybe" (a few, for these keys).
+  EXPECT_EQ(transport.customer_lookups, 1);
+  EXPECT_GT(transport.customer_keys_asked, 0);
+  EXPECT_LT(transport.customer_keys_asked, kVersions / 200);
+  ASSERT_EQ(tables_.customers.size(), static_cast<size_t>(kVersions));
+  std::vector<int64_t> keys;
+  for (const auto& customer : tables_.customers) keys.push_back(customer.key);
+  std::sort(keys.begin(), keys.end());
+  EXPECT_EQ(std::adjacent_find(keys.begin(), keys.end()), keys.end());
+}
+
+// Past `limit` versions waiting to be looked up, the load settles them then, and looks later
+// ones up at once: its memory stays bounded.
+TEST_F(StarLoadTest, VersionsMetAgainAfterTheyWereWrittenWaitInBoundedNumbers) {
+  constexpr int64_t kVersions = 20000;
+  constexpr size_t kLimit = 100;
+  std::vector<std::string> ids;
+  for (int64_t i = 0; i < kVersions; ++i) ids.push_back(std::to_string(i));
+  std::vector<Member> members;
+  for (int64_t i = 0; i < kVersions; ++i) {
+    const auto key = static_cast<int64_t>(static_cast<uint64_t>(i + 1) * 0x5851f42d4c957f2dULL);
+    members.push_back(Customer(key, ids[static_cast<size_t>(i)]));
+  }
+  FakeTransport transport(tables_, log_);
+  CustomerVersions versions(transport, kLimit, /*stored=*/false);
+  size_t most_held = 0;
+  for (int64_t i = 0; i < kVersions; i += 10) {
+    std::vector<CustomerWrite> writes;
+    for (int64_t j = i; j < i + 10; ++j) {
+      writes.push_back({&members[static_cast<size_t>(j)], {20240101, 20240101}});
+    }
+    ASSERT_TRUE(versions.Upsert(writes));
+    most_held = std::max(most_held, versions.in_memory());
+  }
+  // Then every one of them again, on a later date, until more than the limit wait.
+  for (int64_t i = 0; i < kVersions; i += 10) {
+    std::vector<CustomerWrite> writes;
+    for (int64_t j = i; j < i + 10; ++j) {
+      writes.push_back({&members[static_cast<size_t>(j)], {20240102, 20240102}});
+    }
+    ASSERT_TRUE(versions.Upsert(writes));
+    most_held = std::max(most_held, versions.in_memory());
+  }
+  ASSERT_TRUE(versions.Flush());
+  EXPECT_LE(most_held, 2 * kLimit + 10);
+  EXPECT_GT(transport.customer_lookups, 1);  // settled before the end, then asked at once
+  ASSERT_EQ(tables_.customers.size(), static_cast<size_t>(kVersions));
+  for (const auto& customer : tables_.customers) {
+    ASSERT_EQ(customer.seen.first, 20240101) << customer.key;
+    ASSERT_EQ(customer.seen.last, 20240102) << customer.key;
+  }
 }
 
 // Past the limit, into a warehouse that held no rows, the warehouse is never asked: the load's
