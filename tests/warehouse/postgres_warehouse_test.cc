@@ -503,6 +503,16 @@ TEST_F(PostgresWarehouseTest, LoadingTheFilesInAnotherOrderGivesTheSameViewAndTa
             2);
   EXPECT_EQ(Count(*shuffled, "SELECT count(*) FROM fact_sales_row"),
             Count(*warehouse_, "SELECT count(*) FROM fact_sales_row"));
+  // Its customer versions, copied in several goes, were indexed once at the end: the key, the
+  // current versions' index and the foreign key to them are there.
+  const std::string customer_indexes =
+      "SELECT string_agg(indexdef, '; ' ORDER BY indexname) FROM pg_indexes "
+      "WHERE tablename = 'dim_customer'";
+  EXPECT_EQ(Scalar(*shuffled, customer_indexes), Scalar(*warehouse_, customer_indexes));
+  const std::string foreign_key =
+      "SELECT count(*) FROM pg_constraint WHERE conname = 'fact_sales_customer_key_fkey'";
+  EXPECT_EQ(Count(*shuffled, foreign_key), Count(*warehouse_, foreign_key));
+  EXPECT_EQ(Count(*shuffled, foreign_key), 1);
 }
 
 TEST_F(PostgresWarehouseTest, SkipsContentItHasWhateverTheFileIsCalled) {

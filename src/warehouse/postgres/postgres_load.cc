@@ -124,6 +124,7 @@ class PostgresTransport final : public LoadTransport {
   // schema's versions 9 to 11): one COPY of the facts held here, or, when they outgrew memory,
   // one INSERT of the staged ones.
   Status EndBulk() override {
+    TILL_RETURN_IF_ERROR(EnsureCustomerIndexes());
     TILL_RETURN_IF_ERROR(IndexRows());
     if (!OwnPartition()) {
       TILL_RETURN_IF_ERROR(AppendHeldFacts());
@@ -349,19 +350,27 @@ END $$;
   }
 
   // With no facts pointing at customers, the key and current-version indexes (and the foreign
-  // key that needs the first) are dropped for the first copy and built after it in one sort
-  // each, instead of grown row by row. Only for the first: a load that keeps more versions than
-  // it holds in memory copies them in several goes, looking the stored ones up in between, and
-  // building the indexes again after each would sort all the versions so far each time.
+  // key that needs the first) are dropped for the first copy and built again in one sort each
+  // when something first looks versions up, or at the end, instead of grown row by row. A first
+  // load that keeps more versions than it holds in memory copies them in several goes and looks
+  // none up until it settles them (see CustomerVersions): built after the first copy, as they
+  // were, the indexes took every later copy's 1,000,000 versions at random places.
   Status AppendCustomers(std::span<const CustomerRow> versions) override {
-    if (!no_facts_ || customers_copied_) return CopyCustomers(versions);
+    if (no_facts_ && !customers_copied_) {
+      TILL_RETURN_IF_ERROR(connection_.Exec(
+          "ALTER TABLE fact_sales_files DROP CONSTRAINT fact_sales_customer_key_fkey; "
+          "ALTER TABLE dim_customer DROP CONSTRAINT dim_customer_pkey; "
+          "DROP INDEX dim_customer_current",
+          "preparing dim_customer"));
+      customer_indexes_dropped_ = true;
+    }
     customers_copied_ = true;
-    TILL_RETURN_IF_ERROR(connection_.Exec(
-        "ALTER TABLE fact_sales_files DROP CONSTRAINT fact_sales_customer_key_fkey; "
-        "ALTER TABLE dim_customer DROP CONSTRAINT dim_customer_pkey; "
-        "DROP INDEX dim_customer_current",
-        "preparing dim_customer"));
-    TILL_RETURN_IF_ERROR(CopyCustomers(versions));
+    return CopyCustomers(versions);
+  }
+
+  Status EnsureCustomerIndexes() {
+    if (!customer_indexes_dropped_) return {};
+    customer_indexes_dropped_ = false;
     return connection_.Exec(
         "ALTER TABLE dim_customer ADD CONSTRAINT dim_customer_pkey PRIMARY KEY (customer_key); "
         "CREATE UNIQUE INDEX dim_customer_current ON dim_customer (customer_id) "
@@ -373,6 +382,7 @@ END $$;
 
   Result<std::vector<std::optional<SeenRange>>> FindCustomers(
       std::span<const int64_t> keys) override {
+    TILL_RETURN_IF_ERROR(EnsureCustomerIndexes());
     auto rows = connection_.Query(
         "SELECT customer_key, coalesce(first_seen, 0), coalesce(last_seen, 0) FROM dim_customer "
         "WHERE customer_key = ANY ($1::bigint[])",
@@ -391,6 +401,7 @@ END $$;
   }
 
   Status SetCustomersSeen(std::span<const CustomerVersion> versions) override {
+    TILL_RETURN_IF_ERROR(EnsureCustomerIndexes());
     std::vector<int64_t> keys;
     std::vector<int64_t> firsts;
     std::vector<int64_t> lasts;
@@ -411,6 +422,7 @@ END $$;
 
   Result<std::vector<std::optional<CustomerVersion>>> CurrentCustomers(
       std::span<const std::string_view> customer_ids) override {
+    TILL_RETURN_IF_ERROR(EnsureCustomerIndexes());
     std::vector<std::optional<CustomerVersion>> versions(customer_ids.size());
     auto rows = connection_.Query(
         "SELECT u.ord, c.customer_key, coalesce(c.first_seen, 0), coalesce(c.last_seen, 0) "
@@ -428,6 +440,7 @@ END $$;
   }
 
   Status SetCustomersCurrent(std::span<const int64_t> customer_keys, bool current) override {
+    TILL_RETURN_IF_ERROR(EnsureCustomerIndexes());
     auto done = connection_.Query(
         "UPDATE dim_customer SET is_current = $1 WHERE customer_key = ANY ($2::bigint[])",
         {current ? "true" : "false", IntArray(customer_keys)}, "flagging current customers");
@@ -461,7 +474,10 @@ END $$;
     return {};
   }
 
-  Status UnloadFile(int64_t file_id) override { return UnloadPostgresFile(connection_, file_id); }
+  Status UnloadFile(int64_t file_id) override {
+    TILL_RETURN_IF_ERROR(EnsureCustomerIndexes());
+    return UnloadPostgresFile(connection_, file_id);
+  }
 
   Status Write(const BookkeepingWrite& write) override {
     return RunBookkeeping(connection_, write);
@@ -635,6 +651,7 @@ END $$)sql",
   bool rows_bulk_ = false;  // fact_sales_row was empty: its indexes are dropped until written
   bool no_facts_ = false;   // fact_sales was empty when the load began
   bool customers_copied_ = false;  // AppendCustomers() ran
+  bool customer_indexes_dropped_ = false;  // see AppendCustomers()
   // Facts for a shared table, held for the one statement that appends them at EndBulk; past
   // max_held_bytes_ they are staged in a temporary table instead (staged_).
   BinaryCopy held_{0};
