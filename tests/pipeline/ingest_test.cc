@@ -352,8 +352,7 @@ TEST_F(IngestTest, CustomerVersionsMetAgainPastTheInMemoryLimitsEndAsIfAllWereKe
   EXPECT_EQ(Rows(customers).rows, expected.rows);
   // Some customer ids have versions on both sides of others', so which is current depends on
   // the ranges widened.
-  const std::string widened =
-      "SELECT count(*) FROM dim_customer WHERE first_seen < last_seen";
+  const std::string widened = "SELECT count(*) FROM dim_customer WHERE first_seen < last_seen";
   EXPECT_GT(Count(widened, reference.get()), 6000 / 2);
   const std::string facts = "SELECT count(*) FROM fact_sales";
   EXPECT_EQ(Count(facts), Count(facts, reference.get()));

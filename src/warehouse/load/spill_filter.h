@@ -13,16 +13,16 @@
 // 800 to 21,000 times for each part of the filter (then the warehouse is asked, as before), and a
 // look costs a cache line for each part. The parts double in size, so that there are few: with
 // a part for each write, a load of 30 million rows looked at 30 of them for each customer
-// version, and spent a twentieth of its time there. Written here rather than taken from a library
-// because the keys are already uniform hashes: a general filter would hash them again and touch
-// a cache line for each bit. Not thread-safe.
+// version (3.7% of its profile's samples fell in the function making those looks). Written
+// here rather than taken from a library because the keys are already uniform hashes: a general
+// filter would hash them again and touch a cache line for each bit. Not thread-safe.
 #pragma once
 
 #include <algorithm>
-#include <initializer_list>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <utility>
 #include <vector>
 

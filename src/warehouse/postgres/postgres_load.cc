@@ -650,7 +650,7 @@ END $$)sql",
   bool committed_ = false;
   bool rows_bulk_ = false;  // fact_sales_row was empty: its indexes are dropped until written
   bool no_facts_ = false;   // fact_sales was empty when the load began
-  bool customers_copied_ = false;  // AppendCustomers() ran
+  bool customers_copied_ = false;          // AppendCustomers() ran
   bool customer_indexes_dropped_ = false;  // see AppendCustomers()
   // Facts for a shared table, held for the one statement that appends them at EndBulk; past
   // max_held_bytes_ they are staged in a temporary table instead (staged_).

@@ -242,25 +242,41 @@ TEST_F(StarLoadTest, PastTheLimitAFirstLoadLooksUpVersionsItMayHaveWrittenOnlyWh
   EXPECT_EQ(tables_.customers[2].seen.last, 20240109);
 }
 
+// Customer versions, each of its own id, keyed as content hashes are: spread over the whole
+// range (multiplied as unsigned: signed overflow is undefined). The members point into `ids`.
+struct SpreadCustomers {
+  explicit SpreadCustomers(int64_t count) {
+    for (int64_t i = 0; i < count; ++i) ids.push_back(std::to_string(i));
+    for (int64_t i = 0; i < count; ++i) {
+      const auto key = static_cast<int64_t>(static_cast<uint64_t>(i + 1) * 0x5851f42d4c957f2dULL);
+      members.push_back(Customer(key, ids[static_cast<size_t>(i)]));
+    }
+  }
+  std::vector<std::string> ids;
+  std::vector<Member> members;
+};
+
+// Upserts every version of `customers`, seen on `date`, `batch` at a time; the most versions
+// held in memory after a batch go to `*most_held`.
+void UpsertEach(CustomerVersions& versions, const SpreadCustomers& customers, size_t batch,
+                int32_t date, size_t* most_held = nullptr) {
+  for (size_t i = 0; i < customers.members.size(); i += batch) {
+    std::vector<CustomerWrite> writes;
+    for (size_t j = i; j < std::min(i + batch, customers.members.size()); ++j) {
+      writes.push_back({&customers.members[j], {date, date}});
+    }
+    ASSERT_TRUE(versions.Upsert(writes));
+    if (most_held) *most_held = std::max(*most_held, versions.in_memory());
+  }
+}
+
 // Versions the filter wrongly took for written ones are written when the load settles, once.
 TEST_F(StarLoadTest, VersionsWronglyTakenForWrittenOnesAreWrittenWhenTheLoadSettles) {
   constexpr int64_t kVersions = 150000;
-  std::vector<std::string> ids;
-  for (int64_t i = 0; i < kVersions; ++i) ids.push_back(std::to_string(i));
-  std::vector<Member> members;
-  for (int64_t i = 0; i < kVersions; ++i) {
-    const auto key = static_cast<int64_t>(static_cast<uint64_t>(i + 1) * 0x5851f42d4c957f2dULL);
-    members.push_back(Customer(key, ids[static_cast<size_t>(i)]));
-  }
+  const SpreadCustomers customers(kVersions);
   FakeTransport transport(tables_, log_);
   CustomerVersions versions(transport, 1000, /*stored=*/false);
-  for (int64_t i = 0; i < kVersions; i += 100) {
-    std::vector<CustomerWrite> writes;
-    for (int64_t j = i; j < i + 100; ++j) {
-      writes.push_back({&members[static_cast<size_t>(j)], {20240101, 20240101}});
-    }
-    ASSERT_TRUE(versions.Upsert(writes));
-  }
+  UpsertEach(versions, customers, 100, 20240101);
   EXPECT_EQ(transport.customer_lookups, 0);
   ASSERT_TRUE(versions.Flush());
   // Each version new, so each key asked about was a false "maybe" (a few, for these keys).
@@ -279,33 +295,13 @@ TEST_F(StarLoadTest, VersionsWronglyTakenForWrittenOnesAreWrittenWhenTheLoadSett
 TEST_F(StarLoadTest, VersionsMetAgainAfterTheyWereWrittenWaitInBoundedNumbers) {
   constexpr int64_t kVersions = 20000;
   constexpr size_t kLimit = 100;
-  std::vector<std::string> ids;
-  for (int64_t i = 0; i < kVersions; ++i) ids.push_back(std::to_string(i));
-  std::vector<Member> members;
-  for (int64_t i = 0; i < kVersions; ++i) {
-    const auto key = static_cast<int64_t>(static_cast<uint64_t>(i + 1) * 0x5851f42d4c957f2dULL);
-    members.push_back(Customer(key, ids[static_cast<size_t>(i)]));
-  }
+  const SpreadCustomers customers(kVersions);
   FakeTransport transport(tables_, log_);
   CustomerVersions versions(transport, kLimit, /*stored=*/false);
   size_t most_held = 0;
-  for (int64_t i = 0; i < kVersions; i += 10) {
-    std::vector<CustomerWrite> writes;
-    for (int64_t j = i; j < i + 10; ++j) {
-      writes.push_back({&members[static_cast<size_t>(j)], {20240101, 20240101}});
-    }
-    ASSERT_TRUE(versions.Upsert(writes));
-    most_held = std::max(most_held, versions.in_memory());
-  }
+  UpsertEach(versions, customers, 10, 20240101, &most_held);
   // Then every one of them again, on a later date, until more than the limit wait.
-  for (int64_t i = 0; i < kVersions; i += 10) {
-    std::vector<CustomerWrite> writes;
-    for (int64_t j = i; j < i + 10; ++j) {
-      writes.push_back({&members[static_cast<size_t>(j)], {20240102, 20240102}});
-    }
-    ASSERT_TRUE(versions.Upsert(writes));
-    most_held = std::max(most_held, versions.in_memory());
-  }
+  UpsertEach(versions, customers, 10, 20240102, &most_held);
   ASSERT_TRUE(versions.Flush());
   EXPECT_LE(most_held, 2 * kLimit + 10);
   EXPECT_GT(transport.customer_lookups, 1);  // settled before the end, then asked at once
