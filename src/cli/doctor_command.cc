@@ -87,11 +87,12 @@ std::string ZoneRemedy(std::string_view uri, std::string_view message) {
       Contains(message, "ExpiredToken") || Contains(message, "InvalidToken")) {
     return "check the AWS access key, secret and session token (or the role that gives them)";
   }
+  // The status as the S3 zone words it ("HTTP 301 …"): a bare "301" is also in a port or a key.
   if (Contains(message, "AuthorizationHeaderMalformed") || Contains(message, "PermanentRedirect") ||
-      Contains(message, "IllegalLocationConstraint") || Contains(message, "301")) {
+      Contains(message, "IllegalLocationConstraint") || Contains(message, "HTTP 301")) {
     return "set AWS_REGION to the bucket's region";
   }
-  if (Contains(message, "AccessDenied") || Contains(message, "403")) {
+  if (Contains(message, "AccessDenied") || Contains(message, "HTTP 403")) {
     return "allow s3:ListBucket on the bucket (for the prefix) and s3:GetObject on its objects to "
            "this identity (docs/aws.md has the policy)";
   }
