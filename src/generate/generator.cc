@@ -326,21 +326,6 @@ const T& PickOne(Rng& rng, const T (&values)[N]) {
   return values[rng.Below(N)];
 }
 
-// The text a value takes in the file: RFC 4180 quoted when it holds a comma, quote or line
-// break, or when `force_quote` asks for it the way some exports quote "Soft Drink".
-std::string CsvText(std::string_view value, bool force_quote = false) {
-  if (!force_quote && value.find_first_of(",\"\r\n") == std::string_view::npos) {
-    return std::string(value);
-  }
-  std::string text = "\"";
-  for (char c : value) {
-    if (c == '"') text += '"';
-    text += c;
-  }
-  text += '"';
-  return text;
-}
-
 std::vector<std::string> CsvTexts(const auto& values) {
   std::vector<std::string> texts;
   for (std::string_view value : values) texts.push_back(CsvText(value));
@@ -884,6 +869,19 @@ class Generator {
 };
 
 }  // namespace
+
+std::string CsvText(std::string_view value, bool force_quote) {
+  if (!force_quote && value.find_first_of(",\"\r\n") == std::string_view::npos) {
+    return std::string(value);
+  }
+  std::string text = "\"";
+  for (char c : value) {
+    if (c == '"') text += '"';
+    text += c;
+  }
+  text += '"';
+  return text;
+}
 
 Status GenerateRawFile(const GenerateOptions& options, std::FILE* out) {
   if (out == nullptr) return MakeError(ErrorCode::kInvalidArgument, "no output file");

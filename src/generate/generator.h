@@ -14,6 +14,8 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <string>
+#include <string_view>
 
 #include "base/result.h"
 
@@ -36,5 +38,9 @@ struct GenerateOptions {
 // Returns kInvalidArgument for a null `out` or negative `rows`, and kIoError when writing or
 // flushing fails (then `out` holds a prefix of the output). Thread-safe for distinct `out`s.
 Status GenerateRawFile(const GenerateOptions& options, std::FILE* out);
+
+// The text a value takes in a raw file: RFC 4180 quoted when it holds a comma, quote or line
+// break, or when `force_quote` asks for it the way some exports quote "Soft Drink".
+std::string CsvText(std::string_view value, bool force_quote = false);
 
 }  // namespace till

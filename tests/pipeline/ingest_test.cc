@@ -314,11 +314,8 @@ std::string WithEachRowAgainOnAnotherDay(const std::string& path) {
   std::string text;
   for (const auto& fields : records) {
     for (size_t f = 0; f < fields.size(); ++f) {
-      std::string quoted = fields[f];
-      for (size_t at = quoted.find('"'); at != std::string::npos; at = quoted.find('"', at + 2)) {
-        quoted.insert(at, 1, '"');
-      }
-      text += (f ? ",\"" : "\"") + quoted + "\"";
+      if (f > 0) text += ',';
+      text += CsvText(fields[f]);
     }
     text += "\n";
   }

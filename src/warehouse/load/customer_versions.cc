@@ -37,13 +37,7 @@ Result<std::vector<SeenRange>> CustomerVersions::Upsert(std::span<const Customer
   }
   std::vector<size_t> unknown;  // neither kept by this load nor known to be new
   for (size_t i = 0; i < versions.size(); ++i) {
-    const int64_t key = versions[i].member->key;
-    CustomerRow* kept = nullptr;
-    if (auto it = pending_index_.find(key); it != pending_index_.end()) {
-      kept = &pending_[it->second];
-    } else if (auto doubted = doubtful_index_.find(key); doubted != doubtful_index_.end()) {
-      kept = &doubtful_[doubted->second];
-    }
+    CustomerRow* kept = Kept(versions[i].member->key);
     if (!kept) {
       unknown.push_back(i);
       continue;
@@ -69,7 +63,7 @@ Result<std::vector<SeenRange>> CustomerVersions::Upsert(std::span<const Customer
         merged[i] = row.seen;
       }
     }
-    if (doubtful_.size() + widen_later_.size() > limit_) TILL_RETURN_IF_ERROR(Settle());
+    TILL_RETURN_IF_ERROR(SettleIfFull());
     return merged;
   }
   absl::flat_hash_map<int64_t, SeenRange> stored;
@@ -103,6 +97,13 @@ Result<std::vector<SeenRange>> CustomerVersions::Upsert(std::span<const Customer
   return merged;
 }
 
+CustomerRow* CustomerVersions::Kept(int64_t key) {
+  if (auto it = pending_index_.find(key); it != pending_index_.end()) return &pending_[it->second];
+  if (auto it = doubtful_index_.find(key); it != doubtful_index_.end())
+    return &doubtful_[it->second];
+  return nullptr;
+}
+
 void CustomerVersions::Keep(const Member& member, SeenRange seen, bool current,
                             std::vector<CustomerRow>& rows, TextArena& text) {
   size_t size = 0;
@@ -121,14 +122,7 @@ Result<std::vector<SeenRange>> CustomerVersions::Widen(std::span<const CustomerV
   std::vector<CustomerVersion> elsewhere;
   std::vector<size_t> elsewhere_at;
   for (size_t i = 0; i < versions.size(); ++i) {
-    const int64_t key = versions[i].key;
-    CustomerRow* kept = nullptr;
-    if (auto it = pending_index_.find(key); it != pending_index_.end()) {
-      kept = &pending_[it->second];
-    } else if (auto doubted = doubtful_index_.find(key); doubted != doubtful_index_.end()) {
-      kept = &doubtful_[doubted->second];
-    }
-    if (kept) {
+    if (CustomerRow* kept = Kept(versions[i].key)) {
       kept->seen = Widened(kept->seen, versions[i].seen);
       merged[i] = kept->seen;
     } else if (Deferring()) {
@@ -140,9 +134,7 @@ Result<std::vector<SeenRange>> CustomerVersions::Widen(std::span<const CustomerV
       elsewhere_at.push_back(i);
     }
   }
-  if (Deferring() && doubtful_.size() + widen_later_.size() > limit_) {
-    TILL_RETURN_IF_ERROR(Settle());
-  }
+  TILL_RETURN_IF_ERROR(SettleIfFull());
   if (elsewhere.empty()) return merged;
   auto stored = WidenStored(elsewhere);
   TILL_RETURN_IF_ERROR(stored);
@@ -266,6 +258,11 @@ Status CustomerVersions::Settle() {
   doubtful_index_ = {};
   doubtful_text_ = std::make_unique<TextArena>();
   return {};
+}
+
+Status CustomerVersions::SettleIfFull() {
+  if (!Deferring() || doubtful_.size() + widen_later_.size() <= limit_) return {};
+  return Settle();
 }
 
 Status CustomerVersions::Flush() {

@@ -62,6 +62,8 @@ class CustomerVersions {
   // stored, by key. Only ranges that grow are written.
   Result<absl::flat_hash_map<int64_t, SeenRange>> WidenStored(
       std::span<const CustomerVersion> versions);
+  // The version of `key` held in memory (to be written, or waiting to be looked up), if any.
+  CustomerRow* Kept(int64_t key);
   // Appends a copy of `member` to `rows`, its text in `text`; the caller indexes it.
   static void Keep(const Member& member, SeenRange seen, bool current,
                    std::vector<CustomerRow>& rows, TextArena& text);
@@ -72,6 +74,8 @@ class CustomerVersions {
   // Looks up the versions waiting to be (doubtful_, widen_later_): those stored are widened
   // there, the others kept to be written. From then on, lookups are made at once.
   Status Settle();
+  // Settles them when more than `limit_` wait: memory stays bounded.
+  Status SettleIfFull();
   // Adds the keys and ids of pending_, about to be written, to the filters.
   void RememberPending();
   // False for a key the warehouse surely does not hold.
